@@ -1,0 +1,158 @@
+"""create_app(): the one place that wires settings, database, sessions, auth, CSRF, the policy
+guard, templates, OpenAPI, error handling and every area's routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect, Template
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from piccolo.engine.postgres import PostgresEngine
+
+from procure import PACKAGE_DIR, __doc__ as package_doc
+from procure.audit.controllers import AuditController
+from procure.catalog.controllers import CatalogController
+from procure.contracts.controllers import ContractController
+from procure.db import get_engine, ping
+from procure.errors import InvalidInput, NotFound
+from procure.geography.controllers import ReferenceController
+from procure.organizations.controllers import OrganizationController
+from procure.security.controllers import AuthController, UserController
+from procure.security.guards import authorize
+from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
+from procure.security.policy import Action
+from procure.security.sessions import DatabaseSessionStore, session_config
+from procure.settings import Settings, get_settings
+from procure.tenders.controllers import TenderController
+from procure.web.pages import PageController, WorkspaceController
+from procure.web.templating import template_config
+
+API_CONTROLLERS = [
+    AuthController, UserController, ReferenceController, OrganizationController,
+    CatalogController, TenderController, ContractController, AuditController,
+]  # fmt: skip
+PAGE_CONTROLLERS = [PageController, WorkspaceController]
+
+
+@get("/healthz", opt={"action": Action.public_read}, include_in_schema=False, cache=False)
+async def healthz() -> Response[dict[str, str]]:
+    engine = get_settings().database_engine
+    try:
+        await ping()
+    except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+        return Response(
+            {"status": "unavailable", "database": engine, "error": type(error).__name__},
+            status_code=503,
+        )
+    return Response({"status": "ok", "database": engine})
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(("/api/", "/schema"))
+
+
+def _error(request: Request[Any, Any, Any], status: int, detail: str, **extra: Any) -> Response[Any]:
+    if _is_api(request):
+        return Response({"status_code": status, "detail": detail, **extra}, status_code=status,
+                        media_type=MediaType.JSON)  # fmt: skip
+    return Template("error.html", context={"status": status, "detail": detail, **extra},
+                    status_code=status)  # fmt: skip
+
+
+def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    return _error(request, 404, str(exc))
+
+
+def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
+    return _error(request, 400, exc.message, field=exc.field)
+
+
+def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    if not _is_api(request) and request.method == "GET":
+        # A page asks an anonymous visitor to sign in, then brings them back.
+        return Redirect(f"/login?next={request.url.path}", status_code=HTTP_303_SEE_OTHER)
+    return _error(request, 401, exc.detail)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    return _error(request, 400, exc.detail, errors=exc.extra or [])
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return _error(request, exc.status_code, exc.detail)
+
+
+class _Wiring:
+    """The named steps of building the app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.secret = settings.resolved_secret_key()
+
+    def middleware(self) -> list[Any]:
+        csrf = CSRFConfig(secret=self.secret, cookie_samesite="lax")
+        return [
+            session_config(self.settings.session_max_age_seconds).middleware,
+            DefineMiddleware(AuthenticationMiddleware),
+            DefineMiddleware(SessionCSRFMiddleware, config=csrf),
+        ]
+
+    def routes(self) -> list[Any]:
+        static = create_static_files_router(
+            path="/static", directories=[PACKAGE_DIR / "static"], name="static",
+            opt={"action": Action.public_read}, include_in_schema=False,
+        )  # fmt: skip
+        return [healthz, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
+
+    def openapi(self) -> OpenAPIConfig:
+        return OpenAPIConfig(
+            title="procure API",
+            version="1",
+            description=package_doc,
+            path="/schema",
+            openapi_router=Router(
+                path="/schema", route_handlers=[], opt={"action": Action.public_read}
+            ),
+        )
+
+    def exception_handlers(self) -> dict[Any, Any]:
+        return {
+            NotFound: _not_found,
+            InvalidInput: _invalid_input,
+            NotAuthorizedException: _not_authorized,
+            ValidationException: _validation,
+            HTTPException: _http,
+        }
+
+    async def start_database(self) -> None:
+        engine = get_engine()
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(max_size=10)
+
+    async def stop_database(self) -> None:
+        engine = get_engine()
+        if isinstance(engine, PostgresEngine):
+            await engine.close_connection_pool()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    wiring = _Wiring(settings or get_settings())
+    return Litestar(
+        route_handlers=wiring.routes(),
+        middleware=wiring.middleware(),
+        guards=[authorize],
+        stores={"sessions": DatabaseSessionStore()},
+        template_config=template_config(wiring.settings.templates_dir),
+        openapi_config=wiring.openapi(),
+        exception_handlers=wiring.exception_handlers(),
+        on_startup=[wiring.start_database],
+        on_shutdown=[wiring.stop_database],
+        debug=False,
+    )

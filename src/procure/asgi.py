@@ -1,0 +1,5 @@
+"""The ASGI entry point for uvicorn: ``procure.asgi:app``."""
+
+from procure.app import create_app
+
+app = create_app()

@@ -1,0 +1,70 @@
+"""Sealing bids: AES-256-GCM under a per-tender key, itself wrapped with a master key derived
+from the deployment's secret. The server unwraps a tender's key only to open its bids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+NONCE_BYTES = 12
+_WRAP_AAD = b"procure:tender-key:v1"
+
+
+def canonical_bytes(content: dict[str, Any]) -> bytes:
+    """The bytes a receipt hashes: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def receipt_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+
+
+def master_key(secret_key: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_WRAP_AAD).derive(
+        secret_key.encode()
+    )
+
+
+def new_wrapped_tender_key(secret_key: str) -> bytes:
+    """A fresh random tender key, returned wrapped (nonce ‖ ciphertext) for storage."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(master_key(secret_key)).encrypt(nonce, AESGCM.generate_key(256), _WRAP_AAD)
+
+
+def unwrap_tender_key(secret_key: str, wrapped: bytes) -> bytes:
+    nonce, ciphertext = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
+    return AESGCM(master_key(secret_key)).decrypt(nonce, ciphertext, _WRAP_AAD)
+
+
+@dataclass(frozen=True)
+class SealedBid:
+    nonce: bytes
+    ciphertext: bytes
+    content_sha256: str
+
+
+def _aad(tender_id: int, organization_id: int) -> bytes:
+    # Binding the envelope to its tender and bidder stops a ciphertext being moved to another row.
+    return f"procure:bid:{tender_id}:{organization_id}".encode()
+
+
+def seal(tender_key: bytes, *, tender_id: int, organization_id: int, content: dict[str, Any]) -> SealedBid:
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(tender_key).encrypt(
+        nonce, canonical_bytes(content), _aad(tender_id, organization_id)
+    )
+    return SealedBid(nonce=nonce, ciphertext=ciphertext, content_sha256=receipt_hash(content))
+
+
+def unseal(tender_key: bytes, *, tender_id: int, organization_id: int, nonce: bytes,
+           ciphertext: bytes) -> dict[str, Any]:  # fmt: skip
+    plaintext = AESGCM(tender_key).decrypt(nonce, ciphertext, _aad(tender_id, organization_id))
+    content: dict[str, Any] = json.loads(plaintext)
+    return content

@@ -1,0 +1,85 @@
+"""Tables of bids: the sealed envelope, the prices revealed at opening, scores and the award."""
+
+from enum import StrEnum
+
+from piccolo.columns import Bytea, Integer, Text, Varchar
+from piccolo.constraints import Check, Unique
+from piccolo.table import Table
+
+from procure.db.columns import created_at, enum_check, enum_column, money, optional_time, parent
+from procure.organizations.tables import Organization
+from procure.security.tables import User
+from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender
+
+
+class BidStatus(StrEnum):
+    submitted = "submitted"
+    withdrawn = "withdrawn"
+    opened = "opened"
+    explanation_requested = "explanation_requested"
+    valid = "valid"
+    disqualified = "disqualified"
+
+
+class Bid(Table, tablename="bid"):
+    """One organization's bid on one tender.
+
+    Until the deadline only the sealed envelope exists: ``sealed_content`` is AES-GCM
+    ciphertext under the tender's key; the price columns stay NULL until opening.
+    """
+
+    tender = parent(Tender)
+    organization = parent(Organization)
+    status = enum_column(BidStatus)
+    version = Integer(null=False, default=1)
+    sealed_content = Bytea(null=False, secret=True)
+    nonce = Bytea(null=False, secret=True)
+    content_sha256 = Varchar(length=64, null=False)
+    submitted_at = created_at()
+    withdrawn_at = optional_time()
+    opened_at = optional_time()
+    total_fen = money(null=True)
+    explanation_due_at = optional_time()
+    explanation = Text(null=False, default="")
+    disqualification_reason = Text(null=False, default="")
+
+    bid_one_per_organization = Unique(["tender", "organization"])
+    bid_status_valid = enum_check("status", BidStatus)
+    bid_total_revealed_after_opening = Check(
+        "total_fen IS NULL OR (opened_at IS NOT NULL AND total_fen > 0)"
+    )
+    bid_disqualified_has_reason = Check(
+        "status <> 'disqualified' OR length(disqualification_reason) > 0"
+    )
+
+
+class BidLine(Table, tablename="bid_line"):
+    """A per-scope-line price, written when the bid is opened."""
+
+    bid = parent(Bid, cascade=True)
+    scope_line = parent(ScopeLine)
+    price_fen = money()
+
+    bid_line_unique = Unique(["bid", "scope_line"])
+    bid_line_price_not_negative = Check("price_fen >= 0")
+
+
+class TechnicalScore(Table, tablename="technical_score"):
+    bid = parent(Bid, cascade=True)
+    criterion = parent(EvaluationCriterion)
+    evaluator = parent(User)
+    score = Integer(null=False)
+    scored_at = created_at()
+
+    technical_score_unique = Unique(["bid", "criterion", "evaluator"])
+    technical_score_range = Check("score >= 0 AND score <= 100")
+
+
+class Award(Table, tablename="award"):
+    tender = parent(Tender)
+    bid = parent(Bid)
+    decided_by = parent(User, null=True)
+    decided_at = created_at()
+    standstill_ends_at = optional_time()
+
+    award_one_per_tender = Unique(["tender"])

@@ -1,0 +1,217 @@
+"""The `procure` command: database, demo data, users, the server, the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import warnings
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from procure.settings import ConfigurationError, Settings, load_settings
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def run(coroutine: Awaitable[T]) -> T:
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+async def _with_database(work: Callable[[], Awaitable[T]]) -> T:
+    from procure.db import ping
+
+    settings = load_settings()
+    try:
+        await ping()
+    except Exception as error:  # noqa: BLE001 - any failure to connect is reported the same way
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigurationError(
+            f"PROCURE_DATABASE_URL: cannot reach the {settings.database_engine} database ({reason})"
+        ) from None
+    return await work()
+
+
+def needs_database(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Check the settings and reach the database first; either failing is one line and exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return run(_with_database(lambda: func(*args, **kwargs)))
+        except ConfigurationError as error:
+            fail(str(error))
+
+    return wrapper
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """procure — government purchase of community services."""
+    # Piccolo warns on stderr when it cannot connect; we report that ourselves, in one line.
+    warnings.filterwarnings("ignore", message=".*Unable to connect to the database.*")
+    warnings.filterwarnings("ignore", message=".*Unable to connect to database.*")
+    try:
+        ctx.obj = load_settings()
+    except ConfigurationError as error:
+        fail(str(error))
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@needs_database
+async def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    from procure.db.migrate import MigrationError, upgrade
+
+    try:
+        await upgrade()
+    except MigrationError as error:
+        fail(f"migration failed: {error}")
+    click.echo("database is up to date")
+
+
+@db.command("check")
+@needs_database
+async def db_check() -> None:
+    """Fail when the tables and the migrations disagree (run `make migrations`)."""
+    from procure.db.migrate import pending_schema_changes
+
+    pending = await pending_schema_changes()
+    if pending:
+        fail(f"{len(pending)} schema change(s) have no migration: run `make migrations`")
+    click.echo("tables and migrations agree")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.pass_obj
+def demo_load(settings: Settings) -> None:
+    """Load the demo district (idempotent: existing objects are kept)."""
+
+    @needs_database
+    async def load() -> None:
+        from procure.demo import load_demo
+
+        created = await load_demo(settings)
+        if created:
+            summary = ", ".join(f"{table} {n}" for table, n in sorted(created.items()))
+            click.echo(f"demo data loaded: {summary}")
+        else:
+            click.echo("demo data already loaded; nothing to add")
+
+    load()
+
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["buyer", "organization", "committee", "auditor", "admin"]))
+@click.option("--display-name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--department", "department_code", help="department code (buyers)")
+@click.option("--organization", "credit_code", help="unified social credit code (organizations)")
+@click.option("--community", "community_code", help="community code (committees)")
+def user_create(username: str, role: str, display_name: str, password: str,
+                department_code: str | None, credit_code: str | None,
+                community_code: str | None) -> None:  # fmt: skip
+    """Create a user who acts for a department, an organization or a community."""
+
+    @needs_database
+    async def create() -> None:
+        from procure.departments.tables import Department
+        from procure.errors import InvalidInput
+        from procure.geography.tables import Community
+        from procure.organizations.tables import Organization
+        from procure.security.services import user_create as create_user
+        from procure.security.tables import Role
+
+        async def lookup(table: Any, column: Any, value: str | None, option: str) -> int | None:
+            if value is None:
+                return None
+            row = await table.select(table.id).where(column == value).first()
+            if row is None:
+                fail(f"--{option}: no {option} with code {value!r}")
+            return int(row["id"])
+
+        try:
+            user_id = await create_user(
+                actor=None, username=username, display_name=display_name, password=password,
+                role=Role(role),
+                department_id=await lookup(Department, Department.code, department_code, "department"),
+                organization_id=await lookup(Organization, Organization.credit_code, credit_code, "organization"),
+                community_id=await lookup(Community, Community.code, community_code, "community"),
+            )  # fmt: skip
+        except InvalidInput as error:
+            fail(f"--{error.field.replace('_', '-')}: {error.message}")
+        click.echo(f"created user {username} (id {user_id}, role {role})")
+
+    create()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve the platform over HTTP."""
+    import uvicorn
+
+    from procure.i18n import LOCALES, translations
+
+    needs_database(_noop)()
+    for locale in LOCALES:
+        try:
+            translations(locale)
+        except Exception as error:  # noqa: BLE001
+            fail(str(error))
+    settings.resolved_secret_key()
+    click.echo(f"procure serving on http://{host}:{port} ({settings.database_engine})")
+    uvicorn.run("procure.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=True)  # fmt: skip
+
+
+async def _noop() -> None:
+    return None
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@needs_database
+async def audit_verify() -> None:
+    """Recompute the hash chain of the audit log."""
+    from procure.audit.services import verify_chain
+
+    ok, count, message = await verify_chain()
+    if not ok:
+        fail(f"audit chain broken after {count} events: {message}")
+    click.echo(f"audit chain intact: {count} events")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Contracts (合同) from awards: scope lines, milestones, payments and amendments."""

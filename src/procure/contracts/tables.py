@@ -1,0 +1,145 @@
+"""Tables of contracts and everything hanging off them."""
+
+from enum import StrEnum
+
+from piccolo.columns import Boolean, Date, Integer, Text, Varchar
+from piccolo.constraints import Check, Unique
+from piccolo.table import Table
+
+from procure.bids.tables import Award
+from procure.catalog.tables import CatalogItem
+from procure.db.columns import created_at, enum_check, enum_column, money, optional_time, parent
+from procure.departments.tables import Department
+from procure.geography.tables import Community
+from procure.organizations.tables import Organization
+from procure.security.tables import User
+from procure.tenders.tables import Tender
+
+
+class ContractStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    completed = "completed"
+    terminated = "terminated"
+
+
+class ReportingFrequency(StrEnum):
+    monthly = "monthly"
+    quarterly = "quarterly"
+
+
+class MilestoneStatus(StrEnum):
+    pending = "pending"
+    done = "done"
+    missed = "missed"
+
+
+class PaymentStatus(StrEnum):
+    scheduled = "scheduled"
+    held = "held"
+    paid = "paid"
+
+
+class Contract(Table, tablename="contract"):
+    reference = Varchar(length=40, unique=True, null=False)
+    title = Varchar(length=200, null=False)
+    tender = parent(Tender, null=True)
+    award = parent(Award, null=True)
+    department = parent(Department)
+    organization = parent(Organization)
+    status = enum_column(ContractStatus)
+    value_fen = money()
+    starts_on = Date(null=False)
+    ends_on = Date(null=False)
+    reporting_frequency = enum_column(ReportingFrequency)
+    bid_receipt_sha256 = Varchar(length=64, null=False, default="")
+    signed_at = optional_time()
+    terminated_reason = Text(null=False, default="")
+    created_at = created_at()
+
+    contract_status_valid = enum_check("status", ContractStatus)
+    contract_frequency_valid = enum_check("reporting_frequency", ReportingFrequency)
+    contract_value_positive = Check("value_fen > 0")
+    contract_term_ordered = Check("ends_on > starts_on")
+    contract_terminated_has_reason = Check(
+        "status <> 'terminated' OR length(terminated_reason) > 0"
+    )
+
+
+class ContractCommunity(Table, tablename="contract_community"):
+    contract = parent(Contract, cascade=True)
+    community = parent(Community)
+
+    contract_community_unique = Unique(["contract", "community"])
+
+
+class ContractScopeLine(Table, tablename="contract_scope_line"):
+    contract = parent(Contract, cascade=True)
+    line_no = Integer(null=False)
+    catalog_item = parent(CatalogItem)
+    description = Text(null=False, default="")
+    quantity = Integer(null=False)
+    unit_price_fen = money()
+    amount_fen = money()
+    in_tender = Boolean(null=False, default=True)
+
+    contract_scope_line_unique = Unique(["contract", "line_no"])
+    contract_scope_line_amounts = Check(
+        "quantity >= 0 AND unit_price_fen >= 0 AND amount_fen >= 0 AND line_no > 0"
+    )
+
+
+class Milestone(Table, tablename="milestone"):
+    contract = parent(Contract, cascade=True)
+    seq = Integer(null=False)
+    title = Varchar(length=200, null=False)
+    due_on = Date(null=False)
+    status = enum_column(MilestoneStatus)
+
+    milestone_seq_unique = Unique(["contract", "seq"])
+    milestone_status_valid = enum_check("status", MilestoneStatus)
+
+
+class Payment(Table, tablename="payment"):
+    contract = parent(Contract, cascade=True)
+    seq = Integer(null=False)
+    due_on = Date(null=False)
+    amount_fen = money()
+    performance_linked = Boolean(null=False, default=False)
+    status = enum_column(PaymentStatus)
+    paid_at = optional_time()
+
+    payment_seq_unique = Unique(["contract", "seq"])
+    payment_status_valid = enum_check("status", PaymentStatus)
+    payment_amount_positive = Check("amount_fen > 0")
+    payment_paid_has_time = Check("status <> 'paid' OR paid_at IS NOT NULL")
+
+
+class Amendment(Table, tablename="amendment"):
+    """A supplementary agreement (补充协议); versions count up from 1 per contract."""
+
+    contract = parent(Contract, cascade=True)
+    version = Integer(null=False)
+    reason = Text(null=False)
+    value_delta_fen = money()
+    signed_at = optional_time()
+    created_by = parent(User, null=True)
+    created_at = created_at()
+
+    amendment_version_unique = Unique(["contract", "version"])
+    amendment_reason_given = Check("length(reason) > 0 AND version > 0")
+
+
+class AmendmentLine(Table, tablename="amendment_line"):
+    """An amendment's change to one scope line; a line absent from the tender adds scope."""
+
+    amendment = parent(Amendment, cascade=True)
+    scope_line = parent(ContractScopeLine, null=True)
+    catalog_item = parent(CatalogItem)
+    description = Text(null=False, default="")
+    quantity_delta = Integer(null=False)
+    unit_price_fen = money()
+    amount_delta_fen = money()
+    in_tender = Boolean(null=False, default=True)
+
+    amendment_line_price_not_negative = Check("unit_price_fen >= 0")

@@ -1,0 +1,104 @@
+"""Engine selection: an SQLite file by default (made durable), PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+from procure.settings import Settings
+
+#: Applied to every SQLite connection: Piccolo opens one per query, so a PRAGMA set once is lost.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 15000",
+    "PRAGMA foreign_keys = ON",
+)
+
+_ADD_CONSTRAINT = re.compile(
+    r'^ALTER TABLE "?(?P<table>\w+)"? ADD CONSTRAINT (?P<name>\w+) '
+    r"(?P<kind>CHECK|UNIQUE) \((?P<body>.*)\)$",
+    re.S,
+)
+_DROP_CONSTRAINT = re.compile(
+    r'^ALTER TABLE "?(?P<table>\w+)"? DROP CONSTRAINT IF EXISTS (?P<name>\w+)$'
+)
+
+
+class DurableSQLiteEngine(SQLiteEngine):
+    """SQLite with WAL, full fsync, a busy timeout and foreign keys on every connection.
+
+    SQLite cannot ``ALTER TABLE … ADD CONSTRAINT``, which is how Piccolo creates table
+    constraints; this engine turns a UNIQUE constraint into a unique index and a CHECK into
+    a pair of triggers that abort the write, so both engines enforce the same rules.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path=path, timeout=15)
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        for pragma in SQLITE_PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            await connection.commit()
+            return rows  # type: ignore[return-value]
+        finally:
+            await connection.close()
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        for statement in await self._translate_ddl(ddl):
+            await super().run_ddl(statement, in_pool=in_pool)
+
+    async def _translate_ddl(self, ddl: str) -> list[str]:
+        if match := _ADD_CONSTRAINT.match(ddl.strip()):
+            table, name, body = match["table"], match["name"], match["body"]
+            if match["kind"] == "UNIQUE":
+                return [f'CREATE UNIQUE INDEX IF NOT EXISTS {name} ON "{table}" ({body})']
+            return await self._check_triggers(table, name, body)
+        if match := _DROP_CONSTRAINT.match(ddl.strip()):
+            name = match["name"]
+            return [
+                f"DROP INDEX IF EXISTS {name}",
+                f"DROP TRIGGER IF EXISTS {name}__insert",
+                f"DROP TRIGGER IF EXISTS {name}__update",
+            ]
+        return [ddl]
+
+    async def _check_triggers(self, table: str, name: str, condition: str) -> list[str]:
+        columns = [row["name"] for row in await super().run_ddl(f'PRAGMA table_info("{table}")')]
+        # The condition names bare columns; a one-row subquery over NEW gives them those names.
+        new_row = ", ".join(f'NEW."{column}" AS "{column}"' for column in columns)
+        violated = f"EXISTS (SELECT 1 FROM (SELECT {new_row}) WHERE NOT ({condition}))"
+        abort = f"SELECT RAISE(ABORT, 'CHECK constraint failed: {name}');"
+        return [
+            f'CREATE TRIGGER IF NOT EXISTS {name}__{event.lower()} BEFORE {event} ON "{table}" '
+            f"WHEN {violated} BEGIN {abort} END"
+            for event in ("INSERT", "UPDATE")
+        ]
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.database_engine == "sqlite":
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return DurableSQLiteEngine(path=str(path))
+    return PostgresEngine(config={"dsn": settings.database_url})

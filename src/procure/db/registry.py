@@ -1,0 +1,64 @@
+"""Every table of every area, in dependency order."""
+
+from piccolo.table import Table
+
+
+def all_tables() -> list[type[Table]]:
+    from procure.audit.tables import AuditEvent, AuditHead
+    from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
+    from procure.catalog.tables import CatalogCategory, CatalogItem
+    from procure.contracts.tables import (
+        Amendment,
+        AmendmentLine,
+        Contract,
+        ContractCommunity,
+        ContractScopeLine,
+        Milestone,
+        Payment,
+    )
+    from procure.departments.tables import Department
+    from procure.evaluations.tables import (
+        CommitteeEvaluation,
+        EvaluationScore,
+        Rubric,
+        RubricCriterion,
+    )
+    from procure.geography.tables import Community, District, SubDistrict
+    from procure.organizations.tables import Debarment, Organization, Qualification
+    from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
+    from procure.risk.tables import RiskFlag, RiskFlagEvent
+    from procure.security.tables import ApiToken, SessionRecord, User
+    from procure.surveys.tables import (
+        SurveyAnswer,
+        SurveyItem,
+        SurveyResponse,
+        SurveyRound,
+        SurveyTemplate,
+        SurveyToken,
+    )
+    from procure.tenders.tables import (
+        Clarification,
+        EvaluationCriterion,
+        NeedEvidence,
+        ScopeLine,
+        Tender,
+        TenderCommunity,
+        TenderEvaluator,
+    )
+
+    return [
+        District, SubDistrict, Community, Department,
+        Organization, Qualification, Debarment,
+        User, ApiToken, SessionRecord,
+        AuditEvent, AuditHead,
+        CatalogCategory, CatalogItem,
+        Tender, TenderCommunity, ScopeLine, EvaluationCriterion, TenderEvaluator,
+        Clarification, NeedEvidence,
+        Bid, BidLine, TechnicalScore, Award,
+        Contract, ContractCommunity, ContractScopeLine, Milestone, Payment,
+        Amendment, AmendmentLine,
+        ServiceReport, ActivityLine, ReportAttachment,
+        SurveyTemplate, SurveyItem, SurveyRound, SurveyToken, SurveyResponse, SurveyAnswer,
+        Rubric, RubricCriterion, CommitteeEvaluation, EvaluationScore,
+        RiskFlag, RiskFlagEvent,
+    ]  # fmt: skip

@@ -1,0 +1,1 @@
+"""Buying departments (购买主体): district bureaus and sub-district offices."""

@@ -1,0 +1,16 @@
+"""Domain errors shared by every area; the app maps them to HTTP answers."""
+
+from __future__ import annotations
+
+
+class InvalidInput(ValueError):
+    """Bad input, naming the field (and the row, for imports) and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    """The object does not exist, or lies outside the actor's scope: both answer 404."""

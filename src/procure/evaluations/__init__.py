@@ -1,0 +1,1 @@
+"""Committee evaluations (居委会评估) against weighted rubrics."""

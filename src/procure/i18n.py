@@ -1,0 +1,84 @@
+"""Languages: Chinese (zh-CN) by default, English on request, through Babel's gettext catalogs.
+
+Also the display helpers every page and PDF uses: money in 元 / 万元 and times in the local zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+from procure import PACKAGE_DIR
+
+LOCALE_DIR = PACKAGE_DIR / "locale"
+LOCALES = {"zh-CN": "zh_CN", "en": "en"}
+LANG_COOKIE = "lang"
+
+
+class CatalogMissing(RuntimeError):
+    pass
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    babel_locale = LOCALES[locale]
+    mo = LOCALE_DIR / babel_locale / "LC_MESSAGES" / "messages.mo"
+    if not mo.exists():
+        raise CatalogMissing(f"{mo} is missing: run `make i18n` to compile the message catalogs")
+    with mo.open("rb") as handle:
+        return Translations(fp=handle, domain="messages")
+
+
+def negotiate(requested: str | None, default: str) -> str:
+    return requested if requested in LOCALES else default
+
+
+def gettext(locale: str, message: str, **variables: Any) -> str:
+    text = translations(locale).gettext(message)
+    return text % variables if variables else text
+
+
+def babel_locale(locale: str) -> str:
+    return LOCALES[locale]
+
+
+def yuan(fen: int | None, locale: str = "zh-CN") -> str:
+    """12345678 fen → '123,456.78 元'."""
+    if fen is None:
+        return "—"
+    amount = Decimal(fen) / 100
+    return f"{format_decimal(amount, format='#,##0.00', locale=babel_locale(locale))} 元"
+
+
+def wan_yuan(fen: int | None, locale: str = "zh-CN") -> str:
+    """19800000 fen → '19.80 万元' (the unit budgets are usually given in)."""
+    if fen is None:
+        return "—"
+    amount = Decimal(fen) / 1_000_000
+    return f"{format_decimal(amount, format='#,##0.00', locale=babel_locale(locale))} 万元"
+
+
+def yuan_to_fen(value: str | Decimal | int) -> int:
+    """'1,234.5' → 123450; refuses more than two decimals rather than rounding money away."""
+    amount = Decimal(str(value).replace(",", "").strip())
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{value!r} has more than two decimal places")
+    return int(fen)
+
+
+def local_time(value: datetime | None, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def local_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"

@@ -1,0 +1,1 @@
+"""The risk engine: principal-agent red flags with their evidence."""

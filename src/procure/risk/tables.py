@@ -1,0 +1,54 @@
+"""Tables of risk flags and their history."""
+
+from enum import StrEnum
+
+from piccolo.columns import JSON, Text, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from procure.db.columns import created_at, enum_check, enum_column, parent
+from procure.security.tables import User
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class FlagStatus(StrEnum):
+    open = "open"
+    explained = "explained"
+    resolved = "resolved"
+    dismissed = "dismissed"
+
+
+class RiskFlag(Table, tablename="risk_flag"):
+    """One rule's finding on one subject and period; a re-run updates it, never duplicates it."""
+
+    rule = Varchar(length=32, null=False, index=True)
+    subject_type = Varchar(length=32, null=False)
+    subject_id = Varchar(length=64, null=False)
+    period = Varchar(length=16, null=False, default="")
+    ocid = Varchar(length=200, null=False, default="")
+    severity = enum_column(Severity)
+    status = enum_column(FlagStatus)
+    evidence = JSON(null=False, default="{}")
+    policy_version = Varchar(length=40, null=False)
+    first_seen_at = created_at()
+    last_seen_at = created_at()
+
+    risk_flag_identity = Unique(["rule", "subject_type", "subject_id", "period"])
+    risk_flag_severity_valid = enum_check("severity", Severity)
+    risk_flag_status_valid = enum_check("status", FlagStatus)
+
+
+class RiskFlagEvent(Table, tablename="risk_flag_event"):
+    flag = parent(RiskFlag, cascade=True)
+    from_status = Varchar(length=16, null=False, default="")
+    to_status = enum_column(FlagStatus)
+    actor = parent(User, null=True)
+    note = Text(null=False, default="")
+    occurred_at = created_at()
+
+    risk_flag_event_status_valid = enum_check("to_status", FlagStatus)

@@ -1,0 +1,1 @@
+"""Users, roles, the authorization policy, sessions, API tokens and CSRF."""

@@ -1,0 +1,134 @@
+"""The authentication and user API under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.utils.scope.state import ScopeState
+
+from procure.audit.events import AuditAction
+from procure.audit.services import record
+from procure.db import transaction
+from procure.security import services
+from procure.security.actors import Actor
+from procure.security.middleware import SESSION_USER_KEY
+from procure.security.policy import Action
+from procure.security.schemas import (
+    ActorOut,
+    CsrfOut,
+    LoginIn,
+    TokenCreateIn,
+    TokenInfo,
+    TokenOut,
+    UserCreateIn,
+    UserOut,
+)
+from procure.security.selectors import list_tokens, list_users
+from procure.security.sessions import ROTATE
+from procure.security.tables import Role
+
+START_PAGES = {
+    Role.buyer: "/buyer",
+    Role.organization: "/organization",
+    Role.committee: "/committee",
+    Role.auditor: "/auditor",
+    Role.admin: "/admin",
+}
+
+
+def actor_out(actor: Actor) -> ActorOut:
+    return ActorOut(
+        id=actor.id, username=actor.username, display_name=actor.display_name, role=actor.role,
+        department_id=actor.department_id, organization_id=actor.organization_id,
+        community_id=actor.community_id, start_page=START_PAGES[actor.role],
+    )  # fmt: skip
+
+
+async def sign_in(request: Request[Any, Any, Any], username: str, password: str) -> Actor:
+    actor = await services.authenticate(username=username, password=password)
+    if actor is None:
+        raise NotAuthorizedException("wrong username or password")
+    request.set_session({SESSION_USER_KEY: actor.id, ROTATE: True})
+    return actor
+
+
+async def sign_out(request: Request[Any, Any, Any]) -> None:
+    actor: Actor | None = request.scope.get("user")  # type: ignore[assignment]
+    if actor is not None and request.scope.get("auth") == "session":
+        async with transaction():
+            await record(actor=actor, action=AuditAction.user_logout, subject_type="user",
+                         subject_id=actor.id)  # fmt: skip
+    request.clear_session()
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @get("/csrf", opt={"action": Action.public_read})
+    async def csrf(self, request: Request[Any, Any, Any]) -> CsrfOut:
+        """The CSRF token that cookie-session clients send back in the x-csrftoken header."""
+        token = ScopeState.from_scope(request.scope).csrf_token
+        return CsrfOut(csrf_token=token if isinstance(token, str) else "")
+
+    @post("/login", status_code=HTTP_200_OK, opt={"action": Action.session_login})
+    async def login(self, request: Request[Any, Any, Any], data: LoginIn) -> ActorOut:
+        """Start a cookie session (send the CSRF token like any other unsafe request)."""
+        return actor_out(await sign_in(request, data.username, data.password))
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, opt={"action": Action.session_logout})
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        await sign_out(request)
+
+    @get("/me", opt={"action": Action.account_read})
+    async def me(self, request: Request[Actor, Any, Any]) -> ActorOut:
+        return actor_out(request.user)
+
+    @post(
+        "/tokens",
+        status_code=HTTP_201_CREATED,
+        opt={"action": Action.session_login, "exclude_from_csrf": True},
+    )
+    async def create_token(self, data: TokenCreateIn) -> TokenOut:
+        """Exchange a username and password for an API token (no cookie, so no CSRF)."""
+        actor = await services.authenticate(username=data.username, password=data.password)
+        if actor is None:
+            raise NotAuthorizedException("wrong username or password")
+        token = await services.api_token_create(
+            actor=actor, name=data.name, valid_days=data.valid_days
+        )
+        return TokenOut(token=token)
+
+    @get("/tokens", opt={"action": Action.api_token_manage})
+    async def tokens(self, request: Request[Actor, Any, Any]) -> list[TokenInfo]:
+        return [TokenInfo(**row) for row in await list_tokens(request.user)]
+
+    @delete("/tokens/{token_id:int}", opt={"action": Action.api_token_manage})
+    async def revoke_token(self, request: Request[Actor, Any, Any], token_id: int) -> None:
+        await services.api_token_revoke(actor=request.user, token_id=token_id)
+
+
+def _user_out(row: dict) -> UserOut:
+    return UserOut(
+        id=row["id"], username=row["username"], display_name=row["display_name"],
+        role=row["role"], department_id=row["department"], organization_id=row["organization"],
+        community_id=row["community"], is_active=row["is_active"],
+    )  # fmt: skip
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get("/", opt={"action": Action.user_manage})
+    async def list_users(self) -> list[UserOut]:
+        return [_user_out(row) for row in await list_users()]
+
+    @post("/", opt={"action": Action.user_manage})
+    async def create_user(self, request: Request[Actor, Any, Any], data: UserCreateIn) -> UserOut:
+        user_id = await services.user_create(actor=request.user, **data.model_dump())
+        rows = [row for row in await list_users() if row["id"] == user_id]
+        return _user_out(rows[0])

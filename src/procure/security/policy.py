@@ -1,0 +1,86 @@
+"""The one authorization policy: which role may perform which action.
+
+Every route names its action in ``opt={"action": Action.…}``; the global guard
+(``security.guards.authorize``) checks the table below, and a test generated from the app's
+route table checks every route against it. Ownership (a buyer acts for its department, an
+organization for itself, a committee for its community) is checked by the services and
+selectors with ``owns()``; a resource outside the actor's scope answers 404, not 403.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from procure.security.actors import Actor
+from procure.security.tables import Role
+
+
+class Action(StrEnum):
+    public_read = "public:read"
+    session_login = "session:login"
+    session_logout = "session:logout"
+    account_read = "account:read"
+    api_token_manage = "api_token:manage"
+    workspace_buyer = "workspace:buyer"
+    workspace_organization = "workspace:organization"
+    workspace_committee = "workspace:committee"
+    workspace_auditor = "workspace:auditor"
+    workspace_admin = "workspace:admin"
+    user_manage = "user:manage"
+    audit_read = "audit:read"
+    tender_read = "tender:read"
+    contract_read = "contract:read"
+
+
+ANONYMOUS = None
+ANYONE: frozenset[Role | None] = frozenset({ANONYMOUS, *Role})
+SIGNED_IN: frozenset[Role | None] = frozenset(Role)
+
+
+def roles(*allowed: Role) -> frozenset[Role | None]:
+    return frozenset(allowed)
+
+
+POLICY: dict[Action, frozenset[Role | None]] = {
+    Action.public_read: ANYONE,
+    Action.session_login: ANYONE,
+    Action.session_logout: ANYONE,
+    Action.account_read: SIGNED_IN,
+    Action.api_token_manage: SIGNED_IN,
+    Action.workspace_buyer: roles(Role.buyer),
+    Action.workspace_organization: roles(Role.organization),
+    Action.workspace_committee: roles(Role.committee),
+    Action.workspace_auditor: roles(Role.auditor),
+    Action.workspace_admin: roles(Role.admin),
+    Action.user_manage: roles(Role.admin),
+    Action.audit_read: roles(Role.auditor, Role.admin),
+    # Tenders are public once published; drafts stay with their department (selectors).
+    Action.tender_read: ANYONE,
+    Action.contract_read: SIGNED_IN,
+}
+
+#: Roles that read across every department, organization and community.
+OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
+
+
+def is_allowed(action: Action, actor: Actor | None) -> bool:
+    return (actor.role if actor else ANONYMOUS) in POLICY[action]
+
+
+def owns(
+    actor: Actor,
+    *,
+    department_id: int | None = None,
+    organization_id: int | None = None,
+    community_ids: frozenset[int] | set[int] = frozenset(),
+) -> bool:
+    """Whether the actor acts for the department, organization or one of the communities given."""
+    if actor.role in OVERSIGHT_ROLES:
+        return True
+    if actor.role == Role.buyer:
+        return department_id is not None and actor.department_id == department_id
+    if actor.role == Role.organization:
+        return organization_id is not None and actor.organization_id == organization_id
+    if actor.role == Role.committee:
+        return actor.community_id in community_ids
+    return False

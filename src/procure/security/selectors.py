@@ -1,0 +1,53 @@
+"""Reads about users and tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from procure.security.actors import Actor
+from procure.security.tables import ApiToken, User
+
+ACTOR_COLUMNS = (
+    User.id, User.username, User.display_name, User.role,
+    User.department, User.organization, User.community,
+)  # fmt: skip
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def actor_by_id(user_id: int) -> Actor | None:
+    row = await User.select(*ACTOR_COLUMNS).where(
+        (User.id == user_id) & (User.is_active == True)  # noqa: E712
+    ).first()
+    return Actor.from_row(row) if row else None
+
+
+async def actor_by_token(token: str) -> Actor | None:
+    """The active user behind an unexpired, unrevoked API token."""
+    now = datetime.now(UTC)
+    row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.expires_at).where(
+        (ApiToken.token_sha256 == token_digest(token)) & ApiToken.revoked_at.is_null()
+    ).first()
+    if row is None or (row["expires_at"] is not None and row["expires_at"] <= now):
+        return None
+    return await actor_by_id(row["user"])
+
+
+async def user_by_username(username: str) -> dict | None:
+    return await User.select().where(User.username == username).first()
+
+
+async def list_tokens(actor: Actor) -> list[dict]:
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.expires_at,
+        ApiToken.revoked_at, ApiToken.last_used_at,
+    ).where(ApiToken.user == actor.id).order_by(ApiToken.id)  # fmt: skip
+
+
+async def list_users() -> list[dict]:
+    return await User.select(
+        *ACTOR_COLUMNS, User.is_active, User.created_at, User.last_login_at
+    ).order_by(User.id)

@@ -1,0 +1,120 @@
+"""Writes about users, logins and API tokens; each records its audit event in its transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from procure.audit.events import AuditAction
+from procure.audit.services import record
+from procure.db import transaction
+from procure.errors import InvalidInput, NotFound
+from procure.security.actors import Actor
+from procure.security.passwords import MIN_PASSWORD_LENGTH, hash_password_async, verify_password_async
+from procure.security.selectors import actor_by_id, token_digest, user_by_username
+from procure.security.tables import ApiToken, Role, User
+
+TOKEN_PREFIX = "prc_"
+
+
+ACTS_FOR = {
+    Role.buyer: "department",
+    Role.organization: "organization",
+    Role.committee: "community",
+}
+
+
+async def user_create(
+    *,
+    actor: Actor | None,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    department_id: int | None = None,
+    organization_id: int | None = None,
+    community_id: int | None = None,
+) -> int:
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise InvalidInput("username", "must be 1–60 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    links = {"department": department_id, "organization": organization_id, "community": community_id}
+    needed = ACTS_FOR.get(role)
+    for field, value in links.items():
+        if field == needed and value is None:
+            raise InvalidInput(field, f"a {role} user must act for a {field}")
+        if field != needed and value is not None:
+            raise InvalidInput(field, f"a {role} user cannot act for a {field}")
+    password_hash = await hash_password_async(password)
+    async with transaction():
+        if await User.exists().where(User.username == username):
+            raise InvalidInput("username", f"{username!r} is already taken")
+        rows = await User.insert(
+            User(
+                username=username,
+                display_name=display_name or username,
+                password_hash=password_hash,
+                role=role,
+                department=department_id,
+                organization=organization_id,
+                community=community_id,
+            )
+        )
+        user_id = rows[0]["id"]
+        await record(
+            actor=actor, action=AuditAction.user_created, subject_type="user", subject_id=user_id,
+            data={"username": username, "role": str(role), **{k: v for k, v in links.items() if v}},
+        )  # fmt: skip
+    return user_id
+
+
+async def authenticate(*, username: str, password: str) -> Actor | None:
+    """Check a password; record the login or the failed attempt."""
+    row = await user_by_username(username.strip())
+    ok = await verify_password_async(row["password_hash"] if row else None, password)
+    actor = await actor_by_id(row["id"]) if ok and row else None
+    async with transaction():
+        if actor is None:
+            await record(
+                actor=None, action=AuditAction.user_login_failed, subject_type="user",
+                subject_id=row["id"] if row else "-", data={"username": username[:60]},
+            )  # fmt: skip
+            return None
+        await User.update({User.last_login_at: datetime.now(UTC)}).where(User.id == actor.id)
+        await record(actor=actor, action=AuditAction.user_login, subject_type="user", subject_id=actor.id)
+    return actor
+
+
+async def api_token_create(*, actor: Actor, name: str, valid_days: int | None = 90) -> str:
+    """Issue a token for machine clients; only its SHA-256 is stored, the token is shown once."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name", "must be 1–100 characters")
+    if valid_days is not None and not 1 <= valid_days <= 366:
+        raise InvalidInput("valid_days", "must be between 1 and 366")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
+    async with transaction():
+        rows = await ApiToken.insert(
+            ApiToken(user=actor.id, name=name, token_sha256=token_digest(token), expires_at=expires_at)
+        )
+        await record(
+            actor=actor, action=AuditAction.api_token_created, subject_type="api_token",
+            subject_id=rows[0]["id"], data={"name": name},
+        )  # fmt: skip
+    return token
+
+
+async def api_token_revoke(*, actor: Actor, token_id: int) -> None:
+    async with transaction():
+        revoked = await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+            (ApiToken.id == token_id) & (ApiToken.user == actor.id) & ApiToken.revoked_at.is_null()
+        ).returning(ApiToken.id)
+        if not revoked:
+            raise NotFound(f"no active token {token_id} of yours")
+        await record(
+            actor=actor, action=AuditAction.api_token_revoked, subject_type="api_token",
+            subject_id=token_id,
+        )  # fmt: skip

@@ -1,0 +1,63 @@
+"""Tables of users, API tokens and server-side sessions."""
+
+from enum import StrEnum
+
+from piccolo.columns import Boolean, Bytea, Varchar
+from piccolo.constraints import Check
+from piccolo.table import Table
+
+from procure.db.columns import created_at, enum_check, enum_column, optional_time, parent
+from procure.departments.tables import Department
+from procure.geography.tables import Community
+from procure.organizations.tables import Organization
+
+
+class Role(StrEnum):
+    buyer = "buyer"
+    organization = "organization"
+    committee = "committee"
+    auditor = "auditor"
+    admin = "admin"
+
+
+class User(Table, tablename="app_user"):
+    username = Varchar(length=60, unique=True, null=False)
+    display_name = Varchar(length=120, null=False)
+    password_hash = Varchar(length=200, null=False, secret=True)
+    role = enum_column(Role)
+    department = parent(Department, null=True)
+    organization = parent(Organization, null=True)
+    community = parent(Community, null=True)
+    is_active = Boolean(null=False, default=True)
+    created_at = created_at()
+    last_login_at = optional_time()
+
+    app_user_role_valid = enum_check("role", Role)
+    # Each role acts for exactly the body it belongs to, and for no other.
+    app_user_acts_for = Check(
+        "(role = 'buyer' AND department IS NOT NULL AND organization IS NULL AND community IS NULL)"
+        " OR (role = 'organization' AND organization IS NOT NULL AND department IS NULL"
+        " AND community IS NULL)"
+        " OR (role = 'committee' AND community IS NOT NULL AND department IS NULL"
+        " AND organization IS NULL)"
+        " OR (role IN ('auditor', 'admin') AND department IS NULL AND organization IS NULL"
+        " AND community IS NULL)"
+    )
+
+
+class ApiToken(Table, tablename="api_token"):
+    user = parent(User, cascade=True)
+    name = Varchar(length=100, null=False)
+    token_sha256 = Varchar(length=64, unique=True, null=False, secret=True)
+    created_at = created_at()
+    expires_at = optional_time()
+    revoked_at = optional_time()
+    last_used_at = optional_time()
+
+
+class SessionRecord(Table, tablename="web_session"):
+    """Litestar's server-side session store, so sessions survive restarts and span workers."""
+
+    key = Varchar(length=128, unique=True, null=False)
+    data = Bytea(null=False)
+    expires_at = optional_time()

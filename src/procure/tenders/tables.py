@@ -1,0 +1,115 @@
+"""Tables of tenders: the notice, its communities, scope lines, criteria and clarifications."""
+
+from piccolo.columns import Bytea, Integer, Text, Varchar
+from piccolo.constraints import Check, Unique
+from piccolo.table import Table
+
+from procure.catalog.tables import CatalogItem
+from procure.db.columns import created_at, enum_check, enum_column, money, optional_time, parent
+from procure.departments.tables import Department
+from procure.geography.tables import Community
+from procure.organizations.tables import Organization
+from procure.security.tables import User
+from procure.tenders.states import (
+    CriterionKind,
+    EvaluationMethod,
+    NeedEvidenceKind,
+    ProcurementMethod,
+    TenderStatus,
+)
+
+
+class Tender(Table, tablename="tender"):
+    reference = Varchar(length=40, unique=True, null=False)
+    title = Varchar(length=200, null=False)
+    description = Text(null=False, default="")
+    department = parent(Department)
+    method = enum_column(ProcurementMethod)
+    evaluation_method = enum_column(EvaluationMethod)
+    status = enum_column(TenderStatus)
+    ceiling_fen = money()
+    published_at = optional_time()
+    clarification_deadline = optional_time()
+    submission_deadline = optional_time()
+    opening_at = optional_time()
+    standstill_ends_at = optional_time()
+    short_period_justification = Text(null=False, default="")
+    cancel_reason = Text(null=False, default="")
+    # The per-tender bid key, wrapped with the deployment's master key (see bids.sealing).
+    wrapped_bid_key = Bytea(null=False, secret=True)
+    created_by = parent(User, null=True)
+    created_at = created_at()
+
+    tender_method_valid = enum_check("method", ProcurementMethod)
+    tender_evaluation_method_valid = enum_check("evaluation_method", EvaluationMethod)
+    tender_status_valid = enum_check("status", TenderStatus)
+    tender_ceiling_positive = Check("ceiling_fen > 0")
+    tender_timeline_ordered = Check(
+        "submission_deadline IS NULL OR published_at IS NULL OR submission_deadline > published_at"
+    )
+    tender_published_has_timeline = Check(
+        "status IN ('draft', 'cancelled') OR (published_at IS NOT NULL"
+        " AND submission_deadline IS NOT NULL)"
+    )
+
+
+class TenderCommunity(Table, tablename="tender_community"):
+    tender = parent(Tender, cascade=True)
+    community = parent(Community)
+
+    tender_community_unique = Unique(["tender", "community"])
+
+
+class ScopeLine(Table, tablename="scope_line"):
+    tender = parent(Tender, cascade=True)
+    line_no = Integer(null=False)
+    catalog_item = parent(CatalogItem)
+    description = Text(null=False, default="")
+    quantity = Integer(null=False)
+
+    scope_line_number_unique = Unique(["tender", "line_no"])
+    scope_line_quantity_positive = Check("quantity > 0 AND line_no > 0")
+
+
+class EvaluationCriterion(Table, tablename="evaluation_criterion"):
+    tender = parent(Tender, cascade=True)
+    code = Varchar(length=16, null=False)
+    name = Varchar(length=100, null=False)
+    kind = enum_column(CriterionKind)
+    weight = Integer(null=False)
+
+    evaluation_criterion_code_unique = Unique(["tender", "code"])
+    evaluation_criterion_kind_valid = enum_check("kind", CriterionKind)
+    evaluation_criterion_weight_range = Check("weight > 0 AND weight <= 100")
+
+
+class TenderEvaluator(Table, tablename="tender_evaluator"):
+    tender = parent(Tender, cascade=True)
+    user = parent(User)
+
+    tender_evaluator_unique = Unique(["tender", "user"])
+
+
+class Clarification(Table, tablename="clarification"):
+    """A question from an organization; the asker is never shown to other organizations."""
+
+    tender = parent(Tender, cascade=True)
+    asked_by = parent(Organization)
+    question = Text(null=False)
+    asked_at = created_at()
+    answer = Text(null=False, default="")
+    answered_at = optional_time()
+
+    clarification_question_given = Check("length(question) > 0")
+
+
+class NeedEvidence(Table, tablename="need_evidence"):
+    """Recorded evidence of residents' needs behind a tender (DEMAND_MISMATCH looks here)."""
+
+    tender = parent(Tender, cascade=True)
+    community = parent(Community, null=True)
+    kind = enum_column(NeedEvidenceKind)
+    summary = Text(null=False)
+    recorded_at = created_at()
+
+    need_evidence_kind_valid = enum_check("kind", NeedEvidenceKind)

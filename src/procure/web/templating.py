@@ -1,0 +1,72 @@
+"""The Jinja2 environment: templates/ at the repo's top level, gettext per request, and the
+display filters (money, local time) every page uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from litestar.connection import ASGIConnection
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from procure import i18n
+from procure.settings import get_settings
+
+
+def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The language of this request: the ``lang`` cookie if set, else the deployment's default."""
+    return i18n.negotiate(connection.cookies.get(i18n.LANG_COOKIE), get_settings().locale)
+
+
+def _context_locale(context: Context) -> str:
+    request = context.get("request")
+    return request_locale(request) if request is not None else get_settings().locale
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.translations(_context_locale(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(_context_locale(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _yuan(context: Context, fen: int | None) -> str:
+    return i18n.yuan(fen, _context_locale(context))
+
+
+@pass_context
+def _wan_yuan(context: Context, fen: int | None) -> str:
+    return i18n.wan_yuan(fen, _context_locale(context))
+
+
+@pass_context
+def _current_locale(context: Context) -> str:
+    return _context_locale(context)
+
+
+def build_environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["current_locale"] = _current_locale
+    env.filters["yuan"] = _yuan
+    env.filters["wan_yuan"] = _wan_yuan
+    env.filters["local_time"] = lambda value: i18n.local_time(value, get_settings().timezone)
+    env.filters["local_date"] = i18n.local_date
+    return env
+
+
+def template_config(templates_dir: Path) -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment(templates_dir)))
