@@ -44,8 +44,8 @@ i18n: $(BIN)/procure ## Compile the message catalogs (.po → .mo)
 
 .PHONY: i18n-extract
 i18n-extract: $(BIN)/procure ## Extract messages and update the catalogs (then translate the new ones)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE_DIR)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE_DIR)/messages.pot src templates
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
 
 .PHONY: run
 run: install ## Migrate the SQLite database, load the demo data and serve on HOST:PORT

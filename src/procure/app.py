@@ -16,7 +16,8 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from piccolo.engine.postgres import PostgresEngine
 
-from procure import PACKAGE_DIR, __doc__ as package_doc
+from procure import PACKAGE_DIR
+from procure import __doc__ as package_doc
 from procure.audit.controllers import AuditController
 from procure.catalog.controllers import CatalogController
 from procure.contracts.controllers import ContractController
@@ -35,9 +36,15 @@ from procure.web.pages import PageController, WorkspaceController
 from procure.web.templating import template_config
 
 API_CONTROLLERS = [
-    AuthController, UserController, ReferenceController, OrganizationController,
-    CatalogController, TenderController, ContractController, AuditController,
-]  # fmt: skip
+    AuthController,
+    UserController,
+    ReferenceController,
+    OrganizationController,
+    CatalogController,
+    TenderController,
+    ContractController,
+    AuditController,
+]
 PAGE_CONTROLLERS = [PageController, WorkspaceController]
 
 
@@ -46,7 +53,7 @@ async def healthz() -> Response[dict[str, str]]:
     engine = get_settings().database_engine
     try:
         await ping()
-    except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+    except Exception as error:
         return Response(
             {"status": "unavailable", "database": engine, "error": type(error).__name__},
             status_code=503,
@@ -58,12 +65,18 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
 
-def _error(request: Request[Any, Any, Any], status: int, detail: str, **extra: Any) -> Response[Any]:
+def _error(
+    request: Request[Any, Any, Any], status: int, detail: str, **extra: Any
+) -> Response[Any]:
     if _is_api(request):
-        return Response({"status_code": status, "detail": detail, **extra}, status_code=status,
-                        media_type=MediaType.JSON)  # fmt: skip
-    return Template("error.html", context={"status": status, "detail": detail, **extra},
-                    status_code=status)  # fmt: skip
+        return Response(
+            {"status_code": status, "detail": detail, **extra},
+            status_code=status,
+            media_type=MediaType.JSON,
+        )
+    return Template(
+        "error.html", context={"status": status, "detail": detail, **extra}, status_code=status
+    )
 
 
 def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
@@ -106,9 +119,12 @@ class _Wiring:
 
     def routes(self) -> list[Any]:
         static = create_static_files_router(
-            path="/static", directories=[PACKAGE_DIR / "static"], name="static",
-            opt={"action": Action.public_read}, include_in_schema=False,
-        )  # fmt: skip
+            path="/static",
+            directories=[PACKAGE_DIR / "static"],
+            name="static",
+            opt={"action": Action.public_read},
+            include_in_schema=False,
+        )
         return [healthz, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
 
     def openapi(self) -> OpenAPIConfig:
@@ -133,12 +149,14 @@ class _Wiring:
 
     async def start_database(self) -> None:
         engine = get_engine()
-        if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(max_size=10)
+        if isinstance(engine, PostgresEngine) and self.settings.database_pool_size:
+            await engine.start_connection_pool(
+                min_size=1, max_size=self.settings.database_pool_size
+            )
 
     async def stop_database(self) -> None:
         engine = get_engine()
-        if isinstance(engine, PostgresEngine):
+        if isinstance(engine, PostgresEngine) and engine.pool is not None:
             await engine.close_connection_pool()
 
 

@@ -31,7 +31,7 @@ async def _with_database(work: Callable[[], Awaitable[T]]) -> T:
     settings = load_settings()
     try:
         await ping()
-    except Exception as error:  # noqa: BLE001 - any failure to connect is reported the same way
+    except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ConfigurationError(
             f"PROCURE_DATABASE_URL: cannot reach the {settings.database_engine} database ({reason})"
@@ -126,15 +126,25 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(["buyer", "organization", "committee", "auditor", "admin"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["buyer", "organization", "committee", "auditor", "admin"]),
+)
 @click.option("--display-name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--department", "department_code", help="department code (buyers)")
 @click.option("--organization", "credit_code", help="unified social credit code (organizations)")
 @click.option("--community", "community_code", help="community code (committees)")
-def user_create(username: str, role: str, display_name: str, password: str,
-                department_code: str | None, credit_code: str | None,
-                community_code: str | None) -> None:  # fmt: skip
+def user_create(
+    username: str,
+    role: str,
+    display_name: str,
+    password: str,
+    department_code: str | None,
+    credit_code: str | None,
+    community_code: str | None,
+) -> None:
     """Create a user who acts for a department, an organization or a community."""
 
     @needs_database
@@ -156,12 +166,19 @@ def user_create(username: str, role: str, display_name: str, password: str,
 
         try:
             user_id = await create_user(
-                actor=None, username=username, display_name=display_name, password=password,
+                actor=None,
+                username=username,
+                display_name=display_name,
+                password=password,
                 role=Role(role),
-                department_id=await lookup(Department, Department.code, department_code, "department"),
-                organization_id=await lookup(Organization, Organization.credit_code, credit_code, "organization"),
+                department_id=await lookup(
+                    Department, Department.code, department_code, "department"
+                ),
+                organization_id=await lookup(
+                    Organization, Organization.credit_code, credit_code, "organization"
+                ),
                 community_id=await lookup(Community, Community.code, community_code, "community"),
-            )  # fmt: skip
+            )
         except InvalidInput as error:
             fail(f"--{error.field.replace('_', '-')}: {error.message}")
         click.echo(f"created user {username} (id {user_id}, role {role})")
@@ -184,12 +201,18 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     for locale in LOCALES:
         try:
             translations(locale)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             fail(str(error))
     settings.resolved_secret_key()
     click.echo(f"procure serving on http://{host}:{port} ({settings.database_engine})")
-    uvicorn.run("procure.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=True)  # fmt: skip
+    uvicorn.run(
+        "procure.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 async def _noop() -> None:

@@ -45,11 +45,13 @@ from procure.tenders.tables import (
     TenderEvaluator,
 )
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo logins
+DEMO_PASSWORD = "demo-password-2026"
 
 
 class DemoLoader:
-    def __init__(self, settings: Settings, data: dict[str, Any], now: datetime | None = None) -> None:
+    def __init__(
+        self, settings: Settings, data: dict[str, Any], now: datetime | None = None
+    ) -> None:
         self.settings = settings
         self.data = data
         self.now = now or datetime.now(UTC)
@@ -66,7 +68,9 @@ class DemoLoader:
         local = datetime.combine(self.day(offset), time(hour), tzinfo=self.zone)
         return local.astimezone(UTC)
 
-    async def ensure(self, table: type[Table], key_column: str, key: str, values: dict[str, Any]) -> int:
+    async def ensure(
+        self, table: type[Table], key_column: str, key: str, values: dict[str, Any]
+    ) -> int:
         """The id of the row with this natural key, inserting it if it does not exist."""
         column = table._meta.get_column_by_name(key_column)
         existing = await table.select(table._meta.primary_key).where(column == key).first()
@@ -86,78 +90,134 @@ class DemoLoader:
 
     async def load_places(self) -> None:
         district = self.data["district"]
-        district_id = await self.ensure(District, "code", district["code"], {"name": district["name"]})
+        district_id = await self.ensure(
+            District, "code", district["code"], {"name": district["name"]}
+        )
         for sub in self.data["sub_districts"]:
-            await self.ensure(SubDistrict, "code", sub["code"],
-                              {"name": sub["name"], "district": district_id})  # fmt: skip
+            await self.ensure(
+                SubDistrict, "code", sub["code"], {"name": sub["name"], "district": district_id}
+            )
         for community in self.data["communities"]:
-            await self.ensure(Community, "code", community["code"], {
-                "name": community["name"], "committee_name": community["committee_name"],
-                "population": community["population"], "households": community["households"],
-                "sub_district": self.id_of(SubDistrict, community["sub_district"]),
-            })  # fmt: skip
+            await self.ensure(
+                Community,
+                "code",
+                community["code"],
+                {
+                    "name": community["name"],
+                    "committee_name": community["committee_name"],
+                    "population": community["population"],
+                    "households": community["households"],
+                    "sub_district": self.id_of(SubDistrict, community["sub_district"]),
+                },
+            )
         for dept in self.data["departments"]:
             sub = dept.get("sub_district")
-            await self.ensure(Department, "code", dept["code"], {
-                "name": dept["name"], "level": dept["level"], "district": district_id,
-                "sub_district": self.id_of(SubDistrict, sub) if sub else None,
-            })  # fmt: skip
+            await self.ensure(
+                Department,
+                "code",
+                dept["code"],
+                {
+                    "name": dept["name"],
+                    "level": dept["level"],
+                    "district": district_id,
+                    "sub_district": self.id_of(SubDistrict, sub) if sub else None,
+                },
+            )
 
     async def load_organizations(self) -> None:
         decided_by = self.id_of(Department, self.data["departments"][0]["code"])
         for org in self.data["organizations"]:
             code = validate_credit_code(org["credit_code"])
             exists = await Organization.exists().where(Organization.credit_code == code)
-            org_id = await self.ensure(Organization, "credit_code", code, {
-                "name": org["name"], "short_name": org.get("short_name", ""),
-                "registration_type": org["registration_type"],
-                "founded_on": date.fromisoformat(org["founded_on"]),
-                "certified_social_workers": org["certified_social_workers"],
-                "credit_rating": org["credit_rating"], "address": org.get("address", ""),
-                "contact_person": org.get("contact_person", ""), "phone": org.get("phone", ""),
-            })  # fmt: skip
+            org_id = await self.ensure(
+                Organization,
+                "credit_code",
+                code,
+                {
+                    "name": org["name"],
+                    "short_name": org.get("short_name", ""),
+                    "registration_type": org["registration_type"],
+                    "founded_on": date.fromisoformat(org["founded_on"]),
+                    "certified_social_workers": org["certified_social_workers"],
+                    "credit_rating": org["credit_rating"],
+                    "address": org.get("address", ""),
+                    "contact_person": org.get("contact_person", ""),
+                    "phone": org.get("phone", ""),
+                },
+            )
             if exists:
                 continue
             for qualification in org.get("qualifications", []):
-                await Qualification.insert(Qualification(
-                    organization=org_id, kind=qualification["kind"],
-                    document_no=qualification["document_no"],
-                    issued_on=date.fromisoformat(qualification["issued_on"]),
-                    expires_on=date.fromisoformat(qualification["expires_on"]),
-                    required=qualification["required"],
-                ))  # fmt: skip
+                await Qualification.insert(
+                    Qualification(
+                        organization=org_id,
+                        kind=qualification["kind"],
+                        document_no=qualification["document_no"],
+                        issued_on=date.fromisoformat(qualification["issued_on"]),
+                        expires_on=date.fromisoformat(qualification["expires_on"]),
+                        required=qualification["required"],
+                    )
+                )
             if debarment := org.get("debarment"):
-                await Debarment.insert(Debarment(
-                    organization=org_id, starts_on=self.day(debarment["starts_on_days"]),
-                    ends_on=self.day(debarment["ends_on_days"]), reason=debarment["reason"],
-                    decided_by=decided_by,
-                ))  # fmt: skip
+                await Debarment.insert(
+                    Debarment(
+                        organization=org_id,
+                        starts_on=self.day(debarment["starts_on_days"]),
+                        ends_on=self.day(debarment["ends_on_days"]),
+                        reason=debarment["reason"],
+                        decided_by=decided_by,
+                    )
+                )
 
     async def load_catalog(self) -> None:
         for category in self.data["catalog_categories"]:
-            await self.ensure(CatalogCategory, "code", category["code"],
-                              {"name_zh": category["name_zh"], "name_en": category["name_en"]})  # fmt: skip
+            await self.ensure(
+                CatalogCategory,
+                "code",
+                category["code"],
+                {"name_zh": category["name_zh"], "name_en": category["name_en"]},
+            )
         for item in self.data["catalog_items"]:
-            await self.ensure(CatalogItem, "code", item["code"], {
-                "category": self.id_of(CatalogCategory, item["category"]), "name": item["name"],
-                "target_group": item["target_group"], "unit": item["unit"],
-                "ref_price_min_fen": yuan_to_fen(item["ref_price_min"]),
-                "ref_price_max_fen": yuan_to_fen(item["ref_price_max"]),
-                "outcome_indicators": item["outcome_indicators"],
-            })  # fmt: skip
+            await self.ensure(
+                CatalogItem,
+                "code",
+                item["code"],
+                {
+                    "category": self.id_of(CatalogCategory, item["category"]),
+                    "name": item["name"],
+                    "target_group": item["target_group"],
+                    "unit": item["unit"],
+                    "ref_price_min_fen": yuan_to_fen(item["ref_price_min"]),
+                    "ref_price_max_fen": yuan_to_fen(item["ref_price_max"]),
+                    "outcome_indicators": item["outcome_indicators"],
+                },
+            )
 
     async def load_users(self) -> None:
         password_hash = await hash_password_async(DEMO_PASSWORD)
         for user in self.data["users"]:
             links = {
-                "department": self.id_of(Department, user["department"]) if "department" in user else None,
-                "organization": self.id_of(Organization, user["organization"]) if "organization" in user else None,
-                "community": self.id_of(Community, user["community"]) if "community" in user else None,
-            }  # fmt: skip
-            await self.ensure(User, "username", user["username"], {
-                "display_name": user["display_name"], "role": user["role"],
-                "password_hash": password_hash, **links,
-            })  # fmt: skip
+                "department": self.id_of(Department, user["department"])
+                if "department" in user
+                else None,
+                "organization": self.id_of(Organization, user["organization"])
+                if "organization" in user
+                else None,
+                "community": self.id_of(Community, user["community"])
+                if "community" in user
+                else None,
+            }
+            await self.ensure(
+                User,
+                "username",
+                user["username"],
+                {
+                    "display_name": user["display_name"],
+                    "role": user["role"],
+                    "password_hash": password_hash,
+                    **links,
+                },
+            )
 
     # -- tenders, bids and awards -------------------------------------------------------------
 
@@ -173,32 +233,54 @@ class DemoLoader:
         published = status != TenderStatus.draft
         deadline = self.at(spec["submission_days"]) if published else None
         department_id = self.id_of(Department, spec["department"])
-        tender_id = await self.ensure(Tender, "reference", spec["reference"], {
-            "title": spec["title"], "description": spec.get("description", ""),
-            "department": department_id, "method": spec["method"],
-            "evaluation_method": spec["evaluation_method"], "status": status,
-            "ceiling_fen": yuan_to_fen(spec["ceiling"]),
-            "published_at": self.at(spec["published_days"], 9) if published else None,
-            "clarification_deadline": self.at(spec["clarification_days"]) if published else None,
-            "submission_deadline": deadline, "opening_at": deadline,
-            "cancel_reason": spec.get("cancel_reason", ""),
-            "wrapped_bid_key": new_wrapped_tender_key(self.settings.resolved_secret_key()),
-        })  # fmt: skip
+        tender_id = await self.ensure(
+            Tender,
+            "reference",
+            spec["reference"],
+            {
+                "title": spec["title"],
+                "description": spec.get("description", ""),
+                "department": department_id,
+                "method": spec["method"],
+                "evaluation_method": spec["evaluation_method"],
+                "status": status,
+                "ceiling_fen": yuan_to_fen(spec["ceiling"]),
+                "published_at": self.at(spec["published_days"], 9) if published else None,
+                "clarification_deadline": self.at(spec["clarification_days"])
+                if published
+                else None,
+                "submission_deadline": deadline,
+                "opening_at": deadline,
+                "cancel_reason": spec.get("cancel_reason", ""),
+                "wrapped_bid_key": new_wrapped_tender_key(self.settings.resolved_secret_key()),
+            },
+        )
         for code in spec["communities"]:
-            await TenderCommunity.insert(TenderCommunity(tender=tender_id, community=self.id_of(Community, code)))
+            await TenderCommunity.insert(
+                TenderCommunity(tender=tender_id, community=self.id_of(Community, code))
+            )
         line_ids = []
         for line_no, line in enumerate(spec["lines"], start=1):
-            rows = await ScopeLine.insert(ScopeLine(
-                tender=tender_id, line_no=line_no, quantity=line["quantity"],
-                catalog_item=self.id_of(CatalogItem, line["item"]), description=line.get("description", ""),
-            ))  # fmt: skip
+            rows = await ScopeLine.insert(
+                ScopeLine(
+                    tender=tender_id,
+                    line_no=line_no,
+                    quantity=line["quantity"],
+                    catalog_item=self.id_of(CatalogItem, line["item"]),
+                    description=line.get("description", ""),
+                )
+            )
             line_ids.append(rows[0]["id"])
         criteria = {}
         for criterion in spec.get("criteria", []):
-            rows = await EvaluationCriterion.insert(EvaluationCriterion(tender=tender_id, **criterion))
+            rows = await EvaluationCriterion.insert(
+                EvaluationCriterion(tender=tender_id, **criterion)
+            )
             criteria[criterion["code"]] = rows[0]["id"]
         if evidence := spec.get("need_evidence"):
-            await NeedEvidence.insert(NeedEvidence(tender=tender_id, kind=_evidence_kind(evidence), summary=evidence))
+            await NeedEvidence.insert(
+                NeedEvidence(tender=tender_id, kind=_evidence_kind(evidence), summary=evidence)
+            )
         evaluator = await self.department_evaluator(tender_id, department_id)
         bid_ids = {}
         for bid in spec.get("bids", []):
@@ -206,11 +288,17 @@ class DemoLoader:
                 tender_id, spec, status, line_ids, criteria, evaluator, bid
             )
         if winner := spec.get("award"):
-            decided_at = min(self.now - timedelta(days=1), deadline + timedelta(days=3))  # type: ignore[operator]
-            await Award.insert(Award(
-                tender=tender_id, bid=bid_ids[winner], decided_by=evaluator, decided_at=decided_at,
-                standstill_ends_at=decided_at + timedelta(days=7),
-            ))  # fmt: skip
+            assert deadline is not None, f"{spec['reference']}: an award needs a published tender"
+            decided_at = min(self.now - timedelta(days=1), deadline + timedelta(days=3))
+            await Award.insert(
+                Award(
+                    tender=tender_id,
+                    bid=bid_ids[winner],
+                    decided_by=evaluator,
+                    decided_at=decided_at,
+                    standstill_ends_at=decided_at + timedelta(days=7),
+                )
+            )
             await Tender.update({Tender.standstill_ends_at: decided_at + timedelta(days=7)}).where(
                 Tender.id == tender_id
             )
@@ -222,41 +310,68 @@ class DemoLoader:
         await TenderEvaluator.insert(TenderEvaluator(tender=tender_id, user=user["id"]))
         return int(user["id"])
 
-    async def load_bid(self, tender_id: int, spec: dict[str, Any], status: TenderStatus,
-                       line_ids: list[int], criteria: dict[str, int], evaluator: int | None,
-                       bid: dict[str, Any]) -> int:  # fmt: skip
+    async def load_bid(
+        self,
+        tender_id: int,
+        spec: dict[str, Any],
+        status: TenderStatus,
+        line_ids: list[int],
+        criteria: dict[str, int],
+        evaluator: int | None,
+        bid: dict[str, Any],
+    ) -> int:
         organization_id = self.id_of(Organization, bid["organization"])
         line_prices = [yuan_to_fen(v) for v in bid["line_totals"]]
         content = {
-            "tender": spec["reference"], "organization": bid["organization"],
+            "tender": spec["reference"],
+            "organization": bid["organization"],
             "total_fen": yuan_to_fen(bid["total"]),
             "lines": [{"line_no": n, "price_fen": p} for n, p in enumerate(line_prices, start=1)],
-            "technical_proposal": bid.get("proposal", ""), "staffing_plan": bid.get("staffing", ""),
-        }  # fmt: skip
+            "technical_proposal": bid.get("proposal", ""),
+            "staffing_plan": bid.get("staffing", ""),
+        }
         tender_key = unwrap_tender_key(
             self.settings.resolved_secret_key(),
-            (await Tender.select(Tender.wrapped_bid_key).where(Tender.id == tender_id).first())["wrapped_bid_key"],  # type: ignore[index]
+            (await Tender.select(Tender.wrapped_bid_key).where(Tender.id == tender_id).first())[
+                "wrapped_bid_key"
+            ],  # type: ignore[index]
         )
-        sealed = seal(tender_key, tender_id=tender_id, organization_id=organization_id, content=content)
+        sealed = seal(
+            tender_key, tender_id=tender_id, organization_id=organization_id, content=content
+        )
         opened = status not in {TenderStatus.published, TenderStatus.tendering}
         deadline = self.at(spec["submission_days"])
         bid_status = _bid_status(status, self.is_abnormally_low(spec, bid))
-        rows = await Bid.insert(Bid(
-            tender=tender_id, organization=organization_id, status=bid_status,
-            sealed_content=sealed.ciphertext, nonce=sealed.nonce, content_sha256=sealed.content_sha256,
-            submitted_at=deadline - timedelta(days=2, hours=3),
-            opened_at=deadline if opened else None, total_fen=content["total_fen"] if opened else None,
-            explanation_due_at=deadline + timedelta(days=20) if bid_status == BidStatus.explanation_requested else None,
-        ))  # fmt: skip
+        rows = await Bid.insert(
+            Bid(
+                tender=tender_id,
+                organization=organization_id,
+                status=bid_status,
+                sealed_content=sealed.ciphertext,
+                nonce=sealed.nonce,
+                content_sha256=sealed.content_sha256,
+                submitted_at=deadline - timedelta(days=2, hours=3),
+                opened_at=deadline if opened else None,
+                total_fen=content["total_fen"] if opened else None,
+                explanation_due_at=deadline + timedelta(days=20)
+                if bid_status == BidStatus.explanation_requested
+                else None,
+            )
+        )
         bid_id: int = rows[0]["id"]
         if opened:
             for line_id, price in zip(line_ids, line_prices, strict=True):
                 await BidLine.insert(BidLine(bid=bid_id, scope_line=line_id, price_fen=price))
         if evaluator is not None:
             for code, score in bid.get("technical_scores", {}).items():
-                await TechnicalScore.insert(TechnicalScore(
-                    bid=bid_id, criterion=criteria[code], evaluator=evaluator, score=score,
-                ))  # fmt: skip
+                await TechnicalScore.insert(
+                    TechnicalScore(
+                        bid=bid_id,
+                        criterion=criteria[code],
+                        evaluator=evaluator,
+                        score=score,
+                    )
+                )
         return bid_id
 
     @staticmethod
@@ -275,67 +390,132 @@ class DemoLoader:
     async def load_contract(self, spec: dict[str, Any]) -> None:
         tender_id = self.id_of(Tender, spec["tender"])
         tender = await Tender.select(Tender.department).where(Tender.id == tender_id).first()
-        award = await Award.select(Award.id, Award.bid.id.as_alias("bid_id"), Award.bid.total_fen.as_alias("total"),
-                                   Award.bid.content_sha256.as_alias("receipt")).where(
-            Award.tender == tender_id
-        ).first()  # fmt: skip
+        award = (
+            await Award.select(
+                Award.id,
+                Award.bid.id.as_alias("bid_id"),
+                Award.bid.total_fen.as_alias("total"),
+                Award.bid.content_sha256.as_alias("receipt"),
+            )
+            .where(Award.tender == tender_id)
+            .first()
+        )
         assert tender is not None and award is not None, f"{spec['reference']}: tender has no award"
         starts_on = self.day(spec["starts_days"])
-        contract_id = await self.ensure(Contract, "reference", spec["reference"], {
-            "title": spec["title"], "tender": tender_id, "award": award["id"],
-            "department": tender["department"],
-            "organization": self.id_of(Organization, spec["organization"]), "status": spec["status"],
-            "value_fen": award["total"], "starts_on": starts_on, "ends_on": self.day(spec["ends_days"]),
-            "reporting_frequency": spec["reporting_frequency"], "bid_receipt_sha256": award["receipt"],
-            "signed_at": None if spec["status"] == "draft" else self.at(spec["starts_days"] - 5, 10),
-            "terminated_reason": spec.get("terminated_reason", ""),
-        })  # fmt: skip
+        contract_id = await self.ensure(
+            Contract,
+            "reference",
+            spec["reference"],
+            {
+                "title": spec["title"],
+                "tender": tender_id,
+                "award": award["id"],
+                "department": tender["department"],
+                "organization": self.id_of(Organization, spec["organization"]),
+                "status": spec["status"],
+                "value_fen": award["total"],
+                "starts_on": starts_on,
+                "ends_on": self.day(spec["ends_days"]),
+                "reporting_frequency": spec["reporting_frequency"],
+                "bid_receipt_sha256": award["receipt"],
+                "signed_at": None
+                if spec["status"] == "draft"
+                else self.at(spec["starts_days"] - 5, 10),
+                "terminated_reason": spec.get("terminated_reason", ""),
+            },
+        )
         for code in spec["communities"]:
-            await ContractCommunity.insert(ContractCommunity(contract=contract_id, community=self.id_of(Community, code)))
-        lines = await BidLine.select(
-            BidLine.price_fen, BidLine.scope_line.line_no.as_alias("line_no"),
-            BidLine.scope_line.quantity.as_alias("quantity"),
-            BidLine.scope_line.catalog_item.as_alias("item"),
-            BidLine.scope_line.description.as_alias("description"),
-        ).where(BidLine.bid == award["bid_id"]).order_by(BidLine.scope_line.line_no)  # fmt: skip
+            await ContractCommunity.insert(
+                ContractCommunity(contract=contract_id, community=self.id_of(Community, code))
+            )
+        lines = (
+            await BidLine.select(
+                BidLine.price_fen,
+                BidLine.scope_line.line_no.as_alias("line_no"),
+                BidLine.scope_line.quantity.as_alias("quantity"),
+                BidLine.scope_line.catalog_item.as_alias("item"),
+                BidLine.scope_line.description.as_alias("description"),
+            )
+            .where(BidLine.bid == award["bid_id"])
+            .order_by(BidLine.scope_line.line_no)
+        )
         scope_ids = {}
         for line in lines:
-            rows = await ContractScopeLine.insert(ContractScopeLine(
-                contract=contract_id, line_no=line["line_no"], catalog_item=line["item"],
-                description=line["description"], quantity=line["quantity"],
-                unit_price_fen=line["price_fen"] // line["quantity"], amount_fen=line["price_fen"],
-            ))  # fmt: skip
+            rows = await ContractScopeLine.insert(
+                ContractScopeLine(
+                    contract=contract_id,
+                    line_no=line["line_no"],
+                    catalog_item=line["item"],
+                    description=line["description"],
+                    quantity=line["quantity"],
+                    unit_price_fen=line["price_fen"] // line["quantity"],
+                    amount_fen=line["price_fen"],
+                )
+            )
             scope_ids[line["line_no"]] = (rows[0]["id"], line["item"])
         for seq, milestone in enumerate(spec.get("milestones", []), start=1):
-            await Milestone.insert(Milestone(contract=contract_id, seq=seq, title=milestone["title"],
-                                             due_on=self.day(milestone["due_days"]), status=milestone["status"]))  # fmt: skip
+            await Milestone.insert(
+                Milestone(
+                    contract=contract_id,
+                    seq=seq,
+                    title=milestone["title"],
+                    due_on=self.day(milestone["due_days"]),
+                    status=milestone["status"],
+                )
+            )
         for seq, payment in enumerate(spec.get("payments", []), start=1):
-            await Payment.insert(Payment(
-                contract=contract_id, seq=seq, due_on=self.day(payment["due_days"]),
-                amount_fen=yuan_to_fen(payment["amount"]), performance_linked=payment["performance_linked"],
-                status=payment["status"],
-                paid_at=self.at(payment["due_days"], 10) if payment["status"] == "paid" else None,
-            ))  # fmt: skip
+            await Payment.insert(
+                Payment(
+                    contract=contract_id,
+                    seq=seq,
+                    due_on=self.day(payment["due_days"]),
+                    amount_fen=yuan_to_fen(payment["amount"]),
+                    performance_linked=payment["performance_linked"],
+                    status=payment["status"],
+                    paid_at=self.at(payment["due_days"], 10)
+                    if payment["status"] == "paid"
+                    else None,
+                )
+            )
         for version, amendment in enumerate(spec.get("amendments", []), start=1):
             await self.load_amendment(contract_id, version, amendment, scope_ids)
 
-    async def load_amendment(self, contract_id: int, version: int, spec: dict[str, Any],
-                             scope_ids: dict[int, tuple[int, int]]) -> None:  # fmt: skip
+    async def load_amendment(
+        self,
+        contract_id: int,
+        version: int,
+        spec: dict[str, Any],
+        scope_ids: dict[int, tuple[int, int]],
+    ) -> None:
         lines = []
         for line in spec["lines"]:
             unit_price = yuan_to_fen(line["unit_price"])
             in_tender = "line_no" in line
-            scope_line, item = scope_ids[line["line_no"]] if in_tender else (None, self.id_of(CatalogItem, line["item"]))
-            lines.append({
-                "scope_line": scope_line, "catalog_item": item, "quantity_delta": line["quantity_delta"],
-                "unit_price_fen": unit_price, "amount_delta_fen": line["quantity_delta"] * unit_price,
-                "in_tender": in_tender, "description": line.get("description", ""),
-            })  # fmt: skip
-        rows = await Amendment.insert(Amendment(
-            contract=contract_id, version=version, reason=spec["reason"],
-            value_delta_fen=sum(line["amount_delta_fen"] for line in lines),
-            signed_at=self.at(spec["signed_days"], 10),
-        ))  # fmt: skip
+            scope_line, item = (
+                scope_ids[line["line_no"]]
+                if in_tender
+                else (None, self.id_of(CatalogItem, line["item"]))
+            )
+            lines.append(
+                {
+                    "scope_line": scope_line,
+                    "catalog_item": item,
+                    "quantity_delta": line["quantity_delta"],
+                    "unit_price_fen": unit_price,
+                    "amount_delta_fen": line["quantity_delta"] * unit_price,
+                    "in_tender": in_tender,
+                    "description": line.get("description", ""),
+                }
+            )
+        rows = await Amendment.insert(
+            Amendment(
+                contract=contract_id,
+                version=version,
+                reason=spec["reason"],
+                value_delta_fen=sum(line["amount_delta_fen"] for line in lines),
+                signed_at=self.at(spec["signed_days"], 10),
+            )
+        )
         for line in lines:
             await AmendmentLine.insert(AmendmentLine(amendment=rows[0]["id"], **line))
 
@@ -348,8 +528,13 @@ class DemoLoader:
             await self.load_tenders()
             await self.load_contracts()
             if self.created:
-                await record(actor=None, action=AuditAction.demo_loaded, subject_type="district",
-                             subject_id=self.data["district"]["code"], data=dict(self.created))  # fmt: skip
+                await record(
+                    actor=None,
+                    action=AuditAction.demo_loaded,
+                    subject_type="district",
+                    subject_id=self.data["district"]["code"],
+                    data=dict(self.created),
+                )
         return self.created
 
 

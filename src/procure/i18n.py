@@ -73,7 +73,9 @@ def yuan_to_fen(value: str | Decimal | int) -> int:
     return int(fen)
 
 
-def local_time(value: datetime | None, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(
+    value: datetime | None, zone: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M"
+) -> str:
     if value is None:
         return "—"
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     migrations_dir: Path = REPO_DIR / "migrations"
     templates_dir: Path = REPO_DIR / "templates"
     fixtures_dir: Path = REPO_DIR / "fixtures"
-    ocid_prefix: str = "ocds-procure"
     session_max_age_seconds: int = 8 * 3600
+    #: PostgreSQL connections per server process; 0 opens one per query (as SQLite always does).
+    database_pool_size: int = Field(default=10, ge=0, le=200)
 
     @field_validator("database_url")
     @classmethod
@@ -47,7 +48,9 @@ class Settings(BaseSettings):
             return value
         if parts.scheme in {"postgresql", "postgres"}:
             if not parts.hostname and "host=" not in parts.query:
-                raise ValueError("postgresql URLs need a host, e.g. postgresql://user@127.0.0.1:5432/db")
+                raise ValueError(
+                    "postgresql URLs need a host, e.g. postgresql://user@127.0.0.1:5432/db"
+                )
             if not parts.path.strip("/"):
                 raise ValueError("postgresql URLs need a database name after the host")
             return value

@@ -18,12 +18,28 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def event_hash(*, prev_hash: str, seq: int, occurred_at: str, actor: str, action: str,
-               subject_type: str, subject_id: str, data: dict[str, Any]) -> str:
-    body = canonical_json({
-        "prev": prev_hash, "seq": seq, "at": occurred_at, "actor": actor, "action": action,
-        "subject": [subject_type, subject_id], "data": data,
-    })  # fmt: skip
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    occurred_at: str,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    data: dict[str, Any],
+) -> str:
+    body = canonical_json(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "at": occurred_at,
+            "actor": actor,
+            "action": action,
+            "subject": [subject_type, subject_id],
+            "data": data,
+        }
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -39,17 +55,25 @@ async def record(
     if not in_transaction():
         raise RuntimeError("audit.record() must be called inside the write's transaction")
     # Bumping the head row takes its row lock, which serialises concurrent writers of the chain.
-    head = await AuditHead.update({AuditHead.seq: AuditHead.seq + 1}).where(
-        AuditHead.id == 1
-    ).returning(AuditHead.seq, AuditHead.hash)
+    head = (
+        await AuditHead.update({AuditHead.seq: AuditHead.seq + 1})
+        .where(AuditHead.id == 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    )
     seq, prev_hash = head[0]["seq"], head[0]["hash"]
     occurred_at = datetime.now(UTC).replace(microsecond=0)
     payload = data or {}
     actor_label = actor.label if actor else "system"
     digest = event_hash(
-        prev_hash=prev_hash, seq=seq, occurred_at=occurred_at.isoformat(), actor=actor_label,
-        action=str(action), subject_type=subject_type, subject_id=str(subject_id), data=payload,
-    )  # fmt: skip
+        prev_hash=prev_hash,
+        seq=seq,
+        occurred_at=occurred_at.isoformat(),
+        actor=actor_label,
+        action=str(action),
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        data=payload,
+    )
     await AuditEvent.insert(
         AuditEvent(
             seq=seq,
@@ -77,10 +101,15 @@ async def verify_chain() -> tuple[bool, int, str]:
         count += 1
         data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
         expected = event_hash(
-            prev_hash=prev, seq=row["seq"], occurred_at=_utc(row["occurred_at"]).isoformat(),
-            actor=row["actor_label"], action=row["action"], subject_type=row["subject_type"],
-            subject_id=row["subject_id"], data=data,
-        )  # fmt: skip
+            prev_hash=prev,
+            seq=row["seq"],
+            occurred_at=_utc(row["occurred_at"]).isoformat(),
+            actor=row["actor_label"],
+            action=row["action"],
+            subject_type=row["subject_type"],
+            subject_id=row["subject_id"],
+            data=data,
+        )
         if row["prev_hash"] != prev or row["hash"] != expected:
             return False, count, f"event {row['seq']} does not match its hash"
         prev = row["hash"]

@@ -1,6 +1,6 @@
 """Tables of the audit log: events and the head of their hash chain."""
 
-from piccolo.columns import JSON, BigInt, Integer, Varchar
+from piccolo.columns import JSON, BigInt, Integer, Serial, Varchar
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -9,6 +9,8 @@ from procure.db.columns import created_at
 
 class AuditEvent(Table, tablename="audit_event"):
     """One recorded change. Rows are never updated or deleted (triggers refuse it)."""
+
+    id: Serial  # the primary key Piccolo adds
 
     seq = BigInt(unique=True, null=False)
     occurred_at = created_at()
@@ -26,6 +28,8 @@ class AuditEvent(Table, tablename="audit_event"):
 
 class AuditHead(Table, tablename="audit_head"):
     """A single row naming the chain's last event; updating it serialises writers."""
+
+    id: Serial  # the primary key Piccolo adds
 
     seq = BigInt(null=False, default=0)
     hash = Varchar(length=64, null=False)

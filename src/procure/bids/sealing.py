@@ -35,7 +35,9 @@ def master_key(secret_key: str) -> bytes:
 def new_wrapped_tender_key(secret_key: str) -> bytes:
     """A fresh random tender key, returned wrapped (nonce ‖ ciphertext) for storage."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(master_key(secret_key)).encrypt(nonce, AESGCM.generate_key(256), _WRAP_AAD)
+    return nonce + AESGCM(master_key(secret_key)).encrypt(
+        nonce, AESGCM.generate_key(256), _WRAP_AAD
+    )
 
 
 def unwrap_tender_key(secret_key: str, wrapped: bytes) -> bytes:
@@ -55,7 +57,9 @@ def _aad(tender_id: int, organization_id: int) -> bytes:
     return f"procure:bid:{tender_id}:{organization_id}".encode()
 
 
-def seal(tender_key: bytes, *, tender_id: int, organization_id: int, content: dict[str, Any]) -> SealedBid:
+def seal(
+    tender_key: bytes, *, tender_id: int, organization_id: int, content: dict[str, Any]
+) -> SealedBid:
     nonce = os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(tender_key).encrypt(
         nonce, canonical_bytes(content), _aad(tender_id, organization_id)
@@ -63,8 +67,9 @@ def seal(tender_key: bytes, *, tender_id: int, organization_id: int, content: di
     return SealedBid(nonce=nonce, ciphertext=ciphertext, content_sha256=receipt_hash(content))
 
 
-def unseal(tender_key: bytes, *, tender_id: int, organization_id: int, nonce: bytes,
-           ciphertext: bytes) -> dict[str, Any]:  # fmt: skip
+def unseal(
+    tender_key: bytes, *, tender_id: int, organization_id: int, nonce: bytes, ciphertext: bytes
+) -> dict[str, Any]:
     plaintext = AESGCM(tender_key).decrypt(nonce, ciphertext, _aad(tender_id, organization_id))
     content: dict[str, Any] = json.loads(plaintext)
     return content

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Bytea, Integer, Text, Varchar
+from piccolo.columns import Bytea, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -27,6 +27,8 @@ class Bid(Table, tablename="bid"):
     Until the deadline only the sealed envelope exists: ``sealed_content`` is AES-GCM
     ciphertext under the tender's key; the price columns stay NULL until opening.
     """
+
+    id: Serial  # the primary key Piccolo adds
 
     tender = parent(Tender)
     organization = parent(Organization)
@@ -56,6 +58,8 @@ class Bid(Table, tablename="bid"):
 class BidLine(Table, tablename="bid_line"):
     """A per-scope-line price, written when the bid is opened."""
 
+    id: Serial  # the primary key Piccolo adds
+
     bid = parent(Bid, cascade=True)
     scope_line = parent(ScopeLine)
     price_fen = money()
@@ -65,6 +69,7 @@ class BidLine(Table, tablename="bid_line"):
 
 
 class TechnicalScore(Table, tablename="technical_score"):
+    id: Serial  # the primary key Piccolo adds
     bid = parent(Bid, cascade=True)
     criterion = parent(EvaluationCriterion)
     evaluator = parent(User)
@@ -76,6 +81,7 @@ class TechnicalScore(Table, tablename="technical_score"):
 
 
 class Award(Table, tablename="award"):
+    id: Serial  # the primary key Piccolo adds
     tender = parent(Tender)
     bid = parent(Bid)
     decided_by = parent(User, null=True)

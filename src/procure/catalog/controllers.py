@@ -29,12 +29,21 @@ class CatalogController(Controller):
 
     @get("/items", opt={"action": Action.public_read})
     async def items(self) -> list[CatalogItemOut]:
-        rows = await CatalogItem.select(
-            CatalogItem.id, CatalogItem.code, CatalogItem.name,
-            CatalogItem.category.code.as_alias("category"), CatalogItem.target_group,
-            CatalogItem.unit, CatalogItem.ref_price_min_fen, CatalogItem.ref_price_max_fen,
-            CatalogItem.outcome_indicators,
-        ).where(CatalogItem.active == True).order_by(CatalogItem.code)  # noqa: E712  # fmt: skip
+        rows = (
+            await CatalogItem.select(
+                CatalogItem.id,
+                CatalogItem.code,
+                CatalogItem.name,
+                CatalogItem.category.code.as_alias("category"),
+                CatalogItem.target_group,
+                CatalogItem.unit,
+                CatalogItem.ref_price_min_fen,
+                CatalogItem.ref_price_max_fen,
+                CatalogItem.outcome_indicators,
+            )
+            .where(CatalogItem.active.eq(True))
+            .order_by(CatalogItem.code)
+        )
         return [
             CatalogItemOut(**{**row, "outcome_indicators": _as_list(row["outcome_indicators"])})
             for row in rows

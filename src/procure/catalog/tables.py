@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, Boolean, Varchar
+from piccolo.columns import JSON, Boolean, Serial, Varchar
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -28,6 +28,7 @@ class Unit(StrEnum):
 
 
 class CatalogCategory(Table, tablename="catalog_category"):
+    id: Serial  # the primary key Piccolo adds
     code = enum_column(CategoryCode, unique=True)
     name_zh = Varchar(length=40, null=False)
     name_en = Varchar(length=80, null=False)
@@ -36,6 +37,7 @@ class CatalogCategory(Table, tablename="catalog_category"):
 
 
 class CatalogItem(Table, tablename="catalog_item"):
+    id: Serial  # the primary key Piccolo adds
     code = Varchar(length=32, unique=True, null=False)
     category = parent(CatalogCategory)
     name = Varchar(length=200, null=False)

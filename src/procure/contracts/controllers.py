@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 
 from procure.contracts.schemas import ContractDetail, ContractSummary
 from procure.contracts.selectors import contract_detail, visible_contracts
@@ -21,5 +22,7 @@ class ContractController(Controller):
         return [ContractSummary(**row) for row in await visible_contracts(request.user)]
 
     @get("/{contract_id:int}", opt={"action": Action.contract_read})
-    async def get_contract(self, request: Request[Actor, Any, Any], contract_id: int) -> ContractDetail:
+    async def get_contract(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
+    ) -> ContractDetail:
         return ContractDetail(**await contract_detail(request.user, contract_id))

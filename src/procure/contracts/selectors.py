@@ -18,13 +18,19 @@ from procure.security.actors import Actor
 from procure.security.tables import Role
 
 SUMMARY_COLUMNS = (
-    Contract.id, Contract.reference, Contract.title, Contract.status, Contract.value_fen,
-    Contract.starts_on, Contract.ends_on, Contract.reporting_frequency,
+    Contract.id,
+    Contract.reference,
+    Contract.title,
+    Contract.status,
+    Contract.value_fen,
+    Contract.starts_on,
+    Contract.ends_on,
+    Contract.reporting_frequency,
     Contract.department.id.as_alias("department_id"),
     Contract.department.name.as_alias("department_name"),
     Contract.organization.id.as_alias("organization_id"),
     Contract.organization.name.as_alias("organization_name"),
-)  # fmt: skip
+)
 
 
 async def _scope(actor: Actor) -> Any:
@@ -41,35 +47,65 @@ async def _scope(actor: Actor) -> Any:
 
 
 async def visible_contracts(actor: Actor) -> list[dict]:
-    return await Contract.select(*SUMMARY_COLUMNS).where(await _scope(actor)).order_by(
-        Contract.id, ascending=False
+    return (
+        await Contract.select(*SUMMARY_COLUMNS)
+        .where(await _scope(actor))
+        .order_by(Contract.id, ascending=False)
     )
 
 
 async def contract_detail(actor: Actor, contract_id: int) -> dict:
-    contract = await Contract.select(
-        *SUMMARY_COLUMNS, Contract.bid_receipt_sha256, Contract.signed_at,
-        Contract.terminated_reason, Contract.tender.reference.as_alias("tender_reference"),
-    ).where((Contract.id == contract_id) & await _scope(actor)).first()  # fmt: skip
+    contract = (
+        await Contract.select(
+            *SUMMARY_COLUMNS,
+            Contract.bid_receipt_sha256,
+            Contract.signed_at,
+            Contract.terminated_reason,
+            Contract.tender.reference.as_alias("tender_reference"),
+        )
+        .where((Contract.id == contract_id) & await _scope(actor))
+        .first()
+    )
     if contract is None:
         raise NotFound(f"contract {contract_id} not found")
     contract["communities"] = await ContractCommunity.select(
         ContractCommunity.community.code.as_alias("code"),
         ContractCommunity.community.name.as_alias("name"),
     ).where(ContractCommunity.contract == contract_id)
-    contract["lines"] = await ContractScopeLine.select(
-        ContractScopeLine.line_no, ContractScopeLine.quantity, ContractScopeLine.unit_price_fen,
-        ContractScopeLine.amount_fen, ContractScopeLine.description,
-        ContractScopeLine.catalog_item.name.as_alias("item_name"),
-        ContractScopeLine.catalog_item.unit.as_alias("unit"),
-    ).where(ContractScopeLine.contract == contract_id).order_by(ContractScopeLine.line_no)  # fmt: skip
-    contract["milestones"] = await Milestone.select(
-        Milestone.seq, Milestone.title, Milestone.due_on, Milestone.status
-    ).where(Milestone.contract == contract_id).order_by(Milestone.seq)
-    contract["payments"] = await Payment.select(
-        Payment.seq, Payment.due_on, Payment.amount_fen, Payment.performance_linked, Payment.status
-    ).where(Payment.contract == contract_id).order_by(Payment.seq)
-    contract["amendments"] = await Amendment.select(
-        Amendment.version, Amendment.reason, Amendment.value_delta_fen, Amendment.signed_at
-    ).where(Amendment.contract == contract_id).order_by(Amendment.version)
+    contract["lines"] = (
+        await ContractScopeLine.select(
+            ContractScopeLine.line_no,
+            ContractScopeLine.quantity,
+            ContractScopeLine.unit_price_fen,
+            ContractScopeLine.amount_fen,
+            ContractScopeLine.description,
+            ContractScopeLine.catalog_item.name.as_alias("item_name"),
+            ContractScopeLine.catalog_item.unit.as_alias("unit"),
+        )
+        .where(ContractScopeLine.contract == contract_id)
+        .order_by(ContractScopeLine.line_no)
+    )
+    contract["milestones"] = (
+        await Milestone.select(Milestone.seq, Milestone.title, Milestone.due_on, Milestone.status)
+        .where(Milestone.contract == contract_id)
+        .order_by(Milestone.seq)
+    )
+    contract["payments"] = (
+        await Payment.select(
+            Payment.seq,
+            Payment.due_on,
+            Payment.amount_fen,
+            Payment.performance_linked,
+            Payment.status,
+        )
+        .where(Payment.contract == contract_id)
+        .order_by(Payment.seq)
+    )
+    contract["amendments"] = (
+        await Amendment.select(
+            Amendment.version, Amendment.reason, Amendment.value_delta_fen, Amendment.signed_at
+        )
+        .where(Amendment.contract == contract_id)
+        .order_by(Amendment.version)
+    )
     return contract

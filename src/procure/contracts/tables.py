@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Date, Integer, Text, Varchar
+from piccolo.columns import Boolean, Date, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -41,6 +41,7 @@ class PaymentStatus(StrEnum):
 
 
 class Contract(Table, tablename="contract"):
+    id: Serial  # the primary key Piccolo adds
     reference = Varchar(length=40, unique=True, null=False)
     title = Varchar(length=200, null=False)
     tender = parent(Tender, null=True)
@@ -67,6 +68,7 @@ class Contract(Table, tablename="contract"):
 
 
 class ContractCommunity(Table, tablename="contract_community"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract, cascade=True)
     community = parent(Community)
 
@@ -74,6 +76,7 @@ class ContractCommunity(Table, tablename="contract_community"):
 
 
 class ContractScopeLine(Table, tablename="contract_scope_line"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract, cascade=True)
     line_no = Integer(null=False)
     catalog_item = parent(CatalogItem)
@@ -90,6 +93,7 @@ class ContractScopeLine(Table, tablename="contract_scope_line"):
 
 
 class Milestone(Table, tablename="milestone"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract, cascade=True)
     seq = Integer(null=False)
     title = Varchar(length=200, null=False)
@@ -101,6 +105,7 @@ class Milestone(Table, tablename="milestone"):
 
 
 class Payment(Table, tablename="payment"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract, cascade=True)
     seq = Integer(null=False)
     due_on = Date(null=False)
@@ -118,6 +123,8 @@ class Payment(Table, tablename="payment"):
 class Amendment(Table, tablename="amendment"):
     """A supplementary agreement (补充协议); versions count up from 1 per contract."""
 
+    id: Serial  # the primary key Piccolo adds
+
     contract = parent(Contract, cascade=True)
     version = Integer(null=False)
     reason = Text(null=False)
@@ -132,6 +139,8 @@ class Amendment(Table, tablename="amendment"):
 
 class AmendmentLine(Table, tablename="amendment_line"):
     """An amendment's change to one scope line; a line absent from the tender adds scope."""
+
+    id: Serial  # the primary key Piccolo adds
 
     amendment = parent(Amendment, cascade=True)
     scope_line = parent(ContractScopeLine, null=True)

@@ -24,5 +24,3 @@ async def pending_schema_changes() -> list[str]:
     app_config = manager.get_app_config("procure")
     statements = await manager.get_alter_statements(app_config=app_config)
     return [statement for group in statements for statement in group.statements]
-
-

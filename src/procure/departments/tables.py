@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Varchar
+from piccolo.columns import Serial, Varchar
 from piccolo.table import Table
 
 from procure.db.columns import enum_check, enum_column, parent
@@ -15,6 +15,7 @@ class DepartmentLevel(StrEnum):
 
 
 class Department(Table, tablename="department"):
+    id: Serial  # the primary key Piccolo adds
     code = Varchar(length=32, unique=True, null=False)
     name = Varchar(length=120, null=False)
     district = parent(District)

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Integer, Text, Varchar
+from piccolo.columns import Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -18,6 +18,7 @@ class EvaluationStatus(StrEnum):
 
 
 class Rubric(Table, tablename="rubric"):
+    id: Serial  # the primary key Piccolo adds
     name = Varchar(length=200, null=False)
     version = Integer(null=False, default=1)
     created_at = created_at()
@@ -26,6 +27,7 @@ class Rubric(Table, tablename="rubric"):
 
 
 class RubricCriterion(Table, tablename="rubric_criterion"):
+    id: Serial  # the primary key Piccolo adds
     rubric = parent(Rubric, cascade=True)
     code = Varchar(length=32, null=False)
     name_zh = Varchar(length=100, null=False)
@@ -37,6 +39,7 @@ class RubricCriterion(Table, tablename="rubric_criterion"):
 
 
 class CommitteeEvaluation(Table, tablename="committee_evaluation"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract)
     community = parent(Community)
     rubric = parent(Rubric)
@@ -52,6 +55,7 @@ class CommitteeEvaluation(Table, tablename="committee_evaluation"):
 
 
 class EvaluationScore(Table, tablename="evaluation_score"):
+    id: Serial  # the primary key Piccolo adds
     evaluation = parent(CommitteeEvaluation, cascade=True)
     criterion = parent(RubricCriterion)
     score = Integer(null=False)

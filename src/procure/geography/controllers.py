@@ -34,10 +34,14 @@ class ReferenceController(Controller):
     @get("/communities", opt={"action": Action.public_read})
     async def communities(self) -> list[CommunityOut]:
         rows = await Community.select(
-            Community.id, Community.code, Community.name, Community.committee_name,
+            Community.id,
+            Community.code,
+            Community.name,
+            Community.committee_name,
             Community.sub_district.name.as_alias("sub_district"),
-            Community.population, Community.households,
-        ).order_by(Community.code)  # fmt: skip
+            Community.population,
+            Community.households,
+        ).order_by(Community.code)
         return [CommunityOut(**row) for row in rows]
 
     @get("/departments", opt={"action": Action.public_read})

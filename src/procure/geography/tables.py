@@ -1,6 +1,6 @@
 """Tables of the administrative geography: district → sub-district → community."""
 
-from piccolo.columns import Integer, Varchar
+from piccolo.columns import Integer, Serial, Varchar
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -8,17 +8,20 @@ from procure.db.columns import parent
 
 
 class District(Table, tablename="district"):
+    id: Serial  # the primary key Piccolo adds
     code = Varchar(length=12, unique=True, null=False)
     name = Varchar(length=100, null=False)
 
 
 class SubDistrict(Table, tablename="sub_district"):
+    id: Serial  # the primary key Piccolo adds
     district = parent(District)
     code = Varchar(length=12, unique=True, null=False)
     name = Varchar(length=100, null=False)
 
 
 class Community(Table, tablename="community"):
+    id: Serial  # the primary key Piccolo adds
     sub_district = parent(SubDistrict)
     code = Varchar(length=16, unique=True, null=False)
     name = Varchar(length=100, null=False)

@@ -17,9 +17,13 @@ async def debarred_ids(on: date | None = None) -> set[int]:
 
 async def registry() -> list[dict]:
     rows = await Organization.select(
-        Organization.id, Organization.credit_code, Organization.name,
-        Organization.registration_type, Organization.founded_on,
-        Organization.certified_social_workers, Organization.credit_rating,
-    ).order_by(Organization.name)  # fmt: skip
+        Organization.id,
+        Organization.credit_code,
+        Organization.name,
+        Organization.registration_type,
+        Organization.founded_on,
+        Organization.certified_social_workers,
+        Organization.credit_rating,
+    ).order_by(Organization.name)
     debarred = await debarred_ids()
     return [{**row, "debarred": row["id"] in debarred} for row in rows]

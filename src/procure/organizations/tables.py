@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Date, Integer, Text, Varchar
+from piccolo.columns import Boolean, Date, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -26,6 +26,7 @@ class CreditRating(StrEnum):
 
 
 class Organization(Table, tablename="organization"):
+    id: Serial  # the primary key Piccolo adds
     credit_code = Varchar(length=18, unique=True, null=False)
     name = Varchar(length=200, null=False)
     short_name = Varchar(length=60, null=False, default="")
@@ -52,6 +53,7 @@ class QualificationKind(StrEnum):
 
 
 class Qualification(Table, tablename="qualification"):
+    id: Serial  # the primary key Piccolo adds
     organization = parent(Organization, cascade=True)
     kind = enum_column(QualificationKind)
     document_no = Varchar(length=80, null=False)
@@ -64,6 +66,7 @@ class Qualification(Table, tablename="qualification"):
 
 
 class Debarment(Table, tablename="debarment"):
+    id: Serial  # the primary key Piccolo adds
     organization = parent(Organization, cascade=True)
     starts_on = Date(null=False)
     ends_on = Date(null=False)

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Bytea, Date, Integer, Text, Varchar
+from piccolo.columns import Boolean, Bytea, Date, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -29,6 +29,8 @@ class OutOfScopeKind(StrEnum):
 class ServiceReport(Table, tablename="service_report"):
     """One version of a period's report; a correction is a new version, never an edit."""
 
+    id: Serial  # the primary key Piccolo adds
+
     contract = parent(Contract)
     period = Varchar(length=7, null=False)  # YYYY-MM, the first month of the period
     version = Integer(null=False, default=1)
@@ -49,6 +51,7 @@ class ServiceReport(Table, tablename="service_report"):
 
 
 class ActivityLine(Table, tablename="activity_line"):
+    id: Serial  # the primary key Piccolo adds
     report = parent(ServiceReport, cascade=True)
     scope_line = parent(ContractScopeLine, null=True)
     out_of_scope = Boolean(null=False, default=False)
@@ -73,6 +76,7 @@ class ActivityLine(Table, tablename="activity_line"):
 
 
 class ReportAttachment(Table, tablename="report_attachment"):
+    id: Serial  # the primary key Piccolo adds
     report = parent(ServiceReport, cascade=True)
     activity_line = parent(ActivityLine, null=True, cascade=True)
     filename = Varchar(length=200, null=False)

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, Text, Varchar
+from piccolo.columns import JSON, Serial, Text, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -26,6 +26,8 @@ class FlagStatus(StrEnum):
 class RiskFlag(Table, tablename="risk_flag"):
     """One rule's finding on one subject and period; a re-run updates it, never duplicates it."""
 
+    id: Serial  # the primary key Piccolo adds
+
     rule = Varchar(length=32, null=False, index=True)
     subject_type = Varchar(length=32, null=False)
     subject_id = Varchar(length=64, null=False)
@@ -44,6 +46,7 @@ class RiskFlag(Table, tablename="risk_flag"):
 
 
 class RiskFlagEvent(Table, tablename="risk_flag_event"):
+    id: Serial  # the primary key Piccolo adds
     flag = parent(RiskFlag, cascade=True)
     from_status = Varchar(length=16, null=False, default="")
     to_status = enum_column(FlagStatus)

@@ -32,5 +32,3 @@ class Actor:
             organization_id=row["organization"],
             community_id=row["community"],
         )
-
-

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.utils.scope.state import ScopeState
 
@@ -14,6 +15,7 @@ from procure.audit.services import record
 from procure.db import transaction
 from procure.security import services
 from procure.security.actors import Actor
+from procure.security.guards import current_actor
 from procure.security.middleware import SESSION_USER_KEY
 from procure.security.policy import Action
 from procure.security.schemas import (
@@ -41,10 +43,15 @@ START_PAGES = {
 
 def actor_out(actor: Actor) -> ActorOut:
     return ActorOut(
-        id=actor.id, username=actor.username, display_name=actor.display_name, role=actor.role,
-        department_id=actor.department_id, organization_id=actor.organization_id,
-        community_id=actor.community_id, start_page=START_PAGES[actor.role],
-    )  # fmt: skip
+        id=actor.id,
+        username=actor.username,
+        display_name=actor.display_name,
+        role=actor.role,
+        department_id=actor.department_id,
+        organization_id=actor.organization_id,
+        community_id=actor.community_id,
+        start_page=START_PAGES[actor.role],
+    )
 
 
 async def sign_in(request: Request[Any, Any, Any], username: str, password: str) -> Actor:
@@ -56,11 +63,15 @@ async def sign_in(request: Request[Any, Any, Any], username: str, password: str)
 
 
 async def sign_out(request: Request[Any, Any, Any]) -> None:
-    actor: Actor | None = request.scope.get("user")  # type: ignore[assignment]
+    actor = current_actor(request)
     if actor is not None and request.scope.get("auth") == "session":
         async with transaction():
-            await record(actor=actor, action=AuditAction.user_logout, subject_type="user",
-                         subject_id=actor.id)  # fmt: skip
+            await record(
+                actor=actor,
+                action=AuditAction.user_logout,
+                subject_type="user",
+                subject_id=actor.id,
+            )
     request.clear_session()
 
 
@@ -75,7 +86,7 @@ class AuthController(Controller):
         return CsrfOut(csrf_token=token if isinstance(token, str) else "")
 
     @post("/login", status_code=HTTP_200_OK, opt={"action": Action.session_login})
-    async def login(self, request: Request[Any, Any, Any], data: LoginIn) -> ActorOut:
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> ActorOut:
         """Start a cookie session (send the CSRF token like any other unsafe request)."""
         return actor_out(await sign_in(request, data.username, data.password))
 
@@ -92,7 +103,7 @@ class AuthController(Controller):
         status_code=HTTP_201_CREATED,
         opt={"action": Action.session_login, "exclude_from_csrf": True},
     )
-    async def create_token(self, data: TokenCreateIn) -> TokenOut:
+    async def create_token(self, data: JSONBody[TokenCreateIn]) -> TokenOut:
         """Exchange a username and password for an API token (no cookie, so no CSRF)."""
         actor = await services.authenticate(username=data.username, password=data.password)
         if actor is None:
@@ -107,16 +118,23 @@ class AuthController(Controller):
         return [TokenInfo(**row) for row in await list_tokens(request.user)]
 
     @delete("/tokens/{token_id:int}", opt={"action": Action.api_token_manage})
-    async def revoke_token(self, request: Request[Actor, Any, Any], token_id: int) -> None:
+    async def revoke_token(
+        self, request: Request[Actor, Any, Any], token_id: FromPath[int]
+    ) -> None:
         await services.api_token_revoke(actor=request.user, token_id=token_id)
 
 
 def _user_out(row: dict) -> UserOut:
     return UserOut(
-        id=row["id"], username=row["username"], display_name=row["display_name"],
-        role=row["role"], department_id=row["department"], organization_id=row["organization"],
-        community_id=row["community"], is_active=row["is_active"],
-    )  # fmt: skip
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        department_id=row["department"],
+        organization_id=row["organization"],
+        community_id=row["community"],
+        is_active=row["is_active"],
+    )
 
 
 class UserController(Controller):
@@ -128,7 +146,9 @@ class UserController(Controller):
         return [_user_out(row) for row in await list_users()]
 
     @post("/", opt={"action": Action.user_manage})
-    async def create_user(self, request: Request[Actor, Any, Any], data: UserCreateIn) -> UserOut:
+    async def create_user(
+        self, request: Request[Actor, Any, Any], data: JSONBody[UserCreateIn]
+    ) -> UserOut:
         user_id = await services.user_create(actor=request.user, **data.model_dump())
         rows = [row for row in await list_users() if row["id"] == user_id]
         return _user_out(rows[0])

@@ -13,10 +13,18 @@ from procure.security.policy import POLICY, Action
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
-    return connection.scope.get("user")  # type: ignore[return-value]
+    actor = connection.scope.get("user")
+    return actor if isinstance(actor, Actor) else None
+
+
+def is_preflight(handler: BaseRouteHandler) -> bool:
+    """Litestar's generated OPTIONS handlers only list a path's methods; they answer everyone."""
+    return getattr(handler, "http_methods", None) == {"OPTIONS"}
 
 
 def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if is_preflight(handler):
+        return
     action = handler.opt.get("action")
     if not isinstance(action, Action):
         # Fail closed: a route that forgot to declare its action serves nobody.

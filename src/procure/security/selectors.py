@@ -9,9 +9,14 @@ from procure.security.actors import Actor
 from procure.security.tables import ApiToken, User
 
 ACTOR_COLUMNS = (
-    User.id, User.username, User.display_name, User.role,
-    User.department, User.organization, User.community,
-)  # fmt: skip
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.department,
+    User.organization,
+    User.community,
+)
 
 
 def token_digest(token: str) -> str:
@@ -19,18 +24,24 @@ def token_digest(token: str) -> str:
 
 
 async def actor_by_id(user_id: int) -> Actor | None:
-    row = await User.select(*ACTOR_COLUMNS).where(
-        (User.id == user_id) & (User.is_active == True)  # noqa: E712
-    ).first()
+    row = (
+        await User.select(*ACTOR_COLUMNS)
+        .where(
+            (User.id == user_id) & (User.is_active == True)  # noqa: E712
+        )
+        .first()
+    )
     return Actor.from_row(row) if row else None
 
 
 async def actor_by_token(token: str) -> Actor | None:
     """The active user behind an unexpired, unrevoked API token."""
     now = datetime.now(UTC)
-    row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.expires_at).where(
-        (ApiToken.token_sha256 == token_digest(token)) & ApiToken.revoked_at.is_null()
-    ).first()
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.expires_at)
+        .where((ApiToken.token_sha256 == token_digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= now):
         return None
     return await actor_by_id(row["user"])
@@ -41,10 +52,18 @@ async def user_by_username(username: str) -> dict | None:
 
 
 async def list_tokens(actor: Actor) -> list[dict]:
-    return await ApiToken.select(
-        ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.expires_at,
-        ApiToken.revoked_at, ApiToken.last_used_at,
-    ).where(ApiToken.user == actor.id).order_by(ApiToken.id)  # fmt: skip
+    return (
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.created_at,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+        )
+        .where(ApiToken.user == actor.id)
+        .order_by(ApiToken.id)
+    )
 
 
 async def list_users() -> list[dict]:

@@ -10,7 +10,11 @@ from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
-from procure.security.passwords import MIN_PASSWORD_LENGTH, hash_password_async, verify_password_async
+from procure.security.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password_async,
+    verify_password_async,
+)
 from procure.security.selectors import actor_by_id, token_digest, user_by_username
 from procure.security.tables import ApiToken, Role, User
 
@@ -40,7 +44,11 @@ async def user_create(
         raise InvalidInput("username", "must be 1–60 characters")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    links = {"department": department_id, "organization": organization_id, "community": community_id}
+    links = {
+        "department": department_id,
+        "organization": organization_id,
+        "community": community_id,
+    }
     needed = ACTS_FOR.get(role)
     for field, value in links.items():
         if field == needed and value is None:
@@ -64,9 +72,12 @@ async def user_create(
         )
         user_id = rows[0]["id"]
         await record(
-            actor=actor, action=AuditAction.user_created, subject_type="user", subject_id=user_id,
+            actor=actor,
+            action=AuditAction.user_created,
+            subject_type="user",
+            subject_id=user_id,
             data={"username": username, "role": str(role), **{k: v for k, v in links.items() if v}},
-        )  # fmt: skip
+        )
     return user_id
 
 
@@ -78,12 +89,17 @@ async def authenticate(*, username: str, password: str) -> Actor | None:
     async with transaction():
         if actor is None:
             await record(
-                actor=None, action=AuditAction.user_login_failed, subject_type="user",
-                subject_id=row["id"] if row else "-", data={"username": username[:60]},
-            )  # fmt: skip
+                actor=None,
+                action=AuditAction.user_login_failed,
+                subject_type="user",
+                subject_id=row["id"] if row else "-",
+                data={"username": username[:60]},
+            )
             return None
         await User.update({User.last_login_at: datetime.now(UTC)}).where(User.id == actor.id)
-        await record(actor=actor, action=AuditAction.user_login, subject_type="user", subject_id=actor.id)
+        await record(
+            actor=actor, action=AuditAction.user_login, subject_type="user", subject_id=actor.id
+        )
     return actor
 
 
@@ -98,23 +114,36 @@ async def api_token_create(*, actor: Actor, name: str, valid_days: int | None = 
     expires_at = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
     async with transaction():
         rows = await ApiToken.insert(
-            ApiToken(user=actor.id, name=name, token_sha256=token_digest(token), expires_at=expires_at)
+            ApiToken(
+                user=actor.id, name=name, token_sha256=token_digest(token), expires_at=expires_at
+            )
         )
         await record(
-            actor=actor, action=AuditAction.api_token_created, subject_type="api_token",
-            subject_id=rows[0]["id"], data={"name": name},
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.api_token_created,
+            subject_type="api_token",
+            subject_id=rows[0]["id"],
+            data={"name": name},
+        )
     return token
 
 
 async def api_token_revoke(*, actor: Actor, token_id: int) -> None:
     async with transaction():
-        revoked = await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
-            (ApiToken.id == token_id) & (ApiToken.user == actor.id) & ApiToken.revoked_at.is_null()
-        ).returning(ApiToken.id)
+        revoked = (
+            await ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)})
+            .where(
+                (ApiToken.id == token_id)
+                & (ApiToken.user == actor.id)
+                & ApiToken.revoked_at.is_null()
+            )
+            .returning(ApiToken.id)
+        )
         if not revoked:
             raise NotFound(f"no active token {token_id} of yours")
         await record(
-            actor=actor, action=AuditAction.api_token_revoked, subject_type="api_token",
+            actor=actor,
+            action=AuditAction.api_token_revoked,
+            subject_type="api_token",
             subject_id=token_id,
-        )  # fmt: skip
+        )

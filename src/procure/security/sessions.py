@@ -36,20 +36,28 @@ def _expiry(seconds: int | timedelta | None) -> datetime | None:
 class DatabaseSessionStore(Store):
     """Litestar's Store interface over the ``web_session`` table."""
 
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
         data = value.encode() if isinstance(value, str) else value
         expires_at = _expiry(expires_in)
         async with transaction():
-            updated = await SessionRecord.update(
-                {SessionRecord.data: data, SessionRecord.expires_at: expires_at}
-            ).where(SessionRecord.key == key).returning(SessionRecord.id)
+            updated = (
+                await SessionRecord.update(
+                    {SessionRecord.data: data, SessionRecord.expires_at: expires_at}
+                )
+                .where(SessionRecord.key == key)
+                .returning(SessionRecord.id)
+            )
             if not updated:
                 await SessionRecord.insert(SessionRecord(key=key, data=data, expires_at=expires_at))
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        row = await SessionRecord.select(SessionRecord.data, SessionRecord.expires_at).where(
-            SessionRecord.key == key
-        ).first()
+        row = (
+            await SessionRecord.select(SessionRecord.data, SessionRecord.expires_at)
+            .where(SessionRecord.key == key)
+            .first()
+        )
         if row is None:
             return None
         if row["expires_at"] is not None and row["expires_at"] <= _now():
@@ -71,9 +79,11 @@ class DatabaseSessionStore(Store):
         return await self.get(key) is not None
 
     async def expires_in(self, key: str) -> int | None:
-        row = await SessionRecord.select(SessionRecord.expires_at).where(
-            SessionRecord.key == key
-        ).first()
+        row = (
+            await SessionRecord.select(SessionRecord.expires_at)
+            .where(SessionRecord.key == key)
+            .first()
+        )
         if row is None or row["expires_at"] is None:
             return None
         return int((row["expires_at"] - _now()).total_seconds())
@@ -81,13 +91,23 @@ class DatabaseSessionStore(Store):
 
 class SessionBackend(ServerSideSessionBackend):
     async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
-        if scope_session is not Empty and isinstance(scope_session, dict) and scope_session.pop(ROTATE, False):
+        if not scope_session:
+            # An anonymous visit stores nothing and sets no cookie; an emptied session is deleted.
+            if connection.cookies.get(self.config.key):
+                await super().store_in_message(Empty, message, connection)
+            return
+        if isinstance(scope_session, dict) and scope_session.pop(ROTATE, False):
             # Drop the pre-login session id, so a planted cookie never becomes a signed-in one.
             old_id = connection.cookies.get(self.config.key)
             if old_id:
-                await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
+                await self.delete(
+                    old_id, store=self.config.get_store_from_app(connection.scope["app"])
+                )
             connection.cookies.pop(self.config.key, None)
             ScopeState.from_scope(connection.scope).session_id = self.generate_session_id()
         self.config.secure = connection.url.scheme == "https"

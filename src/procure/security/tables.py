@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Bytea, Varchar
+from piccolo.columns import Boolean, Bytea, Serial, Varchar
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -21,6 +21,7 @@ class Role(StrEnum):
 
 
 class User(Table, tablename="app_user"):
+    id: Serial  # the primary key Piccolo adds
     username = Varchar(length=60, unique=True, null=False)
     display_name = Varchar(length=120, null=False)
     password_hash = Varchar(length=200, null=False, secret=True)
@@ -46,6 +47,7 @@ class User(Table, tablename="app_user"):
 
 
 class ApiToken(Table, tablename="api_token"):
+    id: Serial  # the primary key Piccolo adds
     user = parent(User, cascade=True)
     name = Varchar(length=100, null=False)
     token_sha256 = Varchar(length=64, unique=True, null=False, secret=True)
@@ -57,6 +59,8 @@ class ApiToken(Table, tablename="api_token"):
 
 class SessionRecord(Table, tablename="web_session"):
     """Litestar's server-side session store, so sessions survive restarts and span workers."""
+
+    id: Serial  # the primary key Piccolo adds
 
     key = Varchar(length=128, unique=True, null=False)
     data = Bytea(null=False)

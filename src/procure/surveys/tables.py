@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Integer, Text, Varchar
+from piccolo.columns import Boolean, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -18,12 +18,14 @@ class SurveyItemKind(StrEnum):
 
 
 class SurveyTemplate(Table, tablename="survey_template"):
+    id: Serial  # the primary key Piccolo adds
     name = Varchar(length=200, null=False)
     description = Text(null=False, default="")
     created_at = created_at()
 
 
 class SurveyItem(Table, tablename="survey_item"):
+    id: Serial  # the primary key Piccolo adds
     template = parent(SurveyTemplate, cascade=True)
     seq = Integer(null=False)
     kind = enum_column(SurveyItemKind)
@@ -36,6 +38,7 @@ class SurveyItem(Table, tablename="survey_item"):
 
 
 class SurveyRound(Table, tablename="survey_round"):
+    id: Serial  # the primary key Piccolo adds
     contract = parent(Contract)
     community = parent(Community)
     template = parent(SurveyTemplate)
@@ -52,6 +55,8 @@ class SurveyRound(Table, tablename="survey_round"):
 class SurveyToken(Table, tablename="survey_token"):
     """A single-use token. It records only *that* it was used, never by which response."""
 
+    id: Serial  # the primary key Piccolo adds
+
     round = parent(SurveyRound, cascade=True)
     token_sha256 = Varchar(length=64, unique=True, null=False, secret=True)
     used = Boolean(null=False, default=False)
@@ -60,11 +65,14 @@ class SurveyToken(Table, tablename="survey_token"):
 class SurveyResponse(Table, tablename="survey_response"):
     """An anonymous answer sheet: no token, no device, and a time rounded to the hour."""
 
+    id: Serial  # the primary key Piccolo adds
+
     round = parent(SurveyRound, cascade=True)
     submitted_hour = Varchar(length=13, null=False)  # YYYY-MM-DDTHH (UTC)
 
 
 class SurveyAnswer(Table, tablename="survey_answer"):
+    id: Serial  # the primary key Piccolo adds
     response = parent(SurveyResponse, cascade=True)
     item = parent(SurveyItem)
     score = Integer(null=True, default=None)

@@ -11,11 +11,18 @@ from procure.tenders.states import TenderStatus
 from procure.tenders.tables import ScopeLine, Tender, TenderCommunity
 
 SUMMARY_COLUMNS = (
-    Tender.id, Tender.reference, Tender.title, Tender.status, Tender.method,
-    Tender.evaluation_method, Tender.ceiling_fen, Tender.published_at,
-    Tender.submission_deadline, Tender.department.id.as_alias("department_id"),
+    Tender.id,
+    Tender.reference,
+    Tender.title,
+    Tender.status,
+    Tender.method,
+    Tender.evaluation_method,
+    Tender.ceiling_fen,
+    Tender.published_at,
+    Tender.submission_deadline,
+    Tender.department.id.as_alias("department_id"),
     Tender.department.name.as_alias("department_name"),
-)  # fmt: skip
+)
 
 
 def _visible_to(actor: Actor | None) -> Where | Or:
@@ -35,18 +42,27 @@ async def visible_tenders(actor: Actor | None, *, department_id: int | None = No
 
 
 async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
-    tender = await Tender.select(*SUMMARY_COLUMNS, Tender.description, Tender.opening_at,
-                                 Tender.clarification_deadline).where(
-        (Tender.id == tender_id) & _visible_to(actor)
-    ).first()  # fmt: skip
+    tender = (
+        await Tender.select(
+            *SUMMARY_COLUMNS, Tender.description, Tender.opening_at, Tender.clarification_deadline
+        )
+        .where((Tender.id == tender_id) & _visible_to(actor))
+        .first()
+    )
     if tender is None:
         raise NotFound(f"tender {tender_id} not found")
-    tender["lines"] = await ScopeLine.select(
-        ScopeLine.line_no, ScopeLine.quantity, ScopeLine.description,
-        ScopeLine.catalog_item.code.as_alias("item_code"),
-        ScopeLine.catalog_item.name.as_alias("item_name"),
-        ScopeLine.catalog_item.unit.as_alias("unit"),
-    ).where(ScopeLine.tender == tender_id).order_by(ScopeLine.line_no)  # fmt: skip
+    tender["lines"] = (
+        await ScopeLine.select(
+            ScopeLine.line_no,
+            ScopeLine.quantity,
+            ScopeLine.description,
+            ScopeLine.catalog_item.code.as_alias("item_code"),
+            ScopeLine.catalog_item.name.as_alias("item_name"),
+            ScopeLine.catalog_item.unit.as_alias("unit"),
+        )
+        .where(ScopeLine.tender == tender_id)
+        .order_by(ScopeLine.line_no)
+    )
     tender["communities"] = await TenderCommunity.select(
         TenderCommunity.community.code.as_alias("code"),
         TenderCommunity.community.name.as_alias("name"),

@@ -1,6 +1,6 @@
 """Tables of tenders: the notice, its communities, scope lines, criteria and clarifications."""
 
-from piccolo.columns import Bytea, Integer, Text, Varchar
+from piccolo.columns import Bytea, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -20,6 +20,7 @@ from procure.tenders.states import (
 
 
 class Tender(Table, tablename="tender"):
+    id: Serial  # the primary key Piccolo adds
     reference = Varchar(length=40, unique=True, null=False)
     title = Varchar(length=200, null=False)
     description = Text(null=False, default="")
@@ -54,6 +55,7 @@ class Tender(Table, tablename="tender"):
 
 
 class TenderCommunity(Table, tablename="tender_community"):
+    id: Serial  # the primary key Piccolo adds
     tender = parent(Tender, cascade=True)
     community = parent(Community)
 
@@ -61,6 +63,7 @@ class TenderCommunity(Table, tablename="tender_community"):
 
 
 class ScopeLine(Table, tablename="scope_line"):
+    id: Serial  # the primary key Piccolo adds
     tender = parent(Tender, cascade=True)
     line_no = Integer(null=False)
     catalog_item = parent(CatalogItem)
@@ -72,6 +75,7 @@ class ScopeLine(Table, tablename="scope_line"):
 
 
 class EvaluationCriterion(Table, tablename="evaluation_criterion"):
+    id: Serial  # the primary key Piccolo adds
     tender = parent(Tender, cascade=True)
     code = Varchar(length=16, null=False)
     name = Varchar(length=100, null=False)
@@ -84,6 +88,7 @@ class EvaluationCriterion(Table, tablename="evaluation_criterion"):
 
 
 class TenderEvaluator(Table, tablename="tender_evaluator"):
+    id: Serial  # the primary key Piccolo adds
     tender = parent(Tender, cascade=True)
     user = parent(User)
 
@@ -92,6 +97,8 @@ class TenderEvaluator(Table, tablename="tender_evaluator"):
 
 class Clarification(Table, tablename="clarification"):
     """A question from an organization; the asker is never shown to other organizations."""
+
+    id: Serial  # the primary key Piccolo adds
 
     tender = parent(Tender, cascade=True)
     asked_by = parent(Organization)
@@ -105,6 +112,8 @@ class Clarification(Table, tablename="clarification"):
 
 class NeedEvidence(Table, tablename="need_evidence"):
     """Recorded evidence of residents' needs behind a tender (DEMAND_MISMATCH looks here)."""
+
+    id: Serial  # the primary key Piccolo adds
 
     tender = parent(Tender, cascade=True)
     community = parent(Community, null=True)

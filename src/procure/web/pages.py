@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -20,6 +19,7 @@ from procure.geography.tables import Community
 from procure.organizations.tables import Organization
 from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
+from procure.security.guards import current_actor
 from procure.security.policy import Action
 from procure.security.selectors import list_users
 from procure.tenders.selectors import count_by_status, visible_tenders
@@ -44,31 +44,36 @@ class PageController(Controller):
 
     @get("/", opt={"action": Action.public_read})
     async def home(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        actor: Actor | None = request.scope.get("user")  # type: ignore[assignment]
+        actor = current_actor(request)
         if actor is not None:
             return Redirect(START_PAGES[actor.role], status_code=HTTP_303_SEE_OTHER)
         return Template("home.html", context={"counts": await count_by_status(None)})
 
     @get("/login", opt={"action": Action.session_login})
-    async def login_page(self, next: str = "") -> Template:
+    async def login_page(self, next: FromQuery[str] = "") -> Template:
         return Template("login.html", context={"next": safe_next(next, ""), "error": None})
 
     @post("/login", opt={"action": Action.session_login})
     async def login(
         self,
         request: Request[Any, Any, Any],
-        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: URLEncodedBody[LoginForm],
     ) -> Template | Redirect:
         try:
             actor = await sign_in(request, data.username, data.password)
         except NotAuthorizedException:
             return Template(
                 "login.html",
-                context={"next": safe_next(data.next, ""), "error": "wrong_credentials",
-                         "username": data.username},
+                context={
+                    "next": safe_next(data.next, ""),
+                    "error": "wrong_credentials",
+                    "username": data.username,
+                },
                 status_code=401,
-            )  # fmt: skip
-        return Redirect(safe_next(data.next, START_PAGES[actor.role]), status_code=HTTP_303_SEE_OTHER)
+            )
+        return Redirect(
+            safe_next(data.next, START_PAGES[actor.role]), status_code=HTTP_303_SEE_OTHER
+        )
 
     @post("/logout", opt={"action": Action.session_logout})
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
@@ -76,7 +81,9 @@ class PageController(Controller):
         return Redirect("/", status_code=HTTP_303_SEE_OTHER)
 
     @get("/lang/{code:str}", opt={"action": Action.public_read})
-    async def switch_language(self, code: str, next: str = "/") -> Response[Any]:
+    async def switch_language(
+        self, code: FromPath[str], next: FromQuery[str] = "/"
+    ) -> Response[Any]:
         response = Redirect(safe_next(next), status_code=HTTP_303_SEE_OTHER)
         if code in i18n.LOCALES:
             response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
@@ -92,42 +99,62 @@ class WorkspaceController(Controller):
     async def buyer(self, request: Request[Actor, Any, Any]) -> Template:
         actor = request.user
         department = await Department.select().where(Department.id == actor.department_id).first()
-        return Template("workspace/buyer.html", context={
-            "department": department,
-            "tenders": await visible_tenders(actor, department_id=actor.department_id),
-            "contracts": await visible_contracts(actor),
-        })  # fmt: skip
+        return Template(
+            "workspace/buyer.html",
+            context={
+                "department": department,
+                "tenders": await visible_tenders(actor, department_id=actor.department_id),
+                "contracts": await visible_contracts(actor),
+            },
+        )
 
     @get("/organization", opt={"action": Action.workspace_organization})
     async def organization(self, request: Request[Actor, Any, Any]) -> Template:
         actor = request.user
-        organization = await Organization.select().where(
-            Organization.id == actor.organization_id
-        ).first()
+        organization = (
+            await Organization.select().where(Organization.id == actor.organization_id).first()
+        )
         open_tenders = [t for t in await visible_tenders(actor) if t["status"] in OPEN_FOR_BIDS]
-        return Template("workspace/organization.html", context={
-            "organization": organization,
-            "open_tenders": open_tenders,
-            "contracts": await visible_contracts(actor),
-        })  # fmt: skip
+        return Template(
+            "workspace/organization.html",
+            context={
+                "organization": organization,
+                "open_tenders": open_tenders,
+                "contracts": await visible_contracts(actor),
+            },
+        )
 
     @get("/committee", opt={"action": Action.workspace_committee})
     async def committee(self, request: Request[Actor, Any, Any]) -> Template:
         actor = request.user
-        community = await Community.select(
-            Community.name, Community.committee_name, Community.population, Community.households,
-            Community.sub_district.name.as_alias("sub_district"),
-        ).where(Community.id == actor.community_id).first()  # fmt: skip
-        return Template("workspace/committee.html", context={
-            "community": community, "contracts": await visible_contracts(actor),
-        })  # fmt: skip
+        community = (
+            await Community.select(
+                Community.name,
+                Community.committee_name,
+                Community.population,
+                Community.households,
+                Community.sub_district.name.as_alias("sub_district"),
+            )
+            .where(Community.id == actor.community_id)
+            .first()
+        )
+        return Template(
+            "workspace/committee.html",
+            context={
+                "community": community,
+                "contracts": await visible_contracts(actor),
+            },
+        )
 
     @get("/auditor", opt={"action": Action.workspace_auditor})
     async def auditor(self, request: Request[Actor, Any, Any]) -> Template:
-        return Template("workspace/auditor.html", context={
-            "events": await recent_events(20),
-            "contracts": await visible_contracts(request.user),
-        })  # fmt: skip
+        return Template(
+            "workspace/auditor.html",
+            context={
+                "events": await recent_events(20),
+                "contracts": await visible_contracts(request.user),
+            },
+        )
 
     @get("/admin", opt={"action": Action.workspace_admin})
     async def admin(self) -> Template:

@@ -69,4 +69,6 @@ def build_environment(templates_dir: Path) -> Environment:
 
 
 def template_config(templates_dir: Path) -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment(templates_dir)))
+    return TemplateConfig(
+        instance=JinjaTemplateEngine.from_environment(build_environment(templates_dir))
+    )

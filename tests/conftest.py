@@ -1,0 +1,131 @@
+"""Test setup: one database per run, chosen by PROCURE_TEST_DATABASE (sqlite | postgresql).
+
+The environment is set before any procure module is imported, because settings and the engine
+are read once per process. `make test` runs the whole suite once per engine.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ENGINE = os.environ.get("PROCURE_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get(
+    "PROCURE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+RUN_DIR = Path(tempfile.mkdtemp(prefix=f"procure-test-{ENGINE}-"))
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hkdf-0123456789"
+
+if ENGINE == "postgresql":
+    DATABASE_URL = POSTGRES_URL
+elif ENGINE == "sqlite":
+    DATABASE_URL = f"sqlite:///{RUN_DIR / 'procure.sqlite3'}"
+else:  # pragma: no cover
+    raise RuntimeError(f"PROCURE_TEST_DATABASE={ENGINE!r}: use sqlite or postgresql")
+
+os.environ.update(
+    PROCURE_DATABASE_URL=DATABASE_URL,
+    PROCURE_ENVIRONMENT="test",
+    PROCURE_SECRET_KEY=TEST_SECRET,
+    PROCURE_VAR_DIR=str(RUN_DIR / "var"),
+    # The in-process test client runs the app's lifespan on its own event loop; a pool made
+    # there cannot serve the tests' loop. Servers started by the browser tests use a pool.
+    PROCURE_DATABASE_POOL_SIZE="0",
+)
+
+from litestar.testing import AsyncTestClient  # noqa: E402
+
+from procure.app import create_app  # noqa: E402
+from procure.db import get_engine  # noqa: E402
+from procure.db.migrate import upgrade  # noqa: E402
+from procure.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from procure.settings import get_settings  # noqa: E402
+
+
+def postgres_reachable() -> bool:
+    parts = urlsplit(POSTGRES_URL)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 5432), timeout=2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: exercises an SQLite-specific mechanism")
+    config.addinivalue_line("markers", "postgresql_only: exercises a PostgreSQL-specific mechanism")
+    if ENGINE == "postgresql" and not postgres_reachable() and os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI=true requires PostgreSQL, but {POSTGRES_URL} is unreachable")
+
+
+def pytest_report_header() -> str:
+    return f"procure test database: {ENGINE} ({DATABASE_URL})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ENGINE == "postgresql" and not postgres_reachable():
+        skip = pytest.mark.skip(
+            reason=f"PostgreSQL unreachable at {POSTGRES_URL} (required when CI=true)"
+        )
+        for item in items:
+            item.add_marker(skip)
+    for item in items:
+        if "sqlite_only" in item.keywords and ENGINE != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="exercises an SQLite-only mechanism"))
+        if "postgresql_only" in item.keywords and ENGINE != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="exercises a PostgreSQL-only mechanism"))
+
+
+async def reset_database() -> None:
+    if ENGINE == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{get_settings().sqlite_path}{suffix}").unlink(missing_ok=True)
+    else:
+        engine = get_engine()
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+async def database() -> AsyncIterator[None]:
+    """A freshly migrated database holding the demo district, shared by the whole run."""
+    await reset_database()
+    await upgrade()
+    await load_demo(get_settings())
+    yield
+
+
+@pytest.fixture(scope="session")
+def app(database: None):  # type: ignore[no-untyped-def]
+    return create_app()
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[AsyncTestClient]:  # type: ignore[no-untyped-def]
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+async def login(client: AsyncTestClient, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the HTML form, exactly as a browser does."""
+    page = await client.get("/login")
+    assert page.status_code == 200
+    token = client.cookies.get("csrftoken")
+    response = await client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def csrf_headers(client: AsyncTestClient) -> dict[str, str]:
+    return {"x-csrftoken": client.cookies.get("csrftoken") or ""}

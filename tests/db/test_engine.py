@@ -1,0 +1,113 @@
+"""Database engines: durable SQLite connections, and constraints enforced on both engines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiosqlite
+import pytest
+
+from procure.catalog.tables import CatalogItem
+from procure.contracts.tables import Contract
+from procure.db import get_engine, transaction
+from procure.db.engines import DurableSQLiteEngine
+from procure.geography.tables import Community
+from procure.organizations.tables import Organization
+from procure.security.tables import User
+
+
+@pytest.mark.sqlite_only
+async def test_every_sqlite_connection_is_durable(database: None) -> None:
+    engine = get_engine()
+    assert isinstance(engine, DurableSQLiteEngine)
+    for connection in (await engine.get_connection(), await engine.get_connection()):
+        try:
+            values = {}
+            for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+                async with connection.execute(f"PRAGMA {pragma}") as cursor:
+                    row = await cursor.fetchone()
+                    values[pragma] = next(iter(row.values())) if isinstance(row, dict) else row[0]
+        finally:
+            await connection.close()
+        assert values == {
+            "journal_mode": "wal",
+            "synchronous": 2,
+            "foreign_keys": 1,
+            "busy_timeout": 15000,
+        }
+
+
+@pytest.mark.sqlite_only
+async def test_a_plain_sqlite_connection_would_not_enforce_foreign_keys(database: None) -> None:
+    # What the engine subclass is for: SQLite's defaults are off for every new connection.
+    async with (
+        aiosqlite.connect(get_engine().path) as connection,
+        connection.execute("PRAGMA foreign_keys") as cursor,
+    ):
+        assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
+
+
+async def test_check_constraints_refuse_bad_rows(database: None) -> None:
+    item = await CatalogItem.select(CatalogItem.id, CatalogItem.ref_price_min_fen).first()
+    assert item is not None
+    with pytest.raises(Exception, match="catalog_item_price_range"):
+        await CatalogItem.update(
+            {CatalogItem.ref_price_max_fen: item["ref_price_min_fen"] - 1}
+        ).where(CatalogItem.id == item["id"])
+
+
+async def test_a_role_acts_for_exactly_one_kind_of_body(database: None) -> None:
+    community = await Community.select(Community.id).first()
+    with pytest.raises(Exception, match="app_user_acts_for"):
+        await User.insert(
+            User(
+                username="half-buyer",
+                display_name="x",
+                password_hash="x",
+                role="buyer",
+                community=community["id"],
+            )
+        )  # type: ignore[index]
+
+
+async def test_enum_columns_refuse_unknown_values(database: None) -> None:
+    contract = await Contract.select(Contract.id).first()
+    with pytest.raises(Exception, match="contract_status_valid"):
+        await Contract.update({Contract.status: "hijacked"}).where(Contract.id == contract["id"])  # type: ignore[index]
+
+
+async def test_unique_and_foreign_keys_are_enforced(database: None) -> None:
+    existing = await Organization.select(Organization.credit_code).first()
+    assert existing is not None
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await Organization.insert(
+            Organization(
+                credit_code=existing["credit_code"], name="clone", founded_on=date(2020, 1, 1)
+            )
+        )
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        await Community.insert(
+            Community(code="X-NOWHERE", name="x", committee_name="x", sub_district=987654)
+        )
+
+
+async def test_a_failed_write_leaves_nothing_behind(database: None) -> None:
+    before = await Community.count()
+    sub = await Community.select(Community.sub_district).first()
+    with pytest.raises(Exception, match="community_counts_not_negative"):
+        async with transaction():
+            await Community.insert(
+                Community(
+                    code="TX-1", name="ok", committee_name="ok", sub_district=sub["sub_district"]
+                )
+            )  # type: ignore[index]
+            await Community.insert(
+                Community(
+                    code="TX-2",
+                    name="bad",
+                    committee_name="bad",
+                    population=-1,
+                    sub_district=sub["sub_district"],
+                )
+            )  # type: ignore[index]
+    assert await Community.count() == before

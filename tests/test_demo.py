@@ -1,0 +1,61 @@
+"""The demo district is realistic and complete enough to show every stage of the platform."""
+
+from __future__ import annotations
+
+from procure.catalog.tables import CatalogCategory, CatalogItem
+from procure.contracts.tables import Contract, ContractStatus
+from procure.demo import load_demo
+from procure.departments.tables import Department
+from procure.geography.tables import Community, SubDistrict
+from procure.organizations.credit_code import validate_credit_code
+from procure.organizations.tables import Organization
+from procure.security.tables import Role, User
+from procure.settings import get_settings
+from procure.tenders.states import TenderStatus
+from procure.tenders.tables import Tender
+
+
+async def test_the_district_has_what_the_brief_asks_for(database: None) -> None:
+    assert await SubDistrict.count() >= 2
+    assert await Community.count() >= 8
+    assert await Department.count() >= 3
+    organizations = await Organization.select(Organization.credit_code)
+    assert len(organizations) >= 10
+    for row in organizations:
+        assert validate_credit_code(row["credit_code"]) == row["credit_code"]
+
+
+async def test_the_catalog_spans_the_five_categories(database: None) -> None:
+    assert {row["code"] for row in await CatalogCategory.select(CatalogCategory.code)} == {
+        "approval",
+        "care",
+        "mutual_aid",
+        "capacity",
+        "technology",
+    }
+    items = await CatalogItem.select(
+        CatalogItem.category.code.as_alias("category"),
+        CatalogItem.ref_price_min_fen,
+        CatalogItem.ref_price_max_fen,
+    )
+    assert len(items) >= 25
+    assert len({item["category"] for item in items}) == 5
+    assert all(0 < item["ref_price_min_fen"] <= item["ref_price_max_fen"] for item in items)
+
+
+async def test_tenders_and_contracts_in_every_stage(database: None) -> None:
+    tender_statuses = {row["status"] for row in await Tender.select(Tender.status)}
+    assert tender_statuses == {status.value for status in TenderStatus}
+    contract_statuses = {row["status"] for row in await Contract.select(Contract.status)}
+    assert contract_statuses == {status.value for status in ContractStatus}
+
+
+async def test_one_demo_login_per_role(database: None) -> None:
+    roles = {row["role"] for row in await User.select(User.role)}
+    assert roles == {role.value for role in Role}
+
+
+async def test_loading_again_adds_nothing(database: None) -> None:
+    before = await Tender.count(), await Contract.count(), await User.count()
+    assert await load_demo(get_settings()) == {}
+    assert (await Tender.count(), await Contract.count(), await User.count()) == before
