@@ -37,6 +37,8 @@ os.environ.update(
     # The in-process test client runs the app's lifespan on its own event loop; a pool made
     # there cannot serve the tests' loop. Servers started by the browser tests use a pool.
     PROCURE_DATABASE_POOL_SIZE="0",
+    # The suite signs in far more often than a person; the throttle has its own test.
+    PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
 )
 
 from litestar.testing import AsyncTestClient  # noqa: E402

@@ -9,6 +9,7 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Redirect, Template
 from litestar.router import Router
@@ -61,6 +62,14 @@ async def healthz() -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": engine})
 
 
+SIGN_IN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/v1/auth/tokens"})
+
+
+def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
+    """Password guessing is throttled; everything else is not."""
+    return request.method == "POST" and request.url.path in SIGN_IN_PATHS
+
+
 def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith(("/api/", "/schema"))
 
@@ -111,7 +120,12 @@ class _Wiring:
 
     def middleware(self) -> list[Any]:
         csrf = CSRFConfig(secret=self.secret, cookie_samesite="lax")
+        login_throttle = RateLimitConfig(
+            rate_limit=("minute", self.settings.login_attempts_per_minute),
+            check_throttle_handler=_is_sign_in,
+        )
         return [
+            login_throttle.middleware,
             session_config(self.settings.session_max_age_seconds).middleware,
             DefineMiddleware(AuthenticationMiddleware),
             DefineMiddleware(SessionCSRFMiddleware, config=csrf),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
 
+from procure.app import create_app
 from procure.audit.tables import AuditEvent
-from procure.security.tables import ApiToken
+from procure.security.tables import ApiToken, SessionRecord
+from procure.settings import get_settings
 from tests.conftest import csrf_headers, login
 
 
@@ -46,6 +48,7 @@ async def test_session_cookie_is_httponly_and_samesite_lax(client: AsyncTestClie
             "password": "demo-password-2026",
             "_csrf_token": client.cookies["csrftoken"],
         },
+        follow_redirects=False,
     )
     cookie = next(
         v for v in response.headers.get_list("set-cookie") if v.startswith("procure_session=")
@@ -65,6 +68,7 @@ async def test_session_cookie_is_secure_over_https(app) -> None:  # type: ignore
                 "password": "demo-password-2026",
                 "_csrf_token": client.cookies["csrftoken"],
             },
+            follow_redirects=False,
         )
         cookie = next(
             v for v in response.headers.get_list("set-cookie") if v.startswith("procure_session=")
@@ -168,3 +172,37 @@ async def test_login_redirect_refuses_other_sites(client: AsyncTestClient) -> No
         follow_redirects=False,
     )
     assert response.headers["location"] == "/buyer"
+
+
+async def test_anonymous_visits_store_no_session(client: AsyncTestClient) -> None:
+    before = await SessionRecord.count()
+    await client.get("/")
+    await client.get("/login")
+    assert "procure_session" not in client.cookies
+    assert await SessionRecord.count() == before
+
+
+async def test_a_session_is_written_at_sign_in_and_removed_at_sign_out(
+    client: AsyncTestClient,
+) -> None:
+    await login(client, "buyer")
+    session_id = client.cookies["procure_session"]
+    assert await SessionRecord.exists().where(SessionRecord.key == session_id)
+    page = await client.get("/buyer")
+    assert not any(c.startswith("procure_session=") for c in page.headers.get_list("set-cookie"))
+    await client.post("/logout", headers=csrf_headers(client), follow_redirects=False)
+    assert not await SessionRecord.exists().where(SessionRecord.key == session_id)
+
+
+async def test_password_guessing_is_throttled() -> None:
+    app = create_app(get_settings().model_copy(update={"login_attempts_per_minute": 3}))
+    async with AsyncTestClient(app=app) as client:
+        await client.get("/login")
+        form = {
+            "username": "buyer",
+            "password": "guess-guess",
+            "_csrf_token": client.cookies["csrftoken"],
+        }
+        statuses = [(await client.post("/login", data=form)).status_code for _ in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        assert (await client.get("/")).status_code == 200  # reading is not throttled

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
 from litestar.stores.base import Store
-from litestar.types import Empty, Message, ScopeSession
-from litestar.utils.scope.state import ScopeState
+from litestar.types import Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
 
 from procure.db import transaction
 from procure.security.tables import SessionRecord
@@ -89,29 +90,55 @@ class DatabaseSessionStore(Store):
         return int((row["expires_at"] - _now()).total_seconds())
 
 
+_LOADED = "procure.session_loaded"
+
+
 class SessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side backend, with four changes: an anonymous visit stores nothing, an
+    unchanged session is not written again, ``ROTATE`` gives the session a new id, and the
+    cookie's Secure flag follows the request's scheme (without touching the shared config)."""
+
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED] = self.serialize_data(data) if data else None  # type: ignore[literal-required]
+        return data
+
     async def store_in_message(
         self,
         scope_session: ScopeSession,
         message: Message,
         connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
-        if not scope_session:
-            # An anonymous visit stores nothing and sets no cookie; an emptied session is deleted.
-            if connection.cookies.get(self.config.key):
-                await super().store_in_message(Empty, message, connection)
+        store = self.config.get_store_from_app(connection.scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        cookie_params = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
+        cookie_params["secure"] = connection.url.scheme == "https"
+        existing_id = connection.cookies.get(self.config.key)
+        if existing_id == "null":
+            existing_id = None
+
+        if not scope_session or not isinstance(scope_session, dict):
+            if existing_id:
+                await self.delete(existing_id, store=store)
+                expired = Cookie(value="null", key=self.config.key, expires=0, **cookie_params)
+                headers.add("Set-Cookie", expired.to_header(header=""))
             return
-        if isinstance(scope_session, dict) and scope_session.pop(ROTATE, False):
-            # Drop the pre-login session id, so a planted cookie never becomes a signed-in one.
-            old_id = connection.cookies.get(self.config.key)
-            if old_id:
-                await self.delete(
-                    old_id, store=self.config.get_store_from_app(connection.scope["app"])
-                )
-            connection.cookies.pop(self.config.key, None)
-            ScopeState.from_scope(connection.scope).session_id = self.generate_session_id()
-        self.config.secure = connection.url.scheme == "https"
-        await super().store_in_message(scope_session, message, connection)
+
+        rotate = bool(scope_session.pop(ROTATE, False))
+        if rotate and existing_id:
+            # Drop the pre-login id, so a planted cookie never becomes a signed-in session.
+            await self.delete(existing_id, store=store)
+        session_id = self.generate_session_id() if rotate or not existing_id else existing_id
+        data = self.serialize_data(scope_session, connection.scope)
+        if session_id == existing_id and data == connection.scope.get(_LOADED):
+            return
+        await self.set(session_id=session_id, data=data, store=store)
+        cookie = Cookie(value=session_id, key=self.config.key, **cookie_params)
+        headers.add("Set-Cookie", cookie.to_header(header=""))
 
 
 class SessionConfig(ServerSideSessionConfig):
