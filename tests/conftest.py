@@ -88,6 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 async def reset_database() -> None:
     if ENGINE == "sqlite":
+        await get_engine().close_idle_connections()  # type: ignore[attr-defined]
         for suffix in ("", "-wal", "-shm"):
             Path(f"{get_settings().sqlite_path}{suffix}").unlink(missing_ok=True)
     else:

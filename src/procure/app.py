@@ -23,6 +23,7 @@ from procure.audit.controllers import AuditController
 from procure.catalog.controllers import CatalogController
 from procure.contracts.controllers import ContractController
 from procure.db import get_engine, ping
+from procure.db.engines import DurableSQLiteEngine
 from procure.errors import InvalidInput, NotFound
 from procure.geography.controllers import ReferenceController
 from procure.organizations.controllers import OrganizationController
@@ -172,6 +173,8 @@ class _Wiring:
         engine = get_engine()
         if isinstance(engine, PostgresEngine) and engine.pool is not None:
             await engine.close_connection_pool()
+        if isinstance(engine, DurableSQLiteEngine):
+            await engine.close_idle_connections()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

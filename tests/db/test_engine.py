@@ -111,3 +111,26 @@ async def test_a_failed_write_leaves_nothing_behind(database: None) -> None:
                 )
             )  # type: ignore[index]
     assert await Community.count() == before
+
+
+async def households() -> int:
+    return sum(row["households"] for row in await Community.select(Community.households))
+
+
+@pytest.mark.sqlite_only
+async def test_pooled_connections_come_back_clean(database: None) -> None:
+    engine = get_engine()
+    assert isinstance(engine, DurableSQLiteEngine)
+    before = await households()
+    connection = await engine.get_connection()
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.execute("UPDATE community SET households = households + 1")
+    await connection.close()  # released mid-transaction: the engine rolls the work back
+    assert await households() == before
+    again = await engine.get_connection()
+    try:
+        assert not again.in_transaction
+        async with again.execute("PRAGMA foreign_keys") as cursor:
+            assert next(iter((await cursor.fetchone()).values())) == 1  # type: ignore[union-attr]
+    finally:
+        await again.close()
