@@ -30,6 +30,18 @@ class Action(StrEnum):
     audit_read = "audit:read"
     tender_read = "tender:read"
     contract_read = "contract:read"
+    catalog_manage = "catalog:manage"
+    organization_register = "organization:register"
+    organization_profile = "organization:profile"
+    organization_oversee = "organization:oversee"
+    tender_manage = "tender:manage"
+    clarification_ask = "clarification:ask"
+    clarification_answer = "clarification:answer"
+    bid_submit = "bid:submit"
+    bid_explain = "bid:explain"
+    evaluation_score = "evaluation:score"
+    award_decide = "award:decide"
+    document_read = "document:read"
 
 
 ANONYMOUS = None
@@ -57,6 +69,22 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # Tenders are public once published; drafts stay with their department (selectors).
     Action.tender_read: ANYONE,
     Action.contract_read: SIGNED_IN,
+    Action.catalog_manage: roles(Role.buyer, Role.admin),
+    # Anyone may register an organization; the new account then keeps its own profile.
+    Action.organization_register: ANYONE,
+    Action.organization_profile: roles(Role.organization),
+    # Credit ratings and debarment are decided by buying departments and administrators.
+    Action.organization_oversee: roles(Role.buyer, Role.admin),
+    Action.tender_manage: roles(Role.buyer),
+    Action.clarification_ask: roles(Role.organization),
+    Action.clarification_answer: roles(Role.buyer),
+    Action.bid_submit: roles(Role.organization),
+    Action.bid_explain: roles(Role.organization),
+    # Evaluators are buyer-side users assigned to the tender (checked per tender).
+    Action.evaluation_score: roles(Role.buyer),
+    Action.award_decide: roles(Role.buyer),
+    # Public notices are public; what each document reveals is decided per document.
+    Action.document_read: ANYONE,
 }
 
 #: Roles that read across every department, organization and community.
