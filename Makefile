@@ -12,8 +12,9 @@ PROCURE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export PROCURE_TEST_POSTGRES_URL
 
 # Debian packages the project needs: Chromium for browser tests, a CJK font for PDFs,
-# poppler-utils (pdftotext, pdffonts) for PDF tests.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# Pango and HarfBuzz's subsetter for WeasyPrint, poppler-utils (pdftotext, pdffonts) for PDF tests.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+	poppler-utils
 
 .PHONY: help
 help: ## List the targets
@@ -30,7 +31,7 @@ $(BIN)/procure: pyproject.toml
 install: $(BIN)/procure i18n ## Create .venv, install the package, compile the message catalogs
 
 .PHONY: system-deps
-system-deps: ## Install the Debian packages the tests need (Chromium, CJK fonts, poppler) where missing
+system-deps: ## Install the Debian packages the tests need (Chromium, CJK fonts, Pango, poppler) where missing
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

@@ -20,20 +20,29 @@ from piccolo.engine.postgres import PostgresEngine
 from procure import PACKAGE_DIR
 from procure import __doc__ as package_doc
 from procure.audit.controllers import AuditController
+from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
+from procure.catalog.pages import CatalogPageController
 from procure.contracts.controllers import ContractController
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine
-from procure.errors import InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.controllers import ReferenceController
 from procure.organizations.controllers import OrganizationController
+from procure.organizations.pages import (
+    ProfilePageController,
+    RegistrationPageController,
+    RegistryPageController,
+)
+from procure.pdf.controllers import DocumentController
 from procure.security.controllers import AuthController, UserController
 from procure.security.guards import authorize
 from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
 from procure.security.policy import Action
 from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
-from procure.tenders.controllers import TenderController
+from procure.tenders.controllers import ClarificationController, TenderController
+from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
 from procure.web.templating import template_config
 
@@ -44,10 +53,22 @@ API_CONTROLLERS = [
     OrganizationController,
     CatalogController,
     TenderController,
+    ClarificationController,
+    BidController,
+    BidReviewController,
     ContractController,
+    DocumentController,
     AuditController,
 ]
-PAGE_CONTROLLERS = [PageController, WorkspaceController]
+PAGE_CONTROLLERS = [
+    PageController,
+    WorkspaceController,
+    CatalogPageController,
+    RegistrationPageController,
+    ProfilePageController,
+    RegistryPageController,
+    TenderPages,
+]
 
 
 @get("/healthz", opt={"action": Action.public_read}, include_in_schema=False, cache=False)
@@ -63,7 +84,16 @@ async def healthz() -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": engine})
 
 
-SIGN_IN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/v1/auth/tokens"})
+# Registration hashes a password and signs in too, so it shares the sign-in throttle.
+SIGN_IN_PATHS = frozenset(
+    {
+        "/login",
+        "/api/v1/auth/login",
+        "/api/v1/auth/tokens",
+        "/register",
+        "/api/v1/organizations/register",
+    }
+)
 
 
 def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
@@ -93,6 +123,10 @@ def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     return _error(request, 404, str(exc))
 
 
+def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
+    return _error(request, 409, str(exc))
+
+
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     return _error(request, 400, exc.message, field=exc.field)
 
@@ -105,7 +139,11 @@ def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    return _error(request, 400, exc.detail, errors=exc.extra or [])
+    """Input that fails its schema: the first problem names its field, all are listed."""
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    field = str(first.get("key") or "body")
+    return _error(request, 400, str(first.get("message") or exc.detail), field=field, errors=errors)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -157,6 +195,7 @@ class _Wiring:
         return {
             NotFound: _not_found,
             InvalidInput: _invalid_input,
+            Conflict: _conflict,
             NotAuthorizedException: _not_authorized,
             ValidationException: _validation,
             HTTPException: _http,

@@ -1,4 +1,4 @@
-"""The `procure` command: database, demo data, users, the server, the audit log."""
+"""The `procure` command: database, demo data, users, the server, PDF documents, the audit log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -217,6 +218,58 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
 async def _noop() -> None:
     return None
+
+
+def _document_command(kind: str, help_text: str | None) -> click.Command:
+    @click.command(kind, help=help_text)
+    @click.argument("tender_id", type=int)
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="the file to write (default: the document's own name, e.g. ZB-2026-030-开标记录.pdf)",
+    )
+    def command(tender_id: int, out: Path | None) -> None:
+        @needs_database
+        async def write() -> None:
+            from procure.errors import Conflict, NotFound
+            from procure.pdf.documents import document_pdf
+            from procure.pdf.render import CJKFontMissing
+
+            try:
+                filename, pdf = await document_pdf(kind, tender_id)
+            except (NotFound, Conflict, CJKFontMissing) as error:
+                fail(str(error))
+            target = out or Path(filename)
+            try:
+                target.write_bytes(pdf)
+            except OSError as error:
+                fail(f"--out: cannot write {target}: {error.strerror}")
+            click.echo(f"wrote {target} ({len(pdf):,} bytes)")
+
+        write()
+
+    return command
+
+
+class _DocumentGroup(click.Group):
+    """One command per document of procure.pdf.documents, all made by _document_command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from procure.pdf.documents import DOCUMENTS
+
+        return list(DOCUMENTS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from procure.pdf.documents import DOCUMENTS
+
+        if cmd_name not in DOCUMENTS:
+            return None
+        return _document_command(cmd_name, DOCUMENTS[cmd_name][1].__doc__)
+
+
+@main.group(cls=_DocumentGroup)
+def pdf() -> None:
+    """PDF documents of a tender: procure pdf KIND TENDER_ID [--out FILE]."""
 
 
 @main.group()

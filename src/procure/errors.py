@@ -14,3 +14,7 @@ class InvalidInput(ValueError):
 
 class NotFound(LookupError):
     """The object does not exist, or lies outside the actor's scope: both answer 404."""
+
+
+class Conflict(RuntimeError):
+    """The object is in a state that does not allow this (e.g. bidding after the deadline): 409."""

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     #: PostgreSQL connections per server process; 0 opens one per query (as SQLite always does).
     database_pool_size: int = Field(default=10, ge=0, le=200)
+    #: A TOML file overriding keys of the default policy (src/procure/policy.toml).
+    policy_file: Path | None = None
     #: Sign-in attempts (form, JSON or token exchange) per client address and minute.
     login_attempts_per_minute: int = Field(default=20, ge=1)
 

@@ -1,16 +1,33 @@
-"""The tender API under /api/v1/tenders."""
+"""The tender API under /api/v1/tenders: drafting, publishing, cancelling, clarifications."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
-from litestar.params import FromPath
+from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
 
+from procure.bids.services import open_due_bids
+from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action
-from procure.tenders.schemas import TenderDetail, TenderSummary
+from procure.tenders import services
+from procure.tenders.schemas import (
+    AnswerIn,
+    CancelIn,
+    PublishIn,
+    QuestionIn,
+    TenderDetail,
+    TenderIn,
+    TenderSummary,
+)
 from procure.tenders.selectors import tender_detail, visible_tenders
+
+
+async def detail(request: Request[Any, Any, Any], tender_id: int) -> TenderDetail:
+    await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
+    return TenderDetail(**await tender_detail(current_actor(request), tender_id))
 
 
 class TenderController(Controller):
@@ -18,12 +35,83 @@ class TenderController(Controller):
     tags = ["tenders"]
 
     @get("/", opt={"action": Action.tender_read})
-    async def list_tenders(self, request: Request[Any, Any, Any]) -> list[TenderSummary]:
+    async def list_tenders(
+        self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None
+    ) -> list[TenderSummary]:
         """Published tenders for everyone; a buyer also sees its department's drafts."""
-        return [TenderSummary(**row) for row in await visible_tenders(current_actor(request))]
+        rows = await visible_tenders(current_actor(request), status=status)
+        return [TenderSummary(**row) for row in rows]
 
     @get("/{tender_id:int}", opt={"action": Action.tender_read})
     async def get_tender(
         self, request: Request[Any, Any, Any], tender_id: FromPath[int]
     ) -> TenderDetail:
-        return TenderDetail(**await tender_detail(current_actor(request), tender_id))
+        return await detail(request, tender_id)
+
+    @post("/", status_code=HTTP_201_CREATED, opt={"action": Action.tender_manage})
+    async def create_tender(
+        self, request: Request[Actor, Any, Any], data: JSONBody[TenderIn]
+    ) -> TenderDetail:
+        """A draft of the buyer's department; nothing is public until it is published."""
+        return await detail(request, await services.tender_create(actor=request.user, data=data))
+
+    @put("/{tender_id:int}", opt={"action": Action.tender_manage})
+    async def update_tender(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[TenderIn]
+    ) -> TenderDetail:
+        await services.tender_update(actor=request.user, tender_id=tender_id, data=data)
+        return await detail(request, tender_id)
+
+    @post("/{tender_id:int}/publish", status_code=200, opt={"action": Action.tender_manage})
+    async def publish(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[PublishIn]
+    ) -> TenderDetail:
+        await services.tender_publish(
+            actor=request.user, tender_id=tender_id, justification=data.short_period_justification
+        )
+        return await detail(request, tender_id)
+
+    @post("/{tender_id:int}/cancel", status_code=200, opt={"action": Action.tender_manage})
+    async def cancel(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[CancelIn]
+    ) -> TenderDetail:
+        await services.tender_cancel(actor=request.user, tender_id=tender_id, reason=data.reason)
+        return await detail(request, tender_id)
+
+    @post(
+        "/{tender_id:int}/clarifications",
+        status_code=HTTP_201_CREATED,
+        opt={"action": Action.clarification_ask},
+    )
+    async def ask(
+        self,
+        request: Request[Actor, Any, Any],
+        tender_id: FromPath[int],
+        data: JSONBody[QuestionIn],
+    ) -> dict[str, int]:
+        """Ask a question; the answer is published to every bidder, the asker to nobody."""
+        return {
+            "id": await services.clarification_ask(
+                actor=request.user, tender_id=tender_id, question=data.question
+            )
+        }
+
+
+class ClarificationController(Controller):
+    path = "/api/v1/clarifications"
+    tags = ["tenders"]
+
+    @post(
+        "/{clarification_id:int}/answer",
+        status_code=200,
+        opt={"action": Action.clarification_answer},
+    )
+    async def answer(
+        self,
+        request: Request[Actor, Any, Any],
+        clarification_id: FromPath[int],
+        data: JSONBody[AnswerIn],
+    ) -> None:
+        await services.clarification_answer(
+            actor=request.user, clarification_id=clarification_id, answer=data.answer
+        )

@@ -1,10 +1,69 @@
-"""Output models of the tender API."""
+"""Input and output models of the tender API."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
+
+from procure.tenders.states import (
+    CriterionKind,
+    EvaluationMethod,
+    NeedEvidenceKind,
+    ProcurementMethod,
+)
+
+
+class ScopeLineIn(BaseModel):
+    item_code: str = Field(min_length=1, max_length=32)
+    quantity: int = Field(gt=0)
+    description: str = Field(default="", max_length=2000)
+
+
+class CriterionIn(BaseModel):
+    code: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$")
+    name: str = Field(min_length=1, max_length=100)
+    kind: CriterionKind
+    weight: int = Field(gt=0, le=100)
+
+
+class NeedEvidenceIn(BaseModel):
+    kind: NeedEvidenceKind
+    summary: str = Field(min_length=1, max_length=2000)
+    community_code: str | None = None
+
+
+class TenderIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10000)
+    method: ProcurementMethod
+    evaluation_method: EvaluationMethod
+    ceiling_fen: int = Field(gt=0, description="budget ceiling (最高限价) in fen")
+    communities: list[str] = Field(min_length=1, description="community codes")
+    lines: list[ScopeLineIn] = Field(min_length=1)
+    criteria: list[CriterionIn] = Field(min_length=1)
+    clarification_deadline: AwareDatetime
+    submission_deadline: AwareDatetime
+    evaluators: list[str] = Field(
+        default_factory=list, description="usernames of buyer-side evaluators"
+    )
+    need_evidence: list[NeedEvidenceIn] = Field(default_factory=list)
+
+
+class PublishIn(BaseModel):
+    short_period_justification: str = Field(default="", max_length=2000)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class QuestionIn(BaseModel):
+    question: str = Field(min_length=1, max_length=4000)
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(min_length=1, max_length=8000)
 
 
 class TenderSummary(BaseModel):
@@ -35,9 +94,33 @@ class CommunityRef(BaseModel):
     name: str
 
 
+class CriterionOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    weight: int
+
+
+class ClarificationOut(BaseModel):
+    id: int
+    question: str
+    answer: str
+    asked_at: datetime
+    answered_at: datetime | None
+    asked_by_me: bool = False
+
+
 class TenderDetail(TenderSummary):
     description: str
     clarification_deadline: datetime | None
     opening_at: datetime | None
+    standstill_ends_at: datetime | None
+    short_period_justification: str
+    cancel_reason: str
     lines: list[ScopeLineOut]
     communities: list[CommunityRef]
+    criteria: list[CriterionOut]
+    clarifications: list[ClarificationOut]
+    bid_count: int = Field(
+        description="before the deadline this number is all anyone learns of the bids"
+    )

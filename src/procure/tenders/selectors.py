@@ -1,14 +1,25 @@
-"""Reads about tenders. Published tenders are public; drafts stay with their department."""
+"""Reads about tenders. Published tenders are public; drafts stay with their department. The
+status shown is the one the clock gives (tenders.states.effective_status)."""
 
 from __future__ import annotations
 
-from piccolo.columns.combination import Or, Where
+from datetime import datetime
+from typing import Any
 
+from procure import clock
+from procure.bids.tables import Bid, BidStatus
 from procure.errors import NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.tenders.states import TenderStatus
-from procure.tenders.tables import ScopeLine, Tender, TenderCommunity
+from procure.tenders.states import TenderStatus, effective_status
+from procure.tenders.tables import (
+    Clarification,
+    EvaluationCriterion,
+    ScopeLine,
+    Tender,
+    TenderCommunity,
+    TenderEvaluator,
+)
 
 SUMMARY_COLUMNS = (
     Tender.id,
@@ -19,13 +30,14 @@ SUMMARY_COLUMNS = (
     Tender.evaluation_method,
     Tender.ceiling_fen,
     Tender.published_at,
+    Tender.clarification_deadline,
     Tender.submission_deadline,
     Tender.department.id.as_alias("department_id"),
     Tender.department.name.as_alias("department_name"),
 )
 
 
-def _visible_to(actor: Actor | None) -> Where | Or:
+def _visible_to(actor: Actor | None) -> Any:
     public = Tender.published_at.is_not_null()
     if actor is not None and actor.role in {Role.auditor, Role.admin}:
         return Tender.id.is_not_null()
@@ -34,23 +46,45 @@ def _visible_to(actor: Actor | None) -> Where | Or:
     return public
 
 
-async def visible_tenders(actor: Actor | None, *, department_id: int | None = None) -> list[dict]:
+def _with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    row["status"] = str(
+        effective_status(
+            row["status"],
+            now=now,
+            clarification_deadline=row["clarification_deadline"],
+            submission_deadline=row["submission_deadline"],
+        )
+    )
+    return row
+
+
+async def visible_tenders(
+    actor: Actor | None, *, department_id: int | None = None, status: str | None = None
+) -> list[dict]:
     query = Tender.select(*SUMMARY_COLUMNS).where(_visible_to(actor))
     if department_id is not None:
         query = query.where(Tender.department == department_id)
-    return await query.order_by(Tender.id, ascending=False)
+    now = clock.now()
+    rows = [_with_clock(row, now) for row in await query.order_by(Tender.id, ascending=False)]
+    return [row for row in rows if status is None or row["status"] == status]
 
 
 async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
     tender = (
         await Tender.select(
-            *SUMMARY_COLUMNS, Tender.description, Tender.opening_at, Tender.clarification_deadline
+            *SUMMARY_COLUMNS,
+            Tender.description,
+            Tender.opening_at,
+            Tender.standstill_ends_at,
+            Tender.short_period_justification,
+            Tender.cancel_reason,
         )
         .where((Tender.id == tender_id) & _visible_to(actor))
         .first()
     )
     if tender is None:
         raise NotFound(f"tender {tender_id} not found")
+    _with_clock(tender, clock.now())
     tender["lines"] = (
         await ScopeLine.select(
             ScopeLine.line_no,
@@ -67,12 +101,67 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
         TenderCommunity.community.code.as_alias("code"),
         TenderCommunity.community.name.as_alias("name"),
     ).where(TenderCommunity.tender == tender_id)
+    tender["criteria"] = (
+        await EvaluationCriterion.select(
+            EvaluationCriterion.code,
+            EvaluationCriterion.name,
+            EvaluationCriterion.kind,
+            EvaluationCriterion.weight,
+        )
+        .where(EvaluationCriterion.tender == tender_id)
+        .order_by(EvaluationCriterion.id)
+    )
+    tender["clarifications"] = await clarifications(actor, tender_id)
+    tender["bid_count"] = await bid_count(tender_id)
+    tender["evaluator"] = actor is not None and await TenderEvaluator.exists().where(
+        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
+    )
     return tender
 
 
-async def count_by_status(actor: Actor | None) -> dict[str, int]:
-    rows = await Tender.select(Tender.status).where(_visible_to(actor))
-    counts = dict.fromkeys(TenderStatus, 0)
+async def bid_count(tender_id: int) -> int:
+    """Before the deadline this number is all that anyone learns about the bids."""
+    return await Bid.count().where((Bid.tender == tender_id) & (Bid.status != BidStatus.withdrawn))
+
+
+async def clarifications(actor: Actor | None, tender_id: int) -> list[dict]:
+    """Answered questions for everyone, without the asker; an organization also sees its own
+    open questions; the buyer sees every question (still without who asked)."""
+    rows = (
+        await Clarification.select(
+            Clarification.id,
+            Clarification.question,
+            Clarification.answer,
+            Clarification.asked_at,
+            Clarification.answered_at,
+            Clarification.asked_by,
+            Clarification.tender.department.as_alias("department"),
+        )
+        .where(Clarification.tender == tender_id)
+        .order_by(Clarification.asked_at)
+    )
+    visible = []
     for row in rows:
-        counts[TenderStatus(row["status"])] += 1
-    return {str(status): n for status, n in counts.items()}
+        mine = (
+            actor is not None
+            and actor.organization_id is not None
+            and row["asked_by"] == actor.organization_id
+        )
+        owner = (
+            actor is not None
+            and actor.role == Role.buyer
+            and actor.department_id == row["department"]
+        )
+        if row["answered_at"] is not None or mine or owner:
+            visible.append(
+                {key: row[key] for key in ("id", "question", "answer", "asked_at", "answered_at")}
+                | {"asked_by_me": mine}
+            )
+    return visible
+
+
+async def count_by_status(actor: Actor | None) -> dict[str, int]:
+    counts = dict.fromkeys((str(s) for s in TenderStatus), 0)
+    for row in await visible_tenders(actor):
+        counts[row["status"]] += 1
+    return counts

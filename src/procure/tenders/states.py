@@ -1,5 +1,6 @@
 """The tender's states, procurement methods and evaluation methods."""
 
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -38,3 +39,38 @@ class NeedEvidenceKind(StrEnum):
     resident_survey = "resident_survey"
     committee_request = "committee_request"
     consultation_minutes = "consultation_minutes"
+
+
+#: States in which the tender still accepts bids; which of the two depends on the clock.
+ACCEPTING_BIDS = frozenset({TenderStatus.published, TenderStatus.tendering})
+#: States after the deadline in which bids are open to read and evaluate.
+OPENED_STATES = frozenset(
+    {TenderStatus.opened, TenderStatus.evaluation, TenderStatus.awarded, TenderStatus.contracted}
+)
+#: States a buyer may still cancel from.
+CANCELLABLE = frozenset(
+    {TenderStatus.draft, *ACCEPTING_BIDS, TenderStatus.opened, TenderStatus.evaluation}
+)
+
+
+def effective_status(
+    stored: str,
+    *,
+    now: datetime,
+    clarification_deadline: datetime | None,
+    submission_deadline: datetime | None,
+) -> TenderStatus:
+    """The status the clock gives a tender: deadlines take effect by themselves.
+
+    A published tender is in its clarification period until the clarification deadline, open
+    for bids until the submission deadline, and opened from that instant on, whether or not
+    anything has yet written the opening down.
+    """
+    status = TenderStatus(stored)
+    if status not in ACCEPTING_BIDS or submission_deadline is None:
+        return status
+    if now >= submission_deadline:
+        return TenderStatus.opened
+    if clarification_deadline is not None and now >= clarification_deadline:
+        return TenderStatus.tendering
+    return TenderStatus.published

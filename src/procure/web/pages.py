@@ -16,6 +16,7 @@ from procure.audit.controllers import recent_events
 from procure.contracts.selectors import visible_contracts
 from procure.departments.tables import Department
 from procure.geography.tables import Community
+from procure.organizations.selectors import bidding_obstacles, local_today
 from procure.organizations.tables import Organization
 from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
@@ -121,6 +122,10 @@ class WorkspaceController(Controller):
                 "organization": organization,
                 "open_tenders": open_tenders,
                 "contracts": await visible_contracts(actor),
+                # Why it cannot bid today, so it learns before a bid is refused.
+                "obstacles": await bidding_obstacles(organization["id"], on=local_today())
+                if organization
+                else [],
             },
         )
 

@@ -21,7 +21,13 @@ def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return i18n.negotiate(connection.cookies.get(i18n.LANG_COOKIE), get_settings().locale)
 
 
+#: Fixes the language of a render made outside any request (see render_to_string).
+RENDER_LOCALE = "render_locale"
+
+
 def _context_locale(context: Context) -> str:
+    if (locale := context.get(RENDER_LOCALE)) is not None:
+        return str(locale)
     request = context.get("request")
     return request_locale(request) if request is not None else get_settings().locale
 
@@ -63,9 +69,16 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["current_locale"] = _current_locale
     env.filters["yuan"] = _yuan
     env.filters["wan_yuan"] = _wan_yuan
-    env.filters["local_time"] = lambda value: i18n.local_time(value, get_settings().timezone)
+    env.filters["local_time"] = lambda value, fmt="%Y-%m-%d %H:%M": i18n.local_time(
+        value, get_settings().timezone, fmt
+    )
     env.filters["local_date"] = i18n.local_date
     return env
+
+
+def render_to_string(env: Environment, name: str, context: dict[str, Any], *, locale: str) -> str:
+    """A template rendered without a request (PDF documents), in the given language."""
+    return env.get_template(name).render({**context, RENDER_LOCALE: locale})
 
 
 def template_config(templates_dir: Path) -> TemplateConfig[JinjaTemplateEngine]:

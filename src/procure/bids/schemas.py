@@ -1,0 +1,153 @@
+"""Input and output models of the bid and evaluation API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+ALLOWED_ATTACHMENT_TYPES = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_ATTACHMENTS = 10
+
+
+class BidLineIn(BaseModel):
+    line_no: int = Field(gt=0)
+    price_fen: int = Field(ge=0)
+
+
+class AttachmentIn(BaseModel):
+    filename: str = Field(min_length=1, max_length=200)
+    content_type: str
+    content_base64: str
+
+    @field_validator("content_type")
+    @classmethod
+    def _allowed_type(cls, value: str) -> str:
+        if value not in ALLOWED_ATTACHMENT_TYPES:
+            raise ValueError(f"{value!r} is not accepted; use PDF, Word, Excel, PNG or JPEG")
+        return value
+
+    @field_validator("content_base64")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        try:
+            size = len(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            raise ValueError("is not valid base64") from None
+        if size == 0 or size > MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"must be 1 byte to 5 MB, got {size} bytes")
+        return value
+
+
+class BidIn(BaseModel):
+    total_fen: int = Field(gt=0)
+    lines: list[BidLineIn] = Field(min_length=1)
+    technical_proposal: str = Field(min_length=1, max_length=20000)
+    staffing_plan: str = Field(min_length=1, max_length=5000)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+
+class Receipt(BaseModel):
+    """What the bidder keeps: recompute the SHA-256 of the canonical content after opening."""
+
+    tender_reference: str
+    version: int
+    content_sha256: str
+    received_at: AwareDatetime
+
+
+class OwnBid(BaseModel):
+    status: str
+    version: int
+    content_sha256: str
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    total_fen: int | None
+    explanation_due_at: datetime | None
+    explanation: str
+    disqualification_reason: str
+
+
+class OpeningEntry(BaseModel):
+    bid_id: int
+    organization_name: str
+    credit_code: str
+    total_fen: int
+    submitted_at: datetime
+    status: str
+
+
+class OpeningRecord(BaseModel):
+    tender_reference: str
+    opened_at: datetime | None
+    bid_count: int
+    bids: list[OpeningEntry]
+
+
+class ExplanationIn(BaseModel):
+    explanation: str = Field(min_length=1, max_length=8000)
+
+
+class DecisionIn(BaseModel):
+    accept: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class DisqualifyIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ScoresIn(BaseModel):
+    bid_id: int
+    scores: dict[str, int] = Field(description="technical criterion code → score 0–100")
+
+
+class AwardIn(BaseModel):
+    bid_id: int | None = Field(default=None, description="defaults to the recommended bid")
+
+
+class ScoredBidOut(BaseModel):
+    bid_id: int
+    organization_id: int
+    organization_name: str
+    total_fen: int
+    status: str
+    price_score: Decimal | None
+    technical_points: dict[str, Decimal]
+    total_score: Decimal | None
+    rank: int | None
+    disqualification_reason: str
+
+
+class EvaluationOut(BaseModel):
+    tender_id: int
+    evaluation_method: str
+    base_price_fen: int | None
+    complete: bool
+    recommended_bid_id: int | None
+    bids: list[ScoredBidOut]
+    my_scores: dict[int, dict[str, int]] = Field(default_factory=dict)
+
+
+class ResultOut(BaseModel):
+    """An organization's award notice: its own result and the winner's."""
+
+    won: bool
+    my_rank: int | None
+    my_total_fen: int
+    my_score: Decimal | None
+    my_status: str
+    my_disqualification_reason: str
+    winner_name: str
+    winner_total_fen: int
+    winner_score: Decimal | None

@@ -1,0 +1,530 @@
+"""Writes about bids: sealed submission, withdrawal, opening at the deadline, explanations of
+abnormally low prices, disqualification, technical scores and the award."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from procure import clock
+from procure.audit.events import AuditAction
+from procure.audit.services import record
+from procure.bids.evaluation import evaluation_summary
+from procure.bids.schemas import BidIn, Receipt
+from procure.bids.scoring import LowBidThresholds, abnormally_low
+from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
+from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
+from procure.db import transaction
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.organizations.selectors import bidding_obstacles
+from procure.organizations.tables import Organization
+from procure.policy import get_policy
+from procure.security.actors import Actor
+from procure.settings import get_settings
+from procure.tenders.services import own_tender
+from procure.tenders.states import ACCEPTING_BIDS, CriterionKind, ProcurementMethod, TenderStatus
+from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderEvaluator
+
+LIVE = (BidStatus.opened, BidStatus.valid, BidStatus.explanation_requested)
+
+
+def sealed_until(deadline: datetime) -> str:
+    """Audit events of a sealed bid carry this; the log shows them redacted until then."""
+    return deadline.astimezone(UTC).isoformat()
+
+
+async def _lock_open_tender(tender_id: int, received_at: datetime) -> dict[str, Any]:
+    """The tender row, locked for this transaction while it accepts bids.
+
+    The no-op UPDATE takes the row lock that the opening also takes, so a bid is either in
+    before the opening or refused after it — never lost in between.
+    """
+    locked = (
+        await Tender.update({Tender.status: Tender.status})
+        .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
+        .returning(Tender.id)
+    )
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    if tender is None or tender["published_at"] is None:
+        raise NotFound(f"tender {tender_id} not found")
+    deadline = tender["submission_deadline"]
+    if not locked or received_at >= deadline:
+        raise Conflict(
+            f"bids closed at the submission deadline {deadline.isoformat()}; "
+            f"this request reached the server at {received_at.isoformat()}"
+        )
+    return tender
+
+
+async def _check_lines(tender: dict[str, Any], data: BidIn) -> None:
+    scope = {
+        row["line_no"]
+        for row in await ScopeLine.select(ScopeLine.line_no).where(ScopeLine.tender == tender["id"])
+    }
+    given = [line.line_no for line in data.lines]
+    if len(set(given)) != len(given):
+        raise InvalidInput("lines", "each scope line may be priced once")
+    if set(given) != scope:
+        raise InvalidInput(
+            "lines",
+            f"price every scope line once: expected lines {sorted(scope)}, got {sorted(given)}",
+        )
+    line_sum = sum(line.price_fen for line in data.lines)
+    if line_sum != data.total_fen:
+        raise InvalidInput(
+            "lines", f"the line prices add up to {line_sum} fen, not the total {data.total_fen} fen"
+        )
+    if data.total_fen > tender["ceiling_fen"]:
+        raise InvalidInput(
+            "total_fen",
+            f"{data.total_fen} fen exceeds the budget ceiling of {tender['ceiling_fen']} fen",
+        )
+
+
+def canonical_content(tender: dict[str, Any], credit_code: str, data: BidIn) -> dict[str, Any]:
+    """What the receipt hashes and the envelope seals."""
+    return {
+        "tender": tender["reference"],
+        "organization": credit_code,
+        "total_fen": data.total_fen,
+        "lines": [line.model_dump() for line in sorted(data.lines, key=lambda line: line.line_no)],
+        "technical_proposal": data.technical_proposal,
+        "staffing_plan": data.staffing_plan,
+        "attachments": [a.model_dump() for a in data.attachments],
+    }
+
+
+async def bid_submit(
+    *, actor: Actor, tender_id: int, data: BidIn, received_at: datetime | None = None
+) -> Receipt:
+    """Submit or replace the organization's sealed bid; refused at and after the deadline."""
+    received_at = received_at or clock.now()
+    if actor.organization_id is None:
+        raise NotFound("only an organization bids")
+    local_day = received_at.astimezone(ZoneInfo(get_settings().timezone)).date()
+    obstacles = await bidding_obstacles(actor.organization_id, on=local_day)
+    if obstacles:
+        raise Conflict(
+            "this organization cannot bid: " + "; ".join(o.message_en for o in obstacles)
+        )
+    organization = (
+        await Organization.select(Organization.credit_code)
+        .where(Organization.id == actor.organization_id)
+        .first()
+    )
+    assert organization is not None
+    async with transaction():
+        tender = await _lock_open_tender(tender_id, received_at)
+        await _check_lines(tender, data)
+        content = canonical_content(tender, organization["credit_code"], data)
+        key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+        sealed = seal(
+            key, tender_id=tender_id, organization_id=actor.organization_id, content=content
+        )
+        existing = (
+            await Bid.select(Bid.id, Bid.version)
+            .where((Bid.tender == tender_id) & (Bid.organization == actor.organization_id))
+            .first()
+        )
+        values: dict[str, Any] = {
+            "status": BidStatus.submitted,
+            "sealed_content": sealed.ciphertext,
+            "nonce": sealed.nonce,
+            "content_sha256": sealed.content_sha256,
+            "submitted_at": received_at,
+            "withdrawn_at": None,
+        }
+        if existing is None:
+            version = 1
+            rows = await Bid.insert(
+                Bid(
+                    tender=tender_id,
+                    organization=actor.organization_id,
+                    version=1,
+                    **values,
+                )
+            )
+            bid_id = rows[0]["id"]
+        else:
+            version = existing["version"] + 1
+            await Bid.update(**values, version=version).where(Bid.id == existing["id"])
+            bid_id = existing["id"]
+        await record(
+            actor=actor,
+            action=AuditAction.bid_submitted,
+            subject_type="bid",
+            subject_id=bid_id,
+            data={
+                "tender": tender_id,
+                "version": version,
+                "receipt": sealed.content_sha256,
+                "sealed_until": sealed_until(tender["submission_deadline"]),
+            },
+        )
+    return Receipt(
+        tender_reference=tender["reference"],
+        version=version,
+        content_sha256=sealed.content_sha256,
+        received_at=received_at,
+    )
+
+
+async def bid_withdraw(*, actor: Actor, tender_id: int) -> None:
+    received_at = clock.now()
+    async with transaction():
+        tender = await _lock_open_tender(tender_id, received_at)
+        withdrawn = (
+            await Bid.update({Bid.status: BidStatus.withdrawn, Bid.withdrawn_at: received_at})
+            .where(
+                (Bid.tender == tender_id)
+                & (Bid.organization == actor.organization_id)
+                & (Bid.status == BidStatus.submitted)
+            )
+            .returning(Bid.id)
+        )
+        if not withdrawn:
+            raise NotFound("you have no submitted bid on this tender")
+        await record(
+            actor=actor,
+            action=AuditAction.bid_withdrawn,
+            subject_type="bid",
+            subject_id=withdrawn[0]["id"],
+            data={"tender": tender_id, "sealed_until": sealed_until(tender["submission_deadline"])},
+        )
+
+
+async def open_due_bids(tender_id: int) -> bool:
+    """Open the bids of a tender whose deadline has passed; idempotent, safe to call from any
+    request, so the deadline takes effect without a scheduler. Returns whether it opened now."""
+    now = clock.now()
+    tender = (
+        await Tender.select(Tender.status, Tender.submission_deadline)
+        .where(Tender.id == tender_id)
+        .first()
+    )
+    if (
+        tender is None
+        or tender["status"] not in ACCEPTING_BIDS
+        or now < tender["submission_deadline"]
+    ):
+        return False
+    async with transaction():
+        won = (
+            await Tender.update({Tender.status: TenderStatus.opened})
+            .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
+            .returning(Tender.id)
+        )
+        if not won:
+            return False  # someone else opened it first
+        tender = await Tender.select().where(Tender.id == tender_id).first()
+        assert tender is not None
+        key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+        lines = {
+            row["line_no"]: row["id"]
+            for row in await ScopeLine.select(ScopeLine.id, ScopeLine.line_no).where(
+                ScopeLine.tender == tender_id
+            )
+        }
+        opened = []
+        for bid in await Bid.select().where(
+            (Bid.tender == tender_id) & (Bid.status == BidStatus.submitted)
+        ):
+            content = unseal(
+                key,
+                tender_id=tender_id,
+                organization_id=bid["organization"],
+                nonce=bid["nonce"],
+                ciphertext=bid["sealed_content"],
+            )
+            if (
+                receipt_hash(content) != bid["content_sha256"]
+            ):  # pragma: no cover - AES-GCM already authenticates
+                raise RuntimeError(f"bid {bid['id']} does not match its receipt")
+            await Bid.update(
+                {
+                    Bid.status: BidStatus.opened,
+                    Bid.opened_at: tender["submission_deadline"],
+                    Bid.total_fen: content["total_fen"],
+                }
+            ).where(Bid.id == bid["id"])
+            for line in content["lines"]:
+                await BidLine.insert(
+                    BidLine(
+                        bid=bid["id"],
+                        scope_line=lines[line["line_no"]],
+                        price_fen=line["price_fen"],
+                    )
+                )
+            opened.append(
+                {
+                    "bid": bid["id"],
+                    "total_fen": content["total_fen"],
+                    "receipt": bid["content_sha256"],
+                }
+            )
+        await record(
+            actor=None,
+            action=AuditAction.bids_opened,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={"at": now.isoformat(), "bids": opened},
+        )
+        await _unsuccessful_if_too_few(tender, len(opened), "at opening")
+    return True
+
+
+async def _unsuccessful_if_too_few(tender: dict[str, Any], live_bids: int, when: str) -> bool:
+    minimum = get_policy().procurement.minimum_valid_bids[ProcurementMethod(tender["method"])]
+    if live_bids >= minimum:
+        return False
+    await Tender.update({Tender.status: TenderStatus.unsuccessful}).where(Tender.id == tender["id"])
+    await record(
+        actor=None,
+        action=AuditAction.tender_unsuccessful,
+        subject_type="tender",
+        subject_id=tender["id"],
+        data={"valid_bids": live_bids, "minimum": minimum, "when": when},
+    )
+    return True
+
+
+async def _tender_in(actor: Actor, tender_id: int, *statuses: TenderStatus) -> dict[str, Any]:
+    tender = await own_tender(actor, tender_id)
+    if tender["status"] not in statuses:
+        raise Conflict(f"tender is {tender['status']}; this needs {' or '.join(statuses)}")
+    return tender
+
+
+async def _evaluator_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
+    """The tender, if the actor is one of its evaluators and it is under evaluation."""
+    assigned = await TenderEvaluator.exists().where(
+        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
+    )
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    if tender is None or not assigned:
+        raise NotFound(f"tender {tender_id} not found among those you evaluate")
+    if tender["status"] != TenderStatus.evaluation:
+        raise Conflict(f"tender is {tender['status']}, not under evaluation")
+    return tender
+
+
+async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
+    """Start evaluation: abnormally low bids must explain themselves first (87号令 Art. 60)."""
+    await open_due_bids(tender_id)
+    async with transaction():
+        tender = await _tender_in(actor, tender_id, TenderStatus.opened)
+        bids = await Bid.select(Bid.id, Bid.total_fen).where(
+            (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
+        )
+        rules = get_policy().procurement.abnormally_low
+        thresholds = LowBidThresholds(
+            rules.below_mean_of_others, rules.lowest_below_second, rules.below_ceiling
+        )
+        findings = abnormally_low(
+            {b["id"]: b["total_fen"] for b in bids},
+            ceiling_fen=tender["ceiling_fen"],
+            thresholds=thresholds,
+        )
+        due = clock.now() + timedelta(hours=rules.explanation_hours)
+        await Bid.update({Bid.status: BidStatus.valid}).where(
+            (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
+        )
+        for finding in findings:
+            await Bid.update(
+                {Bid.status: BidStatus.explanation_requested, Bid.explanation_due_at: due}
+            ).where(Bid.id == finding.bid_id)
+            await record(
+                actor=actor,
+                action=AuditAction.explanation_requested,
+                subject_type="bid",
+                subject_id=finding.bid_id,
+                data={
+                    "reasons": list(finding.reasons),
+                    "evidence": dict(finding.evidence),
+                    "due": due.isoformat(),
+                },
+            )
+        await Tender.update({Tender.status: TenderStatus.evaluation}).where(Tender.id == tender_id)
+        await record(
+            actor=actor,
+            action=AuditAction.evaluation_started,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={"bids": len(bids), "explanations_requested": [f.bid_id for f in findings]},
+        )
+    return [f.bid_id for f in findings]
+
+
+async def explanation_give(*, actor: Actor, bid_id: int, explanation: str) -> int:
+    async with transaction():
+        bid = (
+            await Bid.select()
+            .where((Bid.id == bid_id) & (Bid.organization == actor.organization_id))
+            .first()
+        )
+        if bid is None:
+            raise NotFound(f"bid {bid_id} not found")
+        if bid["status"] != BidStatus.explanation_requested:
+            raise Conflict("no explanation is requested of this bid")
+        if clock.now() >= bid["explanation_due_at"]:
+            raise Conflict(f"the explanation was due by {bid['explanation_due_at'].isoformat()}")
+        await Bid.update({Bid.explanation: explanation.strip()}).where(Bid.id == bid_id)
+        await record(
+            actor=actor,
+            action=AuditAction.explanation_given,
+            subject_type="bid",
+            subject_id=bid_id,
+            data={"length": len(explanation.strip())},
+        )
+        tender_id = int(bid["tender"])
+    return tender_id
+
+
+async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason: str) -> int:
+    """The evaluators accept the explanation, or reject the bid as invalid with a reason."""
+    async with transaction():
+        bid = await Bid.select().where(Bid.id == bid_id).first()
+        if bid is None:
+            raise NotFound(f"bid {bid_id} not found")
+        tender = await _evaluator_tender(actor, bid["tender"])
+        if bid["status"] != BidStatus.explanation_requested:
+            raise Conflict("this bid has no explanation pending a decision")
+        if not bid["explanation"] and clock.now() < bid["explanation_due_at"]:
+            raise Conflict(
+                f"the bidder may still explain until {bid['explanation_due_at'].isoformat()}"
+            )
+        if not accept and not reason.strip():
+            raise InvalidInput("reason", "rejecting a bid needs a reason")
+        await Bid.update(
+            {Bid.status: BidStatus.valid}
+            if accept
+            else {Bid.status: BidStatus.disqualified, Bid.disqualification_reason: reason.strip()}
+        ).where(Bid.id == bid_id)
+        await record(
+            actor=actor,
+            action=AuditAction.explanation_decided,
+            subject_type="bid",
+            subject_id=bid_id,
+            data={"accepted": accept, "reason": reason.strip()},
+        )
+        if not accept:
+            await _after_disqualification(tender)
+        tender_id = int(bid["tender"])
+    return tender_id
+
+
+async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
+    """Reject a bid that fails the compliance review (符合性审查), with the reason."""
+    async with transaction():
+        bid = await Bid.select().where(Bid.id == bid_id).first()
+        if bid is None:
+            raise NotFound(f"bid {bid_id} not found")
+        tender = await _evaluator_tender(actor, bid["tender"])
+        if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
+            raise Conflict(f"a {bid['status']} bid cannot be disqualified")
+        await Bid.update(
+            {Bid.status: BidStatus.disqualified, Bid.disqualification_reason: reason.strip()}
+        ).where(Bid.id == bid_id)
+        await record(
+            actor=actor,
+            action=AuditAction.bid_disqualified,
+            subject_type="bid",
+            subject_id=bid_id,
+            data={"reason": reason.strip()},
+        )
+        await _after_disqualification(tender)
+
+
+async def _after_disqualification(tender: dict[str, Any]) -> None:
+    live = await Bid.count().where((Bid.tender == tender["id"]) & Bid.status.is_in(list(LIVE)))
+    await _unsuccessful_if_too_few(tender, live, "after disqualification")
+
+
+async def technical_scores_submit(
+    *, actor: Actor, tender_id: int, bid_id: int, scores: dict[str, int]
+) -> None:
+    """One evaluator's scores for one bid; each evaluator scores independently."""
+    async with transaction():
+        await _evaluator_tender(actor, tender_id)
+        bid = (
+            await Bid.select(Bid.status)
+            .where((Bid.id == bid_id) & (Bid.tender == tender_id))
+            .first()
+        )
+        if bid is None:
+            raise NotFound(f"bid {bid_id} not found on tender {tender_id}")
+        if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
+            raise Conflict(f"a {bid['status']} bid is not scored")
+        criteria = {
+            row["code"]: row["id"]
+            for row in await EvaluationCriterion.select().where(
+                (EvaluationCriterion.tender == tender_id)
+                & (EvaluationCriterion.kind == CriterionKind.technical)
+            )
+        }
+        if set(scores) != set(criteria):
+            raise InvalidInput(
+                "scores",
+                f"score each technical criterion: want {sorted(criteria)}, got {sorted(scores)}",
+            )
+        for code, score in scores.items():
+            if not 0 <= score <= 100:
+                raise InvalidInput(f"scores.{code}", f"must be 0–100, got {score}")
+        await TechnicalScore.delete().where(
+            (TechnicalScore.bid == bid_id) & (TechnicalScore.evaluator == actor.id)
+        )
+        for code, score in scores.items():
+            await TechnicalScore.insert(
+                TechnicalScore(
+                    bid=bid_id, criterion=criteria[code], evaluator=actor.id, score=score
+                )
+            )
+        await record(
+            actor=actor,
+            action=AuditAction.technical_scored,
+            subject_type="bid",
+            subject_id=bid_id,
+            data={"tender": tender_id},
+        )
+
+
+async def award_decide(*, actor: Actor, tender_id: int, bid_id: int | None = None) -> int:
+    """The buyer confirms the evaluators' recommendation; the standstill period starts."""
+    await own_tender(actor, tender_id)  # another department's tender does not exist for them
+    summary = await evaluation_summary(tender_id)
+    async with transaction():
+        await _tender_in(actor, tender_id, TenderStatus.evaluation)
+        if not summary.complete or summary.recommended_bid_id is None:
+            raise Conflict("evaluation is not complete: explanations or scores are still pending")
+        chosen = bid_id or summary.recommended_bid_id
+        if chosen != summary.recommended_bid_id:
+            raise InvalidInput(
+                "bid_id", f"the award goes to the first-ranked bid ({summary.recommended_bid_id})"
+            )
+        now = clock.now()
+        standstill = now + timedelta(days=get_policy().procurement.standstill.days)
+        rows = await Award.insert(
+            Award(
+                tender=tender_id,
+                bid=chosen,
+                decided_by=actor.id,
+                decided_at=now,
+                standstill_ends_at=standstill,
+            )
+        )
+        await Tender.update(
+            {Tender.status: TenderStatus.awarded, Tender.standstill_ends_at: standstill}
+        ).where(Tender.id == tender_id)
+        await record(
+            actor=actor,
+            action=AuditAction.award_decided,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={
+                "bid": chosen,
+                "ranking": [b.bid_id for b in summary.bids if b.rank],
+                "standstill_ends_at": standstill.isoformat(),
+            },
+        )
+    return int(rows[0]["id"])

@@ -1,0 +1,72 @@
+"""Reads of the service catalog. The catalog is public: every reader sees every item."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from procure.catalog.tables import CatalogCategory, CatalogItem, CategoryCode
+from procure.errors import NotFound
+
+ITEM_COLUMNS = (
+    CatalogItem.id,
+    CatalogItem.code,
+    CatalogItem.category.code.as_alias("category"),
+    CatalogItem.name,
+    CatalogItem.target_group,
+    CatalogItem.unit,
+    CatalogItem.ref_price_min_fen,
+    CatalogItem.ref_price_max_fen,
+    CatalogItem.outcome_indicators,
+    CatalogItem.active,
+)
+CATEGORY_ORDER = list(CategoryCode)
+
+
+def _with_indicators(row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON column arrives as text on some engines and drivers; callers get a list."""
+    value = row["outcome_indicators"]
+    return {**row, "outcome_indicators": json.loads(value) if isinstance(value, str) else value}
+
+
+def _name_contains(text: str) -> WhereRaw:
+    # LIKE with an explicit escape character: a search for "100%" finds "100%", not everything,
+    # and ESCAPE is spelled the same on SQLite and PostgreSQL (unlike ILIKE or instr/strpos).
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return WhereRaw(r"""lower("catalog_item"."name") LIKE {} ESCAPE '\'""", f"%{escaped}%")
+
+
+async def catalog_items(
+    *, category: str | None = None, q: str = "", include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """Items ordered by code; ``q`` searches the names."""
+    query = CatalogItem.select(*ITEM_COLUMNS).order_by(CatalogItem.code)
+    if category is not None:
+        query = query.where(CatalogItem.category.code == category)
+    if q.strip():
+        query = query.where(_name_contains(q.strip()))
+    if not include_inactive:
+        query = query.where(CatalogItem.active.eq(True))
+    return [_with_indicators(row) for row in await query]
+
+
+async def catalog_item(item_id: int) -> dict[str, Any]:
+    row = await CatalogItem.select(*ITEM_COLUMNS).where(CatalogItem.id == item_id).first()
+    if row is None:
+        raise NotFound(f"catalog item {item_id} not found")
+    return _with_indicators(row)
+
+
+async def catalog_categories() -> list[dict[str, Any]]:
+    """The categories in the order the catalog presents them (审批, 关照, 互助, 能力, 技术)."""
+    rows = await CatalogCategory.select(
+        CatalogCategory.id, CatalogCategory.code, CatalogCategory.name_zh, CatalogCategory.name_en
+    )
+    return sorted(rows, key=lambda row: CATEGORY_ORDER.index(row["code"]))
+
+
+async def category_names() -> dict[str, str]:
+    """Category code → Chinese name: what the rules and the files need to know."""
+    return {row["code"]: row["name_zh"] for row in await catalog_categories()}

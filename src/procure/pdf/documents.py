@@ -1,0 +1,317 @@
+"""The four documents of a procurement (招标公告, 开标记录, 评标报告, 中标/成交公告): each a
+template and a builder that reads what the document may show, as plain data, never ORM objects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from procure import clock
+from procure.bids.evaluation import EvaluationSummary, evaluation_summary
+from procure.bids.selectors import opening_record
+from procure.bids.services import open_due_bids
+from procure.bids.tables import Award, BidLine, BidStatus
+from procure.errors import Conflict, NotFound
+from procure.organizations.tables import Organization
+from procure.policy import get_policy
+from procure.security.actors import Actor
+from procure.security.tables import Role
+from procure.settings import get_settings
+from procure.tenders.states import ProcurementMethod, TenderStatus, effective_status
+from procure.tenders.tables import (
+    EvaluationCriterion,
+    NeedEvidence,
+    ScopeLine,
+    Tender,
+    TenderCommunity,
+    TenderEvaluator,
+)
+
+Builder = Callable[..., Awaitable[dict[str, Any]]]
+
+EVALUATED = frozenset({TenderStatus.evaluation, TenderStatus.awarded, TenderStatus.contracted})
+AWARDED = frozenset({TenderStatus.awarded, TenderStatus.contracted})
+
+
+def _own_department(actor: Actor | None, tender: dict[str, Any]) -> bool:
+    return (
+        actor is not None
+        and actor.role == Role.buyer
+        and actor.department_id == tender["department_id"]
+    )
+
+
+def _chinese_date(value: datetime) -> str:
+    local = value.astimezone(ZoneInfo(get_settings().timezone))
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+async def _tender(tender_id: int, actor: Actor | None) -> dict[str, Any]:
+    """The tender and what every document shows about it. A draft exists only for its own
+    department: anyone else gets 404, exactly as if it did not exist."""
+    tender = (
+        await Tender.select(
+            Tender.id,
+            Tender.reference,
+            Tender.title,
+            Tender.description,
+            Tender.method,
+            Tender.evaluation_method,
+            Tender.status,
+            Tender.ceiling_fen,
+            Tender.published_at,
+            Tender.clarification_deadline,
+            Tender.submission_deadline,
+            Tender.opening_at,
+            Tender.cancel_reason,
+            Tender.department.id.as_alias("department_id"),
+            Tender.department.name.as_alias("department_name"),
+        )
+        .where(Tender.id == tender_id)
+        .first()
+    )
+    if tender is None or (tender["published_at"] is None and not _own_department(actor, tender)):
+        raise NotFound(f"tender {tender_id} not found")
+    now = clock.now()
+    tender["status"] = effective_status(
+        tender["status"],
+        now=now,
+        clarification_deadline=tender["clarification_deadline"],
+        submission_deadline=tender["submission_deadline"],
+    )
+    zone = get_settings().timezone
+    return {
+        "tender": tender,
+        "draft": tender["published_at"] is None,
+        "generated_at": now,
+        "generated_on": _chinese_date(now),
+        "time_zone": "北京时间" if zone == "Asia/Shanghai" else zone,
+    }
+
+
+async def _scope_lines(tender_id: int) -> list[dict[str, Any]]:
+    return (
+        await ScopeLine.select(
+            ScopeLine.id,
+            ScopeLine.line_no,
+            ScopeLine.quantity,
+            ScopeLine.description,
+            ScopeLine.catalog_item.code.as_alias("item_code"),
+            ScopeLine.catalog_item.name.as_alias("item_name"),
+            ScopeLine.catalog_item.unit.as_alias("unit"),
+        )
+        .where(ScopeLine.tender == tender_id)
+        .order_by(ScopeLine.line_no)
+    )
+
+
+async def tender_notice_context(tender_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    """招标公告: the tender as published: scope, budget ceiling, criteria, timeline, evidence."""
+    context = await _tender(tender_id, actor)
+    context["document_title"] = "招标公告"
+    context["communities"] = (
+        await TenderCommunity.select(
+            TenderCommunity.community.name.as_alias("name"),
+            # Piccolo types the second hop of a join as a plain Column.
+            TenderCommunity.community.sub_district.name.as_alias("sub_district"),  # type: ignore[union-attr]
+        )
+        .where(TenderCommunity.tender == tender_id)
+        .order_by(TenderCommunity.community.code)
+    )
+    context["lines"] = await _scope_lines(tender_id)
+    context["criteria"] = (
+        await EvaluationCriterion.select(
+            EvaluationCriterion.name, EvaluationCriterion.kind, EvaluationCriterion.weight
+        )
+        .where(EvaluationCriterion.tender == tender_id)
+        .order_by(EvaluationCriterion.id)
+    )
+    context["evidence"] = (
+        await NeedEvidence.select(
+            NeedEvidence.kind,
+            NeedEvidence.summary,
+            NeedEvidence.community.name.as_alias("community"),
+        )
+        .where(NeedEvidence.tender == tender_id)
+        .order_by(NeedEvidence.id)
+    )
+    context["abnormally_low"] = get_policy().procurement.abnormally_low.model_dump()
+    published_at = context["tender"]["published_at"]
+    context["issued_on"] = _chinese_date(published_at) if published_at else "（未发布）"
+    return context
+
+
+def _share(part: int, whole: int) -> str:
+    """A bid as a percentage of the ceiling, computed in integers of fen (no float)."""
+    percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{percent}%"
+
+
+async def opening_record_context(tender_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    """开标记录: who bid and at what total, as revealed at the deadline; 409 before it.
+
+    Reads only the columns written at opening; the sealed envelopes are never touched here.
+    """
+    context = await _tender(tender_id, actor)
+    context["document_title"] = "开标记录"
+    tender = context["tender"]
+    if tender["status"] == TenderStatus.cancelled:
+        raise Conflict(f"tender {tender['reference']} was cancelled; there is no opening record")
+    record = await opening_record(tender_id)
+    context["bids"] = [
+        {**bid, "share_of_ceiling": _share(bid["total_fen"], tender["ceiling_fen"])}
+        for bid in record["bids"]
+    ]
+    context["bid_count"] = record["bid_count"]
+    context["opened_at"] = record["opened_at"] or tender["submission_deadline"]
+    return context
+
+
+async def _insider(actor: Actor | None, tender: dict[str, Any]) -> bool:
+    """The tender's own department and its evaluators see a finished evaluation before the award."""
+    if actor is None:
+        return False
+    return _own_department(actor, tender) or await TenderEvaluator.exists().where(
+        (TenderEvaluator.tender == tender["id"]) & (TenderEvaluator.user == actor.id)
+    )
+
+
+def _score_rows(summary: EvaluationSummary, *, scores_shown: bool) -> list[dict[str, Any]]:
+    technical = [c.code for c in summary.criteria if c.kind == "technical"]
+    return [
+        {
+            "bid_id": bid.bid_id,
+            "organization_name": bid.organization_name,
+            "credit_code": bid.credit_code,
+            "total_fen": bid.total_fen,
+            "status": bid.status,
+            "disqualification_reason": bid.disqualification_reason,
+            "rank": bid.rank if scores_shown else None,
+            "price_score": bid.price_score if scores_shown else None,
+            "technical": [
+                bid.technical_points.get(code) if scores_shown else None for code in technical
+            ],
+            "total_score": bid.total_score if scores_shown else None,
+            "recommended": scores_shown and bid.bid_id == summary.recommended_bid_id,
+        }
+        for bid in summary.bids
+    ]
+
+
+async def evaluation_report_context(
+    tender_id: int, *, actor: Actor | None = None
+) -> dict[str, Any]:
+    """评标报告: criteria and weights, each bid's price score, technical points, total and rank,
+    the base price and the recommendation. Until the award, scores are shown only to the
+    tender's department and evaluators, and only once every score is in."""
+    context = await _tender(tender_id, actor)
+    context["document_title"] = "评标报告"
+    tender = context["tender"]
+    if tender["status"] not in EVALUATED:
+        raise Conflict(
+            f"tender {tender['reference']} is {tender['status']}: the evaluation report exists "
+            "once evaluation has started"
+        )
+    summary = await evaluation_summary(tender_id)
+    scores_shown = tender["status"] in AWARDED or (
+        summary.complete and await _insider(actor, tender)
+    )
+    rows = _score_rows(summary, scores_shown=scores_shown)
+    context.update(
+        criteria=summary.criteria,
+        technical_criteria=[c for c in summary.criteria if c.kind == "technical"],
+        price_weight=next((c.weight for c in summary.criteria if c.kind == "price"), 0),
+        base_price_fen=summary.base_price_fen,
+        bids=rows,
+        complete=summary.complete,
+        scores_shown=scores_shown,
+        recommended=next((row for row in rows if row["recommended"]), None),
+        evaluators=summary.evaluators,
+        missing_scores=summary.missing_scores,
+        pending=sum(
+            row["status"] in (BidStatus.explanation_requested, BidStatus.opened) for row in rows
+        ),
+    )
+    return context
+
+
+async def award_notice_context(tender_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    """中标公告 (open tender) or 成交公告 (other methods): the winner and its price, the award
+    date, the standstill period and how every bidder ranked."""
+    context = await _tender(tender_id, actor)
+    tender = context["tender"]
+    open_tender = tender["method"] == ProcurementMethod.open_tender
+    context["document_title"] = "中标公告" if open_tender else "成交公告"
+    award = (
+        await Award.select(
+            Award.decided_at,
+            Award.standstill_ends_at,
+            Award.bid.id.as_alias("bid_id"),
+            Award.bid.total_fen.as_alias("total_fen"),
+            Award.bid.organization.as_alias("organization_id"),
+        )
+        .where(Award.tender == tender_id)
+        .first()
+    )
+    if tender["status"] not in AWARDED or award is None:
+        raise Conflict(f"tender {tender['reference']} is {tender['status']}: it has no award yet")
+    winner = (
+        await Organization.select(Organization.name, Organization.credit_code, Organization.address)
+        .where(Organization.id == award["organization_id"])
+        .first()
+    )
+    line_prices = {
+        row["scope_line"]: row["price_fen"]
+        for row in await BidLine.select(BidLine.scope_line, BidLine.price_fen).where(
+            BidLine.bid == award["bid_id"]
+        )
+    }
+    summary = await evaluation_summary(tender_id)
+    context.update(
+        winner=winner,
+        award=award,
+        awarded_on=_chinese_date(award["decided_at"]),
+        lines=[
+            {**line, "price_fen": line_prices.get(line["id"])}
+            for line in await _scope_lines(tender_id)
+        ],
+        technical_criteria=[c for c in summary.criteria if c.kind == "technical"],
+        bids=[
+            {**row, "winner": row["bid_id"] == award["bid_id"]}
+            for row in _score_rows(summary, scores_shown=True)
+        ],
+    )
+    return context
+
+
+DOCUMENTS: dict[str, tuple[str, Builder]] = {
+    "tender-notice": ("pdf/tender_notice.html", tender_notice_context),
+    "opening-record": ("pdf/opening_record.html", opening_record_context),
+    "evaluation-report": ("pdf/evaluation_report.html", evaluation_report_context),
+    "award-notice": ("pdf/award_notice.html", award_notice_context),
+}
+
+
+def _safe_filename(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s\x00-\x1f]+', "_", name)
+
+
+async def document_pdf(
+    kind: str, tender_id: int, *, actor: Actor | None = None
+) -> tuple[str, bytes]:
+    """The document's file name (e.g. ZB-2026-030-开标记录.pdf) and its PDF bytes."""
+    if kind not in DOCUMENTS:
+        raise NotFound(f"no document {kind!r}; the documents are {', '.join(DOCUMENTS)}")
+    # WeasyPrint takes half a second to import: only what renders a document pays for it.
+    from procure.pdf.render import render_pdf_async
+
+    template, build = DOCUMENTS[kind]
+    await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
+    context = await build(tender_id, actor=actor)
+    pdf = await render_pdf_async(template, context)
+    reference = context["tender"]["reference"]
+    return _safe_filename(f"{reference}-{context['document_title']}.pdf"), pdf

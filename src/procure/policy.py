@@ -1,0 +1,87 @@
+"""Policy settings: the versioned numbers the rules use (policy.toml, overridable)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from procure import PACKAGE_DIR
+from procure.settings import ConfigurationError, get_settings
+from procure.tenders.states import ProcurementMethod
+
+DEFAULT_POLICY_FILE = PACKAGE_DIR / "policy.toml"
+
+
+class AbnormallyLow(BaseModel):
+    below_mean_of_others: int = Field(ge=1, le=65)
+    lowest_below_second: int = Field(ge=1, le=65)
+    below_ceiling: int = Field(ge=1, le=65)
+    explanation_hours: float = Field(ge=0.5)
+
+
+class PriceWeight(BaseModel):
+    minimum: int = Field(ge=0, le=100)
+    maximum: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceWeight:
+        if self.minimum > self.maximum:
+            raise ValueError("minimum exceeds maximum")
+        return self
+
+
+class Standstill(BaseModel):
+    days: int = Field(ge=0)
+
+
+class Procurement(BaseModel):
+    minimum_submission_days: dict[ProcurementMethod, int]
+    minimum_valid_bids: dict[ProcurementMethod, int]
+    price_weight: PriceWeight
+    abnormally_low: AbnormallyLow
+    standstill: Standstill
+
+    @model_validator(mode="after")
+    def _every_method(self) -> Procurement:
+        for table in (self.minimum_submission_days, self.minimum_valid_bids):
+            missing = set(ProcurementMethod) - set(table)
+            if missing:
+                raise ValueError(f"no value for {sorted(missing)}")
+        return self
+
+
+class Policy(BaseModel):
+    version: str
+    procurement: Procurement
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = _merge(base[key], value) if nested else value
+    return merged
+
+
+def load_policy(override_file: Path | None = None) -> Policy:
+    data = tomllib.loads(DEFAULT_POLICY_FILE.read_text())
+    if override_file is not None:
+        try:
+            data = _merge(data, tomllib.loads(override_file.read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigurationError(f"PROCURE_POLICY_FILE: {error}") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigurationError(f"PROCURE_POLICY_FILE: {where}: {first['msg']}") from None
+
+
+@cache
+def get_policy() -> Policy:
+    return load_policy(get_settings().policy_file)

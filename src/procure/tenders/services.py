@@ -1,0 +1,354 @@
+"""Writes about tenders: drafting, publishing, cancelling, clarifications. Each checks the
+actor's ownership again, writes in one transaction and records its audit event there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from procure import clock
+from procure.audit.events import AuditAction
+from procure.audit.services import record
+from procure.bids.sealing import new_wrapped_tender_key
+from procure.catalog.tables import CatalogItem
+from procure.db import transaction
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.geography.tables import Community
+from procure.policy import get_policy
+from procure.security.actors import Actor
+from procure.security.tables import Role, User
+from procure.settings import get_settings
+from procure.tenders.schemas import TenderIn
+from procure.tenders.states import (
+    ACCEPTING_BIDS,
+    CANCELLABLE,
+    CriterionKind,
+    EvaluationMethod,
+    TenderStatus,
+    effective_status,
+)
+from procure.tenders.tables import (
+    Clarification,
+    EvaluationCriterion,
+    NeedEvidence,
+    ScopeLine,
+    Tender,
+    TenderCommunity,
+    TenderEvaluator,
+)
+
+
+def check_criteria(method: EvaluationMethod, criteria: Sequence[Any]) -> None:
+    """综合评分法 needs one price criterion inside the policy's price-weight range plus technical
+    criteria, all summing to 100; 最低评标价法 is price alone."""
+    codes = [c.code for c in criteria]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("criteria", "criterion codes must be unique")
+    price = [c for c in criteria if c.kind == CriterionKind.price]
+    technical = [c for c in criteria if c.kind == CriterionKind.technical]
+    if len(price) != 1:
+        raise InvalidInput("criteria", "exactly one price criterion is required")
+    if method == EvaluationMethod.lowest_price:
+        if technical or price[0].weight != 100:
+            raise InvalidInput(
+                "criteria", "最低评标价法 evaluates price alone: one price criterion weighing 100"
+            )
+        return
+    bounds = get_policy().procurement.price_weight
+    if not bounds.minimum <= price[0].weight <= bounds.maximum:
+        raise InvalidInput(
+            "criteria",
+            f"the price weight must be between {bounds.minimum} and {bounds.maximum} for services "
+            f"(财政部令第87号 Art. 55), got {price[0].weight}",
+        )
+    if not technical:
+        raise InvalidInput("criteria", "综合评分法 needs at least one technical criterion")
+    total = sum(c.weight for c in criteria)
+    if total != 100:
+        raise InvalidInput("criteria", f"weights must sum to 100, got {total}")
+
+
+async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
+    """Turn the codes and usernames of the input into ids, naming the first one that is unknown."""
+    if data.submission_deadline <= data.clarification_deadline:
+        raise InvalidInput("submission_deadline", "must be after the clarification deadline")
+    check_criteria(data.evaluation_method, data.criteria)
+    items = {
+        row["code"]: row["id"]
+        for row in await CatalogItem.select(CatalogItem.id, CatalogItem.code).where(
+            CatalogItem.code.is_in([line.item_code for line in data.lines])
+            & CatalogItem.active.eq(True)
+        )
+    }
+    for index, line in enumerate(data.lines):
+        if line.item_code not in items:
+            raise InvalidInput(
+                f"lines[{index}].item_code", f"no active catalog item {line.item_code!r}"
+            )
+    codes = sorted(
+        set(data.communities) | {e.community_code for e in data.need_evidence if e.community_code}
+    )
+    communities = {
+        row["code"]: row["id"]
+        for row in await Community.select(Community.id, Community.code).where(
+            Community.code.is_in(codes)
+        )
+    }
+    for code in codes:
+        if code not in communities:
+            raise InvalidInput("communities", f"no community {code!r}")
+    evaluators = [actor.id]
+    if data.evaluators:
+        rows = await User.select(User.id, User.username).where(
+            User.username.is_in(data.evaluators)
+            & (User.role == Role.buyer)
+            & User.is_active.eq(True)
+        )
+        found = {row["username"]: row["id"] for row in rows}
+        for username in data.evaluators:
+            if username not in found:
+                raise InvalidInput("evaluators", f"{username!r} is not an active buyer-side user")
+        evaluators = list(dict.fromkeys(found[u] for u in data.evaluators))
+    return {"items": items, "communities": communities, "evaluators": evaluators}
+
+
+async def _write_parts(tender_id: int, data: TenderIn, ids: dict[str, Any]) -> None:
+    for table in (TenderCommunity, ScopeLine, EvaluationCriterion, TenderEvaluator, NeedEvidence):
+        await table.delete().where(table.tender == tender_id)
+    for code in dict.fromkeys(data.communities):
+        await TenderCommunity.insert(
+            TenderCommunity(tender=tender_id, community=ids["communities"][code])
+        )
+    for line_no, line in enumerate(data.lines, start=1):
+        await ScopeLine.insert(
+            ScopeLine(
+                tender=tender_id,
+                line_no=line_no,
+                catalog_item=ids["items"][line.item_code],
+                quantity=line.quantity,
+                description=line.description,
+            )
+        )
+    for criterion in data.criteria:
+        await EvaluationCriterion.insert(
+            EvaluationCriterion(tender=tender_id, **criterion.model_dump())
+        )
+    for user_id in ids["evaluators"]:
+        await TenderEvaluator.insert(TenderEvaluator(tender=tender_id, user=user_id))
+    for evidence in data.need_evidence:
+        community = (
+            ids["communities"].get(evidence.community_code) if evidence.community_code else None
+        )
+        await NeedEvidence.insert(
+            NeedEvidence(
+                tender=tender_id,
+                community=community,
+                kind=evidence.kind,
+                summary=evidence.summary,
+            )
+        )
+
+
+def _header(data: TenderIn) -> dict[str, Any]:
+    return {
+        "title": data.title,
+        "description": data.description,
+        "method": data.method,
+        "evaluation_method": data.evaluation_method,
+        "ceiling_fen": data.ceiling_fen,
+        "clarification_deadline": data.clarification_deadline.astimezone(UTC),
+        "submission_deadline": data.submission_deadline.astimezone(UTC),
+        "opening_at": data.submission_deadline.astimezone(UTC),
+    }
+
+
+async def tender_create(*, actor: Actor, data: TenderIn) -> int:
+    """A draft tender of the buyer's department; its reference is CG-<year>-<id>."""
+    if actor.role != Role.buyer or actor.department_id is None:
+        raise NotFound("only a buyer drafts tenders")
+    ids = await _resolve(data, actor)
+    async with transaction():
+        rows = await Tender.insert(
+            Tender(
+                reference=f"draft-{clock.now().timestamp()}-{actor.id}",
+                department=actor.department_id,
+                status=TenderStatus.draft,
+                created_by=actor.id,
+                wrapped_bid_key=new_wrapped_tender_key(get_settings().resolved_secret_key()),
+                **_header(data),
+            )
+        )
+        tender_id: int = rows[0]["id"]
+        reference = f"CG-{clock.now().year}-{tender_id:04d}"
+        await Tender.update({Tender.reference: reference}).where(Tender.id == tender_id)
+        await _write_parts(tender_id, data, ids)
+        await record(
+            actor=actor,
+            action=AuditAction.tender_created,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={"reference": reference, "title": data.title},
+        )
+    return tender_id
+
+
+async def own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
+    """The tender, if it belongs to the buyer's department; otherwise it does not exist for them."""
+    row = (
+        await Tender.select()
+        .where((Tender.id == tender_id) & (Tender.department == actor.department_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"tender {tender_id} not found")
+    return row
+
+
+async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None:
+    ids = await _resolve(data, actor)
+    async with transaction():
+        tender = await own_tender(actor, tender_id)
+        if tender["status"] != TenderStatus.draft:
+            raise Conflict(
+                "only a draft can be edited; a published tender changes by clarification"
+            )
+        await Tender.update(_header(data)).where(Tender.id == tender_id)  # type: ignore[arg-type]
+        await _write_parts(tender_id, data, ids)
+        await record(
+            actor=actor,
+            action=AuditAction.tender_updated,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={"title": data.title},
+        )
+
+
+async def tender_publish(*, actor: Actor, tender_id: int, justification: str = "") -> None:
+    """Publish a draft now. A submission period shorter than the policy's minimum for the method
+    needs a recorded justification."""
+    now = clock.now()
+    async with transaction():
+        tender = await own_tender(actor, tender_id)
+        if tender["status"] != TenderStatus.draft:
+            raise Conflict(f"tender is {tender['status']}, only a draft can be published")
+        if tender["clarification_deadline"] <= now:
+            raise InvalidInput(
+                "clarification_deadline", "has already passed; move it into the future"
+            )
+        criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender_id)
+        check_criteria(
+            EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
+        )
+        minimum = get_policy().procurement.minimum_submission_days[tender["method"]]
+        period = tender["submission_deadline"] - now
+        justification = justification.strip()
+        if period < timedelta(days=minimum) and not justification:
+            raise InvalidInput(
+                "submission_deadline",
+                f"the submission period is {period.days} days, less than the {minimum} days "
+                f"required for {tender['method']}; give short_period_justification to publish it",
+            )
+        await Tender.update(
+            {
+                Tender.status: TenderStatus.published,
+                Tender.published_at: now,
+                Tender.short_period_justification: justification
+                if period < timedelta(days=minimum)
+                else "",
+            }
+        ).where(Tender.id == tender_id)
+        await record(
+            actor=actor,
+            action=AuditAction.tender_published,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={
+                "period_days": period.days,
+                "minimum_days": minimum,
+                "justification": justification,
+            },
+        )
+
+
+async def tender_cancel(*, actor: Actor, tender_id: int, reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput("reason", "a cancellation needs a reason")
+    async with transaction():
+        tender = await own_tender(actor, tender_id)
+        status = effective_status(
+            tender["status"],
+            now=clock.now(),
+            clarification_deadline=tender["clarification_deadline"],
+            submission_deadline=tender["submission_deadline"],
+        )
+        if status not in CANCELLABLE:
+            raise Conflict(f"a tender that is {status} cannot be cancelled")
+        await Tender.update(
+            {Tender.status: TenderStatus.cancelled, Tender.cancel_reason: reason.strip()}
+        ).where(Tender.id == tender_id)
+        await record(
+            actor=actor,
+            action=AuditAction.tender_cancelled,
+            subject_type="tender",
+            subject_id=tender_id,
+            data={"reason": reason.strip(), "from": str(status)},
+        )
+
+
+async def clarification_ask(*, actor: Actor, tender_id: int, question: str) -> int:
+    """An organization's question during the clarification period; its name is never shown to
+    other organizations."""
+    now = clock.now()
+    async with transaction():
+        tender = await Tender.select().where(Tender.id == tender_id).first()
+        if tender is None or tender["published_at"] is None:
+            raise NotFound(f"tender {tender_id} not found")
+        status = effective_status(
+            tender["status"],
+            now=now,
+            clarification_deadline=tender["clarification_deadline"],
+            submission_deadline=tender["submission_deadline"],
+        )
+        if status != TenderStatus.published:
+            raise Conflict("the clarification period is over")
+        rows = await Clarification.insert(
+            Clarification(
+                tender=tender_id,
+                asked_by=actor.organization_id,
+                question=question.strip(),
+                asked_at=now,
+            )
+        )
+        await record(
+            actor=actor,
+            action=AuditAction.clarification_asked,
+            subject_type="clarification",
+            subject_id=rows[0]["id"],
+            data={"tender": tender_id},
+        )
+    return int(rows[0]["id"])
+
+
+async def clarification_answer(*, actor: Actor, clarification_id: int, answer: str) -> int:
+    """Publish the answer; returns the tender it belongs to."""
+    async with transaction():
+        question = await Clarification.select().where(Clarification.id == clarification_id).first()
+        if question is None:
+            raise NotFound(f"clarification {clarification_id} not found")
+        tender = await own_tender(actor, question["tender"])
+        if TenderStatus(tender["status"]) not in ACCEPTING_BIDS:
+            raise Conflict("answers are published while the tender is open")
+        await Clarification.update(
+            {Clarification.answer: answer.strip(), Clarification.answered_at: clock.now()}
+        ).where(Clarification.id == clarification_id)
+        await record(
+            actor=actor,
+            action=AuditAction.clarification_answered,
+            subject_type="clarification",
+            subject_id=clarification_id,
+            data={"tender": question["tender"]},
+        )
+        tender_id = int(question["tender"])
+    return tender_id
