@@ -49,7 +49,7 @@ i18n-extract: $(BIN)/procure ## Extract messages and update the catalogs (then t
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages --no-fuzzy-matching
 
 .PHONY: run
-run: install ## Migrate the SQLite database, load the demo data and serve on HOST:PORT
+run: install system-deps ## Migrate the SQLite database, load the demo data and serve on HOST:PORT
 	$(BIN)/procure db upgrade
 	$(BIN)/procure demo load
 	@echo ""

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,10 +45,14 @@ os.environ.update(
 
 from litestar.testing import AsyncTestClient  # noqa: E402
 
+from procure import clock  # noqa: E402
 from procure.app import create_app  # noqa: E402
 from procure.db import get_engine  # noqa: E402
 from procure.db.migrate import upgrade  # noqa: E402
 from procure.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from procure.security.actors import Actor  # noqa: E402
+from procure.security.selectors import user_by_username  # noqa: E402
+from procure.security.services import api_token_create  # noqa: E402
 from procure.settings import get_settings  # noqa: E402
 
 
@@ -132,3 +138,42 @@ async def login(client: AsyncTestClient, username: str, password: str = DEMO_PAS
 
 def csrf_headers(client: AsyncTestClient) -> dict[str, str]:
     return {"x-csrftoken": client.cookies.get("csrftoken") or ""}
+
+
+async def bearer(username: str) -> dict[str, str]:
+    row = await user_by_username(username)
+    assert row is not None, username
+    token = await api_token_create(actor=Actor.from_row(row), name="procurement test", valid_days=1)
+    return {"authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def as_user(database: None) -> Callable[[str], Any]:
+    cache: dict[str, dict[str, str]] = {}
+
+    async def headers(username: str) -> dict[str, str]:
+        if username not in cache:
+            cache[username] = await bearer(username)
+        return cache[username]
+
+    return headers
+
+
+class Clock:
+    """Moves the server's clock forward by whole intervals, as time passing would."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = timedelta()
+        self._real = clock.now
+        monkeypatch.setattr(clock, "now", self.now)
+
+    def now(self) -> datetime:
+        return self._real() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def moving_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)

@@ -29,11 +29,17 @@ def test_an_override_changes_only_its_keys(tmp_path: Path) -> None:
     assert policy.procurement.abnormally_low.below_mean_of_others == 50
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[procurement.abnormally_low]\nbelow_ceiling = 70\n", "procurement.abnormally_low.below_ceiling"),
-    ("[procurement.price_weight]\nminimum = 40\n", "minimum exceeds maximum"),
-    ("not = [toml", "PROCURE_POLICY_FILE"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[procurement.abnormally_low]\nbelow_ceiling = 70\n",
+            "procurement.abnormally_low.below_ceiling",
+        ),
+        ("[procurement.price_weight]\nminimum = 40\n", "minimum exceeds maximum"),
+        ("not = [toml", "PROCURE_POLICY_FILE"),
+    ],
+)
 def test_a_bad_override_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
     override = tmp_path / "policy.toml"
     override.write_text(text)

@@ -23,10 +23,17 @@ from procure.audit.controllers import AuditController
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
-from procure.contracts.controllers import ContractController
+from procure.contracts.controllers import AwardContractController, ContractController
+from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.evaluations.controllers import (
+    ContractEvaluationController,
+    EvaluationController,
+    RubricController,
+)
+from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
 from procure.organizations.controllers import OrganizationController
 from procure.organizations.pages import (
@@ -35,12 +42,21 @@ from procure.organizations.pages import (
     RegistryPageController,
 )
 from procure.pdf.controllers import DocumentController
+from procure.performance.controllers import PerformanceController, PerformancePages
+from procure.reports.controllers import ReportAttachmentController, ReportController
+from procure.reports.pages import ReportPages
 from procure.security.controllers import AuthController, UserController
 from procure.security.guards import authorize
 from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
 from procure.security.policy import Action
 from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
+from procure.surveys.controllers import (
+    ContractSurveyController,
+    SurveyRoundController,
+    SurveyTemplateController,
+)
+from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
@@ -57,7 +73,17 @@ API_CONTROLLERS = [
     BidController,
     BidReviewController,
     ContractController,
+    AwardContractController,
+    PerformanceController,
+    RubricController,
+    ContractEvaluationController,
+    EvaluationController,
+    ReportController,
+    ReportAttachmentController,
     DocumentController,
+    SurveyTemplateController,
+    SurveyRoundController,
+    ContractSurveyController,
     AuditController,
 ]
 PAGE_CONTROLLERS = [
@@ -68,6 +94,12 @@ PAGE_CONTROLLERS = [
     ProfilePageController,
     RegistryPageController,
     TenderPages,
+    SurveyPages,
+    ResidentPages,
+    ReportPages,
+    ContractPages,
+    PerformancePages,
+    EvaluationPages,
 ]
 
 

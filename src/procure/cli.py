@@ -229,24 +229,9 @@ def _document_command(kind: str, help_text: str | None) -> click.Command:
         help="the file to write (default: the document's own name, e.g. ZB-2026-030-开标记录.pdf)",
     )
     def command(tender_id: int, out: Path | None) -> None:
-        @needs_database
-        async def write() -> None:
-            from procure.errors import Conflict, NotFound
-            from procure.pdf.documents import document_pdf
-            from procure.pdf.render import CJKFontMissing
+        from procure.pdf.documents import document_pdf
 
-            try:
-                filename, pdf = await document_pdf(kind, tender_id)
-            except (NotFound, Conflict, CJKFontMissing) as error:
-                fail(str(error))
-            target = out or Path(filename)
-            try:
-                target.write_bytes(pdf)
-            except OSError as error:
-                fail(f"--out: cannot write {target}: {error.strerror}")
-            click.echo(f"wrote {target} ({len(pdf):,} bytes)")
-
-        write()
+        needs_database(lambda: _write_pdf(lambda: document_pdf(kind, tender_id), out))()
 
     return command
 
@@ -257,19 +242,61 @@ class _DocumentGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         from procure.pdf.documents import DOCUMENTS
 
-        return list(DOCUMENTS)
+        return [*DOCUMENTS, *super().list_commands(ctx)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         from procure.pdf.documents import DOCUMENTS
 
         if cmd_name not in DOCUMENTS:
-            return None
+            return super().get_command(ctx, cmd_name)
         return _document_command(cmd_name, DOCUMENTS[cmd_name][1].__doc__)
 
 
 @main.group(cls=_DocumentGroup)
 def pdf() -> None:
-    """PDF documents of a tender: procure pdf KIND TENDER_ID [--out FILE]."""
+    """PDF documents: procure pdf KIND TENDER_ID, or contract / performance-report CONTRACT_ID."""
+
+
+async def _write_pdf(render: Callable[[], Awaitable[tuple[str, bytes]]], out: Path | None) -> None:
+    from procure.errors import Conflict, InvalidInput, NotFound
+    from procure.pdf.render import CJKFontMissing
+
+    try:
+        filename, document = await render()
+    except (NotFound, Conflict, InvalidInput, CJKFontMissing) as error:
+        fail(str(error))
+    target = out or Path(filename)
+    try:
+        target.write_bytes(document)
+    except OSError as error:
+        fail(f"--out: cannot write {target}: {error.strerror}")
+    click.echo(f"wrote {target} ({len(document):,} bytes)")
+
+
+OUT = click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="the file to write"
+)
+
+
+@pdf.command("contract")
+@click.argument("contract_id", type=int)
+@OUT
+def pdf_contract(contract_id: int, out: Path | None) -> None:
+    """The contract text (合同文本) of a contract."""
+    from procure.pdf.documents import contract_pdf
+
+    needs_database(lambda: _write_pdf(lambda: contract_pdf(contract_id), out))()
+
+
+@pdf.command("performance-report")
+@click.argument("contract_id", type=int)
+@click.option("--period", required=True, help="the reporting period, YYYY-MM")
+@OUT
+def pdf_performance(contract_id: int, period: str, out: Path | None) -> None:
+    """The performance report (绩效评价报告) of a contract period, with its charts."""
+    from procure.pdf.documents import performance_report_pdf
+
+    needs_database(lambda: _write_pdf(lambda: performance_report_pdf(contract_id, period), out))()
 
 
 @main.group()

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from procure import PACKAGE_DIR
+from procure.reports.files import MAX_ATTACHMENT_MB_CEILING, AttachmentType
 from procure.settings import ConfigurationError, get_settings
 from procure.tenders.states import ProcurementMethod
 
@@ -54,9 +55,41 @@ class Procurement(BaseModel):
         return self
 
 
+class Contracts(BaseModel):
+    max_term_days: int = Field(ge=1)
+    max_term_days_stable: int = Field(ge=1)
+
+
+class Performance(BaseModel):
+    committee_weight: int = Field(ge=0, le=100)
+    satisfaction_weight: int = Field(ge=0, le=100)
+    delivery_weight: int = Field(ge=0, le=100)
+    excellent: int = Field(ge=0, le=100)
+    good: int = Field(ge=0, le=100)
+    passing: int = Field(ge=0, le=100)
+    rating_periods: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Performance:
+        if self.committee_weight + self.satisfaction_weight + self.delivery_weight != 100:
+            raise ValueError("the three weights must sum to 100")
+        if not self.excellent >= self.good >= self.passing:
+            raise ValueError("grade thresholds must descend: excellent ≥ good ≥ passing")
+        return self
+
+
+class Reports(BaseModel):
+    due_days_after_period: int = Field(ge=1, le=90)
+    max_attachment_mb: int = Field(ge=1, le=MAX_ATTACHMENT_MB_CEILING)
+    allowed_attachment_types: list[AttachmentType] = Field(min_length=1)
+
+
 class Policy(BaseModel):
     version: str
     procurement: Procurement
+    contracts: Contracts
+    performance: Performance
+    reports: Reports
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -72,8 +72,9 @@ def test_ties_go_to_the_lower_price_then_the_earlier_bid() -> None:
 
 
 def test_technical_points_average_the_evaluators() -> None:
-    ranked = rank_composite([Candidate(1, 100, 0, {"T1": [90, 70, 80]})], price_weight=20,
-                            technical_weights={"T1": 80})  # fmt: skip
+    ranked = rank_composite(
+        [Candidate(1, 100, 0, {"T1": [90, 70, 80]})], price_weight=20, technical_weights={"T1": 80}
+    )
     assert ranked[0].technical_points["T1"] == points(Decimal(80) * Decimal("0.8"))
 
 

@@ -17,10 +17,14 @@ pytestmark = pytest.mark.browser
 
 
 def local(days: int) -> str:
-    return (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+    return (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=days)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
 
 
-async def test_publish_a_tender_then_bid_on_it(browser: Browser, page: Page, live_server: str) -> None:
+async def test_publish_a_tender_then_bid_on_it(
+    browser: Browser, page: Page, live_server: str
+) -> None:
     item = await CatalogItem.select(CatalogItem.code).order_by(CatalogItem.code).first()
     community = await Community.select(Community.code).order_by(Community.code).first()
     assert item and community

@@ -6,10 +6,15 @@ import json
 from typing import Any
 
 import pytest
+from litestar.exceptions import PermissionDeniedException
 from litestar.testing import AsyncTestClient
 
 from procure.audit.tables import AuditEvent
+from procure.catalog.schemas import CatalogItemIn
+from procure.catalog.services import catalog_item_create
 from procure.catalog.tables import CatalogItem
+from procure.security.actors import Actor
+from procure.security.selectors import user_by_username
 from tests.catalog.helpers import item_json
 from tests.conftest import csrf_headers, login
 
@@ -216,3 +221,13 @@ async def test_updating_a_missing_item_is_404(client: AsyncTestClient) -> None:
     headers = await as_buyer(client)
     response = await client.put(f"{ITEMS}/987654", json=item_json("T-API-404"), headers=headers)
     assert response.status_code == 404
+
+
+async def test_the_services_check_the_policy_again(database: None) -> None:
+    row = await user_by_username("committee")
+    assert row is not None
+    with pytest.raises(PermissionDeniedException):
+        await catalog_item_create(
+            actor=Actor.from_row(row), item=CatalogItemIn(**item_json("T-API-SVC"))
+        )
+    assert not await CatalogItem.exists().where(CatalogItem.code == "T-API-SVC")

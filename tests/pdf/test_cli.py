@@ -29,9 +29,14 @@ async def test_the_command_writes_the_document(database: None, tmp_path: Path) -
 
 def procure_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PROCURE, *args], env=os.environ, cwd=folder, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [PROCURE, *args],
+        env=os.environ,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def test_without_out_the_file_takes_the_document_name(database: None, tmp_path: Path) -> None:

@@ -73,8 +73,12 @@ def test_a_document_cannot_reach_files_or_the_network(
     with caplog.at_level(logging.WARNING):
         rendered = read_pdf("hostile.pdf", html_to_pdf(hostile), tmp_path)
     assert "正文" in rendered.text and "root:" not in rendered.text
-    refused = {"file:///etc/passwd", "http://127.0.0.1:9/steal.css", "https://example.com/x.css",
-               "file:///etc/shadow"}  # fmt: skip
+    refused = {
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/steal.css",
+        "https://example.com/x.css",
+        "file:///etc/shadow",
+    }
     assert refused <= set(asked)
     assert not any("relative.png" in url for url in asked)  # no base URL: nothing to resolve it to
     assert sum("refused" in message for message in caplog.messages) >= len(refused)

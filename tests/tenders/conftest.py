@@ -1,58 +1,13 @@
-"""Helpers for the procurement tests: tokens per demo user, a tender payload, a movable clock."""
+"""Helpers for the procurement tests: a tender payload and a bid payload."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from procure import clock
 from procure.catalog.tables import CatalogItem
 from procure.geography.tables import Community
-from procure.security.actors import Actor
-from procure.security.selectors import user_by_username
-from procure.security.services import api_token_create
-
-
-async def bearer(username: str) -> dict[str, str]:
-    row = await user_by_username(username)
-    assert row is not None, username
-    token = await api_token_create(actor=Actor.from_row(row), name="procurement test", valid_days=1)
-    return {"authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def as_user(database: None) -> Callable[[str], Any]:
-    cache: dict[str, dict[str, str]] = {}
-
-    async def headers(username: str) -> dict[str, str]:
-        if username not in cache:
-            cache[username] = await bearer(username)
-        return cache[username]
-
-    return headers
-
-
-class Clock:
-    """Moves the server's clock forward by whole intervals, as time passing would."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = timedelta()
-        self._real = clock.now
-        monkeypatch.setattr(clock, "now", self.now)
-
-    def now(self) -> datetime:
-        return self._real() + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def moving_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def tender_payload(**overrides: Any) -> dict[str, Any]:
@@ -94,3 +49,31 @@ def bid_payload(total_fen: int, split: float = 0.6) -> dict[str, Any]:
         "technical_proposal": "以社区为本的助餐与探访方案。",
         "staffing_plan": "项目主管1名、社工3名、志愿者20名",
     }
+
+
+async def award_a_tender(
+    client: Any, buyer: dict[str, str], bidders: list[dict[str, str]], clock: Any
+) -> int:
+    """Run a lowest-price tender from draft to award through the API; returns its id."""
+    payload = await tender_payload(
+        evaluation_method="lowest_price",
+        criteria=[{"code": "price", "name": "价格", "kind": "price", "weight": 100}],
+    )
+    tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
+    assert (
+        await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
+    ).status_code == 200
+    for n, headers in enumerate(bidders):
+        response = await client.put(
+            f"/api/v1/tenders/{tender_id}/bid",
+            json=bid_payload(24_000_000 + n * 1_000_000),
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+    clock.advance(days=13)
+    assert (
+        await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer)
+    ).status_code == 200
+    awarded = await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
+    assert awarded.status_code == 200, awarded.text
+    return int(tender_id)

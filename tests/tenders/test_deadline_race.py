@@ -16,11 +16,16 @@ async def test_concurrent_bids_at_the_deadline(client: AsyncTestClient, as_user)
     buyer = await as_user("buyer")
     bidders = {name: await as_user(name) for name in ("org", "org2", "org3")}
     now = clock.now()
-    payload = await tender_payload(clarification_deadline=(now + timedelta(seconds=1)).isoformat(),
-                                   submission_deadline=(now + timedelta(seconds=3)).isoformat())  # fmt: skip
+    payload = await tender_payload(
+        clarification_deadline=(now + timedelta(seconds=1)).isoformat(),
+        submission_deadline=(now + timedelta(seconds=3)).isoformat(),
+    )
     tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
-    publish = await client.post(f"/api/v1/tenders/{tender_id}/publish",
-                                json={"short_period_justification": "并发测试"}, headers=buyer)  # fmt: skip
+    publish = await client.post(
+        f"/api/v1/tenders/{tender_id}/publish",
+        json={"short_period_justification": "并发测试"},
+        headers=buyer,
+    )
     assert publish.status_code == 200
     deadline = datetime.fromisoformat(publish.json()["submission_deadline"])
 

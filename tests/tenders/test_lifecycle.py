@@ -10,7 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from procure.bids.sealing import canonical_bytes
 from procure.bids.tables import Bid
-from tests.tenders.conftest import Clock, bid_payload, tender_payload
+from tests.conftest import Clock
+from tests.tenders.conftest import bid_payload, tender_payload
 
 
 async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: Clock) -> None:  # type: ignore[no-untyped-def]

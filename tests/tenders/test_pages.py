@@ -23,7 +23,9 @@ async def test_every_tender_page_renders(client: AsyncTestClient, username: str 
             assert page.status_code == 404  # drafts are not public
             continue
         if page.status_code == 404:
-            assert username == "buyer" and tender["published_at"] is None  # another department's draft
+            assert (
+                username == "buyer" and tender["published_at"] is None
+            )  # another department's draft
             continue
         assert page.status_code == 200, (tender, page.text[:500])
         assert tender["title"] in page.text
@@ -47,7 +49,9 @@ async def test_the_evaluation_page_renders_for_the_evaluators(client: AsyncTestC
 
 async def test_a_form_error_names_the_field(client: AsyncTestClient) -> None:
     await login(client, "buyer")
-    response = await client.post("/tenders/new", data={"title": "x", "ceiling": "12.345",
-                                 "_csrf_token": client.cookies["csrftoken"]})  # fmt: skip
+    response = await client.post(
+        "/tenders/new",
+        data={"title": "x", "ceiling": "12.345", "_csrf_token": client.cookies["csrftoken"]},
+    )
     assert response.status_code == 400
     assert "ceiling" in response.text and "12.345" in response.text

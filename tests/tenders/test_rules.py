@@ -10,10 +10,10 @@ from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.organizations.tables import Debarment, Organization, Qualification
-from procure.security.actors import Actor
 from procure.security.services import user_create
 from procure.security.tables import Role
-from tests.tenders.conftest import Clock, bearer, bid_payload, tender_payload
+from tests.conftest import Clock, bearer
+from tests.tenders.conftest import bid_payload, tender_payload
 
 
 async def draft(client: AsyncTestClient, headers: dict[str, str], **overrides: Any) -> int:
@@ -31,18 +31,39 @@ async def published(client: AsyncTestClient, headers: dict[str, str], **override
     return tender_id
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"criteria": [{"code": "price", "name": "价格", "kind": "price", "weight": 20},
-                   {"code": "T1", "name": "方案", "kind": "technical", "weight": 70}]},
-     "criteria", "weights must sum to 100, got 90"),
-    ({"criteria": [{"code": "price", "name": "价格", "kind": "price", "weight": 5},
-                   {"code": "T1", "name": "方案", "kind": "technical", "weight": 95}]},
-     "criteria", "the price weight must be between 10 and 30"),
-    ({"evaluation_method": "lowest_price"}, "criteria", "最低评标价法 evaluates price alone"),
-    ({"lines": [{"item_code": "NO-SUCH-ITEM", "quantity": 1}]}, "lines[0].item_code", "no active catalog item 'NO-SUCH-ITEM'"),
-    ({"communities": ["000000000000"]}, "communities", "no community '000000000000'"),
-    ({"evaluators": ["org"]}, "evaluators", "'org' is not an active buyer-side user"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {
+                "criteria": [
+                    {"code": "price", "name": "价格", "kind": "price", "weight": 20},
+                    {"code": "T1", "name": "方案", "kind": "technical", "weight": 70},
+                ]
+            },
+            "criteria",
+            "weights must sum to 100, got 90",
+        ),
+        (
+            {
+                "criteria": [
+                    {"code": "price", "name": "价格", "kind": "price", "weight": 5},
+                    {"code": "T1", "name": "方案", "kind": "technical", "weight": 95},
+                ]
+            },
+            "criteria",
+            "the price weight must be between 10 and 30",
+        ),
+        ({"evaluation_method": "lowest_price"}, "criteria", "最低评标价法 evaluates price alone"),
+        (
+            {"lines": [{"item_code": "NO-SUCH-ITEM", "quantity": 1}]},
+            "lines[0].item_code",
+            "no active catalog item 'NO-SUCH-ITEM'",
+        ),
+        ({"communities": ["000000000000"]}, "communities", "no community '000000000000'"),
+        ({"evaluators": ["org"]}, "evaluators", "'org' is not an active buyer-side user"),
+    ],
+)
 async def test_bad_tenders_are_refused_with_the_reason(
     client: AsyncTestClient,
     as_user,
@@ -60,8 +81,10 @@ async def test_bad_tenders_are_refused_with_the_reason(
 
 async def test_deadlines_must_be_in_order(client: AsyncTestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     now = clock.now()
-    payload = await tender_payload(clarification_deadline=(now + timedelta(days=5)).isoformat(),
-                                   submission_deadline=(now + timedelta(days=4)).isoformat())  # fmt: skip
+    payload = await tender_payload(
+        clarification_deadline=(now + timedelta(days=5)).isoformat(),
+        submission_deadline=(now + timedelta(days=4)).isoformat(),
+    )
     response = await client.post("/api/v1/tenders", json=payload, headers=await as_user("buyer"))
     assert response.status_code == 400 and response.json()["field"] == "submission_deadline"
 
@@ -71,14 +94,21 @@ async def test_a_short_period_needs_a_recorded_justification(
 ) -> None:  # type: ignore[no-untyped-def]
     buyer = await as_user("buyer")
     now = clock.now()
-    tender_id = await draft(client, buyer, method="open_tender",
-                            clarification_deadline=(now + timedelta(days=2)).isoformat(),
-                            submission_deadline=(now + timedelta(days=15)).isoformat())  # fmt: skip
+    tender_id = await draft(
+        client,
+        buyer,
+        method="open_tender",
+        clarification_deadline=(now + timedelta(days=2)).isoformat(),
+        submission_deadline=(now + timedelta(days=15)).isoformat(),
+    )
     refused = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
     assert refused.status_code == 400
     assert "less than the 20 days required for open_tender" in refused.json()["detail"]
-    accepted = await client.post(f"/api/v1/tenders/{tender_id}/publish",
-                                 json={"short_period_justification": "防汛应急服务"}, headers=buyer)  # fmt: skip
+    accepted = await client.post(
+        f"/api/v1/tenders/{tender_id}/publish",
+        json={"short_period_justification": "防汛应急服务"},
+        headers=buyer,
+    )
     assert accepted.status_code == 200
     assert accepted.json()["short_period_justification"] == "防汛应急服务"
 
@@ -128,22 +158,55 @@ async def test_a_clock_only_transition_needs_no_write(
     assert (await client.get(f"/api/v1/tenders/{tender_id}")).json()["status"] == "published"
     moving_clock.advance(days=4)
     assert (await client.get(f"/api/v1/tenders/{tender_id}")).json()["status"] == "tendering"
-    late_question = await client.post(f"/api/v1/tenders/{tender_id}/clarifications", json={"question": "?"},
-                                      headers=await as_user("org"))  # fmt: skip
+    late_question = await client.post(
+        f"/api/v1/tenders/{tender_id}/clarifications",
+        json={"question": "?"},
+        headers=await as_user("org"),
+    )
     assert (
         late_question.status_code == 409
         and "clarification period is over" in late_question.json()["detail"]
     )
 
 
-@pytest.mark.parametrize(("bid", "field", "message"), [
-    (bid_payload(30_000_001), "total_fen", "exceeds the budget ceiling of 30000000 fen"),
-    ({**bid_payload(20_000_000), "total_fen": 20_000_100}, "lines", "the line prices add up to 20000000 fen, not the total 20000100 fen"),
-    ({**bid_payload(20_000_000), "lines": [{"line_no": 1, "price_fen": 20_000_000}]}, "lines", "expected lines [1, 2], got [1]"),
-    ({**bid_payload(20_000_000), "lines": [{"line_no": 1, "price_fen": 1}, {"line_no": 1, "price_fen": 1}]}, "lines", "each scope line may be priced once"),
-    ({**bid_payload(20_000_000), "attachments": [{"filename": "x.exe", "content_type": "application/x-msdownload", "content_base64": "TVo="}]},
-     "attachments.0.content_type", "is not accepted; use PDF, Word, Excel, PNG or JPEG"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("bid", "field", "message"),
+    [
+        (bid_payload(30_000_001), "total_fen", "exceeds the budget ceiling of 30000000 fen"),
+        (
+            {**bid_payload(20_000_000), "total_fen": 20_000_100},
+            "lines",
+            "the line prices add up to 20000000 fen, not the total 20000100 fen",
+        ),
+        (
+            {**bid_payload(20_000_000), "lines": [{"line_no": 1, "price_fen": 20_000_000}]},
+            "lines",
+            "expected lines [1, 2], got [1]",
+        ),
+        (
+            {
+                **bid_payload(20_000_000),
+                "lines": [{"line_no": 1, "price_fen": 1}, {"line_no": 1, "price_fen": 1}],
+            },
+            "lines",
+            "each scope line may be priced once",
+        ),
+        (
+            {
+                **bid_payload(20_000_000),
+                "attachments": [
+                    {
+                        "filename": "x.exe",
+                        "content_type": "application/x-msdownload",
+                        "content_base64": "TVo=",
+                    }
+                ],
+            },
+            "attachments.0.content_type",
+            "is not accepted; use PDF, Word, Excel, PNG or JPEG",
+        ),
+    ],
+)
 async def test_bad_bids_are_refused_with_the_reason(
     client: AsyncTestClient,
     as_user,
@@ -185,9 +248,13 @@ async def test_too_few_bids_make_the_tender_unsuccessful(
     client: AsyncTestClient, as_user, moving_clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
     now = clock.now()
-    tender_id = await published(client, await as_user("buyer"), method="open_tender",
-                                clarification_deadline=(now + timedelta(days=5)).isoformat(),
-                                submission_deadline=(now + timedelta(days=21)).isoformat())  # fmt: skip
+    tender_id = await published(
+        client,
+        await as_user("buyer"),
+        method="open_tender",
+        clarification_deadline=(now + timedelta(days=5)).isoformat(),
+        submission_deadline=(now + timedelta(days=21)).isoformat(),
+    )
     await client.put(
         f"/api/v1/tenders/{tender_id}/bid",
         json=bid_payload(20_000_000),
@@ -205,8 +272,14 @@ async def organization_user(name_fragment: str, username: str) -> dict[str, str]
         .first()
     )
     assert org is not None, name_fragment
-    await user_create(actor=None, username=username, display_name=username, password="a-long-password",
-                      role=Role.organization, organization_id=org["id"])  # fmt: skip
+    await user_create(
+        actor=None,
+        username=username,
+        display_name=username,
+        password="a-long-password",
+        role=Role.organization,
+        organization_id=org["id"],
+    )
     return await bearer(username)
 
 

@@ -1,11 +1,13 @@
-"""Output models of the contract API."""
+"""Input and output models of the contract API."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from procure.contracts.tables import ReportingFrequency
 from procure.tenders.schemas import CommunityRef
 
 
@@ -66,3 +68,70 @@ class ContractDetail(ContractSummary):
     milestones: list[MilestoneOut]
     payments: list[PaymentOut]
     amendments: list[AmendmentOut]
+
+
+class MilestoneIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    due_on: date
+
+
+class PaymentIn(BaseModel):
+    due_on: date
+    amount_fen: int = Field(gt=0)
+    performance_linked: bool = False
+
+
+class ContractIn(BaseModel):
+    """A contract from an award: the scope and the price come from the tender and the winning
+    bid; the buyer sets the term, the communities, milestones and the payment schedule."""
+
+    title: str | None = Field(default=None, max_length=200)
+    communities: list[str] = Field(
+        default_factory=list, description="community codes; default all of the tender's"
+    )
+    starts_on: date
+    ends_on: date
+    stable_service: bool = Field(
+        default=False, description="a stable service may run up to three years"
+    )
+    reporting_frequency: ReportingFrequency = ReportingFrequency.monthly
+    milestones: list[MilestoneIn] = Field(default_factory=list)
+    payments: list[PaymentIn] = Field(min_length=1)
+
+
+class AmendmentLineIn(BaseModel):
+    line_no: int | None = Field(
+        default=None, gt=0, description="an existing scope line, or none for new scope"
+    )
+    item_code: str | None = Field(default=None, description="the catalog item of new scope")
+    quantity_delta: int
+    unit_price_fen: int = Field(ge=0)
+    description: str = Field(default="", max_length=2000)
+
+
+class AmendmentIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+    lines: list[AmendmentLineIn] = Field(min_length=1)
+
+
+class TerminateIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class LineChange(BaseModel):
+    line_no: int | None
+    item_name: str
+    in_tender: bool
+    original_quantity: int
+    current_quantity: int
+    original_amount_fen: int
+    current_amount_fen: int
+
+
+class AmendmentHistory(BaseModel):
+    original_value_fen: int
+    current_value_fen: int
+    cumulative_delta_fen: int
+    cumulative_percent: Decimal
+    adds_scope_outside_tender: bool
+    lines: list[LineChange]

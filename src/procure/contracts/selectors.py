@@ -3,10 +3,12 @@ its own, a committee those covering its community, auditors and admins all of th
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from procure.contracts.tables import (
     Amendment,
+    AmendmentLine,
     Contract,
     ContractCommunity,
     ContractScopeLine,
@@ -109,3 +111,59 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         .order_by(Amendment.version)
     )
     return contract
+
+
+async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
+    """The cumulative change of all amendments against the original contract, line by line."""
+    contract = await contract_detail(actor, contract_id)
+    original = {line["line_no"]: line for line in contract["lines"]}
+    current = {
+        n: {
+            "line_no": n,
+            "item_name": line["item_name"],
+            "in_tender": True,
+            "original_quantity": line["quantity"],
+            "current_quantity": line["quantity"],
+            "original_amount_fen": line["amount_fen"],
+            "current_amount_fen": line["amount_fen"],
+        }
+        for n, line in original.items()
+    }
+    added = []
+    rows = (
+        await AmendmentLine.select(
+            AmendmentLine.quantity_delta,
+            AmendmentLine.amount_delta_fen,
+            AmendmentLine.in_tender,
+            AmendmentLine.scope_line.line_no.as_alias("line_no"),
+            AmendmentLine.catalog_item.name.as_alias("item_name"),
+        )
+        .where(AmendmentLine.amendment.contract == contract_id)
+        .order_by(AmendmentLine.id)
+    )
+    for row in rows:
+        if row["line_no"] is not None and row["line_no"] in current:
+            line = current[row["line_no"]]
+        else:
+            line = {
+                "line_no": None,
+                "item_name": row["item_name"],
+                "in_tender": False,
+                "original_quantity": 0,
+                "current_quantity": 0,
+                "original_amount_fen": 0,
+                "current_amount_fen": 0,
+            }
+            added.append(line)
+        line["current_quantity"] += row["quantity_delta"]
+        line["current_amount_fen"] += row["amount_delta_fen"]
+    delta = sum(a["value_delta_fen"] for a in contract["amendments"])
+    value = contract["value_fen"]
+    return {
+        "original_value_fen": value,
+        "current_value_fen": value + delta,
+        "cumulative_delta_fen": delta,
+        "cumulative_percent": (Decimal(delta) * 100 / Decimal(value)).quantize(Decimal("0.01")),
+        "adds_scope_outside_tender": bool(added),
+        "lines": [*current.values(), *added],
+    }

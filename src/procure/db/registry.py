@@ -26,6 +26,7 @@ def all_tables() -> list[type[Table]]:
     from procure.geography.tables import Community, District, SubDistrict
     from procure.organizations.tables import Debarment, Organization, Qualification
     from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
+    from procure.performance.tables import PerformanceScore
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
     from procure.surveys.tables import (
@@ -92,6 +93,7 @@ def all_tables() -> list[type[Table]]:
         RubricCriterion,
         CommitteeEvaluation,
         EvaluationScore,
+        PerformanceScore,
         RiskFlag,
         RiskFlagEvent,
     ]

@@ -15,10 +15,11 @@ from procure.bids.evaluation import EvaluationSummary, evaluation_summary
 from procure.bids.selectors import opening_record
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, BidLine, BidStatus
+from procure.contracts.selectors import contract_detail
 from procure.errors import Conflict, NotFound
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
-from procure.security.actors import Actor
+from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders.states import ProcurementMethod, TenderStatus, effective_status
@@ -244,8 +245,9 @@ async def award_notice_context(tender_id: int, *, actor: Actor | None = None) ->
     date, the standstill period and how every bidder ranked."""
     context = await _tender(tender_id, actor)
     tender = context["tender"]
-    open_tender = tender["method"] == ProcurementMethod.open_tender
-    context["document_title"] = "中标公告" if open_tender else "成交公告"
+    # 公开招标 ends in a 中标 (winning bid); the other methods in a 成交 (concluded deal).
+    word = "中标" if tender["method"] == ProcurementMethod.open_tender else "成交"
+    context.update(award_word=word, document_title=f"{word}公告")
     award = (
         await Award.select(
             Award.decided_at,
@@ -279,7 +281,6 @@ async def award_notice_context(tender_id: int, *, actor: Actor | None = None) ->
             {**line, "price_fen": line_prices.get(line["id"])}
             for line in await _scope_lines(tender_id)
         ],
-        technical_criteria=[c for c in summary.criteria if c.kind == "technical"],
         bids=[
             {**row, "winner": row["bid_id"] == award["bid_id"]}
             for row in _score_rows(summary, scores_shown=True)
@@ -315,3 +316,34 @@ async def document_pdf(
     pdf = await render_pdf_async(template, context)
     reference = context["tender"]["reference"]
     return _safe_filename(f"{reference}-{context['document_title']}.pdf"), pdf
+
+
+async def contract_pdf(contract_id: int, *, actor: Actor | None = None) -> tuple[str, bytes]:
+    """The contract text (合同文本): every line, the payment schedule, the signature block and
+    the winning bid's receipt hash."""
+    from procure.pdf.render import render_pdf_async
+
+    contract = await contract_detail(actor or PLATFORM_READER, contract_id)
+    context = {
+        "contract": contract,
+        "document_title": "政府购买服务合同",
+        "generated_at": clock.now(),
+        "time_zone": get_settings().timezone,
+        "draft": contract["status"] == "draft",
+    }
+    pdf = await render_pdf_async("pdf/contract.html", context)
+    return _safe_filename(f"{contract['reference']}-合同文本.pdf"), pdf
+
+
+async def performance_report_pdf(
+    contract_id: int, period: str, *, actor: Actor | None = None
+) -> tuple[str, bytes]:
+    """The performance report of a contract period, with its charts."""
+    from procure.pdf.render import render_pdf_async
+    from procure.performance.selectors import performance_view
+
+    context = await performance_view(actor or PLATFORM_READER, contract_id, period)
+    context |= {"generated_at": clock.now(), "time_zone": get_settings().timezone}
+    pdf = await render_pdf_async("pdf/performance_report.html", context)
+    reference = context["result"]["contract"]["reference"]
+    return _safe_filename(f"{reference}-{period}-绩效评价报告.pdf"), pdf

@@ -148,9 +148,9 @@ _rendering = threading.Lock()
 
 def html_to_pdf(html: str) -> bytes:
     """PDF bytes of an HTML string; no base URL, so a relative reference resolves to nothing."""
-    for name in _face_sources():
-        font_face(name)  # a missing font fails here, loudly, not as boxes in the PDF
     with _rendering:
+        for name in _face_sources():
+            font_face(name)  # a missing font fails here, loudly, not as boxes in the PDF
         pdf = HTML(string=html, url_fetcher=SafeURLFetcher()).write_pdf()
     assert pdf is not None  # write_pdf returns bytes when given no target
     return pdf

@@ -32,3 +32,8 @@ class Actor:
             organization_id=row["organization"],
             community_id=row["community"],
         )
+
+
+#: The platform reading on its own behalf (the command line renders documents as it): it sees
+#: what an auditor sees and can change nothing, since it holds no role that writes.
+PLATFORM_READER = Actor(id=0, username="procure", display_name="procure", role=Role.auditor)

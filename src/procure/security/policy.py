@@ -42,6 +42,16 @@ class Action(StrEnum):
     evaluation_score = "evaluation:score"
     award_decide = "award:decide"
     document_read = "document:read"
+    contract_manage = "contract:manage"
+    report_submit = "report:submit"
+    report_read = "report:read"
+    survey_template_manage = "survey_template:manage"
+    survey_manage = "survey:manage"
+    survey_answer = "survey:answer"
+    survey_results = "survey:results"
+    rubric_manage = "rubric:manage"
+    committee_evaluate = "committee:evaluate"
+    performance_read = "performance:read"
 
 
 ANONYMOUS = None
@@ -85,6 +95,19 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.award_decide: roles(Role.buyer),
     # Public notices are public; what each document reveals is decided per document.
     Action.document_read: ANYONE,
+    Action.contract_manage: roles(Role.buyer),
+    Action.report_submit: roles(Role.organization),
+    # Reports, survey results, evaluations and performance are read by the parties to the
+    # contract, the committees of its communities, and oversight; selectors scope each row.
+    Action.report_read: SIGNED_IN,
+    Action.survey_template_manage: roles(Role.committee, Role.admin),
+    Action.survey_manage: roles(Role.committee),
+    # Residents answer with a single-use token and no account.
+    Action.survey_answer: ANYONE,
+    Action.survey_results: SIGNED_IN,
+    Action.rubric_manage: roles(Role.buyer, Role.admin),
+    Action.committee_evaluate: roles(Role.committee),
+    Action.performance_read: SIGNED_IN,
 }
 
 #: Roles that read across every department, organization and community.

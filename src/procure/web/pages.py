@@ -18,6 +18,7 @@ from procure.departments.tables import Department
 from procure.geography.tables import Community
 from procure.organizations.selectors import bidding_obstacles, local_today
 from procure.organizations.tables import Organization
+from procure.reports.selectors import overdue_report_count
 from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
@@ -106,6 +107,7 @@ class WorkspaceController(Controller):
                 "department": department,
                 "tenders": await visible_tenders(actor, department_id=actor.department_id),
                 "contracts": await visible_contracts(actor),
+                "overdue_reports": await overdue_report_count(actor),
             },
         )
 
@@ -122,6 +124,7 @@ class WorkspaceController(Controller):
                 "organization": organization,
                 "open_tenders": open_tenders,
                 "contracts": await visible_contracts(actor),
+                "overdue_reports": await overdue_report_count(actor),
                 # Why it cannot bid today, so it learns before a bid is refused.
                 "obstacles": await bidding_obstacles(organization["id"], on=local_today())
                 if organization

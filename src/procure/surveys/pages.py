@@ -1,0 +1,172 @@
+"""Survey pages: the committee's rounds of a contract, the results, and the resident's answer
+page at /s/{token} — thin, over the same services as the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from procure import clock
+from procure.contracts.selectors import contract_detail
+from procure.contracts.tables import ReportingFrequency
+from procure.errors import InvalidInput
+from procure.evaluations.periods import term_periods
+from procure.security.actors import Actor
+from procure.security.policy import Action
+from procure.security.tables import Role
+from procure.settings import get_settings
+from procure.surveys import services
+from procure.surveys.controllers import token_sheet_response
+from procure.surveys.schemas import RoundIn
+from procure.surveys.selectors import (
+    TokenRefused,
+    answerable_round,
+    contract_rounds,
+    list_templates,
+    round_results,
+    scoped_round,
+)
+from procure.tenders.pages import local_datetime, see, validated
+
+THANKS_PAGE = "/surveys/thanks"
+
+
+def _local_input(value: Any) -> str:
+    """A datetime-local form value in the platform's time zone."""
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+class SurveyPages(Controller):
+    include_in_schema = False
+
+    @get("/contracts/{contract_id:int}/surveys", opt={"action": Action.survey_results})
+    async def contract_page(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
+    ) -> Template:
+        actor = request.user
+        contract = await contract_detail(actor, contract_id)
+        context: dict[str, Any] = {
+            "contract": contract,
+            "rounds": await contract_rounds(actor, contract_id),
+            "manages": actor.role == Role.committee,
+        }
+        if context["manages"]:
+            now = clock.now()
+            context |= {
+                "templates": await list_templates(),
+                "default_template_name": services.DEFAULT_TEMPLATE_NAME,
+                "periods": term_periods(
+                    starts_on=contract["starts_on"],
+                    ends_on=contract["ends_on"],
+                    quarterly=contract["reporting_frequency"] == ReportingFrequency.quarterly,
+                    today=services.local_today(now),
+                ),
+                "opens_at": _local_input(now),
+                "closes_at": _local_input(now + timedelta(days=14)),
+            }
+        return Template("surveys/contract.html", context=context)
+
+    @post("/contracts/{contract_id:int}/surveys", opt={"action": Action.survey_manage})
+    async def start_round(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
+    ) -> Redirect:
+        form = await request.form()
+        opens_at = form.get("opens_at", "")
+        data = validated(
+            RoundIn,
+            {
+                "contract_id": contract_id,
+                "period": form.get("period", ""),
+                "opens_at": local_datetime(opens_at, "opens_at") if opens_at else None,
+                "closes_at": local_datetime(form.get("closes_at", ""), "closes_at"),
+                "template_id": form.get("template_id") or None,
+            },
+        )
+        await services.survey_round_start(actor=request.user, data=data)
+        return see(f"/contracts/{contract_id}/surveys")
+
+    @post("/surveys/rounds/{round_id:int}/close", opt={"action": Action.survey_manage})
+    async def close_round(
+        self, request: Request[Actor, Any, Any], round_id: FromPath[int]
+    ) -> Redirect:
+        await services.survey_round_close(actor=request.user, round_id=round_id)
+        round_row = await scoped_round(request.user, round_id)
+        return see(f"/contracts/{round_row['contract_id']}/surveys")
+
+    @post(
+        "/surveys/rounds/{round_id:int}/tokens",
+        media_type="application/pdf",
+        opt={"action": Action.survey_manage},
+    )
+    async def issue_tokens(
+        self, request: Request[Actor, Any, Any], round_id: FromPath[int]
+    ) -> Response[bytes]:
+        """The form's 生成并下载二维码: the browser downloads the sheet and stays on the page."""
+        raw = str((await request.form()).get("count", "")).strip()
+        if not raw.isdigit():
+            raise InvalidInput("count", f"{raw!r} is not a number of codes")
+        return await token_sheet_response(request, round_id, int(raw))
+
+    @get("/surveys/rounds/{round_id:int}/results", opt={"action": Action.survey_results})
+    async def results_page(
+        self, request: Request[Actor, Any, Any], round_id: FromPath[int]
+    ) -> Template:
+        return Template(
+            "surveys/results.html", context={"results": await round_results(request.user, round_id)}
+        )
+
+
+def _refused(refusal: TokenRefused) -> Template:
+    return Template(
+        "surveys/refused.html",
+        context={"reason": refusal.reason, "opens_at": refusal.opens_at},
+        status_code=refusal.status_code,
+    )
+
+
+class ResidentPages(Controller):
+    """No account, no cookie but the CSRF one, nothing stored about who answers."""
+
+    include_in_schema = False
+
+    @get("/s/{token:str}", opt={"action": Action.survey_answer}, cache=False)
+    async def answer_page(self, token: FromPath[str]) -> Template:
+        try:
+            survey = await answerable_round(token)
+        except TokenRefused as refusal:
+            return _refused(refusal)
+        return Template("surveys/answer.html", context={"survey": survey, "token": token})
+
+    @post("/s/{token:str}", opt={"action": Action.survey_answer})
+    async def answer(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
+        form = await request.form()
+        try:
+            survey = await answerable_round(token)
+            await services.survey_answer(token=token, form=form)
+        except TokenRefused as refusal:
+            return _refused(refusal)
+        except InvalidInput as error:
+            # The form again, with what was entered and the question that needs an answer.
+            return Template(
+                "surveys/answer.html",
+                context={
+                    "survey": survey,
+                    "token": token,
+                    "entered": dict(form),
+                    "error": error,
+                    "error_item": next(
+                        (i for i in survey["items"] if f"item_{i['id']}" == error.field), None
+                    ),
+                },
+                status_code=400,
+            )
+        return see(THANKS_PAGE)
+
+    @get(THANKS_PAGE, opt={"action": Action.survey_answer})
+    async def thanks(self) -> Template:
+        return Template("surveys/thanks.html")

@@ -1,0 +1,111 @@
+"""A period's performance from a submitted report and a committee evaluation, settled by the
+buyer: the payment and the organization's credit rating follow it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from litestar.testing import AsyncTestClient
+
+from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, Payment
+from procure.organizations.tables import Organization
+from procure.security.tables import User
+from tests.conftest import bearer
+
+
+async def parties(contract: dict) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    buyer = (
+        await User.select(User.username).where(User.department == contract["department"]).first()
+    )
+    org = (
+        await User.select(User.username)
+        .where(User.organization == contract["organization"])
+        .first()
+    )
+    communities = [
+        row["community"]
+        for row in await ContractCommunity.select(ContractCommunity.community).where(
+            ContractCommunity.contract == contract["id"]
+        )
+    ]
+    committee = await User.select(User.username).where(User.community.is_in(communities)).first()
+    assert buyer and org and committee, (
+        "the demo contract needs a buyer, an organization and a committee user"
+    )
+    return (
+        await bearer(buyer["username"]),
+        await bearer(org["username"]),
+        await bearer(committee["username"]),
+    )
+
+
+async def test_settling_a_failing_period(client: AsyncTestClient) -> None:
+    contract = await Contract.select().where(Contract.reference == "HT-2026-007").first()
+    assert contract is not None
+    buyer, org, committee = await parties(contract)
+    period = contract["starts_on"].strftime("%Y-%m")
+    base = f"/api/v1/contracts/{contract['id']}"
+    lines = (
+        await ContractScopeLine.select()
+        .where(ContractScopeLine.contract == contract["id"])
+        .order_by(ContractScopeLine.line_no)
+    )
+    plan = (await client.get(f"{base}/performance?period={period}", headers=buyer)).json()[
+        "delivery_lines"
+    ]
+    report = {
+        "summary": "本月服务",
+        "lines": [
+            {
+                "scope_line_id": lines[0]["id"],
+                "description": "按计划完成",
+                "quantity": int(Decimal(plan[0]["planned"])) + 1,
+            },
+            {"scope_line_id": lines[1]["id"], "description": "未开展", "quantity": 0},
+        ],
+    }
+    saved = await client.put(f"{base}/reports/{period}/draft", json=report, headers=org)
+    assert saved.status_code in (200, 201), saved.text
+    submitted = await client.post(f"{base}/reports/{period}/submit", json={}, headers=org)
+    assert submitted.status_code == 200, submitted.text
+
+    rubric = (await client.get("/api/v1/rubrics", headers=buyer)).json()[0]
+    scores = [{"criterion": c["code"], "score": 40} for c in rubric["criteria"]]
+    evaluation = await client.put(
+        f"{base}/evaluations/{period}",
+        json={"rubric_id": rubric["id"], "scores": scores},
+        headers=committee,
+    )
+    assert evaluation.status_code in (200, 201), evaluation.text
+    assert (
+        await client.post(f"{base}/evaluations/{period}/submit", json={}, headers=committee)
+    ).status_code == 200
+
+    result = (await client.get(f"{base}/performance?period={period}", headers=buyer)).json()
+    assert Decimal(result["committee"]) == 40 and Decimal(result["delivery"]) == 50
+    assert result["satisfaction"] is None and result["complete"] is False
+    assert Decimal(result["score"]) == Decimal("43.33")  # (40 × 40 + 50 × 20) ÷ 60
+    assert result["grade"] == "failing" and result["recommendation"] == "withhold"
+
+    assert (
+        await client.post(f"{base}/performance/{period}/settle", headers=org)
+    ).status_code == 403
+    settled = await client.post(f"{base}/performance/{period}/settle", headers=buyer)
+    assert settled.status_code == 200, settled.text
+    held = await Payment.select(Payment.seq).where(
+        (Payment.contract == contract["id"]) & (Payment.status == "held")
+    )
+    assert held, "a failing period holds the next performance-linked instalment"
+    rating = (
+        await Organization.select(Organization.credit_rating)
+        .where(Organization.id == contract["organization"])
+        .first()
+    )
+    assert rating is not None and rating["credit_rating"] == "C"
+    assert (
+        await client.post(f"{base}/performance/{period}/settle", headers=buyer)
+    ).status_code == 409
+    page = await client.get(
+        f"/contracts/{contract['id']}/performance?period={period}", headers=buyer
+    )
+    assert page.status_code == 200 and 'data-testid="grade"' in page.text
