@@ -197,6 +197,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from procure.i18n import LOCALES, translations
+    from procure.web.logs import logging_config
 
     needs_database(_noop)()
     for locale in LOCALES:
@@ -212,6 +213,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        log_config=logging_config(),
         proxy_headers=True,
     )
 

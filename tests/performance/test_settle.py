@@ -3,6 +3,7 @@ buyer: the payment and the organization's credit rating follow it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from litestar.testing import AsyncTestClient
@@ -10,7 +11,9 @@ from litestar.testing import AsyncTestClient
 from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, Payment
 from procure.organizations.tables import Organization
 from procure.security.tables import User
-from tests.conftest import bearer
+from tests.conftest import Clock, bearer
+from tests.contracts.test_contracts import contract_payload
+from tests.tenders.conftest import award_a_tender
 
 
 async def parties(contract: dict) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
@@ -39,9 +42,41 @@ async def parties(contract: dict) -> tuple[dict[str, str], dict[str, str], dict[
     )
 
 
-async def test_settling_a_failing_period(client: AsyncTestClient) -> None:
-    contract = await Contract.select().where(Contract.reference == "HT-2026-007").first()
+async def fresh_contract(client: AsyncTestClient, clock: Clock) -> dict:
+    """A contract of its own, signed, whose first months are over: no other test touches it."""
+    buyer = await bearer("buyer")
+    tender_id = await award_a_tender(
+        client, buyer, [await bearer("org"), await bearer("org2")], clock
+    )
+    clock.advance(days=8)
+    value = (await client.get(f"/api/v1/tenders/{tender_id}/opening")).json()["bids"]
+    total = min(b["total_fen"] for b in value)
+    start = clock.now().date() - timedelta(days=100)
+    payload = contract_payload(
+        total, starts_on=start.isoformat(), ends_on=(start + timedelta(days=300)).isoformat()
+    )
+    payload["payments"] = [
+        {"due_on": (start + timedelta(days=10)).isoformat(), "amount_fen": total // 2},
+        {
+            "due_on": (start + timedelta(days=290)).isoformat(),
+            "amount_fen": total - total // 2,
+            "performance_linked": True,
+        },
+    ]
+    created = await client.post(
+        f"/api/v1/tenders/{tender_id}/contract", json=payload, headers=buyer
+    )
+    assert created.status_code == 201, created.text
+    assert (
+        await client.post(f"/api/v1/contracts/{created.json()['id']}/sign", headers=buyer)
+    ).status_code == 200
+    contract = await Contract.select().where(Contract.id == created.json()["id"]).first()
     assert contract is not None
+    return contract
+
+
+async def test_settling_a_failing_period(client: AsyncTestClient, moving_clock: Clock) -> None:
+    contract = await fresh_contract(client, moving_clock)
     buyer, org, committee = await parties(contract)
     period = contract["starts_on"].strftime("%Y-%m")
     base = f"/api/v1/contracts/{contract['id']}"

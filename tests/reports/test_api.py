@@ -146,6 +146,9 @@ async def test_refusals_about_versions(
     assert (
         await client.put(f"{url}/draft", json=report(summary="  "), headers=org)
     ).status_code == 200
+    # An open first draft corrects nothing either.
+    not_yet = await client.put(f"{url}/draft", json=report(corrects_version=1), headers=org)
+    assert (not_yet.status_code, not_yet.json()["field"]) == (400, "corrects_version")
     unsummarised = await client.post(f"{url}/submit", headers=org)
     assert (unsummarised.status_code, unsummarised.json()["field"]) == (400, "summary")
     assert unsummarised.json()["detail"] == "write a summary before submitting"

@@ -34,11 +34,13 @@ async def actor(username: str) -> Actor:
     return Actor.from_row(row)
 
 
-async def contract() -> dict[str, Any]:
+async def contract(
+    reference: str = CONTRACT, status: ContractStatus = ContractStatus.active
+) -> dict[str, Any]:
     """A monthly contract like HT-2026-007 (same department, organization and communities) but
     running four years, so that every test finds a period of its own: a period holds one round
     per community, and the database lives as long as the whole run."""
-    row = await Contract.select().where(Contract.reference == CONTRACT).first()
+    row = await Contract.select().where(Contract.reference == reference).first()
     if row is not None:
         return row
     demo = await Contract.select().where(Contract.reference == DEMO_CONTRACT).first()
@@ -47,11 +49,11 @@ async def contract() -> dict[str, Any]:
     async with transaction():
         created = await Contract.insert(
             Contract(
-                reference=CONTRACT,
+                reference=reference,
                 title="海滨、渔港社区居民满意度调查测试合同",
                 department=demo["department"],
                 organization=demo["organization"],
-                status=ContractStatus.active,
+                status=status,
                 value_fen=10_000_000,
                 starts_on=today.replace(year=today.year - 3, day=1),
                 ends_on=today.replace(year=today.year + 1, day=1),
@@ -67,7 +69,7 @@ async def contract() -> dict[str, Any]:
                 for c in communities
             ]
         )
-    return await contract()
+    return await contract(reference, status)
 
 
 async def free_period(contract_row: dict[str, Any], community_id: int) -> str:

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.audit.tables import AuditEvent
+from procure.contracts.tables import ContractStatus
 from procure.errors import InvalidInput
 from procure.security.selectors import token_digest
 from procure.surveys import services
@@ -180,6 +181,23 @@ async def test_bad_rounds_are_refused(client: AsyncTestClient) -> None:
         "/api/v1/surveys/rounds", json=base | {"contract_id": 987654}, headers=committee
     )
     assert draft.status_code == 404
+
+
+async def test_a_draft_contract_has_nothing_to_survey_yet(client: AsyncTestClient) -> None:
+    draft = await contract("HT-TEST-SURVEYS-DRAFT", ContractStatus.draft)
+    response = await client.post(
+        "/api/v1/surveys/rounds",
+        json={
+            "contract_id": draft["id"],
+            "period": draft["starts_on"].strftime("%Y-%m"),
+            "closes_at": (clock.now() + timedelta(days=3)).isoformat(),
+        },
+        headers=await bearer("committee"),
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "contract HT-TEST-SURVEYS-DRAFT is not signed: no service to survey yet"
+    )
 
 
 async def test_closing_early_is_audited_and_happens_once(client: AsyncTestClient) -> None:

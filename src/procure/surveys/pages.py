@@ -57,15 +57,17 @@ class SurveyPages(Controller):
         }
         if context["manages"]:
             now = clock.now()
+            surveyed = {r["period"] for r in context["rounds"]}  # the committee's own rounds
+            periods = term_periods(
+                starts_on=contract["starts_on"],
+                ends_on=contract["ends_on"],
+                quarterly=contract["reporting_frequency"] == ReportingFrequency.quarterly,
+                today=services.local_today(now),
+            )
             context |= {
                 "templates": await list_templates(),
                 "default_template_name": services.DEFAULT_TEMPLATE_NAME,
-                "periods": term_periods(
-                    starts_on=contract["starts_on"],
-                    ends_on=contract["ends_on"],
-                    quarterly=contract["reporting_frequency"] == ReportingFrequency.quarterly,
-                    today=services.local_today(now),
-                ),
+                "periods": [p for p in periods if p not in surveyed],
                 "opens_at": _local_input(now),
                 "closes_at": _local_input(now + timedelta(days=14)),
             }

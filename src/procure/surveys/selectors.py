@@ -261,6 +261,7 @@ def _refusal(
 async def refusal(digest: str, now: datetime) -> TokenRefused:
     """Why a token that could not be used was refused (after the conditional update lost)."""
     token, round_row = await _token(digest)
+    # The update lost, so the token was not answerable, whatever a read a moment later says.
     return _refusal(token, round_row, now) or TokenRefused("used")
 
 
