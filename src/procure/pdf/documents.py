@@ -22,11 +22,11 @@ from procure.policy import get_policy
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.tables import Role
 from procure.settings import get_settings
+from procure.tenders.selectors import scope_lines
 from procure.tenders.states import ProcurementMethod, TenderStatus, effective_status
 from procure.tenders.tables import (
     EvaluationCriterion,
     NeedEvidence,
-    ScopeLine,
     Tender,
     TenderCommunity,
     TenderEvaluator,
@@ -94,22 +94,6 @@ async def _tender(tender_id: int, actor: Actor | None) -> dict[str, Any]:
     }
 
 
-async def _scope_lines(tender_id: int) -> list[dict[str, Any]]:
-    return (
-        await ScopeLine.select(
-            ScopeLine.id,
-            ScopeLine.line_no,
-            ScopeLine.quantity,
-            ScopeLine.description,
-            ScopeLine.catalog_item.code.as_alias("item_code"),
-            ScopeLine.catalog_item.name.as_alias("item_name"),
-            ScopeLine.catalog_item.unit.as_alias("unit"),
-        )
-        .where(ScopeLine.tender == tender_id)
-        .order_by(ScopeLine.line_no)
-    )
-
-
 async def tender_notice_context(tender_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
     """招标公告: the tender as published: scope, budget ceiling, criteria, timeline, evidence."""
     context = await _tender(tender_id, actor)
@@ -123,7 +107,7 @@ async def tender_notice_context(tender_id: int, *, actor: Actor | None = None) -
         .where(TenderCommunity.tender == tender_id)
         .order_by(TenderCommunity.community.code)
     )
-    context["lines"] = await _scope_lines(tender_id)
+    context["lines"] = await scope_lines(tender_id)
     context["criteria"] = (
         await EvaluationCriterion.select(
             EvaluationCriterion.name, EvaluationCriterion.kind, EvaluationCriterion.weight
@@ -279,7 +263,7 @@ async def award_notice_context(tender_id: int, *, actor: Actor | None = None) ->
         awarded_on=_chinese_date(award["decided_at"]),
         lines=[
             {**line, "price_fen": line_prices.get(line["id"])}
-            for line in await _scope_lines(tender_id)
+            for line in await scope_lines(tender_id)
         ],
         bids=[
             {**row, "winner": row["bid_id"] == award["bid_id"]}

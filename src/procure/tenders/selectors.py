@@ -85,18 +85,7 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
     if tender is None:
         raise NotFound(f"tender {tender_id} not found")
     _with_clock(tender, clock.now())
-    tender["lines"] = (
-        await ScopeLine.select(
-            ScopeLine.line_no,
-            ScopeLine.quantity,
-            ScopeLine.description,
-            ScopeLine.catalog_item.code.as_alias("item_code"),
-            ScopeLine.catalog_item.name.as_alias("item_name"),
-            ScopeLine.catalog_item.unit.as_alias("unit"),
-        )
-        .where(ScopeLine.tender == tender_id)
-        .order_by(ScopeLine.line_no)
-    )
+    tender["lines"] = await scope_lines(tender_id)
     tender["communities"] = await TenderCommunity.select(
         TenderCommunity.community.code.as_alias("code"),
         TenderCommunity.community.name.as_alias("name"),
@@ -117,6 +106,23 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
         (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
     )
     return tender
+
+
+async def scope_lines(tender_id: int) -> list[dict[str, Any]]:
+    """The tender's scope lines with their catalog items, in order."""
+    return (
+        await ScopeLine.select(
+            ScopeLine.id,
+            ScopeLine.line_no,
+            ScopeLine.quantity,
+            ScopeLine.description,
+            ScopeLine.catalog_item.code.as_alias("item_code"),
+            ScopeLine.catalog_item.name.as_alias("item_name"),
+            ScopeLine.catalog_item.unit.as_alias("unit"),
+        )
+        .where(ScopeLine.tender == tender_id)
+        .order_by(ScopeLine.line_no)
+    )
 
 
 async def bid_count(tender_id: int) -> int:
