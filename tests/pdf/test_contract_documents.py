@@ -21,7 +21,9 @@ async def active_contract() -> dict:
     return contract
 
 
-async def test_the_contract_text_carries_every_line_and_the_receipt(database: None, pdf_folder: Path) -> None:
+async def test_the_contract_text_carries_every_line_and_the_receipt(
+    database: None, pdf_folder: Path
+) -> None:
     contract = await active_contract()
     filename, pdf = await contract_pdf(contract["id"])
     document = read_pdf(filename, pdf, pdf_folder)
@@ -36,7 +38,9 @@ async def test_the_contract_text_carries_every_line_and_the_receipt(database: No
     assert document.fonts and all("CJK" in f["name"] and f["emb"] == "yes" for f in document.fonts)
 
 
-async def test_the_performance_report_has_its_charts_and_grade(database: None, pdf_folder: Path) -> None:
+async def test_the_performance_report_has_its_charts_and_grade(
+    database: None, pdf_folder: Path
+) -> None:
     contract = await active_contract()
     period = contract["starts_on"].strftime("%Y-%m")
     filename, pdf = await performance_report_pdf(contract["id"], period)

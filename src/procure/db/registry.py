@@ -25,8 +25,8 @@ def all_tables() -> list[type[Table]]:
     )
     from procure.geography.tables import Community, District, SubDistrict
     from procure.organizations.tables import Debarment, Organization, Qualification
-    from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
     from procure.performance.tables import PerformanceScore
+    from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
     from procure.surveys.tables import (

@@ -17,14 +17,12 @@ class RedactSurveyTokens(logging.Filter):
     it would link a resident's answer to the code that was handed to them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if (
-            isinstance(record.args, tuple)
-            and len(record.args) >= 3
-            and isinstance(record.args[2], str)
-        ):
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
             args = list(record.args)
-            args[2] = TOKEN_PATH.sub(r"\1…", args[2])
-            record.args = tuple(args)
+            path = args[2]
+            if isinstance(path, str):
+                args[2] = TOKEN_PATH.sub(r"\1…", path)
+                record.args = tuple(args)
         return True
 
 
