@@ -55,3 +55,13 @@ async def test_a_form_error_names_the_field(client: AsyncTestClient) -> None:
     )
     assert response.status_code == 400
     assert "ceiling" in response.text and "12.345" in response.text
+
+
+@pytest.mark.parametrize(("username", "offered"), [("buyer", True), ("org", False), (None, False)])
+async def test_pages_offer_only_what_the_policy_allows(
+    client: AsyncTestClient, username: str | None, offered: bool
+) -> None:
+    if username:
+        await login(client, username)
+    page = await client.get("/tenders")
+    assert ('href="/tenders/new"' in page.text) is offered

@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
+from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
 
 
@@ -53,6 +54,15 @@ def _wan_yuan(context: Context, fen: int | None) -> str:
 
 
 @pass_context
+def _can(context: Context, action: str) -> bool:
+    """Whether the signed-in visitor's role may perform the action (the one policy table), so
+    templates offer only what the guard will allow."""
+    request = context.get("request")
+    actor = request.scope.get("user") if request is not None else None
+    return is_allowed(Action(action), actor)
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -67,6 +77,7 @@ def build_environment(templates_dir: Path) -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = _current_locale
+    env.globals["can"] = _can
     env.filters["yuan"] = _yuan
     env.filters["wan_yuan"] = _wan_yuan
     env.filters["local_time"] = lambda value, fmt="%Y-%m-%d %H:%M": i18n.local_time(
