@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from procure import clock
 from procure.bids import services
-from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import (
     AwardIn,
     BidIn,
@@ -23,58 +22,12 @@ from procure.bids.schemas import (
     OwnBid,
     Receipt,
     ResultOut,
-    ScoredBidOut,
     ScoresIn,
 )
-from procure.bids.selectors import award_notice_for, opening_record, own_bid
+from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
 from procure.errors import NotFound
 from procure.security.actors import Actor
 from procure.security.policy import Action
-from procure.tenders.states import TenderStatus
-from procure.tenders.tables import Tender, TenderEvaluator
-
-
-async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
-    """Evaluators and the tender's own department. Until every score is in, each evaluator sees
-    only their own scores and nobody sees a ranking."""
-    await services.open_due_bids(tender_id)
-    tender = (
-        await Tender.select(Tender.department, Tender.status).where(Tender.id == tender_id).first()
-    )
-    evaluator = await TenderEvaluator.exists().where(
-        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
-    )
-    if tender is None or not (evaluator or tender["department"] == actor.department_id):
-        raise NotFound(f"tender {tender_id} not found among those you evaluate")
-    summary = await evaluation_summary(tender_id)
-    visible = summary.complete or tender["status"] in (
-        TenderStatus.awarded,
-        TenderStatus.contracted,
-    )
-    bids = [
-        ScoredBidOut(
-            bid_id=b.bid_id,
-            organization_id=b.organization_id,
-            organization_name=b.organization_name,
-            total_fen=b.total_fen,
-            status=b.status,
-            disqualification_reason=b.disqualification_reason,
-            price_score=b.price_score if visible else None,
-            technical_points=b.technical_points if visible else {},
-            total_score=b.total_score if visible else None,
-            rank=b.rank if visible else None,
-        )
-        for b in summary.bids
-    ]
-    return EvaluationOut(
-        tender_id=tender_id,
-        evaluation_method=summary.evaluation_method,
-        base_price_fen=summary.base_price_fen,
-        complete=summary.complete,
-        recommended_bid_id=summary.recommended_bid_id if visible else None,
-        bids=bids,
-        my_scores=await my_scores(tender_id, actor.id) if evaluator else {},
-    )
 
 
 class BidController(Controller):
@@ -142,6 +95,7 @@ class BidController(Controller):
     async def evaluation(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> EvaluationOut:
+        await services.open_due_bids(tender_id)  # a passed deadline takes effect on the first look
         return await evaluation_view(request.user, tender_id)
 
     @put("/evaluation/scores", opt={"action": Action.evaluation_score})

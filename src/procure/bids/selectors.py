@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from procure.bids.evaluation import evaluation_summary
+from procure.bids.evaluation import evaluation_summary, my_scores
+from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.tables import Bid, BidStatus
 from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
 from procure.tenders.states import OPENED_STATES, TenderStatus
-from procure.tenders.tables import Tender
+from procure.tenders.tables import Tender, TenderEvaluator
 
 OWN_COLUMNS = (
     Bid.id,
@@ -105,3 +106,45 @@ async def award_notice_for(actor: Actor, tender_id: int) -> dict[str, Any] | Non
         "won": mine.bid_id == winner.bid_id,
         "criteria": summary.criteria,
     }
+
+
+async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
+    """Evaluators and the tender's own department. Until every score is in, each evaluator sees
+    only their own scores and nobody sees a ranking."""
+    tender = (
+        await Tender.select(Tender.department, Tender.status).where(Tender.id == tender_id).first()
+    )
+    evaluator = await TenderEvaluator.exists().where(
+        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
+    )
+    if tender is None or not (evaluator or tender["department"] == actor.department_id):
+        raise NotFound(f"tender {tender_id} not found among those you evaluate")
+    summary = await evaluation_summary(tender_id)
+    visible = summary.complete or tender["status"] in (
+        TenderStatus.awarded,
+        TenderStatus.contracted,
+    )
+    bids = [
+        ScoredBidOut(
+            bid_id=b.bid_id,
+            organization_id=b.organization_id,
+            organization_name=b.organization_name,
+            total_fen=b.total_fen,
+            status=b.status,
+            disqualification_reason=b.disqualification_reason,
+            price_score=b.price_score if visible else None,
+            technical_points=b.technical_points if visible else {},
+            total_score=b.total_score if visible else None,
+            rank=b.rank if visible else None,
+        )
+        for b in summary.bids
+    ]
+    return EvaluationOut(
+        tender_id=tender_id,
+        evaluation_method=summary.evaluation_method,
+        base_price_fen=summary.base_price_fen,
+        complete=summary.complete,
+        recommended_bid_id=summary.recommended_bid_id if visible else None,
+        bids=bids,
+        my_scores=await my_scores(tender_id, actor.id) if evaluator else {},
+    )

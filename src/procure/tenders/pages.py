@@ -17,9 +17,8 @@ from pydantic import ValidationError
 
 from procure import clock
 from procure.bids import services as bids
-from procure.bids.controllers import evaluation_view
 from procure.bids.schemas import BidIn
-from procure.bids.selectors import award_notice_for, opening_record, own_bid
+from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
 from procure.catalog.tables import CatalogItem
 from procure.errors import InvalidInput
 from procure.geography.tables import Community
@@ -294,6 +293,7 @@ class TenderPages(Controller):
     async def evaluation_page(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Template:
+        await bids.open_due_bids(tender_id)
         view = await evaluation_view(request.user, tender_id)
         tender = await tender_detail(request.user, tender_id)
         return Template("tenders/evaluation.html", context={"tender": tender, "view": view})
