@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from procure.security.actors import Actor
-from procure.security.policy import POLICY, Action
+from procure.security.policy import Action, is_allowed
 
 
 def current_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
@@ -30,7 +30,7 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
         # Fail closed: a route that forgot to declare its action serves nobody.
         raise PermissionDeniedException("this route has no entry in the authorization policy")
     actor = current_actor(connection)
-    if (actor.role if actor else None) in POLICY[action]:
+    if is_allowed(action, actor):
         return
     if actor is None:
         raise NotAuthorizedException("sign in to continue")
