@@ -90,6 +90,9 @@ class Policy(BaseModel):
     contracts: Contracts
     performance: Performance
     reports: Reports
+    # The risk rules' parameters, one table per rule code ([risk.R003], [risk.SCOPE_DRIFT] …);
+    # each rule validates its own table (procure.risk).
+    risk: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""The rule registry: every risk rule, its code, names, subject, severity and triggers.
+
+A rule is an async function over the database that returns findings; the engine
+(risk.engine) turns findings into flags. Rules are set-based: each one is a few queries over
+the whole population (or over the scope an event names), never a loop of per-object queries.
+Parameters come from policy.toml's ``[risk.<CODE>]`` table, overridable per deployment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from procure.risk.tables import Severity
+
+
+class SubjectType(StrEnum):
+    tender = "tender"
+    bid = "bid"
+    contract = "contract"
+    organization = "organization"
+    buyer = "buyer"
+    procuring_entity = "procuring_entity"
+    survey_round = "survey_round"
+
+
+class Trigger(StrEnum):
+    """Events after which the rules that name them run again, incrementally."""
+
+    tender_published = "tender_published"
+    bids_opened = "bids_opened"
+    evaluation_submitted = "evaluation_submitted"
+    award = "award"
+    contract_signed = "contract_signed"
+    amendment_signed = "amendment_signed"
+    report_submitted = "report_submitted"
+    survey_closed = "survey_closed"
+    performance_settled = "performance_settled"
+    ocds_imported = "ocds_imported"
+
+
+class Stage(StrEnum):
+    bid = "bid"  # cardinal's indicators, over the OCDS rows of a dataset
+    oversight = "oversight"  # the contract-oversight loop, over the platform's own tables
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's judgement of one subject (and period): the raw material of a flag."""
+
+    rule: str
+    subject_type: SubjectType
+    subject_id: str
+    severity: Severity
+    evidence: dict[str, Any]
+    period: str = ""
+    ocid: str = ""
+    # The indicator's value where the rule has one (cardinal prints it).
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    params: dict[str, Any]
+    policy_version: str
+    # The OCDS dataset bid-stage rules read ("platform", "external", or a temporary one).
+    dataset: str = "platform"
+    # Incremental runs: the subject ids an event touched, by subject type; None means all.
+    scope: dict[SubjectType, frozenset[str]] | None = None
+
+
+Evaluate = Callable[[RuleContext], Awaitable[list[Finding]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name_zh: str
+    name_en: str
+    subject: SubjectType
+    severity: Severity
+    stage: Stage
+    evaluate: Evaluate
+    triggers: frozenset[Trigger] = field(default_factory=frozenset)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(
+    code: str,
+    *,
+    name_zh: str,
+    name_en: str,
+    subject: SubjectType,
+    severity: Severity,
+    stage: Stage,
+    triggers: frozenset[Trigger] | set[Trigger] = frozenset(),
+) -> Callable[[Evaluate], Evaluate]:
+    """Decorator: ``@register("R003", ...)`` on ``async def evaluate(ctx) -> list[Finding]``."""
+
+    def decorate(evaluate: Evaluate) -> Evaluate:
+        if code in RULES:
+            raise RuntimeError(f"rule {code} is registered twice")
+        RULES[code] = Rule(
+            code=code,
+            name_zh=name_zh,
+            name_en=name_en,
+            subject=subject,
+            severity=severity,
+            stage=stage,
+            evaluate=evaluate,
+            triggers=frozenset(triggers),
+        )
+        return evaluate
+
+    return decorate
