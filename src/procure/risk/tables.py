@@ -7,6 +7,8 @@ from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from procure.db.columns import created_at, enum_check, enum_column, parent
+from procure.departments.tables import Department
+from procure.organizations.tables import Organization
 from procure.security.tables import User
 
 
@@ -29,6 +31,8 @@ class RiskFlag(Table, tablename="risk_flag"):
     id: Serial  # the primary key Piccolo adds
 
     rule = Varchar(length=32, null=False, index=True)
+    # "platform" for the platform's own processes, "external" for imported OCDS data.
+    dataset = Varchar(length=40, null=False, default="platform")
     subject_type = Varchar(length=32, null=False)
     subject_id = Varchar(length=64, null=False)
     period = Varchar(length=16, null=False, default="")
@@ -37,10 +41,14 @@ class RiskFlag(Table, tablename="risk_flag"):
     status = enum_column(FlagStatus)
     evidence = JSON(null=False, default="{}")
     policy_version = Varchar(length=40, null=False)
+    # The parties involved, who may read the flag (besides auditors): the buying department and
+    # the organization concerned, where the subject has them.
+    department = parent(Department, null=True)
+    organization = parent(Organization, null=True)
     first_seen_at = created_at()
     last_seen_at = created_at()
 
-    risk_flag_identity = Unique(["rule", "subject_type", "subject_id", "period"])
+    risk_flag_subject = Unique(["rule", "dataset", "subject_type", "subject_id", "period"])
     risk_flag_severity_valid = enum_check("severity", Severity)
     risk_flag_status_valid = enum_check("status", FlagStatus)
 
