@@ -59,6 +59,10 @@ class Finding:
     ocid: str = ""
     # The indicator's value where the rule has one (cardinal prints it).
     value: float | None = None
+    # The parties involved (they may read the flag): the buying department, the organization.
+    department_id: int | None = None
+    organization_id: int | None = None
+    dataset: str = "platform"
 
 
 @dataclass(frozen=True)
