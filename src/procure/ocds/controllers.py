@@ -12,13 +12,12 @@ from procure.errors import NotFound
 from procure.ocds import export
 from procure.security.policy import Action
 
-PAGE = Annotated[int, Parameter(ge=1, default=1, description="page number, from 1")]
+PAGE = Annotated[int, Parameter(ge=1, description="page number, from 1")]
 PER_PAGE = Annotated[
     int,
     Parameter(
         ge=1,
         le=100,
-        default=20,
         description="contracting processes per page (each with all its releases)",
     ),
 ]
@@ -51,7 +50,7 @@ class OCDSController(Controller):
 
     @get("/releases", opt={"action": Action.ocds_read})
     async def releases(
-        self, request: Request[Any, Any, Any], page: PAGE, per_page: PER_PAGE
+        self, request: Request[Any, Any, Any], page: PAGE = 1, per_page: PER_PAGE = 20
     ) -> dict[str, Any]:
         """A release package: every release of the page's contracting processes, oldest
         process first; `links.next` / `links.prev` lead to the neighbouring pages."""
@@ -59,7 +58,7 @@ class OCDSController(Controller):
 
     @get("/records", opt={"action": Action.ocds_read})
     async def records(
-        self, request: Request[Any, Any, Any], page: PAGE, per_page: PER_PAGE
+        self, request: Request[Any, Any, Any], page: PAGE = 1, per_page: PER_PAGE = 20
     ) -> dict[str, Any]:
         """A record package: one record (releases and compiled release) per contracting process
         of the page."""
