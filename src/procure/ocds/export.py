@@ -286,12 +286,11 @@ class _Process:
             "awardCriteria": criteria,
             "awardCriteriaDetails": f"{criteria_name}：{weights}" if weights else criteria_name,
             "submissionMethod": ["electronicSubmission"],
-            "tenderPeriod": {
-                "startDate": timestamp(tender["published_at"]),
-                "endDate": timestamp(tender["submission_deadline"]),
-            },
+            "tenderPeriod": {"startDate": timestamp(tender["published_at"])},
             "hasEnquiries": bool(self.process.clarifications),
         }
+        if tender["submission_deadline"] is not None:
+            section["tenderPeriod"]["endDate"] = timestamp(tender["submission_deadline"])
         if tender["description"]:
             section["description"] = tender["description"]
         if tender["short_period_justification"]:
