@@ -12,6 +12,7 @@ import pytest
 
 from procure.ocds import export
 from procure.ocds.standard import BIDS_EXTENSION_URL
+from procure.settings import get_settings
 from tests.ocds.conftest import libcove, schema_errors
 
 
@@ -103,3 +104,10 @@ async def test_compiling_never_reaches_for_the_network(
         export._merger.cache_clear()
     assert len(compiled) == len(groups) > 0
     assert any("bids" in release for release in compiled)
+
+
+async def test_a_package_without_a_uri_is_named_by_a_urn(database: None, tmp_path: Path) -> None:
+    package = await export.release_package(ocids=[f"{get_settings().ocid_prefix}-ZB-2026-006"])
+    assert package["uri"] == f"urn:{get_settings().ocid_prefix}:release-package"
+    assert len({release["ocid"] for release in package["releases"]}) == 1
+    assert libcove(package, tmp_path)["validation_errors"] == []

@@ -677,19 +677,22 @@ async def process_count() -> int:
     return await selectors.published_tender_count()
 
 
-def package_metadata(uri: str) -> dict[str, Any]:
+def package_metadata(uri: str | None = None, *, kind: str = "release-package") -> dict[str, Any]:
+    """A package's metadata; without a URI (e.g. a file not yet published anywhere) the package
+    is named by a URN of the ocid prefix and its kind."""
+    settings = get_settings()
     return {
-        "uri": uri,
+        "uri": uri or f"urn:{settings.ocid_prefix}:{kind}",
         "version": OCDS_VERSION,
         "extensions": [BIDS_EXTENSION_URL],
         "publishedDate": timestamp(clock.now()),
-        "publisher": {"name": get_settings().ocds_publisher},
+        "publisher": {"name": settings.ocds_publisher},
     }
 
 
 async def release_package(
     *,
-    uri: str,
+    uri: str | None = None,
     ocids: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
@@ -702,12 +705,12 @@ async def release_package(
 
 async def record_package(
     *,
-    uri: str,
+    uri: str | None = None,
     ocids: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
 ) -> dict[str, Any]:
     return {
-        **package_metadata(uri),
+        **package_metadata(uri, kind="record-package"),
         "records": await records(ocids=ocids, offset=offset, limit=limit),
     }
