@@ -1,5 +1,7 @@
-"""`procure ocds …`: the Open Contracting Data Standard on the command line. Each subcommand
-lives with the code it drives; this module holds the group and the export."""
+"""`procure ocds …`: the Open Contracting Data Standard on the command line.
+
+This module holds the group and the export. Another subcommand lives in its own module and joins
+the group with `ocds.add_command(command)`; procure.cli registers the group once."""
 
 from __future__ import annotations
 
