@@ -35,6 +35,7 @@ from procure.evaluations.controllers import (
 )
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
+from procure.ocds.controllers import OCDSController
 from procure.organizations.controllers import OrganizationController
 from procure.organizations.pages import (
     ProfilePageController,
@@ -85,6 +86,7 @@ API_CONTROLLERS = [
     SurveyRoundController,
     ContractSurveyController,
     AuditController,
+    OCDSController,
 ]
 PAGE_CONTROLLERS = [
     PageController,

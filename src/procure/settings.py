@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     #: Sign-in attempts (form, JSON or token exchange) per client address and minute.
     login_attempts_per_minute: int = Field(default=20, ge=1)
+    #: The OCDS ocid prefix registered with the Open Contracting Partnership (ocds-xxxxxx);
+    #: every exported contracting process is `{ocid_prefix}-{tender reference}`.
+    ocid_prefix: str = Field(default="ocds-procur", pattern=r"^ocds-[a-z0-9]{6}$")
+    #: The publisher named in OCDS packages.
+    ocds_publisher: str = Field(default="procure 政府购买社区服务平台", min_length=1)
 
     @field_validator("database_url")
     @classmethod

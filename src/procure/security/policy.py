@@ -52,6 +52,7 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    ocds_read = "ocds:read"
 
 
 ANONYMOUS = None
@@ -108,6 +109,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # Open data: OCDS releases and records hold only what is public (bids after the deadline).
+    Action.ocds_read: ANYONE,
 }
 
 #: Roles that read across every department, organization and community.
