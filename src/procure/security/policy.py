@@ -52,6 +52,9 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    risk_read = "risk:read"
+    risk_explain = "risk:explain"
+    risk_decide = "risk:decide"
 
 
 ANONYMOUS = None
@@ -108,6 +111,13 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # Risk flags are read by the parties involved (the buying department, the organization, the
+    # committee of a flagged contract's community) and by oversight; selectors scope each flag.
+    Action.risk_read: SIGNED_IN,
+    # The organization or the buying department involved explains a flag; the department or
+    # an auditor resolves or dismisses it (per flag: risk.guards).
+    Action.risk_explain: roles(Role.buyer, Role.organization),
+    Action.risk_decide: roles(Role.buyer, Role.auditor),
 }
 
 #: Roles that read across every department, organization and community.
