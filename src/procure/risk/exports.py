@@ -53,6 +53,7 @@ COLUMNS: tuple[tuple[str, int, Cell], ...] = (
     (N_("Dataset"), 12, lambda row, locale: label(locale, "dataset", row["dataset"])),
     (N_("Subject type"), 10, lambda row, locale: label(locale, "subject", row["subject_type"])),
     (N_("Subject number"), 14, lambda row, _: row["subject_id"]),
+    (N_("Subject"), 20, lambda row, _: row["subject_label"]),
     ("OCID", 28, lambda row, _: row["ocid"]),
     (N_("Period"), 10, lambda row, _: row["period"]),
     (N_("Buyer"), 24, lambda row, _: row["department_name"] or ""),

@@ -19,6 +19,10 @@ class FlagSummary(BaseModel):
     dataset: str
     subject_type: str
     subject_id: str
+    # The subject as people know it (a contract's reference, an organization's name) and its
+    # page on the platform, where it has one.
+    subject_label: str
+    subject_url: str | None
     period: str
     ocid: str
     severity: str
@@ -62,7 +66,6 @@ class FlagEventOut(BaseModel):
 
 class FlagDetail(FlagSummary):
     evidence: dict[str, Any]
-    subject_url: str | None
     history: list[FlagEventOut]
     # The steps the caller may take now: explain, resolve, dismiss.
     allowed_transitions: list[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,14 +20,16 @@ from piccolo.query.functions.aggregate import Count
 
 import procure.risk.rules  # noqa: F401  (importing the rules registers them, with their names)
 from procure import clock
-from procure.contracts.tables import ContractCommunity
+from procure.contracts.tables import Contract, ContractCommunity
 from procure.errors import InvalidInput, NotFound
+from procure.organizations.tables import Organization
 from procure.risk.registry import RULES, SubjectType
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent, Severity
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
 from procure.settings import get_settings
+from procure.tenders.tables import Tender
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
@@ -158,6 +160,36 @@ def subject_url(flag: dict[str, Any]) -> str | None:
     return page.format(subject) if page and subject.isdigit() else None
 
 
+def _subject_names() -> dict[str, tuple[Any, Any]]:
+    return {
+        SubjectType.contract: (Contract, Contract.reference),
+        SubjectType.tender: (Tender, Tender.reference),
+        SubjectType.organization: (Organization, Organization.name),
+    }
+
+
+async def _with_subjects(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each flag's subject as people know it — a contract's or a tender's reference, an
+    organization's name — and its page; one query per kind of subject, not per flag."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        if row["dataset"] == PLATFORM and str(row["subject_id"]).isdigit():
+            wanted[row["subject_type"]].add(int(row["subject_id"]))
+    names: dict[tuple[str, str], str] = {}
+    for subject_type, (table, column) in _subject_names().items():
+        if subject_ids := wanted.get(subject_type):
+            found = await table.select(table.id, column.as_alias("name")).where(
+                table.id.is_in(sorted(subject_ids))
+            )
+            names |= {(subject_type, str(r["id"])): r["name"] for r in found}
+    for row in rows:
+        row["subject_label"] = names.get(
+            (row["subject_type"], row["subject_id"]), row["subject_id"]
+        )
+        row["subject_url"] = subject_url(row)
+    return rows
+
+
 def _loaded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
@@ -180,7 +212,7 @@ async def flag_page(
         .offset((page - 1) * per_page)
     )
     return {
-        "items": rows,
+        "items": await _with_subjects(rows),
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -197,7 +229,7 @@ async def flags_for_export(actor: Actor, filters: FlagFilters) -> list[dict[str,
     )
     for row in rows:
         row["evidence"] = _loaded(row["evidence"])
-    return rows
+    return await _with_subjects(rows)
 
 
 async def _grouped(where: Any, *columns: Any) -> list[dict[str, Any]]:
@@ -229,7 +261,10 @@ async def flag_counts(actor: Actor, filters: FlagFilters) -> dict[str, list[dict
         "organization": await _grouped(
             where, _key(RiskFlag.organization), RiskFlag.organization.name.as_alias("name")
         ),
-        "period": await _grouped(where, _key(RiskFlag.period)),
+        # Periods read best in time order, the latest first.
+        "period": sorted(
+            await _grouped(where, _key(RiskFlag.period)), key=lambda row: row["key"], reverse=True
+        ),
         "dataset": await _grouped(where, _key(RiskFlag.dataset)),
     }
 
@@ -274,7 +309,7 @@ async def visible_flag(actor: Actor, flag_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"risk flag {flag_id} not found")
     row["evidence"] = _loaded(row["evidence"])
-    return row
+    return (await _with_subjects([row]))[0]
 
 
 async def flag_history(flag_id: int) -> list[dict[str, Any]]:
@@ -295,6 +330,6 @@ async def flag_history(flag_id: int) -> list[dict[str, Any]]:
 
 
 async def flag_detail(actor: Actor, flag_id: int) -> dict[str, Any]:
-    """The flag with its evidence, the page of its subject and its history."""
+    """The flag with its evidence, its subject and its history."""
     flag = await visible_flag(actor, flag_id)
-    return {**flag, "subject_url": subject_url(flag), "history": await flag_history(flag_id)}
+    return {**flag, "history": await flag_history(flag_id)}
