@@ -9,6 +9,7 @@ flags are deleted after the test.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -134,10 +135,19 @@ class Flags:
         )
 
 
-@pytest.fixture
-async def flags(database: None) -> AsyncIterator[Flags]:
+@asynccontextmanager
+async def flags_cleanup() -> AsyncIterator[Flags]:
+    """A Flags for one test; its flags (and, by cascade, their history) go afterwards."""
     last = await AuditEvent.select(Max(AuditEvent.seq, alias="seq")).first()
     made = Flags(audit_since=int((last or {}).get("seq") or 0))
-    yield made
-    if made.ids:
-        await RiskFlag.delete().where(RiskFlag.id.is_in(made.ids))
+    try:
+        yield made
+    finally:
+        if made.ids:
+            await RiskFlag.delete().where(RiskFlag.id.is_in(made.ids))
+
+
+@pytest.fixture
+async def flags(database: None) -> AsyncIterator[Flags]:
+    async with flags_cleanup() as made:
+        yield made

@@ -565,3 +565,14 @@ async def test_the_xlsx_export_holds_the_visible_filtered_flags(
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         made["qimingxing_only"]
     ]
+
+
+async def test_the_filter_form_leaves_a_short_address(client: AsyncTestClient) -> None:
+    await login(client, "auditor")
+    sent = await client.get(
+        "/risk?rule=R018&severity=&status=&department=&organization=&period=&dataset=",
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/risk?rule=R018"
+    cleared = await client.get("/risk?rule=&severity=", follow_redirects=False)
+    assert cleared.headers["location"] == "/risk"

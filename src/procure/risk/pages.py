@@ -99,7 +99,12 @@ class RiskPages(Controller):
     @get(DASHBOARD, opt={"action": Action.risk_read})
     async def dashboard(
         self, request: Request[Actor, Any, Any], filters: Filters, page: FromQuery[int] = 1
-    ) -> Template:
+    ) -> Template | Redirect:
+        if "" in request.query_params.values():
+            # The filter form sends its "any" choices empty: keep the address short.
+            query = filters.query(page=page if page > 1 else None)
+            target = f"{DASHBOARD}?{query}" if query else DASHBOARD
+            return Redirect(target, status_code=HTTP_303_SEE_OTHER)
         context = await _dashboard(request.user, filters, page, request_locale(request))
         return Template("risk/dashboard.html", context=context)
 
