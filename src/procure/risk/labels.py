@@ -3,8 +3,13 @@ translated where it is shown."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
+
 from procure import i18n
-from procure.risk.registry import SubjectType
+from procure.risk import rules as rule_modules
+from procure.risk.registry import RULES, Rule, SubjectType
 from procure.risk.tables import FlagStatus, Severity
 
 
@@ -47,3 +52,24 @@ def label(locale: str, kind: str, value: str) -> str:
     """The label of a value in the language asked for; an unknown value shows as itself."""
     message = LABELS[kind].get(value)
     return i18n.translations(locale).gettext(message) if message else value
+
+
+@cache
+def _load_rules() -> None:
+    """Import every module of procure.risk.rules once, which registers its rules (importing a
+    module again is a no-op, so this agrees with whatever else loads them)."""
+    for module in pkgutil.iter_modules(rule_modules.__path__, f"{rule_modules.__name__}."):
+        importlib.import_module(module.name)
+
+
+def rule_of(code: str) -> Rule | None:
+    _load_rules()
+    return RULES.get(code)
+
+
+def rule_name(code: str, locale: str) -> str:
+    """The rule's name in the language asked for; its code until a module registers it."""
+    rule = rule_of(code)
+    if rule is None:
+        return code
+    return rule.name_zh if locale == "zh-CN" else rule.name_en

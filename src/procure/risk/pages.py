@@ -21,7 +21,7 @@ from procure.risk import evidence, services
 from procure.risk.controllers import FILTERS, Filters
 from procure.risk.exports import ExportFormat, write_flags
 from procure.risk.guards import allowed_transitions
-from procure.risk.labels import label
+from procure.risk.labels import label, rule_name
 from procure.risk.selectors import (
     FlagFilters,
     flag_counts,
@@ -29,7 +29,6 @@ from procure.risk.selectors import (
     flag_page,
     flag_trend,
     flags_for_export,
-    rule_name,
 )
 from procure.risk.services import MAX_NOTE
 from procure.risk.states import STEPS, Transition

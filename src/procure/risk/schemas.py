@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from procure.risk.registry import RULES
+from procure.risk.labels import rule_of
 
 
 class FlagSummary(BaseModel):
@@ -37,7 +37,7 @@ class FlagSummary(BaseModel):
 
     @classmethod
     def of(cls, row: dict[str, Any], **extra: Any) -> Self:
-        rule = RULES.get(row["rule"])
+        rule = rule_of(row["rule"])
         values = {
             **row,
             **extra,

@@ -18,12 +18,11 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
-import procure.risk.rules  # noqa: F401  (importing the rules registers them, with their names)
 from procure import clock
 from procure.contracts.tables import Contract, ContractCommunity
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import Organization
-from procure.risk.registry import RULES, SubjectType
+from procure.risk.registry import SubjectType
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent, Severity
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
@@ -57,14 +56,6 @@ FLAG_COLUMNS = (
     RiskFlag.first_seen_at,
     RiskFlag.last_seen_at,
 )
-
-
-def rule_name(code: str, locale: str) -> str:
-    """The rule's name in the language asked for; its code until its module registers it."""
-    rule = RULES.get(code)
-    if rule is None:
-        return code
-    return rule.name_zh if locale == "zh-CN" else rule.name_en
 
 
 @dataclass(frozen=True)
