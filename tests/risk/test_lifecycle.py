@@ -320,6 +320,13 @@ async def test_the_flag_page_forms_take_each_step(client: AsyncTestClient, flags
     assert 'data-testid="step-error"' in refused.text and "不能为空" in refused.text
     assert await status_of(flag_id) == FlagStatus.open
 
+    too_long = "长" * 4001
+    refused = await client.post(
+        f"/risk/flags/{flag_id}/explain", data={"explanation": too_long, "_csrf_token": token}
+    )
+    assert refused.status_code == 400 and "请控制在 4000 字以内" in refused.text
+    assert too_long in refused.text  # what was typed is kept
+
     no_csrf = await client.post(f"/risk/flags/{flag_id}/explain", data={"explanation": "说明"})
     assert no_csrf.status_code == 403
     assert await status_of(flag_id) == FlagStatus.open
