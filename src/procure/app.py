@@ -46,6 +46,8 @@ from procure.pdf.controllers import DocumentController
 from procure.performance.controllers import PerformanceController, PerformancePages
 from procure.reports.controllers import ReportAttachmentController, ReportController
 from procure.reports.pages import ReportPages
+from procure.risk.controllers import RiskFlagController
+from procure.risk.pages import RiskPages
 from procure.security.controllers import AuthController, UserController
 from procure.security.guards import authorize
 from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
@@ -87,6 +89,7 @@ API_CONTROLLERS = [
     ContractSurveyController,
     AuditController,
     OCDSController,
+    RiskFlagController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -102,6 +105,7 @@ PAGE_CONTROLLERS = [
     ContractPages,
     PerformancePages,
     EvaluationPages,
+    RiskPages,
 ]
 
 

@@ -58,3 +58,6 @@ class AuditAction(StrEnum):
     report_draft_saved = "report.draft_saved"
     report_submitted = "report.submitted"
     report_attachment_uploaded = "report.attachment_uploaded"
+    risk_flag_explained = "risk_flag.explained"
+    risk_flag_resolved = "risk_flag.resolved"
+    risk_flag_dismissed = "risk_flag.dismissed"

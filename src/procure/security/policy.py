@@ -53,6 +53,9 @@ class Action(StrEnum):
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
     ocds_read = "ocds:read"
+    risk_read = "risk:read"
+    risk_explain = "risk:explain"
+    risk_decide = "risk:decide"
 
 
 ANONYMOUS = None
@@ -111,6 +114,13 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.performance_read: SIGNED_IN,
     # Open data: OCDS releases and records hold only what is public (bids after the deadline).
     Action.ocds_read: ANYONE,
+    # Risk flags are read by the parties involved (the buying department, the organization, the
+    # committee of a flagged contract's community) and by oversight; selectors scope each flag.
+    Action.risk_read: SIGNED_IN,
+    # The organization or the buying department involved explains a flag; the department or
+    # an auditor resolves or dismisses it (per flag: risk.guards).
+    Action.risk_explain: roles(Role.buyer, Role.organization),
+    Action.risk_decide: roles(Role.buyer, Role.auditor),
 }
 
 #: Roles that read across every department, organization and community.

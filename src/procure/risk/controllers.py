@@ -1,0 +1,148 @@
+"""The risk-flag API: scoped lists with filters, statistics, a flag with its evidence and
+history, and the steps of its life (explain, resolve, dismiss)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from procure.errors import InvalidInput
+from procure.risk import services
+from procure.risk.guards import allowed_transitions
+from procure.risk.schemas import (
+    CountOut,
+    DecisionIn,
+    ExplainIn,
+    FlagDetail,
+    FlagPage,
+    FlagStatistics,
+    FlagSummary,
+    MonthCount,
+)
+from procure.risk.selectors import (
+    PER_PAGE,
+    FlagFilters,
+    flag_counts,
+    flag_detail,
+    flag_page,
+    flag_trend,
+)
+from procure.security.actors import Actor
+from procure.security.policy import Action
+
+
+def _id(field: str, text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(field, "must be a department or organization id (a whole number)")
+    return int(text)
+
+
+async def provide_filters(
+    rule: FromQuery[str] = "",
+    severity: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    department: FromQuery[str] = "",
+    organization: FromQuery[str] = "",
+    period: FromQuery[str] = "",
+    dataset: FromQuery[str] = "",
+) -> FlagFilters:
+    """The filters from the query string; a form's empty choice means "any"."""
+    return FlagFilters(
+        rule=rule.strip(),
+        severity=severity.strip(),
+        status=status.strip(),
+        department=_id("department", department.strip()),
+        organization=_id("organization", organization.strip()),
+        period=period.strip(),
+        dataset=dataset.strip(),
+    )
+
+
+FILTERS = {"filters": Provide(provide_filters)}
+# A handler parameter that receives the filters.
+Filters = NamedDependency[FlagFilters]
+
+
+async def detail_out(actor: Actor, flag_id: int) -> FlagDetail:
+    flag = await flag_detail(actor, flag_id)
+    steps = [str(step) for step in allowed_transitions(actor, flag)]
+    return FlagDetail.of(flag, allowed_transitions=steps)
+
+
+class RiskFlagController(Controller):
+    path = "/api/v1/risk"
+    tags = ["risk"]
+    dependencies = FILTERS
+
+    @get("/flags", opt={"action": Action.risk_read})
+    async def list_flags(
+        self,
+        request: Request[Actor, Any, Any],
+        filters: Filters,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = PER_PAGE,
+    ) -> FlagPage:
+        """The flags you may see, newest first, filtered by ``rule``, ``severity``, ``status``,
+        ``department``, ``organization`` (ids), ``period`` (a year selects all its periods)
+        and ``dataset``."""
+        result = await flag_page(request.user, filters, page=page, per_page=per_page)
+        return FlagPage(**{**result, "items": [FlagSummary.of(row) for row in result["items"]]})
+
+    @get("/statistics", opt={"action": Action.risk_read})
+    async def statistics(
+        self, request: Request[Actor, Any, Any], filters: Filters
+    ) -> FlagStatistics:
+        """The dashboard's counts (by rule, severity, status, buyer, organization, period,
+        dataset) and the flags first seen per month, with the same filters as the list."""
+        counts = await flag_counts(request.user, filters)
+        return FlagStatistics(
+            total=sum(row["count"] for row in counts["severity"]),
+            **{f"by_{name}": [CountOut(**row) for row in rows] for name, rows in counts.items()},
+            trend=[MonthCount(**row) for row in await flag_trend(request.user, filters)],
+        )
+
+    @get("/flags/{flag_id:int}", opt={"action": Action.risk_read})
+    async def get_flag(
+        self, request: Request[Actor, Any, Any], flag_id: FromPath[int]
+    ) -> FlagDetail:
+        return await detail_out(request.user, flag_id)
+
+    @post("/flags/{flag_id:int}/explain", status_code=200, opt={"action": Action.risk_explain})
+    async def explain(
+        self,
+        request: Request[Actor, Any, Any],
+        flag_id: FromPath[int],
+        data: JSONBody[ExplainIn],
+    ) -> FlagDetail:
+        """The organization or the buying department involved explains an open flag."""
+        await services.flag_explain(
+            actor=request.user, flag_id=flag_id, explanation=data.explanation
+        )
+        return await detail_out(request.user, flag_id)
+
+    @post("/flags/{flag_id:int}/resolve", status_code=200, opt={"action": Action.risk_decide})
+    async def resolve(
+        self,
+        request: Request[Actor, Any, Any],
+        flag_id: FromPath[int],
+        data: JSONBody[DecisionIn],
+    ) -> FlagDetail:
+        """The buying department involved or an auditor resolves an open or explained flag."""
+        await services.flag_resolve(actor=request.user, flag_id=flag_id, reason=data.reason)
+        return await detail_out(request.user, flag_id)
+
+    @post("/flags/{flag_id:int}/dismiss", status_code=200, opt={"action": Action.risk_decide})
+    async def dismiss(
+        self,
+        request: Request[Actor, Any, Any],
+        flag_id: FromPath[int],
+        data: JSONBody[DecisionIn],
+    ) -> FlagDetail:
+        """The buying department involved or an auditor dismisses an open or explained flag."""
+        await services.flag_dismiss(actor=request.user, flag_id=flag_id, reason=data.reason)
+        return await detail_out(request.user, flag_id)
