@@ -318,5 +318,9 @@ async def audit_verify() -> None:
     click.echo(f"audit chain intact: {count} events")
 
 
+from procure.ocds.cli_import import ocds  # noqa: E402  (it uses this module's helpers)
+
+main.add_command(ocds)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

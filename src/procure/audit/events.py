@@ -58,3 +58,5 @@ class AuditAction(StrEnum):
     report_draft_saved = "report.draft_saved"
     report_submitted = "report.submitted"
     report_attachment_uploaded = "report.attachment_uploaded"
+    ocds_imported = "ocds.imported"
+    ocds_dataset_deleted = "ocds.dataset_deleted"

@@ -52,6 +52,7 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    ocds_import = "ocds:import"
 
 
 ANONYMOUS = None
@@ -108,6 +109,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # External OCDS data enters as read-only processes that the risk rules scan.
+    Action.ocds_import: roles(Role.admin),
 }
 
 #: Roles that read across every department, organization and community.
