@@ -18,15 +18,13 @@ def ocds() -> None:
     """Open Contracting Data Standard: import, and cardinal's indicators."""
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
 
 @ocds.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--dataset", default="external", show_default=True, help="the dataset to import into"
-)
+@click.option("--dataset", default="external", show_default=True, help="the dataset to import into")
 def ocds_import_command(file: Path, dataset: str) -> None:
     """Import OCDS JSON or JSON Lines (release packages, record packages, releases, compiled
     releases, records) as read-only contracting processes; all or nothing."""
@@ -42,7 +40,7 @@ def ocds_import_command(file: Path, dataset: str) -> None:
             fail(f"{file}: {error.message}" if error.field == "file" else str(error))
         replaced = f", {summary.replaced} replaced" if summary.replaced else ""
         click.echo(
-            f"imported {_plural(summary.processes, 'contracting process')}"
+            f"imported {_plural(summary.processes, 'contracting process', 'contracting processes')}"
             f" ({_plural(summary.releases, 'release')} or records read{replaced})"
             f" into dataset {summary.dataset}"
         )

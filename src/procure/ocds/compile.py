@@ -42,7 +42,7 @@ def release_schema() -> dict[str, Any]:
 
 @cache
 def merger() -> ocdsmerge.Merger:
-    return ocdsmerge.Merger(merge_rules=ocdsmerge.get_merge_rules(release_schema()))
+    return ocdsmerge.Merger(schema=release_schema())
 
 
 class CompileError(ValueError):

@@ -404,6 +404,7 @@ async def lowest_bid_disqualified(ctx: RuleContext) -> list[Finding]:
         if not any(award.status == "active" for award in process.awards):
             continue
         lowest: Bid | None = None
+        lowest_amount = math.inf
         has_valid = False
         for bid in _submitted(process.bids):
             if bid.amount is None or bid.currency is None:
@@ -411,13 +412,13 @@ async def lowest_bid_disqualified(ctx: RuleContext) -> list[Finding]:
             currency = currency or bid.currency
             if bid.currency != currency:
                 continue
-            if lowest is None or bid.amount < (lowest.amount or 0.0):
-                lowest = bid
+            if lowest is None or bid.amount < lowest_amount:
+                lowest, lowest_amount = bid, bid.amount
             has_valid = has_valid or bid.status == "valid"
         if has_valid and lowest is not None and lowest.status == "disqualified":
             evidence = {
                 "lowest_bid": lowest.position,
-                "amount": lowest.amount,
+                "amount": lowest_amount,
                 "currency": currency,
                 "tenderers": [t for t in lowest.tenderers if t is not None],
             }
