@@ -215,3 +215,20 @@ async def test_the_temporary_dataset_goes_even_on_error(
         await ocds_indicators(jsonl(DATA))
     left = await OcdsProcess.count().where(OcdsProcess.dataset.like("indicators-%"))
     assert left == 0
+
+
+def test_bad_policy_tables_stop_the_command(
+    database: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procure.policy import get_policy, load_policy
+
+    override = tmp_path / "policy.toml"
+    override.write_text("[risk.R048]\ndigits = -1\n")
+    monkeypatch.setattr("procure.policy.get_policy", lambda: load_policy(override))
+    data = tmp_path / "in.jsonl"
+    data.write_bytes(jsonl(DATA))
+    result = run(str(data))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: PROCURE_POLICY_FILE: [risk.R048] digits: Input should")
+    assert datasets_left() == []
+    assert get_policy().risk["R048"]["digits"] == 2

@@ -93,6 +93,8 @@ def ocds_indicators_command(file: Path, settings_file: Path | None) -> None:
             results = await ocds_indicators(source, tables=tables, warn=warn)
         except InvalidInput as error:
             fail(f"{file}: {error.message}" if error.field == "file" else str(error))
+        except SettingsError as error:  # policy.toml's [risk.*] tables, without --settings
+            fail(f"PROCURE_POLICY_FILE: {error}")
         click.echo(cardinal_json(results))
 
     run()
