@@ -34,6 +34,7 @@ def process(ocid: str, winner: float, second: float, **extra: Any) -> dict[str, 
         "bids": {
             "details": [
                 {
+                    "id": "w",
                     "status": "valid",
                     "tenderers": [{"id": "W"}],
                     "value": {"amount": winner, "currency": "CNY"},
@@ -111,6 +112,8 @@ async def test_findings_with_policy_defaults(database: None) -> None:
     )
     evidence = close.evidence
     assert (evidence["winner"], evidence["second_lowest_bidder"]) == ("W", "L")
+    assert evidence["winning_bid"] == {"bid_id": "w", "position": 0}
+    assert evidence["second_lowest_bid"] == {"bid_id": None, "position": 1}
     assert (evidence["winning_amount"], evidence["second_lowest_amount"], evidence["currency"]) == (
         100.0,
         100.5,
@@ -232,3 +235,58 @@ def test_bad_policy_tables_stop_the_command(
     assert result.stderr.startswith("error: PROCURE_POLICY_FILE: [risk.R048] digits: Input should")
     assert datasets_left() == []
     assert get_policy().risk["R048"]["digits"] == 2
+
+
+async def test_evidence_names_the_bids_and_parties(database: None) -> None:
+    def bid(bid_id: str, status: str, tenderer: str, amount: float, **extra: Any) -> dict[str, Any]:
+        value = {"amount": amount, "currency": "CNY"}
+        return {
+            "id": bid_id,
+            "status": status,
+            "tenderers": [{"id": tenderer}],
+            "value": value,
+            **extra,
+        }
+
+    late = {
+        "ocid": "late",
+        "tender": {"tenderPeriod": {"endDate": "2026-03-15T00:00:00Z"}},
+        "bids": {
+            "details": [
+                bid("b1", "valid", "W", 100, date="2026-04-01T00:00:00Z"),
+                bid("b2", "disqualified", "X", 90),
+                bid("b3", "disqualified", "Y", 100),
+            ]
+        },
+        "awards": [{"status": "active", "suppliers": [{"id": "W"}]}],
+    }
+    dataset = await imported([late])
+    tables = {code: {"cardinal": {}} for code in ("R028", "R030", "R035", "R036")}
+    found = {(f.rule, f.subject_id): f for f in await run_bid_stage(dataset, tables=tables)}
+    assert sorted(found) == [
+        ("R028", "W"), ("R028", "Y"), ("R028", "late"),
+        ("R030", "W"), ("R030", "late"),
+        ("R035", "W"), ("R035", "late"),
+        ("R036", "late"),
+    ]  # fmt: skip
+    assert found["R028", "late"].evidence == {
+        "identical_prices": [{"amount": 100.0, "currency": "CNY", "bid_id": "b3", "position": 2}],
+        "tenderers": ["W", "Y"],
+    }
+    assert found["R030", "late"].evidence == {
+        "deadline": "2026-03-15T00:00:00Z",
+        "late_bids": [
+            {"bid_id": "b1", "position": 0, "date": "2026-04-01T00:00:00Z", "tenderer": "W"}
+        ],
+    }
+    assert found["R030", "W"].evidence == {"ocids": ["late"]}
+    assert (found["R035", "late"].value, found["R035", "late"].evidence) == (
+        2.0,
+        {"winner": "W", "disqualified_tenderers": ["X", "Y"], "threshold": 1},
+    )
+    assert found["R036", "late"].evidence == {
+        "lowest_bid": {"bid_id": "b2", "position": 1},
+        "amount": 90.0,
+        "currency": "CNY",
+        "tenderers": ["X"],
+    }

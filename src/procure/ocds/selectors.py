@@ -27,7 +27,8 @@ from procure.ocds.tables import (
 
 @dataclass
 class Bid:
-    position: int
+    position: int  # in /bids/details
+    bid_id: str | None
     status: str | None
     amount: float | None  # as cardinal reads a JSON number: a double
     currency: str | None
@@ -135,7 +136,14 @@ async def dataset_processes(
             tenderers[row["process_id"], row["bid_position"]].append(row["party_id"])
         for row in await _rows(
             OcdsBid,
-            (OcdsBid.position, OcdsBid.status, OcdsBid.amount, OcdsBid.currency, OcdsBid.date_text),
+            (
+                OcdsBid.position,
+                OcdsBid.bid_id,
+                OcdsBid.status,
+                OcdsBid.amount,
+                OcdsBid.currency,
+                OcdsBid.date_text,
+            ),
             dataset,
             ids,
         ):
@@ -143,6 +151,7 @@ async def dataset_processes(
             processes[row["process_id"]].bids.append(
                 Bid(
                     position=row["position"],
+                    bid_id=row["bid_id"],
                     status=row["status"],
                     amount=_double(row["amount"]),
                     currency=row["currency"],

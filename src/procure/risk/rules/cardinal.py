@@ -119,6 +119,11 @@ def _number(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
+def _bid(bid: Bid) -> dict[str, Any]:
+    """How evidence names a bid: its OCDS id, and its index in /bids/details."""
+    return {"bid_id": bid.bid_id, "position": bid.position}
+
+
 def _methods(methods: list[str], process: Process) -> bool:
     """cardinal's procurement-method filter: an empty list lets every process through."""
     return not methods or process.procurement_method in methods
@@ -274,7 +279,7 @@ async def identical_bid_prices(ctx: RuleContext) -> list[Finding]:
                 for party_id in sorted(other) + sorted(ids):
                     if party_id not in involved:
                         involved.append(party_id)
-                same.append({"amount": bid.amount, "currency": bid.currency, "bid": bid.position})
+                same.append({"amount": bid.amount, "currency": bid.currency, **_bid(bid)})
             prices[price] = ids
         if same:
             evidence = {"identical_prices": same, "tenderers": involved}
@@ -323,7 +328,7 @@ async def late_bid_won(ctx: RuleContext) -> list[Finding]:
             evidence = {
                 "deadline": deadline,
                 "late_bids": [
-                    {"bid": bid.position, "date": bid.date_text, "tenderer": tenderer}
+                    {**_bid(bid), "date": bid.date_text, "tenderer": tenderer}
                     for bid, tenderer in late
                 ],
             }
@@ -417,7 +422,7 @@ async def lowest_bid_disqualified(ctx: RuleContext) -> list[Finding]:
             has_valid = has_valid or bid.status == "valid"
         if has_valid and lowest is not None and lowest.status == "disqualified":
             evidence = {
-                "lowest_bid": lowest.position,
+                "lowest_bid": _bid(lowest),
                 "amount": lowest_amount,
                 "currency": currency,
                 "tenderers": [t for t in lowest.tenderers if t is not None],
@@ -487,9 +492,9 @@ class _Difference:
 
     ratio: float
     winner: str
-    winning_amount: float
+    winning_bid: Bid
     second: str
-    second_amount: float
+    second_bid: Bid
     currency: str
 
 
@@ -507,8 +512,8 @@ def _second_lowest_bid_ratios(processes: list[Process], shared: Globals) -> dict
         supplier = _sole_winner(process)
         if supplier is None:
             continue
-        winner: tuple[str, float] | None = None
-        lowest: tuple[str, float] | None = None
+        winner: tuple[str, Bid, float] | None = None
+        lowest: tuple[str, Bid, float] | None = None
         for bid in process.bids:
             tenderer = _sole_tenderer(bid)
             if bid.status != "valid" or bid.amount is None or bid.currency is None:
@@ -519,12 +524,12 @@ def _second_lowest_bid_ratios(processes: list[Process], shared: Globals) -> dict
             if bid.currency != currency:
                 continue
             if tenderer == supplier:
-                if winner is None or bid.amount < winner[1]:
-                    winner = (tenderer, bid.amount)
-            elif lowest is None or bid.amount < lowest[1]:
-                lowest = (tenderer, bid.amount)
-        if winner is not None and lowest is not None and lowest[1] >= winner[1]:
-            ratio = divide(lowest[1] - winner[1], winner[1])
+                if winner is None or bid.amount < winner[2]:
+                    winner = (tenderer, bid, bid.amount)
+            elif lowest is None or bid.amount < lowest[2]:
+                lowest = (tenderer, bid, bid.amount)
+        if winner is not None and lowest is not None and lowest[2] >= winner[2]:
+            ratio = divide(lowest[2] - winner[2], winner[2])
             ratios[process.ocid] = _Difference(
                 ratio, winner[0], winner[1], lowest[0], lowest[1], currency or ""
             )
@@ -535,9 +540,11 @@ def _difference_evidence(difference: _Difference, **fences: float) -> dict[str, 
     return {
         "difference": difference.ratio,
         "winner": difference.winner,
-        "winning_amount": difference.winning_amount,
+        "winning_bid": _bid(difference.winning_bid),
+        "winning_amount": difference.winning_bid.amount,
         "second_lowest_bidder": difference.second,
-        "second_lowest_amount": difference.second_amount,
+        "second_lowest_bid": _bid(difference.second_bid),
+        "second_lowest_amount": difference.second_bid.amount,
         "currency": difference.currency,
         **fences,
     }
