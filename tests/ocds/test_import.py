@@ -344,3 +344,19 @@ def test_command(database: None, tmp_path: Path) -> None:
 
     count = asyncio.run(OcdsProcess.count().where(OcdsProcess.dataset == dataset).run())
     assert count == 2
+
+
+async def test_rules_read_amounts_as_the_doubles_published(database: None) -> None:
+    from procure.ocds.selectors import dataset_processes
+
+    amounts = [0.30000000000000004, 1.2345678901234567, 12345678901234567890, 2**70, 5]
+    details = [{"status": "valid", "value": {"amount": amount}} for amount in amounts]
+    dataset = unique_dataset()
+    await ocds_import(
+        actor=None,
+        source=json.dumps({"ocid": "p", "bids": {"details": details}}).encode(),
+        dataset=dataset,
+    )
+    (process,) = await dataset_processes(dataset, bids=True)
+    assert [bid.amount for bid in process.bids] == [float(amount) for amount in amounts]
+    assert all(type(bid.amount) is float for bid in process.bids)

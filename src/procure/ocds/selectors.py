@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from piccolo.columns import Column
+from piccolo.columns import DoublePrecision
+from piccolo.query.functions import Cast
 from piccolo.table import Table
 
 from procure.ocds.tables import (
@@ -70,10 +70,6 @@ class Process:
     parties: list[Party] = field(default_factory=list)
 
 
-def _double(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _in_dataset(table: type[Table], dataset: str, ids: Collection[int] | None) -> Any:
     process: Any = table.process  # type: ignore[attr-defined]
     where = process.dataset == dataset
@@ -81,7 +77,7 @@ def _in_dataset(table: type[Table], dataset: str, ids: Collection[int] | None) -
 
 
 async def _rows(
-    table: type[Table], columns: Iterable[Column], dataset: str, ids: Collection[int] | None
+    table: type[Table], columns: Iterable[Any], dataset: str, ids: Collection[int] | None
 ) -> list[dict[str, Any]]:
     """The rows of a child table for the dataset, in process order, then array order."""
     if ids is not None and not ids:
@@ -140,7 +136,8 @@ async def dataset_processes(
                 OcdsBid.position,
                 OcdsBid.bid_id,
                 OcdsBid.status,
-                OcdsBid.amount,
+                # As a double, read exactly: SQLite would hand the NUMERIC over as 15-digit text.
+                Cast(OcdsBid.amount, DoublePrecision(), alias="amount"),
                 OcdsBid.currency,
                 OcdsBid.date_text,
             ),
@@ -153,7 +150,7 @@ async def dataset_processes(
                     position=row["position"],
                     bid_id=row["bid_id"],
                     status=row["status"],
-                    amount=_double(row["amount"]),
+                    amount=row["amount"],
                     currency=row["currency"],
                     date_text=row["date_text"],
                     tenderers=tenderers.get(key, []),
