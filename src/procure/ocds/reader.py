@@ -174,7 +174,7 @@ def _collect(text: str, *, lenient: bool, warn: Callable[[str], None]) -> _Colle
             except ValueError as error:
                 if not lenient:
                     raise _json_error(number, error) from None
-                # cardinal's own warning, word for word.
+                # cardinal's warning; the reason in brackets is Python's decoder's.
                 warn(f"Line {number} is invalid JSON, skipping. [{error}]")
                 continue
             collector.value(value, number)
