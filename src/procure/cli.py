@@ -319,6 +319,9 @@ async def audit_verify() -> None:
     click.echo(f"audit chain intact: {count} events")
 
 
+# The import and indicators commands join the ocds group; their module uses this one's helpers.
+from procure.ocds import cli_import  # noqa: E402, F401
+
 main.add_command(ocds_group)
 
 if __name__ == "__main__":  # pragma: no cover

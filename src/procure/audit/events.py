@@ -61,3 +61,5 @@ class AuditAction(StrEnum):
     risk_flag_explained = "risk_flag.explained"
     risk_flag_resolved = "risk_flag.resolved"
     risk_flag_dismissed = "risk_flag.dismissed"
+    ocds_imported = "ocds.imported"
+    ocds_dataset_deleted = "ocds.dataset_deleted"

@@ -24,6 +24,15 @@ def all_tables() -> list[type[Table]]:
         RubricCriterion,
     )
     from procure.geography.tables import Community, District, SubDistrict
+    from procure.ocds.tables import (
+        OcdsAward,
+        OcdsAwardItem,
+        OcdsAwardSupplier,
+        OcdsBid,
+        OcdsBidTenderer,
+        OcdsParty,
+        OcdsProcess,
+    )
     from procure.organizations.tables import Debarment, Organization, Qualification
     from procure.performance.tables import PerformanceScore
     from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
@@ -96,4 +105,11 @@ def all_tables() -> list[type[Table]]:
         PerformanceScore,
         RiskFlag,
         RiskFlagEvent,
+        OcdsProcess,
+        OcdsParty,
+        OcdsBid,
+        OcdsBidTenderer,
+        OcdsAward,
+        OcdsAwardSupplier,
+        OcdsAwardItem,
     ]

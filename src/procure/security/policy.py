@@ -56,6 +56,7 @@ class Action(StrEnum):
     risk_read = "risk:read"
     risk_explain = "risk:explain"
     risk_decide = "risk:decide"
+    ocds_import = "ocds:import"
 
 
 ANONYMOUS = None
@@ -121,6 +122,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # an auditor resolves or dismisses it (per flag: risk.guards).
     Action.risk_explain: roles(Role.buyer, Role.organization),
     Action.risk_decide: roles(Role.buyer, Role.auditor),
+    # External OCDS data enters as read-only processes that the risk rules scan.
+    Action.ocds_import: roles(Role.admin),
 }
 
 #: Roles that read across every department, organization and community.

@@ -1,0 +1,60 @@
+"""Compiling an ocid's releases into its compiled release, offline.
+
+The merge rules come from the vendored OCDS 1.1.5 release schema with the bids extension
+applied as a JSON Merge Patch (RFC 7386), so ocdsmerge never fetches a schema.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from functools import cache
+from typing import Any
+
+import ocdsmerge
+from ocdsmerge.exceptions import OCDSMergeError
+
+from procure import PACKAGE_DIR
+
+SCHEMA_DIR = PACKAGE_DIR / "ocds" / "schema"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge member by member, null removes a member, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+@cache
+def release_schema() -> dict[str, Any]:
+    """The OCDS 1.1.5 release schema with the bids extension."""
+    core = json.loads((SCHEMA_DIR / "release-schema.json").read_text())
+    bids = json.loads((SCHEMA_DIR / "bids-release-schema.json").read_text())
+    return merge_patch(core, bids)
+
+
+@cache
+def merger() -> ocdsmerge.Merger:
+    return ocdsmerge.Merger(schema=release_schema())
+
+
+class CompileError(ValueError):
+    """The releases cannot be compiled (no date to order them by, types that disagree)."""
+
+
+def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """The compiled release of one ocid's releases, and ocdsmerge's warnings (duplicate ids)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ocdsmerge.exceptions.OCDSMergeWarning)
+        try:
+            compiled = merger().create_compiled_release(releases)
+        except OCDSMergeError as error:
+            raise CompileError(str(error)) from None
+    return compiled, [str(warning.message) for warning in caught]

@@ -1,0 +1,134 @@
+"""Tables of OCDS contracting processes: the original JSON as published, and normalized rows.
+
+A process belongs to a dataset: "external" for `procure ocds import`, a temporary name for
+`procure ocds indicators`, "platform" for the platform's own processes. Imported processes are
+read-only: an import replaces a process of the same dataset and ocid as a whole, and nothing
+else writes these tables. The normalized columns hold only what the bid-stage rules use; a value
+the rules cannot use (a date without a time zone, an amount that is not a number, an id that is
+not a string) is NULL there and stays, as published, in ``compiled_release``.
+"""
+
+from piccolo.columns import JSON, BigInt, Integer, Numeric, Serial, Text, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+from procure.db.columns import created_at, optional_time, parent
+
+
+def optional_text() -> Text:
+    return Text(null=True, default=None)
+
+
+class OcdsProcess(Table, tablename="ocds_process"):
+    """One contracting process (ocid) of a dataset: its compiled release and its releases."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    dataset = Varchar(length=40, null=False)
+    ocid = Text(null=False)
+    source = Text(null=False, default="")  # the file it came from
+    imported_at = created_at()
+    # As published: the compiled release, and the releases (or the record's releases) it came
+    # from, in the order read.
+    compiled_release = JSON(null=False, default="{}")
+    releases = JSON(null=False, default="[]")
+    # Normalized: NULL where the published value is missing or unusable.
+    buyer_id = optional_text()  # /buyer/id
+    procuring_entity_id = optional_text()  # /tender/procuringEntity/id
+    tender_status = optional_text()
+    procurement_method = optional_text()
+    procurement_method_details = optional_text()
+    tender_period_start = optional_time()  # RFC 3339 only, as cardinal reads dates
+    tender_period_end = optional_time()
+    # The deadline as published (a string): cardinal compares bid dates with it as text.
+    tender_period_end_text = optional_text()
+    number_of_tenderers = BigInt(null=True, default=None)  # a JSON integer only
+
+    ocds_process_ocid_unique = Unique(["dataset", "ocid"])
+
+
+class OcdsParty(Table, tablename="ocds_party"):
+    """An entry of /parties: its id, roles, normalized address and contact point."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    position = Integer(null=False)
+    party_id = optional_text()
+    name = optional_text()
+    roles = JSON(null=False, default="[]")  # the roles that are strings
+    # street, locality, region, postal code and country, trimmed, lower-cased and joined; NULL
+    # without a streetAddress (cardinal's R044).
+    full_address = optional_text()
+    contact_name = optional_text()
+    contact_email = optional_text()
+    contact_telephone = optional_text()
+    contact_fax_number = optional_text()
+    contact_url = optional_text()
+
+
+class OcdsBid(Table, tablename="ocds_bid"):
+    """An entry of /bids/details."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    position = Integer(null=False)
+    bid_id = optional_text()
+    status = optional_text()
+    amount = Numeric(null=True, default=None)
+    currency = optional_text()
+    date = optional_time()
+    date_text = optional_text()  # as published, when a string
+
+
+class OcdsBidTenderer(Table, tablename="ocds_bid_tenderer"):
+    """An entry of a bid's tenderers (party_id NULL when it has no string id)."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    bid_position = Integer(null=False)
+    position = Integer(null=False)
+    party_id = optional_text()
+
+
+class OcdsAward(Table, tablename="ocds_award"):
+    """An entry of /awards."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    position = Integer(null=False)
+    award_id = optional_text()
+    status = optional_text()
+    amount = Numeric(null=True, default=None)
+    currency = optional_text()
+    date = optional_time()
+
+
+class OcdsAwardSupplier(Table, tablename="ocds_award_supplier"):
+    """An entry of an award's suppliers (party_id NULL when it has no string id)."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    award_position = Integer(null=False)
+    position = Integer(null=False)
+    party_id = optional_text()
+
+
+class OcdsAwardItem(Table, tablename="ocds_award_item"):
+    """An entry of an award's items, with its classification."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    award_position = Integer(null=False)
+    position = Integer(null=False)
+    classification_scheme = optional_text()
+    classification_id = optional_text()
+
+
+OCDS_CHILD_TABLES: tuple[type[Table], ...] = (
+    OcdsParty,
+    OcdsBid,
+    OcdsBidTenderer,
+    OcdsAward,
+    OcdsAwardSupplier,
+    OcdsAwardItem,
+)
