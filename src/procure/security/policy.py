@@ -52,6 +52,7 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    disclosure_read = "disclosure:read"
 
 
 ANONYMOUS = None
@@ -108,6 +109,9 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # Public disclosure (信息公开) is for everyone, signed in or not; the selectors publish only
+    # what is public (no drafts, no bids before the deadline, no residents' data).
+    Action.disclosure_read: ANYONE,
 }
 
 #: Roles that read across every department, organization and community.
