@@ -415,7 +415,7 @@ async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = F
 
 
 def _hundredths(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(value) / 100
+    return None if value is None else two_places(Decimal(value) / 100)
 
 
 def _score_view(row: dict[str, Any]) -> dict[str, Any]:
