@@ -72,8 +72,9 @@ async def _report_delivered(contract: dict[str, Any], period: str) -> None:
     )
 
 
-async def _survey(contract_id: int, period: str) -> list[str]:
-    """A round in 渔港 with codes issued and answered; returns the codes."""
+async def survey(contract_id: int, period: str, answered: int = len(SHEETS)) -> list[str]:
+    """A round in 渔港 with codes issued, the first ``answered`` of them answered (the
+    SHEETS' scores); returns the codes."""
     committee = await actor("committee2")
     round_id = await survey_round_start(
         actor=committee,
@@ -86,7 +87,7 @@ async def _survey(contract_id: int, period: str) -> list[str]:
     ).tokens
     template = await SurveyRound.select(SurveyRound.template).where(SurveyRound.id == round_id)
     items = await template_items(template[0]["template"])
-    for code, scores in zip(codes, SHEETS, strict=False):
+    for code, scores in zip(codes[:answered], SHEETS, strict=False):
         likert = iter(scores)
         await survey_answer(
             token=code,
@@ -125,7 +126,7 @@ async def settled_period() -> dict[str, Any]:
     )
     if not done:
         await _report_delivered(contract, period)
-        _codes.extend(await _survey(row["id"], period))
+        _codes.extend(await survey(row["id"], period))
         await _evaluate(row["id"], period)
         await performance_settle(actor=await actor("buyer"), contract_id=row["id"], period=period)
     return {"contract_id": row["id"], "period": period, "codes": list(_codes)}

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar.testing import AsyncTestClient
 
+from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import Contract
 from procure.organizations.tables import Organization, Qualification
+from procure.performance.selectors import periods_of
+from procure.security.actors import PLATFORM_READER
 from procure.security.tables import User
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, login
@@ -75,6 +78,29 @@ async def test_anyone_reaches_every_section_without_signing_in(client: AsyncTest
         assert any(re.match(pattern, path) for path in paths), f"no {kind} page reached"
     period_page = f"/disclosure/contracts/{settled['contract_id']}/performance/{settled['period']}"
     assert period_page in paths
+
+
+@pytest.mark.parametrize("params", [{}, {"sub_district": "440319003"}, {"category": "care"}])
+async def test_the_index_counts_what_the_lists_hold(
+    client: AsyncTestClient, params: dict[str, str]
+) -> None:
+    await helpers.settled_period()
+    index = await client.get("/disclosure", params=params)
+    counts = dict(re.findall(r'data-section="([a-z]+)"><b>(\d+)</b>', index.text))
+    lists = {
+        "tenders": "/disclosure/tenders",
+        "openings": "/disclosure/openings",
+        "awards": "/disclosure/awards",
+        "contracts": "/disclosure/contracts",
+        "performance": "/disclosure/performance",
+    }
+    for section, path in lists.items():
+        listing = await client.get(path, params=params)
+        total = re.search(r'data-testid="total">(\d+) 条记录', listing.text)
+        assert total is not None and total.group(1) == counts[section], section
+    amended = await client.get("/disclosure/contracts", params={**params, "amended": "true"})
+    amendments = sum(int(n) for n in re.findall(r'data-amendments="(\d+)"', amended.text))
+    assert amendments == int(counts["amendments"])
 
 
 async def test_drafts_are_invisible(client: AsyncTestClient) -> None:
@@ -247,6 +273,14 @@ async def test_a_period_with_few_answers_publishes_no_question_means(
     settled = await helpers.settled_period()
     full = await survey_aggregate(settled["contract_id"], settled["period"])
     assert full["responses"] == len(helpers.SHEETS) >= MIN_RESPONSES and full["questions"]
+    assert not full["suppressed"]
+    # The next period: a round where fewer residents answer than a mean may be published over.
+    contract = await contract_detail(PLATFORM_READER, settled["contract_id"])
+    period = periods_of(contract)[1].label
+    codes = await helpers.survey(settled["contract_id"], period, answered=MIN_RESPONSES - 1)
+    few = await survey_aggregate(settled["contract_id"], period)
+    assert few["responses"] == MIN_RESPONSES - 1 and few["tokens_issued"] == len(codes)
+    assert few["questions"] == [] and few["suppressed"]
     empty = await survey_aggregate(settled["contract_id"], "1999-01")
     assert empty == {
         "communities": [],

@@ -315,9 +315,13 @@ def _effective(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     return row
 
 
+async def _published_where(filters: Filters) -> Any:
+    return _all(await _tender_where(Tender, filters), _in_year(Tender.published_at, filters.year))
+
+
 async def published_tenders(filters: Filters, page: int = 1) -> Page:
     """Published tenders, dated by publication, newest first; drafts never."""
-    where = _all(await _tender_where(Tender, filters), _in_year(Tender.published_at, filters.year))
+    where = await _published_where(filters)
     result = await _page(Tender, where, TENDER_COLUMNS, (Tender.published_at, Tender.id), page)
     now = clock.now()
     for row in result.rows:
@@ -337,14 +341,18 @@ async def _bid_counts(tender_ids: list[int]) -> dict[int, int]:
     return {row["tender"]: row["n"] for row in rows}
 
 
-async def opening_records(filters: Filters, page: int = 1) -> Page:
-    """Tenders past their deadline, dated by the deadline: their bids are public."""
-    now = clock.now()
-    where = _all(
+async def _openings_where(filters: Filters, now: datetime) -> Any:
+    return _all(
         await _tender_where(Tender, filters),
         _opened(Tender, now),
         _in_year(Tender.submission_deadline, filters.year),
     )
+
+
+async def opening_records(filters: Filters, page: int = 1) -> Page:
+    """Tenders past their deadline, dated by the deadline: their bids are public."""
+    now = clock.now()
+    where = await _openings_where(filters, now)
     result = await _page(
         Tender, where, TENDER_COLUMNS, (Tender.submission_deadline, Tender.id), page
     )
@@ -354,13 +362,17 @@ async def opening_records(filters: Filters, page: int = 1) -> Page:
     return result
 
 
-async def award_notices(filters: Filters, page: int = 1) -> Page:
-    """Award notices, dated by the award decision, newest first."""
-    where = _all(
+async def _awards_where(filters: Filters) -> Any:
+    return _all(
         await _tender_where(Award.tender, filters),
         Award.tender.status.is_in(list(AWARDED)),
         _in_year(Award.decided_at, filters.year),
     )
+
+
+async def award_notices(filters: Filters, page: int = 1) -> Page:
+    """Award notices, dated by the award decision, newest first."""
+    where = await _awards_where(filters)
     columns = (
         Award.id,
         Award.decided_at,
@@ -392,14 +404,18 @@ CONTRACT_COLUMNS = (
 )
 
 
-async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = False) -> Page:
-    """Signed contracts, dated by signature, with their amendments' count and current value;
-    ``amended`` keeps those with at least one amendment."""
-    where = _all(
+async def _contracts_where(filters: Filters, *, amended: bool = False) -> Any:
+    return _all(
         await _contract_where(Contract, filters),
         _in_year(Contract.signed_at, filters.year),
         Contract.id.is_in(Amendment.select(Amendment.contract)) if amended else None,
     )
+
+
+async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = False) -> Page:
+    """Signed contracts, dated by signature, with their amendments' count and current value;
+    ``amended`` keeps those with at least one amendment."""
+    where = await _contracts_where(filters, amended=amended)
     result = await _page(Contract, where, CONTRACT_COLUMNS, (Contract.signed_at, Contract.id), page)
     amendments: dict[int, list[int]] = defaultdict(list)
     if result.rows:
@@ -438,13 +454,17 @@ SCORE_COLUMNS = (
 )
 
 
-async def performance_grades(filters: Filters, page: int = 1) -> Page:
-    """Settled performance per contract and period, newest period first; the year is the
-    period's."""
-    where = _all(
+async def _grades_where(filters: Filters) -> Any:
+    return _all(
         await _contract_where(PerformanceScore.contract, filters),
         PerformanceScore.period.like(f"{filters.year}-%") if filters.year else None,
     )
+
+
+async def performance_grades(filters: Filters, page: int = 1) -> Page:
+    """Settled performance per contract and period, newest period first; the year is the
+    period's."""
+    where = await _grades_where(filters)
     columns = (
         PerformanceScore.id,
         *SCORE_COLUMNS,
@@ -494,27 +514,19 @@ async def credit_ratings() -> list[dict[str, Any]]:
 async def section_counts(filters: Filters) -> dict[str, int]:
     """How many records each section holds under the filters."""
     now = clock.now()
-    tenders = await _tender_where(Tender, filters)
-    published = _all(tenders, _in_year(Tender.published_at, filters.year))
-    contracts = _all(
-        await _contract_where(Contract, filters), _in_year(Contract.signed_at, filters.year)
-    )
+    published = await _published_where(filters)
+    contracts = await _contracts_where(filters)
+    accepting = Tender.status.is_in(list(ACCEPTING_BIDS)) & (Tender.submission_deadline > now)
     return {
         "tenders": await Tender.count().where(published),
-        "open_for_bids": await Tender.count().where(
-            _all(
-                published,
-                Tender.status.is_in(list(ACCEPTING_BIDS)),
-                Tender.submission_deadline > now,
-            )
-        ),
-        "openings": (await opening_records(filters)).total,
-        "awards": (await award_notices(filters)).total,
+        "open_for_bids": await Tender.count().where(published & accepting),
+        "openings": await Tender.count().where(await _openings_where(filters, now)),
+        "awards": await Award.count().where(await _awards_where(filters)),
         "contracts": await Contract.count().where(contracts),
         "amendments": await Amendment.count().where(
             Amendment.contract.is_in(Contract.select(Contract.id).where(contracts))
         ),
-        "performance": (await performance_grades(filters)).total,
+        "performance": await PerformanceScore.count().where(await _grades_where(filters)),
         "rated_organizations": await Organization.count().where(
             Organization.credit_rating != CreditRating.unrated
         ),
