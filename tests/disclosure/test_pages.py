@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -55,16 +56,25 @@ async def contract_id(reference: str) -> int:
     return int(row["id"])
 
 
+@pytest.fixture(scope="module")
+async def site(app: Any) -> AsyncIterator[dict[str, str]]:
+    """The whole public site, crawled once for this module, with a settled period in it."""
+    await helpers.settled_period()
+    async with AsyncTestClient(app=app) as client:
+        yield await crawl(client)
+
+
 def references(page: str, attribute: str = "data-tender") -> list[str]:
     return re.findall(rf'{attribute}="([^"]+)"', page)
 
 
-async def test_anyone_reaches_every_section_without_signing_in(client: AsyncTestClient) -> None:
+async def test_anyone_reaches_every_section_without_signing_in(
+    client: AsyncTestClient, site: dict[str, str]
+) -> None:
     settled = await helpers.settled_period()
     home = await client.get("/")
     assert 'href="/disclosure"' in home.text and "信息公开" in home.text
-    pages = await crawl(client)
-    paths = set(pages)
+    paths = set(site)
     for section in ("tenders", "openings", "awards", "contracts", "performance", "ratings"):
         assert f"/disclosure/{section}" in paths
     kinds = {
@@ -103,11 +113,10 @@ async def test_the_index_counts_what_the_lists_hold(
     assert amendments == int(counts["amendments"])
 
 
-async def test_drafts_are_invisible(client: AsyncTestClient) -> None:
+async def test_drafts_are_invisible(client: AsyncTestClient, site: dict[str, str]) -> None:
     draft_tender = await tender_id("ZB-2026-042")
     draft_contract = await contract_id("HT-2026-020")
-    pages = await crawl(client)
-    for text in pages.values():
+    for text in site.values():
         assert "ZB-2026-042" not in text and "滨海区2027年新塘街道困境儿童关爱服务项目" not in text
         assert "HT-2026-020" not in text
     for path in (
@@ -227,7 +236,7 @@ async def test_sealed_bids_show_nowhere_before_the_deadline(
 
 
 async def test_the_demo_tender_open_for_bids_keeps_its_bids_sealed(
-    client: AsyncTestClient,
+    client: AsyncTestClient, site: dict[str, str]
 ) -> None:
     sealed = await tender_id("ZB-2026-038")  # two bids in, deadline in 12 days
     notice = await client.get(f"/disclosure/tenders/{sealed}")
@@ -236,14 +245,15 @@ async def test_the_demo_tender_open_for_bids_keeps_its_bids_sealed(
     for page in (notice.text, opening.text):
         assert "滨海区乐龄居家养老服务中心" not in page and "52440319MJL135922R" not in page
     secrets = money_forms(191_400_000) + money_forms(195_800_000)
-    for path, text in (await crawl(client)).items():
+    for path, text in site.items():
         for secret in secrets:
             assert secret not in text, (path, secret)
 
 
-async def test_no_residents_personal_data_on_any_page(client: AsyncTestClient) -> None:
+async def test_no_residents_personal_data_on_any_page(
+    client: AsyncTestClient, site: dict[str, str]
+) -> None:
     settled = await helpers.settled_period()
-    pages = await crawl(client)
     private = [helpers.PERSONAL_TEXT, "13912345678", "王秀英", "吴海涛", *settled["codes"]]
     for row in await Organization.select(Organization.phone, Organization.contact_person):
         private += [row["phone"], row["contact_person"]]
@@ -251,7 +261,7 @@ async def test_no_residents_personal_data_on_any_page(client: AsyncTestClient) -
         private += [row["display_name"], row["display_name"].split("(")[0]]
     private += [row["document_no"] for row in await Qualification.select(Qualification.document_no)]
     assert len(settled["codes"]) == helpers.CODES_ISSUED, "the codes of this run's survey"
-    for path, text in pages.items():
+    for path, text in site.items():
         for secret in private:
             assert secret not in text, (path, secret)
     period = await client.get(
