@@ -359,6 +359,7 @@ async def test_filters_narrow_every_list(client: AsyncTestClient) -> None:
         ({"community": "000000000000"}, "community"),
         ({"sub_district": "000"}, "sub_district"),
         ({"year": "twenty"}, "year"),
+        ({"year": "２⁰２⁶"}, "year"),
         ({"year": "1066"}, "year"),
         ({"q": "长" * 101}, "q"),
     ],

@@ -25,15 +25,12 @@ async def provide_filters(
     q: FromQuery[str] = "",
 ) -> Filters:
     """The filters from the query; an empty field (the form's "all") filters nothing."""
-    year = year.strip()
-    if year and not year.isdigit():
-        raise InvalidInput("year", f"{year!r} is not a year")
+    try:
+        number = int(year) if year.strip() else None
+    except ValueError:
+        raise InvalidInput("year", f"{year!r} is not a year") from None
     return await selectors.filters_from(
-        sub_district=sub_district,
-        community=community,
-        category=category,
-        year=int(year) if year else None,
-        q=q,
+        sub_district=sub_district, community=community, category=category, year=number, q=q
     )
 
 

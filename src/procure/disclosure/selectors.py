@@ -106,11 +106,14 @@ class Page:
     rows: list[dict[str, Any]]
     total: int
     number: int
-    size: int = PAGE_SIZE
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return _page_count(self.total)
+
+
+def _page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -279,8 +282,7 @@ async def _page(
 ) -> Page:
     """One page of rows, newest first; a page past the end shows the last one."""
     total = await table.count().where(where)
-    last = max(1, -(-total // PAGE_SIZE))
-    number = min(max(number, 1), last)
+    number = min(max(number, 1), _page_count(total))
     query = table.select(*columns).where(where)
     for column in order:
         query = query.order_by(column, ascending=False)
