@@ -27,6 +27,7 @@ from procure.contracts.controllers import AwardContractController, ContractContr
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine
+from procure.disclosure.pages import DisclosurePages
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.controllers import (
     ContractEvaluationController,
@@ -106,6 +107,7 @@ PAGE_CONTROLLERS = [
     PerformancePages,
     EvaluationPages,
     RiskPages,
+    DisclosurePages,
 ]
 
 

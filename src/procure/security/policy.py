@@ -57,6 +57,7 @@ class Action(StrEnum):
     risk_explain = "risk:explain"
     risk_decide = "risk:decide"
     ocds_import = "ocds:import"
+    disclosure_read = "disclosure:read"
 
 
 ANONYMOUS = None
@@ -124,6 +125,9 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.risk_decide: roles(Role.buyer, Role.auditor),
     # External OCDS data enters as read-only processes that the risk rules scan.
     Action.ocds_import: roles(Role.admin),
+    # Public disclosure (信息公开) is for everyone, signed in or not; the selectors publish only
+    # what is public (no drafts, no bids before the deadline, no residents' data).
+    Action.disclosure_read: ANYONE,
 }
 
 #: Roles that read across every department, organization and community.
