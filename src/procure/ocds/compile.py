@@ -6,7 +6,6 @@ applied as a JSON Merge Patch (RFC 7386), so ocdsmerge never fetches a schema.
 
 from __future__ import annotations
 
-import json
 import warnings
 from functools import cache
 from typing import Any
@@ -14,30 +13,7 @@ from typing import Any
 import ocdsmerge
 from ocdsmerge.exceptions import OCDSMergeError
 
-from procure import PACKAGE_DIR
-
-SCHEMA_DIR = PACKAGE_DIR / "ocds" / "schema"
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge member by member, null removes a member, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = merge_patch(merged.get(key), value)
-    return merged
-
-
-@cache
-def release_schema() -> dict[str, Any]:
-    """The OCDS 1.1.5 release schema with the bids extension."""
-    core = json.loads((SCHEMA_DIR / "release-schema.json").read_text())
-    bids = json.loads((SCHEMA_DIR / "bids-release-schema.json").read_text())
-    return merge_patch(core, bids)
+from procure.ocds.standard import release_schema
 
 
 @cache

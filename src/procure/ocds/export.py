@@ -15,11 +15,8 @@ import copy
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import ocdsmerge
 
 from procure import clock
 from procure.bids.tables import BidStatus
@@ -27,8 +24,9 @@ from procure.catalog.rules import UNIT_NAMES_ZH
 from procure.catalog.tables import Unit
 from procure.contracts.tables import ContractStatus, MilestoneStatus
 from procure.ocds import selectors
+from procure.ocds.compile import merger
 from procure.ocds.selectors import Process
-from procure.ocds.standard import BIDS_EXTENSION_URL, OCDS_VERSION, release_schema
+from procure.ocds.standard import BIDS_EXTENSION_URL, OCDS_VERSION
 from procure.performance.scoring import Grade
 from procure.settings import get_settings
 from procure.tenders.states import (
@@ -620,12 +618,6 @@ def _with_cumulative_roles(releases: list[dict[str, Any]]) -> list[dict[str, Any
 # -- the public functions -------------------------------------------------------------------------
 
 
-@cache
-def _merger() -> ocdsmerge.Merger:
-    # Given the schema itself, ocdsmerge never reaches for the network.
-    return ocdsmerge.Merger(schema=release_schema())
-
-
 async def _processes(
     ocids: Sequence[str] | None, offset: int, limit: int | None
 ) -> list[list[dict[str, Any]]]:
@@ -651,7 +643,7 @@ async def releases(
 
 
 def compile_release(group: list[dict[str, Any]]) -> dict[str, Any]:
-    compiled: dict[str, Any] = _merger().create_compiled_release(group)
+    compiled: dict[str, Any] = merger().create_compiled_release(group)
     return compiled
 
 
