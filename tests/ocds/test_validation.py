@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from procure.ocds import compile as ocds_compile
 from procure.ocds import export
 from procure.ocds.standard import BIDS_EXTENSION_URL
 from procure.settings import get_settings
@@ -94,14 +95,14 @@ async def test_compiling_never_reaches_for_the_network(
 
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    export._merger.cache_clear()  # build the merge rules again, under the ban
+    ocds_compile.merger.cache_clear()  # build the merge rules again, under the ban
     try:
         groups: dict[str, list[dict[str, Any]]] = {}
         for release in releases:
             groups.setdefault(release["ocid"], []).append(release)
         compiled = [export.compile_release(group) for group in groups.values()]
     finally:
-        export._merger.cache_clear()
+        ocds_compile.merger.cache_clear()
     assert len(compiled) == len(groups) > 0
     assert any("bids" in release for release in compiled)
 
