@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from procure.risk import cli as risk_cli
 from procure.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
@@ -317,6 +318,8 @@ async def audit_verify() -> None:
         fail(f"audit chain broken after {count} events: {message}")
     click.echo(f"audit chain intact: {count} events")
 
+
+main.add_command(risk_cli.risk)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -58,3 +58,4 @@ class AuditAction(StrEnum):
     report_draft_saved = "report.draft_saved"
     report_submitted = "report.submitted"
     report_attachment_uploaded = "report.attachment_uploaded"
+    risk_rule_run = "risk.rule_run"
