@@ -26,7 +26,7 @@ def risk() -> None:
 def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
     """Run the rules over everything and update the flags (a full scan)."""
     from procure.cli import fail, needs_database
-    from procure.risk.engine import load_rules, scan
+    from procure.risk.engine import RuleFailures, load_rules, scan
 
     known = load_rules()
     unknown = [code for code in codes if code not in known]
@@ -40,7 +40,7 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
 
         console = Console(stderr=True)
         if not console.is_terminal:
-            return await scan(rules=list(codes) or None)
+            return await scan(rules=chosen)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -53,12 +53,23 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
             def advance(code: str, done: int, total: int) -> None:
                 bar.update(task, description=code, completed=done, total=total)
 
-            return await scan(rules=list(codes) or None, progress=advance)
+            return await scan(rules=chosen, progress=advance)
 
-    flags = run()
+    chosen = list(codes) or None
+    failed: RuleFailures | None = None
+    try:
+        flags = run()
+    except RuleFailures as failures:
+        failed, flags = failures, failures.flags
     if as_json:
         click.echo(json.dumps(flags, ensure_ascii=False, indent=2))
-        return
+    else:
+        _summary(flags)
+    if failed is not None:
+        fail(str(failed))
+
+
+def _summary(flags: list[dict[str, Any]]) -> None:
     by_rule: dict[str, Counter[str]] = {}
     for flag in flags:
         by_rule.setdefault(flag["rule"], Counter())[flag["severity"]] += 1

@@ -18,6 +18,7 @@ records one audit event (an incremental run records one only when a flag changed
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ CONDITION_GONE = "condition no longer holds"
 CONDITION_BACK = "condition holds again"
 CONDITION_FOUND = "condition found"
 ACTIVE = (FlagStatus.open, FlagStatus.explained)
+log = logging.getLogger("procure.risk")
 
 Progress = Callable[[str, int, int], None]
 Scope = dict[SubjectType, frozenset[str]]
@@ -431,6 +433,51 @@ async def _datasets(rule: Rule, only: str | None) -> list[str]:
     return [dataset for dataset in wanted if await _dataset_has_rows(dataset)]
 
 
+class RuleFailures(RuntimeError):
+    """Some rules failed; the others ran and their flags are kept (``flags``)."""
+
+    def __init__(self, failures: list[tuple[str, BaseException]], flags: list[dict[str, Any]]):
+        self.failures = failures
+        self.flags = flags
+        super().__init__(
+            "; ".join(f"rule {code} failed: {type(e).__name__}: {e}" for code, e in failures)
+        )
+
+
+async def _run_each(
+    runs: list[tuple[Rule, Scope | None]],
+    params: dict[str, RuleParams],
+    policy: Policy,
+    *,
+    trigger: Trigger | None,
+    dataset: str | None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Run each rule in its own transaction; one that fails is logged and the others go on."""
+    flags: list[dict[str, Any]] = []
+    failures: list[tuple[str, BaseException]] = []
+    for done, (rule, scope) in enumerate(runs, start=1):
+        try:
+            for name in await _datasets(rule, dataset):
+                result = await _run(
+                    rule,
+                    params[rule.code],
+                    policy_version=policy.version,
+                    dataset=name,
+                    scope=scope,
+                    trigger=trigger,
+                )
+                flags.extend(result.flags)
+        except Exception as error:
+            log.exception("risk rule %s failed", rule.code)
+            failures.append((rule.code, error))
+        if progress is not None:
+            progress(rule.code, done, len(runs))
+    if failures:
+        raise RuleFailures(failures, flags)
+    return flags
+
+
 async def scan(
     *,
     rules: Sequence[str] | None = None,
@@ -442,22 +489,8 @@ async def scan(
     load_rules()
     policy = policy or get_policy()
     params = all_rule_params(policy)
-    selected = _selected(rules, params)
-    flags: list[dict[str, Any]] = []
-    for done, rule in enumerate(selected, start=1):
-        for dataset in await _datasets(rule, None):
-            result = await _run(
-                rule,
-                params[rule.code],
-                policy_version=policy.version,
-                dataset=dataset,
-                scope=None,
-                trigger=None,
-            )
-            flags.extend(result.flags)
-        if progress is not None:
-            progress(rule.code, done, len(selected))
-    return flags
+    runs = [(rule, None) for rule in _selected(rules, params)]
+    return await _run_each(runs, params, policy, trigger=None, dataset=None, progress=progress)
 
 
 async def on_event(
@@ -473,19 +506,9 @@ async def on_event(
     policy = policy or get_policy()
     params = all_rule_params(policy)
     touched = _normalized(scope)
-    flags: list[dict[str, Any]] = []
-    for rule in _selected(None, params):
-        if trigger not in rule.triggers:
-            continue
-        rule_scope = await _scope_for(rule, touched)
-        for name in await _datasets(rule, dataset):
-            result = await _run(
-                rule,
-                params[rule.code],
-                policy_version=policy.version,
-                dataset=name,
-                scope=rule_scope,
-                trigger=trigger,
-            )
-            flags.extend(result.flags)
-    return flags
+    runs = [
+        (rule, await _scope_for(rule, touched))
+        for rule in _selected(None, params)
+        if trigger in rule.triggers
+    ]
+    return await _run_each(runs, params, policy, trigger=trigger, dataset=dataset)

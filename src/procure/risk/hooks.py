@@ -37,5 +37,5 @@ async def after_commit(trigger: Trigger, scope: Mapping[SubjectType, Iterable[in
             await savepoint.rollback_to()
             raise
         await savepoint.release()
-    except Exception:
-        log.exception("risk rules after %s failed; the next full scan will catch up", trigger)
+    except Exception as error:  # each failing rule is logged by the engine already
+        log.warning("risk rules after %s: %s; the next full scan will catch up", trigger, error)
