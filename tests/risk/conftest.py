@@ -229,7 +229,7 @@ async def make_contract(
     value_fen: int = 36_500_000,
     quantities: Sequence[int] = (3650,),
     payments: Sequence[tuple[date, str]] = (),
-    department: str | int = "D-HWJD",
+    department: str | int | None = None,
     organization: str = XINLIANXIN,
     communities: Sequence[str] = (HAIBIN,),
     signed_at: datetime | None = None,
@@ -238,12 +238,14 @@ async def make_contract(
     tender: int | None = None,
 ) -> dict[str, Any]:
     """A signed contract with one scope line per quantity (catalog C-CARE-001, 1 yuan a unit
-    unless the value says otherwise) and payments (due day, status) of 1 yuan each."""
-    department_id = (
-        department
-        if isinstance(department, int)
-        else await id_of(Department, Department.code, department)
-    )
+    unless the value says otherwise) and payments (due day, status) of 1 yuan each; of a
+    department of its own unless one is named, so that no demo buyer's totals change."""
+    if department is None:
+        department_id = await make_department()
+    elif isinstance(department, int):
+        department_id = department
+    else:
+        department_id = await id_of(Department, Department.code, department)
     rows = await Contract.insert(
         Contract(
             reference=unique("HT-RISK"),

@@ -46,6 +46,39 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+#: What fires on the demo district: the rule, what it judges, and the subject's own reference.
+PLANTED = [
+    ("AMENDMENT_CREEP", "HT-2026-007"),
+    ("CONCENTRATION", "滨海区新塘街道办事处"),
+    ("DEMAND_MISMATCH", "ZB-2026-004"),
+    ("INTERNALIZATION", "HT-2026-007"),
+    ("LATE_REPORT", "HT-2026-007"),
+    ("LATE_REPORT", "HT-2026-007"),
+    ("LOW_PRICE_LOW_QUALITY", "HT-2026-003"),
+    ("LOW_PRICE_LOW_QUALITY", "HT-2026-003"),
+    ("REPORTING_BURDEN", "HT-2026-007"),
+    ("SATISFACTION_GAP", "HT-2026-007"),
+    ("SCOPE_DRIFT", "HT-2026-007"),
+    ("SURVEY_ANOMALY", "HT-2026-007 440319001002"),
+    ("UNDERPRICED_BID", "ZB-2026-004 滨海区同心社区发展服务中心"),
+    ("UNDERPRICED_BID", "ZB-2026-030 滨海区同心社区发展服务中心"),
+    ("UNDER_DELIVERY", "HT-2026-007"),
+]
+
+
+def planted(flag: dict) -> tuple[str, str]:
+    evidence = flag["evidence"]
+    if flag["subject_type"] == "bid":
+        name = f"{evidence['tender']['reference']} {evidence['organization']['name']}"
+    elif flag["subject_type"] == "survey_round":
+        name = f"{evidence['contract']['reference']} {evidence['community']['code']}"
+    elif flag["subject_type"] == "buyer":
+        name = evidence["buyer"]["name"]
+    else:
+        name = (evidence.get("contract") or evidence["tender"])["reference"]
+    return flag["rule"], name
+
+
 def scan_json(env: dict[str, str], *args: str) -> list[dict]:
     done = procure("risk", "scan", "--json", *args, env=env)
     assert done.returncode == 0, done.stderr
@@ -73,8 +106,11 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
     }
     for flag in flags:
         assert {"rule", "subject_type", "subject_id", "severity", "evidence", "ocid"} <= set(flag)
+        assert flag["ocid"] is None  # the platform's processes have no OCDS identifier yet
         assert flag["severity"] in {"low", "medium", "high"}
         assert flag["evidence"] and flag["status"] == "open"
+    # On the demo alone, exactly the planted cases fire.
+    assert sorted(planted(flag) for flag in flags) == sorted(PLANTED)
     # Scanning again finds the same flags, not new ones.
     again = scan_json(demo_env)
     assert sorted(f["id"] for f in again) == sorted(f["id"] for f in flags)

@@ -98,8 +98,9 @@ async def test_demand_and_concentration(fired: Any) -> None:
     assert fired[await tender("ZB-2026-004")] == {"DEMAND_MISMATCH"}
     for reference in ("ZB-2026-006", "ZB-2026-012", "ZB-2026-030", "ZB-2026-033"):
         assert not fired[await tender(reference)], reference
+    # (That no other buyer is concentrated holds on the demo alone: test_cli's fresh database.
+    # Here other tests sign contracts for the demo's buyers.)
     assert fired[await buyer("D-XTJD")] == {"CONCENTRATION"}
-    assert not fired[await buyer("D-MZJ")] and not fired[await buyer("D-HWJD")]
 
 
 @pytest.mark.parametrize(

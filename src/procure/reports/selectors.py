@@ -223,7 +223,7 @@ def content_sha256(report: dict[str, Any]) -> str:
                 },
                 # Only when there are any: versions submitted before lines recorded
                 # submissions keep the hash their audit event holds.
-                **({"submissions": line["submissions"]} if line["submissions"] else {}),
+                **({"submissions": line["submissions"]} if line.get("submissions") else {}),
             }
             for line in report["lines"]
         ],

@@ -445,7 +445,7 @@ class RuleFailures(RuntimeError):
 
 
 async def _run_each(
-    runs: list[tuple[Rule, Scope | None]],
+    runs: Sequence[tuple[Rule, Scope | None]],
     params: dict[str, RuleParams],
     policy: Policy,
     *,

@@ -30,6 +30,7 @@ async def after_commit(trigger: Trigger, scope: Mapping[SubjectType, Iterable[in
             await on_event(trigger, scope)
             return
         current = get_engine().current_transaction.get()
+        assert current is not None
         savepoint = await current.savepoint()
         try:
             await on_event(trigger, scope)

@@ -62,9 +62,9 @@ async def underpriced_bids(
             BidLine.price_fen,
             BidLine.scope_line.line_no.as_alias("line_no"),
             BidLine.scope_line.quantity.as_alias("quantity"),
-            BidLine.scope_line.catalog_item.code.as_alias("item_code"),
-            BidLine.scope_line.catalog_item.name.as_alias("item_name"),
-            BidLine.scope_line.catalog_item.ref_price_min_fen.as_alias("unit_floor_fen"),
+            BidLine.scope_line._.catalog_item._.code.as_alias("item_code"),
+            BidLine.scope_line._.catalog_item._.name.as_alias("item_name"),
+            BidLine.scope_line._.catalog_item._.ref_price_min_fen.as_alias("unit_floor_fen"),
         ).where(within(BidLine.bid.tender, tender_ids) & BidLine.bid.total_fen.is_not_null()):
             floor = line["quantity"] * line["unit_floor_fen"]
             if line["price_fen"] < floor:
