@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from procure.ocds.cli import ocds as ocds_group
+from procure.risk import cli as risk_cli
 from procure.settings import ConfigurationError, Settings, load_settings
 
 T = TypeVar("T")
@@ -323,6 +324,7 @@ async def audit_verify() -> None:
 from procure.ocds import cli_import  # noqa: E402, F401
 
 main.add_command(ocds_group)
+main.add_command(risk_cli.risk)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

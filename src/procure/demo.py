@@ -27,6 +27,7 @@ from procure.contracts.tables import (
     Payment,
 )
 from procure.db import transaction
+from procure.demo_oversight import OversightLoader
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
@@ -402,6 +403,7 @@ class DemoLoader:
         )
         assert tender is not None and award is not None, f"{spec['reference']}: tender has no award"
         starts_on = self.day(spec["starts_days"])
+        signed_days = spec.get("signed_days", spec["starts_days"] - 5)
         contract_id = await self.ensure(
             Contract,
             "reference",
@@ -418,10 +420,9 @@ class DemoLoader:
                 "ends_on": self.day(spec["ends_days"]),
                 "reporting_frequency": spec["reporting_frequency"],
                 "bid_receipt_sha256": award["receipt"],
-                "signed_at": None
-                if spec["status"] == "draft"
-                else self.at(spec["starts_days"] - 5, 10),
+                "signed_at": None if spec["status"] == "draft" else self.at(signed_days, 10),
                 "terminated_reason": spec.get("terminated_reason", ""),
+                "closed_on": self.day(spec["closed_days"]) if "closed_days" in spec else None,
             },
         )
         for code in spec["communities"]:
@@ -479,6 +480,9 @@ class DemoLoader:
             )
         for version, amendment in enumerate(spec.get("amendments", []), start=1):
             await self.load_amendment(contract_id, version, amendment, scope_ids)
+        for oversight in self.data.get("oversight", []):
+            if oversight["contract"] == spec["reference"]:
+                await OversightLoader(self.now, self.zone).load(oversight, contract_id)
 
     async def load_amendment(
         self,
@@ -562,5 +566,10 @@ def read_fixture(path: Path) -> dict[str, Any]:
 
 
 async def load_demo(settings: Settings, path: Path | None = None) -> Counter[str]:
+    """Load what is missing, then run every risk rule over it (a full scan)."""
+    from procure.risk.engine import scan
+
     data = read_fixture(path or settings.fixtures_dir / "demo.toml")
-    return await DemoLoader(settings, data).load()
+    created = await DemoLoader(settings, data).load()
+    await scan()
+    return created

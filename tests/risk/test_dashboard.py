@@ -18,7 +18,7 @@ from procure.risk import evidence, labels
 from procure.risk.registry import RULES, Rule, Stage, SubjectType
 from procure.risk.tables import FlagStatus, Severity
 from tests.conftest import login
-from tests.risk.conftest import (
+from tests.risk.flag_helpers import (
     HT_007,
     HT_011,
     HWJD,

@@ -16,7 +16,7 @@ from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
 from tests.conftest import csrf_headers, login
-from tests.risk.conftest import (
+from tests.risk.flag_helpers import (
     HT_007,
     HT_011,
     QIMINGXING,

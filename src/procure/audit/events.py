@@ -63,3 +63,4 @@ class AuditAction(StrEnum):
     risk_flag_dismissed = "risk_flag.dismissed"
     ocds_imported = "ocds.imported"
     ocds_dataset_deleted = "ocds.dataset_deleted"
+    risk_rule_run = "risk.rule_run"

@@ -20,6 +20,8 @@ from procure.errors import Conflict, InvalidInput, NotFound
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
@@ -271,6 +273,7 @@ async def open_due_bids(tender_id: int) -> bool:
             data={"at": now.isoformat(), "bids": opened},
         )
         await _unsuccessful_if_too_few(tender, len(opened), "at opening")
+    await after_commit(Trigger.bids_opened, {SubjectType.tender: [tender_id]})
     return True
 
 
@@ -527,4 +530,5 @@ async def award_decide(*, actor: Actor, tender_id: int, bid_id: int | None = Non
                 "standstill_ends_at": standstill.isoformat(),
             },
         )
+    await after_commit(Trigger.award, {SubjectType.tender: [tender_id]})
     return int(rows[0]["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from procure import clock
 from procure.audit.events import AuditAction
@@ -27,7 +28,10 @@ from procure.contracts.tables import (
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.policy import get_policy
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
+from procure.settings import get_settings
 from procure.tenders.services import own_tender
 from procure.tenders.states import TenderStatus
 from procure.tenders.tables import Tender, TenderCommunity
@@ -201,20 +205,23 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> None:
             subject_type="contract",
             subject_id=contract_id,
         )
+    await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
 
 
 async def contract_close(
     *, actor: Actor, contract_id: int, terminate_reason: str | None = None
 ) -> None:
-    """Complete an active contract, or terminate it early with a reason."""
+    """Complete an active contract, or terminate it early with a reason; the day is recorded,
+    because no report is owed for a period that begins after it."""
+    closed_on = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.active:
             raise Conflict(f"contract is {contract['status']}; only an active contract ends")
         if terminate_reason is None:
-            await Contract.update({Contract.status: ContractStatus.completed}).where(
-                Contract.id == contract_id
-            )
+            await Contract.update(
+                {Contract.status: ContractStatus.completed, Contract.closed_on: closed_on}
+            ).where(Contract.id == contract_id)
             action = AuditAction.contract_completed
         else:
             if not terminate_reason.strip():
@@ -223,6 +230,7 @@ async def contract_close(
                 {
                     Contract.status: ContractStatus.terminated,
                     Contract.terminated_reason: terminate_reason.strip(),
+                    Contract.closed_on: closed_on,
                 }
             ).where(Contract.id == contract_id)
             action = AuditAction.contract_terminated
@@ -231,7 +239,7 @@ async def contract_close(
             action=action,
             subject_type="contract",
             subject_id=contract_id,
-            data={"reason": terminate_reason or ""},
+            data={"reason": terminate_reason or "", "closed_on": closed_on.isoformat()},
         )
 
 
@@ -318,4 +326,5 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
                 "adds_scope": any(not c["in_tender"] for c in changes),
             },
         )
+    await after_commit(Trigger.amendment_signed, {SubjectType.contract: [contract_id]})
     return version

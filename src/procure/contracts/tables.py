@@ -56,6 +56,9 @@ class Contract(Table, tablename="contract"):
     bid_receipt_sha256 = Varchar(length=64, null=False, default="")
     signed_at = optional_time()
     terminated_reason = Text(null=False, default="")
+    # The local day the contract was completed or terminated: no report is owed for a period
+    # that begins after it.
+    closed_on = Date(null=True, default=None)
     created_at = created_at()
 
     contract_status_valid = enum_check("status", ContractStatus)
@@ -65,6 +68,7 @@ class Contract(Table, tablename="contract"):
     contract_terminated_has_reason = Check(
         "status <> 'terminated' OR length(terminated_reason) > 0"
     )
+    contract_closed_has_day = Check("closed_on IS NULL OR status IN ('completed', 'terminated')")
 
 
 class ContractCommunity(Table, tablename="contract_community"):

@@ -29,6 +29,8 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.policy import Action, is_allowed
 
@@ -371,6 +373,8 @@ async def evaluation_save(
         )
         if submit:
             await _submit(actor, evaluation_id, rubric_id, period)
+    if submit:
+        await after_commit(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
     return int(evaluation_id)
 
 
@@ -386,4 +390,5 @@ async def evaluation_submit(*, actor: Actor, contract_id: int, period: str) -> i
             raise _locked(contract, period)
         evaluation_id = existing["id"]
         await _submit(actor, evaluation_id, existing["rubric"], period)
+    await after_commit(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
     return int(evaluation_id)

@@ -16,6 +16,8 @@ from procure.performance.scoring import Recommendation, credit_rating
 from procure.performance.selectors import performance, period_of, score_history
 from procure.performance.tables import PerformanceScore
 from procure.policy import get_policy
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 
 
@@ -88,6 +90,7 @@ async def performance_settle(*, actor: Actor, contract_id: int, period: str) -> 
                 "complete": result["complete"],
             },
         )
+    await after_commit(Trigger.performance_settled, {SubjectType.contract: [contract_id]})
     return {
         "score": result["score"],
         "grade": result["grade"],

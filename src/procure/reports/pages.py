@@ -56,9 +56,19 @@ ROW_FIELDS = (
     "beneficiaries",
     "hours",
     "spend",
+    "submissions",
 )
 # What makes a row filled: the selects that always hold a value do not count.
-ROW_CONTENT = ("scope", "person", "description", "quantity", "beneficiaries", "hours", "spend")
+ROW_CONTENT = (
+    "scope",
+    "person",
+    "description",
+    "quantity",
+    "beneficiaries",
+    "hours",
+    "spend",
+    "submissions",
+)
 KINDS = frozenset(kind.value for kind in OutOfScopeKind)
 
 
@@ -87,6 +97,7 @@ class ReportForm:
                 "beneficiaries": str(line["beneficiaries"]),
                 "hours": str(line["staff_hours"]),
                 "spend": str(Decimal(line["spend_fen"]) / 100),
+                "submissions": str(line["submissions"]) if line["submissions"] else "",
             }
             for line in report["lines"]
         ]
@@ -138,12 +149,13 @@ def _line(n: int, row: dict[str, str]) -> ActivityLineIn:
         scope_line_id = _whole(row["scope"])
         if scope_line_id is None:
             raise ReportInvalid.on_line(n, "scope_line_id", LINE_SCOPE_MISSING)
-    counts = {}
-    for name in ("quantity", "beneficiaries"):
+    counts: dict[str, int] = {}
+    for name in ("quantity", "beneficiaries", "submissions"):
         value = _whole(row[name] or "0")
         if value is None:
             raise ReportInvalid.on_line(n, name, LINE_NOT_WHOLE)
         counts[name] = value
+    submissions = counts.pop("submissions")
     try:
         hours = Decimal(row["hours"] or "0")
     except InvalidOperation:
@@ -160,6 +172,7 @@ def _line(n: int, row: dict[str, str]) -> ActivityLineIn:
         else OutOfScopeKind.none,
         requested_by_department_id=_whole(row["department"]) if out else None,
         requested_by_person=row["person"] if out else "",
+        submissions=submissions if out else 0,
         description=row["description"],
         staff_hours=hours,
         spend_fen=spend_fen,

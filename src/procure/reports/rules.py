@@ -42,6 +42,9 @@ LINE_SCOPE_MISSING = N_(
 LINE_SCOPE_FOREIGN = N_("line %(n)s: scope line %(id)s is not part of contract %(reference)s")
 LINE_KIND_WITHIN = N_("line %(n)s: work within the contract has no out-of-contract kind")
 LINE_REQUESTER_WITHIN = N_("line %(n)s: only out-of-contract work names who requested it")
+LINE_SUBMISSIONS_WITHIN = N_(
+    "line %(n)s: only out-of-contract work records the submissions a department demanded"
+)
 LINE_SCOPE_OUTSIDE = N_("line %(n)s: out-of-contract work is not tied to a scope line")
 LINE_KIND_MISSING = N_(
     "line %(n)s: say what kind of out-of-contract work this is: "
@@ -161,6 +164,8 @@ def _check_relation(
             raise ReportInvalid.on_line(n, "requested_by_department_id", LINE_REQUESTER_WITHIN)
         if line.requested_by_person.strip():
             raise ReportInvalid.on_line(n, "requested_by_person", LINE_REQUESTER_WITHIN)
+        if line.submissions:
+            raise ReportInvalid.on_line(n, "submissions", LINE_SUBMISSIONS_WITHIN)
         return
     if line.scope_line_id is not None:
         raise ReportInvalid.on_line(n, "scope_line_id", LINE_SCOPE_OUTSIDE)
@@ -233,6 +238,7 @@ def check_lines(
                 "beneficiaries": _amount(n, "beneficiaries", line.beneficiaries, MAX_COUNT),
                 "staff_minutes": _staff_minutes(n, line.staff_hours),
                 "spend_fen": _amount(n, "spend_fen", line.spend_fen, MAX_SPEND_FEN),
+                "submissions": _amount(n, "submissions", line.submissions, MAX_COUNT),
             }
         )
     return rows

@@ -35,6 +35,11 @@ class ActivityLineIn(BaseModel):
         default=Decimal(0), description="hours, at most 2 decimals; stored as whole minutes"
     )
     spend_fen: int = 0
+    submissions: int = Field(
+        default=0,
+        description="报送次数: reports, statistics tables or other submissions this "
+        "out-of-contract work handed to the department that demanded them",
+    )
 
 
 class ReportIn(BaseModel):
@@ -83,6 +88,7 @@ class ActivityLineOut(BaseModel):
     staff_hours: Decimal
     staff_minutes: int
     spend_fen: int
+    submissions: int
 
 
 class ReportVersionOut(BaseModel):

@@ -168,6 +168,7 @@ async def version_content(report_id: int) -> dict[str, Any]:
             ActivityLine.beneficiaries,
             ActivityLine.staff_minutes,
             ActivityLine.spend_fen,
+            ActivityLine.submissions,
         )
         .where(ActivityLine.report == report_id)
         .order_by(ActivityLine.id)
@@ -205,19 +206,24 @@ def content_sha256(report: dict[str, Any]) -> str:
         "outcome_self_score": report["outcome_self_score"],
         "lines": [
             {
-                key: line[key]
-                for key in (
-                    "scope_line_id",
-                    "out_of_scope",
-                    "out_of_scope_kind",
-                    "requested_by_department_id",
-                    "requested_by_person",
-                    "description",
-                    "quantity",
-                    "beneficiaries",
-                    "staff_minutes",
-                    "spend_fen",
-                )
+                **{
+                    key: line[key]
+                    for key in (
+                        "scope_line_id",
+                        "out_of_scope",
+                        "out_of_scope_kind",
+                        "requested_by_department_id",
+                        "requested_by_person",
+                        "description",
+                        "quantity",
+                        "beneficiaries",
+                        "staff_minutes",
+                        "spend_fen",
+                    )
+                },
+                # Only when there are any: versions submitted before lines recorded
+                # submissions keep the hash their audit event holds.
+                **({"submissions": line["submissions"]} if line.get("submissions") else {}),
             }
             for line in report["lines"]
         ],

@@ -42,6 +42,8 @@ from procure.reports.selectors import (
     report_version,
 )
 from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 
 #: A file for the draft, and the line (numbered from 1) it documents, or None for the report.
@@ -345,6 +347,7 @@ async def report_submit(
                 "content_sha256": submitted["content_sha256"],
             },
         )
+    await after_commit(Trigger.report_submitted, {SubjectType.contract: [contract_id]})
     return report_id
 
 

@@ -63,6 +63,9 @@ class ActivityLine(Table, tablename="activity_line"):
     beneficiaries = Integer(null=False, default=0)
     staff_minutes = Integer(null=False, default=0)
     spend_fen = money()
+    # Reports, statistics tables or other submissions this out-of-contract work handed to the
+    # department that demanded them (报送次数): REPORTING_BURDEN counts them.
+    submissions = Integer(null=False, default=0)
 
     activity_line_kind_valid = enum_check("out_of_scope_kind", OutOfScopeKind)
     # A line is tied to a contract scope line, or it is out-of-contract work with its kind.
@@ -72,6 +75,9 @@ class ActivityLine(Table, tablename="activity_line"):
     )
     activity_line_amounts_not_negative = Check(
         "quantity >= 0 AND beneficiaries >= 0 AND staff_minutes >= 0 AND spend_fen >= 0"
+    )
+    activity_line_submissions_out_of_scope = Check(
+        "submissions >= 0 AND (out_of_scope = true OR submissions = 0)"
     )
 
 

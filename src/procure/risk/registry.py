@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
+
 from procure.risk.tables import Severity
 
 
@@ -88,6 +90,8 @@ class Rule:
     stage: Stage
     evaluate: Evaluate
     triggers: frozenset[Trigger] = field(default_factory=frozenset)
+    # The pydantic model of the rule's [risk.<CODE>] policy table; None takes any keys.
+    params: type[BaseModel] | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -102,6 +106,7 @@ def register(
     severity: Severity,
     stage: Stage,
     triggers: frozenset[Trigger] | set[Trigger] = frozenset(),
+    params: type[BaseModel] | None = None,
 ) -> Callable[[Evaluate], Evaluate]:
     """Decorator: ``@register("R003", ...)`` on ``async def evaluate(ctx) -> list[Finding]``."""
 
@@ -117,6 +122,7 @@ def register(
             stage=stage,
             evaluate=evaluate,
             triggers=frozenset(triggers),
+            params=params,
         )
         return evaluate
 

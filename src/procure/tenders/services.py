@@ -17,6 +17,8 @@ from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.policy import get_policy
+from procure.risk.hooks import after_commit
+from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
 from procure.settings import get_settings
@@ -270,6 +272,7 @@ async def tender_publish(*, actor: Actor, tender_id: int, justification: str = "
                 "justification": justification,
             },
         )
+    await after_commit(Trigger.tender_published, {SubjectType.tender: [tender_id]})
 
 
 async def tender_cancel(*, actor: Actor, tender_id: int, reason: str) -> None:

@@ -1,0 +1,349 @@
+"""Residents and committees: SATISFACTION_GAP and SURVEY_ANOMALY.
+
+Both read closed survey rounds only (closed early, or past their closing time): an open round's
+numbers are still moving. A round the clock closes raises no event, so the full scan is what
+first judges it; an early close (``survey_closed``) is judged at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from procure import clock
+from procure.evaluations.scoring import mean_total, weighted_total
+from procure.evaluations.tables import EvaluationScore, EvaluationStatus
+from procure.risk.common import (
+    HUNDREDTHS,
+    contract_link,
+    contracts_by_id,
+    number,
+    percent,
+    report_link,
+    scoped,
+    survey_round_link,
+    within,
+)
+from procure.risk.params import Count as CountParam
+from procure.risk.params import FixedSeverity, Percent
+from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
+from procure.risk.rules.reports import submitted_reports
+from procure.risk.tables import Severity
+from procure.surveys.statistics import overall_mean, to_percent_scale
+from procure.surveys.tables import (
+    SurveyAnswer,
+    SurveyItemKind,
+    SurveyResponse,
+    SurveyRound,
+    SurveyToken,
+)
+
+
+def _closed(round_table: Any) -> Any:
+    """Rounds that are over: closed early, or past their closing time on the server's clock."""
+    return round_table.closed_at.is_not_null() | (round_table.closes_at <= clock.now())
+
+
+# -- SATISFACTION_GAP ---------------------------------------------------------------------------
+
+
+class SatisfactionGapParams(FixedSeverity):
+    # Committee score and resident satisfaction (both 0–100) further apart than this flag.
+    gap_points: Percent
+    # A self-assessed outcome at or above this while residents' satisfaction is below
+    # dissatisfied_below flags too.
+    self_reported_high: Percent
+    dissatisfied_below: Percent
+    # Residents' satisfaction counts only over at least this many responses.
+    min_responses: CountParam
+
+
+async def resident_satisfaction(
+    contract_ids: list[int] | None,
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """Per contract and period, over the closed rounds: residents' overall satisfaction on
+    0–100 (the mean of the Likert items' means, as the performance page computes it), the
+    number of responses and the rounds."""
+    rounds: dict[int, tuple[int, str]] = {
+        row["id"]: (row["contract"], row["period"])
+        for row in await SurveyRound.select(
+            SurveyRound.id, SurveyRound.contract, SurveyRound.period
+        ).where(_closed(SurveyRound) & within(SurveyRound.contract, contract_ids))
+    }
+    if not rounds:
+        return {}
+    responses: Counter[tuple[int, str]] = Counter()
+    for row in (
+        await SurveyResponse.select(SurveyResponse.round, Count())
+        .where(SurveyResponse.round.is_in(list(rounds)))
+        .group_by(SurveyResponse.round)
+    ):
+        responses[rounds[row["round"]]] += row["count"]
+    scores: dict[tuple[int, str], dict[tuple[int, str], list[int]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in await SurveyAnswer.select(
+        SurveyAnswer.response.round.as_alias("round"),
+        SurveyAnswer.item.seq.as_alias("seq"),
+        SurveyAnswer.item.text_zh.as_alias("text"),
+        SurveyAnswer.score,
+    ).where(
+        SurveyAnswer.response.round.is_in(list(rounds))
+        & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
+        & SurveyAnswer.score.is_not_null()
+    ):
+        scores[rounds[row["round"]]][(row["seq"], row["text"])].append(row["score"])
+    result = {}
+    for key, items in scores.items():
+        scale = to_percent_scale(overall_mean([sum(v) / len(v) for v in items.values()]))
+        if scale is None:
+            continue
+        result[key] = {
+            "satisfaction": Decimal(str(scale)).quantize(HUNDREDTHS),
+            "responses": responses[key],
+            "rounds": sorted(r for r, k in rounds.items() if k == key),
+        }
+    return result
+
+
+async def committee_scores(
+    contract_ids: list[int] | None,
+) -> dict[tuple[int, str], tuple[Decimal, int]]:
+    """Per contract and period: the mean total of the submitted committee evaluations (as the
+    performance page computes it) and how many communities evaluated."""
+    by_evaluation: dict[int, dict[str, Any]] = {}
+    for row in await EvaluationScore.select(
+        EvaluationScore.evaluation,
+        EvaluationScore.evaluation.contract.as_alias("contract"),
+        EvaluationScore.evaluation.period.as_alias("period"),
+        EvaluationScore.score,
+        EvaluationScore.criterion.weight.as_alias("weight"),
+    ).where(
+        (EvaluationScore.evaluation.status == EvaluationStatus.submitted)
+        & within(EvaluationScore.evaluation.contract, contract_ids)
+    ):
+        entry = by_evaluation.setdefault(
+            row["evaluation"], {"key": (row["contract"], row["period"]), "scores": []}
+        )
+        entry["scores"].append((row["score"], row["weight"]))
+    totals: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    for entry in by_evaluation.values():
+        totals[entry["key"]].append(weighted_total(entry["scores"]))
+    return {
+        key: (mean, len(values))
+        for key, values in totals.items()
+        if (mean := mean_total(values)) is not None
+    }
+
+
+@register(
+    "SATISFACTION_GAP",
+    name_zh="满意度评价背离",
+    name_en="Satisfaction gap",
+    subject=SubjectType.contract,
+    severity=Severity.medium,
+    stage=Stage.oversight,
+    triggers={Trigger.evaluation_submitted, Trigger.survey_closed, Trigger.report_submitted},
+    params=SatisfactionGapParams,
+)
+async def satisfaction_gap(ctx: RuleContext) -> list[Finding]:
+    """In a period, the committees' score and residents' satisfaction (both 0–100) differ by
+    more than the threshold, or the organization reports a high outcome while residents are
+    dissatisfied."""
+    params = SatisfactionGapParams.model_validate(ctx.params)
+    ids = scoped(ctx, SubjectType.contract)
+    residents = {
+        key: value
+        for key, value in (await resident_satisfaction(ids)).items()
+        if value["responses"] >= params.min_responses
+    }
+    if not residents:
+        return []
+    committee = await committee_scores(ids)
+    self_scores = {
+        (r.contract_id, r.period): r.outcome_self_score for r in await submitted_reports(ids)
+    }
+    contracts = await contracts_by_id(sorted({contract_id for contract_id, _ in residents}))
+    findings = []
+    for (contract_id, period), resident in sorted(residents.items()):
+        contract = contracts.get(contract_id)
+        if contract is None:
+            continue
+        satisfaction: Decimal = resident["satisfaction"]
+        score, evaluations = committee.get((contract_id, period), (None, 0))
+        claimed = self_scores.get((contract_id, period))
+        reasons = []
+        gap = None if score is None else abs(score - satisfaction)
+        if gap is not None and gap > params.gap_points:
+            reasons.append("committee_vs_residents")
+        if (
+            claimed is not None
+            and claimed >= params.self_reported_high
+            and satisfaction < params.dissatisfied_below
+        ):
+            reasons.append("self_report_vs_residents")
+        if not reasons:
+            continue
+        findings.append(
+            Finding(
+                rule="SATISFACTION_GAP",
+                subject_type=SubjectType.contract,
+                subject_id=str(contract_id),
+                period=period,
+                severity=params.severity,
+                evidence={
+                    "contract": contract_link(contract_id, contract["reference"]),
+                    "reasons": reasons,
+                    "committee_score": number(score),
+                    "committee_evaluations": evaluations,
+                    "resident_satisfaction": number(satisfaction),
+                    "responses": resident["responses"],
+                    "survey_rounds": [survey_round_link(r) for r in resident["rounds"]],
+                    "gap_points": number(gap),
+                    "max_gap_points": number(params.gap_points),
+                    "self_reported_outcome": claimed,
+                    "self_reported_high": number(params.self_reported_high),
+                    "dissatisfied_below": number(params.dissatisfied_below),
+                    "report": report_link(contract_id, period),
+                    "performance_url": f"/contracts/{contract_id}/performance?period={period}",
+                },
+                value=number(gap),
+                department_id=contract["department_id"],
+                organization_id=contract["organization_id"],
+            )
+        )
+    return findings
+
+
+# -- SURVEY_ANOMALY -----------------------------------------------------------------------------
+
+
+class SurveyAnomalyParams(FixedSeverity):
+    # Responses ÷ codes issued below this flags the round.
+    min_response_rate_percent: Percent
+    # More than this share of responses giving one score to every Likert item flags it.
+    straight_lining_percent: Percent
+    # More than this share of the responses arriving within one hour flags it.
+    burst_percent: Percent
+    # The two patterns above are judged only over at least this many responses.
+    min_responses: CountParam
+
+
+@register(
+    "SURVEY_ANOMALY",
+    name_zh="满意度调查异常",
+    name_en="Survey anomaly",
+    subject=SubjectType.survey_round,
+    severity=Severity.medium,
+    stage=Stage.oversight,
+    triggers={Trigger.survey_closed},
+    params=SurveyAnomalyParams,
+)
+async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
+    """A closed round with a response rate below the threshold, implausibly uniform answers
+    (straight-lining: one score for every Likert item), or a burst of responses in one hour."""
+    params = SurveyAnomalyParams.model_validate(ctx.params)
+    ids = scoped(ctx, SubjectType.survey_round)
+    rounds = {
+        row["id"]: row
+        for row in await SurveyRound.select(
+            SurveyRound.id,
+            SurveyRound.period,
+            SurveyRound.contract.as_alias("contract_id"),
+            SurveyRound.contract.reference.as_alias("reference"),
+            SurveyRound.contract.department.as_alias("department_id"),
+            SurveyRound.contract.organization.as_alias("organization_id"),
+            SurveyRound.community.code.as_alias("community_code"),
+            SurveyRound.community.name.as_alias("community_name"),
+        ).where(_closed(SurveyRound) & within(SurveyRound.id, ids))
+    }
+    if not rounds:
+        return []
+    round_ids = list(rounds)
+    issued = {
+        row["round"]: row["count"]
+        for row in await SurveyToken.select(SurveyToken.round, Count())
+        .where(SurveyToken.round.is_in(round_ids))
+        .group_by(SurveyToken.round)
+    }
+    hours: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in await SurveyResponse.select(
+        SurveyResponse.round, SurveyResponse.submitted_hour
+    ).where(SurveyResponse.round.is_in(round_ids)):
+        hours[row["round"]][row["submitted_hour"]] += 1
+    answers: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row in await SurveyAnswer.select(
+        SurveyAnswer.response,
+        SurveyAnswer.response.round.as_alias("round"),
+        SurveyAnswer.score,
+    ).where(
+        SurveyAnswer.response.round.is_in(round_ids)
+        & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
+        & SurveyAnswer.score.is_not_null()
+    ):
+        answers[row["round"]][row["response"]].append(row["score"])
+    findings = []
+    for round_id, survey in sorted(rounds.items()):
+        responses = sum(hours[round_id].values())
+        codes = issued.get(round_id, 0)
+        reasons = []
+        rate = percent(responses, codes) if codes else None
+        if rate is not None and responses * 100 < params.min_response_rate_percent * codes:
+            reasons.append("low_response_rate")
+        judged = [s for s in answers[round_id].values() if len(s) >= 2]
+        uniform = sum(1 for s in judged if len(set(s)) == 1)
+        if len(judged) >= params.min_responses and (
+            uniform * 100 > params.straight_lining_percent * len(judged)
+        ):
+            reasons.append("straight_lining")
+        busiest, in_busiest = hours[round_id].most_common(1)[0] if hours[round_id] else ("", 0)
+        if responses >= params.min_responses and (
+            in_busiest * 100 > params.burst_percent * responses
+        ):
+            reasons.append("burst")
+        if not reasons:
+            continue
+        findings.append(
+            Finding(
+                rule="SURVEY_ANOMALY",
+                subject_type=SubjectType.survey_round,
+                subject_id=str(round_id),
+                period=survey["period"],
+                severity=params.severity,
+                evidence={
+                    "survey_round": survey_round_link(round_id),
+                    "contract": contract_link(survey["contract_id"], survey["reference"]),
+                    "community": {
+                        "code": survey["community_code"],
+                        "name": survey["community_name"],
+                    },
+                    "reasons": reasons,
+                    "codes_issued": codes,
+                    "responses": responses,
+                    "response_rate_percent": number(rate),
+                    "min_response_rate_percent": number(params.min_response_rate_percent),
+                    "straight_lining": {
+                        "responses": uniform,
+                        "of": len(judged),
+                        "share_percent": number(percent(uniform, len(judged))) if judged else None,
+                        "threshold_percent": number(params.straight_lining_percent),
+                    },
+                    "burst": {
+                        "hour_utc": busiest,
+                        "responses": in_busiest,
+                        "share_percent": number(percent(in_busiest, responses))
+                        if responses
+                        else None,
+                        "threshold_percent": number(params.burst_percent),
+                    },
+                    "min_responses": params.min_responses,
+                },
+                value=number(rate),
+                department_id=survey["department_id"],
+                organization_id=survey["organization_id"],
+            )
+        )
+    return findings
