@@ -63,4 +63,5 @@ class AuditAction(StrEnum):
     risk_flag_dismissed = "risk_flag.dismissed"
     ocds_imported = "ocds.imported"
     ocds_dataset_deleted = "ocds.dataset_deleted"
+    ocds_platform_refreshed = "ocds.platform_refreshed"
     risk_rule_run = "risk.rule_run"

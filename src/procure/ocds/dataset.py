@@ -222,3 +222,8 @@ async def dataset_processes(
 def _json_list(text: str) -> list[str]:
     value = json.loads(text)
     return value if isinstance(value, list) else []
+
+
+async def dataset_has_rows(dataset: str) -> bool:
+    """Whether the dataset holds any contracting process."""
+    return bool(await OcdsProcess.exists().where(OcdsProcess.dataset == dataset))

@@ -619,14 +619,16 @@ def _with_cumulative_roles(releases: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 async def _processes(
-    ocids: Sequence[str] | None, offset: int, limit: int | None
+    ocids: Sequence[str] | None, offset: int, limit: int | None, open_due: bool = True
 ) -> list[list[dict[str, Any]]]:
     """The releases of each selected process, oldest process first."""
     settings = get_settings()
     references = None
     if ocids is not None:
         references = [ref for ref in (reference_of(ocid) for ocid in ocids) if ref is not None]
-    tenders = await selectors.published_tenders(references=references, offset=offset, limit=limit)
+    tenders = await selectors.published_tenders(
+        references=references, offset=offset, limit=limit, open_due=open_due
+    )
     zone = ZoneInfo(settings.timezone)
     return [
         _Process(process, prefix=settings.ocid_prefix, zone=zone).build()
@@ -635,11 +637,17 @@ async def _processes(
 
 
 async def releases(
-    *, ocids: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
+    *,
+    ocids: Sequence[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    open_due: bool = True,
 ) -> list[dict[str, Any]]:
     """Every release of the selected processes (all published tenders by default), grouped by
-    process and in date order within each. offset/limit count processes, not releases."""
-    return [release for group in await _processes(ocids, offset, limit) for release in group]
+    process and in date order within each. offset/limit count processes, not releases.
+    ``open_due=False`` opens no bids whose deadline passed unseen (they stay sealed)."""
+    groups = await _processes(ocids, offset, limit, open_due)
+    return [release for group in groups for release in group]
 
 
 def compile_release(group: list[dict[str, Any]]) -> dict[str, Any]:

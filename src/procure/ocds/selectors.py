@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from procure import clock
@@ -81,9 +82,17 @@ def _organization(row: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 async def published_tenders(
-    *, references: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
+    *,
+    references: Sequence[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    open_due: bool = True,
 ) -> list[dict[str, Any]]:
-    """Published tenders (drafts never are), oldest first, with the status the clock gives."""
+    """Published tenders (drafts never are), oldest first, with the status the clock gives.
+
+    ``open_due=False`` (the risk engine's projection) opens nothing: a tender whose deadline
+    passed unseen keeps the status it had just before the deadline, bids sealed, until the
+    first look opens them."""
 
     async def fetch() -> list[dict[str, Any]]:
         query = Tender.select(*TENDER_COLUMNS).where(Tender.published_at.is_not_null())
@@ -102,16 +111,19 @@ async def published_tenders(
         for row in rows
         if row["status"] in ACCEPTING_BIDS and now >= row["submission_deadline"]
     ]
-    if due:
+    if due and open_due:
         # A passed deadline takes effect on the first look, as everywhere on the platform: the
         # bids are opened (and their prices become readable) before anything is published.
         for tender_id in due:
             await open_due_bids(tender_id)
         rows = await fetch()
+    unopened = set() if open_due else set(due)
     for row in rows:
         row["effective_status"] = effective_status(
             row["status"],
-            now=now,
+            now=row["submission_deadline"] - timedelta(microseconds=1)
+            if row["id"] in unopened
+            else now,
             clarification_deadline=row["clarification_deadline"],
             submission_deadline=row["submission_deadline"],
         )

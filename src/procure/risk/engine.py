@@ -29,8 +29,11 @@ from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.ocds.dataset import dataset_has_rows
+from procure.ocds.platform import platform_dataset_refresh, platform_subjects
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
+from procure.risk.cardinal_settings import GLOBALS as CARDINAL_GLOBALS
 from procure.risk.params import RuleParams, all_rule_params
 from procure.risk.registry import (
     RULES,
@@ -359,36 +362,29 @@ def flag_out(row: dict[str, Any]) -> dict[str, Any]:
 # -- running rules ------------------------------------------------------------------------------
 
 
-async def _dataset_has_rows(dataset: str) -> bool:
-    """Whether an OCDS dataset holds anything to judge. The OCDS area answers through
-    ``procure.ocds.selectors.dataset_has_rows`` once it exists; until then every dataset is
-    judged (a rule over an empty dataset finds nothing)."""
-    try:
-        selectors = importlib.import_module("procure.ocds.selectors")
-    except ModuleNotFoundError:
-        return True
-    probe = getattr(selectors, "dataset_has_rows", None)
-    return True if probe is None else bool(await probe(dataset))
-
-
 async def _run(
     rule: Rule,
     params: RuleParams,
     *,
-    policy_version: str,
+    policy: Policy,
     dataset: str,
     scope: Scope | None,
     trigger: Trigger | None,
 ) -> RunResult:
+    values = params.model_dump(mode="json")
+    if rule.stage == Stage.bid:
+        # cardinal's settings: the rule's own table and the globals, without `enabled`.
+        values.pop("enabled", None)
+        values[CARDINAL_GLOBALS] = policy.risk.get(CARDINAL_GLOBALS, {})
     context = RuleContext(
-        params=params.model_dump(mode="json"),
-        policy_version=policy_version,
-        dataset=dataset,
-        scope=scope,
+        params=values, policy_version=policy.version, dataset=dataset, scope=scope
     )
     async with transaction():
-        findings = _checked(rule, await rule.evaluate(context), scope)
-        result = await _upsert(rule, dataset, scope, findings, policy_version)
+        found = await rule.evaluate(context)
+        if rule.stage == Stage.bid and dataset == PLATFORM:
+            found = await platform_subjects(found)
+        findings = _checked(rule, found, scope)
+        result = await _upsert(rule, dataset, scope, findings, policy.version)
         if trigger is None or result.changed:
             await record(
                 actor=None,
@@ -401,7 +397,7 @@ async def _run(
                     "scope": None
                     if scope is None
                     else {str(kind): sorted(ids) for kind, ids in scope.items()},
-                    "policy_version": policy_version,
+                    "policy_version": policy.version,
                     **result.counts(),
                 },
             )
@@ -430,7 +426,7 @@ async def _datasets(rule: Rule, only: str | None) -> list[str]:
     if rule.stage == Stage.oversight:
         return [PLATFORM]
     wanted = [only] if only else list(BID_DATASETS)
-    return [dataset for dataset in wanted if await _dataset_has_rows(dataset)]
+    return [dataset for dataset in wanted if await dataset_has_rows(dataset)]
 
 
 class RuleFailures(RuntimeError):
@@ -456,13 +452,16 @@ async def _run_each(
     """Run each rule in its own transaction; one that fails is logged and the others go on."""
     flags: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
+    if dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
+        # The bid-stage rules judge the platform's tenders through their OCDS projection.
+        await platform_dataset_refresh()
     for done, (rule, scope) in enumerate(runs, start=1):
         try:
             for name in await _datasets(rule, dataset):
                 result = await _run(
                     rule,
                     params[rule.code],
-                    policy_version=policy.version,
+                    policy=policy,
                     dataset=name,
                     scope=scope,
                     trigger=trigger,
@@ -506,8 +505,10 @@ async def on_event(
     policy = policy or get_policy()
     params = all_rule_params(policy)
     touched = _normalized(scope)
+    # Bid-stage rules compare a process with the whole dataset (quartile fences): they run
+    # over all of it.
     runs = [
-        (rule, await _scope_for(rule, touched))
+        (rule, None if rule.stage == Stage.bid else await _scope_for(rule, touched))
         for rule in _selected(None, params)
         if trigger in rule.triggers
     ]
