@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from procure.organizations.tables import Organization, Qualification
 from procure.performance.selectors import periods_of
 from procure.security.actors import PLATFORM_READER
 from procure.security.tables import User
+from procure.surveys.tables import SurveyAnswer
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, login
 from tests.disclosure import helpers
@@ -270,8 +272,18 @@ async def test_no_residents_personal_data_on_any_page(
     rounds = period.text.split('data-testid="survey-rounds"')[1].split("</table>")[0]
     assert "渔港社区" in rounds and f'<td class="num">{helpers.CODES_ISSUED}</td>' in rounds
     questions = period.text.split('data-testid="survey-questions"')[1].split("</table>")[0]
-    first_item = [sheet[0] for sheet in helpers.SHEETS]  # 5, 4, 4, 5, 3, 4 → 25 / 6
-    assert f"{sum(first_item) / len(first_item):.2f}" == "4.17" and ">4.17<" in questions
+    # The first question's mean over every answer of the period (this run's survey of 渔港 and
+    # the demo's of 桂园), computed here from the answers themselves.
+    answers = await SurveyAnswer.select(SurveyAnswer.item, SurveyAnswer.score).where(
+        (SurveyAnswer.response.round.contract == settled["contract_id"])
+        & (SurveyAnswer.response.round.period == settled["period"])
+        & SurveyAnswer.score.is_not_null()
+    )
+    first = min(row["item"] for row in answers)
+    scores = [row["score"] for row in answers if row["item"] == first]
+    assert len(scores) >= len(helpers.SHEETS)
+    mean = (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert f">{mean}<" in questions
     assert 'data-testid="grade"' in period.text
 
 
@@ -282,7 +294,7 @@ async def test_a_period_with_few_answers_publishes_no_question_means(
 
     settled = await helpers.settled_period()
     full = await survey_aggregate(settled["contract_id"], settled["period"])
-    assert full["responses"] == len(helpers.SHEETS) >= MIN_RESPONSES and full["questions"]
+    assert full["responses"] >= len(helpers.SHEETS) >= MIN_RESPONSES and full["questions"]
     assert not full["suppressed"]
     # The next period: a round where fewer residents answer than a mean may be published over.
     contract = await contract_detail(PLATFORM_READER, settled["contract_id"])

@@ -16,6 +16,8 @@ from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
 from tests.risk.conftest import HAIBIN, TONGXIN, YUGANG
 
+GUIYUAN = "440319002001"  # 桂园, where the demo surveys HT-2026-011
+
 Subject = tuple[str, str]
 
 
@@ -90,7 +92,7 @@ async def test_the_survey_round_with_anomalies(fired: Any) -> None:
     (anomalous,) = await survey_round("HT-2026-007", YUGANG)
     assert fired[anomalous] == {"SURVEY_ANOMALY"}
     (honest,) = await survey_round("HT-2026-007", HAIBIN)
-    (clean,) = await survey_round("HT-2026-011", YUGANG)
+    (clean,) = await survey_round("HT-2026-011", GUIYUAN)
     assert not fired[honest] and not fired[clean]
 
 
