@@ -40,8 +40,14 @@ def _dumps(data: Any, *, indent: int | None = None) -> str:
     "contracting process per line, as OCP's cardinal reads them)",
 )
 @click.option("--uri", help="the package's URI (default: the file's own file:// URI)")
-def export_command(out: Path, fmt: str, uri: str | None) -> None:
-    """Export every published contracting process as OCDS 1.1."""
+@click.option(
+    "--dataset",
+    default="platform",
+    show_default=True,
+    help="the platform's own processes, or those imported into this dataset, as published",
+)
+def export_command(out: Path, fmt: str, uri: str | None, dataset: str) -> None:
+    """Export every published contracting process as OCDS 1.1 (or an imported dataset's)."""
     from procure.cli import fail, needs_database
     from procure.ocds import export
 
@@ -49,14 +55,19 @@ def export_command(out: Path, fmt: str, uri: str | None) -> None:
         fail(f"--out: the directory {out.parent} does not exist")
 
     async def render() -> tuple[str, str]:
+        if dataset != "platform" and not await export.process_count(dataset):
+            fail(
+                f"--dataset: no dataset {dataset!r}: it holds no contracting process "
+                "(procure ocds import FILE --dataset NAME fills one)"
+            )
         if fmt == "jsonl":
-            compiled = await export.compiled_releases()
+            compiled = await export.compiled_releases(dataset=dataset)
             text = "".join(_dumps(release) + "\n" for release in compiled)
             return text, f"{len(compiled)} compiled releases"
         if fmt == "record-package":
-            package = await export.record_package(uri=package_uri)
+            package = await export.record_package(uri=package_uri, dataset=dataset)
             return _dumps(package, indent=2) + "\n", f"{len(package['records'])} records"
-        package = await export.release_package(uri=package_uri)
+        package = await export.release_package(uri=package_uri, dataset=dataset)
         processes = len({release["ocid"] for release in package["releases"]})
         summary = f"{len(package['releases'])} releases of {processes} contracting processes"
         return _dumps(package, indent=2) + "\n", summary

@@ -27,6 +27,7 @@ from procure.ocds import selectors
 from procure.ocds.compile import merger
 from procure.ocds.selectors import Process
 from procure.ocds.standard import BIDS_EXTENSION_URL, OCDS_VERSION
+from procure.ocds.stored import imported_dataset, stored_process_count, stored_processes
 from procure.performance.scoring import Grade
 from procure.settings import get_settings
 from procure.tenders.states import (
@@ -616,6 +617,10 @@ def _with_cumulative_roles(releases: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 # -- the public functions -------------------------------------------------------------------------
+#
+# Each takes ``dataset``: None or "platform" for the platform's own processes, rebuilt from its
+# tables; any other name for the processes imported into that dataset, re-emitted exactly as
+# they were published (procure.ocds.stored). offset/limit count processes, not releases.
 
 
 async def _processes(
@@ -641,11 +646,15 @@ async def releases(
     ocids: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
+    dataset: str | None = None,
     open_due: bool = True,
 ) -> list[dict[str, Any]]:
-    """Every release of the selected processes (all published tenders by default), grouped by
-    process and in date order within each. offset/limit count processes, not releases.
+    """Every release of the selected processes (all of them by default), grouped by process and
+    in date order within each (a dataset's: in the order they were imported).
     ``open_due=False`` opens no bids whose deadline passed unseen (they stay sealed)."""
+    if (name := imported_dataset(dataset)) is not None:
+        selected = await stored_processes(name, ocids=ocids, offset=offset, limit=limit)
+        return [release for process in selected for release in process.full_releases()]
     groups = await _processes(ocids, offset, limit, open_due)
     return [release for group in groups for release in group]
 
@@ -656,24 +665,42 @@ def compile_release(group: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def compiled_releases(
-    *, ocids: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
+    *,
+    ocids: Sequence[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    dataset: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One compiled release per selected process: its present state."""
+    """One compiled release per selected process: its present state (a dataset's: the compiled
+    release as it was published, or compiled on import)."""
+    if (name := imported_dataset(dataset)) is not None:
+        selected = await stored_processes(name, ocids=ocids, offset=offset, limit=limit)
+        return [process.compiled_release for process in selected]
     return [compile_release(group) for group in await _processes(ocids, offset, limit)]
 
 
 async def records(
-    *, ocids: Sequence[str] | None = None, offset: int = 0, limit: int | None = None
+    *,
+    ocids: Sequence[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    dataset: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One record per selected process: its releases (embedded) and its compiled release."""
+    """One record per selected process: its releases (embedded; a dataset's: as published,
+    embedded or linked) and its compiled release."""
+    if (name := imported_dataset(dataset)) is not None:
+        selected = await stored_processes(name, ocids=ocids, offset=offset, limit=limit)
+        return [process.record() for process in selected]
     return [
         {"ocid": group[0]["ocid"], "releases": group, "compiledRelease": compile_release(group)}
         for group in await _processes(ocids, offset, limit)
     ]
 
 
-async def process_count() -> int:
+async def process_count(dataset: str | None = None) -> int:
     """How many contracting processes the export holds."""
+    if (name := imported_dataset(dataset)) is not None:
+        return await stored_process_count(name)
     return await selectors.published_tender_count()
 
 
@@ -696,10 +723,11 @@ async def release_package(
     ocids: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
+    dataset: str | None = None,
 ) -> dict[str, Any]:
     return {
         **package_metadata(uri),
-        "releases": await releases(ocids=ocids, offset=offset, limit=limit),
+        "releases": await releases(ocids=ocids, offset=offset, limit=limit, dataset=dataset),
     }
 
 
@@ -709,8 +737,9 @@ async def record_package(
     ocids: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
+    dataset: str | None = None,
 ) -> dict[str, Any]:
     return {
         **package_metadata(uri, kind="record-package"),
-        "records": await records(ocids=ocids, offset=offset, limit=limit),
+        "records": await records(ocids=ocids, offset=offset, limit=limit, dataset=dataset),
     }
