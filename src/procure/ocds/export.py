@@ -137,6 +137,11 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def ocid_of(reference: str) -> str:
+    """The ocid of one of our tenders, by its reference."""
+    return f"{get_settings().ocid_prefix}-{reference}"
+
+
 def reference_of(ocid: str) -> str | None:
     """The tender reference behind one of our ocids, or None for anyone else's."""
     prefix = f"{get_settings().ocid_prefix}-"
@@ -174,7 +179,7 @@ class _Process:
         self.process = process
         self.tender = process.tender
         self.zone = zone
-        self.ocid = f"{prefix}-{self.tender['reference']}"
+        self.ocid = f"{prefix}-{self.tender['reference']}"  # ocid_of(), with the prefix read once
         address = {"region": self.tender["district_name"], "countryName": COUNTRY}
         if self.tender["sub_district_name"]:
             address["locality"] = self.tender["sub_district_name"]

@@ -13,16 +13,27 @@ from typing import Any
 
 from procure.audit.events import AuditAction
 from procure.audit.services import record
+from procure.bids.tables import Bid
+from procure.contracts.tables import Contract
 from procure.db import transaction
 from procure.departments.tables import Department
 from procure.ocds import export
-from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, reference_of
+from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
 from procure.ocds.imports import PLATFORM_DATASET, _write
 from procure.ocds.normalize import normalize
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.tables import Organization
 from procure.risk.registry import Finding, SubjectType
+from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
+
+#: How each subject of the platform leads to the tender whose ocid it carries.
+_TENDER_REFERENCE: dict[SubjectType, tuple[Any, Any]] = {
+    SubjectType.tender: (Tender.id, Tender.reference),
+    SubjectType.bid: (Bid.id, Bid.tender.reference),
+    SubjectType.contract: (Contract.id, Contract.tender._.reference),
+    SubjectType.survey_round: (SurveyRound.id, SurveyRound.contract._.tender._.reference),
+}
 
 
 async def platform_dataset_refresh() -> int:
@@ -108,3 +119,28 @@ async def platform_subjects(findings: list[Finding]) -> list[Finding]:
                 finding = replace(finding, subject_id=str(department), department_id=department)
         mapped.append(finding)
     return mapped
+
+
+async def with_ocids(findings: list[Finding]) -> list[Finding]:
+    """The platform's findings with the ocid of their contracting process, where the subject
+    has one (a tender, its bids, its contract and the contract's survey rounds)."""
+    wanted: dict[SubjectType, set[int]] = {}
+    for finding in findings:
+        if not finding.ocid and finding.subject_type in _TENDER_REFERENCE:
+            wanted.setdefault(SubjectType(finding.subject_type), set()).add(int(finding.subject_id))
+    ocids: dict[tuple[str, str], str] = {}
+    for kind, ids in wanted.items():
+        key, reference = _TENDER_REFERENCE[kind]
+        table = key._meta.table
+        rows = await table.select(key.as_alias("id"), reference.as_alias("reference")).where(
+            key.is_in(sorted(ids))
+        )
+        ocids |= {
+            (kind, str(row["id"])): ocid_of(row["reference"]) for row in rows if row["reference"]
+        }
+    return [
+        replace(f, ocid=ocids[(f.subject_type, f.subject_id)])
+        if (f.subject_type, f.subject_id) in ocids
+        else f
+        for f in findings
+    ]

@@ -30,7 +30,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.ocds.dataset import dataset_has_rows
-from procure.ocds.platform import platform_dataset_refresh, platform_subjects
+from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
 from procure.risk.cardinal_settings import GLOBALS as CARDINAL_GLOBALS
@@ -383,6 +383,8 @@ async def _run(
         found = await rule.evaluate(context)
         if rule.stage == Stage.bid and dataset == PLATFORM:
             found = await platform_subjects(found)
+        if dataset == PLATFORM:
+            found = await with_ocids(found)
         findings = _checked(rule, found, scope)
         result = await _upsert(rule, dataset, scope, findings, policy.version)
         if trigger is None or result.changed:
