@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import unquote
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -32,6 +36,17 @@ async def test_english_on_request(client: AsyncTestClient) -> None:
     assert "用户名" not in page.text
     await client.get("/lang/zh-CN")
     assert "用户名" in (await client.get("/login")).text
+
+
+async def test_switching_language_keeps_the_query(client: AsyncTestClient) -> None:
+    page = await client.get("/disclosure/tenders?q=养老&page=1")
+    found = re.search(r'href="(/lang/en\?next=[^"]*)"', page.text)
+    assert found is not None
+    link = html.unescape(found[1])
+    back = await client.get(link, follow_redirects=False)
+    assert back.status_code == 303
+    assert unquote(back.headers["location"]) == "/disclosure/tenders?q=养老&page=1"
+    await client.get("/lang/zh-CN")
 
 
 async def test_an_unknown_language_keeps_the_default(client: AsyncTestClient) -> None:
