@@ -577,3 +577,22 @@ async def test_the_filter_form_leaves_a_short_address(client: AsyncTestClient) -
     assert sent.status_code == 303 and sent.headers["location"] == "/risk?rule=R018"
     cleared = await client.get("/risk?rule=&severity=", follow_redirects=False)
     assert cleared.headers["location"] == "/risk"
+
+
+async def test_a_buyer_subject_is_named_by_its_department(
+    client: AsyncTestClient, flags: Flags
+) -> None:
+    buyer = await department_id(MZJ)
+    flag_id = await flags.add(
+        rule="CONCENTRATION",
+        subject_type="buyer",
+        subject_id=buyer,
+        department=buyer,
+        dataset="platform",
+        period="2026",
+    )
+    await login(client, "auditor")
+    page = await client.get(f"/risk/flags/{flag_id}")
+    assert page.status_code == 200
+    subject = page.text.split("<dd>", 1)[1].split("</dd>", 1)[0]
+    assert MZJ in subject

@@ -20,6 +20,7 @@ from piccolo.query.functions.aggregate import Count
 
 from procure import clock
 from procure.contracts.tables import Contract, ContractCommunity
+from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import Organization
 from procure.risk.registry import SubjectType
@@ -156,6 +157,8 @@ def _subject_names() -> dict[str, tuple[Any, Any]]:
         SubjectType.contract: (Contract, Contract.reference),
         SubjectType.tender: (Tender, Tender.reference),
         SubjectType.organization: (Organization, Organization.name),
+        SubjectType.buyer: (Department, Department.name),
+        SubjectType.procuring_entity: (Department, Department.name),
     }
 
 
