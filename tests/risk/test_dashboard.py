@@ -441,7 +441,7 @@ async def test_the_flag_page_shows_the_evidence_readably(
     assert f'<a href="/contracts/{contract_id}">{HT_007}</a>' in text
     assert '<a href="https://ccgp.example.cn/notice/1.html">中标公告</a>' in text
     assert "javascript:" not in text and "不可信链接" in text
-    assert "Below mean of others" in text  # a nested threshold, humanized
+    assert "低于其他报价均值" in text  # a nested threshold, labelled in the reader's language
     assert 'data-testid="policy-version">2026.2-risk<' in text
     assert f'href="/contracts/{contract_id}"' in text  # the subject's own page
     assert "resolve-form" in text and "explain-form" not in text  # an auditor decides
@@ -484,19 +484,22 @@ def test_evidence_items_follow_the_conventions() -> None:
                 "link": {"url": "//evil.example/x", "label": "协议相对链接"},
                 "thresholds": {"below_ceiling_percent": 45},
             },
-            "zh-CN",
+            "en",
         )
     }
-    assert items["Price"].kind == "money" and items["Price"].text == "123,456.78 元"
-    assert items["Mean"].text == "15,000.00 元"
-    assert items["Total"].text == "1.00 元"
+    assert items["Price"].kind == "money" and items["Price"].text.startswith("123,456.78")
+    assert items["Mean"].text.startswith("15,000.00")  # no label known: humanized
+    assert items["Total"].text.startswith("1.00")
     assert items["Share"].text == "12.5%"
     assert items["Ratio"].text == "0.4568"
     assert items["Year"].text == "2026"
     assert items["Flagged"].kind == "boolean" and items["Note"].kind == "empty"
     assert items["Link"].kind == "text"  # a protocol-relative address is not followed
     (threshold,) = items["Thresholds"].children
-    assert (threshold.label, threshold.text) == ("Below ceiling", "45%")
+    assert (threshold.label, threshold.text) == ("Below the ceiling price", "45%")
+    # The known keys are labelled in the reader's language; money shows in 元 there.
+    (price,) = evidence.items({"price_fen": 12_345_678}, "zh-CN")
+    assert (price.label, price.text) == ("报价", "123,456.78 元")
 
 
 # ---- exports -----------------------------------------------------------------------------------

@@ -26,6 +26,156 @@ PERCENT_SUFFIXES = ("_percent", "_pct")
 LINK_TEXT_KEYS = ("label", "text", "title", "name")
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated where it is shown."""
+    return message
+
+
+#: Labels of the evidence keys the rules write (the key without its _fen/_percent suffix);
+#: a key not listed here is humanized in English.
+LABELS: dict[str, str] = {
+    "accepted_kinds": N_("Accepted kinds"),
+    "activities": N_("Activities"),
+    "ad_hoc_submissions": N_("Ad-hoc submissions"),
+    "amendments": N_("Amendments"),
+    "amount": N_("Amount"),
+    "amount_delta": N_("Amount change"),
+    "awarded": N_("Awarded"),
+    "basis": N_("Basis"),
+    "below_ceiling": N_("Below the ceiling price"),
+    "below_mean_of_others": N_("Below the mean of the other bids"),
+    "bid": N_("Bid"),
+    "bids": N_("Bids"),
+    "bids_compared": N_("Bids compared"),
+    "burst": N_("Burst"),
+    "buyer": N_("Buyer"),
+    "ceiling": N_("Ceiling price"),
+    "code": N_("Code"),
+    "codes_issued": N_("Codes issued"),
+    "committee_evaluations": N_("Committee evaluations"),
+    "committee_score": N_("Committee score"),
+    "communities": N_("Communities"),
+    "communities_without_evidence": N_("Communities without evidence"),
+    "community": N_("Community"),
+    "contract": N_("Contract"),
+    "contract_reports": N_("Contract reports"),
+    "contracts": N_("Contracts"),
+    "cumulative": N_("Cumulative"),
+    "cumulative_delta": N_("Cumulative change"),
+    "currency": N_("Currency"),
+    "current_value": N_("Current value"),
+    "days": N_("Days"),
+    "days_past_due": N_("Days past due"),
+    "delivered": N_("Delivered"),
+    "demanded_by": N_("Demanded by"),
+    "description": N_("Description"),
+    "difference": N_("Difference"),
+    "dissatisfied_below": N_("Dissatisfied below"),
+    "due_on": N_("Due on"),
+    "end": N_("End"),
+    "evidence_recorded": N_("Evidence recorded"),
+    "explanation": N_("Explanation"),
+    "fence": N_("Fence"),
+    "first_submitted_on": N_("First submitted on"),
+    "floor": N_("Floor price"),
+    "gap_points": N_("Gap (points)"),
+    "grace_days": N_("Grace days"),
+    "grade": N_("Grade"),
+    "high_share": N_("High-severity share"),
+    "hour_utc": N_("Hour (UTC)"),
+    "hours": N_("Hours"),
+    "id": N_("ID"),
+    "iqr": N_("Interquartile range"),
+    "item_code": N_("Item code"),
+    "item_name": N_("Item"),
+    "kind": N_("Kind"),
+    "line_no": N_("Line"),
+    "lines": N_("Lines"),
+    "lines_below_catalog_floor": N_("Lines below the catalog floor"),
+    "lower_fence": N_("Lower fence"),
+    "lowest_below_second": N_("Lowest below the second lowest"),
+    "lowest_bid": N_("Lowest bid"),
+    "max_gap_points": N_("Maximum gap (points)"),
+    "max_increase": N_("Maximum increase"),
+    "mean_of_others": N_("Mean of the other bids"),
+    "measure": N_("Measure"),
+    "medium_share": N_("Medium-severity share"),
+    "min_contracts": N_("Minimum contracts"),
+    "min_grade": N_("Minimum grade"),
+    "min_response_rate": N_("Minimum response rate"),
+    "min_responses": N_("Minimum responses"),
+    "name": N_("Name"),
+    "number_of_tenderers": N_("Number of tenderers"),
+    "of": N_("Of"),
+    "organization": N_("Organization"),
+    "organizations": N_("Organizations"),
+    "original_value": N_("Original value"),
+    "out_of_contract_activities": N_("Out-of-contract activities"),
+    "out_of_contract_hours": N_("Out-of-contract hours"),
+    "out_of_contract_lines": N_("Out-of-contract lines"),
+    "out_of_contract_share": N_("Out-of-contract share"),
+    "payments_continuing": N_("Payments continuing"),
+    "performance": N_("Performance"),
+    "performance_url": N_("Performance page"),
+    "period": N_("Period"),
+    "period_ends_on": N_("Period ends on"),
+    "period_starts_on": N_("Period starts on"),
+    "planned": N_("Planned"),
+    "price": N_("Price"),
+    "procurement_method": N_("Procurement method"),
+    "procurement_method_details": N_("Procurement method (details)"),
+    "q1": N_("First quartile"),
+    "q3": N_("Third quartile"),
+    "quantity": N_("Quantity"),
+    "quantity_delta": N_("Quantity change"),
+    "ratio": N_("Ratio"),
+    "reason": N_("Reason"),
+    "reasons": N_("Reasons"),
+    "reference": N_("Reference"),
+    "report": N_("Report"),
+    "reporting_frequency": N_("Reporting frequency"),
+    "requested_by_department": N_("Requested by department"),
+    "requested_by_person": N_("Requested by"),
+    "resident_satisfaction": N_("Resident satisfaction"),
+    "response_rate": N_("Response rate"),
+    "responses": N_("Responses"),
+    "scope_outside_tender": N_("Scope outside the tender"),
+    "score": N_("Score"),
+    "second_lowest": N_("Second lowest bid"),
+    "self_reported_high": N_("Self-reported high"),
+    "self_reported_outcome": N_("Self-reported outcome"),
+    "seq": N_("No."),
+    "share": N_("Share"),
+    "signed_at": N_("Signed at"),
+    "staff_hours": N_("Staff hours"),
+    "standing": N_("Standing"),
+    "start": N_("Start"),
+    "status": N_("Status"),
+    "straight_lining": N_("Straight-lining"),
+    "submissions": N_("Submissions"),
+    "supplier": N_("Supplier"),
+    "survey_round": N_("Survey round"),
+    "survey_rounds": N_("Survey rounds"),
+    "tender": N_("Tender"),
+    "tenderer": N_("Tenderer"),
+    "tenderers": N_("Tenderers"),
+    "threshold": N_("Threshold"),
+    "thresholds": N_("Thresholds"),
+    "tolerance": N_("Tolerance"),
+    "total_hours": N_("Total hours"),
+    "total_value": N_("Total value"),
+    "unit": N_("Unit"),
+    "unit_floor": N_("Unit floor price"),
+    "upper_fence": N_("Upper fence"),
+    "url": N_("Link"),
+    "value": N_("Value"),
+    "value_delta": N_("Value change"),
+    "version": N_("Version"),
+    "winning_bid": N_("Winning bid"),
+    "year": N_("Year"),
+}
+
+
 @dataclass(frozen=True)
 class Item:
     label: str
@@ -35,13 +185,23 @@ class Item:
     children: list[Item] = field(default_factory=list)
 
 
-def humanized(key: str) -> str:
-    """mean_of_others_fen → Mean of others."""
+def _base(key: str) -> str:
     for suffix in (MONEY_SUFFIX, *PERCENT_SUFFIXES):
         if key.endswith(suffix) and len(key) > len(suffix):
-            key = key[: -len(suffix)]
-    words = key.replace("_", " ").strip()
+            return key[: -len(suffix)]
+    return key
+
+
+def humanized(key: str) -> str:
+    """mean_of_others_fen → Mean of others."""
+    words = _base(key).replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def key_label(key: str, locale: str) -> str:
+    """The key's label in the reader's language: mean_of_others_fen → 其他报价均值."""
+    known = LABELS.get(_base(key))
+    return i18n.gettext(locale, known) if known else humanized(key)
 
 
 def is_safe_url(url: object) -> bool:
@@ -77,7 +237,7 @@ def _number(value: int | float, locale: str) -> str:
 
 
 def item(key: str, value: Any, locale: str) -> Item:
-    label = humanized(key)
+    label = key_label(key, locale) if key else ""
     if isinstance(value, dict):
         if "url" in value:
             text = next((str(value[k]) for k in LINK_TEXT_KEYS if value.get(k)), str(value["url"]))
