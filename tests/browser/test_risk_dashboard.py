@@ -10,7 +10,7 @@ from playwright.async_api import Browser, Page, expect
 
 from procure import clock
 from tests.browser.test_login import sign_in
-from tests.risk.conftest import HT_007, HT_011, Flags, contract, flags_cleanup
+from tests.risk.flag_helpers import HT_007, HT_011, Flags, contract, flags_cleanup
 
 pytestmark = pytest.mark.browser
 
