@@ -81,8 +81,9 @@ migrations: install ## Generate a migration for changed tables (into migrations/
 	  $(BIN)/piccolo migrations new procure --auto
 
 .PHONY: bench
-bench: install ## Benchmarks: requests per second of the read paths (later issues add theirs)
+bench: install ## Benchmarks: requests per second of the read paths; the risk scan and OCDS timings
 	$(BIN)/python benchmarks/reads.py
+	$(BIN)/python benchmarks/risk.py
 
 .PHONY: clean
 clean: ## Remove the virtualenv and local data
