@@ -57,6 +57,10 @@ TONGXIN = "52440319MJY402174G"  # 同心 (user org3)
 KANGNING = "52440319MJY723509X"  # 康宁
 HAIBIN, YUGANG = "440319001001", "440319001002"  # communities of committee and committee2
 
+#: cardinal's bid-stage rules.
+BID_STAGE = frozenset(
+    ["R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R044", "R048", "R058"]
+)
 # The demo's external OCDS data (fixtures/ocds-external.jsonl, 澜州市明溪区): its parties …
 EXT = "ocds-ext001-MXCG-"
 CUIHU_SW = "CN-USCC-52339902MJA012340W"  # 翠湖社会工作服务中心

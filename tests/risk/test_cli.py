@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import ENGINE, POSTGRES_URL, TEST_SECRET
-from tests.risk.conftest import EXTERNAL_PLANTED
+from tests.risk.conftest import BID_STAGE, EXTERNAL_PLANTED
 from tests.test_cli import procure
 
 
@@ -70,9 +70,6 @@ PLANTED = [
     # … and on the external OCDS data, named by ocid or party id.
     *((rule, subject_id) for (_, subject_id), rules in EXTERNAL_PLANTED.items() for rule in rules),
 ]
-BID_STAGE = {
-    "R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R044", "R048", "R058"
-}  # fmt: skip
 
 
 def planted(flag: dict) -> tuple[str, str]:

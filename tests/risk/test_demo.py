@@ -160,9 +160,7 @@ async def test_the_platform_s_bid_stage_flags_name_its_tenders(
         if flag["rule"] == "R003" and (flag["ocid"] or "").endswith("-ZB-2026-004")
     )
     assert short["dataset"] == "platform" and short["subject_type"] == "tender"
-    row = await Tender.select(Tender.id, Tender.department).where(
-        Tender.reference == "ZB-2026-004"
-    )
+    row = await Tender.select(Tender.id, Tender.department).where(Tender.reference == "ZB-2026-004")
     assert short["subject_id"] == str(row[0]["id"])
     assert short["department_id"] == row[0]["department"]
 
