@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from procure.catalog.tables import CatalogCategory, CatalogItem
 from procure.contracts.tables import Contract, ContractStatus
-from procure.demo import load_demo
+from procure.demo import load_demo, load_external_ocds
 from procure.departments.tables import Department
 from procure.geography.tables import Community, SubDistrict
+from procure.ocds.tables import OcdsProcess
 from procure.organizations.credit_code import validate_credit_code
 from procure.organizations.tables import Organization
 from procure.security.tables import Role, User
@@ -59,3 +60,11 @@ async def test_loading_again_adds_nothing(database: None) -> None:
     before = await Tender.count(), await Contract.count(), await User.count()
     assert await load_demo(get_settings()) == {}
     assert (await Tender.count(), await Contract.count(), await User.count()) == before
+
+
+async def test_the_external_ocds_data_is_imported_once(database: None) -> None:
+    external = OcdsProcess.dataset == "external"
+    assert await OcdsProcess.count().where(external) == 78
+    assert await load_external_ocds(get_settings()) == 0  # every process replaced
+    assert await OcdsProcess.count().where(external) == 78
+    assert await OcdsProcess.count().where(external & OcdsProcess.ocid.like("ocds-ext001-%")) == 78

@@ -31,6 +31,7 @@ from procure.demo_oversight import OversightLoader
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
+from procure.ocds.imports import EXTERNAL_DATASET, ocds_import
 from procure.organizations.credit_code import validate_credit_code
 from procure.organizations.tables import Debarment, Organization, Qualification
 from procure.security.passwords import hash_password_async
@@ -47,6 +48,8 @@ from procure.tenders.tables import (
 )
 
 DEMO_PASSWORD = "demo-password-2026"
+#: Invented OCDS data of another city (澜州市明溪区), with a planted case of every bid-stage rule.
+EXTERNAL_FIXTURE = "ocds-external.jsonl"
 
 
 class DemoLoader:
@@ -565,11 +568,25 @@ def read_fixture(path: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+async def load_external_ocds(settings: Settings) -> int:
+    """Import the demo's OCDS data from another city into the "external" dataset; how many
+    processes were new. Importing again replaces each process by its ocid, so nothing doubles."""
+    summary = await ocds_import(
+        actor=None,
+        source=settings.fixtures_dir / EXTERNAL_FIXTURE,
+        dataset=EXTERNAL_DATASET,
+    )
+    return summary.processes - summary.replaced
+
+
 async def load_demo(settings: Settings, path: Path | None = None) -> Counter[str]:
-    """Load what is missing, then run every risk rule over it (a full scan)."""
+    """Load what is missing and the external OCDS data, then run every risk rule over it (a
+    full scan)."""
     from procure.risk.engine import scan
 
     data = read_fixture(path or settings.fixtures_dir / "demo.toml")
     created = await DemoLoader(settings, data).load()
+    if new := await load_external_ocds(settings):
+        created["ocds_process"] += new
     await scan()
     return created

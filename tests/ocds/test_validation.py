@@ -4,6 +4,7 @@ none against the release schema with the bids extension merged in."""
 from __future__ import annotations
 
 import copy
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,17 @@ async def test_a_package_without_a_uri_is_named_by_a_urn(database: None, tmp_pat
     assert package["uri"] == f"urn:{get_settings().ocid_prefix}:release-package"
     assert len({release["ocid"] for release in package["releases"]}) == 1
     assert libcove(package, tmp_path)["validation_errors"] == []
+
+
+async def test_the_demo_s_external_data_validates(database: None, tmp_path: Path) -> None:
+    path = get_settings().fixtures_dir / "ocds-external.jsonl"
+    releases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(releases) == 78 and all(r["ocid"].startswith("ocds-ext001-") for r in releases)
+    package = {
+        **export.package_metadata("https://example.org/ocds/external.json"),
+        "releases": releases,
+    }
+    assert schema_errors(package, "release-package-schema.json") == []
+    report = libcove(package, tmp_path)
+    assert report["validation_errors"] == []
+    assert report["additional_closed_codelist_values"] == {}

@@ -56,6 +56,44 @@ QIMINGXING = "52440319MJL27405XP"  # 启明星 (user org2)
 TONGXIN = "52440319MJY402174G"  # 同心 (user org3)
 KANGNING = "52440319MJY723509X"  # 康宁
 HAIBIN, YUGANG = "440319001001", "440319001002"  # communities of committee and committee2
+
+#: cardinal's bid-stage rules.
+BID_STAGE = frozenset(
+    ["R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R044", "R048", "R058"]
+)
+# The demo's external OCDS data (fixtures/ocds-external.jsonl, 澜州市明溪区): its parties …
+EXT = "ocds-ext001-MXCG-"
+CUIHU_SW = "CN-USCC-52339902MJA012340W"  # 翠湖社会工作服务中心
+LELING = "CN-USCC-52339902MJA023453U"  # 乐龄居家养老服务中心
+QINGHE = "CN-USCC-52339902MJA045679R"  # 青禾社会工作发展中心
+LINLI = "CN-USCC-52339902MJA056781N"  # 邻里守望社区服务中心
+ZHONGCHENG = "CN-USCC-52339902MJB112239T"  # 众诚: the cover bidder
+BOZHONG = "CN-USCC-52339902MJB223342D"  # 博众: most bids disqualified
+DEXIN, DERUN = "CN-USCC-52339902MJB3344562", "CN-USCC-52339902MJB44556XH"  # one address
+WANTONG = "CN-USCC-52339902MJB5566739"  # 万通: wins anything
+# … and every flag a scan of it raises: (subject type, subject id) → the rules.
+EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
+    ("tender", f"{EXT}2025-009"): {"R003"},  # 公开招标 with 12 days
+    ("tender", f"{EXT}2025-018"): {"R018"},  # one bid, awarded
+    ("tender", f"{EXT}2025-025"): {"R024"},  # the second bid 0.3% above the winner's
+    ("tender", f"{EXT}2025-033"): {"R028"},  # 众诚 and 博众 at the same price
+    ("tender", f"{EXT}2025-041"): {"R030"},  # the winning bid 35 minutes late
+    ("tender", f"{EXT}2026-003"): {"R035"},  # all but the winner disqualified
+    ("tender", f"{EXT}2026-010"): {"R036"},  # the lowest bid disqualified
+    ("tender", f"{EXT}2026-019"): {"R044"},  # 德馨 and 德润 at one address
+    ("tender", f"{EXT}2026-023"): {"R058"},  # the winning bid 41% below the next one
+    ("organization", CUIHU_SW): {"R024"},
+    ("organization", LELING): {"R024"},
+    ("organization", QINGHE): {"R030", "R058"},
+    ("organization", LINLI): {"R035"},
+    ("organization", ZHONGCHENG): {"R025", "R028"},
+    ("organization", BOZHONG): {"R028", "R038"},
+    ("organization", DEXIN): {"R044"},
+    ("organization", DERUN): {"R044"},
+    ("organization", WANTONG): {"R048"},
+}
+#: Clean external processes: the first of the population, one of six lots, 博众's only win.
+EXTERNAL_CLEAN = [f"{EXT}2025-001", f"{EXT}2025-002", f"{EXT}2026-027"]
 _serial = itertools.count(1)
 
 

@@ -1,7 +1,8 @@
 """The full scan and the incremental path agree. A procurement runs through the platform's own
 API — publish, bids, opening, award, contract, amendment, a late report, a survey closed
 early, a committee evaluation, settlement — and each event runs its rules. Then a full scan
-must change nothing, and a scan from scratch must find exactly the same flags."""
+must change nothing, and a scan from scratch must find exactly the same flags. The same holds
+for cardinal's bid-stage rules over the platform's OCDS projection."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from procure.risk.engine import scan
 from procure.risk.tables import RiskFlag, RiskFlagEvent
 from procure.surveys.services import survey_answer, survey_tokens_issue
 from tests.conftest import Clock, bearer
-from tests.risk.conftest import HAIBIN
+from tests.risk.conftest import BID_STAGE, HAIBIN
 from tests.surveys.conftest import actor, all_answers
 from tests.tenders.conftest import bid_payload, tender_payload
 
@@ -239,3 +240,85 @@ async def test_a_full_scan_finds_what_the_events_found(
     await scan()
     fresh = await snapshot(subjects)
     assert fresh == {key: flag for key, flag in incremental.items() if flag["status"] == "open"}
+
+
+async def bid_stage_flags() -> dict[Key, dict[str, Any]]:
+    """Every flag of cardinal's rules on the platform's dataset: identity → what a reader sees."""
+    rows = (
+        await RiskFlag.select()
+        .where((RiskFlag.dataset == "platform") & RiskFlag.rule.is_in(sorted(BID_STAGE)))
+        .output(load_json=True)
+    )
+    return {
+        (row["rule"], row["subject_type"], row["subject_id"], row["period"]): {
+            "severity": row["severity"],
+            "status": row["status"],
+            "evidence": row["evidence"],
+            "ocid": row["ocid"],
+            "department": row["department"],
+            "organization": row["organization"],
+        }
+        for row in rows
+    }
+
+
+async def test_the_bid_stage_rules_agree_too(client: AsyncTestClient, moving_clock: Clock) -> None:
+    """Publish, bids, opening, a disqualification, the award: cardinal's rules run on the
+    events over the platform's projection; a full scan then finds exactly the same flags."""
+    await scan()  # every flag up to date before the events
+    buyer, org, org2, org3 = [await bearer(u) for u in ("buyer", "org", "org2", "org3")]
+    payload = await tender_payload(  # 12 days for a 竞争性磋商: R003
+        evaluation_method="lowest_price",
+        criteria=[{"code": "price", "name": "价格", "kind": "price", "weight": 100}],
+    )
+    tender_id = (await ok(await client.post("/api/v1/tenders", json=payload, headers=buyer), 201))[
+        "id"
+    ]
+    await ok(await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer))
+    # Two bids at one price (R028); the lowest, org3's, will be disqualified (R036).
+    for headers, total in ((org, 21_300_000), (org2, 21_300_000), (org3, 19_800_000)):
+        await ok(
+            await client.put(
+                f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(total), headers=headers
+            ),
+            201,
+        )
+    moving_clock.advance(days=13)
+    await ok(await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer))
+    lowest = await Bid.select(Bid.id).where(
+        (Bid.tender == tender_id) & (Bid.total_fen == 19_800_000)
+    )
+    await ok(
+        await client.post(
+            f"/api/v1/bids/{lowest[0]['id']}/disqualify",
+            json={"reason": "未按要求提供社会工作者职业资格证书"},
+            headers=buyer,
+        )
+    )
+    await ok(await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer))
+
+    incremental = await bid_stage_flags()
+    on_tender = {
+        key[0]
+        for key, flag in incremental.items()
+        if key[1:3] == ("tender", str(tender_id)) and flag["status"] == "open"
+    }
+    assert on_tender >= {"R003", "R028", "R036"}
+
+    # A full scan now changes nothing …
+    await scan()
+    assert await bid_stage_flags() == incremental
+
+    # … and a scan from scratch finds the same open flags.
+    ids = [
+        row["id"]
+        for row in await RiskFlag.select(RiskFlag.id).where(
+            (RiskFlag.dataset == "platform") & RiskFlag.rule.is_in(sorted(BID_STAGE))
+        )
+    ]
+    await RiskFlagEvent.delete().where(RiskFlagEvent.flag.is_in(ids or [0]))
+    await RiskFlag.delete().where(RiskFlag.id.is_in(ids or [0]))
+    await scan()
+    assert await bid_stage_flags() == {
+        key: flag for key, flag in incremental.items() if flag["status"] == "open"
+    }

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import ENGINE, POSTGRES_URL, TEST_SECRET
+from tests.risk.conftest import BID_STAGE, EXTERNAL_PLANTED
 from tests.test_cli import procure
 
 
@@ -63,12 +64,21 @@ PLANTED = [
     ("UNDERPRICED_BID", "ZB-2026-004 滨海区同心社区发展服务中心"),
     ("UNDERPRICED_BID", "ZB-2026-030 滨海区同心社区发展服务中心"),
     ("UNDER_DELIVERY", "HT-2026-007"),
+    # cardinal's bid-stage rules on the platform's tenders …
+    ("R003", "ZB-2026-004"),
+    ("R018", "ZB-2026-027"),
+    # … and on the external OCDS data, named by ocid or party id.
+    *((rule, subject_id) for (_, subject_id), rules in EXTERNAL_PLANTED.items() for rule in rules),
 ]
 
 
 def planted(flag: dict) -> tuple[str, str]:
     evidence = flag["evidence"]
-    if flag["subject_type"] == "bid":
+    if flag["dataset"] == "external":
+        name = flag["subject_id"]
+    elif flag["rule"] in BID_STAGE:
+        name = flag["ocid"].removeprefix("ocds-procur-")  # the tender's reference
+    elif flag["subject_type"] == "bid":
         name = f"{evidence['tender']['reference']} {evidence['organization']['name']}"
     elif flag["subject_type"] == "survey_round":
         name = f"{evidence['contract']['reference']} {evidence['community']['code']}"
@@ -90,7 +100,7 @@ def scan_json(env: dict[str, str], *args: str) -> list[dict]:
 
 def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -> None:
     flags = scan_json(demo_env)
-    assert {flag["rule"] for flag in flags} == {
+    assert {flag["rule"] for flag in flags} == BID_STAGE | {
         "UNDERPRICED_BID",
         "SCOPE_DRIFT",
         "INTERNALIZATION",
@@ -106,7 +116,12 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
     }
     for flag in flags:
         assert {"rule", "subject_type", "subject_id", "severity", "evidence", "ocid"} <= set(flag)
-        assert flag["ocid"] is None  # the platform's processes have no OCDS identifier yet
+        # Oversight flags judge contracts and bids, not OCDS processes; a bid-stage flag on a
+        # process names its ocid.
+        if flag["rule"] not in BID_STAGE:
+            assert flag["ocid"] is None
+        elif flag["subject_type"] == "tender":
+            assert flag["ocid"]
         assert flag["severity"] in {"low", "medium", "high"}
         assert flag["evidence"] and flag["status"] == "open"
     # On the demo alone, exactly the planted cases fire.

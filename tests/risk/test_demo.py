@@ -1,5 +1,6 @@
-"""The demo district's planted cases: every contract-oversight rule fires on its planted case,
-and none fires on the clean ones."""
+"""The demo district's planted cases: every rule fires on its planted case — the
+contract-oversight rules and cardinal's bid-stage rules, on the platform's tenders and on the
+external OCDS data the demo imports — and none fires on the clean ones."""
 
 from __future__ import annotations
 
@@ -11,23 +12,58 @@ import pytest
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.departments.tables import Department
-from procure.risk.engine import scan
+from procure.risk.engine import load_rules, scan
+from procure.risk.registry import Stage
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
-from tests.risk.conftest import HAIBIN, TONGXIN, YUGANG
+from tests.risk.conftest import (
+    EXTERNAL_CLEAN,
+    EXTERNAL_PLANTED,
+    HAIBIN,
+    TONGXIN,
+    YUGANG,
+)
 
 GUIYUAN = "440319002001"  # 桂园, where the demo surveys HT-2026-011
 
 Subject = tuple[str, str]
+#: Bid-stage rules whose fences come from every process of a dataset: on the platform, the
+#: tenders other tests add move them (test_cli checks them on the demo alone).
+POPULATION = {"R024", "R025", "R038", "R048", "R058"}
 
 
 @pytest.fixture(scope="module")
-async def fired(database: None) -> dict[Subject, set[str]]:
-    """A fresh full scan (on the real clock): the rules firing on each subject."""
+async def scanned(database: None) -> list[dict[str, Any]]:
+    """A fresh full scan (on the real clock): the flags it finds."""
+    return await scan()
+
+
+@pytest.fixture(scope="module")
+async def fired(scanned: list[dict[str, Any]]) -> dict[Subject, set[str]]:
+    """The rules firing on each subject of the platform's dataset."""
     by_subject: dict[Subject, set[str]] = defaultdict(set)
-    for flag in await scan():
-        by_subject[(flag["subject_type"], flag["subject_id"])].add(flag["rule"])
+    for flag in scanned:
+        if flag["dataset"] == "platform":
+            by_subject[(flag["subject_type"], flag["subject_id"])].add(flag["rule"])
     return by_subject
+
+
+@pytest.fixture(scope="module")
+async def external(scanned: list[dict[str, Any]]) -> dict[Subject, set[str]]:
+    """The rules firing on each subject of the external OCDS data."""
+    by_subject: dict[Subject, set[str]] = defaultdict(set)
+    for flag in scanned:
+        if flag["dataset"] == "external":
+            by_subject[(flag["subject_type"], flag["subject_id"])].add(flag["rule"])
+    return by_subject
+
+
+async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> None:
+    rules = load_rules()
+    assert len(rules) == 24
+    assert {flag["rule"] for flag in scanned} >= set(rules)
+    bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
+    assert {flag["rule"] for flag in scanned if flag["dataset"] == "external"} == bid_stage
 
 
 async def contract(reference: str) -> Subject:
@@ -97,9 +133,10 @@ async def test_the_survey_round_with_anomalies(fired: Any) -> None:
 
 
 async def test_demand_and_concentration(fired: Any) -> None:
-    assert fired[await tender("ZB-2026-004")] == {"DEMAND_MISMATCH"}
+    # R003: 10 days for a 竞争性谈判, against cardinal's default of 15.
+    assert fired[await tender("ZB-2026-004")] == {"DEMAND_MISMATCH", "R003"}
     for reference in ("ZB-2026-006", "ZB-2026-012", "ZB-2026-030", "ZB-2026-033"):
-        assert not fired[await tender(reference)], reference
+        assert not fired[await tender(reference)] - POPULATION, reference
     # (That no other buyer is concentrated holds on the demo alone: test_cli's fresh database.
     # Here other tests sign contracts for the demo's buyers.)
     assert fired[await buyer("D-XTJD")] == {"CONCENTRATION"}
@@ -110,3 +147,30 @@ async def test_demand_and_concentration(fired: Any) -> None:
 )
 async def test_no_rule_fires_on_the_clean_contracts(fired: Any, reference: str) -> None:
     assert not fired[await contract(reference)]
+
+
+async def test_the_platform_s_single_bid(fired: Any) -> None:
+    assert fired[await tender("ZB-2026-027")] == {"R018"}  # one bid, the tender failed
+
+
+async def test_the_platform_s_bid_stage_flags_name_its_tenders(
+    scanned: list[dict[str, Any]],
+) -> None:
+    short = next(
+        flag
+        for flag in scanned
+        if flag["rule"] == "R003" and (flag["ocid"] or "").endswith("-ZB-2026-004")
+    )
+    assert short["dataset"] == "platform" and short["subject_type"] == "tender"
+    row = await Tender.select(Tender.id, Tender.department).where(Tender.reference == "ZB-2026-004")
+    assert short["subject_id"] == str(row[0]["id"])
+    assert short["department_id"] == row[0]["department"]
+
+
+async def test_the_external_data_fires_exactly_its_planted_cases(external: Any) -> None:
+    assert {subject: rules for subject, rules in external.items() if rules} == EXTERNAL_PLANTED
+
+
+@pytest.mark.parametrize("ocid", EXTERNAL_CLEAN)
+async def test_no_rule_fires_on_the_clean_external_processes(external: Any, ocid: str) -> None:
+    assert not external[("tender", ocid)]
