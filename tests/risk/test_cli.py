@@ -116,12 +116,13 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
     }
     for flag in flags:
         assert {"rule", "subject_type", "subject_id", "severity", "evidence", "ocid"} <= set(flag)
-        # Oversight flags judge contracts and bids, not OCDS processes; a bid-stage flag on a
-        # process names its ocid.
-        if flag["rule"] not in BID_STAGE:
-            assert flag["ocid"] is None
-        elif flag["subject_type"] == "tender":
-            assert flag["ocid"]
+        # A flag whose subject belongs to a contracting process (a tender, its bids, its
+        # contract, the contract's survey rounds) names its ocid; a buyer or an organization
+        # has none.
+        if flag["subject_type"] in {"tender", "bid", "contract", "survey_round"}:
+            assert flag["ocid"], flag
+        else:
+            assert flag["ocid"] is None, flag
         assert flag["severity"] in {"low", "medium", "high"}
         assert flag["evidence"] and flag["status"] == "open"
     # On the demo alone, exactly the planted cases fire.
