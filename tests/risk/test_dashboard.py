@@ -596,7 +596,6 @@ async def test_a_buyer_subject_is_named_by_its_department(
         subject_id=buyer,
         department=buyer,
         dataset="platform",
-        period="2026",
     )
     await login(client, "auditor")
     page = await client.get(f"/risk/flags/{flag_id}")

@@ -14,11 +14,16 @@ async def test_platform_flags_carry_their_processes_ocid(database: None) -> None
         RiskFlag.rule.is_in(["DEMAND_MISMATCH", "AMENDMENT_CREEP", "CONCENTRATION"])
         & (RiskFlag.dataset == "platform")
     )
-    by_rule = {row["rule"]: row for row in rows}
+    ocids = {(row["rule"], row["ocid"]) for row in rows}
     # The demo's planted cases: ZB-2026-004 published without evidence of residents' needs,
     # and HT-2026-007 (awarded on ZB-2026-006) amended by 12.5%.
-    assert by_rule["DEMAND_MISMATCH"]["ocid"] == f"{prefix}-ZB-2026-004"
-    assert by_rule["AMENDMENT_CREEP"]["ocid"] == f"{prefix}-ZB-2026-006"
+    assert ("DEMAND_MISMATCH", f"{prefix}-ZB-2026-004") in ocids
+    assert ("AMENDMENT_CREEP", f"{prefix}-ZB-2026-006") in ocids
+    assert all(
+        row["ocid"].startswith(f"{prefix}-") for row in rows if row["rule"] != "CONCENTRATION"
+    )
     # A buyer is no contracting process.
-    assert by_rule["CONCENTRATION"]["subject_type"] == "buyer"
-    assert by_rule["CONCENTRATION"]["ocid"] == ""
+    concentration = [row for row in rows if row["rule"] == "CONCENTRATION"]
+    assert concentration and all(
+        row["subject_type"] == "buyer" and row["ocid"] == "" for row in concentration
+    )
