@@ -49,12 +49,11 @@ from procure.surveys.tables import (
     SurveyRound,
     SurveyToken,
 )
-from procure.tenders.selectors import tender_detail
+from procure.tenders.selectors import tender_detail, with_clock
 from procure.tenders.states import (
     ACCEPTING_BIDS,
     OPENED_STATES,
     TenderStatus,
-    effective_status,
 )
 from procure.tenders.tables import NeedEvidence, ScopeLine, Tender, TenderCommunity
 
@@ -305,18 +304,6 @@ TENDER_COLUMNS = (
 )
 
 
-def _effective(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    row["status"] = str(
-        effective_status(
-            row["status"],
-            now=now,
-            clarification_deadline=row["clarification_deadline"],
-            submission_deadline=row["submission_deadline"],
-        )
-    )
-    return row
-
-
 async def _published_where(filters: Filters) -> Any:
     return _all(await _tender_where(Tender, filters), _in_year(Tender.published_at, filters.year))
 
@@ -327,7 +314,7 @@ async def published_tenders(filters: Filters, page: int = 1) -> Page:
     result = await _page(Tender, where, TENDER_COLUMNS, (Tender.published_at, Tender.id), page)
     now = clock.now()
     for row in result.rows:
-        _effective(row, now)
+        with_clock(row, now)
     return result
 
 
@@ -360,7 +347,7 @@ async def opening_records(filters: Filters, page: int = 1) -> Page:
     )
     counts = await _bid_counts([row["id"] for row in result.rows])
     for row in result.rows:
-        _effective(row, now)["bid_count"] = counts.get(row["id"], 0)
+        with_clock(row, now)["bid_count"] = counts.get(row["id"], 0)
     return result
 
 

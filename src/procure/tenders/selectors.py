@@ -46,7 +46,8 @@ def _visible_to(actor: Actor | None) -> Any:
     return public
 
 
-def _with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The row's status as the clock makes it (a deadline passed is a state change)."""
     row["status"] = str(
         effective_status(
             row["status"],
@@ -65,7 +66,7 @@ async def visible_tenders(
     if department_id is not None:
         query = query.where(Tender.department == department_id)
     now = clock.now()
-    rows = [_with_clock(row, now) for row in await query.order_by(Tender.id, ascending=False)]
+    rows = [with_clock(row, now) for row in await query.order_by(Tender.id, ascending=False)]
     return [row for row in rows if status is None or row["status"] == status]
 
 
@@ -84,7 +85,7 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
     )
     if tender is None:
         raise NotFound(f"tender {tender_id} not found")
-    _with_clock(tender, clock.now())
+    with_clock(tender, clock.now())
     tender["lines"] = await scope_lines(tender_id)
     tender["communities"] = await TenderCommunity.select(
         TenderCommunity.community.code.as_alias("code"),
