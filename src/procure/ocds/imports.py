@@ -37,6 +37,8 @@ from procure.ocds.tables import (
     OcdsParty,
     OcdsProcess,
 )
+from procure.risk.hooks import after_commit
+from procure.risk.registry import Trigger
 from procure.security.actors import Actor
 from procure.security.policy import Action, is_allowed
 
@@ -212,6 +214,10 @@ async def ocds_import(
                 "skipped_input": len(summary.skipped_input),
             },
         )
+    if dataset == EXTERNAL_DATASET:
+        # The risk engine scans external data: its bid-stage rules judge the new processes now
+        # (after the commit; a failing rule never undoes the import).
+        await after_commit(Trigger.ocds_imported, {})
     return summary
 
 

@@ -1,0 +1,39 @@
+"""Importing into the external dataset runs the bid-stage rules over it at once."""
+
+from __future__ import annotations
+
+import json
+from uuid import uuid4
+
+from procure.ocds.imports import ocds_dataset_delete, ocds_import
+from procure.ocds.tables import OcdsProcess
+from procure.risk.engine import load_rules, scan
+from procure.risk.registry import Stage
+from procure.risk.tables import RiskFlag
+
+
+async def test_an_external_import_is_judged_without_waiting_for_a_scan(database: None) -> None:
+    ocid = f"ocds-test01-{uuid4().hex[:8]}"
+    single_bid = {"ocid": ocid, "tender": {"numberOfTenderers": 1, "procurementMethod": "open"}}
+    temporary = f"tmp-{uuid4().hex[:8]}"
+    try:
+        # Into another dataset (as `procure ocds indicators` does), nothing is flagged …
+        await ocds_import(actor=None, source=json.dumps(single_bid).encode(), dataset=temporary)
+        assert not await RiskFlag.exists().where(RiskFlag.subject_id == ocid)
+        # … into the external dataset the import itself raises the flag.
+        await ocds_import(actor=None, source=json.dumps(single_bid).encode())
+        flag = await RiskFlag.select().where(RiskFlag.subject_id == ocid).first()
+        assert flag is not None
+        assert (flag["rule"], flag["dataset"], flag["subject_type"], flag["ocid"]) == (
+            "R018",
+            "external",
+            "tender",
+            ocid,
+        )
+    finally:
+        await OcdsProcess.delete().where(OcdsProcess.ocid == ocid)
+        await RiskFlag.delete().where(RiskFlag.subject_id == ocid)
+        await ocds_dataset_delete(actor=None, dataset=temporary)
+        # The external population is as it was: its flags too.
+        bid_stage = [code for code, rule in load_rules().items() if rule.stage == Stage.bid]
+        await scan(rules=bid_stage)
