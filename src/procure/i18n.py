@@ -26,6 +26,11 @@ class CatalogMissing(RuntimeError):
 
 
 @cache
+def N_(message: str) -> str:
+    """Mark a message for extraction (babel knows ``N_``); it is translated where it is shown."""
+    return message
+
+
 def translations(locale: str) -> NullTranslations:
     babel_locale = LOCALES[locale]
     mo = LOCALE_DIR / babel_locale / "LC_MESSAGES" / "messages.mo"

@@ -19,13 +19,7 @@ from typing import Any
 from procure.catalog.schemas import CatalogItemIn
 from procure.catalog.tables import Unit
 from procure.errors import InvalidInput
-from procure.i18n import yuan_to_fen
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
-
+from procure.i18n import N_, yuan_to_fen
 
 # The one mapping between unit codes and the Chinese words people write in spreadsheets.
 UNIT_NAMES_ZH: dict[Unit, str] = {

@@ -12,14 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from procure.errors import Conflict, InvalidInput
+from procure.i18n import N_
 from procure.reports.schemas import ActivityLineIn, ReportIn
 from procure.reports.tables import OutOfScopeKind
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
-
 
 MAX_LINES = 200
 MAX_SUMMARY = 20_000

@@ -20,15 +20,11 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from procure import i18n
+from procure.i18n import N_
 
 MONEY_SUFFIX = "_fen"
 PERCENT_SUFFIXES = ("_percent", "_pct")
 LINK_TEXT_KEYS = ("label", "text", "title", "name")
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated where it is shown."""
-    return message
 
 
 #: Labels of the evidence keys the rules write (the key without its _fen/_percent suffix);

@@ -16,7 +16,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from procure import i18n
-from procure.risk.labels import N_, label, rule_name
+from procure.i18n import N_
+from procure.risk.labels import label, rule_name
 from procure.settings import get_settings
 
 # A cell starting with one of these is a formula to Excel; a quote keeps it text.

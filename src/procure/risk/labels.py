@@ -8,15 +8,10 @@ import pkgutil
 from functools import cache
 
 from procure import i18n
+from procure.i18n import N_
 from procure.risk import rules as rule_modules
 from procure.risk.registry import RULES, Rule, SubjectType
 from procure.risk.tables import FlagStatus, Severity
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
-
 
 LABELS: dict[str, dict[str, str]] = {
     "severity": {
