@@ -736,7 +736,7 @@ def _excessive(
     subject=SubjectType.buyer,
     severity=Severity.medium,
     stage=Stage.bid,
-    triggers={Trigger.evaluation_submitted, Trigger.award, Trigger.ocds_imported},
+    triggers={Trigger.award, Trigger.ocds_imported},
 )
 async def excessive_disqualified_bids(ctx: RuleContext) -> list[Finding]:
     """Per buyer, procuring entity and tenderer: disqualified ÷ submitted bids is at least the
