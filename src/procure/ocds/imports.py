@@ -105,9 +105,11 @@ async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
         await table.insert(*(table(**row) for row in batch))
 
 
-async def _write(
+async def write_processes(
     dataset: str, source: str, processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]]
 ) -> None:
+    """Insert normalized processes (rows, compiled release, releases) into a dataset; inside
+    the caller's transaction, which has removed any process of the same ocid."""
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):
@@ -198,7 +200,7 @@ async def ocds_import(
 
     async with transaction():
         summary.replaced = await _delete_processes(dataset, [p.ocid for p in reading.processes])
-        await _write(dataset, name, prepared)
+        await write_processes(dataset, name, prepared)
         await record(
             actor=actor,
             action=AuditAction.ocds_imported,

@@ -19,7 +19,7 @@ from procure.db import transaction
 from procure.departments.tables import Department
 from procure.ocds import export
 from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
-from procure.ocds.imports import PLATFORM_DATASET, _write
+from procure.ocds.imports import PLATFORM_DATASET, write_processes
 from procure.ocds.normalize import normalize
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.tables import Organization
@@ -48,7 +48,7 @@ async def platform_dataset_refresh() -> int:
         prepared.append((normalize(ocid, compiled), compiled, releases))
     async with transaction():
         await OcdsProcess.delete().where(OcdsProcess.dataset == PLATFORM_DATASET)
-        await _write(PLATFORM_DATASET, "export", prepared)
+        await write_processes(PLATFORM_DATASET, "export", prepared)
         await record(
             actor=None,
             action=AuditAction.ocds_platform_refreshed,
