@@ -181,3 +181,9 @@ def test_cardinal_json() -> None:
         '{"OCID":{"F \\"1\\"":{"R024":0.0}},"Tenderer":{"乙":{"R024":0.0,"R030":1.0}}}'
     )
     assert cardinal_json({}) == "{}"
+
+
+def test_the_engines_enabled_switch_is_no_cardinal_setting() -> None:
+    tables = policy_tables({"R018": {"enabled": False, "procurement_methods": ["open"]}})
+    assert tables["R018"]["procurement_methods"] == ["open"]
+    assert "enabled" not in tables["R018"]

@@ -144,7 +144,8 @@ def policy_tables(risk: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
     for code in SETTINGS:
         if code in NOT_IMPLEMENTED:
             continue
-        table = dict(risk.get(code, {}))
+        # `enabled` is the engine's switch, common to every rule, not one of cardinal's settings.
+        table = {key: value for key, value in risk.get(code, {}).items() if key != "enabled"}
         rule_settings(code, table)
         tables[code] = {**table, GLOBALS: shared}
     return tables

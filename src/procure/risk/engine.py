@@ -33,7 +33,7 @@ from procure.ocds.dataset import dataset_has_rows
 from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
-from procure.risk.cardinal_settings import GLOBALS as CARDINAL_GLOBALS
+from procure.risk.cardinal_settings import policy_tables
 from procure.risk.params import RuleParams, all_rule_params
 from procure.risk.registry import (
     RULES,
@@ -371,11 +371,11 @@ async def _run(
     scope: Scope | None,
     trigger: Trigger | None,
 ) -> RunResult:
-    values = params.model_dump(mode="json")
     if rule.stage == Stage.bid:
-        # cardinal's settings: the rule's own table and the globals, without `enabled`.
-        values.pop("enabled", None)
-        values[CARDINAL_GLOBALS] = policy.risk.get(CARDINAL_GLOBALS, {})
+        # cardinal's settings, read as `procure ocds indicators` reads them.
+        values = policy_tables(policy.risk)[rule.code]
+    else:
+        values = params.model_dump(mode="json")
     context = RuleContext(
         params=values, policy_version=policy.version, dataset=dataset, scope=scope
     )
