@@ -19,6 +19,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from procure import PACKAGE_DIR
 from procure import __doc__ as package_doc
+from procure.approvals.controllers import ApprovalController
+from procure.approvals.pages import ApprovalPages
 from procure.audit.controllers import AuditController
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
@@ -91,6 +93,7 @@ API_CONTROLLERS = [
     AuditController,
     OCDSController,
     RiskFlagController,
+    ApprovalController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -108,6 +111,7 @@ PAGE_CONTROLLERS = [
     EvaluationPages,
     RiskPages,
     DisclosurePages,
+    ApprovalPages,
 ]
 
 

@@ -219,6 +219,8 @@ class DemoLoader:
                     "display_name": user["display_name"],
                     "role": user["role"],
                     "password_hash": password_hash,
+                    "is_handler": "handler" in user.get("duties", []),
+                    "is_approver": "approver" in user.get("duties", []),
                     **links,
                 },
             )

@@ -29,6 +29,8 @@ USERNAMES = {
     Role.committee: "committee",
     Role.auditor: "auditor",
     Role.admin: "admin",
+    Role.regulator: "regulator",
+    Role.expert: "expert",
 }
 NOWHERE = {int: "987654", str: "zz", "path": "no-such-file.txt"}
 

@@ -18,6 +18,8 @@ START = {
     Role.committee: ("committee", "居委会工作台", "Committee workspace"),
     Role.auditor: ("auditor", "监督工作台", "Oversight workspace"),
     Role.admin: ("admin", "系统管理", "Administration"),
+    Role.regulator: ("regulator", "财政监管工作台", "Regulator workspace"),
+    Role.expert: ("expert", "评审专家工作台", "Expert workspace"),
 }
 
 

@@ -65,3 +65,7 @@ class AuditAction(StrEnum):
     ocds_dataset_deleted = "ocds.dataset_deleted"
     ocds_platform_refreshed = "ocds.platform_refreshed"
     risk_rule_run = "risk.rule_run"
+    approval_requested = "approval.requested"
+    approval_approved = "approval.approved"
+    approval_refused = "approval.refused"
+    approval_withdrawn = "approval.withdrawn"

@@ -17,6 +17,7 @@ from procure.contracts.tables import (
 )
 from procure.errors import NotFound
 from procure.security.actors import Actor
+from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
 
 SUMMARY_COLUMNS = (
@@ -45,7 +46,9 @@ async def _scope(actor: Actor) -> Any:
             ContractCommunity.community == actor.community_id
         )
         return Contract.id.is_in([row["contract"] for row in covering] or [-1])
-    return Contract.id.is_not_null()
+    if actor.role in OVERSIGHT_ROLES:
+        return Contract.id.is_not_null()
+    return Contract.id < 0
 
 
 async def visible_contracts(actor: Actor) -> list[dict]:

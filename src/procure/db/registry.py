@@ -4,6 +4,7 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
+    from procure.approvals.tables import Approval
     from procure.audit.tables import AuditEvent, AuditHead
     from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
     from procure.catalog.tables import CatalogCategory, CatalogItem
@@ -112,4 +113,5 @@ def all_tables() -> list[type[Table]]:
         OcdsAward,
         OcdsAwardSupplier,
         OcdsAwardItem,
+        Approval,
     ]

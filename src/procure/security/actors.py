@@ -16,6 +16,8 @@ class Actor:
     department_id: int | None = None
     organization_id: int | None = None
     community_id: int | None = None
+    is_handler: bool = False
+    is_approver: bool = False
 
     @property
     def label(self) -> str:
@@ -31,6 +33,8 @@ class Actor:
             department_id=row["department"],
             organization_id=row["organization"],
             community_id=row["community"],
+            is_handler=bool(row.get("is_handler")),
+            is_approver=bool(row.get("is_approver")),
         )
 
 

@@ -38,6 +38,8 @@ START_PAGES = {
     Role.committee: "/committee",
     Role.auditor: "/auditor",
     Role.admin: "/admin",
+    Role.regulator: "/regulator",
+    Role.expert: "/expert",
 }
 
 

@@ -26,6 +26,8 @@ class Action(StrEnum):
     workspace_committee = "workspace:committee"
     workspace_auditor = "workspace:auditor"
     workspace_admin = "workspace:admin"
+    workspace_regulator = "workspace:regulator"
+    workspace_expert = "workspace:expert"
     user_manage = "user:manage"
     audit_read = "audit:read"
     tender_read = "tender:read"
@@ -58,6 +60,9 @@ class Action(StrEnum):
     risk_decide = "risk:decide"
     ocds_import = "ocds:import"
     disclosure_read = "disclosure:read"
+    approval_read = "approval:read"
+    approval_request = "approval:request"
+    approval_decide = "approval:decide"
 
 
 ANONYMOUS = None
@@ -80,6 +85,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.workspace_committee: roles(Role.committee),
     Action.workspace_auditor: roles(Role.auditor),
     Action.workspace_admin: roles(Role.admin),
+    Action.workspace_regulator: roles(Role.regulator),
+    Action.workspace_expert: roles(Role.expert),
     Action.user_manage: roles(Role.admin),
     Action.audit_read: roles(Role.auditor, Role.admin),
     # Tenders are public once published; drafts stay with their department (selectors).
@@ -128,10 +135,16 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # Public disclosure (信息公开) is for everyone, signed in or not; the selectors publish only
     # what is public (no drafts, no bids before the deadline, no residents' data).
     Action.disclosure_read: ANYONE,
+    # Maker–checker inside a buying department: its handlers request, its approvers (never the
+    # same user for the same request) decide; oversight reads every department's requests.
+    Action.approval_read: roles(Role.buyer, Role.regulator, Role.auditor, Role.admin),
+    Action.approval_request: roles(Role.buyer),
+    Action.approval_decide: roles(Role.buyer),
 }
 
-#: Roles that read across every department, organization and community.
-OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin})
+#: Roles that read across every department, organization and community. The regulator (财政部门)
+#: supervises the district's procurement and reads it all; what it may write is its own.
+OVERSIGHT_ROLES = frozenset({Role.auditor, Role.admin, Role.regulator})
 
 
 def is_allowed(action: Action, actor: Actor | None) -> bool:

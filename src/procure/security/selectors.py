@@ -16,6 +16,8 @@ ACTOR_COLUMNS = (
     User.department,
     User.organization,
     User.community,
+    User.is_handler,
+    User.is_approver,
 )
 
 

@@ -18,6 +18,10 @@ class Role(StrEnum):
     committee = "committee"
     auditor = "auditor"
     admin = "admin"
+    # The finance department's procurement supervision office (财政部门).
+    regulator = "regulator"
+    # An evaluation expert of the finance department's pool (评审专家).
+    expert = "expert"
 
 
 class User(Table, tablename="app_user"):
@@ -30,6 +34,10 @@ class User(Table, tablename="app_user"):
     organization = parent(Organization, null=True)
     community = parent(Community, null=True)
     is_active = Boolean(null=False, default=True)
+    # Duties inside a buying department: a handler (经办) prepares, an approver (审批负责人)
+    # approves; a user may hold both but never approves their own work.
+    is_handler = Boolean(null=False, default=False)
+    is_approver = Boolean(null=False, default=False)
     created_at = created_at()
     last_login_at = optional_time()
 
@@ -41,9 +49,13 @@ class User(Table, tablename="app_user"):
         " AND community IS NULL)"
         " OR (role = 'committee' AND community IS NOT NULL AND department IS NULL"
         " AND organization IS NULL)"
-        " OR (role IN ('auditor', 'admin') AND department IS NULL AND organization IS NULL"
+        " OR (role = 'regulator' AND department IS NOT NULL AND organization IS NULL"
         " AND community IS NULL)"
+        " OR (role IN ('auditor', 'admin', 'expert') AND department IS NULL"
+        " AND organization IS NULL AND community IS NULL)"
     )
+    # Only a buying department's staff hold a handler's or an approver's duty.
+    app_user_duties = Check("role = 'buyer' OR (NOT is_handler AND NOT is_approver)")
 
 
 class ApiToken(Table, tablename="api_token"):

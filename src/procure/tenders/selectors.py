@@ -10,6 +10,7 @@ from procure import clock
 from procure.bids.tables import Bid, BidStatus
 from procure.errors import NotFound
 from procure.security.actors import Actor
+from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
 from procure.tenders.states import TenderStatus, effective_status
 from procure.tenders.tables import (
@@ -39,7 +40,7 @@ SUMMARY_COLUMNS = (
 
 def _visible_to(actor: Actor | None) -> Any:
     public = Tender.published_at.is_not_null()
-    if actor is not None and actor.role in {Role.auditor, Role.admin}:
+    if actor is not None and actor.role in OVERSIGHT_ROLES:
         return Tender.id.is_not_null()
     if actor is not None and actor.role == Role.buyer:
         return public | (Tender.department == actor.department_id)

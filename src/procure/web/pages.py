@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from procure import i18n
+from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
 from procure.contracts.selectors import visible_contracts
 from procure.departments.tables import Department
@@ -108,6 +109,8 @@ class WorkspaceController(Controller):
                 "tenders": await visible_tenders(actor, department_id=actor.department_id),
                 "contracts": await visible_contracts(actor),
                 "overdue_reports": await overdue_report_count(actor),
+                "awaiting_approval": await awaiting(actor),
+                "returned": await returned(actor),
             },
         )
 
@@ -163,6 +166,19 @@ class WorkspaceController(Controller):
                 "contracts": await visible_contracts(request.user),
             },
         )
+
+    @get("/regulator", opt={"action": Action.workspace_regulator})
+    async def regulator(self, request: Request[Actor, Any, Any]) -> Template:
+        actor = request.user
+        department = await Department.select().where(Department.id == actor.department_id).first()
+        return Template(
+            "workspace/regulator.html",
+            context={"department": department, "contracts": await visible_contracts(actor)},
+        )
+
+    @get("/expert", opt={"action": Action.workspace_expert})
+    async def expert(self) -> Template:
+        return Template("workspace/expert.html", context={})
 
     @get("/admin", opt={"action": Action.workspace_admin})
     async def admin(self) -> Template:

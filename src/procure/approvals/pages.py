@@ -1,0 +1,88 @@
+"""Approval pages: what waits for the department's approvers, with approve and refuse forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from procure.approvals import services
+from procure.approvals.selectors import PER_PAGE, approval_page, awaiting
+from procure.errors import Conflict, InvalidInput
+from procure.i18n import N_
+from procure.security.actors import Actor
+from procure.security.policy import Action
+
+KIND_LABELS = {
+    "tender.publish": N_("Publish the tender"),
+    "tender.cancel": N_("Cancel the tender"),
+    "tender.award": N_("Confirm the award"),
+    "tender.amend": N_("Correct the published tender"),
+    "contract.sign": N_("Sign the contract for the buyer"),
+    "contract.amend": N_("Propose the supplementary agreement"),
+    "performance.settle": N_("Settle the performance period"),
+    "payment.release": N_("Release the held instalment"),
+    "payment.withhold": N_("Withhold the instalment"),
+    "payment.record": N_("Record the payment made"),
+}
+
+
+class ApprovalPages(Controller):
+    path = "/approvals"
+    include_in_schema = False
+
+    async def _page(
+        self, actor: Actor, *, page: int, decided: int = 0, error: str = "", failed: int = 0
+    ) -> Template:
+        rows, total = await approval_page(actor, page=page)
+        return Template(
+            "approvals/index.html",
+            context={
+                "awaiting": await awaiting(actor),
+                "approvals": rows,
+                "total": total,
+                "page": page,
+                "pages": max(1, -(-total // PER_PAGE)),
+                "kind_labels": KIND_LABELS,
+                "decided": decided,
+                "error": error,
+                "failed": failed,
+            },
+            status_code=409 if error else 200,
+        )
+
+    @get("/", opt={"action": Action.approval_read})
+    async def index(
+        self,
+        request: Request[Actor, Any, Any],
+        page: FromQuery[int] = 1,
+        decided: FromQuery[int] = 0,
+    ) -> Template:
+        return await self._page(request.user, page=page, decided=decided)
+
+    @post("/{approval_id:int}/{decision:str}", opt={"action": Action.approval_decide})
+    async def decide(
+        self,
+        request: Request[Actor, Any, Any],
+        approval_id: FromPath[int],
+        decision: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Template | Redirect:
+        if decision not in {"approve", "refuse"}:
+            return await self._page(
+                request.user, page=1, error="unknown decision", failed=approval_id
+            )
+        try:
+            await services.approval_decide(
+                actor=request.user,
+                approval_id=approval_id,
+                approve=decision == "approve",
+                reason=data.get("reason", ""),
+            )
+        except (Conflict, InvalidInput) as error:
+            message = error.message if isinstance(error, InvalidInput) else str(error)
+            return await self._page(request.user, page=1, error=message, failed=approval_id)
+        return Redirect(f"/approvals?decided={approval_id}", status_code=HTTP_303_SEE_OTHER)

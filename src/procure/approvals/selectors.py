@@ -1,0 +1,110 @@
+"""Reads of approvals: what waits for a department's approvers, and what came back to a handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from procure.approvals.tables import Approval, ApprovalStatus
+from procure.errors import NotFound
+from procure.security.actors import Actor
+from procure.security.policy import OVERSIGHT_ROLES
+from procure.security.tables import Role
+
+PER_PAGE = 50
+
+COLUMNS = (
+    Approval.id,
+    Approval.department,
+    Approval.department.name.as_alias("department_name"),
+    Approval.kind,
+    Approval.subject_type,
+    Approval.subject_id,
+    Approval.summary,
+    Approval.status,
+    Approval.requested_by,
+    Approval.requested_by.display_name.as_alias("requested_by_name"),
+    Approval.requested_at,
+    Approval.decided_by,
+    Approval.decided_by.display_name.as_alias("decided_by_name"),
+    Approval.decided_at,
+    Approval.reason,
+)
+
+
+def _scope(actor: Actor) -> Any:
+    if actor.role in OVERSIGHT_ROLES:
+        return None
+    if actor.role == Role.buyer:
+        return Approval.department == actor.department_id
+    return Approval.id < 0
+
+
+async def approval_page(
+    actor: Actor, *, status: str = "", mine: bool = False, page: int = 1
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the approvals the actor may see (newest first) and the total count."""
+    condition = _scope(actor)
+    if status:
+        ApprovalStatus(status)
+        clause = Approval.status == status
+        condition = clause if condition is None else condition & clause
+    if mine:
+        clause = Approval.requested_by == actor.id
+        condition = clause if condition is None else condition & clause
+    query = Approval.select(*COLUMNS).order_by(Approval.id, ascending=False)
+    count = Approval.count()
+    if condition is not None:
+        query = query.where(condition)
+        count = count.where(condition)
+    rows = await query.limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
+    return rows, await count
+
+
+async def awaiting(actor: Actor) -> list[dict[str, Any]]:
+    """Pending requests this approver may decide: the department's, not their own."""
+    if actor.role != Role.buyer or not actor.is_approver:
+        return []
+    return await (
+        Approval.select(*COLUMNS)
+        .where(
+            (Approval.department == actor.department_id)
+            & (Approval.status == ApprovalStatus.pending)
+            & (Approval.requested_by != actor.id)
+        )
+        .order_by(Approval.id)
+        .limit(PER_PAGE)
+    )
+
+
+async def returned(actor: Actor) -> list[dict[str, Any]]:
+    """The handler's requests that were refused, with the approver's reason, newest first."""
+    if actor.role != Role.buyer:
+        return []
+    return await (
+        Approval.select(*COLUMNS)
+        .where((Approval.requested_by == actor.id) & (Approval.status == ApprovalStatus.refused))
+        .order_by(Approval.id, ascending=False)
+        .limit(10)
+    )
+
+
+async def approval_detail(actor: Actor, approval_id: int) -> dict[str, Any]:
+    condition = Approval.id == approval_id
+    scope = _scope(actor)
+    row = (
+        await Approval.select(*COLUMNS, Approval.payload)
+        .where(condition if scope is None else condition & scope)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"approval {approval_id} not found")
+    return row
+
+
+async def pending_for(subject_type: str, subject_id: int | str) -> list[dict[str, Any]]:
+    """The pending requests about one subject (a tender, a contract…), for its pages."""
+    return await Approval.select(*COLUMNS).where(
+        (Approval.subject_type == subject_type)
+        & (Approval.subject_id == str(subject_id))
+        & (Approval.status == ApprovalStatus.pending)
+    )
