@@ -8,6 +8,7 @@ def all_tables() -> list[type[Table]]:
     from procure.audit.tables import AuditEvent, AuditHead
     from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
     from procure.catalog.tables import CatalogCategory, CatalogItem
+    from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
     from procure.contracts.tables import (
         Amendment,
         AmendmentLine,
@@ -114,4 +115,7 @@ def all_tables() -> list[type[Table]]:
         OcdsAwardSupplier,
         OcdsAwardItem,
         Approval,
+        Expert,
+        ExpertCategory,
+        ExpertRelationship,
     ]
