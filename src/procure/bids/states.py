@@ -1,0 +1,42 @@
+"""A bid's life and its transition table: submitted → opened → valid (or explanation requested →
+valid or disqualified); withdrawn before the deadline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from procure.audit.events import AuditAction
+from procure.bids.tables import Bid, BidStatus
+from procure.lifecycle import Lifecycle, step
+
+
+class BidStep(StrEnum):
+    withdraw = "withdraw"
+    open = "open"
+    admit = "admit"  # passes to evaluation with no explanation needed
+    request_explanation = "request_explanation"
+    accept_explanation = "accept_explanation"
+    disqualify = "disqualify"
+
+
+s = BidStatus
+#: Every change of Bid.status goes through this table. Opening and admitting run for all of a
+#: tender's bids at once under the tender's own transition, which only one caller can win.
+BID = Lifecycle(
+    "bid",
+    Bid,
+    {
+        BidStep.withdraw: step(s.submitted, s.withdrawn, AuditAction.bid_withdrawn),
+        BidStep.open: step(s.submitted, s.opened, None),
+        BidStep.admit: step(s.opened, s.valid, None),
+        BidStep.request_explanation: step(
+            s.opened, s.explanation_requested, AuditAction.explanation_requested
+        ),
+        BidStep.accept_explanation: step(
+            s.explanation_requested, s.valid, AuditAction.explanation_decided
+        ),
+        BidStep.disqualify: step(
+            {s.valid, s.explanation_requested}, s.disqualified, AuditAction.bid_disqualified
+        ),
+    },
+)
