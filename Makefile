@@ -55,7 +55,8 @@ run: install system-deps ## Migrate the SQLite database, load the demo data and 
 	@echo ""
 	@echo "  procure: http://$(HOST):$(PORT)"
 	@echo "  demo logins (password demo-password-2026):"
-	@echo "    buyer (区民政局) · org (社会组织) · committee (居委会) · auditor (审计) · admin (管理员)"
+	@echo "    buyer (区民政局 经办) · approver (审批负责人) · org (社会组织) · committee (居委会)"
+	@echo "    regulator (财政局) · expert (评审专家) · auditor (审计) · admin (管理员)"
 	@echo ""
 	$(BIN)/procure serve --host $(HOST) --port $(PORT)
 
