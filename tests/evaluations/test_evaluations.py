@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from procure.audit.events import AuditAction
 from procure.audit.tables import AuditEvent
 from procure.contracts.tables import ContractStatus
 from procure.evaluations.selectors import committee_score
 from procure.evaluations.services import DEFAULT_RUBRIC_NAME
 from procure.evaluations.tables import CommitteeEvaluation, EvaluationScore
+from tests.concurrency import audit_count, exactly_one_success, race
 from tests.evaluations.conftest import ALL_80, save, submit
 
 Headers = Callable[[str], Any]
@@ -283,3 +285,20 @@ async def test_the_committee_score_is_the_mean_of_the_submitted_evaluations(
     # other periods and contracts are not mixed in
     assert await committee_score(contract, "2025-08") is None
     assert await committee_score(987654, "2025-07") is None
+
+
+async def test_fifty_parallel_submissions_lock_the_evaluation_once(
+    client: AsyncTestClient, as_user: Headers, contract: int, rubric_id: int
+) -> None:
+    committee = await as_user("committee")
+    draft = await save(client, committee, contract, "2025-09", rubric_id, ALL_80)
+    assert draft.status_code == 200, draft.text
+    codes = await race(lambda: submit(client, committee, contract, "2025-09"))
+    exactly_one_success(codes)
+    evaluation_id = draft.json()["id"]
+    assert (
+        await audit_count(
+            AuditAction.committee_evaluation_submitted, "committee_evaluation", evaluation_id
+        )
+        == 1
+    )

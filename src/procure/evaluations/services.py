@@ -22,6 +22,7 @@ from procure.evaluations.selectors import (
     rubric,
     rubrics,
 )
+from procure.evaluations.states import COMMITTEE_EVALUATION, EvaluationStep
 from procure.evaluations.tables import (
     CommitteeEvaluation,
     EvaluationScore,
@@ -29,6 +30,7 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.lifecycle import advance
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
@@ -298,19 +300,16 @@ async def _submit(actor: Actor, evaluation_id: int, rubric_id: int, period: str)
             "scores", f"score every criterion before submitting: {', '.join(missing)}"
         )
     total = weighted_total([(given[c["id"]], c["weight"]) for c in criteria])
-    await CommitteeEvaluation.update(
-        {
-            CommitteeEvaluation.status: EvaluationStatus.submitted,
+    await advance(
+        COMMITTEE_EVALUATION,
+        row_id=evaluation_id,
+        action=EvaluationStep.submit,
+        actor=actor,
+        values={
             CommitteeEvaluation.submitted_at: clock.now(),
             CommitteeEvaluation.evaluated_by: actor.id,
-        }
-    ).where(CommitteeEvaluation.id == evaluation_id)
-    await record(
-        actor=actor,
-        action=AuditAction.committee_evaluation_submitted,
-        subject_type="committee_evaluation",
-        subject_id=evaluation_id,
-        data={"period": period, "total": str(total)},
+        },
+        audit_data={"period": period, "total": str(total)},
     )
 
 
