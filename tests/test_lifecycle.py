@@ -81,3 +81,26 @@ async def test_a_step_outside_a_transaction_is_refused(database: None) -> None:
 def test_the_table_lists_the_steps_allowed_from_a_state() -> None:
     assert APPROVAL.allowed("pending") == ["approve", "refuse", "withdraw"]
     assert APPROVAL.allowed("approved") == []
+
+
+async def test_a_step_for_many_rows_moves_only_those_in_a_source_state(database: None) -> None:
+    from procure.lifecycle import advance_all
+
+    first, handler = await pending_approval()
+    second, _ = await pending_approval()
+    async with transaction():
+        await advance(APPROVAL, row_id=second, action=ApprovalStep.refuse, actor=handler)
+        moved = await advance_all(
+            APPROVAL,
+            where=Approval.id.is_in([first, second]),
+            action=ApprovalStep.withdraw,
+            values={Approval.reason: "bulk"},
+        )
+    assert moved == [first]
+    statuses = await Approval.select(Approval.id, Approval.status).where(
+        Approval.id.is_in([first, second])
+    )
+    assert {row["id"]: row["status"] for row in statuses} == {
+        first: "withdrawn",
+        second: "refused",
+    }

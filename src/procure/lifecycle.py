@@ -96,9 +96,7 @@ async def advance(
     condition = (primary == row_id) & status.is_in(sorted(the_step.sources))
     if where is not None:
         condition = condition & where
-    changes: dict[Any, Any] = {status: the_step.target}
-    for key, value in (values or {}).items():
-        changes[table._meta.get_column_by_name(key) if isinstance(key, str) else key] = value
+    changes = _changes(lifecycle, the_step, values)
     rows = await table.update(changes).where(condition).returning(*table._meta.columns)
     if not rows:
         scope = primary == row_id if where is None else (primary == row_id) & where
@@ -121,6 +119,17 @@ async def advance(
     return row
 
 
+def _changes(
+    lifecycle: Lifecycle, the_step: Step, values: dict[Column | str, Any] | None
+) -> dict[Any, Any]:
+    """The SET clause: the target status and the step's own values, columns by object or name."""
+    table = lifecycle.table
+    changes: dict[Any, Any] = {lifecycle.column: the_step.target}
+    for key, value in (values or {}).items():
+        changes[table._meta.get_column_by_name(key) if isinstance(key, str) else key] = value
+    return changes
+
+
 def _previous(the_step: Step) -> str:
     # The CAS guarantees the row was in one of the sources; with one source it is exact.
     return (
@@ -128,3 +137,31 @@ def _previous(the_step: Step) -> str:
         if len(the_step.sources) == 1
         else "|".join(sorted(the_step.sources))
     )
+
+
+async def advance_all(
+    lifecycle: Lifecycle,
+    *,
+    where: Any,
+    action: StrEnum | str,
+    values: dict[Column | str, Any] | None = None,
+) -> list[int]:
+    """Apply one step to every row matching ``where`` that is in a source state; returns their ids.
+
+    For steps a parent's own transition takes for all its children at once (the tender's opening
+    opens its bids): the parent's compare-and-set is what only one caller wins, and its audit
+    event covers the children, so these steps record none of their own.
+    """
+    if not in_transaction():
+        raise RuntimeError("lifecycle.advance_all() must run inside the write's transaction")
+    the_step = lifecycle.step_for(action)
+    table = lifecycle.table
+    status = lifecycle.column
+    changes = _changes(lifecycle, the_step, values)
+    primary = table._meta.primary_key
+    rows = await (
+        table.update(changes)
+        .where(where & status.is_in(sorted(the_step.sources)))
+        .returning(primary)
+    )
+    return [row[primary._meta.name] for row in rows]
