@@ -46,9 +46,7 @@ async def test_approving_a_publish_request_publishes_once(
     assert row == {"status": "published"}
 
 
-async def test_approving_a_cancellation_cancels_once(
-    client: AsyncTestClient, as_user: Any
-) -> None:
+async def test_approving_a_cancellation_cancels_once(client: AsyncTestClient, as_user: Any) -> None:
     buyer = await as_user("buyer")
     tender_id = await draft(client, buyer)
     await publish(client, buyer, tender_id)
@@ -121,7 +119,9 @@ async def test_too_few_bids_fail_the_tender_once(
     tender_id = await draft(client, buyer)
     await publish(client, buyer, tender_id)
     response = await client.put(
-        f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(20_000_000), headers=await as_user("org")
+        f"/api/v1/tenders/{tender_id}/bid",
+        json=bid_payload(20_000_000),
+        headers=await as_user("org"),
     )
     assert response.status_code == 201, response.text
     moving_clock.advance(days=12, seconds=1)

@@ -33,9 +33,7 @@ async def draft(client: AsyncTestClient, headers: dict[str, str], **overrides: A
 async def request_publish(
     client: AsyncTestClient, headers: dict[str, str], tender_id: int, **body: str
 ) -> int:
-    response = await client.post(
-        f"/api/v1/tenders/{tender_id}/publish", json=body, headers=headers
-    )
+    response = await client.post(f"/api/v1/tenders/{tender_id}/publish", json=body, headers=headers)
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "pending"
     return int(response.json()["approval_id"])
@@ -125,9 +123,12 @@ async def test_the_short_period_justification_travels_in_the_request(
     )
     refused = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
     assert refused.status_code == 400 and refused.json()["field"] == "submission_deadline"
-    assert await Approval.count().where(
-        (Approval.subject_type == "tender") & (Approval.subject_id == str(tender_id))
-    ) == 0
+    assert (
+        await Approval.count().where(
+            (Approval.subject_type == "tender") & (Approval.subject_id == str(tender_id))
+        )
+        == 0
+    )
     approval_id = await request_publish(
         client, buyer, tender_id, short_period_justification="防汛应急服务"
     )
@@ -208,9 +209,7 @@ async def test_a_withdrawn_request_unfreezes_the_draft(
     assert approve.status_code == 409  # a withdrawn request is no longer approvable
 
 
-async def test_cancelling_needs_an_approver_too(
-    client: AsyncTestClient, as_user: Any
-) -> None:
+async def test_cancelling_needs_an_approver_too(client: AsyncTestClient, as_user: Any) -> None:
     buyer, approver = await as_user("buyer"), await as_user("approver")
     tender_id = await draft(client, buyer)
     assert (await publish(client, buyer, tender_id)).json()["status"] == "published"
@@ -313,9 +312,12 @@ async def test_only_a_handler_requests(client: AsyncTestClient, as_user: Any) ->
                 f"/api/v1/tenders/{tender_id}/{path}", json=body, headers=await as_user(username)
             )
             assert response.status_code == 403, (username, path, response.text)
-    assert await Approval.count().where(
-        (Approval.subject_type == "tender") & (Approval.subject_id == str(tender_id))
-    ) == 0
+    assert (
+        await Approval.count().where(
+            (Approval.subject_type == "tender") & (Approval.subject_id == str(tender_id))
+        )
+        == 0
+    )
 
 
 # -- the tender page --------------------------------------------------------------------------
@@ -329,7 +331,7 @@ async def test_the_page_offers_the_handler_a_request_and_the_approver_a_link(
     page = await client.get(f"/tenders/{tender_id}", headers=buyer)
     assert 'data-testid="submit-for-publication"' in page.text
     assert "提交审批" in page.text and "审批负责人" in page.text
-    assert 'action="/tenders/{}/publish"'.format(tender_id) in page.text
+    assert f'action="/tenders/{tender_id}/publish"' in page.text
     await request_publish(client, buyer, tender_id)
     page = await client.get(f"/tenders/{tender_id}", headers=buyer)
     assert 'data-testid="pending-approval"' in page.text

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns import Column
+
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
@@ -167,12 +169,14 @@ async def bid_submit(
             # A new sealed version replaces the submitted (or withdrawn) one.
             version = existing["version"] + 1
             bid_id = existing["id"]
+            changes: dict[Column | str, Any] = {"version": version}
+            changes.update((key, value) for key, value in values.items())
             await advance(
                 BID,
                 row_id=bid_id,
                 action=BidStep.resubmit,
                 actor=actor,
-                values={**values, "version": version},
+                values=changes,
                 audit_data={**audit, "version": version},
             )
     return Receipt(

@@ -246,7 +246,10 @@ class TenderPages(Controller):
         opt={"action": Action.approval_request},
     )
     async def withdraw_request(
-        self, request: Request[Actor, Any, Any], tender_id: FromPath[int], approval_id: FromPath[int]
+        self,
+        request: Request[Actor, Any, Any],
+        tender_id: FromPath[int],
+        approval_id: FromPath[int],
     ) -> Redirect:
         """The handler takes back a pending request about the tender (to correct the draft)."""
         await approval_withdraw(actor=request.user, approval_id=approval_id)

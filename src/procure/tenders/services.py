@@ -265,9 +265,7 @@ async def _publishable(
     if tender["status"] != TenderStatus.draft:
         raise Conflict(f"tender is {tender['status']}, only a draft can be published")
     if tender["clarification_deadline"] <= now:
-        raise InvalidInput(
-            "clarification_deadline", "has already passed; move it into the future"
-        )
+        raise InvalidInput("clarification_deadline", "has already passed; move it into the future")
     criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender["id"])
     check_criteria(
         EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
@@ -325,7 +323,7 @@ async def tender_publish_request(*, actor: Actor, tender_id: int, justification:
                 "already pending; wait for the decision or withdraw it"
             )
         facts = await _publishable(tender, now=now, justification=justification)
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind=PUBLISH,
             subject_type="tender",
@@ -334,6 +332,7 @@ async def tender_publish_request(*, actor: Actor, tender_id: int, justification:
             summary=f"发布招标公告 {tender['reference']}《{tender['title']}》",
             payload={"justification": facts["justification"]},
         )
+    return approval_id
 
 
 @executes(PUBLISH)
@@ -390,7 +389,7 @@ async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) ->
                 f"approval request {pending['id']} ({pending['kind']}) about this tender is "
                 "already pending; wait for the decision or withdraw it"
             )
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind=CANCEL,
             subject_type="tender",
@@ -399,6 +398,7 @@ async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) ->
             summary=f"终止招标 {tender['reference']}《{tender['title']}》：{reason}",
             payload={"reason": reason},
         )
+    return approval_id
 
 
 @executes(CANCEL)
