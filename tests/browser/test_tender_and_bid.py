@@ -1,4 +1,5 @@
-"""A buyer drafts and publishes a tender in the browser; an organization submits a sealed bid."""
+"""A handler drafts a tender in the browser and submits it for publication, the department's
+approver approves it on /approvals, and an organization submits a sealed bid."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def local(days: int) -> str:
     )
 
 
-async def test_publish_a_tender_then_bid_on_it(
+async def test_submit_a_tender_for_publication_approve_it_then_bid_on_it(
     browser: Browser, page: Page, live_server: str
 ) -> None:
     item = await CatalogItem.select(CatalogItem.code).order_by(CatalogItem.code).first()
@@ -49,7 +50,26 @@ async def test_publish_a_tender_then_bid_on_it(
 
     await expect(page.get_by_test_id("tender-status")).to_have_attribute("data-status", "draft")
     tender_url = page.url
-    await page.get_by_role("button", name="发布").click()
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirmation text
+    await page.get_by_test_id("submit-for-publication").click()
+    pending = page.get_by_test_id("pending-approval")
+    await expect(pending).to_have_attribute("data-kind", "tender.publish")
+    await expect(page.get_by_test_id("tender-status")).to_have_attribute("data-status", "draft")
+
+    approver = await (await browser.new_context(locale="zh-CN")).new_page()
+    approver.on("dialog", lambda dialog: dialog.accept())
+    await sign_in(approver, live_server, "approver")
+    await approver.goto(tender_url)
+    await approver.get_by_test_id("decide-on-approvals").click()
+    request = approver.get_by_test_id("awaiting-approval").filter(has_text=title)
+    await expect(request).to_have_attribute("data-kind", "tender.publish")
+    await request.get_by_role("button", name="批准").click()
+    await expect(approver.get_by_test_id("approval-done")).to_be_visible()
+    public = await (await browser.new_context(locale="zh-CN")).new_page()
+    await public.goto(f"{live_server}/tenders?status=published")  # anyone sees it now
+    await expect(public.get_by_text(title)).to_be_visible()
+
+    await page.reload()
     await expect(page.get_by_test_id("tender-status")).to_have_attribute("data-status", "published")
 
     org = await (await browser.new_context(locale="zh-CN")).new_page()

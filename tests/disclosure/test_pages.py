@@ -25,7 +25,7 @@ from procure.surveys.tables import SurveyAnswer
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, login
 from tests.disclosure import helpers
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 LINK = re.compile(r'href="(/disclosure[^"#]*)"')
 
@@ -167,9 +167,7 @@ async def test_sealed_bids_show_nowhere_before_the_deadline(
     )
     assert created.status_code == 201, created.text
     tender = created.json()["id"]
-    assert (
-        await client.post(f"/api/v1/tenders/{tender}/publish", json={}, headers=buyer)
-    ).status_code == 200
+    assert (await publish(client, buyer, tender)).status_code == 200
     asked = await client.post(
         f"/api/v1/tenders/{tender}/clarifications",
         json={"question": "服务时间是否包含周末？"},
@@ -398,9 +396,7 @@ async def test_pages_of_twenty_newest_first(client: AsyncTestClient, as_user: An
             "/api/v1/tenders", json=await tender_payload(title=f"{keyword} 第{n}号"), headers=buyer
         )
         assert created.status_code == 201, created.text
-        published = await client.post(
-            f"/api/v1/tenders/{created.json()['id']}/publish", json={}, headers=buyer
-        )
+        published = await publish(client, buyer, created.json()["id"])
         assert published.status_code == 200, published.text
         made.append(created.json()["reference"])
     first = await client.get("/disclosure/tenders", params={"q": keyword})
@@ -464,9 +460,7 @@ async def test_the_year_is_the_local_calendar_year(client: AsyncTestClient, as_u
         "/api/v1/tenders", json=await tender_payload(title=title), headers=buyer
     )
     tender = created.json()["id"]
-    assert (
-        await client.post(f"/api/v1/tenders/{tender}/publish", json={}, headers=buyer)
-    ).status_code == 200
+    assert (await publish(client, buyer, tender)).status_code == 200
     # 2025-12-31 17:00 UTC is 2026-01-01 01:00 in Beijing: a 2026 notice.
     await Tender.update({Tender.published_at: datetime(2025, 12, 31, 17, tzinfo=UTC)}).where(
         Tender.id == tender

@@ -25,7 +25,7 @@ from procure.tenders.states import ProcurementMethod
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, bearer
 from tests.ocds.conftest import contracted_process, schema_errors
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
 def ocid(reference: str) -> str:
@@ -147,7 +147,7 @@ async def test_bids_stay_sealed_until_the_deadline(
     buyer = await bearer("buyer")
     created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
     tender_id = created.json()["id"]
-    published = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
+    published = await publish(client, buyer, tender_id)
     assert published.status_code == 200, published.text
     totals = {"org": 24_123_456, "org2": 25_654_321}
     for username, total in totals.items():

@@ -19,7 +19,7 @@ from procure.settings import get_settings
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, bearer
 from tests.risk.conftest import QIMINGXING, TONGXIN, XINLIANXIN
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
 async def ok(response: Any, status: int = 200) -> Any:
@@ -52,7 +52,7 @@ async def test_opened_bids_reach_the_projection_and_findings_name_the_platform_s
     )
     created = await ok(await client.post("/api/v1/tenders", json=payload, headers=buyer), 201)
     tender_id = created["id"]
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer))
+    await ok(await publish(client, buyer, tender_id))
     # Two bidders at exactly the same price: cardinal's R028.
     for headers, total in ((org, 23_456_700), (org2, 23_456_700), (org3, 25_100_000)):
         await ok(

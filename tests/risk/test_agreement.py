@@ -23,7 +23,7 @@ from procure.surveys.services import survey_answer, survey_tokens_issue
 from tests.conftest import Clock, bearer
 from tests.risk.conftest import BID_STAGE, HAIBIN
 from tests.surveys.conftest import actor, all_answers
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 Key = tuple[str, str, str, str]
 
@@ -66,7 +66,7 @@ async def test_a_full_scan_finds_what_the_events_found(
     tender_id = (await ok(await client.post("/api/v1/tenders", json=payload, headers=buyer), 201))[
         "id"
     ]
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer))
+    await ok(await publish(client, buyer, tender_id))
     for headers, total in ((org, 24_000_000), (org2, 25_000_000), (org3, 11_000_000)):
         await ok(
             await client.put(
@@ -274,7 +274,7 @@ async def test_the_bid_stage_rules_agree_too(client: AsyncTestClient, moving_clo
     tender_id = (await ok(await client.post("/api/v1/tenders", json=payload, headers=buyer), 201))[
         "id"
     ]
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer))
+    await ok(await publish(client, buyer, tender_id))
     # Two bids at one price (R028); the lowest, org3's, will be disqualified (R036).
     for headers, total in ((org, 21_300_000), (org2, 21_300_000), (org3, 19_800_000)):
         await ok(

@@ -1,4 +1,6 @@
-"""Helpers for the procurement tests: a tender payload and a bid payload."""
+"""Helpers for the procurement tests: a tender payload, a bid payload, and the lawful way to
+publish or cancel a tender: its handler (经办) requests, an approver (审批负责人) of the same
+department approves (maker–checker)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,11 @@ from typing import Any
 from procure import clock
 from procure.catalog.tables import CatalogItem
 from procure.geography.tables import Community
+from procure.security.tables import Role, User
+from procure.tenders.tables import Tender
+from tests.conftest import bearer
+
+Headers = dict[str, str]
 
 
 async def tender_payload(**overrides: Any) -> dict[str, Any]:
@@ -60,9 +67,7 @@ async def award_a_tender(
         criteria=[{"code": "price", "name": "价格", "kind": "price", "weight": 100}],
     )
     tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
-    assert (
-        await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
-    ).status_code == 200
+    await publish(client, buyer, tender_id)
     for n, headers in enumerate(bidders):
         response = await client.put(
             f"/api/v1/tenders/{tender_id}/bid",
@@ -77,3 +82,66 @@ async def award_a_tender(
     awarded = await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
     assert awarded.status_code == 200, awarded.text
     return int(tender_id)
+
+
+async def approver_of(tender_id: int) -> Headers:
+    """Bearer headers of an approver of the tender's department (one with the approver duty
+    alone first: demo `approver`, `approver2`, `approver3`)."""
+    tender = await Tender.select(Tender.department).where(Tender.id == tender_id).first()
+    assert tender is not None, tender_id
+    approver = (
+        await User.select(User.username)
+        .where(
+            (User.role == Role.buyer)
+            & (User.department == tender["department"])
+            & User.is_approver.eq(True)
+            & User.is_active.eq(True)
+        )
+        .order_by(User.is_handler)
+        .order_by(User.username)
+        .first()
+    )
+    assert approver is not None, f"no approver in the department of tender {tender_id}"
+    return await bearer(approver["username"])
+
+
+async def _headers(handler: Headers | str) -> Headers:
+    return await bearer(handler) if isinstance(handler, str) else handler
+
+
+async def approve_request(client: Any, response: Any, tender_id: int) -> Any:
+    """Approve the request a 202 answer names, as an approver of the tender's department."""
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "pending"
+    approval_id = response.json()["approval_id"]
+    approved = await client.post(
+        f"/api/v1/approvals/{approval_id}/approve", json={}, headers=await approver_of(tender_id)
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    return approved
+
+
+async def publish(
+    client: Any, handler: Headers | str, tender_id: int, justification: str | None = None
+) -> Any:
+    """Publish a draft lawfully: the handler requests (202), an approver of the department
+    approves. Returns the tender's detail response, as the handler sees it."""
+    headers = await _headers(handler)
+    body = {} if justification is None else {"short_period_justification": justification}
+    requested = await client.post(
+        f"/api/v1/tenders/{tender_id}/publish", json=body, headers=headers
+    )
+    await approve_request(client, requested, tender_id)
+    return await client.get(f"/api/v1/tenders/{tender_id}", headers=headers)
+
+
+async def cancel(client: Any, handler: Headers | str, tender_id: int, reason: str) -> Any:
+    """Cancel a tender lawfully (handler requests with the reason, an approver approves);
+    returns the tender's detail response."""
+    headers = await _headers(handler)
+    requested = await client.post(
+        f"/api/v1/tenders/{tender_id}/cancel", json={"reason": reason}, headers=headers
+    )
+    await approve_request(client, requested, tender_id)
+    return await client.get(f"/api/v1/tenders/{tender_id}", headers=headers)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from litestar.testing import AsyncTestClient
 
 from procure import clock
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
 async def test_concurrent_bids_at_the_deadline(client: AsyncTestClient, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -21,13 +21,9 @@ async def test_concurrent_bids_at_the_deadline(client: AsyncTestClient, as_user)
         submission_deadline=(now + timedelta(seconds=3)).isoformat(),
     )
     tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
-    publish = await client.post(
-        f"/api/v1/tenders/{tender_id}/publish",
-        json={"short_period_justification": "并发测试"},
-        headers=buyer,
-    )
-    assert publish.status_code == 200
-    deadline = datetime.fromisoformat(publish.json()["submission_deadline"])
+    published = await publish(client, buyer, tender_id, justification="并发测试")
+    assert published.status_code == 200
+    deadline = datetime.fromisoformat(published.json()["submission_deadline"])
 
     accepted: dict[str, list[dict]] = {name: [] for name in bidders}
     refused: list[str] = []

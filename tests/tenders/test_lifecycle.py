@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from procure.bids.sealing import canonical_bytes
 from procure.bids.tables import Bid
 from tests.conftest import Clock
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
 async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: Clock) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +29,7 @@ async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: C
         await client.get(f"/api/v1/tenders/{tender_id}")
     ).status_code == 404  # drafts are not public
 
-    published = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
+    published = await publish(client, buyer, tender_id)
     assert published.status_code == 200, published.text
     assert published.json()["status"] == "published"
     assert (await client.get(f"/api/v1/tenders/{tender_id}")).json()["status"] == "published"

@@ -13,7 +13,7 @@ from procure.organizations.tables import Debarment, Organization, Qualification
 from procure.security.services import user_create
 from procure.security.tables import Role
 from tests.conftest import Clock, bearer
-from tests.tenders.conftest import bid_payload, tender_payload
+from tests.tenders.conftest import bid_payload, cancel, publish, tender_payload
 
 
 async def draft(client: AsyncTestClient, headers: dict[str, str], **overrides: Any) -> int:
@@ -26,7 +26,7 @@ async def draft(client: AsyncTestClient, headers: dict[str, str], **overrides: A
 
 async def published(client: AsyncTestClient, headers: dict[str, str], **overrides: Any) -> int:
     tender_id = await draft(client, headers, **overrides)
-    response = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=headers)
+    response = await publish(client, headers, tender_id)
     assert response.status_code == 200, response.text
     return tender_id
 
@@ -104,11 +104,7 @@ async def test_a_short_period_needs_a_recorded_justification(
     refused = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
     assert refused.status_code == 400
     assert "less than the 20 days required for open_tender" in refused.json()["detail"]
-    accepted = await client.post(
-        f"/api/v1/tenders/{tender_id}/publish",
-        json={"short_period_justification": "防汛应急服务"},
-        headers=buyer,
-    )
+    accepted = await publish(client, buyer, tender_id, justification="防汛应急服务")
     assert accepted.status_code == 200
     assert accepted.json()["short_period_justification"] == "防汛应急服务"
 
@@ -136,9 +132,7 @@ async def test_transitions_are_enforced(
         f"/api/v1/tenders/{tender_id}/cancel", json={"reason": ""}, headers=buyer
     )
     assert no_reason.status_code == 400
-    cancelled = await client.post(
-        f"/api/v1/tenders/{tender_id}/cancel", json={"reason": "预算调整"}, headers=buyer
-    )
+    cancelled = await cancel(client, buyer, tender_id, "预算调整")
     assert (
         cancelled.json()["status"] == "cancelled"
         and cancelled.json()["cancel_reason"] == "预算调整"

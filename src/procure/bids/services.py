@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns import Column
+
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
@@ -14,9 +16,11 @@ from procure.bids.evaluation import evaluation_summary
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
+from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.lifecycle import advance
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
@@ -27,6 +31,7 @@ from procure.settings import get_settings
 from procure.tenders.services import own_tender
 from procure.tenders.states import ACCEPTING_BIDS, CriterionKind, ProcurementMethod, TenderStatus
 from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderEvaluator
+from procure.tenders.transitions import TENDER, TenderStep
 
 LIVE = (BidStatus.opened, BidStatus.valid, BidStatus.explanation_requested)
 
@@ -130,12 +135,16 @@ async def bid_submit(
             .first()
         )
         values: dict[str, Any] = {
-            "status": BidStatus.submitted,
             "sealed_content": sealed.ciphertext,
             "nonce": sealed.nonce,
             "content_sha256": sealed.content_sha256,
             "submitted_at": received_at,
             "withdrawn_at": None,
+        }
+        audit = {
+            "tender": tender_id,
+            "receipt": sealed.content_sha256,
+            "sealed_until": sealed_until(tender["submission_deadline"]),
         }
         if existing is None:
             version = 1
@@ -143,27 +152,33 @@ async def bid_submit(
                 Bid(
                     tender=tender_id,
                     organization=actor.organization_id,
+                    status=BidStatus.submitted,
                     version=1,
                     **values,
                 )
             )
             bid_id = rows[0]["id"]
+            await record(
+                actor=actor,
+                action=AuditAction.bid_submitted,
+                subject_type="bid",
+                subject_id=bid_id,
+                data={**audit, "version": version},
+            )
         else:
+            # A new sealed version replaces the submitted (or withdrawn) one.
             version = existing["version"] + 1
-            await Bid.update(**values, version=version).where(Bid.id == existing["id"])
             bid_id = existing["id"]
-        await record(
-            actor=actor,
-            action=AuditAction.bid_submitted,
-            subject_type="bid",
-            subject_id=bid_id,
-            data={
-                "tender": tender_id,
-                "version": version,
-                "receipt": sealed.content_sha256,
-                "sealed_until": sealed_until(tender["submission_deadline"]),
-            },
-        )
+            changes: dict[Column | str, Any] = {"version": version}
+            changes.update((key, value) for key, value in values.items())
+            await advance(
+                BID,
+                row_id=bid_id,
+                action=BidStep.resubmit,
+                actor=actor,
+                values=changes,
+                audit_data={**audit, "version": version},
+            )
     return Receipt(
         tender_reference=tender["reference"],
         version=version,
@@ -173,32 +188,37 @@ async def bid_submit(
 
 
 async def bid_withdraw(*, actor: Actor, tender_id: int) -> None:
+    """Withdraw the organization's own submitted bid before the deadline (BID withdraw)."""
     received_at = clock.now()
+    if actor.organization_id is None:
+        raise NotFound("only an organization bids")
     async with transaction():
         tender = await _lock_open_tender(tender_id, received_at)
-        withdrawn = (
-            await Bid.update({Bid.status: BidStatus.withdrawn, Bid.withdrawn_at: received_at})
-            .where(
-                (Bid.tender == tender_id)
-                & (Bid.organization == actor.organization_id)
-                & (Bid.status == BidStatus.submitted)
-            )
-            .returning(Bid.id)
-        )
-        if not withdrawn:
+        mine = (Bid.tender == tender_id) & (Bid.organization == actor.organization_id)
+        bid = await Bid.select(Bid.id).where(mine).first()
+        if bid is None:
             raise NotFound("you have no submitted bid on this tender")
-        await record(
+        await advance(
+            BID,
+            row_id=bid["id"],
+            action=BidStep.withdraw,
             actor=actor,
-            action=AuditAction.bid_withdrawn,
-            subject_type="bid",
-            subject_id=withdrawn[0]["id"],
-            data={"tender": tender_id, "sealed_until": sealed_until(tender["submission_deadline"])},
+            where=mine,
+            values={Bid.withdrawn_at: received_at},
+            audit_data={
+                "tender": tender_id,
+                "sealed_until": sealed_until(tender["submission_deadline"]),
+            },
         )
 
 
 async def open_due_bids(tender_id: int) -> bool:
     """Open the bids of a tender whose deadline has passed; idempotent, safe to call from any
-    request, so the deadline takes effect without a scheduler. Returns whether it opened now."""
+    request, so the deadline takes effect without a scheduler. Returns whether it opened now.
+
+    The TENDER open step is the compare-and-set only one caller wins; the winner opens every
+    submitted bid (BID open, in bulk) and records one bids_opened event listing them.
+    """
     now = clock.now()
     tender = (
         await Tender.select(Tender.status, Tender.submission_deadline)
@@ -211,83 +231,85 @@ async def open_due_bids(tender_id: int) -> bool:
         or now < tender["submission_deadline"]
     ):
         return False
-    async with transaction():
-        won = (
-            await Tender.update({Tender.status: TenderStatus.opened})
-            .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
-            .returning(Tender.id)
-        )
-        if not won:
-            return False  # someone else opened it first
-        tender = await Tender.select().where(Tender.id == tender_id).first()
-        assert tender is not None
-        key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
-        lines = {
-            row["line_no"]: row["id"]
-            for row in await ScopeLine.select(ScopeLine.id, ScopeLine.line_no).where(
-                ScopeLine.tender == tender_id
-            )
-        }
-        opened = []
-        for bid in await Bid.select().where(
-            (Bid.tender == tender_id) & (Bid.status == BidStatus.submitted)
-        ):
-            content = unseal(
-                key,
-                tender_id=tender_id,
-                organization_id=bid["organization"],
-                nonce=bid["nonce"],
-                ciphertext=bid["sealed_content"],
-            )
-            if (
-                receipt_hash(content) != bid["content_sha256"]
-            ):  # pragma: no cover - AES-GCM already authenticates
-                raise RuntimeError(f"bid {bid['id']} does not match its receipt")
-            await Bid.update(
-                {
-                    Bid.status: BidStatus.opened,
-                    Bid.opened_at: tender["submission_deadline"],
-                    Bid.total_fen: content["total_fen"],
-                }
-            ).where(Bid.id == bid["id"])
-            for line in content["lines"]:
-                await BidLine.insert(
-                    BidLine(
-                        bid=bid["id"],
-                        scope_line=lines[line["line_no"]],
-                        price_fen=line["price_fen"],
-                    )
-                )
-            opened.append(
-                {
-                    "bid": bid["id"],
-                    "total_fen": content["total_fen"],
-                    "receipt": bid["content_sha256"],
-                }
-            )
-        await record(
-            actor=None,
-            action=AuditAction.bids_opened,
-            subject_type="tender",
-            subject_id=tender_id,
-            data={"at": now.isoformat(), "bids": opened},
-        )
-        await _unsuccessful_if_too_few(tender, len(opened), "at opening")
+    try:
+        async with transaction():
+            await _open(tender_id, now)
+    except Conflict:
+        return False  # someone else opened it first
     await after_commit(Trigger.bids_opened, {SubjectType.tender: [tender_id]})
     return True
 
 
+async def _open(tender_id: int, now: datetime) -> None:
+    # Take the tender's row lock first (as a bid does), so a bid that reached the server before
+    # the deadline is either in the list read below or was refused: never lost in between.
+    if not (
+        await Tender.update({Tender.status: Tender.status})
+        .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
+        .returning(Tender.id)
+    ):
+        raise Conflict(f"tender {tender_id} is already opened")
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    assert tender is not None
+    key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+    to_open = BID.step_for(BidStep.open)
+    contents = {}
+    for bid in await Bid.select().where(
+        (Bid.tender == tender_id) & Bid.status.is_in(sorted(to_open.sources))
+    ):
+        content = unseal(
+            key,
+            tender_id=tender_id,
+            organization_id=bid["organization"],
+            nonce=bid["nonce"],
+            ciphertext=bid["sealed_content"],
+        )
+        if (
+            receipt_hash(content) != bid["content_sha256"]
+        ):  # pragma: no cover - AES-GCM already authenticates
+            raise RuntimeError(f"bid {bid['id']} does not match its receipt")
+        contents[bid["id"]] = (bid, content)
+    opened = [
+        {"bid": bid_id, "total_fen": content["total_fen"], "receipt": bid["content_sha256"]}
+        for bid_id, (bid, content) in contents.items()
+    ]
+    tender = await advance(
+        TENDER,
+        row_id=tender_id,
+        action=TenderStep.open,
+        actor=None,
+        audit_data={"at": now.isoformat(), "bids": opened},
+    )
+    # The bids' open step, in bulk: every bid still submitted when the tender opened.
+    await Bid.update(
+        {Bid.status: to_open.target, Bid.opened_at: tender["submission_deadline"]}
+    ).where((Bid.tender == tender_id) & Bid.status.is_in(sorted(to_open.sources)))
+    lines = {
+        row["line_no"]: row["id"]
+        for row in await ScopeLine.select(ScopeLine.id, ScopeLine.line_no).where(
+            ScopeLine.tender == tender_id
+        )
+    }
+    for bid_id, (_bid, content) in contents.items():
+        await Bid.update({Bid.total_fen: content["total_fen"]}).where(Bid.id == bid_id)
+        for line in content["lines"]:
+            await BidLine.insert(
+                BidLine(bid=bid_id, scope_line=lines[line["line_no"]], price_fen=line["price_fen"])
+            )
+    await _unsuccessful_if_too_few(tender, len(opened), "at opening")
+
+
 async def _unsuccessful_if_too_few(tender: dict[str, Any], live_bids: int, when: str) -> bool:
+    """Too few live bids for the method (policy.toml minimum_valid_bids): TENDER fail."""
     minimum = get_policy().procurement.minimum_valid_bids[ProcurementMethod(tender["method"])]
     if live_bids >= minimum:
         return False
-    await Tender.update({Tender.status: TenderStatus.unsuccessful}).where(Tender.id == tender["id"])
-    await record(
+    await advance(
+        TENDER,
+        row_id=tender["id"],
+        action=TenderStep.fail,
         actor=None,
-        action=AuditAction.tender_unsuccessful,
-        subject_type="tender",
-        subject_id=tender["id"],
-        data={"valid_bids": live_bids, "minimum": minimum, "when": when},
+        audit_data={"valid_bids": live_bids, "minimum": minimum, "when": when},
     )
     return True
 

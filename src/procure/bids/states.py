@@ -11,6 +11,7 @@ from procure.lifecycle import Lifecycle, step
 
 
 class BidStep(StrEnum):
+    resubmit = "resubmit"  # a new sealed version replaces the submitted or withdrawn one
     withdraw = "withdraw"
     open = "open"
     admit = "admit"  # passes to evaluation with no explanation needed
@@ -26,6 +27,7 @@ BID = Lifecycle(
     "bid",
     Bid,
     {
+        BidStep.resubmit: step({s.submitted, s.withdrawn}, s.submitted, AuditAction.bid_submitted),
         BidStep.withdraw: step(s.submitted, s.withdrawn, AuditAction.bid_withdrawn),
         BidStep.open: step(s.submitted, s.opened, None),
         BidStep.admit: step(s.opened, s.valid, None),

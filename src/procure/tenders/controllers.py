@@ -1,4 +1,6 @@
-"""The tender API under /api/v1/tenders: drafting, publishing, cancelling, clarifications."""
+"""The tender API under /api/v1/tenders: drafting, publishing, cancelling, clarifications.
+
+Publishing and cancelling answer 202 with the approval request an approver decides."""
 
 from __future__ import annotations
 
@@ -6,8 +8,9 @@ from typing import Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from procure.approvals.schemas import ApprovalRequested
 from procure.bids.services import open_due_bids
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
@@ -62,21 +65,36 @@ class TenderController(Controller):
         await services.tender_update(actor=request.user, tender_id=tender_id, data=data)
         return await detail(request, tender_id)
 
-    @post("/{tender_id:int}/publish", status_code=200, opt={"action": Action.tender_manage})
+    @post(
+        "/{tender_id:int}/publish",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.tender_manage},
+    )
     async def publish(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[PublishIn]
-    ) -> TenderDetail:
-        await services.tender_publish(
+    ) -> ApprovalRequested:
+        """A handler (经办) asks to publish the draft: everything publishing checks is checked
+        now; an approver (审批负责人) of the department publishes it by approving
+        (POST /api/v1/approvals/{approval_id}/approve)."""
+        approval_id = await services.tender_publish_request(
             actor=request.user, tender_id=tender_id, justification=data.short_period_justification
         )
-        return await detail(request, tender_id)
+        return ApprovalRequested(approval_id=approval_id)
 
-    @post("/{tender_id:int}/cancel", status_code=200, opt={"action": Action.tender_manage})
+    @post(
+        "/{tender_id:int}/cancel",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.tender_manage},
+    )
     async def cancel(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[CancelIn]
-    ) -> TenderDetail:
-        await services.tender_cancel(actor=request.user, tender_id=tender_id, reason=data.reason)
-        return await detail(request, tender_id)
+    ) -> ApprovalRequested:
+        """A handler asks to cancel the tender with a reason; an approver cancels it by
+        approving."""
+        approval_id = await services.tender_cancel_request(
+            actor=request.user, tender_id=tender_id, reason=data.reason
+        )
+        return ApprovalRequested(approval_id=approval_id)
 
     @post(
         "/{tender_id:int}/clarifications",

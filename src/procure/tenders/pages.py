@@ -16,6 +16,9 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
 
 from procure import clock
+from procure.approvals.pages import KIND_LABELS
+from procure.approvals.selectors import pending_for
+from procure.approvals.services import approval_withdraw
 from procure.bids import services as bids
 from procure.bids.schemas import BidIn
 from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
@@ -31,7 +34,7 @@ from procure.security.tables import Role, User
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderIn
-from procure.tenders.selectors import tender_detail, visible_tenders
+from procure.tenders.selectors import last_refused, tender_detail, visible_tenders
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 
 DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
@@ -211,14 +214,19 @@ class TenderPages(Controller):
             and actor.role == Role.buyer
             and actor.department_id == tender["department_id"]
         )
+        if context["owner"]:
+            context["pending"] = await pending_for("tender", tender_id)
+            context["returned"] = await last_refused(tender_id)
+            context["kind_labels"] = KIND_LABELS
         return Template("tenders/detail.html", context=context)
 
     @post("/tenders/{tender_id:int}/publish", opt={"action": Action.tender_manage})
     async def publish(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
+        """The handler submits the draft for publication; the approver decides on /approvals."""
         form = await request.form()
-        await services.tender_publish(
+        await services.tender_publish_request(
             actor=request.user,
             tender_id=tender_id,
             justification=form.get("short_period_justification", ""),
@@ -228,9 +236,23 @@ class TenderPages(Controller):
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
     async def cancel(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         form = await request.form()
-        await services.tender_cancel(
+        await services.tender_cancel_request(
             actor=request.user, tender_id=tender_id, reason=form.get("reason", "")
         )
+        return see(f"/tenders/{tender_id}")
+
+    @post(
+        "/tenders/{tender_id:int}/approvals/{approval_id:int}/withdraw",
+        opt={"action": Action.approval_request},
+    )
+    async def withdraw_request(
+        self,
+        request: Request[Actor, Any, Any],
+        tender_id: FromPath[int],
+        approval_id: FromPath[int],
+    ) -> Redirect:
+        """The handler takes back a pending request about the tender (to correct the draft)."""
+        await approval_withdraw(actor=request.user, approval_id=approval_id)
         return see(f"/tenders/{tender_id}")
 
     @post("/tenders/{tender_id:int}/clarifications", opt={"action": Action.clarification_ask})

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from procure import clock
+from procure.approvals.selectors import COLUMNS as APPROVAL_COLUMNS
+from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
 from procure.errors import NotFound
 from procure.security.actors import Actor
@@ -173,3 +175,19 @@ async def count_by_status(actor: Actor | None) -> dict[str, int]:
     for row in await visible_tenders(actor):
         counts[row["status"]] += 1
     return counts
+
+
+async def last_refused(tender_id: int) -> dict[str, Any] | None:
+    """The latest decided request about the tender, if it was refused and nothing was asked
+    since: it came back to the handler with the approver's reason."""
+    latest = (
+        await Approval.select(*APPROVAL_COLUMNS)
+        .where(
+            (Approval.subject_type == "tender")
+            & (Approval.subject_id == str(tender_id))
+            & (Approval.status != ApprovalStatus.withdrawn)
+        )
+        .order_by(Approval.id, ascending=False)
+        .first()
+    )
+    return latest if latest is not None and latest["status"] == ApprovalStatus.refused else None

@@ -1,14 +1,22 @@
 """Writes about tenders: drafting, publishing, cancelling, clarifications. Each checks the
-actor's ownership again, writes in one transaction and records its audit event there."""
+actor's ownership again, writes in one transaction and records its audit event there.
+
+Publishing and cancelling need two people (maker–checker): a handler (经办) of the department
+requests the step, an approver (审批负责人) other than the handler carries it out by approving
+(procure.approvals). Every change of the tender's status goes through the TENDER transition
+table (tenders.transitions) with lifecycle.advance."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from procure import clock
+from procure.approvals.selectors import pending_for
+from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.sealing import new_wrapped_tender_key
@@ -16,6 +24,7 @@ from procure.catalog.tables import CatalogItem
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
+from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
@@ -40,6 +49,7 @@ from procure.tenders.tables import (
     TenderCommunity,
     TenderEvaluator,
 )
+from procure.tenders.transitions import TENDER, TenderStep
 
 
 def check_criteria(method: EvaluationMethod, criteria: Sequence[Any]) -> None:
@@ -208,7 +218,19 @@ async def own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
     return row
 
 
+#: The approval kinds of the tender's steps that need an approver (maker–checker).
+PUBLISH = "tender.publish"
+CANCEL = "tender.cancel"
+
+
+async def _pending_requests(tender_id: int) -> list[dict[str, Any]]:
+    return await pending_for("tender", tender_id)
+
+
 async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None:
+    """Edit a draft. While a request to publish it awaits approval the draft is frozen (409
+    naming the request): the approver approves exactly what the handler submitted. The handler
+    withdraws the request first (POST /api/v1/approvals/{id}/withdraw) to edit again."""
     ids = await _resolve(data, actor)
     async with transaction():
         tender = await own_tender(actor, tender_id)
@@ -216,6 +238,13 @@ async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None
             raise Conflict(
                 "only a draft can be edited; a published tender changes by clarification"
             )
+        for pending in await _pending_requests(tender_id):
+            if pending["kind"] == PUBLISH:
+                raise Conflict(
+                    f"approval request {pending['id']} to publish this draft is pending; the "
+                    f"draft cannot change under the approver — withdraw the request "
+                    f"(POST /api/v1/approvals/{pending['id']}/withdraw) to edit it"
+                )
         await Tender.update(_header(data)).where(Tender.id == tender_id)  # type: ignore[arg-type]
         await _write_parts(tender_id, data, ids)
         await record(
@@ -227,77 +256,168 @@ async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None
         )
 
 
-async def tender_publish(*, actor: Actor, tender_id: int, justification: str = "") -> None:
-    """Publish a draft now. A submission period shorter than the policy's minimum for the method
-    needs a recorded justification."""
+async def _publishable(
+    tender: dict[str, Any], *, now: datetime, justification: str
+) -> dict[str, Any]:
+    """Everything publishing checks, as of ``now``: the draft's deadlines, its criteria and the
+    minimum submission period (or a justification for a shorter one). Returns the period facts
+    the audit event and the tender keep."""
+    if tender["status"] != TenderStatus.draft:
+        raise Conflict(f"tender is {tender['status']}, only a draft can be published")
+    if tender["clarification_deadline"] <= now:
+        raise InvalidInput("clarification_deadline", "has already passed; move it into the future")
+    criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender["id"])
+    check_criteria(
+        EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
+    )
+    minimum = get_policy().procurement.minimum_submission_days[tender["method"]]
+    period = tender["submission_deadline"] - now
+    justification = justification.strip()
+    short = period < timedelta(days=minimum)
+    if short and not justification:
+        raise InvalidInput(
+            "submission_deadline",
+            f"the submission period is {period.days} days, less than the {minimum} days "
+            f"required for {tender['method']}; give short_period_justification to publish it",
+        )
+    return {
+        "period_days": period.days,
+        "minimum_days": minimum,
+        "justification": justification if short else "",
+    }
+
+
+def _payload(approval: dict[str, Any]) -> dict[str, Any]:
+    payload = approval["payload"]
+    return dict(json.loads(payload) if isinstance(payload, str) else payload or {})
+
+
+async def _who(approval: dict[str, Any], approver: Actor) -> dict[str, Any]:
+    """Who prepared the step and who approved it, for the step's audit event."""
+    handler = (
+        await User.select(User.username, User.display_name)
+        .where(User.id == approval["requested_by"])
+        .first()
+    )
+    return {
+        "approval": approval["id"],
+        "prepared_by": approval["requested_by"],
+        "prepared_by_username": handler["username"] if handler else None,
+        "approved_by": approver.id,
+        "approved_by_username": approver.username,
+    }
+
+
+async def tender_publish_request(*, actor: Actor, tender_id: int, justification: str = "") -> int:
+    """A handler (经办) asks to publish a draft; an approver (审批负责人) of the department
+    other than them publishes it by approving. Everything publishing checks is checked now (and
+    again on approval); a shorter submission period's justification goes into the request.
+    Returns the approval id."""
     now = clock.now()
     async with transaction():
         tender = await own_tender(actor, tender_id)
-        if tender["status"] != TenderStatus.draft:
-            raise Conflict(f"tender is {tender['status']}, only a draft can be published")
-        if tender["clarification_deadline"] <= now:
-            raise InvalidInput(
-                "clarification_deadline", "has already passed; move it into the future"
+        require_handler(actor, tender["department"])
+        for pending in await _pending_requests(tender_id):
+            raise Conflict(
+                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
+                "already pending; wait for the decision or withdraw it"
             )
-        criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender_id)
-        check_criteria(
-            EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
-        )
-        minimum = get_policy().procurement.minimum_submission_days[tender["method"]]
-        period = tender["submission_deadline"] - now
-        justification = justification.strip()
-        if period < timedelta(days=minimum) and not justification:
-            raise InvalidInput(
-                "submission_deadline",
-                f"the submission period is {period.days} days, less than the {minimum} days "
-                f"required for {tender['method']}; give short_period_justification to publish it",
-            )
-        await Tender.update(
-            {
-                Tender.status: TenderStatus.published,
-                Tender.published_at: now,
-                Tender.short_period_justification: justification
-                if period < timedelta(days=minimum)
-                else "",
-            }
-        ).where(Tender.id == tender_id)
-        await record(
+        facts = await _publishable(tender, now=now, justification=justification)
+        approval_id = await approval_request(
             actor=actor,
-            action=AuditAction.tender_published,
+            kind=PUBLISH,
             subject_type="tender",
             subject_id=tender_id,
-            data={
-                "period_days": period.days,
-                "minimum_days": minimum,
-                "justification": justification,
-            },
+            department_id=tender["department"],
+            summary=f"发布招标公告 {tender['reference']}《{tender['title']}》",
+            payload={"justification": facts["justification"]},
         )
-    await after_commit(Trigger.tender_published, {SubjectType.tender: [tender_id]})
+    return approval_id
 
 
-async def tender_cancel(*, actor: Actor, tender_id: int, reason: str) -> None:
-    if not reason.strip():
+@executes(PUBLISH)
+async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    """The approver's approval publishes the draft now, re-checked as of the approval."""
+    tender_id = int(approval["subject_id"])
+    now = clock.now()
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    if tender is None:  # pragma: no cover - tenders are never deleted
+        raise NotFound(f"tender {tender_id} not found")
+    facts = await _publishable(tender, now=now, justification=_payload(approval)["justification"])
+    await advance(
+        TENDER,
+        row_id=tender_id,
+        action=TenderStep.publish,
+        actor=approver,
+        values={
+            Tender.published_at: now,
+            Tender.short_period_justification: facts["justification"],
+        },
+        audit_data={**facts, **await _who(approval, approver)},
+    )
+
+    async def risk() -> None:
+        await after_commit(Trigger.tender_published, {SubjectType.tender: [tender_id]})
+
+    return risk
+
+
+def _cancellable(tender: dict[str, Any], now: datetime) -> TenderStatus:
+    status = effective_status(
+        tender["status"],
+        now=now,
+        clarification_deadline=tender["clarification_deadline"],
+        submission_deadline=tender["submission_deadline"],
+    )
+    if status not in CANCELLABLE:
+        raise Conflict(f"a tender that is {status} cannot be cancelled")
+    return status
+
+
+async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) -> int:
+    """A handler asks to cancel the tender, with the reason; an approver other than them
+    cancels it by approving. Returns the approval id."""
+    reason = reason.strip()
+    if not reason:
         raise InvalidInput("reason", "a cancellation needs a reason")
     async with transaction():
         tender = await own_tender(actor, tender_id)
-        status = effective_status(
-            tender["status"],
-            now=clock.now(),
-            clarification_deadline=tender["clarification_deadline"],
-            submission_deadline=tender["submission_deadline"],
-        )
-        if status not in CANCELLABLE:
-            raise Conflict(f"a tender that is {status} cannot be cancelled")
-        await Tender.update(
-            {Tender.status: TenderStatus.cancelled, Tender.cancel_reason: reason.strip()}
-        ).where(Tender.id == tender_id)
-        await record(
+        require_handler(actor, tender["department"])
+        _cancellable(tender, clock.now())
+        for pending in await _pending_requests(tender_id):
+            raise Conflict(
+                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
+                "already pending; wait for the decision or withdraw it"
+            )
+        approval_id = await approval_request(
             actor=actor,
-            action=AuditAction.tender_cancelled,
+            kind=CANCEL,
             subject_type="tender",
             subject_id=tender_id,
-            data={"reason": reason.strip(), "from": str(status)},
+            department_id=tender["department"],
+            summary=f"终止招标 {tender['reference']}《{tender['title']}》：{reason}",
+            payload={"reason": reason},
         )
+    return approval_id
+
+
+@executes(CANCEL)
+async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    tender_id = int(approval["subject_id"])
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    if tender is None:  # pragma: no cover - tenders are never deleted
+        raise NotFound(f"tender {tender_id} not found")
+    status = _cancellable(tender, clock.now())
+    reason = str(_payload(approval)["reason"])
+    await advance(
+        TENDER,
+        row_id=tender_id,
+        action=TenderStep.cancel,
+        actor=approver,
+        values={Tender.cancel_reason: reason},
+        audit_data={"reason": reason, "from": str(status), **await _who(approval, approver)},
+    )
+    return None
 
 
 async def clarification_ask(*, actor: Actor, tender_id: int, question: str) -> int:
