@@ -14,7 +14,14 @@ from openpyxl import load_workbook
 
 from procure.audit.tables import AuditEvent
 from procure.committees.tables import Expert
-from tests.committees.pool_helpers import HEADERS, QIMINGXING, XINLIANXIN, csv_bytes, row, xlsx_bytes
+from tests.committees.pool_helpers import (
+    HEADERS,
+    QIMINGXING,
+    XINLIANXIN,
+    csv_bytes,
+    row,
+    xlsx_bytes,
+)
 
 IMPORT = "/api/v1/experts/import"
 EXPORT = "/api/v1/experts/export"
@@ -67,7 +74,8 @@ async def test_an_xlsx_file_adds_experts_with_categories_links_and_relationships
     assert (first["active_from"], first["active_until"]) == ("2024-03-01", "2027-12-31")
     assert first["employer_credit_code"] == XINLIANXIN
     assert [
-        (r["credit_code"], r["kind"], r["started_on"], r["ended_on"]) for r in first["relationships"]
+        (r["credit_code"], r["kind"], r["started_on"], r["ended_on"])
+        for r in first["relationships"]
     ] == [
         (QIMINGXING, "directorship", "2023-01-01", None),
         (XINLIANXIN, "employment", "2020-01-01", "2024-06-30"),
@@ -114,7 +122,10 @@ async def test_every_bad_row_is_reported_and_nothing_is_written(
     response = await upload(client, headers, "专家库.csv", csv_bytes(rows))
     assert response.status_code == 400
     answer = response.json()
-    assert (answer["field"], answer["detail"]) == ("file", "nothing was imported: 10 row(s) have errors")
+    assert (answer["field"], answer["detail"]) == (
+        "file",
+        "nothing was imported: 10 row(s) have errors",
+    )
     assert [(e["row"], e["column"], e["message"]) for e in answer["errors"]] == [
         (
             3,
@@ -154,7 +165,9 @@ async def test_every_bad_row_is_reported_and_nothing_is_written(
     assert await imports() == before
 
 
-async def test_an_unknown_relationship_kind_is_a_row_error(client: AsyncTestClient, as_user) -> None:
+async def test_an_unknown_relationship_kind_is_a_row_error(
+    client: AsyncTestClient, as_user
+) -> None:
     headers = await as_user("regulator")
     rows = [row("T-KIND-001", relationships=f"{XINLIANXIN}:friendship:2024-01-01")]
     answer = (await upload(client, headers, "专家库.csv", csv_bytes(rows))).json()
@@ -224,8 +237,11 @@ async def test_a_code_of_another_districts_pool_is_refused(
         (
             "专家库.csv",
             csv_bytes([["T-H-001"]], header=["专家编号"]),
-            "the first row must name the columns " + ", ".join(HEADERS) + " (missing: "
-            + ", ".join(HEADERS[1:]) + "; not recognized: —)",
+            "the first row must name the columns "
+            + ", ".join(HEADERS)
+            + " (missing: "
+            + ", ".join(HEADERS[1:])
+            + "; not recognized: —)",
         ),
         (
             "专家库.xls",
