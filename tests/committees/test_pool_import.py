@@ -14,11 +14,13 @@ from openpyxl import load_workbook
 
 from procure.audit.tables import AuditEvent
 from procure.committees.tables import Expert
+from procure.security.tables import User
 from tests.committees.pool_helpers import (
     HEADERS,
     QIMINGXING,
     XINLIANXIN,
     csv_bytes,
+    own_district,
     row,
     xlsx_bytes,
 )
@@ -28,8 +30,17 @@ EXPORT = "/api/v1/experts/export"
 EXPERTS = "/api/v1/experts"
 
 
-async def upload(client: AsyncTestClient, headers: dict[str, str], filename: str, content: bytes):  # type: ignore[no-untyped-def]
-    return await client.post(IMPORT, files={"file": (filename, content)}, headers=headers)
+async def upload(
+    client: AsyncTestClient,
+    headers: dict[str, str],
+    filename: str,
+    content: bytes,
+    district: str = "",
+):  # type: ignore[no-untyped-def]
+    params = {"district": district} if district else {}
+    return await client.post(
+        IMPORT, files={"file": (filename, content)}, headers=headers, params=params
+    )
 
 
 async def expert(client: AsyncTestClient, headers: dict[str, str], code: str) -> dict:
@@ -87,17 +98,47 @@ async def test_an_xlsx_file_adds_experts_with_categories_links_and_relationships
 async def test_a_csv_file_imports_and_links_an_expert_account(
     client: AsyncTestClient, as_user
 ) -> None:
-    headers = await as_user("admin")  # admin corrects data errors; one district: no need to name it
-    response = await upload(
-        client, headers, "专家库.csv", csv_bytes([row("T-C-001", name="许文静", username="expert")])
+    await User.insert(
+        User(
+            username="t-pool-expert", display_name="测试专家账号", password_hash="x", role="expert"
+        )
     )
-    assert response.status_code == 400  # the account already belongs to the demo's ZJ-001
+    headers = await as_user("admin")  # admin corrects data errors, naming the district
+    await own_district("T-OTHER-3")  # with two districts, the administrator must name one
+    unnamed = await upload(client, headers, "专家库.csv", csv_bytes([row("T-C-001")]))
+    assert unnamed.status_code == 400
+    assert unnamed.json()["detail"] == (
+        "name the district whose pool this changes (its code, e.g. 440319)"
+    )
+    rows = [row("T-C-001", username="expert"), row("T-C-002", username="t-pool-expert")]
+    response = await upload(client, headers, "专家库.csv", csv_bytes(rows), district="440319")
+    assert response.status_code == 400  # the account expert belongs to the demo's ZJ-001
     assert [(e["row"], e["column"], e["message"]) for e in response.json()["errors"]] == [
         (2, "登录账号", "the account expert already belongs to expert ZJ-001")
     ]
-    response = await upload(client, headers, "专家库.csv", csv_bytes([row("T-C-001")]))
+    rows = [row("T-C-001"), row("T-C-002", username="t-pool-expert")]
+    response = await upload(client, headers, "专家库.csv", csv_bytes(rows), district="440319")
     assert response.status_code == 200, response.text
-    assert response.json()["created"] == ["T-C-001"]
+    assert response.json()["created"] == ["T-C-001", "T-C-002"]
+    assert (await expert(client, headers, "T-C-002"))["username"] == "t-pool-expert"
+    rows.append(row("T-C-003", username="t-pool-expert"))
+    twice = await upload(client, headers, "专家库.csv", csv_bytes(rows), district="440319")
+    assert [(e["row"], e["column"], e["message"]) for e in twice.json()["errors"]] == [
+        (4, "登录账号", "the account t-pool-expert already belongs to expert T-C-002")
+    ]
+    await User.insert(
+        User(
+            username="t-pool-expert2",
+            display_name="测试专家账号2",
+            password_hash="x",
+            role="expert",
+        )
+    )
+    rows = [row("T-C-004", username="t-pool-expert2"), row("T-C-005", username="t-pool-expert2")]
+    twice = await upload(client, headers, "专家库.csv", csv_bytes(rows), district="440319")
+    assert [(e["row"], e["column"], e["message"]) for e in twice.json()["errors"]] == [
+        (3, "登录账号", "the account t-pool-expert2 is also in row 2")
+    ]
 
 
 async def test_every_bad_row_is_reported_and_nothing_is_written(
@@ -217,8 +258,6 @@ async def test_reimport_updates_by_code_and_keeps_what_is_unchanged(
 async def test_a_code_of_another_districts_pool_is_refused(
     client: AsyncTestClient, as_user
 ) -> None:
-    from tests.committees.pool_helpers import own_district
-
     other = await own_district("T-OTHER-1")
     await Expert.insert(
         Expert(code="T-ELSE-001", name="外区专家", district=other, active_from=date(2024, 1, 1))

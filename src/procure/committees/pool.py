@@ -30,8 +30,8 @@ from procure.catalog.rules import (
     UNKNOWN_CATEGORY,
     Problem,
     Rejected,
-    _has_control_characters,
     category_choices,
+    has_control_characters,
 )
 from procure.catalog.selectors import category_names
 from procure.committees.pool_files import HEADER_OF, problem_order, read_experts
@@ -267,7 +267,7 @@ def check_expert(
             problem(name, MUST_NOT_BE_EMPTY)
         elif len(text) > limit:
             problem(name, TOO_LONG, max=limit)
-        elif _has_control_characters(text):
+        elif has_control_characters(text):
             problem(name, CONTROL_CHARACTERS)
     organizations, departments, users = (
         lookups["organizations"],
@@ -456,31 +456,25 @@ async def expert_save(
     record_, problems = check_expert(expert, await category_names(), await _lookups([expert]))
     if record_ is None:
         raise Rejected.because(problems)
-    scope = await actor_district(actor)
+    district_id = await pool_district(actor, district_code)
     async with transaction():
-        current = (await experts_by_code([code])).get(code)
-        if actor.role == Role.admin and current is not None and not district_code:
-            district_id = int(current["district_id"])
-        else:
-            district_id = await pool_district(actor, district_code)
+        # Locked before reading: of two requests creating one code, the second sees the first.
         await _lock_pool(district_id)
-        if current is not None and scope is not None and current["district_id"] != scope:
-            raise Rejected.one("code", OTHER_DISTRICT, code=code)
+        current = (await experts_by_code([code])).get(code)
         holders = await experts_of_users([record_.user] if record_.user else [])
         if problems := _placement_problems(record_, expert.username, district_id, current, holders):
             raise Rejected.because(problems)
         after = record_.state()
-        if current is not None:
+        if current is None:
+            action, data = AuditAction.expert_created, {"code": code, **after}
+        else:
             changes = _changes(_recorded_state(current), after)
             if not changes:
                 return int(current["id"]), False
+            action, data = AuditAction.expert_updated, {"code": code, "changes": changes}
         expert_id = await _write(record_, district_id, current)
         await record(
-            actor=actor,
-            action=AuditAction.expert_updated if current else AuditAction.expert_created,
-            subject_type="expert",
-            subject_id=expert_id,
-            data={"code": code, "changes": changes} if current else {"code": code, **after},
+            actor=actor, action=action, subject_type="expert", subject_id=expert_id, data=data
         )
     return expert_id, current is None
 
@@ -529,25 +523,26 @@ async def expert_pool_import(
         account_rows: dict[int, int] = {}
         for number, expert, record_ in records:
             current = existing.get(record_.code)
-            for problem in _placement_problems(
-                record_, expert.username, district_id, current, holders
-            ):
-                problems.append(problem.at(number, HEADER_OF[problem.field]))
-            if record_.user is not None:
-                if record_.user in account_rows:
-                    problems.append(
-                        Problem(
-                            "username",
-                            ACCOUNT_TWICE,
-                            {"value": expert.username, "row": account_rows[record_.user]},
-                        ).at(number, HEADER_OF["username"])
-                    )
-                account_rows.setdefault(record_.user, number)
+            placement = _placement_problems(record_, expert.username, district_id, current, holders)
+            problems.extend(p.at(number, HEADER_OF[p.field]) for p in placement)
+            if record_.user is None:
+                continue
+            # An account another expert holds is reported once, not again as a repetition.
+            if record_.user in account_rows and not any(p.field == "username" for p in placement):
+                problems.append(
+                    Problem(
+                        "username",
+                        ACCOUNT_TWICE,
+                        {"value": expert.username, "row": account_rows[record_.user]},
+                    ).at(number, HEADER_OF["username"])
+                )
+            account_rows.setdefault(record_.user, number)
         if problems:
             problems = problem_order(problems)
             bad_rows = len({p.row for p in problems})
             raise Rejected(Problem("file", ROWS_REFUSED, {"count": bad_rows}), problems)
-        created, updated = [], []
+        created: list[str] = []
+        updated: list[str] = []
         for _, _, record_ in records:
             current = existing.get(record_.code)
             if current is not None and not _changes(_recorded_state(current), record_.state()):
@@ -585,6 +580,8 @@ async def expert_relationship_add(
     async with transaction():
         expert = await expert_detail(expert_id, district_id=scope)
         await _lock_pool(int(expert["district_id"]))
+        # Read again under the lock: a parallel request may just have added the same one.
+        expert = await expert_detail(expert_id, district_id=scope)
         for known in expert["relationships"]:
             same = (known["organization_id"], known["kind"], known["started_on"]) == (
                 organization_id,
