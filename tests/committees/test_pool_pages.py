@@ -7,8 +7,8 @@ import re
 
 from litestar.testing import AsyncTestClient
 
-from procure.committees.tables import Expert
-from tests.committees.pool_helpers import csv_bytes, row
+from procure.committees.tables import Expert, ExpertRelationship
+from tests.committees.pool_helpers import XINLIANXIN, csv_bytes, expert_json, row
 from tests.conftest import login
 
 
@@ -115,3 +115,71 @@ async def test_other_roles_do_not_see_the_pool_pages(client: AsyncTestClient) ->
     assert (await client.get("/experts")).status_code == 403
     await login(client, "auditor")
     assert (await client.get("/experts/import")).status_code == 403
+
+
+async def test_the_regulator_records_and_ends_a_relationship_on_the_page(
+    client: AsyncTestClient, as_user
+) -> None:
+    created = await client.put(
+        "/api/v1/experts/T-PG-REL",
+        json=expert_json("T-PG-REL"),
+        headers=await as_user("regulator"),
+    )
+    expert = created.json()["id"]
+    await login(client, "regulator")
+    page = await client.get(f"/experts/{expert}")
+    assert 'data-testid="relationship-form"' in page.text
+    token = client.cookies.get("csrftoken")
+    bad = await client.post(
+        f"/experts/{expert}/relationships",
+        data={
+            "_csrf_token": token,
+            "credit_code": XINLIANXIN,
+            "kind": "employment",
+            "started_on": "2024-05-01",
+            "ended_on": "2024-01-01",
+        },
+    )
+    assert bad.status_code == 400
+    errors = re.search(r'data-testid="relationship-errors">.*?</div>', bad.text, re.S)
+    assert errors is not None
+    assert "结束日期: 不得早于关系开始日期（2024-05-01）" in errors.group()
+    added = await client.post(
+        f"/experts/{expert}/relationships",
+        data={
+            "_csrf_token": token,
+            "credit_code": XINLIANXIN,
+            "kind": "directorship",
+            "started_on": "2024-05-01",
+            "ended_on": "",
+            "note": "理事",
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    shown = await client.get(added.headers["location"])
+    assert "担任董事、监事" in shown.text and "理事" in shown.text
+    rows = await ExpertRelationship.select(ExpertRelationship.id).where(
+        ExpertRelationship.expert == expert
+    )
+    end = f"/experts/{expert}/relationships/{rows[0]['id']}/end"
+    ended = await client.post(
+        end, data={"_csrf_token": token, "ended_on": "2025-03-31"}, follow_redirects=False
+    )
+    assert ended.status_code == 303
+    again = await client.post(end, data={"_csrf_token": token, "ended_on": "2025-04-30"})
+    assert again.status_code == 409
+    assert "2025-03-31" in again.text
+
+
+async def test_an_auditor_sees_no_forms_and_cannot_post_them(client: AsyncTestClient) -> None:
+    await login(client, "auditor")
+    page = await client.get(f"/experts/{await expert_id('ZJ-003')}")
+    assert page.status_code == 200
+    assert 'data-testid="relationship-form"' not in page.text
+    token = client.cookies.get("csrftoken")
+    refused = await client.post(
+        f"/experts/{await expert_id('ZJ-003')}/relationships",
+        data={"_csrf_token": token, "credit_code": XINLIANXIN, "kind": "other"},
+    )
+    assert refused.status_code == 403
