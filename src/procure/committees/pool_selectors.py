@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import WhereRaw
 
@@ -16,10 +15,10 @@ from procure.catalog.selectors import category_names
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship, RelationshipKind
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
+from procure.organizations.selectors import local_today
 from procure.organizations.tables import Organization
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
-from procure.settings import get_settings
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -59,10 +58,6 @@ RELATIONSHIP_COLUMNS = (
     ExpertRelationship.ended_on,
     ExpertRelationship.note,
 )
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def years_before(day: date, years: int) -> date:
