@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from procure.catalog.tables import CatalogCategory, CatalogItem
+from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
 from procure.contracts.tables import Contract, ContractStatus
 from procure.demo import load_demo, load_external_ocds
 from procure.departments.tables import Department
@@ -56,10 +59,43 @@ async def test_one_demo_login_per_role(database: None) -> None:
     assert roles == {role.value for role in Role}
 
 
+async def test_the_expert_pool_spans_the_five_categories_with_planted_conflicts(
+    database: None,
+) -> None:
+    demo = Expert.code.like("ZJ-%")
+    assert await Expert.count().where(demo) >= 40
+    categories = Counter(
+        row["category"]
+        for row in await ExpertCategory.select(ExpertCategory.category).where(
+            ExpertCategory.expert.code.like("ZJ-%")
+        )
+    )
+    assert set(categories) == {"approval", "care", "mutual_aid", "capacity", "technology"}
+    assert min(categories.values()) >= 7
+    kinds = {
+        row["kind"]
+        for row in await ExpertRelationship.select(ExpertRelationship.kind).where(
+            ExpertRelationship.expert.code.like("ZJ-%")
+        )
+    }
+    assert {"employment", "directorship", "family"} <= kinds
+    assert await Expert.count().where(demo & Expert.employer_organization.is_not_null()) >= 1
+    staff = Expert.employer_department.code == "D-MZJ"
+    assert await Expert.count().where(demo & staff) >= 1
+    accounts = await Expert.select(Expert.user.username.as_alias("username")).where(
+        demo & Expert.user.is_not_null()
+    )
+    assert "expert" in {row["username"] for row in accounts}
+    assert len(accounts) == 10
+
+
 async def test_loading_again_adds_nothing(database: None) -> None:
-    before = await Tender.count(), await Contract.count(), await User.count()
+    def counts():  # type: ignore[no-untyped-def]
+        return Tender.count(), Contract.count(), User.count(), Expert.count()
+
+    before = [await count for count in counts()]
     assert await load_demo(get_settings()) == {}
-    assert (await Tender.count(), await Contract.count(), await User.count()) == before
+    assert [await count for count in counts()] == before
 
 
 async def test_the_external_ocds_data_is_imported_once(database: None) -> None:

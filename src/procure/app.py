@@ -25,6 +25,8 @@ from procure.audit.controllers import AuditController
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
+from procure.committees.pool_controllers import ExpertPoolController
+from procure.committees.pool_pages import ExpertPoolPages
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
@@ -94,6 +96,7 @@ API_CONTROLLERS = [
     OCDSController,
     RiskFlagController,
     ApprovalController,
+    ExpertPoolController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -112,6 +115,7 @@ PAGE_CONTROLLERS = [
     RiskPages,
     DisclosurePages,
     ApprovalPages,
+    ExpertPoolPages,
 ]
 
 

@@ -17,6 +17,7 @@ from procure.audit.services import record
 from procure.bids.sealing import new_wrapped_tender_key, seal, unwrap_tender_key
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.catalog.tables import CatalogCategory, CatalogItem
+from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
@@ -224,6 +225,56 @@ class DemoLoader:
                     **links,
                 },
             )
+
+    # -- the expert pool ----------------------------------------------------------------------
+
+    async def load_experts(self) -> None:
+        """The finance department's pool, keyed by expert code; an expert's categories and
+        relationships are loaded with it, once."""
+        district_id = self.id_of(District, self.data["district"]["code"])
+        for spec in self.data.get("experts", []):
+            exists = await Expert.exists().where(Expert.code == spec["code"])
+            until = spec.get("active_until")
+            employer_org = spec.get("employer_organization")
+            employer_dept = spec.get("employer_department")
+            expert_id = await self.ensure(
+                Expert,
+                "code",
+                spec["code"],
+                {
+                    "name": spec["name"],
+                    "district": district_id,
+                    "employer": spec["employer"],
+                    "employer_organization": self.id_of(Organization, employer_org)
+                    if employer_org
+                    else None,
+                    "employer_department": self.id_of(Department, employer_dept)
+                    if employer_dept
+                    else None,
+                    "user": self.id_of(User, spec["username"]) if "username" in spec else None,
+                    "active_from": date.fromisoformat(spec["active_from"]),
+                    "active_until": date.fromisoformat(until) if until else None,
+                },
+            )
+            if exists:
+                continue
+            for entry in spec["categories"]:
+                category, _, specialty = entry.partition(":")
+                await ExpertCategory.insert(
+                    ExpertCategory(expert=expert_id, category=category, specialty=specialty)
+                )
+            for relationship in spec.get("relationships", []):
+                started, ended = relationship.get("started_days"), relationship.get("ended_days")
+                await ExpertRelationship.insert(
+                    ExpertRelationship(
+                        expert=expert_id,
+                        organization=self.id_of(Organization, relationship["organization"]),
+                        kind=relationship["kind"],
+                        started_on=self.day(started) if started is not None else None,
+                        ended_on=self.day(ended) if ended is not None else None,
+                        note=relationship.get("note", ""),
+                    )
+                )
 
     # -- tenders, bids and awards -------------------------------------------------------------
 
@@ -534,6 +585,7 @@ class DemoLoader:
             await self.load_organizations()
             await self.load_catalog()
             await self.load_users()
+            await self.load_experts()
             await self.load_tenders()
             await self.load_contracts()
             if self.created:

@@ -69,3 +69,8 @@ class AuditAction(StrEnum):
     approval_approved = "approval.approved"
     approval_refused = "approval.refused"
     approval_withdrawn = "approval.withdrawn"
+    expert_created = "expert.created"
+    expert_updated = "expert.updated"
+    expert_pool_imported = "expert_pool.imported"
+    expert_relationship_added = "expert.relationship_added"
+    expert_relationship_ended = "expert.relationship_ended"

@@ -18,6 +18,7 @@ from pathlib import PurePath
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from procure.catalog.rules import (
     N_,
@@ -101,8 +102,6 @@ def _normalized_header(value: object) -> str:
     return re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
 
 
-FIELD_OF_HEADER = {_normalized_header(column.header): column.field for column in COLUMNS}
-
 # A cell starting with one of these is a formula to Excel (CSV injection); written with a
 # leading apostrophe it is text, and the reader takes the apostrophe off again.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -118,15 +117,17 @@ def format_of(filename: str) -> FileFormat:
     return FileFormat(suffix)
 
 
-def read_rows(filename: str, content: bytes) -> list[SheetRow]:
-    """The data rows of an uploaded file; raises Rejected when the file as a whole is unusable."""
+def read_rows(filename: str, content: bytes, columns: Sequence[Column] = COLUMNS) -> list[SheetRow]:
+    """The data rows of an uploaded file; raises Rejected when the file as a whole is unusable.
+
+    ``columns`` are the sheet's columns (the catalog's unless another area's sheet is read)."""
     if not content:
         raise Rejected.one("file", EMPTY_FILE)
     if len(content) > MAX_BYTES:
         raise Rejected.one("file", FILE_TOO_LARGE, max=MAX_BYTES // (1024 * 1024))
     if format_of(filename) is FileFormat.xlsx:
         try:
-            return _table(_xlsx_values(content))
+            return _table(_xlsx_values(content), columns)
         except Rejected:
             raise
         except Exception as error:  # openpyxl raises many kinds of errors on a broken file
@@ -137,7 +138,7 @@ def read_rows(filename: str, content: bytes) -> list[SheetRow]:
         raise Rejected.one("file", NOT_UTF8, name=filename) from error
     try:
         records = csv.reader(io.StringIO(text, newline=""))
-        return _table([_restored(cell) for cell in record] for record in records)
+        return _table(([_restored(cell) for cell in record] for record in records), columns)
     except csv.Error as error:
         raise Rejected.one("file", NOT_CSV, name=filename, reason=str(error)) from error
 
@@ -163,10 +164,10 @@ def _is_blank(values: Iterable[object]) -> bool:
     return all(value is None or str(value).strip() == "" for value in values)
 
 
-def _table(records: Iterable[Sequence[object]]) -> list[SheetRow]:
+def _table(records: Iterable[Sequence[object]], columns: Sequence[Column]) -> list[SheetRow]:
     """Header in row 1, data below; row numbers count blank rows as the spreadsheet does."""
     lines = iter(records)
-    fields = _header(next(lines, ()))
+    fields = _header(next(lines, ()), columns)
     rows = []
     for number, values in enumerate(lines, start=2):
         if _is_blank(values):
@@ -180,25 +181,26 @@ def _table(records: Iterable[Sequence[object]]) -> list[SheetRow]:
     return rows
 
 
-def _header(values: Sequence[object]) -> dict[int, str]:
+def _header(values: Sequence[object], columns: Sequence[Column]) -> dict[int, str]:
     """Column index → field; every column exactly once, in any order; blank headers ignored."""
+    field_of_header = {_normalized_header(column.header): column.field for column in columns}
     fields: dict[int, str] = {}
     unexpected = []
     for index, value in enumerate(values):
         header = _normalized_header(value)
         if not header:
             continue
-        field = FIELD_OF_HEADER.get(header)
+        field = field_of_header.get(header)
         if field is None or field in fields.values():
             unexpected.append(str(value).strip())
         else:
             fields[index] = field
-    missing = [column.header for column in COLUMNS if column.field not in fields.values()]
+    missing = [column.header for column in columns if column.field not in fields.values()]
     if missing or unexpected:
         raise Rejected.one(
             "file",
             WRONG_HEADERS,
-            expected=", ".join(HEADER_OF.values()),
+            expected=", ".join(column.header for column in columns),
             missing=", ".join(missing) or "—",
             unexpected=", ".join(unexpected) or "—",
         )
@@ -257,25 +259,33 @@ def _cells(item: CatalogItemIn, categories: Mapping[str, str]) -> list[object]:
 def write_file(
     file_format: FileFormat, items: Iterable[CatalogItemIn], categories: Mapping[str, str]
 ) -> bytes:
-    rows = [_cells(item, categories) for item in items]
+    return write_table(
+        file_format, [_cells(item, categories) for item in items], COLUMNS, SHEET_TITLE
+    )
+
+
+def write_table(
+    file_format: FileFormat, rows: list[list[object]], columns: Sequence[Column], title: str
+) -> bytes:
+    """Rows under a header of the columns, as .xlsx (one sheet named ``title``) or CSV."""
     if file_format is FileFormat.xlsx:
-        return _xlsx(rows)
+        return _xlsx(rows, columns, title)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER_OF.values())
+    writer.writerow(column.header for column in columns)
     writer.writerows([_defused(c) if isinstance(c, str) else c for c in row] for row in rows)
     # The BOM is how Excel knows a CSV is UTF-8; without it Chinese opens as mojibake.
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(rows: list[list[object]]) -> bytes:
+def _xlsx(rows: list[list[object]], columns: Sequence[Column], title: str) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    for letter, column in zip("ABCDEFGHI", COLUMNS, strict=True):
-        sheet.column_dimensions[letter].width = column.width
+    sheet = workbook.create_sheet(title)
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    sheet.append([_xlsx_cell(sheet, header, font=bold) for header in HEADER_OF.values()])
+    sheet.append([_xlsx_cell(sheet, column.header, font=bold) for column in columns])
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         sheet.append([_xlsx_cell(sheet, value, alignment=wrap) for value in row])

@@ -107,7 +107,7 @@ def unit_choices() -> str:
     return ", ".join(f"{unit.value} ({name})" for unit, name in UNIT_NAMES_ZH.items())
 
 
-def _has_control_characters(text: str) -> bool:
+def has_control_characters(text: str) -> bool:
     # U+FFFE and U+FFFF are not allowed in XML, so an .xlsx file could not hold them.
     return any(unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff" for ch in text)
 
@@ -139,7 +139,7 @@ def check_item(item: CatalogItemIn, categories: Mapping[str, str]) -> list[Probl
             problem(name, MUST_NOT_BE_EMPTY)
         elif len(text) > limit:
             problem(name, TOO_LONG, max=limit)
-        elif _has_control_characters(text):
+        elif has_control_characters(text):
             problem(name, CONTROL_CHARACTERS)
     if not item.unit:
         problem("unit", MUST_NOT_BE_EMPTY)
@@ -166,7 +166,7 @@ def _indicator_problems(indicators: Sequence[str]) -> list[Problem]:
             message, params = INDICATOR_EMPTY, {"n": n}
         elif len(text) > MAX_INDICATOR_LENGTH:
             message, params = INDICATOR_TOO_LONG, {"n": n, "max": MAX_INDICATOR_LENGTH}
-        elif _has_control_characters(text):
+        elif has_control_characters(text):
             message, params = INDICATOR_CONTROL, {"n": n}
         elif "；" in text:
             message, params = INDICATOR_SEPARATOR_USED, {"n": n}

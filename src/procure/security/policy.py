@@ -63,6 +63,8 @@ class Action(StrEnum):
     approval_read = "approval:read"
     approval_request = "approval:request"
     approval_decide = "approval:decide"
+    expert_pool_read = "expert_pool:read"
+    expert_pool_manage = "expert_pool:manage"
 
 
 ANONYMOUS = None
@@ -140,6 +142,10 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.approval_read: roles(Role.buyer, Role.regulator, Role.auditor, Role.admin),
     Action.approval_request: roles(Role.buyer),
     Action.approval_decide: roles(Role.buyer),
+    # The finance department keeps its district's expert pool (财库〔2016〕198号 第四条);
+    # administrators correct data errors; auditors read it.
+    Action.expert_pool_read: roles(Role.regulator, Role.admin, Role.auditor),
+    Action.expert_pool_manage: roles(Role.regulator, Role.admin),
 }
 
 #: Roles that read across every department, organization and community. The regulator (财政部门)
