@@ -204,3 +204,26 @@ async def test_fifty_parallel_reopenings_reopen_once(
     exactly_one_success(codes)
     assert [e["action"] for e in await audit_events(flags, flag_id)] == ["risk_flag.reopened"]
     assert len(await history(flag_id)) == 1
+
+
+async def test_the_regulator_start_page_shows_what_waits(
+    client: AsyncTestClient, as_user: Headers, flags: Flags
+) -> None:
+    waiting = await flags.on_contract(HT_007, rule="INTERNALIZATION", status=FlagStatus.explained)
+    other = await flags.on_contract(HT_007, rule="UNDERPRICED_BID")
+    dismissed = await flags.on_contract(HT_007, rule="LATE_REPORT")
+    answer = await post_step(
+        client, await as_user("buyer2"), dismissed, "dismiss", reason="系统故障导致逾期。"
+    )
+    assert answer.status_code == 200
+    await login(client, "regulator")
+    page = await client.get("/regulator")
+    assert page.status_code == 200
+    waiting_table = page.text.split('data-testid="waiting-flags"')[1].split("</table>")[0]
+    assert f'data-flag="{waiting}"' in waiting_table
+    assert f'data-flag="{other}"' not in waiting_table  # the department's own to decide
+    dismissed_table = page.text.split('data-testid="dismissed-flags"')[1].split("</table>")[0]
+    assert f'data-flag="{dismissed}"' in dismissed_table and "系统故障导致逾期。" in dismissed_table
+    assert 'data-testid="recent-decisions"' in page.text and "惠邻社区服务" in page.text
+    for link in ("/risk", "/organizations", "/approvals", "/experts"):
+        assert f'href="{link}"' in page.text

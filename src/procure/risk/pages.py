@@ -44,7 +44,7 @@ def flag_url(flag_id: int) -> str:
     return f"{DASHBOARD}/flags/{flag_id}"
 
 
-def _helpers(locale: str) -> dict[str, Any]:
+def risk_labels(locale: str) -> dict[str, Any]:
     """Functions the risk templates call to name rules and values in the page's language."""
     return {
         "rule_label": lambda code: rule_name(code, locale),
@@ -69,7 +69,7 @@ async def _dashboard(actor: Actor, filters: FlagFilters, page: int, locale: str)
         "trend_bars": [(row["month"], row["count"]) for row in trend],
         "trend_maximum": max([row["count"] for row in trend] + [1]),
         "flags": await flag_page(actor, filters, page=page),
-        **_helpers(locale),
+        **risk_labels(locale),
     }
 
 
@@ -85,7 +85,7 @@ async def _flag_page(
             "evidence": evidence.items(flag["evidence"], locale),
             "steps": allowed_transitions(request.user, flag),
             "conduct": is_conduct_flag(flag),
-            **_helpers(locale),
+            **risk_labels(locale),
             **context,
         },
         status_code=status_code,
