@@ -49,7 +49,10 @@ async def test_registration_creates_the_organization_and_its_user(
             (AuditEvent.action == "organization.registered")
             & (AuditEvent.subject_id == str(organization["id"]))
         )
-        | ((AuditEvent.action == "user.created") & (AuditEvent.subject_id == str(answer["user_id"])))
+        | (
+            (AuditEvent.action == "user.created")
+            & (AuditEvent.subject_id == str(answer["user_id"]))
+        )
     )
     assert {(e["action"], e["subject_id"]) for e in events} == {
         ("organization.registered", str(organization["id"])),

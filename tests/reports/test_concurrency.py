@@ -53,16 +53,16 @@ async def test_fifty_parallel_corrections_supersede_once(
     body = report(in_scope(contract["scope_line_ids"][0]))
     assert (await client.put(f"{url}/draft", json=body, headers=org)).status_code == 200
     assert (await client.post(f"{url}/submit", headers=org)).status_code == 200
-    correction = await client.put(
-        f"{url}/draft", json={**body, "corrects_version": 1}, headers=org
-    )
+    correction = await client.put(f"{url}/draft", json={**body, "corrects_version": 1}, headers=org)
     assert correction.status_code == 200, correction.text
 
     codes = await race(lambda: client.post(f"{url}/submit", headers=org))
     exactly_one_success(codes)
-    versions = await ServiceReport.select(ServiceReport.version, ServiceReport.status).where(
-        ServiceReport.contract == contract["id"]
-    ).order_by(ServiceReport.version)
+    versions = (
+        await ServiceReport.select(ServiceReport.version, ServiceReport.status)
+        .where(ServiceReport.contract == contract["id"])
+        .order_by(ServiceReport.version)
+    )
     assert [(v["version"], v["status"]) for v in versions] == [
         (1, ReportStatus.superseded),
         (2, ReportStatus.submitted),

@@ -471,9 +471,7 @@ async def test_the_flag_page_offers_the_viewers_own_steps(
     flag_id = await flags.on_contract(HT_007, dataset="platform")
     await login(client, username)
     text = (await client.get(f"/risk/flags/{flag_id}")).text
-    shown = {
-        step for step in ("explain", "resolve", "dismiss", "reopen") if f"{step}-form" in text
-    }
+    shown = {step for step in ("explain", "resolve", "dismiss", "reopen") if f"{step}-form" in text}
     assert shown == forms
 
 

@@ -149,7 +149,9 @@ async def test_the_buying_department_may_explain_too(
     # Amendment creep is about the department's own conduct: it explains, the regulator decides.
     assert answer.json()["allowed_transitions"] == []
     assert answer.json()["conduct"] is True
-    regulator = await client.get(f"/api/v1/risk/flags/{flag_id}", headers=await as_user("regulator"))
+    regulator = await client.get(
+        f"/api/v1/risk/flags/{flag_id}", headers=await as_user("regulator")
+    )
     assert regulator.json()["allowed_transitions"] == ["resolve", "dismiss"]
 
 

@@ -26,7 +26,9 @@ async def test_fifty_parallel_closings_close_once(client: AsyncTestClient) -> No
     )
     exactly_one_success(codes)
     assert await audit_count(AuditAction.survey_round_closed, "survey_round", started["id"]) == 1
-    row = await SurveyRound.select(SurveyRound.status, SurveyRound.closed_at).where(
-        SurveyRound.id == started["id"]
-    ).first()
+    row = (
+        await SurveyRound.select(SurveyRound.status, SurveyRound.closed_at)
+        .where(SurveyRound.id == started["id"])
+        .first()
+    )
     assert row is not None and row["status"] == RoundStatus.closed and row["closed_at"]

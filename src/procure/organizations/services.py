@@ -468,9 +468,7 @@ async def debarment_lift(
             data["lifted_on"] = today
         else:
             deleted = (
-                await Debarment.delete()
-                .where(Debarment.id == debarment_id)
-                .returning(Debarment.id)
+                await Debarment.delete().where(Debarment.id == debarment_id).returning(Debarment.id)
             )
             if not deleted:
                 raise Conflict(f"debarment {debarment_id} was withdrawn meanwhile")

@@ -266,7 +266,11 @@ async def survey_round_close(*, actor: Actor, round_id: int) -> None:
             .where(SurveyRound.id == round_id)
             .first()
         )
-        if current is None or current["status"] == RoundStatus.closed or current["closes_at"] <= now:
+        if (
+            current is None
+            or current["status"] == RoundStatus.closed
+            or current["closes_at"] <= now
+        ):
             raise Conflict(f"survey round {round_id} is closed already")
         # The compare-and-set: of simultaneous closings, one applies.
         await advance(
