@@ -34,9 +34,15 @@ from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
 from procure.ocds.imports import EXTERNAL_DATASET, ocds_import
 from procure.organizations.credit_code import validate_credit_code
-from procure.organizations.tables import Debarment, Organization, Qualification
+from procure.organizations.tables import (
+    Debarment,
+    DecisionKind,
+    Organization,
+    OversightDecision,
+    Qualification,
+)
 from procure.security.passwords import hash_password_async
-from procure.security.tables import User
+from procure.security.tables import Role, User
 from procure.settings import Settings
 from procure.tenders.states import NeedEvidenceKind, TenderStatus
 from procure.tenders.tables import (
@@ -51,6 +57,9 @@ from procure.tenders.tables import (
 DEMO_PASSWORD = "demo-password-2026"
 #: Invented OCDS data of another city (澜州市明溪区), with a planted case of every bid-stage rule.
 EXTERNAL_FIXTURE = "ocds-external.jsonl"
+
+#: The finance department (财政部门) of the demo district: it supervises, it does not buy.
+FINANCE_DEPARTMENT = "D-CZJ"
 
 
 class DemoLoader:
@@ -130,7 +139,8 @@ class DemoLoader:
             )
 
     async def load_organizations(self) -> None:
-        decided_by = self.id_of(Department, self.data["departments"][0]["code"])
+        # Debarment is the finance department's decision (政府采购法 第十三条、第七十七条).
+        decided_by = self.id_of(Department, FINANCE_DEPARTMENT)
         for org in self.data["organizations"]:
             code = validate_credit_code(org["credit_code"])
             exists = await Organization.exists().where(Organization.credit_code == code)
@@ -164,13 +174,27 @@ class DemoLoader:
                     )
                 )
             if debarment := org.get("debarment"):
-                await Debarment.insert(
+                starts_on = self.day(debarment["starts_on_days"])
+                ends_on = self.day(debarment["ends_on_days"])
+                rows = await Debarment.insert(
                     Debarment(
                         organization=org_id,
-                        starts_on=self.day(debarment["starts_on_days"]),
-                        ends_on=self.day(debarment["ends_on_days"]),
+                        starts_on=starts_on,
+                        ends_on=ends_on,
                         reason=debarment["reason"],
                         decided_by=decided_by,
+                    )
+                )
+                await OversightDecision.insert(
+                    OversightDecision(
+                        organization=org_id,
+                        kind=DecisionKind.debarment_imposed,
+                        debarment_id=rows[0]["id"],
+                        after_value=f"{starts_on.isoformat()}/{ends_on.isoformat()}",
+                        reason=debarment["reason"],
+                        appeal_note=debarment["appeal_note"],
+                        decided_by=decided_by,
+                        decider_role=Role.regulator,
                     )
                 )
 

@@ -39,11 +39,12 @@ async def clean_organization() -> int:
 
 async def debarred_until(organization_id: int, ends_on: date, days: int = 30) -> None:
     await debarment_impose(
-        actor=await actor("buyer"),
+        actor=await actor("regulator"),
         organization_id=organization_id,
         starts_on=ends_on - timedelta(days=days),
         ends_on=ends_on,
         reason="提供虚假材料",
+        appeal_note="放弃陈述、申辩",
     )
 
 

@@ -52,9 +52,9 @@ async def test_the_public_page_discloses_the_debarment_but_no_forms(
     assert (await client.get("/organizations/987654")).status_code == 404
 
 
-async def test_a_buyer_rates_and_debars_from_the_page(client: AsyncTestClient) -> None:
+async def test_the_regulator_rates_and_debars_from_the_page(client: AsyncTestClient) -> None:
     organization_id = await registered()
-    await login(client, "buyer")
+    await login(client, "regulator")
     page = await client.get(f"/organizations/{organization_id}")
     assert 'data-testid="rating-form"' in page.text and 'data-testid="debarment-form"' in page.text
     token = client.cookies.get("csrftoken")
@@ -76,6 +76,7 @@ async def test_a_buyer_rates_and_debars_from_the_page(client: AsyncTestClient) -
             "starts_on": iso(today - timedelta(days=1)),
             "ends_on": iso(today + timedelta(days=90)),
             "reason": "串通投标",
+            "appeal_note": "已听取陈述、申辩,理由不成立。",
             "_csrf_token": token,
         },
         follow_redirects=False,

@@ -448,7 +448,10 @@ async def test_the_flag_page_shows_the_evidence_readably(
     assert "低于其他报价均值" in text  # a nested threshold, labelled in the reader's language
     assert 'data-testid="policy-version">2026.2-risk<' in text
     assert f'href="/contracts/{contract_id}"' in text  # the subject's own page
-    assert "resolve-form" in text and "explain-form" not in text  # an auditor decides
+    assert "resolve-form" not in text and "explain-form" not in text  # an auditor only reads
+    await login(client, "regulator")
+    text = (await client.get(f"/risk/flags/{flag_id}")).text
+    assert "resolve-form" in text and "explain-form" not in text  # the regulator decides
 
 
 @pytest.mark.parametrize(
@@ -456,7 +459,8 @@ async def test_the_flag_page_shows_the_evidence_readably(
     [
         ("org", {"explain"}),
         ("buyer2", {"explain", "resolve", "dismiss"}),
-        ("auditor", {"resolve", "dismiss"}),
+        ("regulator", {"resolve", "dismiss"}),
+        ("auditor", set()),  # reads everything, writes nothing but reopen
         ("admin", set()),
         ("committee", set()),
     ],
@@ -467,7 +471,7 @@ async def test_the_flag_page_offers_the_viewers_own_steps(
     flag_id = await flags.on_contract(HT_007, dataset="platform")
     await login(client, username)
     text = (await client.get(f"/risk/flags/{flag_id}")).text
-    shown = {step for step in ("explain", "resolve", "dismiss") if f"{step}-form" in text}
+    shown = {step for step in ("explain", "resolve", "dismiss", "reopen") if f"{step}-form" in text}
     assert shown == forms
 
 

@@ -61,6 +61,7 @@ class AuditAction(StrEnum):
     risk_flag_explained = "risk_flag.explained"
     risk_flag_resolved = "risk_flag.resolved"
     risk_flag_dismissed = "risk_flag.dismissed"
+    risk_flag_reopened = "risk_flag.reopened"
     ocds_imported = "ocds.imported"
     ocds_dataset_deleted = "ocds.dataset_deleted"
     ocds_platform_refreshed = "ocds.platform_refreshed"

@@ -35,7 +35,12 @@ def all_tables() -> list[type[Table]]:
         OcdsParty,
         OcdsProcess,
     )
-    from procure.organizations.tables import Debarment, Organization, Qualification
+    from procure.organizations.tables import (
+        Debarment,
+        Organization,
+        OversightDecision,
+        Qualification,
+    )
     from procure.performance.tables import PerformanceScore
     from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
     from procure.risk.tables import RiskFlag, RiskFlagEvent
@@ -66,6 +71,7 @@ def all_tables() -> list[type[Table]]:
         Organization,
         Qualification,
         Debarment,
+        OversightDecision,
         User,
         ApiToken,
         SessionRecord,

@@ -148,6 +148,7 @@ class OrganizationController(Controller):
             organization_id=organization_id,
             rating=data.rating,
             reason=data.reason,
+            appeal_note=data.appeal_note,
         )
         return PublicOrganizationOut(**await organization_detail(organization_id))
 
@@ -168,6 +169,7 @@ class OrganizationController(Controller):
             starts_on=data.starts_on,
             ends_on=data.ends_on,
             reason=data.reason,
+            appeal_note=data.appeal_note,
         )
         detail = await organization_detail(organization_id)
         return DebarmentOut(**next(d for d in detail["debarments"] if d["id"] == debarment_id))
@@ -190,5 +192,6 @@ class OrganizationController(Controller):
             organization_id=organization_id,
             debarment_id=debarment_id,
             reason=data.reason,
+            appeal_note=data.appeal_note,
         )
         return PublicOrganizationOut(**await organization_detail(organization_id))

@@ -71,6 +71,7 @@ class QualificationForm:
 class CreditRatingForm:
     rating: str = ""
     reason: str = ""
+    appeal_note: str = ""
 
 
 @dataclass
@@ -78,11 +79,13 @@ class DebarmentForm:
     starts_on: str = ""
     ends_on: str = ""
     reason: str = ""
+    appeal_note: str = ""
 
 
 @dataclass
 class LiftForm:
     reason: str = ""
+    appeal_note: str = ""
 
 
 def parsed(model: type[Model], form: Any) -> Model:
@@ -276,6 +279,7 @@ class RegistryPageController(Controller):
                 organization_id=organization_id,
                 rating=rating.rating,
                 reason=rating.reason,
+                appeal_note=rating.appeal_note,
             )
         except InvalidInput as error:
             return await self._detail(
@@ -298,6 +302,7 @@ class RegistryPageController(Controller):
                 starts_on=debarment.starts_on,
                 ends_on=debarment.ends_on,
                 reason=debarment.reason,
+                appeal_note=debarment.appeal_note,
             )
         except InvalidInput as error:
             return await self._detail(
@@ -317,11 +322,13 @@ class RegistryPageController(Controller):
         data: URLEncodedBody[LiftForm],
     ) -> Template | Redirect:
         try:
+            lift = parsed(LiftIn, data)
             await services.debarment_lift(
                 actor=request.user,
                 organization_id=organization_id,
                 debarment_id=debarment_id,
-                reason=parsed(LiftIn, data).reason,
+                reason=lift.reason,
+                appeal_note=lift.appeal_note,
             )
         except InvalidInput as error:
             return await self._detail(

@@ -8,7 +8,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from procure.errors import InvalidInput
-from procure.organizations.tables import CreditRating, QualificationKind, RegistrationType
+from procure.organizations.tables import (
+    CreditRating,
+    DecisionKind,
+    QualificationKind,
+    RegistrationType,
+)
 
 
 class ProfileIn(BaseModel):
@@ -39,19 +44,43 @@ class QualificationIn(BaseModel):
     required: bool = False
 
 
+APPEAL_NOTE = (
+    "the organization's statement and defence (陈述、申辩) heard before the decision, or that it "
+    "waived it; required for a debarment (行政处罚法 第四十五条)"
+)
+
+
 class CreditRatingIn(BaseModel):
     rating: CreditRating
     reason: str = Field(max_length=2000)
+    appeal_note: str = Field(default="", max_length=2000, description=APPEAL_NOTE)
 
 
 class DebarmentIn(BaseModel):
     starts_on: date
     ends_on: date = Field(description="the first day the organization may bid again")
     reason: str = Field(max_length=2000)
+    appeal_note: str = Field(default="", max_length=2000, description=APPEAL_NOTE)
 
 
 class LiftIn(BaseModel):
     reason: str = Field(max_length=2000)
+    appeal_note: str = Field(default="", max_length=2000, description=APPEAL_NOTE)
+
+
+class DecisionOut(BaseModel):
+    """One oversight decision in the organization's public history."""
+
+    id: int
+    kind: DecisionKind
+    debarment_id: int | None
+    before: str
+    after: str
+    reason: str
+    appeal_note: str
+    decided_by: str | None = Field(description="the deciding department; null for an administrator")
+    decider_role: str
+    decided_at: datetime
 
 
 class ObstacleOut(BaseModel):
@@ -119,6 +148,7 @@ class PublicOrganizationOut(BaseModel):
     qualifications: list[PublicQualificationOut]
     debarment: DebarmentOut | None = Field(description="the debarment in force today")
     debarments: list[DebarmentOut]
+    decisions: list[DecisionOut] = Field(description="oversight decisions, newest first")
     obstacles: list[ObstacleOut] = Field(description="why it may not bid today; empty if it may")
 
 

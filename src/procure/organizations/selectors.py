@@ -10,7 +10,13 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from procure.errors import NotFound
-from procure.organizations.tables import Debarment, Organization, Qualification, QualificationKind
+from procure.organizations.tables import (
+    Debarment,
+    Organization,
+    OversightDecision,
+    Qualification,
+    QualificationKind,
+)
 from procure.settings import get_settings
 
 #: Every organization needs a current registration certificate (登记证书) to bid, whatever its
@@ -132,6 +138,46 @@ async def _debarments(organization_id: int, today: date) -> list[dict]:
     return [{**row, "in_force": row["starts_on"] <= today < row["ends_on"]} for row in rows]
 
 
+async def _decisions(organization_id: int) -> list[dict]:
+    return await (
+        OversightDecision.select(
+            OversightDecision.id,
+            OversightDecision.kind,
+            OversightDecision.debarment_id,
+            OversightDecision.before_value.as_alias("before"),
+            OversightDecision.after_value.as_alias("after"),
+            OversightDecision.reason,
+            OversightDecision.appeal_note,
+            OversightDecision.decided_by.name.as_alias("decided_by"),
+            OversightDecision.decider_role,
+            OversightDecision.decided_at,
+        )
+        .where(OversightDecision.organization == organization_id)
+        .order_by(OversightDecision.decided_at, ascending=False)
+        .order_by(OversightDecision.id, ascending=False)
+    )
+
+
+async def recent_decisions(limit: int = 10) -> list[dict]:
+    """The latest oversight decisions over every organization (the regulator's start page)."""
+    return await (
+        OversightDecision.select(
+            OversightDecision.id,
+            OversightDecision.organization.as_alias("organization_id"),
+            OversightDecision.organization.name.as_alias("organization_name"),
+            OversightDecision.kind,
+            OversightDecision.before_value.as_alias("before"),
+            OversightDecision.after_value.as_alias("after"),
+            OversightDecision.reason,
+            OversightDecision.decided_by.name.as_alias("decided_by"),
+            OversightDecision.decided_at,
+        )
+        .order_by(OversightDecision.decided_at, ascending=False)
+        .order_by(OversightDecision.id, ascending=False)
+        .limit(limit)
+    )
+
+
 async def organization_detail(organization_id: int, *, own: bool = False) -> dict:
     """One organization with its qualifications, debarments and today's bidding obstacles.
 
@@ -153,6 +199,7 @@ async def organization_detail(organization_id: int, *, own: bool = False) -> dic
         "qualifications": qualifications,
         "debarments": debarments,
         "debarment": next((d for d in debarments if d["in_force"]), None),
+        "decisions": await _decisions(organization_id),
         "obstacles": await bidding_obstacles(organization_id, on=today),
     }
 

@@ -1,6 +1,8 @@
 """Writes to the organization registry: registration, an organization's own profile and
-qualifications, and the buyers' oversight (credit rating, debarment); each records its audit event
-in its transaction."""
+qualifications, and oversight (credit rating, debarment) by the finance department — never a
+buying department — or an administrator correcting a data error. Each write records its audit
+event in its transaction; each oversight decision also its row in the organization's public
+decision history, with its reason and the organization's statement."""
 
 from __future__ import annotations
 
@@ -8,17 +10,21 @@ import re
 from datetime import date
 from typing import Any
 
+from litestar.exceptions import PermissionDeniedException
+
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
-from procure.errors import InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound
 from procure.organizations.credit_code import CreditCodeError, validate_credit_code
 from procure.organizations.schemas import ProfileIn, QualificationIn, RegistrationIn
 from procure.organizations.selectors import ALWAYS_REQUIRED, local_today, qualification_row
 from procure.organizations.tables import (
     CreditRating,
     Debarment,
+    DecisionKind,
     Organization,
+    OversightDecision,
     Qualification,
     RegistrationType,
 )
@@ -264,39 +270,114 @@ async def qualification_remove(
 
 
 def _check_overseer(actor: Actor) -> None:
-    """Buyers and administrators oversee every organization; nobody else sees these writes."""
+    """Only the finance department (regulator) decides debarment and credit ratings — it
+    supervises procurement (政府采购法 第十三条) and imposes the penalties of 第七十七条 (applied
+    to suppliers by 《政府采购法实施条例》第七十二条) — and an administrator corrects data
+    errors. A buying department, a party dealing with the organization, is refused."""
     if not is_allowed(Action.organization_oversee, actor):
-        raise NotFound("no such oversight action")
+        raise PermissionDeniedException(
+            "debarment and credit ratings are decided by the finance department (regulator, "
+            "财政部门; 政府采购法 第七十七条), or corrected by an administrator"
+        )
+
+
+def _appeal_note(value: str, *, required: bool) -> str:
+    note = value.strip()
+    if required and not note:
+        raise InvalidInput(
+            "appeal_note",
+            "must not be empty: record the organization's statement and defence (陈述、申辩) "
+            "heard before the debarment, or that it waived it (行政处罚法 第四十五条)",
+        )
+    return note
+
+
+async def _decision(
+    *,
+    actor: Actor,
+    organization_id: int,
+    kind: DecisionKind,
+    reason: str,
+    appeal_note: str,
+    before: str = "",
+    after: str = "",
+    debarment_id: int | None = None,
+) -> None:
+    await OversightDecision.insert(
+        OversightDecision(
+            organization=organization_id,
+            kind=kind,
+            debarment_id=debarment_id,
+            before_value=before,
+            after_value=after,
+            reason=reason,
+            appeal_note=appeal_note,
+            decided_by=_deciding_department(actor),
+            decider_role=str(actor.role),
+        )
+    )
+
+
+def _deciding_department(actor: Actor) -> int | None:
+    return actor.department_id if actor.role == Role.regulator else None
 
 
 async def credit_rating_set(
-    *, actor: Actor, organization_id: int, rating: CreditRating, reason: str
+    *,
+    actor: Actor,
+    organization_id: int,
+    rating: CreditRating,
+    reason: str,
+    appeal_note: str = "",
 ) -> None:
     _check_overseer(actor)
     reason = _text("reason", reason)
+    appeal_note = _appeal_note(appeal_note, required=False)
     async with transaction():
         current = await _existing(organization_id)
         await Organization.update({Organization.credit_rating: rating}).where(
             Organization.id == organization_id
+        )
+        await _decision(
+            actor=actor,
+            organization_id=organization_id,
+            kind=DecisionKind.credit_rating,
+            reason=reason,
+            appeal_note=appeal_note,
+            before=current["credit_rating"],
+            after=str(rating),
         )
         await record(
             actor=actor,
             action=AuditAction.organization_credit_rated,
             subject_type="organization",
             subject_id=organization_id,
-            data={"from": current["credit_rating"], "to": str(rating), "reason": reason},
+            data={
+                "from": current["credit_rating"],
+                "to": str(rating),
+                "reason": reason,
+                **({"appeal_note": appeal_note} if appeal_note else {}),
+            },
         )
 
 
 async def debarment_impose(
-    *, actor: Actor, organization_id: int, starts_on: date, ends_on: date, reason: str
+    *,
+    actor: Actor,
+    organization_id: int,
+    starts_on: date,
+    ends_on: date,
+    reason: str,
+    appeal_note: str,
 ) -> int:
-    """Debar from ``starts_on`` until ``ends_on``, the first day the organization may bid again."""
+    """Debar from ``starts_on`` until ``ends_on``, the first day the organization may bid again.
+    A penalty: the organization's statement and defence (or its waiver) is recorded with it."""
     _check_overseer(actor)
     if ends_on <= starts_on:
         raise InvalidInput("ends_on", f"must be after starts_on ({starts_on.isoformat()})")
     reason = _text("reason", reason)
-    decided_by = actor.department_id if actor.role == Role.buyer else None
+    appeal_note = _appeal_note(appeal_note, required=True)
+    decided_by = _deciding_department(actor)
     async with transaction():
         await _existing(organization_id)
         rows = await Debarment.insert(
@@ -308,30 +389,47 @@ async def debarment_impose(
                 decided_by=decided_by,
             )
         )
+        debarment_id = int(rows[0]["id"])
+        await _decision(
+            actor=actor,
+            organization_id=organization_id,
+            kind=DecisionKind.debarment_imposed,
+            reason=reason,
+            appeal_note=appeal_note,
+            after=f"{starts_on.isoformat()}/{ends_on.isoformat()}",
+            debarment_id=debarment_id,
+        )
         await record(
             actor=actor,
             action=AuditAction.debarment_imposed,
             subject_type="debarment",
-            subject_id=rows[0]["id"],
+            subject_id=debarment_id,
             data={
                 "organization_id": organization_id,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
                 "reason": reason,
+                "appeal_note": appeal_note,
                 "decided_by": decided_by,
             },
         )
-    return rows[0]["id"]
+    return debarment_id
 
 
 async def debarment_lift(
-    *, actor: Actor, organization_id: int, debarment_id: int, reason: str
+    *,
+    actor: Actor,
+    organization_id: int,
+    debarment_id: int,
+    reason: str,
+    appeal_note: str = "",
 ) -> None:
     """End a debarment today. One that has not begun before today never took effect, and the
     period of a debarment must not be empty, so that one is withdrawn (deleted) instead; the
-    audit event keeps what it said either way."""
+    audit event and the decision history keep what it said either way."""
     _check_overseer(actor)
     reason = _text("reason", reason)
+    appeal_note = _appeal_note(appeal_note, required=False)
     today = local_today()
     async with transaction():
         current = (
@@ -352,14 +450,42 @@ async def debarment_lift(
             "ends_on": current["ends_on"],
             "reason": reason,
         }
+        if appeal_note:
+            data["appeal_note"] = appeal_note
+        period = f"{current['starts_on'].isoformat()}/{current['ends_on'].isoformat()}"
         if current["starts_on"] < today:
-            await Debarment.update({Debarment.ends_on: today}).where(Debarment.id == debarment_id)
+            # Conditional on the period read above: two simultaneous lifts end it once.
+            lifted = (
+                await Debarment.update({Debarment.ends_on: today})
+                .where((Debarment.id == debarment_id) & (Debarment.ends_on == current["ends_on"]))
+                .returning(Debarment.id)
+            )
+            if not lifted:
+                raise Conflict(f"debarment {debarment_id} changed meanwhile: reload it")
             action = AuditAction.debarment_lifted
+            kind = DecisionKind.debarment_lifted
+            after = f"{current['starts_on'].isoformat()}/{today.isoformat()}"
             data["lifted_on"] = today
         else:
-            await Debarment.delete().where(Debarment.id == debarment_id)
+            deleted = (
+                await Debarment.delete().where(Debarment.id == debarment_id).returning(Debarment.id)
+            )
+            if not deleted:
+                raise Conflict(f"debarment {debarment_id} was withdrawn meanwhile")
             action = AuditAction.debarment_withdrawn
+            kind = DecisionKind.debarment_withdrawn
+            after = ""
             data["debarment_reason"] = current["reason"]
+        await _decision(
+            actor=actor,
+            organization_id=organization_id,
+            kind=kind,
+            reason=reason,
+            appeal_note=appeal_note,
+            before=period,
+            after=after,
+            debarment_id=debarment_id,
+        )
         await record(
             actor=actor,
             action=action,

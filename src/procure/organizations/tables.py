@@ -76,3 +76,34 @@ class Debarment(Table, tablename="debarment"):
 
     debarment_period_ordered = Check("ends_on > starts_on")
     debarment_reason_given = Check("length(reason) > 0")
+
+
+class DecisionKind(StrEnum):
+    credit_rating = "credit_rating"  # 信用评级调整
+    debarment_imposed = "debarment_imposed"  # 禁止参加政府采购活动
+    debarment_lifted = "debarment_lifted"  # 提前解除
+    debarment_withdrawn = "debarment_withdrawn"  # 撤销(尚未生效)
+
+
+class OversightDecision(Table, tablename="oversight_decision"):
+    """The history of the oversight decisions about an organization (credit rating, debarment),
+    public on its page: what changed, why, and what the organization said in its defence."""
+
+    id: Serial  # the primary key Piccolo adds
+    organization = parent(Organization, cascade=True)
+    kind = enum_column(DecisionKind)
+    # The debarment concerned; a plain id, as a withdrawn debarment is deleted.
+    debarment_id = Integer(null=True, default=None)
+    before_value = Varchar(length=60, null=False, default="")
+    after_value = Varchar(length=60, null=False, default="")
+    reason = Text(null=False)
+    # The organization's statement and defence (陈述、申辩) heard before the decision, as the
+    # decider recorded it, or that it waived it; empty where none was asked for.
+    appeal_note = Text(null=False, default="")
+    # The deciding department (the finance department); null for an administrator's correction.
+    decided_by = parent(Department, null=True)
+    decider_role = Varchar(length=16, null=False, default="")
+    decided_at = created_at()
+
+    oversight_decision_kind_valid = enum_check("kind", DecisionKind)
+    oversight_decision_reason_given = Check("length(reason) > 0")

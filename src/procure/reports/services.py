@@ -16,6 +16,7 @@ from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.db import transaction
 from procure.departments.tables import Department
 from procure.errors import NotFound
+from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.reports.files import CheckedFile, check_attachment
 from procure.reports.periods import Period, period_standing
@@ -41,6 +42,7 @@ from procure.reports.selectors import (
     period_of,
     report_version,
 )
+from procure.reports.states import REPORT, ReportStep
 from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
@@ -316,26 +318,20 @@ async def report_submit(
             raise ReportInvalid("summary", SUMMARY_MISSING)
         report_id = int(latest["id"])
         superseded = [v for v in versions if v["status"] == ReportStatus.submitted]
-        if superseded:
-            await ServiceReport.update({ServiceReport.status: ReportStatus.superseded}).where(
-                ServiceReport.id.is_in([v["id"] for v in superseded])
-            )
-        await ServiceReport.update(
-            {
-                ServiceReport.status: ReportStatus.submitted,
-                ServiceReport.submitted_at: now,
-                ServiceReport.submitted_by: actor.id,
-            }
-        ).where(ServiceReport.id == latest["id"])
-        submitted = await report_version(latest["id"])
+        # What the version says does not depend on its status: read it before the step.
+        submitted = await report_version(report_id)
         earlier = [v["submitted_at"] for v in versions if v["submitted_at"] is not None]
         standing = period_standing(span, local_day(min(earlier, default=now)), local_day(now))
-        await record(
+        for version in superseded:
+            await advance(REPORT, row_id=version["id"], action=ReportStep.supersede, actor=actor)
+        # The compare-and-set: of simultaneous submissions of the draft, one applies.
+        await advance(
+            REPORT,
+            row_id=report_id,
+            action=ReportStep.submit,
             actor=actor,
-            action=AuditAction.report_submitted,
-            subject_type="service_report",
-            subject_id=latest["id"],
-            data={
+            values={ServiceReport.submitted_at: now, ServiceReport.submitted_by: actor.id},
+            audit_data={
                 "contract": contract["reference"],
                 "period": period,
                 "version": latest["version"],

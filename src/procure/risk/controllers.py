@@ -1,5 +1,5 @@
 """The risk-flag API: scoped lists with filters, statistics, a flag with its evidence and
-history, and the steps of its life (explain, resolve, dismiss)."""
+history, and the steps of its life (explain, resolve, dismiss, reopen)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from procure.errors import InvalidInput
 from procure.risk import services
-from procure.risk.guards import allowed_transitions
+from procure.risk.guards import allowed_transitions, is_conduct_flag
 from procure.risk.schemas import (
     CountOut,
     DecisionIn,
@@ -71,7 +71,7 @@ Filters = NamedDependency[FlagFilters]
 async def detail_out(actor: Actor, flag_id: int) -> FlagDetail:
     flag = await flag_detail(actor, flag_id)
     steps = [str(step) for step in allowed_transitions(actor, flag)]
-    return FlagDetail.of(flag, allowed_transitions=steps)
+    return FlagDetail.of(flag, allowed_transitions=steps, conduct=is_conduct_flag(flag))
 
 
 class RiskFlagController(Controller):
@@ -132,7 +132,8 @@ class RiskFlagController(Controller):
         flag_id: FromPath[int],
         data: JSONBody[DecisionIn],
     ) -> FlagDetail:
-        """The buying department involved or an auditor resolves an open or explained flag."""
+        """The regulator resolves an open or explained flag; so may the buying department
+        involved, unless the flag is about its own conduct (then it answers 403)."""
         await services.flag_resolve(actor=request.user, flag_id=flag_id, reason=data.reason)
         return await detail_out(request.user, flag_id)
 
@@ -143,6 +144,18 @@ class RiskFlagController(Controller):
         flag_id: FromPath[int],
         data: JSONBody[DecisionIn],
     ) -> FlagDetail:
-        """The buying department involved or an auditor dismisses an open or explained flag."""
+        """As resolve: the regulator, or the buying department involved unless the flag is
+        about its own conduct, dismisses an open or explained flag as unfounded."""
         await services.flag_dismiss(actor=request.user, flag_id=flag_id, reason=data.reason)
+        return await detail_out(request.user, flag_id)
+
+    @post("/flags/{flag_id:int}/reopen", status_code=200, opt={"action": Action.risk_reopen})
+    async def reopen(
+        self,
+        request: Request[Actor, Any, Any],
+        flag_id: FromPath[int],
+        data: JSONBody[DecisionIn],
+    ) -> FlagDetail:
+        """The regulator or an auditor reopens a dismissed flag, saying why."""
+        await services.flag_reopen(actor=request.user, flag_id=flag_id, reason=data.reason)
         return await detail_out(request.user, flag_id)

@@ -29,6 +29,8 @@ from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.errors import Conflict
+from procure.lifecycle import advance
 from procure.ocds.dataset import dataset_has_rows
 from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
@@ -44,6 +46,7 @@ from procure.risk.registry import (
     SubjectType,
     Trigger,
 )
+from procure.risk.states import ACTIVE, FLAG, EngineStep
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 
 #: The OCDS datasets bid-stage rules read.
@@ -52,7 +55,6 @@ PLATFORM = "platform"
 CONDITION_GONE = "condition no longer holds"
 CONDITION_BACK = "condition holds again"
 CONDITION_FOUND = "condition found"
-ACTIVE = (FlagStatus.open, FlagStatus.explained)
 log = logging.getLogger("procure.risk")
 
 Progress = Callable[[str, int, int], None]
@@ -191,6 +193,19 @@ async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: st
     )
 
 
+async def _engine_step(
+    row: dict[str, Any], step: EngineStep, note: str, values: dict[Any, Any] | None = None
+) -> bool:
+    """The engine's own step through the flag's transition table (no audit event per flag:
+    the rule run records one). False when a person moved the flag meanwhile: theirs stands."""
+    try:
+        moved = await advance(FLAG, row_id=row["id"], action=step, actor=None, values=values)
+    except Conflict:
+        return False
+    await _event(row["id"], row["status"], FlagStatus(moved["status"]), note)
+    return True
+
+
 async def _closed_by_engine(flag_ids: list[int]) -> set[int]:
     """Of these resolved flags, those whose latest step was the engine's own closing."""
     if not flag_ids:
@@ -307,10 +322,9 @@ async def _upsert(
             )
             assert row is not None
         values = _flag_values(finding, policy_version, now)
-        if row["id"] in reopenable:
-            values[RiskFlag.status] = FlagStatus.open
-            await RiskFlag.update(values).where(RiskFlag.id == row["id"])
-            await _event(row["id"], row["status"], FlagStatus.open, CONDITION_BACK)
+        if row["id"] in reopenable and await _engine_step(
+            row, EngineStep.condition_back, CONDITION_BACK, values
+        ):
             result.reopened += 1
         elif _differs(row, finding) or row["policy_version"] != policy_version:
             await RiskFlag.update(values).where(RiskFlag.id == row["id"])
@@ -322,11 +336,9 @@ async def _upsert(
         result.unchanged = len(unchanged)
     gone = [row for key, row in existing.items() if key not in findings]
     for row in gone:
-        if row["status"] in ACTIVE:
-            await RiskFlag.update({RiskFlag.status: FlagStatus.resolved}).where(
-                RiskFlag.id == row["id"]
-            )
-            await _event(row["id"], row["status"], FlagStatus.resolved, CONDITION_GONE)
+        if row["status"] in ACTIVE and await _engine_step(
+            row, EngineStep.condition_gone, CONDITION_GONE
+        ):
             result.closed += 1
     if findings:
         keys = set(findings)

@@ -20,7 +20,7 @@ from procure.pdf.controllers import attachment
 from procure.risk import evidence, services
 from procure.risk.controllers import FILTERS, Filters
 from procure.risk.exports import ExportFormat, write_flags
-from procure.risk.guards import allowed_transitions
+from procure.risk.guards import allowed_transitions, is_conduct_flag
 from procure.risk.labels import label, rule_name
 from procure.risk.selectors import (
     FlagFilters,
@@ -31,7 +31,7 @@ from procure.risk.selectors import (
     flags_for_export,
 )
 from procure.risk.services import MAX_NOTE
-from procure.risk.states import STEPS, Transition
+from procure.risk.states import NOTE_FIELD, Transition
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.settings import get_settings
@@ -44,7 +44,7 @@ def flag_url(flag_id: int) -> str:
     return f"{DASHBOARD}/flags/{flag_id}"
 
 
-def _helpers(locale: str) -> dict[str, Any]:
+def risk_labels(locale: str) -> dict[str, Any]:
     """Functions the risk templates call to name rules and values in the page's language."""
     return {
         "rule_label": lambda code: rule_name(code, locale),
@@ -69,7 +69,7 @@ async def _dashboard(actor: Actor, filters: FlagFilters, page: int, locale: str)
         "trend_bars": [(row["month"], row["count"]) for row in trend],
         "trend_maximum": max([row["count"] for row in trend] + [1]),
         "flags": await flag_page(actor, filters, page=page),
-        **_helpers(locale),
+        **risk_labels(locale),
     }
 
 
@@ -84,7 +84,8 @@ async def _flag_page(
             "flag": flag,
             "evidence": evidence.items(flag["evidence"], locale),
             "steps": allowed_transitions(request.user, flag),
-            **_helpers(locale),
+            "conduct": is_conduct_flag(flag),
+            **risk_labels(locale),
             **context,
         },
         status_code=status_code,
@@ -141,6 +142,12 @@ class RiskPages(Controller):
     ) -> Template | Redirect:
         return await _step(request, flag_id, Transition.dismiss)
 
+    @post(f"{DASHBOARD}/flags/{{flag_id:int}}/reopen", opt={"action": Action.risk_reopen})
+    async def reopen(
+        self, request: Request[Actor, Any, Any], flag_id: FromPath[int]
+    ) -> Template | Redirect:
+        return await _step(request, flag_id, Transition.reopen)
+
 
 async def _step(
     request: Request[Actor, Any, Any], flag_id: int, transition: Transition
@@ -148,7 +155,7 @@ async def _step(
     """One step from the flag page's form; a refusal shows the page again with the reason and
     what was typed."""
     form = await request.form()
-    note = str(form.get(STEPS[transition].note_field, ""))
+    note = str(form.get(NOTE_FIELD[transition], ""))
     try:
         await services.flag_step(
             actor=request.user, flag_id=flag_id, transition=transition, text=note

@@ -67,8 +67,10 @@ class FlagEventOut(BaseModel):
 class FlagDetail(FlagSummary):
     evidence: dict[str, Any]
     history: list[FlagEventOut]
-    # The steps the caller may take now: explain, resolve, dismiss.
+    # The steps the caller may take now: explain, resolve, dismiss, reopen.
     allowed_transitions: list[str]
+    # About the buying department's own conduct: only the regulator resolves or dismisses it.
+    conduct: bool
 
 
 class CountOut(BaseModel):

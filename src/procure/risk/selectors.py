@@ -23,6 +23,7 @@ from procure.contracts.tables import Contract, ContractCommunity
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import Organization
+from procure.risk.guards import CONDUCT_RULES, DEPARTMENT_SUBJECTS
 from procure.risk.registry import SubjectType
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent, Severity
 from procure.security.actors import Actor
@@ -327,3 +328,59 @@ async def flag_detail(actor: Actor, flag_id: int) -> dict[str, Any]:
     """The flag with its evidence, its subject and its history."""
     flag = await visible_flag(actor, flag_id)
     return {**flag, "history": await flag_history(flag_id)}
+
+
+async def _latest_flags(actor: Actor, condition: Any, limit: int) -> list[dict[str, Any]]:
+    rows = (
+        await RiskFlag.select(*FLAG_COLUMNS)
+        .where(condition & await _visible(actor))
+        .order_by(RiskFlag.last_seen_at, RiskFlag.id, ascending=False)
+        .limit(limit)
+    )
+    return await _with_subjects(rows)
+
+
+def _conduct_condition() -> Any:
+    return RiskFlag.rule.is_in(sorted(CONDUCT_RULES)) | RiskFlag.subject_type.is_in(
+        sorted(DEPARTMENT_SUBJECTS)
+    )
+
+
+async def conduct_flags_waiting(actor: Actor, limit: int = 20) -> list[dict[str, Any]]:
+    """Flags about a buying department's own conduct, open or explained: the regulator's to
+    decide (the regulator's start page)."""
+    waiting = RiskFlag.status.is_in([FlagStatus.open, FlagStatus.explained])
+    return await _latest_flags(actor, waiting & _conduct_condition(), limit)
+
+
+async def conduct_flags_waiting_count(actor: Actor) -> int:
+    waiting = RiskFlag.status.is_in([FlagStatus.open, FlagStatus.explained])
+    return await RiskFlag.count().where(waiting & _conduct_condition() & await _visible(actor))
+
+
+async def recently_dismissed(actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    """Dismissed flags, latest first, with when and why: what oversight may reopen."""
+    rows = await _latest_flags(actor, RiskFlag.status == FlagStatus.dismissed, limit)
+    if not rows:
+        return rows
+    latest: dict[int, dict[str, Any]] = {}
+    for event in (
+        await RiskFlagEvent.select(
+            RiskFlagEvent.flag,
+            RiskFlagEvent.note,
+            RiskFlagEvent.occurred_at,
+            RiskFlagEvent.actor.display_name.as_alias("actor_name"),
+        )
+        .where(
+            RiskFlagEvent.flag.is_in([row["id"] for row in rows])
+            & (RiskFlagEvent.to_status == FlagStatus.dismissed)
+        )
+        .order_by(RiskFlagEvent.id)
+    ):
+        latest[event["flag"]] = event
+    for row in rows:
+        event = latest.get(row["id"], {})
+        row["dismissed_at"] = event.get("occurred_at")
+        row["dismissed_by"] = event.get("actor_name")
+        row["dismissal_reason"] = event.get("note", "")
+    return rows

@@ -1,17 +1,19 @@
 """Writes about risk flags: the steps of a flag's life. Each checks who acts (risk.guards) and
-the flag's state (risk.states), then moves the flag, records its history row and its audit
-event in one transaction."""
+the flag's state, then moves the flag through its transition table (risk.states.FLAG, a
+compare-and-set with its audit event) and records its history row, in one transaction."""
 
 from __future__ import annotations
 
+from litestar.exceptions import PermissionDeniedException
+
 from procure import clock
-from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
-from procure.risk.guards import may
+from procure.lifecycle import advance
+from procure.risk.guards import judges_itself, may
 from procure.risk.selectors import visible_flag
-from procure.risk.states import STEPS, Transition
-from procure.risk.tables import RiskFlag, RiskFlagEvent
+from procure.risk.states import FLAG, NOTE_FIELD, Transition
+from procure.risk.tables import RiskFlagEvent
 from procure.security.actors import Actor
 
 MAX_NOTE = 4000
@@ -20,6 +22,7 @@ STEP_NAMES = {
     Transition.explain: "explained",
     Transition.resolve: "resolved",
     Transition.dismiss: "dismissed",
+    Transition.reopen: "reopened",
 }
 
 
@@ -34,10 +37,17 @@ def _note(field: str, text: str) -> str:
 
 async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text: str) -> None:
     """One step of the flag's life, with its note (the explanation or the reason)."""
-    step = STEPS[transition]
-    note = _note(step.note_field, text)
+    field = NOTE_FIELD[transition]
+    note = _note(field, text)
+    step = FLAG.step_for(transition)
     async with transaction():
         flag = await visible_flag(actor, flag_id)
+        if judges_itself(actor, transition, flag):
+            raise PermissionDeniedException(
+                f"risk flag {flag_id} ({flag['rule']}) is about your department's own conduct: "
+                "you may explain it, but only the finance department (regulator, 财政部门) "
+                "resolves or dismisses it"
+            )
         if not may(actor, transition, flag):
             # Visible but not a party to this step (e.g. a committee): as if absent.
             raise NotFound(f"risk flag {flag_id} not found")
@@ -47,14 +57,19 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 f"risk flag {flag_id} is {flag['status']}; only a flag that is {allowed} "
                 f"can be {STEP_NAMES[transition]}"
             )
-        # Conditional on the state read above, so two simultaneous steps cannot both apply.
-        moved = (
-            await RiskFlag.update({RiskFlag.status: step.target})
-            .where((RiskFlag.id == flag_id) & (RiskFlag.status == flag["status"]))
-            .returning(RiskFlag.id)
+        # The compare-and-set: of simultaneous steps from the same state, one applies.
+        await advance(
+            FLAG,
+            row_id=flag_id,
+            action=transition,
+            actor=actor,
+            audit_data={
+                "from": flag["status"],
+                "rule": flag["rule"],
+                "subject": [flag["subject_type"], flag["subject_id"]],
+                field: note,
+            },
         )
-        if not moved:
-            raise Conflict(f"risk flag {flag_id} changed meanwhile: reload it")
         await RiskFlagEvent.insert(
             RiskFlagEvent(
                 flag=flag_id,
@@ -65,19 +80,6 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 occurred_at=clock.now(),
             )
         )
-        await record(
-            actor=actor,
-            action=step.audit,
-            subject_type="risk_flag",
-            subject_id=flag_id,
-            data={
-                "rule": flag["rule"],
-                "subject": [flag["subject_type"], flag["subject_id"]],
-                "from": flag["status"],
-                "to": str(step.target),
-                step.note_field: note,
-            },
-        )
 
 
 async def flag_explain(*, actor: Actor, flag_id: int, explanation: str) -> None:
@@ -86,11 +88,16 @@ async def flag_explain(*, actor: Actor, flag_id: int, explanation: str) -> None:
 
 
 async def flag_resolve(*, actor: Actor, flag_id: int, reason: str) -> None:
-    """The buying department involved or an auditor closes the flag: the risk was real and has
-    been dealt with (say how)."""
+    """The regulator, or the buying department involved when the flag is not about its own
+    conduct, closes the flag: the risk was real and has been dealt with (say how)."""
     await flag_step(actor=actor, flag_id=flag_id, transition=Transition.resolve, text=reason)
 
 
 async def flag_dismiss(*, actor: Actor, flag_id: int, reason: str) -> None:
-    """The buying department involved or an auditor closes the flag as unfounded (say why)."""
+    """As resolve, closing the flag as unfounded (say why)."""
     await flag_step(actor=actor, flag_id=flag_id, transition=Transition.dismiss, text=reason)
+
+
+async def flag_reopen(*, actor: Actor, flag_id: int, reason: str) -> None:
+    """The regulator or an auditor reopens a dismissed flag (say why it deserves another look)."""
+    await flag_step(actor=actor, flag_id=flag_id, transition=Transition.reopen, text=reason)

@@ -58,6 +58,7 @@ class Action(StrEnum):
     risk_read = "risk:read"
     risk_explain = "risk:explain"
     risk_decide = "risk:decide"
+    risk_reopen = "risk:reopen"
     ocds_import = "ocds:import"
     disclosure_read = "disclosure:read"
     approval_read = "approval:read"
@@ -98,8 +99,9 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # Anyone may register an organization; the new account then keeps its own profile.
     Action.organization_register: ANYONE,
     Action.organization_profile: roles(Role.organization),
-    # Credit ratings and debarment are decided by buying departments and administrators.
-    Action.organization_oversee: roles(Role.buyer, Role.admin),
+    # Debarment (禁止参加政府采购活动, 政府采购法 第七十七条) and credit ratings are decided by
+    # the finance department (regulator); administrators correct data errors. Never a buyer.
+    Action.organization_oversee: roles(Role.regulator, Role.admin),
     Action.tender_manage: roles(Role.buyer),
     Action.clarification_ask: roles(Role.organization),
     Action.clarification_answer: roles(Role.buyer),
@@ -128,10 +130,13 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # Risk flags are read by the parties involved (the buying department, the organization, the
     # committee of a flagged contract's community) and by oversight; selectors scope each flag.
     Action.risk_read: SIGNED_IN,
-    # The organization or the buying department involved explains a flag; the department or
-    # an auditor resolves or dismisses it (per flag: risk.guards).
+    # The organization or the buying department involved explains a flag; the regulator, or
+    # the department unless the flag is about its own conduct, resolves or dismisses it; the
+    # regulator or an auditor reopens a dismissed one (per flag: risk.guards). Auditors write
+    # nothing else.
     Action.risk_explain: roles(Role.buyer, Role.organization),
-    Action.risk_decide: roles(Role.buyer, Role.auditor),
+    Action.risk_decide: roles(Role.buyer, Role.regulator),
+    Action.risk_reopen: roles(Role.regulator, Role.auditor),
     # External OCDS data enters as read-only processes that the risk rules scan.
     Action.ocds_import: roles(Role.admin),
     # Public disclosure (信息公开) is for everyone, signed in or not; the selectors publish only

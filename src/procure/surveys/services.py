@@ -21,6 +21,7 @@ from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.periods import check_period
+from procure.lifecycle import advance
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
@@ -29,7 +30,9 @@ from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.surveys.schemas import MAX_TOKENS_PER_SHEET, RoundIn, SurveyItemIn, SurveyTemplateIn
 from procure.surveys.selectors import answerable_round, refusal, scoped_round
+from procure.surveys.states import SURVEY_ROUND, RoundStep
 from procure.surveys.tables import (
+    RoundStatus,
     SurveyAnswer,
     SurveyItem,
     SurveyItemKind,
@@ -258,23 +261,25 @@ async def survey_round_close(*, actor: Actor, round_id: int) -> None:
     await _managed_round(actor, round_id)
     now = clock.now()
     async with transaction():
-        closed = (
-            await SurveyRound.update({SurveyRound.closed_at: now})
-            .where(
-                (SurveyRound.id == round_id)
-                & SurveyRound.closed_at.is_null()
-                & (SurveyRound.closes_at > now)
-            )
-            .returning(SurveyRound.id)
+        current = (
+            await SurveyRound.select(SurveyRound.status, SurveyRound.closes_at)
+            .where(SurveyRound.id == round_id)
+            .first()
         )
-        if not closed:
+        if (
+            current is None
+            or current["status"] == RoundStatus.closed
+            or current["closes_at"] <= now
+        ):
             raise Conflict(f"survey round {round_id} is closed already")
-        await record(
+        # The compare-and-set: of simultaneous closings, one applies.
+        await advance(
+            SURVEY_ROUND,
+            row_id=round_id,
+            action=RoundStep.close,
             actor=actor,
-            action=AuditAction.survey_round_closed,
-            subject_type="survey_round",
-            subject_id=round_id,
-            data={"early": True},
+            values={SurveyRound.closed_at: now},
+            audit_data={"early": True},
         )
     await after_commit(Trigger.survey_closed, {SubjectType.survey_round: [round_id]})
 

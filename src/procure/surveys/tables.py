@@ -37,6 +37,14 @@ class SurveyItem(Table, tablename="survey_item"):
     survey_item_kind_valid = enum_check("kind", SurveyItemKind)
 
 
+class RoundStatus(StrEnum):
+    """What the committee has done with the round: left it open, or closed it early. The clock
+    closes a round at closes_at without a write (surveys.selectors.round_status)."""
+
+    open = "open"
+    closed = "closed"
+
+
 class SurveyRound(Table, tablename="survey_round"):
     id: Serial  # the primary key Piccolo adds
     contract = parent(Contract)
@@ -46,10 +54,12 @@ class SurveyRound(Table, tablename="survey_round"):
     opens_at = optional_time()
     closes_at = optional_time()
     closed_at = optional_time()
+    status = enum_column(RoundStatus)
     created_by = parent(User, null=True)
     created_at = created_at()
 
     survey_round_unique = Unique(["contract", "community", "period"])
+    survey_round_status_valid = enum_check("status", RoundStatus)
 
 
 class SurveyToken(Table, tablename="survey_token"):

@@ -17,15 +17,22 @@ from procure.audit.controllers import recent_events
 from procure.contracts.selectors import visible_contracts
 from procure.departments.tables import Department
 from procure.geography.tables import Community
-from procure.organizations.selectors import bidding_obstacles, local_today
+from procure.organizations.selectors import bidding_obstacles, local_today, recent_decisions
 from procure.organizations.tables import Organization
 from procure.reports.selectors import overdue_report_count
+from procure.risk.pages import risk_labels
+from procure.risk.selectors import (
+    conduct_flags_waiting,
+    conduct_flags_waiting_count,
+    recently_dismissed,
+)
 from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
 from procure.security.selectors import list_users
 from procure.tenders.selectors import count_by_status, visible_tenders
+from procure.web.templating import request_locale
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
@@ -173,7 +180,15 @@ class WorkspaceController(Controller):
         department = await Department.select().where(Department.id == actor.department_id).first()
         return Template(
             "workspace/regulator.html",
-            context={"department": department, "contracts": await visible_contracts(actor)},
+            context={
+                "department": department,
+                "waiting_flags": await conduct_flags_waiting(actor),
+                "waiting_count": await conduct_flags_waiting_count(actor),
+                "dismissed_flags": await recently_dismissed(actor),
+                "decisions": await recent_decisions(),
+                "contracts": await visible_contracts(actor),
+                **risk_labels(request_locale(request)),
+            },
         )
 
     @get("/expert", opt={"action": Action.workspace_expert})
