@@ -352,7 +352,9 @@ async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterC
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
-    facts = await _publishable(tender, now=now, justification=_payload(approval)["justification"])
+    facts = await _publishable(
+        tender, now=now, justification=str(_payload(approval).get("justification", ""))
+    )
     await advance(
         TENDER,
         row_id=tender_id,
@@ -417,7 +419,7 @@ async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCo
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
     status = _cancellable(tender, clock.now())
-    reason = str(_payload(approval)["reason"])
+    reason = str(_payload(approval).get("reason", ""))
     await advance(
         TENDER,
         row_id=tender_id,
