@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.table import Table
 
+from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.sealing import new_wrapped_tender_key, seal, unwrap_tender_key
@@ -362,6 +363,7 @@ class DemoLoader:
             await NeedEvidence.insert(
                 NeedEvidence(tender=tender_id, kind=_evidence_kind(evidence), summary=evidence)
             )
+        await self.tender_approvals(tender_id, spec, department_id)
         evaluator = await self.department_evaluator(tender_id, department_id)
         bid_ids = {}
         for bid in spec.get("bids", []):
@@ -382,6 +384,45 @@ class DemoLoader:
             )
             await Tender.update({Tender.standstill_ends_at: decided_at + timedelta(days=7)}).where(
                 Tender.id == tender_id
+            )
+
+    async def tender_approvals(
+        self, tender_id: int, spec: dict[str, Any], department_id: int
+    ) -> None:
+        """A published tender was published by its department's approver approving the
+        handler's request (maker–checker); a cancelled one was cancelled the same way."""
+        if spec["status"] == TenderStatus.draft:
+            return
+        duty = {
+            bool(row["is_approver"]): row["id"]
+            for row in await User.select(User.id, User.is_handler, User.is_approver)
+            .where(User.department == department_id)
+            .order_by(User.username, ascending=False)
+            if bool(row["is_handler"]) != bool(row["is_approver"])
+        }
+        if True not in duty or False not in duty:
+            return
+        published_at = self.at(spec["published_days"], 9)
+        steps = [("tender.publish", "发布招标公告", published_at, {"justification": ""})]
+        if spec["status"] == TenderStatus.cancelled:
+            reason = spec.get("cancel_reason", "")
+            cancelled_at = max(published_at + timedelta(hours=2), self.now - timedelta(days=1))
+            steps.append(("tender.cancel", "终止招标", cancelled_at, {"reason": reason}))
+        for kind, label, decided_at, payload in steps:
+            await Approval.insert(
+                Approval(
+                    department=department_id,
+                    kind=kind,
+                    subject_type="tender",
+                    subject_id=str(tender_id),
+                    summary=f"{label} {spec['reference']}《{spec['title']}》",
+                    payload=payload,
+                    status=ApprovalStatus.approved,
+                    requested_by=duty[False],
+                    requested_at=decided_at - timedelta(hours=1),
+                    decided_by=duty[True],
+                    decided_at=decided_at,
+                )
             )
 
     async def department_evaluator(self, tender_id: int, department_id: int) -> int | None:

@@ -13,15 +13,17 @@ from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
 async def test_concurrent_bids_at_the_deadline(client: AsyncTestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    buyer = await as_user("buyer")
+    buyer, approver = await as_user("buyer"), await as_user("approver")
     bidders = {name: await as_user(name) for name in ("org", "org2", "org3")}
     now = clock.now()
     payload = await tender_payload(
-        clarification_deadline=(now + timedelta(seconds=1)).isoformat(),
-        submission_deadline=(now + timedelta(seconds=3)).isoformat(),
+        # Publishing takes two requests now (the handler's, the approver's): a little more time
+        # before the clarification deadline, which the approval checks is still ahead.
+        clarification_deadline=(now + timedelta(seconds=2)).isoformat(),
+        submission_deadline=(now + timedelta(seconds=4)).isoformat(),
     )
     tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
-    published = await publish(client, buyer, tender_id, justification="并发测试")
+    published = await publish(client, buyer, tender_id, justification="并发测试", approver=approver)
     assert published.status_code == 200
     deadline = datetime.fromisoformat(published.json()["submission_deadline"])
 

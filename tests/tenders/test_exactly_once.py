@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Bid
@@ -133,3 +134,20 @@ async def test_too_few_bids_fail_the_tender_once(
     assert await audit_count(AuditAction.tender_unsuccessful, "tender", tender_id) == 1
     row = await Tender.select(Tender.status).where(Tender.id == tender_id).first()
     assert row == {"status": "unsuccessful"}
+
+
+async def test_a_publish_request_is_made_once(client: AsyncTestClient, as_user: Any) -> None:
+    buyer = await as_user("buyer")
+    tender_id = await draft(client, buyer)
+
+    codes = await race(
+        lambda: client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
+    )
+
+    exactly_one_success(codes, success=202)
+    pending = await Approval.count().where(
+        (Approval.subject_type == "tender")
+        & (Approval.subject_id == str(tender_id))
+        & (Approval.status == "pending")
+    )
+    assert pending == 1

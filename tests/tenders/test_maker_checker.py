@@ -340,3 +340,28 @@ async def test_the_page_offers_the_handler_a_request_and_the_approver_a_link(
     page = await client.get(f"/tenders/{tender_id}", headers=approver)
     assert 'data-testid="pending-approval"' in page.text
     assert 'href="/approvals"' in page.text
+
+
+async def test_every_demo_tender_was_published_by_an_approver_other_than_its_handler(
+    database: None,
+) -> None:
+    tenders = await Tender.select(Tender.id, Tender.department, Tender.status).where(
+        Tender.reference.like("ZB-%") & Tender.published_at.is_not_null()
+    )
+    assert tenders
+    for tender in tenders:
+        approvals = await Approval.select(
+            Approval.kind,
+            Approval.status,
+            Approval.department,
+            Approval.requested_by.is_handler.as_alias("handler"),
+            Approval.decided_by.is_approver.as_alias("approver"),
+            Approval.requested_by,
+            Approval.decided_by,
+        ).where((Approval.subject_type == "tender") & (Approval.subject_id == str(tender["id"])))
+        kinds = {a["kind"] for a in approvals}
+        assert "tender.publish" in kinds, tender
+        assert ("tender.cancel" in kinds) == (tender["status"] == "cancelled"), tender
+        for a in approvals:
+            assert a["status"] == "approved" and a["department"] == tender["department"]
+            assert a["handler"] and a["approver"] and a["requested_by"] != a["decided_by"]

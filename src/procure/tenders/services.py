@@ -227,6 +227,15 @@ async def _pending_requests(tender_id: int) -> list[dict[str, Any]]:
     return await pending_for("tender", tender_id)
 
 
+async def _locked_own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
+    """The department's tender, its row locked for this transaction (a no-op UPDATE), so that
+    requests about it queue: the second sees the first's pending request and gets a 409."""
+    await Tender.update({Tender.status: Tender.status}).where(
+        (Tender.id == tender_id) & (Tender.department == actor.department_id)
+    )
+    return await own_tender(actor, tender_id)
+
+
 async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None:
     """Edit a draft. While a request to publish it awaits approval the draft is frozen (409
     naming the request): the approver approves exactly what the handler submitted. The handler
@@ -315,7 +324,7 @@ async def tender_publish_request(*, actor: Actor, tender_id: int, justification:
     Returns the approval id."""
     now = clock.now()
     async with transaction():
-        tender = await own_tender(actor, tender_id)
+        tender = await _locked_own_tender(actor, tender_id)
         require_handler(actor, tender["department"])
         for pending in await _pending_requests(tender_id):
             raise Conflict(
@@ -343,7 +352,9 @@ async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterC
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
-    facts = await _publishable(tender, now=now, justification=_payload(approval)["justification"])
+    facts = await _publishable(
+        tender, now=now, justification=str(_payload(approval).get("justification", ""))
+    )
     await advance(
         TENDER,
         row_id=tender_id,
@@ -381,7 +392,7 @@ async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) ->
     if not reason:
         raise InvalidInput("reason", "a cancellation needs a reason")
     async with transaction():
-        tender = await own_tender(actor, tender_id)
+        tender = await _locked_own_tender(actor, tender_id)
         require_handler(actor, tender["department"])
         _cancellable(tender, clock.now())
         for pending in await _pending_requests(tender_id):
@@ -408,7 +419,7 @@ async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCo
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
     status = _cancellable(tender, clock.now())
-    reason = str(_payload(approval)["reason"])
+    reason = str(_payload(approval).get("reason", ""))
     await advance(
         TENDER,
         row_id=tender_id,
