@@ -314,6 +314,8 @@ async def contract_pdf(contract_id: int, *, actor: Actor | None = None) -> tuple
         "generated_at": clock.now(),
         "time_zone": get_settings().timezone,
         "draft": contract["status"] == "draft",
+        # The contract text holds only the supplementary agreements the organization accepted.
+        "accepted_amendments": [a for a in contract["amendments"] if a["status"] == "accepted"],
     }
     pdf = await render_pdf_async("pdf/contract.html", context)
     return _safe_filename(f"{contract['reference']}-合同文本.pdf"), pdf
