@@ -268,7 +268,9 @@ async def _signature(
             where=where & Contract._meta.get_column_by_name(signed_at).is_null(),
             audit_data=audit_data,
         )
-    except Conflict:
+    except (Conflict, NotFound):
+        # The row is out of reach of the compare-and-set: signed already (a race lost), or
+        # no longer a draft.
         current = await Contract.select().where(Contract.id == contract_id).first()
         if current is not None and current[signed_at] is not None:
             raise Conflict(
