@@ -7,7 +7,10 @@ from litestar.testing import AsyncTestClient
 
 from procure.approvals.tables import Approval
 from procure.contracts.tables import Contract
+from procure.pdf.documents import contract_context
+from procure.pdf.render import DOCUMENT_LOCALE, _environment
 from procure.security.tables import User
+from procure.web.templating import render_to_string
 from tests.conftest import login
 from tests.contracts.helpers import (
     approve,
@@ -157,3 +160,19 @@ async def test_only_the_contracts_organization_signs_it(client: AsyncTestClient,
     row = await Contract.select().where(Contract.id == contract_id).first()
     assert row is not None and row["organization_signed_at"] is None and row["status"] == "draft"
     assert (await parties(contract_id))["organization"]  # the right one still can
+
+
+async def test_the_contract_text_names_both_signatories(client: AsyncTestClient) -> None:
+    contract_id = await draft()
+    await sign_for_buyer(client, contract_id)
+    await sign_for_organization(client, contract_id)
+    html = render_to_string(
+        _environment(),
+        "pdf/contract.html",
+        await contract_context(contract_id),
+        locale=DOCUMENT_LOCALE,
+    )
+    buyer = html.split('data-signature="buyer"')[1].split("</td>")[0]
+    organization = html.split('data-signature="organization"')[1].split("</td>")[0]
+    assert "赵立新" in buyer and "黄晓燕" in organization
+    assert "草稿" not in html  # in force: no draft banner
