@@ -240,7 +240,7 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> int:
                 f"the buyer signed contract {contract['reference']} on "
                 f"{contract['buyer_signed_at'].isoformat()}"
             )
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind="contract.sign",
             subject_type="contract",
@@ -249,6 +249,7 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> int:
             summary=f"为采购人签署合同 {contract['reference']}《{contract['title']}》",
             payload={"reference": contract["reference"], "value_fen": contract["value_fen"]},
         )
+    return approval_id
 
 
 async def _signature(
@@ -681,7 +682,7 @@ async def payment_request(
                 "amount_fen": paid.amount_fen,
                 "voucher_no": paid.voucher_no.strip(),
             }
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind=kind,
             subject_type="payment",
@@ -691,6 +692,7 @@ async def payment_request(
             + (f":{reason[:80]}" if reason else ""),
             payload=payload,
         )
+    return approval_id
 
 
 async def payment_step(

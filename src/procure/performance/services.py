@@ -37,7 +37,7 @@ async def performance_settle(*, actor: Actor, contract_id: int, period: str) -> 
     async with transaction():
         contract = await own_contract(actor, contract_id)
         result = await _settleable(actor, contract, period)
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind="performance.settle",
             subject_type="performance",
@@ -52,6 +52,7 @@ async def performance_settle(*, actor: Actor, contract_id: int, period: str) -> 
                 "grade": str(result["grade"]),
             },
         )
+    return approval_id
 
 
 async def _settleable(actor: Actor, contract: dict[str, Any], period: str) -> dict[str, Any]:
