@@ -11,6 +11,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from procure.approvals.pages import KIND_LABELS
+from procure.approvals.selectors import pending_for
 from procure.contracts import services
 from procure.contracts.selectors import amendment_history, contract_detail
 from procure.security.actors import Actor
@@ -40,6 +42,8 @@ class ContractPages(Controller):
             actor.role == Role.organization and actor.organization_id == contract["organization_id"]
         )
         history = await amendment_history(actor, contract_id)
+        # The buyer's department sees its requests that wait for an approver.
+        pending = await pending_for("contract", contract_id) if owner else []
         return Template(
             "contracts/detail.html",
             context={
@@ -48,6 +52,8 @@ class ContractPages(Controller):
                 "owner": owner,
                 "handler": owner and actor.is_handler,
                 "party": party,
+                "pending": pending,
+                "kind_labels": KIND_LABELS,
                 "done": done,
             },
         )
