@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 from litestar.testing import AsyncTestClient
 
+from procure.approvals.selectors import pending_for
 from procure.contracts.tables import Payment
+from tests.conftest import login
 from tests.contracts.helpers import approve, requested
 from tests.risk.conftest import make_contract
 
@@ -85,3 +87,29 @@ async def test_withhold_release_and_pay(client: AsyncTestClient, as_user) -> Non
         f"{base}/2/withhold", json={"reason": "x"}, headers=await as_user("buyer2")
     )
     assert other.status_code == 404
+
+
+async def test_the_handler_asks_on_the_contract_page(client: AsyncTestClient) -> None:
+    contract = await make_contract(
+        department="D-MZJ", organization=XINLIANXIN, payments=[(date.today(), "scheduled")]
+    )
+    await login(client, "buyer")
+    page = await client.get(f"/contracts/{contract['id']}")
+    assert f'action="/contracts/{contract["id"]}/payments/1/record"' in page.text
+    token = client.cookies.get("csrftoken")
+    recorded = await client.post(
+        f"/contracts/{contract['id']}/payments/1/record",
+        data={
+            "_csrf_token": token,
+            "paid_on": date.today().isoformat(),
+            "amount": "1.00",
+            "voucher_no": "PZ-1",
+        },
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303, recorded.text
+    pending = await pending_for(
+        "payment",
+        (await Payment.select(Payment.id).where(Payment.contract == contract["id"]).first())["id"],
+    )
+    assert [p["kind"] for p in pending] == ["payment.record"]

@@ -14,7 +14,10 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from procure.approvals.pages import KIND_LABELS
 from procure.approvals.selectors import pending_for
 from procure.contracts import services
+from procure.contracts.schemas import PaymentRecordIn
 from procure.contracts.selectors import amendment_history, contract_detail
+from procure.errors import InvalidInput, NotFound
+from procure.i18n import yuan_to_fen
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
@@ -100,6 +103,42 @@ class ContractPages(Controller):
             reason=str(form.get("reason", "")),
         )
         return back(contract_id, "declined")
+
+    @post(
+        "/contracts/{contract_id:int}/payments/{seq:int}/{step:str}",
+        opt={"action": Action.contract_manage},
+    )
+    async def payment(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        step: FromPath[str],
+    ) -> Redirect:
+        """A handler asks an approver to withhold, release or record an instalment."""
+        kind = f"payment.{step}"
+        if kind not in services.PAYMENT_STEPS:
+            raise NotFound(f"no instalment step {step!r}")
+        form = await request.form()
+        paid = None
+        if step == "record":
+            try:
+                paid = PaymentRecordIn(
+                    paid_on=form.get("paid_on", ""),
+                    amount_fen=yuan_to_fen(str(form.get("amount", ""))),
+                    voucher_no=str(form.get("voucher_no", "")),
+                )
+            except (ValueError, ArithmeticError) as error:
+                raise InvalidInput("paid_on, amount, voucher_no", str(error)) from None
+        await services.payment_request(
+            actor=request.user,
+            contract_id=contract_id,
+            seq=seq,
+            kind=kind,
+            reason=str(form.get("reason", "")),
+            paid=paid,
+        )
+        return back(contract_id, "payment")
 
     @post("/contracts/{contract_id:int}/complete", opt={"action": Action.contract_manage})
     async def complete(
