@@ -123,10 +123,12 @@ class ContractPages(Controller):
         paid = None
         if step == "record":
             try:
-                paid = PaymentRecordIn(
-                    paid_on=form.get("paid_on", ""),
-                    amount_fen=yuan_to_fen(str(form.get("amount", ""))),
-                    voucher_no=str(form.get("voucher_no", "")),
+                paid = PaymentRecordIn.model_validate(
+                    {
+                        "paid_on": str(form.get("paid_on", "")),
+                        "amount_fen": yuan_to_fen(str(form.get("amount", ""))),
+                        "voucher_no": str(form.get("voucher_no", "")),
+                    }
                 )
             except (ValueError, ArithmeticError) as error:
                 raise InvalidInput("paid_on, amount, voucher_no", str(error)) from None
