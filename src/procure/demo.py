@@ -22,6 +22,7 @@ from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractCommunity,
     ContractScopeLine,
@@ -525,6 +526,8 @@ class DemoLoader:
         assert tender is not None and award is not None, f"{spec['reference']}: tender has no award"
         starts_on = self.day(spec["starts_days"])
         signed_days = spec.get("signed_days", spec["starts_days"] - 5)
+        organization_id = self.id_of(Organization, spec["organization"])
+        signatures = await self.signatures(spec, tender["department"], organization_id, signed_days)
         contract_id = await self.ensure(
             Contract,
             "reference",
@@ -534,7 +537,7 @@ class DemoLoader:
                 "tender": tender_id,
                 "award": award["id"],
                 "department": tender["department"],
-                "organization": self.id_of(Organization, spec["organization"]),
+                "organization": organization_id,
                 "status": spec["status"],
                 "value_fen": award["total"],
                 "starts_on": starts_on,
@@ -542,6 +545,7 @@ class DemoLoader:
                 "reporting_frequency": spec["reporting_frequency"],
                 "bid_receipt_sha256": award["receipt"],
                 "signed_at": None if spec["status"] == "draft" else self.at(signed_days, 10),
+                **signatures,
                 "terminated_reason": spec.get("terminated_reason", ""),
                 "closed_on": self.day(spec["closed_days"]) if "closed_days" in spec else None,
             },
@@ -600,10 +604,57 @@ class DemoLoader:
                 )
             )
         for version, amendment in enumerate(spec.get("amendments", []), start=1):
-            await self.load_amendment(contract_id, version, amendment, scope_ids)
+            await self.load_amendment(
+                contract_id,
+                version,
+                amendment,
+                scope_ids,
+                approver=signatures["buyer_signed_by"],
+                party=await self.organization_user(organization_id),
+            )
         for oversight in self.data.get("oversight", []):
             if oversight["contract"] == spec["reference"]:
                 await OversightLoader(self.now, self.zone).load(oversight, contract_id)
+
+    async def approver_of(self, department_id: int) -> int | None:
+        row = (
+            await User.select(User.id)
+            .where((User.department == department_id) & User.is_approver.eq(True))
+            .order_by(User.id)
+            .first()
+        )
+        return None if row is None else row["id"]
+
+    async def organization_user(self, organization_id: int) -> int | None:
+        row = (
+            await User.select(User.id)
+            .where(User.organization == organization_id)
+            .order_by(User.id)
+            .first()
+        )
+        return None if row is None else row["id"]
+
+    async def signatures(
+        self, spec: dict[str, Any], department_id: int, organization_id: int, signed_days: int
+    ) -> dict[str, Any]:
+        """Both parties sign a contract in force (the buyer's approver, then the organization's
+        user the same day); a draft may carry the buyer's signature alone
+        (``buyer_signed_days``), waiting for the organization's."""
+        approver = await self.approver_of(department_id)
+        if spec["status"] == "draft":
+            buyer_days = spec.get("buyer_signed_days")
+            return {
+                "buyer_signed_by": approver if buyer_days is not None else None,
+                "buyer_signed_at": self.at(buyer_days, 10) if buyer_days is not None else None,
+                "organization_signed_by": None,
+                "organization_signed_at": None,
+            }
+        return {
+            "buyer_signed_by": approver,
+            "buyer_signed_at": self.at(signed_days, 9),
+            "organization_signed_by": await self.organization_user(organization_id),
+            "organization_signed_at": self.at(signed_days, 10),
+        }
 
     async def load_amendment(
         self,
@@ -611,7 +662,12 @@ class DemoLoader:
         version: int,
         spec: dict[str, Any],
         scope_ids: dict[int, tuple[int, int]],
+        *,
+        approver: int | None,
+        party: int | None,
     ) -> None:
+        """A supplementary agreement the buyer's approver proposed; accepted by the organization
+        unless the spec says it still waits (``status = "pending_acceptance"``)."""
         lines = []
         for line in spec["lines"]:
             unit_price = yuan_to_fen(line["unit_price"])
@@ -632,13 +688,21 @@ class DemoLoader:
                     "description": line.get("description", ""),
                 }
             )
+        status = AmendmentStatus(spec.get("status", AmendmentStatus.accepted))
+        accepted = status == AmendmentStatus.accepted
+        answered = self.at(spec["signed_days"], 10) if accepted else None
         rows = await Amendment.insert(
             Amendment(
                 contract=contract_id,
                 version=version,
                 reason=spec["reason"],
                 value_delta_fen=sum(line["amount_delta_fen"] for line in lines),
-                signed_at=self.at(spec["signed_days"], 10),
+                status=status,
+                approved_by=approver,
+                approved_at=self.at(spec["signed_days"], 9),
+                signed_at=answered,
+                answered_by=party if accepted else None,
+                answered_at=answered,
             )
         )
         for line in lines:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from procure.contracts.tables import AmendmentLine, Contract, ContractScopeLine
+from procure.contracts.tables import AmendmentLine, AmendmentStatus, Contract, ContractScopeLine
 from procure.departments.tables import Department
 from procure.evaluations.selectors import criteria_of
 from procure.evaluations.services import default_rubric
@@ -96,6 +96,7 @@ class OversightLoader:
         ).where(
             (AmendmentLine.amendment.contract == contract["id"])
             & AmendmentLine.scope_line.is_not_null()
+            & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
         ):
             by_id[row["scope_line"]]["quantity"] += row["quantity_delta"]
         return lines

@@ -58,6 +58,8 @@ class Procurement(BaseModel):
 class Contracts(BaseModel):
     max_term_days: int = Field(ge=1)
     max_term_days_stable: int = Field(ge=1)
+    # 政府采购法 第四十九条: supplementary agreements add at most this share of the original value.
+    max_amendment_increase_percent: int = Field(ge=0, le=10)
 
 
 class Performance(BaseModel):

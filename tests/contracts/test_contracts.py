@@ -14,6 +14,7 @@ from procure.bids.tables import Award
 from procure.security.tables import User
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, bearer
+from tests.contracts.helpers import amend, sign_for_buyer, sign_for_organization
 from tests.tenders.conftest import award_a_tender
 
 
@@ -153,49 +154,63 @@ async def test_from_award_to_amended_contract(client: AsyncTestClient, moving_cl
     )
     assert again.status_code == 409
 
-    amend = {
+    unsigned = {
         "reason": "增加服务量",
         "lines": [{"line_no": 1, "quantity_delta": 1, "unit_price_fen": 100}],
     }
     assert (
         await client.post(
-            f"/api/v1/contracts/{contract['id']}/amendments", json=amend, headers=buyer
+            f"/api/v1/contracts/{contract['id']}/amendments", json=unsigned, headers=buyer
         )
     ).status_code == 409
-    signed = await client.post(f"/api/v1/contracts/{contract['id']}/sign", headers=buyer)
-    assert signed.json()["status"] == "active"
+    half = await sign_for_buyer(client, contract["id"])
+    assert half["status"] == "draft"  # one party's signature is not a contract
+    signed = await sign_for_organization(client, contract["id"])
+    assert signed["status"] == "active"
     assert (await client.get(f"/api/v1/tenders/{tender_id}")).json()["status"] == "contracted"
 
     six_percent = value * 6 // 100
-    first = await client.post(
-        f"/api/v1/contracts/{contract['id']}/amendments",
-        headers=buyer,
-        json={
+    history = await amend(
+        client,
+        contract["id"],
+        {
             "reason": "服务对象增加",
             "lines": [{"line_no": 1, "quantity_delta": 10, "unit_price_fen": six_percent // 10}],
         },
     )
-    assert first.status_code == 201, first.text
-    history = first.json()
     assert history["cumulative_delta_fen"] == six_percent // 10 * 10
     assert history["adds_scope_outside_tender"] is False
-    second = await client.post(
+    assert history["current_value_fen"] == value + history["cumulative_delta_fen"]
+    changed = next(line for line in history["lines"] if line["line_no"] == 1)
+    assert changed["current_quantity"] == changed["original_quantity"] + 10
+
+    # Scope the tender did not have needs a new procurement.
+    outside = await client.post(
         f"/api/v1/contracts/{contract['id']}/amendments",
         headers=buyer,
         json={
             "reason": "创文明城市宣传任务",
-            "lines": [
-                {"item_code": "C-TECH-005", "quantity_delta": 1, "unit_price_fen": six_percent}
-            ],
+            "lines": [{"item_code": "C-TECH-005", "quantity_delta": 1, "unit_price_fen": 100}],
         },
     )
-    assert second.status_code == 201, second.text
-    history = second.json()
-    assert history["adds_scope_outside_tender"] is True
-    assert history["current_value_fen"] == value + history["cumulative_delta_fen"]
-    assert Decimal(history["cumulative_percent"]) > 10  # more than 政府采购法 Art. 49 allows
-    changed = next(line for line in history["lines"] if line["line_no"] == 1)
-    assert changed["current_quantity"] == changed["original_quantity"] + 10
+    assert outside.status_code == 400, outside.text
+    assert outside.json()["field"] == "lines[0].item_code"
+    assert "new procurement" in outside.json()["detail"]
+    # Another 6% would take the supplementary agreements past 10% (政府采购法 第四十九条).
+    over = await client.post(
+        f"/api/v1/contracts/{contract['id']}/amendments",
+        headers=buyer,
+        json={
+            "reason": "服务对象再次增加",
+            "lines": [{"line_no": 1, "quantity_delta": 10, "unit_price_fen": six_percent // 10}],
+        },
+    )
+    assert over.status_code == 400, over.text
+    assert over.json()["field"] == "lines" and "第四十九条" in over.json()["detail"]
+    history = (
+        await client.get(f"/api/v1/contracts/{contract['id']}/amendments", headers=buyer)
+    ).json()
+    assert Decimal(history["cumulative_percent"]) <= 10
 
     bad = await client.post(
         f"/api/v1/contracts/{contract['id']}/amendments",

@@ -1,7 +1,8 @@
 """A settled performance period on a demo contract, made the way the platform makes one: the
 organization reports, residents answer a survey (one of them writing personal details into
-the free text), the committee evaluates, the buyer settles. Idempotent: the database lives as
-long as the whole run, and the page tests and the browser test both need it."""
+the free text), the committee evaluates, the buyer's handler requests the settlement and its
+approver approves it. Idempotent: the database lives as long as the whole run, and the page
+tests and the browser test both need it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from procure import clock
+from procure.approvals.services import approval_decide
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import Contract, ContractScopeLine
 from procure.evaluations.schemas import EvaluationIn, ScoreIn
@@ -134,5 +136,11 @@ async def settled_period() -> dict[str, Any]:
             await _report_delivered(contract, period)
         _codes.extend(await survey(row["id"], period))
         await _evaluate(row["id"], period)
-        await performance_settle(actor=await actor("buyer"), contract_id=row["id"], period=period)
+        # The handler requests the settlement, an approver approves it.
+        approval_id = await performance_settle(
+            actor=await actor("buyer"), contract_id=row["id"], period=period
+        )
+        await approval_decide(
+            actor=await actor("approver"), approval_id=approval_id, approve=True, reason=""
+        )
     return {"contract_id": row["id"], "period": period, "codes": list(_codes)}

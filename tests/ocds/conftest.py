@@ -26,7 +26,9 @@ from referencing.jsonschema import DRAFT4
 from procure import clock
 from procure.bids.tables import Award
 from procure.ocds.standard import release_schema
+from procure.tenders.tables import ScopeLine
 from tests.conftest import Clock, bearer
+from tests.contracts.helpers import amend, sign_both
 from tests.tenders.conftest import award_a_tender
 
 STANDARD_ZIP = Path(__file__).parents[1] / "data" / "ocds" / "standard-1__1__5.zip"
@@ -77,8 +79,9 @@ def schema_errors(package: dict[str, Any], package_schema: str) -> list[str]:
 
 
 async def contracted_process(client: AsyncTestClient, clock_: Clock) -> dict[str, Any]:
-    """A tender awarded through the API, its contract signed and amended once; the tender id,
-    the contract id and reference, the award's value and the buyer's headers."""
+    """A tender awarded through the API, its contract signed by both parties and amended once
+    (drafted, approved, accepted); the tender id, the contract id and reference, the award's
+    value, the buyer's headers and the catalog item the amendment added a line of."""
     buyer = await bearer("buyer")
     tender_id = await award_a_tender(
         client, buyer, [await bearer("org"), await bearer("org2")], clock_
@@ -110,25 +113,32 @@ async def contracted_process(client: AsyncTestClient, clock_: Clock) -> dict[str
     )
     assert created.status_code == 201, created.text
     contract = created.json()
-    signed = await client.post(f"/api/v1/contracts/{contract['id']}/sign", headers=buyer)
-    assert signed.status_code == 200, signed.text
+    await sign_both(client, contract["id"])
     clock_.advance(days=30)
-    amended = await client.post(
-        f"/api/v1/contracts/{contract['id']}/amendments",
-        headers=buyer,
-        json={
+    # More of the tender's second item on a new line: a supplementary purchase within the
+    # tender's scope and within 政府采购法 第四十九条's 10%.
+    second = (
+        await ScopeLine.select(ScopeLine.catalog_item.code.as_alias("code"))
+        .where((ScopeLine.tender == tender_id) & (ScopeLine.line_no == 2))
+        .first()
+    )
+    assert second is not None
+    await amend(
+        client,
+        contract["id"],
+        {
             "reason": "新增服务对象",
             "lines": [
                 {"line_no": 1, "quantity_delta": 10, "unit_price_fen": 12_345},
-                {"item_code": "C-TECH-005", "quantity_delta": 3, "unit_price_fen": 801},
+                {"item_code": second["code"], "quantity_delta": 3, "unit_price_fen": 801},
             ],
         },
     )
-    assert amended.status_code == 201, amended.text
     return {
         "tender_id": tender_id,
         "contract_id": contract["id"],
         "contract_reference": contract["reference"],
         "value_fen": value,
         "buyer": buyer,
+        "added_item_code": second["code"],
     }

@@ -280,7 +280,7 @@ async def test_a_process_from_notice_to_implementation(
     added = items["amendment-1-2"]
     assert added["classification"] == {
         "scheme": "PROCURE-CATALOG",
-        "id": "C-TECH-005",
+        "id": process["added_item_code"],
         "description": added["classification"]["description"],
     }
     assert added["quantity"] == 3 and added["unit"]["value"]["amount"] == 8.01

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 from procure.contracts.tables import Contract, ContractScopeLine
 from procure.i18n import yuan
 from procure.pdf.documents import contract_pdf, performance_report_pdf
+from procure.security.tables import User
 from tests.conftest import login
 from tests.pdf.conftest import read_pdf
 
@@ -35,6 +36,12 @@ async def test_the_contract_text_carries_every_line_and_the_receipt(
     ):
         assert yuan(line["amount_fen"]).replace(" 元", "") in document.layout
     assert "甲方（盖章）" in document.text and "乙方（盖章）" in document.text
+    # Both parties' signatures: who signed for each (demo: the department's approver).
+    signatories = await User.select(User.display_name).where(
+        User.id.is_in([contract["buyer_signed_by"] or -1, contract["organization_signed_by"] or -1])
+    )
+    for row in signatories:
+        assert row["display_name"].split("(")[0] in document.text
     assert document.fonts and all("CJK" in f["name"] and f["emb"] == "yes" for f in document.fonts)
 
 

@@ -10,15 +10,19 @@ from litestar.testing import AsyncTestClient
 
 from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, Payment
 from procure.organizations.tables import Organization
+from procure.performance.tables import PerformanceScore
 from procure.security.tables import User
 from tests.conftest import Clock, bearer
+from tests.contracts.helpers import settle, sign_both
 from tests.contracts.test_contracts import contract_payload
 from tests.tenders.conftest import award_a_tender
 
 
 async def parties(contract: dict) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     buyer = (
-        await User.select(User.username).where(User.department == contract["department"]).first()
+        await User.select(User.username)
+        .where((User.department == contract["department"]) & User.is_handler.eq(True))
+        .first()
     )
     org = (
         await User.select(User.username)
@@ -67,9 +71,7 @@ async def fresh_contract(client: AsyncTestClient, clock: Clock) -> dict:
         f"/api/v1/tenders/{tender_id}/contract", json=payload, headers=buyer
     )
     assert created.status_code == 201, created.text
-    assert (
-        await client.post(f"/api/v1/contracts/{created.json()['id']}/sign", headers=buyer)
-    ).status_code == 200
+    await sign_both(client, created.json()["id"])
     contract = await Contract.select().where(Contract.id == created.json()["id"]).first()
     assert contract is not None
     return contract
@@ -125,8 +127,15 @@ async def test_settling_a_failing_period(client: AsyncTestClient, moving_clock: 
     assert (
         await client.post(f"{base}/performance/{period}/settle", headers=org)
     ).status_code == 403
-    settled = await client.post(f"{base}/performance/{period}/settle", headers=buyer)
-    assert settled.status_code == 200, settled.text
+    approval = await settle(client, contract["id"], period)
+    assert approval["status"] == "approved"
+    score = (
+        await PerformanceScore.select(PerformanceScore.settled_by, PerformanceScore.approved_by)
+        .where(PerformanceScore.contract == contract["id"])
+        .first()
+    )
+    assert score is not None and score["settled_by"] == approval["requested_by"]
+    assert score["approved_by"] == approval["decided_by"] != score["settled_by"]
     held = await Payment.select(Payment.seq).where(
         (Payment.contract == contract["id"]) & (Payment.status == "held")
     )

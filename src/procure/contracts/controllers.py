@@ -1,4 +1,6 @@
-"""The contract API: scoped reads, creation from an award, signing, amendments, completion."""
+"""The contract API: scoped reads, creation from an award, the two signatures, supplementary
+agreements, completion, and the instalments' steps. Steps that need an approver answer 202 with
+the approval request; the approver's approval carries them out."""
 
 from __future__ import annotations
 
@@ -6,15 +8,19 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from procure.approvals.schemas import ApprovalRequested
 from procure.contracts import services
 from procure.contracts.schemas import (
     AmendmentHistory,
     AmendmentIn,
+    AmendmentRequested,
     ContractDetail,
     ContractIn,
     ContractSummary,
+    PaymentRecordIn,
+    ReasonIn,
     TerminateIn,
 )
 from procure.contracts.selectors import amendment_history, contract_detail, visible_contracts
@@ -63,7 +69,7 @@ class ContractController(Controller):
 
     @post(
         "/{contract_id:int}/amendments",
-        status_code=HTTP_201_CREATED,
+        status_code=HTTP_202_ACCEPTED,
         opt={"action": Action.contract_manage},
     )
     async def amend(
@@ -71,16 +77,152 @@ class ContractController(Controller):
         request: Request[Actor, Any, Any],
         contract_id: FromPath[int],
         data: JSONBody[AmendmentIn],
+    ) -> AmendmentRequested:
+        """A handler drafts a supplementary agreement (补充协议); an approver proposes it to the
+        organization, whose acceptance makes it part of the contract."""
+        version, approval_id = await services.amendment_create(
+            actor=request.user, contract_id=contract_id, data=data
+        )
+        return AmendmentRequested(approval_id=approval_id, version=version)
+
+    @post(
+        "/{contract_id:int}/amendments/{version:int}/accept",
+        status_code=200,
+        opt={"action": Action.contract_countersign},
+    )
+    async def accept_amendment(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int], version: FromPath[int]
     ) -> AmendmentHistory:
-        await services.amendment_create(actor=request.user, contract_id=contract_id, data=data)
+        """The organization signs the supplementary agreement."""
+        await services.amendment_accept(
+            actor=request.user, contract_id=contract_id, version=version
+        )
         return AmendmentHistory(**await amendment_history(request.user, contract_id))
 
-    @post("/{contract_id:int}/sign", status_code=200, opt={"action": Action.contract_manage})
+    @post(
+        "/{contract_id:int}/amendments/{version:int}/decline",
+        status_code=200,
+        opt={"action": Action.contract_countersign},
+    )
+    async def decline_amendment(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        version: FromPath[int],
+        data: JSONBody[ReasonIn],
+    ) -> ContractDetail:
+        """The organization declines the supplementary agreement, with its reason."""
+        await services.amendment_decline(
+            actor=request.user, contract_id=contract_id, version=version, reason=data.reason
+        )
+        return ContractDetail(**await contract_detail(request.user, contract_id))
+
+    @post(
+        "/{contract_id:int}/amendments/{version:int}/withdraw",
+        status_code=200,
+        opt={"action": Action.contract_manage},
+    )
+    async def withdraw_amendment(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int], version: FromPath[int]
+    ) -> ContractDetail:
+        """The buyer takes back an amendment the organization has not accepted."""
+        await services.amendment_withdraw(
+            actor=request.user, contract_id=contract_id, version=version
+        )
+        return ContractDetail(**await contract_detail(request.user, contract_id))
+
+    @post(
+        "/{contract_id:int}/sign",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.contract_manage},
+    )
     async def sign(
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
+    ) -> ApprovalRequested:
+        """A handler asks an approver to sign for the buyer; the approval is the signature."""
+        approval_id = await services.contract_sign(actor=request.user, contract_id=contract_id)
+        return ApprovalRequested(approval_id=approval_id)
+
+    @post(
+        "/{contract_id:int}/organization/sign",
+        status_code=200,
+        opt={"action": Action.contract_countersign},
+    )
+    async def sign_for_organization(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
     ) -> ContractDetail:
-        await services.contract_sign(actor=request.user, contract_id=contract_id)
+        """The organization signs its contract; with the buyer's signature it comes into force."""
+        await services.contract_sign_for_organization(actor=request.user, contract_id=contract_id)
         return ContractDetail(**await contract_detail(request.user, contract_id))
+
+    @post(
+        "/{contract_id:int}/payments/{seq:int}/withhold",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.contract_manage},
+    )
+    async def withhold(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        data: JSONBody[ReasonIn],
+    ) -> ApprovalRequested:
+        """Ask an approver to hold a scheduled instalment (暂停支付), with the reason."""
+        return ApprovalRequested(
+            approval_id=await services.payment_request(
+                actor=request.user,
+                contract_id=contract_id,
+                seq=seq,
+                kind="payment.withhold",
+                reason=data.reason,
+            )
+        )
+
+    @post(
+        "/{contract_id:int}/payments/{seq:int}/release",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.contract_manage},
+    )
+    async def release(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        data: JSONBody[ReasonIn],
+    ) -> ApprovalRequested:
+        """Ask an approver to release a held instalment (恢复支付), with the reason."""
+        return ApprovalRequested(
+            approval_id=await services.payment_request(
+                actor=request.user,
+                contract_id=contract_id,
+                seq=seq,
+                kind="payment.release",
+                reason=data.reason,
+            )
+        )
+
+    @post(
+        "/{contract_id:int}/payments/{seq:int}/record",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.contract_manage},
+    )
+    async def record_payment(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        data: JSONBody[PaymentRecordIn],
+    ) -> ApprovalRequested:
+        """Ask an approver to record the instalment as paid: the day, the amount, the voucher."""
+        return ApprovalRequested(
+            approval_id=await services.payment_request(
+                actor=request.user,
+                contract_id=contract_id,
+                seq=seq,
+                kind="payment.record",
+                paid=data,
+            )
+        )
 
     @post("/{contract_id:int}/complete", status_code=200, opt={"action": Action.contract_manage})
     async def complete(

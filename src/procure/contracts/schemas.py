@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from procure.approvals.schemas import ApprovalRequested
 from procure.contracts.tables import ReportingFrequency
 from procure.tenders.schemas import CommunityRef
 
@@ -49,12 +50,17 @@ class PaymentOut(BaseModel):
     amount_fen: int
     performance_linked: bool
     status: str
+    status_reason: str = ""
+    paid_on: date | None = None
+    voucher_no: str = ""
 
 
 class AmendmentOut(BaseModel):
     version: int
     reason: str
     value_delta_fen: int
+    status: str
+    decline_reason: str = ""
     signed_at: datetime | None
 
 
@@ -62,6 +68,10 @@ class ContractDetail(ContractSummary):
     tender_reference: str | None
     bid_receipt_sha256: str
     signed_at: datetime | None
+    buyer_signed_at: datetime | None
+    buyer_signed_by_name: str | None
+    organization_signed_at: datetime | None
+    organization_signed_by_name: str | None
     terminated_reason: str
     communities: list[CommunityRef]
     lines: list[ContractLineOut]
@@ -116,6 +126,26 @@ class AmendmentIn(BaseModel):
 
 class TerminateIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
+
+
+class ReasonIn(BaseModel):
+    """Declining an amendment, withholding or releasing an instalment: why."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class PaymentRecordIn(BaseModel):
+    """A payment made: the day, the amount (the whole instalment) and the voucher (凭证号)."""
+
+    paid_on: date
+    amount_fen: int = Field(gt=0)
+    voucher_no: str = Field(min_length=1, max_length=64)
+
+
+class AmendmentRequested(ApprovalRequested):
+    """A drafted supplementary agreement that now waits for an approver: 202 Accepted."""
+
+    version: int
 
 
 class LineChange(BaseModel):

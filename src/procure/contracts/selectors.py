@@ -9,9 +9,11 @@ from typing import Any
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractCommunity,
     ContractScopeLine,
+    ContractStatus,
     Milestone,
     Payment,
 )
@@ -65,6 +67,10 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
             *SUMMARY_COLUMNS,
             Contract.bid_receipt_sha256,
             Contract.signed_at,
+            Contract.buyer_signed_at,
+            Contract.buyer_signed_by.display_name.as_alias("buyer_signed_by_name"),
+            Contract.organization_signed_at,
+            Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
             Contract.terminated_reason,
             Contract.tender.reference.as_alias("tender_reference"),
         )
@@ -102,18 +108,58 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
             Payment.amount_fen,
             Payment.performance_linked,
             Payment.status,
+            Payment.status_reason,
+            Payment.paid_on,
+            Payment.voucher_no,
         )
         .where(Payment.contract == contract_id)
         .order_by(Payment.seq)
     )
     contract["amendments"] = (
         await Amendment.select(
-            Amendment.version, Amendment.reason, Amendment.value_delta_fen, Amendment.signed_at
+            Amendment.version,
+            Amendment.reason,
+            Amendment.value_delta_fen,
+            Amendment.status,
+            Amendment.decline_reason,
+            Amendment.signed_at,
         )
         .where(Amendment.contract == contract_id)
         .order_by(Amendment.version)
     )
     return contract
+
+
+async def awaiting_organization(actor: Actor) -> dict[str, list[dict[str, Any]]]:
+    """What waits for the organization: draft contracts it has not signed, and supplementary
+    agreements the buyer proposed that it has not answered."""
+    if actor.role != Role.organization or actor.organization_id is None:
+        return {"contracts": [], "amendments": []}
+    contracts = (
+        await Contract.select(*SUMMARY_COLUMNS, Contract.buyer_signed_at)
+        .where(
+            (Contract.organization == actor.organization_id)
+            & (Contract.status == ContractStatus.draft)
+            & Contract.organization_signed_at.is_null()
+        )
+        .order_by(Contract.id)
+    )
+    amendments = (
+        await Amendment.select(
+            Amendment.version,
+            Amendment.reason,
+            Amendment.value_delta_fen,
+            Amendment.contract.id.as_alias("contract_id"),
+            Amendment.contract.reference.as_alias("reference"),
+            Amendment.contract.title.as_alias("title"),
+        )
+        .where(
+            (Amendment.contract.organization == actor.organization_id)
+            & (Amendment.status == AmendmentStatus.pending_acceptance)
+        )
+        .order_by(Amendment.id)
+    )
+    return {"contracts": contracts, "amendments": amendments}
 
 
 async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
@@ -141,7 +187,10 @@ async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
             AmendmentLine.scope_line.line_no.as_alias("line_no"),
             AmendmentLine.catalog_item.name.as_alias("item_name"),
         )
-        .where(AmendmentLine.amendment.contract == contract_id)
+        .where(
+            (AmendmentLine.amendment.contract == contract_id)
+            & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
+        )
         .order_by(AmendmentLine.id)
     )
     for row in rows:
@@ -160,7 +209,11 @@ async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
             added.append(line)
         line["current_quantity"] += row["quantity_delta"]
         line["current_amount_fen"] += row["amount_delta_fen"]
-    delta = sum(a["value_delta_fen"] for a in contract["amendments"])
+    delta = sum(
+        a["value_delta_fen"]
+        for a in contract["amendments"]
+        if a["status"] == AmendmentStatus.accepted
+    )
     value = contract["value_fen"]
     return {
         "original_value_fen": value,

@@ -1,21 +1,38 @@
-"""Writes about contracts: creation from an award, signing, amendments, completion and
-termination. Each checks the buyer's department, writes in one transaction and is audited."""
+"""Writes about contracts: creation from an award, the two parties' signatures, supplementary
+agreements, completion and termination, and the instalments. Each checks who acts, writes in one
+transaction and is audited; every status change goes through a transition table
+(``contracts.states``). The buyer's signature, an amendment and each payment step are prepared by
+a handler and carried out when an approver approves them (maker–checker, ``approvals``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
+from procure.approvals.services import AfterCommit, approval_request, executes
+from procure.approvals.states import APPROVAL, ApprovalStep
+from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.tables import Award, BidLine
 from procure.catalog.tables import CatalogItem
-from procure.contracts.schemas import AmendmentIn, ContractIn
+from procure.contracts.schemas import AmendmentIn, ContractIn, PaymentRecordIn
+from procure.contracts.states import (
+    AMENDMENT,
+    CONTRACT,
+    PAYMENT,
+    AmendmentStep,
+    ContractStep,
+    PaymentStep,
+)
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractCommunity,
     ContractScopeLine,
@@ -27,14 +44,19 @@ from procure.contracts.tables import (
 )
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
+from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
 from procure.tenders.states import TenderStatus
-from procure.tenders.tables import Tender, TenderCommunity
+from procure.tenders.tables import ScopeLine, TenderCommunity
+from procure.tenders.transitions import TENDER, TenderStep
+
+ARTICLE_49 = "政府采购法 第四十九条"
 
 
 async def own_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
@@ -43,6 +65,20 @@ async def own_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
         .where((Contract.id == contract_id) & (Contract.department == actor.department_id))
         .first()
     )
+    if row is None:
+        raise NotFound(f"contract {contract_id} not found")
+    return row
+
+
+async def party_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
+    """The organization's own contract; any other answers 404."""
+    row = None
+    if actor.role == Role.organization and actor.organization_id is not None:
+        row = (
+            await Contract.select()
+            .where((Contract.id == contract_id) & (Contract.organization == actor.organization_id))
+            .first()
+        )
     if row is None:
         raise NotFound(f"contract {contract_id} not found")
     return row
@@ -186,65 +222,186 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
     return contract_id
 
 
-async def contract_sign(*, actor: Actor, contract_id: int) -> None:
-    """Sign a draft: the contract comes into force and its tender is contracted."""
+def _today() -> Any:
+    return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+
+
+# -- the two signatures ---------------------------------------------------------------------------
+
+
+async def contract_sign(*, actor: Actor, contract_id: int) -> int:
+    """A handler asks an approver to sign the draft for the buyer; returns the approval id."""
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.draft:
             raise Conflict(f"contract is {contract['status']}; only a draft is signed")
-        await Contract.update(
-            {Contract.status: ContractStatus.active, Contract.signed_at: clock.now()}
-        ).where(Contract.id == contract_id)
-        if contract["tender"] is not None:
-            await Tender.update({Tender.status: TenderStatus.contracted}).where(
-                Tender.id == contract["tender"]
+        if contract["buyer_signed_at"] is not None:
+            raise Conflict(
+                f"the buyer signed contract {contract['reference']} on "
+                f"{contract['buyer_signed_at'].isoformat()}"
             )
-        await record(
+        approval_id = await approval_request(
             actor=actor,
-            action=AuditAction.contract_signed,
+            kind="contract.sign",
             subject_type="contract",
             subject_id=contract_id,
+            department_id=contract["department"],
+            summary=f"为采购人签署合同 {contract['reference']}《{contract['title']}》",
+            payload={"reference": contract["reference"], "value_fen": contract["value_fen"]},
         )
-    await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
+    return approval_id
+
+
+async def _signature(
+    *, contract_id: int, step: ContractStep, actor: Actor, where: Any, audit_data: dict
+) -> dict[str, Any]:
+    """One party's signature as a compare-and-set on the draft that party has not signed yet;
+    the second signature brings the contract into force and contracts its tender."""
+    party = "buyer" if step == ContractStep.sign_for_buyer else "organization"
+    signed_by, signed_at = f"{party}_signed_by", f"{party}_signed_at"
+    try:
+        row = await advance(
+            CONTRACT,
+            row_id=contract_id,
+            action=step,
+            actor=actor,
+            values={signed_by: actor.id, signed_at: clock.now()},
+            where=where & Contract._meta.get_column_by_name(signed_at).is_null(),
+            audit_data=audit_data,
+        )
+    except (Conflict, NotFound):
+        # The row is out of reach of the compare-and-set: signed already (a race lost), or
+        # no longer a draft.
+        current = await Contract.select().where(Contract.id == contract_id).first()
+        if current is not None and current[signed_at] is not None:
+            raise Conflict(
+                f"the {party} signed contract {contract_id} on {current[signed_at].isoformat()}"
+            ) from None
+        raise
+    other = "organization" if party == "buyer" else "buyer"
+    if row[f"{other}_signed_at"] is not None:
+        await advance(
+            CONTRACT,
+            row_id=contract_id,
+            action=ContractStep.activate,
+            actor=actor,
+            values={Contract.signed_at: clock.now()},
+            where=Contract.buyer_signed_at.is_not_null()
+            & Contract.organization_signed_at.is_not_null(),
+        )
+        if row["tender"] is not None:
+            await advance(TENDER, row_id=row["tender"], action=TenderStep.contract, actor=actor)
+    return row
+
+
+def _signed(contract_id: int) -> AfterCommit:
+    """What follows the second signature, after commit: the rules that watch signed contracts."""
+
+    async def run() -> None:
+        await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
+
+    return run
+
+
+@executes("contract.sign")
+async def _sign_for_buyer(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    contract_id = int(approval["subject_id"])
+    row = await _signature(
+        contract_id=contract_id,
+        step=ContractStep.sign_for_buyer,
+        actor=approver,
+        where=Contract.department == approval["department"],
+        audit_data={"approval": approval["id"], "requested_by": approval["requested_by"]},
+    )
+    return _signed(contract_id) if row["organization_signed_at"] is not None else None
+
+
+async def contract_sign_for_organization(*, actor: Actor, contract_id: int) -> None:
+    """The organization signs its own draft contract; either party may sign first."""
+    async with transaction():
+        contract = await party_contract(actor, contract_id)
+        if contract["status"] != ContractStatus.draft:
+            raise Conflict(f"contract is {contract['status']}; only a draft is signed")
+        row = await _signature(
+            contract_id=contract_id,
+            step=ContractStep.sign_for_organization,
+            actor=actor,
+            where=Contract.organization == actor.organization_id,
+            audit_data={},
+        )
+    if row["buyer_signed_at"] is not None:
+        await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
 
 
 async def contract_close(
     *, actor: Actor, contract_id: int, terminate_reason: str | None = None
 ) -> None:
     """Complete an active contract, or terminate it early with a reason; the day is recorded,
-    because no report is owed for a period that begins after it."""
-    closed_on = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+    because no report is owed for a period that begins after it. One compare-and-set on the
+    active contract: of a completion and a termination racing, exactly one wins."""
+    closed_on = _today()
+    values: dict[Any, Any] = {Contract.closed_on: closed_on}
+    if terminate_reason is not None:
+        if not terminate_reason.strip():
+            raise InvalidInput("reason", "a termination needs a reason")
+        values[Contract.terminated_reason] = terminate_reason.strip()
     async with transaction():
-        contract = await own_contract(actor, contract_id)
-        if contract["status"] != ContractStatus.active:
-            raise Conflict(f"contract is {contract['status']}; only an active contract ends")
-        if terminate_reason is None:
-            await Contract.update(
-                {Contract.status: ContractStatus.completed, Contract.closed_on: closed_on}
-            ).where(Contract.id == contract_id)
-            action = AuditAction.contract_completed
-        else:
-            if not terminate_reason.strip():
-                raise InvalidInput("reason", "a termination needs a reason")
-            await Contract.update(
-                {
-                    Contract.status: ContractStatus.terminated,
-                    Contract.terminated_reason: terminate_reason.strip(),
-                    Contract.closed_on: closed_on,
-                }
-            ).where(Contract.id == contract_id)
-            action = AuditAction.contract_terminated
-        await record(
+        await own_contract(actor, contract_id)
+        await advance(
+            CONTRACT,
+            row_id=contract_id,
+            action=ContractStep.complete if terminate_reason is None else ContractStep.terminate,
             actor=actor,
-            action=action,
-            subject_type="contract",
-            subject_id=contract_id,
-            data={"reason": terminate_reason or "", "closed_on": closed_on.isoformat()},
+            values=values,
+            where=Contract.department == actor.department_id,
+            audit_data={"reason": terminate_reason or "", "closed_on": closed_on.isoformat()},
         )
 
 
-async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn) -> int:
-    """A supplementary agreement: version n+1, its change to each scope line and to the value."""
+# -- supplementary agreements (补充协议) -----------------------------------------------------------
+
+
+async def _increase_check(
+    contract: dict[str, Any], delta: int, statuses: list[AmendmentStatus], *, exclude: int = 0
+) -> None:
+    """政府采购法 第四十九条: the supplementary agreements together add at most the policy's
+    share (10%) of the original value."""
+    rows = await Amendment.select(Amendment.value_delta_fen).where(
+        (Amendment.contract == contract["id"])
+        & Amendment.status.is_in(list(statuses))
+        & (Amendment.id != exclude)
+    )
+    cumulative = sum(row["value_delta_fen"] for row in rows) + delta
+    limit = get_policy().contracts.max_amendment_increase_percent
+    if cumulative * 100 > limit * contract["value_fen"]:
+        percent = (Decimal(cumulative) * 100 / Decimal(contract["value_fen"])).quantize(
+            Decimal("0.01")
+        )
+        raise InvalidInput(
+            "lines",
+            f"the amendments would add {cumulative} fen ({percent}%) to the original value of "
+            f"{contract['value_fen']} fen; {ARTICLE_49} allows supplementary agreements of at "
+            f"most {limit}% (补充合同的采购金额不得超过原合同采购金额的百分之十): "
+            "a larger change needs a new procurement",
+        )
+
+
+async def _tender_items(contract: dict[str, Any]) -> set[int]:
+    if contract["tender"] is None:
+        rows = await ContractScopeLine.select(ContractScopeLine.catalog_item).where(
+            ContractScopeLine.contract == contract["id"]
+        )
+    else:
+        rows = await ScopeLine.select(ScopeLine.catalog_item.as_alias("catalog_item")).where(
+            ScopeLine.tender == contract["tender"]
+        )
+    return {row["catalog_item"] for row in rows}
+
+
+async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn) -> tuple[int, int]:
+    """A handler drafts a supplementary agreement (version n+1) and asks an approver to propose
+    it to the organization; returns the version and the approval id. Scope outside the tender
+    and an increase beyond 政府采购法 第四十九条 are refused."""
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.active:
@@ -255,6 +412,7 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
                 ContractScopeLine.contract == contract_id
             )
         }
+        in_tender = await _tender_items(contract)
         changes = []
         for index, line in enumerate(data.lines):
             where = f"lines[{index}]"
@@ -275,11 +433,7 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
                         f"{where}.quantity_delta", f"would take line {line.line_no} below zero"
                     )
                 changes.append(
-                    {
-                        "scope_line": existing["id"],
-                        "catalog_item": existing["catalog_item"],
-                        "in_tender": True,
-                    }
+                    {"scope_line": existing["id"], "catalog_item": existing["catalog_item"]}
                 )
             else:
                 item = (
@@ -289,42 +443,303 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
                 )
                 if item is None:
                     raise InvalidInput(f"{where}.item_code", f"no catalog item {line.item_code!r}")
+                if item["id"] not in in_tender:
+                    raise InvalidInput(
+                        f"{where}.item_code",
+                        f"{line.item_code} is not in the tender's scope: scope outside the "
+                        f"tender needs a new procurement ({ARTICLE_49} covers only "
+                        "supplementary purchases of the same goods or services)",
+                    )
                 if line.quantity_delta < 0:
                     raise InvalidInput(
                         f"{where}.quantity_delta", "new scope must add a positive quantity"
                     )
-                changes.append({"scope_line": None, "catalog_item": item["id"], "in_tender": False})
+                changes.append({"scope_line": None, "catalog_item": item["id"]})
             changes[-1].update(
+                in_tender=True,
                 quantity_delta=line.quantity_delta,
                 unit_price_fen=line.unit_price_fen,
                 amount_delta_fen=line.quantity_delta * line.unit_price_fen,
                 description=line.description,
             )
-        version = await Amendment.count().where(Amendment.contract == contract_id) + 1
         delta = sum(change["amount_delta_fen"] for change in changes)
+        await _increase_check(
+            contract, delta, [AmendmentStatus.accepted, AmendmentStatus.pending_acceptance]
+        )
+        version = await Amendment.count().where(Amendment.contract == contract_id) + 1
         rows = await Amendment.insert(
             Amendment(
                 contract=contract_id,
                 version=version,
                 reason=data.reason.strip(),
                 value_delta_fen=delta,
-                signed_at=clock.now(),
+                status=AmendmentStatus.draft,
+                signed_at=None,
                 created_by=actor.id,
             )
         )
+        amendment_id = rows[0]["id"]
         for change in changes:
-            await AmendmentLine.insert(AmendmentLine(amendment=rows[0]["id"], **change))
+            await AmendmentLine.insert(AmendmentLine(amendment=amendment_id, **change))
         await record(
             actor=actor,
-            action=AuditAction.amendment_signed,
-            subject_type="contract",
-            subject_id=contract_id,
+            action=AuditAction.amendment_drafted,
+            subject_type="amendment",
+            subject_id=amendment_id,
             data={
+                "contract": contract_id,
                 "version": version,
                 "value_delta_fen": delta,
                 "reason": data.reason.strip(),
-                "adds_scope": any(not c["in_tender"] for c in changes),
+            },
+        )
+        approval_id = await approval_request(
+            actor=actor,
+            kind="contract.amend",
+            subject_type="amendment",
+            subject_id=amendment_id,
+            department_id=contract["department"],
+            summary=f"合同 {contract['reference']} 第{version}号补充协议:{data.reason[:80]}",
+            payload={"contract": contract_id, "version": version, "value_delta_fen": delta},
+        )
+    return version, approval_id
+
+
+@executes("contract.amend")
+async def _propose_amendment(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    amendment = await Amendment.select().where(Amendment.id == int(approval["subject_id"])).first()
+    if amendment is None:
+        raise NotFound("the amendment no longer exists")
+    contract = await Contract.select().where(Contract.id == amendment["contract"]).first()
+    assert contract is not None
+    if contract["status"] != ContractStatus.active:
+        raise Conflict(f"contract is {contract['status']}; only an active contract is amended")
+    await _increase_check(
+        contract,
+        amendment["value_delta_fen"],
+        [AmendmentStatus.accepted, AmendmentStatus.pending_acceptance],
+        exclude=amendment["id"],
+    )
+    await advance(
+        AMENDMENT,
+        row_id=amendment["id"],
+        action=AmendmentStep.approve,
+        actor=approver,
+        values={Amendment.approved_by: approver.id, Amendment.approved_at: clock.now()},
+        audit_data={"contract": contract["id"], "version": amendment["version"]},
+    )
+    return None
+
+
+async def _party_amendment(actor: Actor, contract_id: int, version: int) -> tuple[dict, dict]:
+    contract = await party_contract(actor, contract_id)
+    amendment = (
+        await Amendment.select()
+        .where((Amendment.contract == contract_id) & (Amendment.version == version))
+        .first()
+    )
+    if amendment is None:
+        raise NotFound(f"amendment {version} of contract {contract_id} not found")
+    return contract, amendment
+
+
+async def amendment_accept(*, actor: Actor, contract_id: int, version: int) -> None:
+    """The organization signs the supplementary agreement: from now on it changes the contract."""
+    async with transaction():
+        contract, amendment = await _party_amendment(actor, contract_id, version)
+        if contract["status"] != ContractStatus.active:
+            raise Conflict(f"contract is {contract['status']}; only an active contract is amended")
+        await _increase_check(contract, amendment["value_delta_fen"], [AmendmentStatus.accepted])
+        now = clock.now()
+        await advance(
+            AMENDMENT,
+            row_id=amendment["id"],
+            action=AmendmentStep.accept,
+            actor=actor,
+            values={
+                Amendment.signed_at: now,
+                Amendment.answered_by: actor.id,
+                Amendment.answered_at: now,
+            },
+            where=Amendment.contract == contract_id,
+            audit_data={
+                "contract": contract_id,
+                "version": version,
+                "value_delta_fen": amendment["value_delta_fen"],
+                "reason": amendment["reason"],
             },
         )
     await after_commit(Trigger.amendment_signed, {SubjectType.contract: [contract_id]})
-    return version
+
+
+async def amendment_decline(*, actor: Actor, contract_id: int, version: int, reason: str) -> None:
+    """The organization declines the supplementary agreement, saying why; nothing changes."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("reason", "declining a supplementary agreement needs a reason")
+    async with transaction():
+        _, amendment = await _party_amendment(actor, contract_id, version)
+        await advance(
+            AMENDMENT,
+            row_id=amendment["id"],
+            action=AmendmentStep.decline,
+            actor=actor,
+            values={
+                Amendment.decline_reason: reason,
+                Amendment.answered_by: actor.id,
+                Amendment.answered_at: clock.now(),
+            },
+            where=Amendment.contract == contract_id,
+            audit_data={"contract": contract_id, "version": version, "reason": reason},
+        )
+
+
+async def amendment_withdraw(*, actor: Actor, contract_id: int, version: int) -> None:
+    """The buyer takes back an amendment not yet accepted, and its pending approval with it."""
+    async with transaction():
+        await own_contract(actor, contract_id)
+        amendment = (
+            await Amendment.select(Amendment.id)
+            .where((Amendment.contract == contract_id) & (Amendment.version == version))
+            .first()
+        )
+        if amendment is None:
+            raise NotFound(f"amendment {version} of contract {contract_id} not found")
+        await advance(
+            AMENDMENT,
+            row_id=amendment["id"],
+            action=AmendmentStep.withdraw,
+            actor=actor,
+            audit_data={"contract": contract_id, "version": version},
+        )
+        pending = (
+            await Approval.select(Approval.id)
+            .where(Approval.pending_key == f"contract.amend:amendment:{amendment['id']}")
+            .first()
+        )
+        if pending is not None:
+            await advance(
+                APPROVAL,
+                row_id=pending["id"],
+                action=ApprovalStep.withdraw,
+                actor=actor,
+                values={Approval.decided_at: clock.now(), Approval.pending_key: None},
+            )
+
+
+# -- instalments ---------------------------------------------------------------------------------
+
+PAYMENT_STEPS = {
+    "payment.withhold": (PaymentStep.withhold, "暂停支付"),
+    "payment.release": (PaymentStep.release, "恢复支付"),
+    "payment.record": (PaymentStep.record, "登记付款"),
+}
+
+
+async def payment_request(
+    *,
+    actor: Actor,
+    contract_id: int,
+    seq: int,
+    kind: str,
+    reason: str = "",
+    paid: PaymentRecordIn | None = None,
+) -> int:
+    """A handler asks an approver to withhold, release or record an instalment as paid;
+    returns the approval id. Withholding and releasing need a reason."""
+    step, label = PAYMENT_STEPS[kind]
+    reason = reason.strip()
+    if kind != "payment.record" and not reason:
+        raise InvalidInput("reason", f"{label} needs a reason")
+    async with transaction():
+        contract = await own_contract(actor, contract_id)
+        payment = (
+            await Payment.select()
+            .where((Payment.contract == contract_id) & (Payment.seq == seq))
+            .first()
+        )
+        if payment is None:
+            raise NotFound(f"instalment {seq} of contract {contract_id} not found")
+        if contract["status"] == ContractStatus.draft:
+            raise Conflict("the contract is not signed yet: no instalment is due")
+        allowed = PAYMENT.allowed(payment["status"])
+        if step not in allowed:
+            raise Conflict(
+                f"instalment {seq} is {payment['status']}; {label} is not possible from there"
+            )
+        payload: dict[str, Any] = {"contract": contract_id, "seq": seq, "reason": reason}
+        if paid is not None:
+            if paid.amount_fen != payment["amount_fen"]:
+                raise InvalidInput(
+                    "amount_fen",
+                    f"the instalment is {payment['amount_fen']} fen; record the payment of "
+                    "the whole instalment",
+                )
+            if paid.paid_on > _today():
+                raise InvalidInput("paid_on", "a payment is recorded once it is made")
+            payload |= {
+                "paid_on": paid.paid_on.isoformat(),
+                "amount_fen": paid.amount_fen,
+                "voucher_no": paid.voucher_no.strip(),
+            }
+        approval_id = await approval_request(
+            actor=actor,
+            kind=kind,
+            subject_type="payment",
+            subject_id=payment["id"],
+            department_id=contract["department"],
+            summary=f"合同 {contract['reference']} 第{seq}期款项{label}"
+            + (f":{reason[:80]}" if reason else ""),
+            payload=payload,
+        )
+    return approval_id
+
+
+async def payment_step(
+    *, payment_id: int, step: PaymentStep, actor: Actor, values: dict[Any, Any], audit_data: dict
+) -> dict[str, Any]:
+    """One instalment step as a compare-and-set (also used when a settled period holds one)."""
+    return await advance(
+        PAYMENT,
+        row_id=payment_id,
+        action=step,
+        actor=actor,
+        values=values,
+        audit_data=audit_data,
+    )
+
+
+def _payment_executor(kind: str) -> None:
+    step, _ = PAYMENT_STEPS[kind]
+
+    @executes(kind)
+    async def carry_out(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+        payload = approval["payload"]
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        values: dict[Any, Any] = {}
+        if step == PaymentStep.record:
+            values = {
+                Payment.paid_at: clock.now(),
+                Payment.paid_on: date.fromisoformat(payload["paid_on"]),
+                Payment.paid_amount_fen: payload["amount_fen"],
+                Payment.voucher_no: payload["voucher_no"],
+            }
+        else:
+            values = {Payment.status_reason: payload["reason"]}
+        await payment_step(
+            payment_id=int(approval["subject_id"]),
+            step=step,
+            actor=approver,
+            values=values,
+            audit_data={
+                "approval": approval["id"],
+                "requested_by": approval["requested_by"],
+                **payload,
+            },
+        )
+        return None
+
+
+for _kind in PAYMENT_STEPS:
+    _payment_executor(_kind)

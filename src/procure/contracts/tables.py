@@ -37,7 +37,20 @@ class MilestoneStatus(StrEnum):
 class PaymentStatus(StrEnum):
     scheduled = "scheduled"
     held = "held"
+    # A held instalment an approver cleared for payment again, with a reason.
+    released = "released"
     paid = "paid"
+
+
+class AmendmentStatus(StrEnum):
+    """A supplementary agreement: drafted by a handler, approved for the buyer, then accepted or
+    declined by the organization; only an accepted one changes the contract."""
+
+    draft = "draft"
+    pending_acceptance = "pending_acceptance"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
 
 
 class Contract(Table, tablename="contract"):
@@ -54,7 +67,13 @@ class Contract(Table, tablename="contract"):
     ends_on = Date(null=False)
     reporting_frequency = enum_column(ReportingFrequency)
     bid_receipt_sha256 = Varchar(length=64, null=False, default="")
+    # The moment the contract came into force: the second of the two signatures.
     signed_at = optional_time()
+    # Two parties sign: the buyer (its approver, on a handler's request) and the organization.
+    buyer_signed_by = parent(User, null=True)
+    buyer_signed_at = optional_time()
+    organization_signed_by = parent(User, null=True)
+    organization_signed_at = optional_time()
     terminated_reason = Text(null=False, default="")
     # The local day the contract was completed or terminated: no report is owed for a period
     # that begins after it.
@@ -116,7 +135,12 @@ class Payment(Table, tablename="payment"):
     amount_fen = money()
     performance_linked = Boolean(null=False, default=False)
     status = enum_column(PaymentStatus)
+    # Why the instalment was last held or released (an approver's step, with its reason).
+    status_reason = Text(null=False, default="")
     paid_at = optional_time()
+    paid_on = Date(null=True, default=None)
+    paid_amount_fen = money(null=True)
+    voucher_no = Varchar(length=64, null=False, default="")
 
     payment_seq_unique = Unique(["contract", "seq"])
     payment_status_valid = enum_check("status", PaymentStatus)
@@ -133,12 +157,20 @@ class Amendment(Table, tablename="amendment"):
     version = Integer(null=False)
     reason = Text(null=False)
     value_delta_fen = money()
+    status = enum_column(AmendmentStatus, default=AmendmentStatus.accepted)
+    # Set when the organization accepts: the moment the supplementary agreement takes effect.
     signed_at = optional_time()
     created_by = parent(User, null=True)
     created_at = created_at()
+    approved_by = parent(User, null=True)
+    approved_at = optional_time()
+    answered_by = parent(User, null=True)
+    answered_at = optional_time()
+    decline_reason = Text(null=False, default="")
 
     amendment_version_unique = Unique(["contract", "version"])
     amendment_reason_given = Check("length(reason) > 0 AND version > 0")
+    amendment_status_valid = enum_check("status", AmendmentStatus)
 
 
 class AmendmentLine(Table, tablename="amendment_line"):

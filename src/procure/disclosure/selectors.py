@@ -28,6 +28,7 @@ from procure.contracts.selectors import amendment_history, contract_detail
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractCommunity,
     ContractScopeLine,
@@ -68,6 +69,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 WITH_OPENING = frozenset({*OPENED_STATES, TenderStatus.unsuccessful})
 AWARDED = frozenset({TenderStatus.awarded, TenderStatus.contracted})
 RATING_ORDER = {rating: n for n, rating in enumerate(CreditRating)}
+#: Only the supplementary agreements the organization accepted are part of a contract.
+ACCEPTED = Amendment.status == AmendmentStatus.accepted
 
 
 @dataclass(frozen=True)
@@ -397,7 +400,9 @@ async def _contracts_where(filters: Filters, *, amended: bool = False) -> Any:
     return _all(
         await _contract_where(Contract, filters),
         _in_year(Contract.signed_at, filters.year),
-        Contract.id.is_in(Amendment.select(Amendment.contract)) if amended else None,
+        Contract.id.is_in(Amendment.select(Amendment.contract).where(ACCEPTED))
+        if amended
+        else None,
     )
 
 
@@ -409,7 +414,7 @@ async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = F
     amendments: dict[int, list[int]] = defaultdict(list)
     if result.rows:
         for row in await Amendment.select(Amendment.contract, Amendment.value_delta_fen).where(
-            Amendment.contract.is_in([row["id"] for row in result.rows])
+            Amendment.contract.is_in([row["id"] for row in result.rows]) & ACCEPTED
         ):
             amendments[row["contract"]].append(row["value_delta_fen"])
     for row in result.rows:
@@ -513,7 +518,7 @@ async def section_counts(filters: Filters) -> dict[str, int]:
         "awards": await Award.count().where(await _awards_where(filters)),
         "contracts": await Contract.count().where(contracts),
         "amendments": await Amendment.count().where(
-            Amendment.contract.is_in(Contract.select(Contract.id).where(contracts))
+            Amendment.contract.is_in(Contract.select(Contract.id).where(contracts)) & ACCEPTED
         ),
         "performance": await PerformanceScore.count().where(await _grades_where(filters)),
         "rated_organizations": await Organization.count().where(
@@ -617,7 +622,10 @@ async def _amendment_lines(contract_id: int) -> dict[int, list[dict[str, Any]]]:
             AmendmentLine.amount_delta_fen,
             AmendmentLine.in_tender,
         )
-        .where(AmendmentLine.amendment.contract == contract_id)
+        .where(
+            (AmendmentLine.amendment.contract == contract_id)
+            & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
+        )
         .order_by(AmendmentLine.id)
     ):
         lines[row.pop("version")].append(row)
@@ -673,7 +681,9 @@ async def contract_disclosure(contract_id: int) -> dict[str, Any]:
     contract["communities"] = await _contract_communities(contract_id)
     changes = await _amendment_lines(contract_id)
     contract["amendments"] = [
-        {**amendment, "lines": changes[amendment["version"]]} for amendment in detail["amendments"]
+        {**amendment, "lines": changes[amendment["version"]]}
+        for amendment in detail["amendments"]
+        if amendment["status"] == AmendmentStatus.accepted
     ]
     contract["history"] = history
     contract["performance"] = [

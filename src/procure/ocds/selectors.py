@@ -16,6 +16,7 @@ from procure.bids.tables import Award, Bid
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractScopeLine,
     Milestone,
@@ -289,7 +290,8 @@ async def _contracts(tender_ids: list[int]) -> list[dict[str, Any]]:
             Amendment.signed_at,
             Amendment.created_at,
         )
-        .where(Amendment.contract.is_in(ids))
+        # Only accepted supplementary agreements are part of the contract (and published).
+        .where(Amendment.contract.is_in(ids) & (Amendment.status == AmendmentStatus.accepted))
         .order_by(Amendment.version),
         "contract",
     )

@@ -302,21 +302,28 @@ async def document_pdf(
     return _safe_filename(f"{reference}-{context['document_title']}.pdf"), pdf
 
 
-async def contract_pdf(contract_id: int, *, actor: Actor | None = None) -> tuple[str, bytes]:
-    """The contract text (合同文本): every line, the payment schedule, the signature block and
-    the winning bid's receipt hash."""
-    from procure.pdf.render import render_pdf_async
-
+async def contract_context(contract_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    """What the contract text shows: the contract with both parties' signatures, and only the
+    supplementary agreements the organization accepted."""
     contract = await contract_detail(actor or PLATFORM_READER, contract_id)
-    context = {
+    return {
         "contract": contract,
         "document_title": "政府购买服务合同",
         "generated_at": clock.now(),
         "time_zone": get_settings().timezone,
         "draft": contract["status"] == "draft",
+        "accepted_amendments": [a for a in contract["amendments"] if a["status"] == "accepted"],
     }
+
+
+async def contract_pdf(contract_id: int, *, actor: Actor | None = None) -> tuple[str, bytes]:
+    """The contract text (合同文本): every line, the payment schedule, the signature block and
+    the winning bid's receipt hash."""
+    from procure.pdf.render import render_pdf_async
+
+    context = await contract_context(contract_id, actor=actor)
     pdf = await render_pdf_async("pdf/contract.html", context)
-    return _safe_filename(f"{contract['reference']}-合同文本.pdf"), pdf
+    return _safe_filename(f"{context['contract']['reference']}-合同文本.pdf"), pdf
 
 
 async def performance_report_pdf(

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from procure.approvals.schemas import ApprovalRequested
 from procure.pdf.controllers import attachment
 from procure.pdf.documents import performance_report_pdf
 from procure.performance import services
@@ -44,14 +45,16 @@ class PerformanceController(Controller):
         weights into a score, a grade and the payment it implies."""
         return plain((await performance_view(request.user, contract_id, period))["result"])
 
-    @post("/{period:str}/settle", status_code=200, opt={"action": Action.contract_manage})
+    @post("/{period:str}/settle", status_code=202, opt={"action": Action.contract_manage})
     async def settle(
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int], period: FromPath[str]
-    ) -> dict[str, Any]:
-        result = await services.performance_settle(
-            actor=request.user, contract_id=contract_id, period=period
+    ) -> ApprovalRequested:
+        """A handler asks an approver to settle the period as it stands."""
+        return ApprovalRequested(
+            approval_id=await services.performance_settle(
+                actor=request.user, contract_id=contract_id, period=period
+            )
         )
-        return {key: str(value) if value is not None else None for key, value in result.items()}
 
     @get(
         "/{period:str}/report",

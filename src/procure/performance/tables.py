@@ -10,9 +10,10 @@ from procure.security.tables import User
 
 
 class PerformanceScore(Table, tablename="performance_score"):
-    """Settled by the buyer for one period; it is what the next performance-linked instalment
-    and the organization's credit rating are decided on. Scores are 0–100 with two decimals,
-    kept as integer hundredths (8,750 = 87.50) because SQLite would store a NUMERIC as a float."""
+    """Settled by the buyer for one period (a handler requests, an approver approves); it is
+    what the next performance-linked instalment and the organization's credit rating are decided
+    on. Scores are 0–100 with two decimals, kept as integer hundredths (8,750 = 87.50) because
+    SQLite would store a NUMERIC as a float."""
 
     id: Serial  # the primary key Piccolo adds
     contract = parent(Contract)
@@ -24,7 +25,9 @@ class PerformanceScore(Table, tablename="performance_score"):
     complete = Boolean(null=False, default=True)
     grade = Varchar(length=16, null=False)
     recommendation = Varchar(length=16, null=False)
+    # The handler who prepared the settlement and the approver who approved it (maker–checker).
     settled_by = parent(User, null=True)
+    approved_by = parent(User, null=True)
     settled_at = created_at()
 
     performance_score_unique = Unique(["contract", "period"])

@@ -45,6 +45,7 @@ class Action(StrEnum):
     award_decide = "award:decide"
     document_read = "document:read"
     contract_manage = "contract:manage"
+    contract_countersign = "contract:countersign"
     report_submit = "report:submit"
     report_read = "report:read"
     survey_template_manage = "survey_template:manage"
@@ -113,6 +114,9 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # Public notices are public; what each document reveals is decided per document.
     Action.document_read: ANYONE,
     Action.contract_manage: roles(Role.buyer),
+    # The organization signs its own contract and accepts or declines its amendments (the
+    # service checks it is its own: another organization's contract answers 404).
+    Action.contract_countersign: roles(Role.organization),
     Action.report_submit: roles(Role.organization),
     # Reports, survey results, evaluations and performance are read by the parties to the
     # contract, the committees of its communities, and oversight; selectors scope each row.

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from procure import i18n
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
-from procure.contracts.selectors import visible_contracts
+from procure.contracts.selectors import awaiting_organization, visible_contracts
 from procure.departments.tables import Department
 from procure.geography.tables import Community
 from procure.organizations.selectors import bidding_obstacles, local_today, recent_decisions
@@ -115,6 +115,8 @@ class WorkspaceController(Controller):
                 "department": department,
                 "tenders": await visible_tenders(actor, department_id=actor.department_id),
                 "contracts": await visible_contracts(actor),
+                # Contracts to sign and supplementary agreements to accept or decline.
+                "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
                 "awaiting_approval": await awaiting(actor),
                 "returned": await returned(actor),
@@ -134,6 +136,8 @@ class WorkspaceController(Controller):
                 "organization": organization,
                 "open_tenders": open_tenders,
                 "contracts": await visible_contracts(actor),
+                # Contracts to sign and supplementary agreements to accept or decline.
+                "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
                 # Why it cannot bid today, so it learns before a bid is refused.
                 "obstacles": await bidding_obstacles(organization["id"], on=local_today())

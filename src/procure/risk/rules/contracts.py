@@ -10,6 +10,7 @@ from typing import Any
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
+    AmendmentStatus,
     Contract,
     ContractScopeLine,
     Payment,
@@ -35,6 +36,8 @@ from procure.risk.rules.reports import submitted_reports
 from procure.risk.tables import Severity
 
 ARTICLE_49 = "政府采购法 第四十九条"
+#: Only a supplementary agreement the organization accepted (and so signed) changes a contract.
+ACCEPTED = Amendment.signed_at.is_not_null() & (Amendment.status == AmendmentStatus.accepted)
 
 
 def _finding(
@@ -80,7 +83,7 @@ class AmendmentCreepParams(FixedSeverity):
     params=AmendmentCreepParams,
 )
 async def amendment_creep(ctx: RuleContext) -> list[Finding]:
-    """The signed amendments together raise the contract's value by more than the limit
+    """The accepted amendments together raise the contract's value by more than the limit
     (政府采购法 Art. 49: 10%), or add scope that was not in the tender."""
     params = AmendmentCreepParams.model_validate(ctx.params)
     ids = scoped(ctx, SubjectType.contract)
@@ -93,7 +96,7 @@ async def amendment_creep(ctx: RuleContext) -> list[Finding]:
             Amendment.value_delta_fen,
             Amendment.signed_at,
         )
-        .where(Amendment.signed_at.is_not_null() & within(Amendment.contract, ids))
+        .where(ACCEPTED & within(Amendment.contract, ids))
         .order_by(Amendment.version)
     ):
         amendments[row["contract"]].append(row)
@@ -113,6 +116,7 @@ async def amendment_creep(ctx: RuleContext) -> list[Finding]:
         .where(
             AmendmentLine.in_tender.eq(False)
             & AmendmentLine.amendment.signed_at.is_not_null()
+            & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
             & within(AmendmentLine.amendment.contract, ids)
         )
         .order_by(AmendmentLine.id)
@@ -220,6 +224,7 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
     ).where(
         AmendmentLine.scope_line.is_not_null()
         & AmendmentLine.amendment.signed_at.is_not_null()
+        & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
         & AmendmentLine.amendment.contract.is_in(with_reports)
     ):
         amended[row["scope_line"]] += row["quantity_delta"]

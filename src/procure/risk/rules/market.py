@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from procure.contracts.tables import Amendment, Contract, ContractStatus
+from procure.contracts.tables import Amendment, AmendmentStatus, Contract, ContractStatus
 from procure.risk.common import (
     contract_link,
     department_link,
@@ -68,7 +68,9 @@ async def concentration(ctx: RuleContext) -> list[Finding]:
         return []
     deltas: dict[int, int] = defaultdict(int)
     for row in await Amendment.select(Amendment.contract, Amendment.value_delta_fen).where(
-        Amendment.signed_at.is_not_null() & Amendment.contract.is_in([c["id"] for c in contracts])
+        Amendment.signed_at.is_not_null()
+        & (Amendment.status == AmendmentStatus.accepted)
+        & Amendment.contract.is_in([c["id"] for c in contracts])
     ):
         deltas[row["contract"]] += row["value_delta_fen"]
     years: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
