@@ -20,7 +20,7 @@ from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
-from procure.lifecycle import advance
+from procure.lifecycle import advance, advance_all
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
@@ -281,9 +281,12 @@ async def _open(tender_id: int, now: datetime) -> None:
         audit_data={"at": now.isoformat(), "bids": opened},
     )
     # The bids' open step, in bulk: every bid still submitted when the tender opened.
-    await Bid.update(
-        {Bid.status: to_open.target, Bid.opened_at: tender["submission_deadline"]}
-    ).where((Bid.tender == tender_id) & Bid.status.is_in(sorted(to_open.sources)))
+    await advance_all(
+        BID,
+        where=Bid.tender == tender_id,
+        action=BidStep.open,
+        values={Bid.opened_at: tender["submission_deadline"]},
+    )
     lines = {
         row["line_no"]: row["id"]
         for row in await ScopeLine.select(ScopeLine.id, ScopeLine.line_no).where(
