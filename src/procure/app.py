@@ -25,6 +25,7 @@ from procure.audit.controllers import AuditController
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
+from procure.committees.controllers import CommitteeController, ExpertTaskController
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
@@ -78,6 +79,8 @@ API_CONTROLLERS = [
     ClarificationController,
     BidController,
     BidReviewController,
+    CommitteeController,
+    ExpertTaskController,
     ContractController,
     AwardContractController,
     PerformanceController,
