@@ -29,7 +29,10 @@ PUBLISHED_AFTER = (TenderStatus.awarded, TenderStatus.contracted)
 
 async def committee_of(tender_id: int) -> dict[str, Any] | None:
     return (
-        await EvaluationCommittee.select().where(EvaluationCommittee.tender == tender_id).first()
+        await EvaluationCommittee.select()
+        .where(EvaluationCommittee.tender == tender_id)
+        .output(load_json=True)
+        .first()
     )
 
 
