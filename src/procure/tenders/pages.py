@@ -329,5 +329,5 @@ class TenderPages(Controller):
 
     @post("/tenders/{tender_id:int}/award", opt={"action": Action.award_decide})
     async def award(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
-        await bids.award_decide(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        await bids.award_request(actor=request.user, tender_id=tender_id)
+        return see(f"/tenders/{tender_id}")  # the award now waits for an approver
