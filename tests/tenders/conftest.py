@@ -140,6 +140,16 @@ async def seat_committee(
     return await member_headers(tender_id, MemberStatus.seated)
 
 
+async def committee_decides(
+    client: Any, path: str, body: dict[str, Any], members: dict[str, dict[str, str]]
+) -> None:
+    """A majority of the committee votes the same way on an explanation or a disqualification
+    (``path`` under /api/v1/bids/{id}/), which decides it."""
+    for member in list(members.values())[: len(members) // 2 + 1]:
+        response = await client.post(f"/api/v1/bids/{path}", json=body, headers=member)
+        assert response.status_code == 200, response.text
+
+
 async def score_all(
     client: Any,
     tender_id: int,
