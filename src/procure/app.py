@@ -26,6 +26,7 @@ from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
 from procure.committees.controllers import CommitteeController, ExpertTaskController
+from procure.committees.pages import CommitteePages
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
@@ -115,6 +116,7 @@ PAGE_CONTROLLERS = [
     RiskPages,
     DisclosurePages,
     ApprovalPages,
+    CommitteePages,
 ]
 
 

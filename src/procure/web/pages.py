@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from procure import i18n
+from procure.committees.selectors import expert_tasks
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
 from procure.contracts.selectors import visible_contracts
@@ -177,8 +178,10 @@ class WorkspaceController(Controller):
         )
 
     @get("/expert", opt={"action": Action.workspace_expert})
-    async def expert(self) -> Template:
-        return Template("workspace/expert.html", context={})
+    async def expert(self, request: Request[Actor, Any, Any]) -> Template:
+        return Template(
+            "workspace/expert.html", context={"tasks": await expert_tasks(request.user)}
+        )
 
     @get("/admin", opt={"action": Action.workspace_admin})
     async def admin(self) -> Template:
