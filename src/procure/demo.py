@@ -536,7 +536,8 @@ class DemoLoader:
             await self.load_catalog()
             await self.load_users()
             await self.load_tenders()
-            if committees := await load_committees(self.zone):
+            references = [tender["reference"] for tender in self.data["tenders"]]
+            if committees := await load_committees(references, self.zone):
                 self.created["evaluation_committee"] += committees
             await self.load_contracts()
             if self.created:

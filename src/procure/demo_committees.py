@@ -43,11 +43,13 @@ def demo_seed(reference: str) -> str:
     return hashlib.sha256(f"procure-demo:{reference}".encode()).hexdigest()
 
 
-async def load_committees(zone: ZoneInfo) -> int:
-    """Draw a committee for every tender past its deadline that has none; returns how many."""
+async def load_committees(references: list[str], zone: ZoneInfo) -> int:
+    """Draw a committee for every demo tender past its deadline that has none; returns how
+    many."""
     made = 0
     tenders = await Tender.select().where(
-        Tender.status.is_in(list(COMMITTEE_STATUS))
+        Tender.reference.is_in(references or ["-"])
+        & Tender.status.is_in(list(COMMITTEE_STATUS))
         & Tender.id.not_in(EvaluationCommittee.select(EvaluationCommittee.tender))
     )
     for tender in tenders:

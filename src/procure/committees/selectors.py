@@ -245,3 +245,34 @@ async def expert_tasks(actor: Actor) -> list[dict[str, Any]]:
             tasks.append({**row, "task": task})
     tasks.sort(key=lambda t: t["deadline"])
     return tasks
+
+
+ROLE_NAMES = {MemberKind.expert: "评审专家", MemberKind.buyer_representative: "采购人代表"}
+
+
+async def roster(tender_id: int, *, named: bool) -> dict[str, Any]:
+    """The members who sit (not the alternates nor those who stepped aside), for documents:
+    names when ``named`` (after the award, or for the department), else numbered."""
+    committee = await committee_of(tender_id)
+    if committee is None:
+        return {"members": [], "seed": "", "size": 0, "status": None}
+    members, experts = [], 0
+    for member in await members_of(committee["id"]):
+        if member["status"] not in SEATED:
+            continue
+        expert = member["kind"] == MemberKind.expert
+        experts += expert
+        name = member["expert_name"] if expert else member["user_name"]
+        members.append(
+            {
+                "name": name if named or not expert else f"评审专家{experts}",
+                "role": ROLE_NAMES[MemberKind(member["kind"])],
+                "confirmed": member["status"] == MemberStatus.confirmed,
+            }
+        )
+    return {
+        "members": members,
+        "seed": committee["seed"],
+        "size": committee["size"],
+        "status": committee["status"],
+    }
