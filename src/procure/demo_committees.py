@@ -181,7 +181,10 @@ async def _declare(
         summary = await evaluation_summary(tender["id"])
         reported_at = tender["submission_deadline"] + timedelta(days=2)
         await CommitteeMember.update(
-            {CommitteeMember.status: MemberStatus.confirmed, CommitteeMember.confirmed_at: reported_at}
+            {
+                CommitteeMember.status: MemberStatus.confirmed,
+                CommitteeMember.confirmed_at: reported_at,
+            }
         ).where(CommitteeMember.id.is_in(seated))
         await EvaluationCommittee.update(
             {

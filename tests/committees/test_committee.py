@@ -51,7 +51,11 @@ async def test_composition_is_checked_and_only_a_handler_sets_it(
     cases = [
         ({"size": 3}, "size", "at least 5 members"),
         ({"size": 6}, "size", "odd number"),
-        ({"size": 5, "buyer_representatives": ["buyer", "approver"]}, "buyer_representatives", "at most 1 buyer"),
+        (
+            {"size": 5, "buyer_representatives": ["buyer", "approver"]},
+            "buyer_representatives",
+            "at most 1 buyer",
+        ),
         ({"size": 5, "buyer_representatives": ["buyer2"]}, "buyer_representatives", "department"),
     ]
     for body, field, message in cases:
@@ -59,10 +63,16 @@ async def test_composition_is_checked_and_only_a_handler_sets_it(
         assert refused.status_code == 400, refused.text
         assert refused.json()["field"] == field and message in refused.json()["detail"]
     # The approver holds no handler's duty; another department's buyer does not see the tender.
-    assert (await client.put(url, json={"size": 5}, headers=await as_user("approver"))).status_code == 403
-    assert (await client.put(url, json={"size": 5}, headers=await as_user("buyer2"))).status_code == 404
+    assert (
+        await client.put(url, json={"size": 5}, headers=await as_user("approver"))
+    ).status_code == 403
+    assert (
+        await client.put(url, json={"size": 5}, headers=await as_user("buyer2"))
+    ).status_code == 404
     for role in ("org", "expert"):
-        assert (await client.put(url, json={"size": 5}, headers=await as_user(role))).status_code in (403, 404)
+        assert (
+            await client.put(url, json={"size": 5}, headers=await as_user(role))
+        ).status_code in (403, 404)
     composed = await client.put(
         url, json={"size": 7, "buyer_representatives": ["approver"]}, headers=buyer
     )
@@ -115,7 +125,12 @@ async def test_buyer_staff_never_sit_as_experts_on_their_own_department(
     department = await Department.select().where(Department.code == "D-MZJ").first()
     assert department is not None
     user = await User.insert(
-        User(username="staff-expert", display_name="民政局职工专家", password_hash="x", role=Role.expert)
+        User(
+            username="staff-expert",
+            display_name="民政局职工专家",
+            password_hash="x",
+            role=Role.expert,
+        )
     )
     expert = await Expert.insert(
         Expert(
@@ -138,9 +153,12 @@ async def test_buyer_staff_never_sit_as_experts_on_their_own_department(
             f"/api/v1/tenders/{tender_id}/committee/draw", headers=await as_user("buyer")
         )
         assert drawn.status_code == 200, drawn.text
-        committee = await EvaluationCommittee.select().where(
-            EvaluationCommittee.tender == tender_id
-        ).output(load_json=True).first()
+        committee = (
+            await EvaluationCommittee.select()
+            .where(EvaluationCommittee.tender == tender_id)
+            .output(load_json=True)
+            .first()
+        )
         assert committee is not None
         assert {"expert": expert_id, "reason": "department_staff"} in committee["excluded"]
         assert expert_id not in committee["candidates"]
@@ -159,7 +177,7 @@ async def test_declarations_replace_a_conflicted_member_who_never_sees_a_bid(
         await client.post(f"/api/v1/tenders/{tender_id}/committee/draw", headers=buyer)
     ).status_code == 200
     drawn = await member_headers(tender_id, MemberStatus.drawn)
-    (first_name, first), (second_name, second), (third_name, third) = drawn.items()
+    (first_name, first), (second_name, second), (_third_name, third) = drawn.items()
 
     # Before the deadline: no bidder is listed and nobody declares.
     view = (await client.get(f"/api/v1/tenders/{tender_id}/committee", headers=first)).json()
@@ -190,22 +208,31 @@ async def test_declarations_replace_a_conflicted_member_who_never_sees_a_bid(
     assert len(names) == 3 and "total_fen" not in str(view["bidders"])
     incomplete = await client.post(
         f"/api/v1/tenders/{tender_id}/committee/declaration",
-        json={"declarations": view["bidders"][:1] and [{"organization_id": view["bidders"][0]["organization_id"], "conflict": False}]},
+        json={
+            "declarations": view["bidders"][:1]
+            and [{"organization_id": view["bidders"][0]["organization_id"], "conflict": False}]
+        },
         headers=first,
     )
     assert incomplete.status_code == 400 and incomplete.json()["field"] == "declarations"
 
     # The first declares a conflict and steps aside; the first alternate takes the seat.
-    org = await Organization.select(Organization.id).where(
-        Organization.id.is_in([b["organization_id"] for b in view["bidders"]])
-    ).first()
+    org = (
+        await Organization.select(Organization.id)
+        .where(Organization.id.is_in([b["organization_id"] for b in view["bidders"]]))
+        .first()
+    )
     assert org is not None
     assert await declare(client, tender_id, first, frozenset({org["id"]})) == "replaced"
     # The second declares none, but the registry knows they worked for a bidder last year.
-    second_expert = await CommitteeMember.select(CommitteeMember.expert).where(
-        (CommitteeMember.committee.tender == tender_id)
-        & (CommitteeMember.user.username == second_name)
-    ).first()
+    second_expert = (
+        await CommitteeMember.select(CommitteeMember.expert)
+        .where(
+            (CommitteeMember.committee.tender == tender_id)
+            & (CommitteeMember.user.username == second_name)
+        )
+        .first()
+    )
     assert second_expert is not None
     relationship = await ExpertRelationship.insert(
         ExpertRelationship(
@@ -230,12 +257,16 @@ async def test_declarations_replace_a_conflicted_member_who_never_sees_a_bid(
     for member in promoted.values():
         assert await declare(client, tender_id, member) == "seated"
     assert (await _committee(tender_id))["status"] == "seated"
-    replaced = await CommitteeMember.select(
-        CommitteeMember.status, CommitteeMember.replaced_reason, CommitteeMember.replaced_by
-    ).where(
-        (CommitteeMember.committee.tender == tender_id)
-        & (CommitteeMember.status == MemberStatus.replaced)
-    ).order_by(CommitteeMember.position)
+    replaced = (
+        await CommitteeMember.select(
+            CommitteeMember.status, CommitteeMember.replaced_reason, CommitteeMember.replaced_by
+        )
+        .where(
+            (CommitteeMember.committee.tender == tender_id)
+            & (CommitteeMember.status == MemberStatus.replaced)
+        )
+        .order_by(CommitteeMember.position)
+    )
     assert [r["replaced_reason"].split(":")[0] for r in replaced] == [
         "declared",
         "registry (employment)",
@@ -250,7 +281,9 @@ async def test_declarations_replace_a_conflicted_member_who_never_sees_a_bid(
         assert (
             await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=member)
         ).status_code == 404
-    assert (await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=third)).status_code == 200
+    assert (
+        await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=third)
+    ).status_code == 200
     await login(client, first_name)
     page = await client.get(f"/tenders/{tender_id}/evaluation")
     assert page.status_code == 404
@@ -283,7 +316,9 @@ async def test_the_award_follows_the_committees_report_through_an_approver(
     assert second.status_code == 400 and "Art. 64" in second.json()["detail"]
     # The approver is not a handler: it cannot propose; the handler cannot approve its own.
     assert (
-        await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=await as_user("approver"))
+        await client.post(
+            f"/api/v1/tenders/{tender_id}/award", json={}, headers=await as_user("approver")
+        )
     ).status_code == 403
     requested = await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
     assert requested.status_code == 202

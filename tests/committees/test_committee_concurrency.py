@@ -13,18 +13,24 @@ from tests.tenders.conftest import member_headers, seat_committee
 
 
 async def _committee_id(tender_id: int) -> int:
-    row = await EvaluationCommittee.select(EvaluationCommittee.id).where(
-        EvaluationCommittee.tender == tender_id
-    ).first()
+    row = (
+        await EvaluationCommittee.select(EvaluationCommittee.id)
+        .where(EvaluationCommittee.tender == tender_id)
+        .first()
+    )
     assert row is not None
     return int(row["id"])
 
 
 async def _member_id(tender_id: int, username: str) -> int:
-    row = await CommitteeMember.select(CommitteeMember.id).where(
-        (CommitteeMember.committee.tender == tender_id)
-        & (CommitteeMember.user.username == username)
-    ).first()
+    row = (
+        await CommitteeMember.select(CommitteeMember.id)
+        .where(
+            (CommitteeMember.committee.tender == tender_id)
+            & (CommitteeMember.user.username == username)
+        )
+        .first()
+    )
     assert row is not None
     return int(row["id"])
 

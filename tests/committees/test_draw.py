@@ -22,9 +22,7 @@ def test_the_same_seed_and_candidates_give_the_same_committee() -> None:
 def test_the_algorithm_is_sha256_of_seed_and_id_ascending() -> None:
     seed = "seed"
     candidates = [1, 2, 3, 4, 5, 6]
-    by_hand = sorted(
-        candidates, key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).hexdigest()
-    )
+    by_hand = sorted(candidates, key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).hexdigest())
     result = draw_order(seed, candidates, 3, 2)
     assert result.seats == by_hand[:3] and result.alternates == by_hand[3:5]
     assert draw_key(seed, 1) == hashlib.sha256(b"seed:1").hexdigest()

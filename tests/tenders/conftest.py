@@ -167,9 +167,7 @@ async def score_all(
             assert response.status_code == 200, response.text
 
 
-async def confirm_report(
-    client: Any, tender_id: int, members: dict[str, dict[str, str]]
-) -> None:
+async def confirm_report(client: Any, tender_id: int, members: dict[str, dict[str, str]]) -> None:
     """Every member confirms the evaluation report: the committee's ranking is fixed."""
     for member in members.values():
         response = await client.post(

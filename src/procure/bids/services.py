@@ -9,9 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
+from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
@@ -20,8 +20,8 @@ from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
 from procure.db import transaction
-from procure.lifecycle import advance
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.lifecycle import advance
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
@@ -463,12 +463,15 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
         raise InvalidInput("reason", "rejecting a bid needs a reason")
     async with transaction():
         current = await Bid.select().where(Bid.id == bid_id).first()
-        if current is not None and current["status"] == BidStatus.explanation_requested:
-            if not current["explanation"] and clock.now() < current["explanation_due_at"]:
-                raise Conflict(
-                    "the bidder may still explain until "
-                    f"{current['explanation_due_at'].isoformat()}"
-                )
+        if (
+            current is not None
+            and current["status"] == BidStatus.explanation_requested
+            and not current["explanation"]
+            and clock.now() < current["explanation_due_at"]
+        ):
+            raise Conflict(
+                f"the bidder may still explain until {current['explanation_due_at'].isoformat()}"
+            )
         tender, bid, yes, no, needed = await _vote(
             actor=actor,
             bid_id=bid_id,
@@ -492,7 +495,11 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
                 row_id=bid_id,
                 action=BidStep.disqualify,
                 actor=actor,
-                values={Bid.disqualification_reason: await _reasons(bid_id, VoteQuestion.explanation, False)},
+                values={
+                    Bid.disqualification_reason: await _reasons(
+                        bid_id, VoteQuestion.explanation, False
+                    )
+                },
                 audit_data={"accepted": False, "votes": [yes, no]},
             )
             await _after_disqualification(tender)
@@ -617,7 +624,7 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
             .first()
         )
         assert winner is not None
-        return await approval_request(
+        approval_id = await approval_request(
             actor=actor,
             kind=AWARD,
             subject_type="tender",
@@ -625,10 +632,12 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
             department_id=tender["department"],
             summary=(
                 f"确认中标：{tender['reference']}《{tender['title']}》，"
-                f"评审委员会推荐的第一中标候选人 {winner['name']}（{winner['total_fen'] / 100:.2f} 元）"
+                f"评审委员会推荐的第一中标候选人 {winner['name']}"
+                f"（{winner['total_fen'] / 100:.2f} 元）"
             ),
             payload={"bid_id": first, "ranking": ranking},
         )
+    return approval_id
 
 
 @executes(AWARD)

@@ -30,7 +30,9 @@ class CommitteeController(Controller):
     tags = ["evaluation committee"]
 
     @get("/", opt={"action": Action.evaluation_committee_read})
-    async def show(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> CommitteeOut:
+    async def show(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> CommitteeOut:
         """The committee as the viewer may see it; a drawn member also gets the bidders' names
         to declare 回避 against once the bids are opened."""
         await open_due_bids(tender_id)

@@ -57,7 +57,7 @@ async def tender_category(tender_id: int) -> CategoryCode:
     """The tender's category: that of most of its scope lines (the first line's on a tie)."""
     rows = (
         await ScopeLine.select(
-            ScopeLine.line_no, ScopeLine.catalog_item.category.code.as_alias("category")
+            ScopeLine.line_no, ScopeLine.catalog_item._.category._.code.as_alias("category")
         )
         .where(ScopeLine.tender == tender_id)
         .order_by(ScopeLine.line_no)
@@ -124,8 +124,7 @@ async def registry_conflicts(
         found[expert["employer_organization"]] = "employer"
     since = _years_before(on, years)
     for row in await ExpertRelationship.select().where(
-        (ExpertRelationship.expert == expert_id)
-        & ExpertRelationship.organization.is_in(wanted)
+        (ExpertRelationship.expert == expert_id) & ExpertRelationship.organization.is_in(wanted)
     ):
         ended = row["ended_on"]
         started = row["started_on"]

@@ -123,6 +123,8 @@ class CommitteePages(Controller):
         return _see(tender_id)
 
     @post("/confirmation", opt={"action": Action.evaluation_score})
-    async def confirm(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
+    async def confirm(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect:
         await services.member_confirm(actor=request.user, tender_id=tender_id)
         return _see(tender_id)

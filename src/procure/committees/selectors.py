@@ -40,7 +40,7 @@ async def members_of(committee_id: int) -> list[dict[str, Any]]:
     """Every member and alternate in draw order, with the name they sit under."""
     return list(
         await CommitteeMember.select(
-            CommitteeMember.all_columns(),
+            *CommitteeMember.all_columns(),
             CommitteeMember.user.display_name.as_alias("user_name"),
             CommitteeMember.expert.name.as_alias("expert_name"),
             CommitteeMember.expert.code.as_alias("expert_code"),
@@ -225,13 +225,11 @@ async def expert_tasks(actor: Actor) -> list[dict[str, Any]]:
         CommitteeMember.status,
         CommitteeMember.committee.status.as_alias("committee_status"),
         CommitteeMember.committee.tender.as_alias("tender_id"),
-        CommitteeMember.committee.tender.reference.as_alias("reference"),
-        CommitteeMember.committee.tender.title.as_alias("title"),
-        CommitteeMember.committee.tender.status.as_alias("tender_status"),
-        CommitteeMember.committee.tender.submission_deadline.as_alias("deadline"),
-    ).where(
-        (CommitteeMember.user == actor.id) & CommitteeMember.status.is_in(list(HOLDING_A_SEAT))
-    )
+        CommitteeMember.committee._.tender._.reference.as_alias("reference"),
+        CommitteeMember.committee._.tender._.title.as_alias("title"),
+        CommitteeMember.committee._.tender._.status.as_alias("tender_status"),
+        CommitteeMember.committee._.tender._.submission_deadline.as_alias("deadline"),
+    ).where((CommitteeMember.user == actor.id) & CommitteeMember.status.is_in(list(HOLDING_A_SEAT)))
     tasks = []
     for row in rows:
         task = None

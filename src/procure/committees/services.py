@@ -65,7 +65,9 @@ def check_composition(*, method: str, ceiling_fen: int, size: int, representativ
             f"at least {minimum} members (财政部令第87号 Art. 47), got {size}",
         )
     if size % 2 == 0:
-        raise InvalidInput("size", f"the committee has an odd number of members (87号令 Art. 47), got {size}")
+        raise InvalidInput(
+            "size", f"the committee has an odd number of members (87号令 Art. 47), got {size}"
+        )
     experts = size - representatives
     if experts * rules.expert_share_denominator < size * rules.expert_share_numerator:
         most = size - -(-size * rules.expert_share_numerator // rules.expert_share_denominator)
@@ -112,16 +114,14 @@ async def _ensure_committee(tender: dict[str, Any]) -> int:
     size = get_policy().committee.minimum_for(tender["method"], tender["ceiling_fen"])
     category = await tender_category(tender["id"])
     async with transaction():
-        await (
-            EvaluationCommittee.insert(
-                EvaluationCommittee(
-                    tender=tender["id"],
-                    status=CommitteeStatus.planned,
-                    size=size,
-                    category=category,
-                )
-            ).on_conflict(action="DO NOTHING")
-        )
+        await EvaluationCommittee.insert(
+            EvaluationCommittee(
+                tender=tender["id"],
+                status=CommitteeStatus.planned,
+                size=size,
+                category=category,
+            )
+        ).on_conflict(action="DO NOTHING")
     created = await committee_of(tender["id"])
     assert created is not None
     return int(created["id"])
@@ -191,9 +191,9 @@ async def committee_draw(*, actor: Actor, tender_id: int) -> dict[str, Any]:
     assert department is not None
     today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
     async with transaction():
-        committee = await EvaluationCommittee.select().where(
-            EvaluationCommittee.id == committee_id
-        ).first()
+        committee = (
+            await EvaluationCommittee.select().where(EvaluationCommittee.id == committee_id).first()
+        )
         assert committee is not None
         representatives = await CommitteeMember.count().where(
             CommitteeMember.committee == committee_id
@@ -234,10 +234,7 @@ async def committee_draw(*, actor: Actor, tender_id: int) -> dict[str, Any]:
                 "alternates": result.alternates,
             },
         )
-        users = {
-            row["id"]: row["user"]
-            for row in await _experts(result.seats + result.alternates)
-        }
+        users = {row["id"]: row["user"] for row in await _experts(result.seats + result.alternates)}
         for offset, expert_id in enumerate(result.seats + result.alternates, start=1):
             await CommitteeMember.insert(
                 CommitteeMember(
@@ -265,9 +262,7 @@ class Declaration:
     note: str = ""
 
 
-async def member_declare(
-    *, actor: Actor, tender_id: int, declarations: list[Declaration]
-) -> str:
+async def member_declare(*, actor: Actor, tender_id: int, declarations: list[Declaration]) -> str:
     """A drawn member declares, per bidder, whether they must step aside (回避) — having seen
     nothing but the bidders' names. A declared conflict, or one the registry detects, replaces
     them with the next alternate. Returns the member's new status."""

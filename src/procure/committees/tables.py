@@ -72,7 +72,7 @@ class ExpertRelationship(Table, tablename="expert_relationship"):
     expert_relationship_kind_valid = enum_check("kind", RelationshipKind)
 
 
-# --- The evaluation committee of one tender (评标委员会 / 评审小组) --------------------------------
+# --- The evaluation committee of one tender (评标委员会 / 评审小组) ---------------------------
 
 
 class CommitteeStatus(StrEnum):

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from procure import clock
 from procure.bids.evaluation import EvaluationSummary, evaluation_summary
-from procure.committees.selectors import my_seat, roster
 from procure.bids.selectors import opening_record
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, BidLine, BidStatus
+from procure.committees.selectors import my_seat, roster
 from procure.contracts.selectors import contract_detail
 from procure.errors import Conflict, NotFound
 from procure.organizations.tables import Organization

@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from procure import i18n
-from procure.committees.selectors import expert_tasks
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
+from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import visible_contracts
 from procure.departments.tables import Department
 from procure.geography.tables import Community
