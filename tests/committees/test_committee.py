@@ -342,3 +342,35 @@ async def test_the_award_follows_the_committees_report_through_an_approver(
     seen = (await client.get(f"/api/v1/tenders/{tender_id}/committee", headers=buyer)).json()
     assert not any(m["name"].startswith("#") for m in seen["members"])
     assert award  # the shared helper does the same two steps
+
+
+async def test_a_supplementary_draw_fills_a_seat_when_no_alternate_is_left(
+    client: AsyncTestClient, as_user, moving_clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    tender_id = await tender_with_bids(client, as_user)
+    buyer = await as_user("buyer")
+    moving_clock.advance(days=13)
+    url = f"/api/v1/tenders/{tender_id}/committee"
+    assert (await client.post(f"{url}/draw", headers=buyer)).status_code == 200
+    early = await client.post(f"{url}/supplement", headers=buyer)
+    assert early.status_code == 409 and "no seat is empty" in early.json()["detail"]
+    bidder = (
+        await client.get(url, headers=next(iter((await member_headers(tender_id)).values())))
+    ).json()["bidders"][0]["organization_id"]
+    stepped_aside = []
+    for _ in range(3):  # three seats step aside; two alternates take two of them
+        name, member = next(iter((await member_headers(tender_id, MemberStatus.drawn)).items()))
+        assert await declare(client, tender_id, member, frozenset({bidder})) == "replaced"
+        stepped_aside.append(name)
+    assert len(await member_headers(tender_id, MemberStatus.drawn)) == 2
+    assert len(await member_headers(tender_id, MemberStatus.alternate)) == 0
+    supplemented = await client.post(f"{url}/supplement", headers=buyer)
+    assert supplemented.status_code == 200, supplemented.text
+    (new_expert,) = supplemented.json()["seats"]
+    for member in (await member_headers(tender_id, MemberStatus.drawn)).values():
+        assert await declare(client, tender_id, member) == "seated"
+    assert (await _committee(tender_id))["status"] == "seated"
+    record = (await client.get(f"{url}/draw", headers=await as_user("regulator"))).json()
+    (supplement,) = record["supplements"]
+    assert draw_order(supplement["seed"], supplement["candidates"], 1, 0).seats == [new_expert]
+    assert not set(supplement["candidates"]) & {d["expert"] for d in record["drawn"][:-1]}

@@ -71,6 +71,7 @@ class AuditAction(StrEnum):
     approval_withdrawn = "approval.withdrawn"
     committee_composed = "evaluation_committee.composed"
     committee_drawn = "evaluation_committee.drawn"
+    committee_supplemented = "evaluation_committee.supplemented"
     committee_seated = "evaluation_committee.seated"
     committee_reported = "evaluation_committee.reported"
     member_declared = "evaluation_member.declared"

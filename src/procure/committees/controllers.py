@@ -57,6 +57,14 @@ class CommitteeController(Controller):
         result = await services.committee_draw(actor=request.user, tender_id=tender_id)
         return DrawOut(**result)
 
+    @post("/supplement", status_code=200, opt={"action": Action.evaluation_committee_manage})
+    async def supplement(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> DrawOut:
+        """A supplementary draw for seats emptied by 回避 once no alternate is left."""
+        result = await services.committee_supplement(actor=request.user, tender_id=tender_id)
+        return DrawOut(**result)
+
     @post("/declaration", status_code=200, opt={"action": Action.evaluation_declare})
     async def declare(
         self,

@@ -71,6 +71,9 @@ class DrawRecord(BaseModel):
     alternates: int
     candidates: list[int]
     excluded: list[dict[str, Any]]
+    supplements: list[dict[str, Any]] = Field(
+        default_factory=list, description="supplementary draws: seed, candidates, seats"
+    )
     drawn_at: datetime | None
     drawn: list[dict[str, Any]]
     buyer_representatives: list[str]

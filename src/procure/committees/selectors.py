@@ -204,6 +204,7 @@ async def draw_record(tender_id: int, actor: Actor | None) -> dict[str, Any]:
         "alternates": len(experts) - expert_seats,
         "candidates": committee["candidates"],
         "excluded": committee["excluded"],
+        "supplements": committee["supplements"],
         "drawn_at": committee["drawn_at"],
         "drawn": [
             {

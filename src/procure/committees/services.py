@@ -21,7 +21,13 @@ from procure.committees.draw import (
 )
 from procure.committees.guards import handled_tender
 from procure.committees.selectors import bidders, committee_of
-from procure.committees.states import COMMITTEE, MEMBER, CommitteeStep, MemberStep
+from procure.committees.states import (
+    COMMITTEE,
+    HOLDING_A_SEAT,
+    MEMBER,
+    CommitteeStep,
+    MemberStep,
+)
 from procure.committees.tables import (
     CommitteeMember,
     CommitteeStatus,
@@ -249,6 +255,69 @@ async def committee_draw(*, actor: Actor, tender_id: int) -> dict[str, Any]:
                 )
             )
     return {"seats": result.seats, "alternates": result.alternates}
+
+
+async def committee_supplement(*, actor: Actor, tender_id: int) -> dict[str, Any]:
+    """Fill the seats emptied by 回避 once no alternate is left: a supplementary random draw
+    from the candidates not drawn before, recorded with its own seed."""
+    tender = await handled_tender(actor, tender_id)
+    now = clock.now()
+    department = (
+        await Department.select(Department.district)
+        .where(Department.id == tender["department"])
+        .first()
+    )
+    assert department is not None
+    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    async with transaction():
+        committee = await committee_of(tender_id)
+        if committee is None or committee["status"] != CommitteeStatus.drawn:
+            raise Conflict("a supplementary draw fills a drawn committee's empty seats")
+        members = await CommitteeMember.select().where(CommitteeMember.committee == committee["id"])
+        holding = sum(m["status"] in HOLDING_A_SEAT for m in members)
+        empty = committee["size"] - holding
+        if empty <= 0:
+            raise Conflict("no seat is empty")
+        if any(m["status"] == MemberStatus.alternate for m in members):
+            raise Conflict("an alternate takes an empty seat first")
+        candidates, _excluded = await candidates_for(
+            district_id=department["district"],
+            category=committee["category"],
+            department_id=tender["department"],
+            on=today,
+        )
+        drawn_before = {m["expert"] for m in members}
+        candidates = [c for c in candidates if c not in drawn_before]
+        if len(candidates) < empty:
+            raise Conflict(
+                f"the pool holds {len(candidates)} eligible experts not drawn before; "
+                f"{empty} seats are empty"
+            )
+        seed = new_seed()
+        seats = draw_order(seed, candidates, empty, 0).seats
+        record = {"seed": seed, "candidates": candidates, "seats": seats, "at": now.isoformat()}
+        await advance(
+            COMMITTEE,
+            row_id=committee["id"],
+            action=CommitteeStep.supplement,
+            actor=actor,
+            values={EvaluationCommittee.supplements: [*committee["supplements"], record]},
+            audit_data={"tender": tender_id, "algorithm": ALGORITHM, **record},
+        )
+        users = {row["id"]: row["user"] for row in await _experts(seats)}
+        position = max(m["position"] for m in members)
+        for offset, expert_id in enumerate(seats, start=1):
+            await CommitteeMember.insert(
+                CommitteeMember(
+                    committee=committee["id"],
+                    kind=MemberKind.expert,
+                    expert=expert_id,
+                    user=users[expert_id],
+                    position=position + offset,
+                    status=MemberStatus.drawn,
+                )
+            )
+    return {"seats": seats, "alternates": []}
 
 
 async def _experts(ids: list[int]) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from procure.lifecycle import Lifecycle, step
 class CommitteeStep(StrEnum):
     compose = "compose"
     draw = "draw"
+    supplement = "supplement"
     seat = "seat"
     report = "report"
 
@@ -42,6 +43,8 @@ COMMITTEE = Lifecycle(
         # The buyer may change the composition until the draw.
         CommitteeStep.compose: step(c.planned, c.planned, AuditAction.committee_composed),
         CommitteeStep.draw: step(c.planned, c.drawn, AuditAction.committee_drawn),
+        # A seat emptied by 回避 with no alternate left is filled by a supplementary draw.
+        CommitteeStep.supplement: step(c.drawn, c.drawn, AuditAction.committee_supplemented),
         CommitteeStep.seat: step(c.drawn, c.seated, AuditAction.committee_seated),
         CommitteeStep.report: step(c.seated, c.reported, AuditAction.committee_reported),
     },

@@ -99,6 +99,9 @@ class EvaluationCommittee(Table, tablename="evaluation_committee"):
     seed = Varchar(length=64, null=False, default="")
     candidates = JSON(null=False, default="[]")
     excluded = JSON(null=False, default="[]")
+    # Supplementary draws when a seat emptied and no alternate was left: each with its own
+    # seed, candidates (ids ascending, without anyone drawn before) and the experts drawn.
+    supplements = JSON(null=False, default="[]")
     drawn_by = parent(User, null=True)
     drawn_at = optional_time()
     seated_at = optional_time()
