@@ -98,6 +98,13 @@ class CommitteePages(Controller):
         await services.committee_draw(actor=request.user, tender_id=tender_id)
         return _see(tender_id)
 
+    @post("/supplement", opt={"action": Action.evaluation_committee_manage})
+    async def supplement(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect:
+        await services.committee_supplement(actor=request.user, tender_id=tender_id)
+        return _see(tender_id)
+
     @post("/declaration", opt={"action": Action.evaluation_declare})
     async def declare(
         self,
