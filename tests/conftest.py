@@ -109,6 +109,12 @@ async def database() -> AsyncIterator[None]:
     await reset_database()
     await upgrade()
     await load_demo(get_settings())
+    # Until the demo's own expert pool covers every category, a test pool tops it up (with
+    # sign-in accounts), and the demo's committees are drawn from it.
+    from tests.committees.pool import ensure_test_pool
+
+    if await ensure_test_pool():
+        await load_demo(get_settings())
     yield
 
 

@@ -25,6 +25,8 @@ from procure.audit.controllers import AuditController
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
+from procure.committees.controllers import CommitteeController, ExpertTaskController
+from procure.committees.pages import CommitteePages
 from procure.committees.pool_controllers import ExpertPoolController
 from procure.committees.pool_pages import ExpertPoolPages
 from procure.contracts.controllers import AwardContractController, ContractController
@@ -80,6 +82,8 @@ API_CONTROLLERS = [
     ClarificationController,
     BidController,
     BidReviewController,
+    CommitteeController,
+    ExpertTaskController,
     ContractController,
     AwardContractController,
     PerformanceController,
@@ -116,6 +120,7 @@ PAGE_CONTROLLERS = [
     DisclosurePages,
     ApprovalPages,
     ExpertPoolPages,
+    CommitteePages,
 ]
 
 

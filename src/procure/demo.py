@@ -30,6 +30,7 @@ from procure.contracts.tables import (
     Payment,
 )
 from procure.db import transaction
+from procure.demo_committees import load_committees
 from procure.demo_oversight import OversightLoader
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
@@ -716,6 +717,9 @@ class DemoLoader:
             await self.load_users()
             await self.load_experts()
             await self.load_tenders()
+            references = [tender["reference"] for tender in self.data["tenders"]]
+            if committees := await load_committees(references, self.zone):
+                self.created["evaluation_committee"] += committees
             await self.load_contracts()
             if self.created:
                 await record(

@@ -55,6 +55,37 @@ class Procurement(BaseModel):
         return self
 
 
+class Committee(BaseModel):
+    """The evaluation committee's composition and draw (policy.toml [committee])."""
+
+    minimum_members: dict[ProcurementMethod, int]
+    expert_share_numerator: int = Field(ge=1)
+    expert_share_denominator: int = Field(ge=1)
+    large_budget_fen: int = Field(ge=1)
+    large_budget_minimum: int = Field(ge=1)
+    alternates: int = Field(ge=0, le=20)
+    draw_window_hours: int = Field(ge=1)
+    relationship_years: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _lawful(self) -> Committee:
+        missing = set(ProcurementMethod) - set(self.minimum_members)
+        if missing:
+            raise ValueError(f"no minimum_members for {sorted(missing)}")
+        sizes = [*self.minimum_members.values(), self.large_budget_minimum]
+        if any(size < 3 or size % 2 == 0 for size in sizes):
+            raise ValueError("committee sizes must be odd and at least 3 (87号令 Art. 47)")
+        if self.expert_share_numerator > self.expert_share_denominator:
+            raise ValueError("the expert share cannot exceed one")
+        return self
+
+    def minimum_for(self, method: str, ceiling_fen: int) -> int:
+        minimum = self.minimum_members[ProcurementMethod(method)]
+        if method == ProcurementMethod.open_tender and ceiling_fen >= self.large_budget_fen:
+            return max(minimum, self.large_budget_minimum)
+        return minimum
+
+
 class Contracts(BaseModel):
     max_term_days: int = Field(ge=1)
     max_term_days_stable: int = Field(ge=1)
@@ -89,6 +120,7 @@ class Reports(BaseModel):
 class Policy(BaseModel):
     version: str
     procurement: Procurement
+    committee: Committee
     contracts: Contracts
     performance: Performance
     reports: Reports

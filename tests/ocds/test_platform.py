@@ -76,7 +76,7 @@ async def test_opened_bids_reach_the_projection_and_findings_name_the_platform_s
 
     # The deadline passes; opening the bids (through the API) refreshes the projection.
     moving_clock.advance(days=13)
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer))
+    await ok(await client.get(f"/api/v1/tenders/{tender_id}/opening"))
     process = await projected(ocid)
     (read,) = await dataset_processes("platform", ocids=[ocid], bids=True)
     assert read.number_of_tenderers == 3

@@ -25,7 +25,15 @@ from tests.conftest import Clock, bearer
 from tests.contracts.helpers import amend, settle, sign_both
 from tests.risk.conftest import BID_STAGE, HAIBIN
 from tests.surveys.conftest import actor, all_answers
-from tests.tenders.conftest import bid_payload, publish, tender_payload
+from tests.tenders.conftest import (
+    award,
+    bid_payload,
+    committee_decides,
+    confirm_report,
+    publish,
+    seat_committee,
+    tender_payload,
+)
 
 Key = tuple[str, str, str, str]
 
@@ -79,6 +87,7 @@ async def test_a_full_scan_finds_what_the_events_found(
 
     # Opening, the abnormally low bid explained and accepted, the award to it.
     moving_clock.advance(days=13)
+    members = await seat_committee(client, tender_id, buyer)
     await ok(await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer))
     low = await Bid.select(Bid.id).where((Bid.tender == tender_id) & (Bid.total_fen == 11_000_000))
     low_id = low[0]["id"]
@@ -89,14 +98,11 @@ async def test_a_full_scan_finds_what_the_events_found(
             headers=org3,
         )
     )
-    await ok(
-        await client.post(
-            f"/api/v1/bids/{low_id}/explanation/decision",
-            json={"accept": True, "reason": ""},
-            headers=buyer,
-        )
+    await committee_decides(
+        client, f"{low_id}/explanation/decision", {"accept": True, "reason": ""}, members
     )
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer))
+    await confirm_report(client, tender_id, members)
+    await award(client, tender_id, buyer)
 
     # The contract, from today for 100 days, signed by both parties, then amended by 9%.
     moving_clock.advance(days=8)
@@ -292,18 +298,19 @@ async def test_the_bid_stage_rules_agree_too(client: AsyncTestClient, moving_clo
             201,
         )
     moving_clock.advance(days=13)
+    members = await seat_committee(client, tender_id, buyer)
     await ok(await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer))
     lowest = await Bid.select(Bid.id).where(
         (Bid.tender == tender_id) & (Bid.total_fen == 19_800_000)
     )
-    await ok(
-        await client.post(
-            f"/api/v1/bids/{lowest[0]['id']}/disqualify",
-            json={"reason": "未按要求提供社会工作者职业资格证书"},
-            headers=buyer,
-        )
+    await committee_decides(
+        client,
+        f"{lowest[0]['id']}/disqualify",
+        {"reason": "未按要求提供社会工作者职业资格证书"},
+        members,
     )
-    await ok(await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer))
+    await confirm_report(client, tender_id, members)
+    await award(client, tender_id, buyer)
 
     incremental = await bid_stage_flags()
     on_tender = {

@@ -9,6 +9,7 @@ from typing import Any
 
 from procure import clock
 from procure.catalog.tables import CatalogItem
+from procure.committees.tables import CommitteeMember, EvaluationCommittee, MemberStatus
 from procure.geography.tables import Community
 from procure.security.tables import Role, User
 from procure.tenders.tables import Tender
@@ -76,11 +77,12 @@ async def award_a_tender(
         )
         assert response.status_code == 201, response.text
     clock.advance(days=13)
+    members = await seat_committee(client, tender_id, buyer)
     assert (
         await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer)
     ).status_code == 200
-    awarded = await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
-    assert awarded.status_code == 200, awarded.text
+    await confirm_report(client, tender_id, members)
+    await award(client, tender_id, buyer)
     return int(tender_id)
 
 
@@ -154,3 +156,115 @@ async def cancel(client: Any, handler: Headers | str, tender_id: int, reason: st
     )
     await approve_request(client, requested, tender_id)
     return await client.get(f"/api/v1/tenders/{tender_id}", headers=headers)
+
+
+async def member_headers(tender_id: int, *statuses: MemberStatus) -> dict[str, dict[str, str]]:
+    """Username → bearer headers of the tender's committee members in the given statuses (by
+    default every seat)."""
+    rows = (
+        await CommitteeMember.select(CommitteeMember.user.username.as_alias("username"))
+        .where(
+            (CommitteeMember.committee.tender == tender_id)
+            & CommitteeMember.status.is_in(
+                list(statuses or (MemberStatus.drawn, MemberStatus.seated, MemberStatus.confirmed))
+            )
+        )
+        .order_by(CommitteeMember.position)
+    )
+    return {row["username"]: await bearer(row["username"]) for row in rows}
+
+
+async def declare(
+    client: Any, tender_id: int, member: dict[str, str], conflicts: frozenset[int] = frozenset()
+) -> str:
+    """One member declares 回避 for every bidder listed to them (conflict for ``conflicts``)."""
+    view = await client.get(f"/api/v1/tenders/{tender_id}/committee", headers=member)
+    assert view.status_code == 200, view.text
+    declarations = [
+        {"organization_id": b["organization_id"], "conflict": b["organization_id"] in conflicts}
+        for b in view.json()["bidders"]
+    ]
+    response = await client.post(
+        f"/api/v1/tenders/{tender_id}/committee/declaration",
+        json={"declarations": declarations},
+        headers=member,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["status"])
+
+
+async def seat_committee(
+    client: Any, tender_id: int, buyer: dict[str, str], composition: dict[str, Any] | None = None
+) -> dict[str, dict[str, str]]:
+    """The lawful way to a committee after opening: the handler (optionally composes and) draws,
+    every drawn member declares no conflict. Returns the seated members' headers by username."""
+    if composition is not None:
+        composed = await client.put(
+            f"/api/v1/tenders/{tender_id}/committee", json=composition, headers=buyer
+        )
+        assert composed.status_code == 200, composed.text
+    drawn = await client.post(f"/api/v1/tenders/{tender_id}/committee/draw", headers=buyer)
+    assert drawn.status_code == 200, drawn.text
+    for member in (await member_headers(tender_id, MemberStatus.drawn)).values():
+        assert await declare(client, tender_id, member) == "seated"
+    status = await EvaluationCommittee.select(EvaluationCommittee.status).where(
+        EvaluationCommittee.tender == tender_id
+    )
+    assert status[0]["status"] == "seated"
+    return await member_headers(tender_id, MemberStatus.seated)
+
+
+async def committee_decides(
+    client: Any, path: str, body: dict[str, Any], members: dict[str, dict[str, str]]
+) -> None:
+    """A majority of the committee votes the same way on an explanation or a disqualification
+    (``path`` under /api/v1/bids/{id}/), which decides it."""
+    for member in list(members.values())[: len(members) // 2 + 1]:
+        response = await client.post(f"/api/v1/bids/{path}", json=body, headers=member)
+        assert response.status_code == 200, response.text
+
+
+async def score_all(
+    client: Any,
+    tender_id: int,
+    members: dict[str, dict[str, str]],
+    scores: dict[int, dict[str, int]],
+) -> None:
+    """Every member gives the same technical scores (bid id → criterion code → score)."""
+    for member in members.values():
+        for bid_id, by_code in scores.items():
+            response = await client.put(
+                f"/api/v1/tenders/{tender_id}/evaluation/scores",
+                json={"bid_id": bid_id, "scores": by_code},
+                headers=member,
+            )
+            assert response.status_code == 200, response.text
+
+
+async def confirm_report(client: Any, tender_id: int, members: dict[str, dict[str, str]]) -> None:
+    """Every member confirms the evaluation report: the committee's ranking is fixed."""
+    for member in members.values():
+        response = await client.post(
+            f"/api/v1/tenders/{tender_id}/committee/confirmation", headers=member
+        )
+        assert response.status_code == 200, response.text
+
+
+async def award(
+    client: Any,
+    tender_id: int,
+    buyer: dict[str, str],
+    approver: dict[str, str] | None = None,
+    bid_id: int | None = None,
+) -> int:
+    """The handler proposes the award to the first-ranked bid; an approver of the department
+    approves it. Returns the approval's id."""
+    requested = await client.post(
+        f"/api/v1/tenders/{tender_id}/award", json={"bid_id": bid_id}, headers=buyer
+    )
+    assert requested.status_code == 202, requested.text
+    approval_id = int(requested.json()["approval_id"])
+    approver = approver or await approver_of(tender_id)
+    approved = await client.post(f"/api/v1/approvals/{approval_id}/approve", headers=approver)
+    assert approved.status_code == 200, approved.text
+    return approval_id

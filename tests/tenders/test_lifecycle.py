@@ -1,5 +1,6 @@
 """The whole procurement story through the API: draft → publish → clarify → sealed bids →
-deadline → opening → explanation of a low bid → independent scores → award."""
+deadline → opening → the committee drawn and seated → explanation of a low bid decided by the
+committee → independent scores → the report confirmed → award (handler and approver)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from litestar.testing import AsyncTestClient
 from procure.bids.sealing import canonical_bytes
 from procure.bids.tables import Bid
 from tests.conftest import Clock
-from tests.tenders.conftest import bid_payload, publish, tender_payload
+from tests.tenders.conftest import (
+    award,
+    bid_payload,
+    confirm_report,
+    publish,
+    seat_committee,
+    tender_payload,
+)
 
 
 async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: Clock) -> None:  # type: ignore[no-untyped-def]
-    buyer, buyer2 = await as_user("buyer"), await as_user("buyer2")
+    buyer = await as_user("buyer")
     org, org2, org3 = await as_user("org"), await as_user("org2"), await as_user("org3")
 
     created = await client.post(
@@ -123,6 +131,20 @@ async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: C
     expected_hash = receipts[org["authorization"]]["content_sha256"]
     assert mine["content_sha256"] == expected_hash and mine["total_fen"] == 26_000_000
 
+    # The committee: the department's approver represents the buyer beside two drawn experts
+    # (87号令 Art. 47); buyer2 works for another department and cannot.
+    composition = {"size": 3, "buyer_representatives": ["buyer2"]}
+    refused = await client.put(
+        f"/api/v1/tenders/{tender_id}/committee", json=composition, headers=buyer
+    )
+    assert refused.status_code == 400 and refused.json()["field"] == "buyer_representatives"
+    members = await seat_committee(
+        client, tender_id, buyer, {"size": 3, "buyer_representatives": ["approver"]}
+    )
+    assert len(members) == 3
+    representative = members["approver"]
+    first, second = (m for name, m in members.items() if name != "approver")
+
     # Evaluation: org3's price is below 50% of the mean of the others, so it must explain.
     started = await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer)
     assert started.status_code == 200, started.text
@@ -138,42 +160,55 @@ async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: C
         headers=org3,
     )
     assert explained.status_code == 200
-    rejected = await client.post(
-        f"/api/v1/bids/{low['bid_id']}/explanation/decision",
-        json={"accept": False, "reason": "无法证明能按质履约"},
-        headers=buyer,
-    )
-    assert rejected.status_code == 200
+    # The committee decides by majority; the buyer (not a member) has no vote.
+    decision = {"accept": False, "reason": "无法证明能按质履约"}
+    url = f"/api/v1/bids/{low['bid_id']}/explanation/decision"
+    assert (await client.post(url, json=decision, headers=buyer)).status_code == 404
+    assert (await client.post(url, json=decision, headers=first)).status_code == 200
+    assert (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org3)).json()[
+        "status"
+    ] == "explanation_requested"
+    assert (await client.post(url, json=decision, headers=second)).status_code == 200
+    assert (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org3)).json()[
+        "status"
+    ] == "disqualified"
 
-    # Independent scoring: each evaluator sees only their own scores until all are in.
+    # Independent scoring: each member sees only their own scores until all are in.
     valid = [b["bid_id"] for b in started.json()["bids"] if b["status"] == "valid"]
     for bid_id, (t1, t2) in zip(valid, ((90, 80), (70, 60)), strict=True):
         scored = await client.put(
             f"/api/v1/tenders/{tender_id}/evaluation/scores",
             json={"bid_id": bid_id, "scores": {"T1": t1, "T2": t2}},
-            headers=buyer,
+            headers=first,
         )
         assert scored.status_code == 200, scored.text
-    view = (await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=buyer2)).json()
+    view = (
+        await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=representative)
+    ).json()
     assert (
         view["my_scores"] == {}
         and view["complete"] is False
         and all(b["rank"] is None for b in view["bids"])
     )
-    for bid_id in valid:
-        await client.put(
-            f"/api/v1/tenders/{tender_id}/evaluation/scores",
-            json={"bid_id": bid_id, "scores": {"T1": 80, "T2": 70}},
-            headers=buyer2,
-        )
-    view = (await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=buyer2)).json()
+    for member in (representative, second):
+        for bid_id in valid:
+            await client.put(
+                f"/api/v1/tenders/{tender_id}/evaluation/scores",
+                json={"bid_id": bid_id, "scores": {"T1": 80, "T2": 70}},
+                headers=member,
+            )
+    view = (await client.get(f"/api/v1/tenders/{tender_id}/evaluation", headers=second)).json()
     assert view["complete"] is True
     ranked = sorted((b for b in view["bids"] if b["rank"]), key=lambda b: b["rank"])
     assert [b["total_fen"] for b in ranked] == [26_000_000, 27_000_000]
     assert ranked[0]["price_score"] == "20.00"  # the base price scores the full weight
 
-    awarded = await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
-    assert awarded.status_code == 200, awarded.text
+    # No award before every member has confirmed the report; then handler and approver.
+    assert (
+        await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
+    ).status_code == 409
+    await confirm_report(client, tender_id, members)
+    await award(client, tender_id, buyer)
     final = (await client.get(f"/api/v1/tenders/{tender_id}")).json()
     assert final["status"] == "awarded" and final["standstill_ends_at"] is not None
 

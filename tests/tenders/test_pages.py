@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from procure.tenders.tables import Tender, TenderEvaluator
+from procure.committees.tables import CommitteeMember, MemberStatus
+from procure.tenders.tables import Tender
 from tests.conftest import login
 
 
@@ -34,9 +35,12 @@ async def test_every_tender_page_renders(client: AsyncTestClient, username: str 
 async def test_the_evaluation_page_renders_for_the_evaluators(client: AsyncTestClient) -> None:
     tender = await Tender.select(Tender.id).where(Tender.status == "evaluation").first()
     assert tender is not None
-    evaluator = (
-        await TenderEvaluator.select(TenderEvaluator.user.username.as_alias("username"))
-        .where(TenderEvaluator.tender == tender["id"])
+    evaluator = (  # a seated member of the tender's evaluation committee
+        await CommitteeMember.select(CommitteeMember.user.username.as_alias("username"))
+        .where(
+            (CommitteeMember.committee.tender == tender["id"])
+            & (CommitteeMember.status == MemberStatus.seated)
+        )
         .first()
     )
     assert evaluator is not None

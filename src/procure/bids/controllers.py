@@ -7,9 +7,10 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure import clock
+from procure.approvals.schemas import ApprovalRequested
 from procure.bids import services
 from procure.bids.schemas import (
     AwardIn,
@@ -107,12 +108,16 @@ class BidController(Controller):
         )
         return await evaluation_view(request.user, tender_id)
 
-    @post("/award", status_code=200, opt={"action": Action.award_decide})
+    @post("/award", status_code=HTTP_202_ACCEPTED, opt={"action": Action.award_decide})
     async def award(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int], data: JSONBody[AwardIn]
-    ) -> EvaluationOut:
-        await services.award_decide(actor=request.user, tender_id=tender_id, bid_id=data.bid_id)
-        return await evaluation_view(request.user, tender_id)
+    ) -> ApprovalRequested:
+        """A handler proposes the award to the committee's first-ranked bid; it takes effect
+        when an approver of the department approves it (maker–checker)."""
+        approval_id = await services.award_request(
+            actor=request.user, tender_id=tender_id, bid_id=data.bid_id
+        )
+        return ApprovalRequested(approval_id=approval_id)
 
 
 class BidReviewController(Controller):

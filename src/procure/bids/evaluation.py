@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from procure.bids.scoring import Candidate, rank_composite, rank_lowest_price
 from procure.bids.tables import Bid, BidStatus, TechnicalScore
+from procure.committees.selectors import seated_user_ids
 from procure.errors import NotFound
 from procure.tenders.states import CriterionKind, EvaluationMethod
-from procure.tenders.tables import EvaluationCriterion, Tender, TenderEvaluator
+from procure.tenders.tables import EvaluationCriterion, Tender
 
 RANKABLE = (BidStatus.valid,)
 PENDING = (BidStatus.explanation_requested, BidStatus.opened)
@@ -86,11 +87,16 @@ async def evaluation_summary(tender_id: int) -> EvaluationSummary:
         .where((Bid.tender == tender_id) & Bid.total_fen.is_not_null())
         .order_by(Bid.submitted_at)
     )
-    evaluators = await TenderEvaluator.count().where(TenderEvaluator.tender == tender_id)
+    # The committee's seated members score; only their scores count.
+    members = await seated_user_ids(tender_id)
+    evaluators = len(members)
     scores: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for row in await TechnicalScore.select(
         TechnicalScore.bid, TechnicalScore.criterion.code.as_alias("code"), TechnicalScore.score
-    ).where(TechnicalScore.bid.is_in([b["id"] for b in bids] or [-1])):
+    ).where(
+        TechnicalScore.bid.is_in([b["id"] for b in bids] or [-1])
+        & TechnicalScore.evaluator.is_in(members or [-1])
+    ):
         scores[row["bid"]][row["code"]].append(row["score"])
     rankable = [b for b in bids if b["status"] in RANKABLE]
     composite = tender["evaluation_method"] == EvaluationMethod.composite
@@ -103,7 +109,7 @@ async def evaluation_summary(tender_id: int) -> EvaluationSummary:
         Candidate(b["id"], b["total_fen"], order, scores[b["id"]])
         for order, b in enumerate(rankable)
     ]
-    complete = bool(rankable) and not pending and missing == 0
+    complete = bool(rankable) and not pending and missing == 0 and evaluators > 0
     ranked = {}
     if candidates and (complete or not composite):
         ranking = (

@@ -8,10 +8,12 @@ from typing import Any
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.tables import Bid, BidStatus
+from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
+from procure.security.tables import Role
 from procure.tenders.states import OPENED_STATES, TenderStatus
-from procure.tenders.tables import Tender, TenderEvaluator
+from procure.tenders.tables import Tender
 
 OWN_COLUMNS = (
     Bid.id,
@@ -109,16 +111,21 @@ async def award_notice_for(actor: Actor, tender_id: int) -> dict[str, Any] | Non
 
 
 async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
-    """Evaluators and the tender's own department. Until every score is in, each evaluator sees
-    only their own scores and nobody sees a ranking."""
+    """The seated committee's members and the tender's own department. Until every member has
+    declared 回避 no member sees any bid; until every score is in, each member sees only their
+    own scores and nobody sees a ranking."""
     tender = (
         await Tender.select(Tender.department, Tender.status).where(Tender.id == tender_id).first()
     )
-    evaluator = await TenderEvaluator.exists().where(
-        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
-    )
-    if tender is None or not (evaluator or tender["department"] == actor.department_id):
+    if tender is None:
         raise NotFound(f"tender {tender_id} not found among those you evaluate")
+    own_department = actor.role == Role.buyer and tender["department"] == actor.department_id
+    evaluator = False
+    if not own_department:
+        await seated_member(actor, tender_id)  # 404 for outsiders, 409 while declaring
+        evaluator = True
+    elif await my_seat(actor, tender_id) is not None:
+        evaluator = True
     summary = await evaluation_summary(tender_id)
     visible = summary.complete or tender["status"] in (
         TenderStatus.awarded,

@@ -3,6 +3,7 @@ abnormally low prices, disqualification, technical scores and the award."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,14 +11,16 @@ from zoneinfo import ZoneInfo
 from piccolo.columns import Column
 
 from procure import clock
+from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.evaluation import evaluation_summary
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
+from procure.committees.selectors import committee_of, majority, seated_member
+from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.lifecycle import advance, advance_all
@@ -30,7 +33,7 @@ from procure.security.actors import Actor
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
 from procure.tenders.states import ACCEPTING_BIDS, CriterionKind, ProcurementMethod, TenderStatus
-from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderEvaluator
+from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender
 from procure.tenders.transitions import TENDER, TenderStep
 
 LIVE = (BidStatus.opened, BidStatus.valid, BidStatus.explanation_requested)
@@ -324,24 +327,34 @@ async def _tender_in(actor: Actor, tender_id: int, *statuses: TenderStatus) -> d
     return tender
 
 
-async def _evaluator_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
-    """The tender, if the actor is one of its evaluators and it is under evaluation."""
-    assigned = await TenderEvaluator.exists().where(
-        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
-    )
+async def _member_tender(actor: Actor, tender_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tender under evaluation and the actor's seat on its seated committee; a member who
+    stepped aside, an alternate or an outsider gets 404, a committee still declaring 409."""
+    committee, member = await seated_member(actor, tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
-    if tender is None or not assigned:
-        raise NotFound(f"tender {tender_id} not found among those you evaluate")
+    assert tender is not None
     if tender["status"] != TenderStatus.evaluation:
         raise Conflict(f"tender is {tender['status']}, not under evaluation")
-    return tender
+    if committee["status"] != CommitteeStatus.seated or member["status"] != MemberStatus.seated:
+        raise Conflict(
+            "the evaluation report is being confirmed: scores and decisions are final "
+            "(财政部令第87号 Art. 62)"
+        )
+    return tender, member | {"size": committee["size"]}
 
 
 async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
-    """Start evaluation: abnormally low bids must explain themselves first (87号令 Art. 60)."""
+    """Start evaluation once the committee is seated: abnormally low bids must explain
+    themselves first (87号令 Art. 60, 财库〔2026〕2号 triggers)."""
     await open_due_bids(tender_id)
     async with transaction():
         tender = await _tender_in(actor, tender_id, TenderStatus.opened)
+        committee = await committee_of(tender_id)
+        if committee is None or committee["status"] != CommitteeStatus.seated:
+            raise Conflict(
+                "the evaluation committee is not seated: draw it and let every member declare "
+                "回避 first (财政部令第87号 Art. 47, 48)"
+            )
         bids = await Bid.select(Bid.id, Bid.total_fen).where(
             (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
         )
@@ -355,32 +368,34 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
             thresholds=thresholds,
         )
         due = clock.now() + timedelta(hours=rules.explanation_hours)
-        await Bid.update({Bid.status: BidStatus.valid}).where(
-            (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
+        await advance(
+            TENDER,
+            row_id=tender_id,
+            action=TenderStep.start_evaluation,
+            actor=actor,
+            audit_data={
+                "bids": len(bids),
+                "explanations_requested": [f.bid_id for f in findings],
+            },
         )
-        for finding in findings:
-            await Bid.update(
-                {Bid.status: BidStatus.explanation_requested, Bid.explanation_due_at: due}
-            ).where(Bid.id == finding.bid_id)
-            await record(
+        flagged = {f.bid_id: f for f in findings}
+        for bid in bids:
+            finding = flagged.get(bid["id"])
+            if finding is None:
+                await advance(BID, row_id=bid["id"], action=BidStep.admit, actor=actor)
+                continue
+            await advance(
+                BID,
+                row_id=bid["id"],
+                action=BidStep.request_explanation,
                 actor=actor,
-                action=AuditAction.explanation_requested,
-                subject_type="bid",
-                subject_id=finding.bid_id,
-                data={
+                values={Bid.explanation_due_at: due},
+                audit_data={
                     "reasons": list(finding.reasons),
                     "evidence": dict(finding.evidence),
                     "due": due.isoformat(),
                 },
             )
-        await Tender.update({Tender.status: TenderStatus.evaluation}).where(Tender.id == tender_id)
-        await record(
-            actor=actor,
-            action=AuditAction.evaluation_started,
-            subject_type="tender",
-            subject_id=tender_id,
-            data={"bids": len(bids), "explanations_requested": [f.bid_id for f in findings]},
-        )
     return [f.bid_id for f in findings]
 
 
@@ -409,59 +424,140 @@ async def explanation_give(*, actor: Actor, bid_id: int, explanation: str) -> in
     return tender_id
 
 
+async def _vote(
+    *,
+    actor: Actor,
+    bid_id: int,
+    question: VoteQuestion,
+    in_favour: bool,
+    reason: str,
+) -> tuple[dict[str, Any], dict[str, Any], int, int, int]:
+    """Record one member's vote; returns the tender, the bid, the votes for and against and
+    the majority needed (more than half of the committee, 87号令 Art. 57)."""
+    bid = await Bid.select().where(Bid.id == bid_id).first()
+    if bid is None:
+        raise NotFound(f"bid {bid_id} not found")
+    tender, member = await _member_tender(actor, bid["tender"])
+    inserted = (
+        await MemberVote.insert(
+            MemberVote(
+                member=member["id"],
+                bid=bid_id,
+                question=question,
+                in_favour=in_favour,
+                reason=reason,
+                voted_at=clock.now(),
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(MemberVote.id)
+    )
+    if not inserted:
+        raise Conflict(f"you have already voted on the {question} of bid {bid_id}")
+    votes = await MemberVote.select(MemberVote.in_favour).where(
+        (MemberVote.bid == bid_id) & (MemberVote.question == question)
+    )
+    yes = sum(1 for v in votes if v["in_favour"])
+    await record(
+        actor=actor,
+        action=AuditAction.committee_voted,
+        subject_type="bid",
+        subject_id=bid_id,
+        data={"question": str(question), "in_favour": in_favour, "reason": reason},
+    )
+    return tender, bid, yes, len(votes) - yes, majority(member["size"])
+
+
+async def _reasons(bid_id: int, question: VoteQuestion, in_favour: bool) -> str:
+    rows = await MemberVote.select(MemberVote.reason).where(
+        (MemberVote.bid == bid_id)
+        & (MemberVote.question == question)
+        & (MemberVote.in_favour == in_favour)
+    )
+    return "；".join(dict.fromkeys(r["reason"] for r in rows if r["reason"]))
+
+
 async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason: str) -> int:
-    """The evaluators accept the explanation, or reject the bid as invalid with a reason."""
+    """A committee member's vote on an abnormally low bid's explanation (87号令 Art. 60): the
+    majority of the committee accepts it, or rejects the bid as invalid."""
+    reason = reason.strip()
+    if not accept and not reason:
+        raise InvalidInput("reason", "rejecting a bid needs a reason")
     async with transaction():
-        bid = await Bid.select().where(Bid.id == bid_id).first()
-        if bid is None:
-            raise NotFound(f"bid {bid_id} not found")
-        tender = await _evaluator_tender(actor, bid["tender"])
+        current = await Bid.select().where(Bid.id == bid_id).first()
+        if (
+            current is not None
+            and current["status"] == BidStatus.explanation_requested
+            and not current["explanation"]
+            and clock.now() < current["explanation_due_at"]
+        ):
+            raise Conflict(
+                f"the bidder may still explain until {current['explanation_due_at'].isoformat()}"
+            )
+        tender, bid, yes, no, needed = await _vote(
+            actor=actor,
+            bid_id=bid_id,
+            question=VoteQuestion.explanation,
+            in_favour=accept,
+            reason=reason,
+        )
         if bid["status"] != BidStatus.explanation_requested:
             raise Conflict("this bid has no explanation pending a decision")
-        if not bid["explanation"] and clock.now() < bid["explanation_due_at"]:
-            raise Conflict(
-                f"the bidder may still explain until {bid['explanation_due_at'].isoformat()}"
+        if yes >= needed:
+            await advance(
+                BID,
+                row_id=bid_id,
+                action=BidStep.accept_explanation,
+                actor=actor,
+                audit_data={"accepted": True, "votes": [yes, no]},
             )
-        if not accept and not reason.strip():
-            raise InvalidInput("reason", "rejecting a bid needs a reason")
-        await Bid.update(
-            {Bid.status: BidStatus.valid}
-            if accept
-            else {Bid.status: BidStatus.disqualified, Bid.disqualification_reason: reason.strip()}
-        ).where(Bid.id == bid_id)
-        await record(
-            actor=actor,
-            action=AuditAction.explanation_decided,
-            subject_type="bid",
-            subject_id=bid_id,
-            data={"accepted": accept, "reason": reason.strip()},
-        )
-        if not accept:
+        elif no >= needed:
+            await advance(
+                BID,
+                row_id=bid_id,
+                action=BidStep.disqualify,
+                actor=actor,
+                values={
+                    Bid.disqualification_reason: await _reasons(
+                        bid_id, VoteQuestion.explanation, False
+                    )
+                },
+                audit_data={"accepted": False, "votes": [yes, no]},
+            )
             await _after_disqualification(tender)
-        tender_id = int(bid["tender"])
-    return tender_id
+    return int(tender["id"])
 
 
 async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
-    """Reject a bid that fails the compliance review (符合性审查), with the reason."""
+    """A member's vote that a bid fails the compliance review (符合性审查); the majority of the
+    committee disqualifies it, with the members' reasons."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("reason", "disqualifying a bid needs a reason")
     async with transaction():
-        bid = await Bid.select().where(Bid.id == bid_id).first()
-        if bid is None:
-            raise NotFound(f"bid {bid_id} not found")
-        tender = await _evaluator_tender(actor, bid["tender"])
+        tender, bid, yes, no, needed = await _vote(
+            actor=actor,
+            bid_id=bid_id,
+            question=VoteQuestion.compliance,
+            in_favour=True,
+            reason=reason,
+        )
         if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
             raise Conflict(f"a {bid['status']} bid cannot be disqualified")
-        await Bid.update(
-            {Bid.status: BidStatus.disqualified, Bid.disqualification_reason: reason.strip()}
-        ).where(Bid.id == bid_id)
-        await record(
-            actor=actor,
-            action=AuditAction.bid_disqualified,
-            subject_type="bid",
-            subject_id=bid_id,
-            data={"reason": reason.strip()},
-        )
-        await _after_disqualification(tender)
+        if yes >= needed:
+            await advance(
+                BID,
+                row_id=bid_id,
+                action=BidStep.disqualify,
+                actor=actor,
+                values={
+                    Bid.disqualification_reason: await _reasons(
+                        bid_id, VoteQuestion.compliance, True
+                    )
+                },
+                audit_data={"votes": [yes, no]},
+            )
+            await _after_disqualification(tender)
 
 
 async def _after_disqualification(tender: dict[str, Any]) -> None:
@@ -472,9 +568,9 @@ async def _after_disqualification(tender: dict[str, Any]) -> None:
 async def technical_scores_submit(
     *, actor: Actor, tender_id: int, bid_id: int, scores: dict[str, int]
 ) -> None:
-    """One evaluator's scores for one bid; each evaluator scores independently."""
+    """One member's scores for one bid; each member scores independently."""
     async with transaction():
-        await _evaluator_tender(actor, tender_id)
+        await _member_tender(actor, tender_id)
         bid = (
             await Bid.select(Bid.status)
             .where((Bid.id == bid_id) & (Bid.tender == tender_id))
@@ -517,43 +613,94 @@ async def technical_scores_submit(
         )
 
 
-async def award_decide(*, actor: Actor, tender_id: int, bid_id: int | None = None) -> int:
-    """The buyer confirms the evaluators' recommendation; the standstill period starts."""
-    await own_tender(actor, tender_id)  # another department's tender does not exist for them
-    summary = await evaluation_summary(tender_id)
+AWARD = "tender.award"
+
+
+async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = None) -> int:
+    """A handler proposes the award to the committee's first-ranked bid (87号令 Art. 64: the
+    buyer confirms the first candidate unless it declines); an approver carries it out.
+    Returns the approval's id."""
+    tender = await own_tender(actor, tender_id)  # another department's tender does not exist
     async with transaction():
-        await _tender_in(actor, tender_id, TenderStatus.evaluation)
-        if not summary.complete or summary.recommended_bid_id is None:
-            raise Conflict("evaluation is not complete: explanations or scores are still pending")
-        chosen = bid_id or summary.recommended_bid_id
-        if chosen != summary.recommended_bid_id:
+        if tender["status"] != TenderStatus.evaluation:
+            raise Conflict(f"tender is {tender['status']}; this needs evaluation")
+        committee = await committee_of(tender_id)
+        if committee is None or committee["status"] != CommitteeStatus.reported:
+            raise Conflict(
+                "the award follows the committee's report: every member must first confirm "
+                "the evaluation report (财政部令第87号 Art. 62, 63)"
+            )
+        ranking = list(committee["ranking"])
+        first = ranking[0] if ranking else None
+        if first is None:
+            raise Conflict("the committee recommended no bid")
+        if bid_id is not None and bid_id != first:
             raise InvalidInput(
-                "bid_id", f"the award goes to the first-ranked bid ({summary.recommended_bid_id})"
+                "bid_id",
+                f"the award goes to the committee's first-ranked bid ({first}); another "
+                "candidate only if the first declines (财政部令第87号 Art. 64)",
             )
-        now = clock.now()
-        standstill = now + timedelta(days=get_policy().procurement.standstill.days)
-        rows = await Award.insert(
-            Award(
-                tender=tender_id,
-                bid=chosen,
-                decided_by=actor.id,
-                decided_at=now,
-                standstill_ends_at=standstill,
-            )
+        winner = (
+            await Bid.select(Bid.organization.name.as_alias("name"), Bid.total_fen)
+            .where(Bid.id == first)
+            .first()
         )
-        await Tender.update(
-            {Tender.status: TenderStatus.awarded, Tender.standstill_ends_at: standstill}
-        ).where(Tender.id == tender_id)
-        await record(
+        assert winner is not None
+        approval_id = await approval_request(
             actor=actor,
-            action=AuditAction.award_decided,
+            kind=AWARD,
             subject_type="tender",
             subject_id=tender_id,
-            data={
-                "bid": chosen,
-                "ranking": [b.bid_id for b in summary.bids if b.rank],
-                "standstill_ends_at": standstill.isoformat(),
-            },
+            department_id=tender["department"],
+            summary=(
+                f"确认中标：{tender['reference']}《{tender['title']}》，"
+                f"评审委员会推荐的第一中标候选人 {winner['name']}"
+                f"（{winner['total_fen'] / 100:.2f} 元）"
+            ),
+            payload={"bid_id": first, "ranking": ranking},
         )
-    await after_commit(Trigger.award, {SubjectType.tender: [tender_id]})
-    return int(rows[0]["id"])
+    return approval_id
+
+
+@executes(AWARD)
+async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    """The approved award: re-checked against the committee's report, then the tender moves to
+    awarded (compare-and-set) and the standstill period starts."""
+    tender_id = int(approval["subject_id"])
+    payload = approval["payload"]
+    bid_id = int((json.loads(payload) if isinstance(payload, str) else payload)["bid_id"])
+    committee = await committee_of(tender_id)
+    if committee is None or committee["status"] != CommitteeStatus.reported:
+        raise Conflict("the committee's report is not confirmed")
+    if not committee["ranking"] or committee["ranking"][0] != bid_id:
+        raise Conflict("the award no longer matches the committee's first-ranked bid")
+    now = clock.now()
+    standstill = now + timedelta(days=get_policy().procurement.standstill.days)
+    await advance(
+        TENDER,
+        row_id=tender_id,
+        action=TenderStep.award,
+        actor=approver,
+        values={Tender.standstill_ends_at: standstill},
+        audit_data={
+            "bid": bid_id,
+            "ranking": list(committee["ranking"]),
+            "requested_by": approval["requested_by"],
+            "approval": approval["id"],
+            "standstill_ends_at": standstill.isoformat(),
+        },
+    )
+    await Award.insert(
+        Award(
+            tender=tender_id,
+            bid=bid_id,
+            decided_by=approver.id,
+            decided_at=now,
+            standstill_ends_at=standstill,
+        )
+    )
+
+    async def after() -> None:
+        await after_commit(Trigger.award, {SubjectType.tender: [tender_id]})
+
+    return after

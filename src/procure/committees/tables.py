@@ -2,16 +2,18 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Date, Serial, Text, Varchar
+from piccolo.columns import JSON, Boolean, Date, Integer, Serial, Text, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
+from procure.bids.tables import Bid
 from procure.catalog.tables import CategoryCode
-from procure.db.columns import enum_check, enum_column, parent
+from procure.db.columns import created_at, enum_check, enum_column, optional_time, parent
 from procure.departments.tables import Department
 from procure.geography.tables import District
 from procure.organizations.tables import Organization
 from procure.security.tables import User
+from procure.tenders.tables import Tender
 
 
 class Expert(Table, tablename="expert"):
@@ -68,3 +70,122 @@ class ExpertRelationship(Table, tablename="expert_relationship"):
     note = Text(null=False, default="")
 
     expert_relationship_kind_valid = enum_check("kind", RelationshipKind)
+
+
+# --- The evaluation committee of one tender (评标委员会 / 评审小组) ---------------------------
+
+
+class CommitteeStatus(StrEnum):
+    planned = "planned"  # composition set (size, buyer representatives), not drawn yet
+    drawn = "drawn"  # experts drawn; members declare 回避 once the bids are opened
+    seated = "seated"  # every seat declared free of conflict: the committee evaluates
+    reported = "reported"  # every member confirmed the evaluation report (评审报告)
+
+
+class EvaluationCommittee(Table, tablename="evaluation_committee"):
+    """The committee that evaluates one tender's bids, and the record of its random draw.
+
+    ``candidates`` (the eligible experts' ids, ascending), ``seed`` and the seat count are all
+    anyone needs to reproduce the draw (committees.draw.draw_order); ``excluded`` says who was
+    left out of the candidates and why.
+    """
+
+    id: Serial  # the primary key Piccolo adds
+
+    tender = parent(Tender, cascade=True)
+    status = enum_column(CommitteeStatus)
+    size = Integer(null=False)
+    category = enum_column(CategoryCode)
+    seed = Varchar(length=64, null=False, default="")
+    candidates = JSON(null=False, default="[]")
+    excluded = JSON(null=False, default="[]")
+    # Supplementary draws when a seat emptied and no alternate was left: each with its own
+    # seed, candidates (ids ascending, without anyone drawn before) and the experts drawn.
+    supplements = JSON(null=False, default="[]")
+    drawn_by = parent(User, null=True)
+    drawn_at = optional_time()
+    seated_at = optional_time()
+    reported_at = optional_time()
+    # The ranking the committee recommends (bid ids, first-ranked first), fixed when reported.
+    ranking = JSON(null=False, default="[]")
+    created_at = created_at()
+
+    evaluation_committee_one_per_tender = Unique(["tender"])
+    evaluation_committee_status_valid = enum_check("status", CommitteeStatus)
+    evaluation_committee_category_valid = enum_check("category", CategoryCode)
+    evaluation_committee_odd_size = Check("size >= 3 AND size % 2 = 1")
+
+
+class MemberKind(StrEnum):
+    expert = "expert"  # 评审专家, drawn from the pool
+    buyer_representative = "buyer_representative"  # 采购人代表
+
+
+class MemberStatus(StrEnum):
+    alternate = "alternate"  # drawn after the seats, waits to replace someone
+    drawn = "drawn"  # holds a seat, has not declared yet
+    seated = "seated"  # declared no conflict with any bidder
+    replaced = "replaced"  # stepped aside (回避): declared or detected conflict
+    confirmed = "confirmed"  # confirmed the evaluation report
+
+
+class CommitteeMember(Table, tablename="evaluation_member"):
+    """A seat (or an alternate's place) on an evaluation committee."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    committee = parent(EvaluationCommittee, cascade=True)
+    kind = enum_column(MemberKind)
+    expert = parent(Expert, null=True)
+    user = parent(User)
+    # The draw order (1 = first drawn); buyer representatives come first, in the order named.
+    position = Integer(null=False)
+    status = enum_column(MemberStatus)
+    declared_at = optional_time()
+    confirmed_at = optional_time()
+    replaced_reason = Text(null=False, default="")
+    replaced_by = Integer(null=True, default=None)
+
+    evaluation_member_unique_user = Unique(["committee", "user"])
+    evaluation_member_unique_position = Unique(["committee", "position"])
+    evaluation_member_kind_valid = enum_check("kind", MemberKind)
+    evaluation_member_status_valid = enum_check("status", MemberStatus)
+    evaluation_member_expert_drawn = Check(
+        "(kind = 'expert' AND expert IS NOT NULL) OR (kind <> 'expert' AND expert IS NULL)"
+    )
+
+
+class MemberDeclaration(Table, tablename="evaluation_declaration"):
+    """A member's 回避 declaration about one bidder, made before seeing any bid."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    member = parent(CommitteeMember, cascade=True)
+    organization = parent(Organization)
+    conflict = Boolean(null=False, default=False)
+    note = Text(null=False, default="")
+    declared_at = created_at()
+
+    evaluation_declaration_unique = Unique(["member", "organization"])
+
+
+class VoteQuestion(StrEnum):
+    explanation = "explanation"  # accept an abnormally low bid's explanation (87号令 Art. 60)
+    compliance = "compliance"  # the bid fails the compliance review (符合性审查)
+
+
+class MemberVote(Table, tablename="evaluation_vote"):
+    """One member's vote on a question the committee decides by majority."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    member = parent(CommitteeMember, cascade=True)
+    bid = parent(Bid, cascade=True)
+    question = enum_column(VoteQuestion)
+    # For an explanation: accept it; for compliance: the bid fails (is disqualified).
+    in_favour = Boolean(null=False)
+    reason = Text(null=False, default="")
+    voted_at = created_at()
+
+    evaluation_vote_once = Unique(["member", "bid", "question"])
+    evaluation_vote_question_valid = enum_check("question", VoteQuestion)

@@ -8,7 +8,15 @@ def all_tables() -> list[type[Table]]:
     from procure.audit.tables import AuditEvent, AuditHead
     from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
     from procure.catalog.tables import CatalogCategory, CatalogItem
-    from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
+    from procure.committees.tables import (
+        CommitteeMember,
+        EvaluationCommittee,
+        Expert,
+        ExpertCategory,
+        ExpertRelationship,
+        MemberDeclaration,
+        MemberVote,
+    )
     from procure.contracts.tables import (
         Amendment,
         AmendmentLine,
@@ -124,4 +132,8 @@ def all_tables() -> list[type[Table]]:
         Expert,
         ExpertCategory,
         ExpertRelationship,
+        EvaluationCommittee,
+        CommitteeMember,
+        MemberDeclaration,
+        MemberVote,
     ]

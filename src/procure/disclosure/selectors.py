@@ -591,6 +591,7 @@ async def award_notice(tender_id: int) -> dict[str, Any]:
         "award": notice["award"],
         "lines": notice["lines"],
         "bids": notice["bids"],
+        "committee": notice["committee"],
         "open_tender": notice["award_word"] == "中标",
     }
 

@@ -15,6 +15,7 @@ from procure.bids.evaluation import EvaluationSummary, evaluation_summary
 from procure.bids.selectors import opening_record
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, BidLine, BidStatus
+from procure.committees.selectors import my_seat, roster
 from procure.contracts.selectors import contract_detail
 from procure.errors import Conflict, NotFound
 from procure.organizations.tables import Organization
@@ -29,7 +30,6 @@ from procure.tenders.tables import (
     NeedEvidence,
     Tender,
     TenderCommunity,
-    TenderEvaluator,
 )
 
 Builder = Callable[..., Awaitable[dict[str, Any]]]
@@ -157,12 +157,11 @@ async def opening_record_context(tender_id: int, *, actor: Actor | None = None) 
 
 
 async def _insider(actor: Actor | None, tender: dict[str, Any]) -> bool:
-    """The tender's own department and its evaluators see a finished evaluation before the award."""
+    """The tender's own department and its committee's members see a finished evaluation
+    before the award."""
     if actor is None:
         return False
-    return _own_department(actor, tender) or await TenderEvaluator.exists().where(
-        (TenderEvaluator.tender == tender["id"]) & (TenderEvaluator.user == actor.id)
-    )
+    return _own_department(actor, tender) or await my_seat(actor, tender["id"]) is not None
 
 
 def _score_rows(summary: EvaluationSummary, *, scores_shown: bool) -> list[dict[str, Any]]:
@@ -216,6 +215,9 @@ async def evaluation_report_context(
         scores_shown=scores_shown,
         recommended=next((row for row in rows if row["recommended"]), None),
         evaluators=summary.evaluators,
+        committee=await roster(
+            tender_id, named=tender["status"] in AWARDED or await _insider(actor, tender)
+        ),
         missing_scores=summary.missing_scores,
         pending=sum(
             row["status"] in (BidStatus.explanation_requested, BidStatus.opened) for row in rows
@@ -269,6 +271,8 @@ async def award_notice_context(tender_id: int, *, actor: Actor | None = None) ->
             {**row, "winner": row["bid_id"] == award["bid_id"]}
             for row in _score_rows(summary, scores_shown=True)
         ],
+        # The award notice names the committee (财政部令第87号 Art. 69).
+        committee=await roster(tender_id, named=True),
     )
     return context
 

@@ -62,6 +62,9 @@ class Action(StrEnum):
     risk_reopen = "risk:reopen"
     ocds_import = "ocds:import"
     disclosure_read = "disclosure:read"
+    evaluation_committee_read = "evaluation_committee:read"
+    evaluation_committee_manage = "evaluation_committee:manage"
+    evaluation_declare = "evaluation:declare"
     approval_read = "approval:read"
     approval_request = "approval:request"
     approval_decide = "approval:decide"
@@ -108,8 +111,17 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.clarification_answer: roles(Role.buyer),
     Action.bid_submit: roles(Role.organization),
     Action.bid_explain: roles(Role.organization),
-    # Evaluators are buyer-side users assigned to the tender (checked per tender).
-    Action.evaluation_score: roles(Role.buyer),
+    # The evaluation committee's members — drawn experts and the buyer's representatives —
+    # score, vote and confirm the report (checked per tender: committees.selectors).
+    Action.evaluation_score: roles(Role.buyer, Role.expert),
+    # The committee is shown to the buying department, oversight and its own members (per
+    # tender); the department's handler composes it and starts the draw.
+    Action.evaluation_committee_read: roles(
+        Role.buyer, Role.expert, Role.regulator, Role.auditor, Role.admin
+    ),
+    Action.evaluation_committee_manage: roles(Role.buyer),
+    # A member declares 回避 per bidder before seeing any bid.
+    Action.evaluation_declare: roles(Role.buyer, Role.expert),
     Action.award_decide: roles(Role.buyer),
     # Public notices are public; what each document reveals is decided per document.
     Action.document_read: ANYONE,

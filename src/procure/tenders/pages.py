@@ -23,13 +23,14 @@ from procure.bids import services as bids
 from procure.bids.schemas import BidIn
 from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
 from procure.catalog.tables import CatalogItem
-from procure.errors import InvalidInput
+from procure.committees.selectors import committee_of, committee_view, my_seat
+from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.i18n import yuan_to_fen
 from procure.organizations.selectors import bidding_obstacles
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
-from procure.security.policy import Action
+from procure.security.policy import Action, is_allowed
 from procure.security.tables import Role, User
 from procure.settings import get_settings
 from procure.tenders import services
@@ -218,6 +219,11 @@ class TenderPages(Controller):
             context["pending"] = await pending_for("tender", tender_id)
             context["returned"] = await last_refused(tender_id)
             context["kind_labels"] = KIND_LABELS
+        if actor is not None and is_allowed(Action.evaluation_committee_read, actor):
+            try:  # the committee, for its department, oversight and its members
+                context["committee"] = await committee_view(actor, tender_id)
+            except NotFound:
+                context["committee"] = None
         return Template("tenders/detail.html", context=context)
 
     @post("/tenders/{tender_id:int}/publish", opt={"action": Action.tender_manage})
@@ -318,7 +324,19 @@ class TenderPages(Controller):
         await bids.open_due_bids(tender_id)
         view = await evaluation_view(request.user, tender_id)
         tender = await tender_detail(request.user, tender_id)
-        return Template("tenders/evaluation.html", context={"tender": tender, "view": view})
+        seat = await my_seat(request.user, tender_id)
+        return Template(
+            "tenders/evaluation.html",
+            context={
+                "tender": tender,
+                "view": view,
+                # Only a seated member scores and votes, until the report is confirmed.
+                "member": seat is not None
+                and seat[0]["status"] == "seated"
+                and seat[1]["status"] == "seated",
+                "committee_status": (await committee_of(tender_id) or {}).get("status"),
+            },
+        )
 
     @post("/tenders/{tender_id:int}/evaluation/scores", opt={"action": Action.evaluation_score})
     async def score(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
@@ -351,5 +369,5 @@ class TenderPages(Controller):
 
     @post("/tenders/{tender_id:int}/award", opt={"action": Action.award_decide})
     async def award(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
-        await bids.award_decide(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        await bids.award_request(actor=request.user, tender_id=tender_id)
+        return see(f"/tenders/{tender_id}")  # the award now waits for an approver

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from procure import i18n
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
+from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import awaiting_organization, visible_contracts
 from procure.departments.tables import Department
 from procure.geography.tables import Community
@@ -196,8 +197,10 @@ class WorkspaceController(Controller):
         )
 
     @get("/expert", opt={"action": Action.workspace_expert})
-    async def expert(self) -> Template:
-        return Template("workspace/expert.html", context={})
+    async def expert(self, request: Request[Actor, Any, Any]) -> Template:
+        return Template(
+            "workspace/expert.html", context={"tasks": await expert_tasks(request.user)}
+        )
 
     @get("/admin", opt={"action": Action.workspace_admin})
     async def admin(self) -> Template:
