@@ -259,8 +259,22 @@ class DemoLoader:
         """The finance department's pool, keyed by expert code; an expert's categories and
         relationships are loaded with it, once."""
         district_id = self.id_of(District, self.data["district"]["code"])
+        password_hash = await hash_password_async(DEMO_PASSWORD)
         for spec in self.data.get("experts", []):
             exists = await Expert.exists().where(Expert.code == spec["code"])
+            # Every expert signs in to declare, score and confirm; the fixture names the ten
+            # accounts people use in the demo, the rest are called after their pool number.
+            username = spec.get("username") or f"expert-{spec['code'].lower()}"
+            await self.ensure(
+                User,
+                "username",
+                username,
+                {
+                    "display_name": f"{spec['name']}(评审专家)",
+                    "role": "expert",
+                    "password_hash": password_hash,
+                },
+            )
             until = spec.get("active_until")
             employer_org = spec.get("employer_organization")
             employer_dept = spec.get("employer_department")
@@ -278,7 +292,7 @@ class DemoLoader:
                     "employer_department": self.id_of(Department, employer_dept)
                     if employer_dept
                     else None,
-                    "user": self.id_of(User, spec["username"]) if "username" in spec else None,
+                    "user": self.id_of(User, username),
                     "active_from": date.fromisoformat(spec["active_from"]),
                     "active_until": date.fromisoformat(until) if until else None,
                 },
