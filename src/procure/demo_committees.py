@@ -135,7 +135,6 @@ async def _declare(
 ) -> None:
     """Every seat declares, in draw order; a registry conflict steps aside for the next
     alternate, as the live declaration does."""
-    years = get_policy().committee.relationship_years
     bidders = [
         row["organization"]
         for row in await Bid.select(Bid.organization).where(
@@ -147,7 +146,7 @@ async def _declare(
     seated: list[int] = []
     while queue and len(seated) < size:
         member_id, expert_id = queue.pop(0)
-        conflicts = await registry_conflicts(expert_id, bidders, on=day, years=years)
+        conflicts = await registry_conflicts(expert_id, bidders, on=day)
         for organization in bidders:
             await MemberDeclaration.insert(
                 MemberDeclaration(

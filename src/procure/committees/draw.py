@@ -17,7 +17,8 @@ from datetime import date
 from typing import Any
 
 from procure.catalog.tables import CategoryCode
-from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
+from procure.committees.pool_selectors import conflicts
+from procure.committees.tables import Expert, ExpertCategory
 from procure.tenders.tables import ScopeLine
 
 ALGORITHM = "sha256(seed:expert_id) ascending"
@@ -111,30 +112,12 @@ async def candidates_for(
 
 
 async def registry_conflicts(
-    expert_id: int, organization_ids: Iterable[int], *, on: date, years: int
+    expert_id: int, organization_ids: Iterable[int], *, on: date
 ) -> dict[int, str]:
-    """The bidders the registry says this expert must step aside for, with the reason:
-    employed by it now, or a relationship with it active within ``years`` before ``on``."""
-    wanted = list(organization_ids)
-    if not wanted:
-        return {}
-    found: dict[int, str] = {}
-    expert = await Expert.select(Expert.employer_organization).where(Expert.id == expert_id).first()
-    if expert and expert["employer_organization"] in wanted:
-        found[expert["employer_organization"]] = "employer"
-    since = _years_before(on, years)
-    for row in await ExpertRelationship.select().where(
-        (ExpertRelationship.expert == expert_id) & ExpertRelationship.organization.is_in(wanted)
-    ):
-        ended = row["ended_on"]
-        started = row["started_on"]
-        if (ended is None or ended >= since) and (started is None or started <= on):
-            found.setdefault(row["organization"], row["kind"])
-    return found
-
-
-def _years_before(on: date, years: int) -> date:
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
+    """The bidders the registry says this expert must step aside for, with the first reason's
+    kind (the pool's ``conflicts``: employer, or a relationship within the policy's years)."""
+    found = await conflicts([expert_id], organization_ids, on)
+    reasons: dict[int, str] = {}
+    for conflict in found.get(expert_id, []):
+        reasons.setdefault(conflict["organization_id"], conflict["kind"])
+    return reasons

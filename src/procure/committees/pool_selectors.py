@@ -17,14 +17,12 @@ from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.selectors import local_today
 from procure.organizations.tables import Organization
+from procure.policy import get_policy
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
-#: An expert steps aside who in the three years before the procurement worked for a supplier or
-#: sat on its board (财库〔2016〕198号 第十六条第一项). The law fixes the period: no policy setting.
-CONFLICT_YEARS = 3
 BASIS = "财库〔2016〕198号 第十六条"
 
 SUMMARY_COLUMNS = (
@@ -376,7 +374,7 @@ async def conflicts(
     )
     for row in employed:
         found[row["id"]].append(_conflict(row["employer_organization"], "employer", None))
-    since = years_before(on, CONFLICT_YEARS)
+    since = years_before(on, get_policy().committee.relationship_years)
     related = (
         await ExpertRelationship.select(
             ExpertRelationship.id,

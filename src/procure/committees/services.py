@@ -336,7 +336,6 @@ async def member_declare(*, actor: Actor, tender_id: int, declarations: list[Dec
     nothing but the bidders' names. A declared conflict, or one the registry detects, replaces
     them with the next alternate. Returns the member's new status."""
     now = clock.now()
-    rules = get_policy().committee
     async with transaction():
         committee = await committee_of(tender_id)
         member = None
@@ -366,9 +365,7 @@ async def member_declare(*, actor: Actor, tender_id: int, declarations: list[Dec
         today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
         detected: dict[int, str] = {}
         if member["expert"] is not None:
-            detected = await registry_conflicts(
-                member["expert"], names, on=today, years=rules.relationship_years
-            )
+            detected = await registry_conflicts(member["expert"], names, on=today)
         declared = [d.organization_id for d in declarations if d.conflict]
         conflict = bool(declared or detected)
         reason = "; ".join(
