@@ -54,7 +54,6 @@ from procure.tenders.tables import (
     ScopeLine,
     Tender,
     TenderCommunity,
-    TenderEvaluator,
 )
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -445,7 +444,6 @@ class DemoLoader:
         user = await User.select(User.id).where(User.department == department_id).first()
         if user is None:
             return None
-        await TenderEvaluator.insert(TenderEvaluator(tender=tender_id, user=user["id"]))
         return int(user["id"])
 
     async def load_bid(

@@ -61,7 +61,6 @@ async def published(client: AsyncTestClient, headers: dict[str, str], **override
             "no active catalog item 'NO-SUCH-ITEM'",
         ),
         ({"communities": ["000000000000"]}, "communities", "no community '000000000000'"),
-        ({"evaluators": ["org"]}, "evaluators", "'org' is not an active buyer-side user"),
     ],
 )
 async def test_bad_tenders_are_refused_with_the_reason(

@@ -68,7 +68,6 @@ def all_tables() -> list[type[Table]]:
         ScopeLine,
         Tender,
         TenderCommunity,
-        TenderEvaluator,
     )
 
     return [
@@ -91,7 +90,6 @@ def all_tables() -> list[type[Table]]:
         TenderCommunity,
         ScopeLine,
         EvaluationCriterion,
-        TenderEvaluator,
         Clarification,
         NeedEvidence,
         Bid,

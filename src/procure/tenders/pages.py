@@ -31,7 +31,7 @@ from procure.organizations.selectors import bidding_obstacles
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
-from procure.security.tables import Role, User
+from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderIn
@@ -119,7 +119,6 @@ def tender_from_form(form: FormMultiDict) -> TenderIn:
             "submission_deadline": local_datetime(
                 form.get("submission_deadline", ""), "submission_deadline"
             ),
-            "evaluators": form.getall("evaluators", []),
             "need_evidence": [
                 {"kind": form.get("need_evidence_kind", "resident_survey"), "summary": evidence}
             ]
@@ -163,9 +162,6 @@ async def form_choices() -> dict[str, Any]:
         "communities": await Community.select(Community.code, Community.name).order_by(
             Community.code
         ),
-        "evaluators": await User.select(User.username, User.display_name)
-        .where((User.role == Role.buyer) & User.is_active.eq(True))
-        .order_by(User.username),
         "methods": list(ProcurementMethod),
     }
 

@@ -44,9 +44,6 @@ class TenderIn(BaseModel):
     criteria: list[CriterionIn] = Field(min_length=1)
     clarification_deadline: AwareDatetime
     submission_deadline: AwareDatetime
-    evaluators: list[str] = Field(
-        default_factory=list, description="usernames of buyer-side evaluators"
-    )
     need_evidence: list[NeedEvidenceIn] = Field(default_factory=list)
 
 

@@ -21,7 +21,6 @@ from procure.tenders.tables import (
     ScopeLine,
     Tender,
     TenderCommunity,
-    TenderEvaluator,
 )
 
 SUMMARY_COLUMNS = (
@@ -106,9 +105,6 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
     )
     tender["clarifications"] = await clarifications(actor, tender_id)
     tender["bid_count"] = await bid_count(tender_id)
-    tender["evaluator"] = actor is not None and await TenderEvaluator.exists().where(
-        (TenderEvaluator.tender == tender_id) & (TenderEvaluator.user == actor.id)
-    )
     return tender
 
 

@@ -47,7 +47,6 @@ from procure.tenders.tables import (
     ScopeLine,
     Tender,
     TenderCommunity,
-    TenderEvaluator,
 )
 from procure.tenders.transitions import TENDER, TenderStep
 
@@ -111,23 +110,11 @@ async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
     for code in codes:
         if code not in communities:
             raise InvalidInput("communities", f"no community {code!r}")
-    evaluators = [actor.id]
-    if data.evaluators:
-        rows = await User.select(User.id, User.username).where(
-            User.username.is_in(data.evaluators)
-            & (User.role == Role.buyer)
-            & User.is_active.eq(True)
-        )
-        found = {row["username"]: row["id"] for row in rows}
-        for username in data.evaluators:
-            if username not in found:
-                raise InvalidInput("evaluators", f"{username!r} is not an active buyer-side user")
-        evaluators = list(dict.fromkeys(found[u] for u in data.evaluators))
-    return {"items": items, "communities": communities, "evaluators": evaluators}
+    return {"items": items, "communities": communities}
 
 
 async def _write_parts(tender_id: int, data: TenderIn, ids: dict[str, Any]) -> None:
-    for table in (TenderCommunity, ScopeLine, EvaluationCriterion, TenderEvaluator, NeedEvidence):
+    for table in (TenderCommunity, ScopeLine, EvaluationCriterion, NeedEvidence):
         await table.delete().where(table.tender == tender_id)
     for code in dict.fromkeys(data.communities):
         await TenderCommunity.insert(
@@ -147,8 +134,6 @@ async def _write_parts(tender_id: int, data: TenderIn, ids: dict[str, Any]) -> N
         await EvaluationCriterion.insert(
             EvaluationCriterion(tender=tender_id, **criterion.model_dump())
         )
-    for user_id in ids["evaluators"]:
-        await TenderEvaluator.insert(TenderEvaluator(tender=tender_id, user=user_id))
     for evidence in data.need_evidence:
         community = (
             ids["communities"].get(evidence.community_code) if evidence.community_code else None

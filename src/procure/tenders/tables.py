@@ -87,14 +87,6 @@ class EvaluationCriterion(Table, tablename="evaluation_criterion"):
     evaluation_criterion_weight_range = Check("weight > 0 AND weight <= 100")
 
 
-class TenderEvaluator(Table, tablename="tender_evaluator"):
-    id: Serial  # the primary key Piccolo adds
-    tender = parent(Tender, cascade=True)
-    user = parent(User)
-
-    tender_evaluator_unique = Unique(["tender", "user"])
-
-
 class Clarification(Table, tablename="clarification"):
     """A question from an organization; the asker is never shown to other organizations."""
 
