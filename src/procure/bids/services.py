@@ -512,20 +512,38 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
                 audit_data={"accepted": True, "votes": [yes, no]},
             )
         elif no >= needed:
-            await advance(
-                BID,
-                row_id=bid_id,
-                action=BidStep.disqualify,
-                actor=actor,
-                values={
-                    Bid.disqualification_reason: await _reasons(
-                        bid_id, VoteQuestion.explanation, False
-                    )
-                },
-                audit_data={"accepted": False, "votes": [yes, no]},
+            await _disqualify(
+                actor,
+                tender,
+                bid_id,
+                (VoteQuestion.explanation, False),
+                {"accepted": False},
+                yes,
+                no,
             )
-            await _after_disqualification(tender)
     return int(tender["id"])
+
+
+async def _disqualify(
+    actor: Actor,
+    tender: dict[str, Any],
+    bid_id: int,
+    decided: tuple[VoteQuestion, bool],
+    audit: dict[str, Any],
+    yes: int,
+    no: int,
+) -> None:
+    """The committee's majority has disqualified the bid: its reasons are the members' reasons
+    for the deciding vote (``decided``: the question and the side that won)."""
+    await advance(
+        BID,
+        row_id=bid_id,
+        action=BidStep.disqualify,
+        actor=actor,
+        values={Bid.disqualification_reason: await _reasons(bid_id, *decided)},
+        audit_data={**audit, "votes": [yes, no]},
+    )
+    await _after_disqualification(tender)
 
 
 async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
@@ -545,19 +563,7 @@ async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
         if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
             raise Conflict(f"a {bid['status']} bid cannot be disqualified")
         if yes >= needed:
-            await advance(
-                BID,
-                row_id=bid_id,
-                action=BidStep.disqualify,
-                actor=actor,
-                values={
-                    Bid.disqualification_reason: await _reasons(
-                        bid_id, VoteQuestion.compliance, True
-                    )
-                },
-                audit_data={"votes": [yes, no]},
-            )
-            await _after_disqualification(tender)
+            await _disqualify(actor, tender, bid_id, (VoteQuestion.compliance, True), {}, yes, no)
 
 
 async def _after_disqualification(tender: dict[str, Any]) -> None:
