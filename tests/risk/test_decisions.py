@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable
 import pytest
 from litestar.testing import AsyncTestClient
 
+from procure.organizations.tables import Organization
 from procure.risk.engine import load_rules
 from procure.risk.guards import CONDUCT_RULES, is_conduct_flag
 from procure.risk.registry import RULES, SubjectType
 from procure.risk.tables import FlagStatus
 from tests.concurrency import exactly_one_success, race
-from tests.conftest import login
+from tests.conftest import csrf_headers, login
+from tests.organizations.conftest import registered
 from tests.risk.flag_helpers import HT_007, Flags, contract
 from tests.risk.test_lifecycle import audit_events, history, post_step, status_of
 
@@ -217,6 +219,14 @@ async def test_the_regulator_start_page_shows_what_waits(
     )
     assert answer.status_code == 200
     await login(client, "regulator")
+    rated = await registered()
+    decided = await client.put(
+        f"/api/v1/organizations/{rated}/credit-rating",
+        json={"rating": "A", "reason": "首次评级"},
+        headers=csrf_headers(client),
+    )
+    assert decided.status_code == 200, decided.text
+    name = (await Organization.select(Organization.name).where(Organization.id == rated))[0]
     page = await client.get("/regulator")
     assert page.status_code == 200
     waiting_table = page.text.split('data-testid="waiting-flags"')[1].split("</table>")[0]
@@ -224,6 +234,7 @@ async def test_the_regulator_start_page_shows_what_waits(
     assert f'data-flag="{other}"' not in waiting_table  # the department's own to decide
     dismissed_table = page.text.split('data-testid="dismissed-flags"')[1].split("</table>")[0]
     assert f'data-flag="{dismissed}"' in dismissed_table and "系统故障导致逾期。" in dismissed_table
-    assert 'data-testid="recent-decisions"' in page.text and "惠邻社区服务" in page.text
+    decisions = page.text.split('data-testid="recent-decisions"')[1].split("</table>")[0]
+    assert name["name"] in decisions and "首次评级" in decisions
     for link in ("/risk", "/organizations", "/approvals", "/experts"):
         assert f'href="{link}"' in page.text

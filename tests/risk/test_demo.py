@@ -133,8 +133,10 @@ async def test_the_survey_round_with_anomalies(fired: Any) -> None:
 
 
 async def test_demand_and_concentration(fired: Any) -> None:
-    # R003: 10 days for a 竞争性谈判, against cardinal's default of 15.
-    assert fired[await tender("ZB-2026-004")] == {"DEMAND_MISMATCH", "R003"}
+    # R003: 10 days for a 竞争性谈判, against cardinal's default of 15. The quartile rules depend
+    # on every tender the suite has awarded by now; on the demo alone (test_cli's fresh database)
+    # exactly the planted cases fire, ZB-2026-004's included.
+    assert fired[await tender("ZB-2026-004")] - POPULATION == {"DEMAND_MISMATCH", "R003"}
     for reference in ("ZB-2026-006", "ZB-2026-012", "ZB-2026-030", "ZB-2026-033"):
         assert not fired[await tender(reference)] - POPULATION, reference
     # (That no other buyer is concentrated holds on the demo alone: test_cli's fresh database.
