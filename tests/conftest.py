@@ -43,6 +43,7 @@ os.environ.update(
     PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
 )
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 from procure import clock  # noqa: E402
@@ -54,6 +55,11 @@ from procure.security.actors import Actor  # noqa: E402
 from procure.security.selectors import user_by_username  # noqa: E402
 from procure.security.services import api_token_create  # noqa: E402
 from procure.settings import get_settings  # noqa: E402
+
+# Property tests check behaviour, not speed (speed lives in `make bench`): no per-example deadline,
+# which a loaded CI machine would turn into flaky failures.
+hypothesis_settings.register_profile("procure", deadline=None)
+hypothesis_settings.load_profile("procure")
 
 
 def postgres_reachable() -> bool:
