@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -17,10 +16,7 @@ from procure.security.policy import Action
 
 
 def _detail(row: dict[str, Any]) -> ApprovalDetail:
-    payload = row["payload"]
-    return ApprovalDetail(
-        **{**row, "payload": json.loads(payload) if isinstance(payload, str) else payload}
-    )
+    return ApprovalDetail(**row)
 
 
 class ApprovalController(Controller):

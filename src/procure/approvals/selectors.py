@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from procure.approvals.tables import Approval, ApprovalStatus
@@ -29,6 +30,12 @@ COLUMNS = (
     Approval.decided_at,
     Approval.reason,
 )
+
+
+def decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its payload as a dict (SQLite hands a JSON column back as text)."""
+    payload = row.get("payload")
+    return {**row, "payload": json.loads(payload) if isinstance(payload, str) else payload or {}}
 
 
 def _scope(actor: Actor) -> Any:
@@ -98,7 +105,7 @@ async def approval_detail(actor: Actor, approval_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"approval {approval_id} not found")
-    return row
+    return decoded(row)
 
 
 async def pending_for(subject_type: str, subject_id: int | str) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from typing import Any
 from litestar.exceptions import PermissionDeniedException
 
 from procure import clock
+from procure.approvals.selectors import decoded
 from procure.approvals.states import APPROVAL, ApprovalStep
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
@@ -114,7 +115,7 @@ async def _approvable(actor: Actor, approval_id: int) -> dict[str, Any]:
         )
     if row["requested_by"] == actor.id:
         raise PermissionDeniedException("no one approves their own work: ask another approver")
-    return row
+    return decoded(row)
 
 
 async def approval_decide(*, actor: Actor, approval_id: int, approve: bool, reason: str) -> None:

@@ -3,7 +3,6 @@ abnormally low prices, disqualification, technical scores and the award."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -673,8 +672,7 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
     """The approved award: re-checked against the committee's report, then the tender moves to
     awarded (compare-and-set) and the standstill period starts."""
     tender_id = int(approval["subject_id"])
-    payload = approval["payload"]
-    bid_id = int((json.loads(payload) if isinstance(payload, str) else payload)["bid_id"])
+    bid_id = int(approval["payload"]["bid_id"])
     committee = await committee_of(tender_id)
     if committee is None or committee["status"] != CommitteeStatus.reported:
         raise Conflict("the committee's report is not confirmed")

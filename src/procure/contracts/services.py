@@ -6,7 +6,6 @@ a handler and carried out when an approver approves them (maker–checker, ``app
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -715,8 +714,6 @@ def _payment_executor(kind: str) -> None:
     @executes(kind)
     async def carry_out(approval: dict[str, Any], approver: Actor) -> AfterCommit:
         payload = approval["payload"]
-        if isinstance(payload, str):
-            payload = json.loads(payload)
         values: dict[Any, Any] = {}
         if step == PaymentStep.record:
             values = {

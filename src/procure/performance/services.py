@@ -4,7 +4,6 @@ follows its history."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -71,8 +70,6 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
     """Record the period's performance as the handler saw it (a changed score since the request
     is a conflict: refuse and request again)."""
     payload = approval["payload"]
-    if isinstance(payload, str):
-        payload = json.loads(payload)
     contract_id, period = int(payload["contract"]), str(payload["period"])
     contract = await own_contract(approver, contract_id)
     result = await _settleable(approver, contract, period)

@@ -8,7 +8,6 @@ table (tenders.transitions) with lifecycle.advance."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -281,11 +280,6 @@ async def _publishable(
     }
 
 
-def _payload(approval: dict[str, Any]) -> dict[str, Any]:
-    payload = approval["payload"]
-    return dict(json.loads(payload) if isinstance(payload, str) else payload or {})
-
-
 async def _who(approval: dict[str, Any], approver: Actor) -> dict[str, Any]:
     """Who prepared the step and who approved it, for the step's audit event."""
     handler = (
@@ -338,7 +332,7 @@ async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterC
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
     facts = await _publishable(
-        tender, now=now, justification=str(_payload(approval).get("justification", ""))
+        tender, now=now, justification=str(approval["payload"].get("justification", ""))
     )
     await advance(
         TENDER,
@@ -404,7 +398,7 @@ async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCo
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
     status = _cancellable(tender, clock.now())
-    reason = str(_payload(approval).get("reason", ""))
+    reason = str(approval["payload"].get("reason", ""))
     await advance(
         TENDER,
         row_id=tender_id,
