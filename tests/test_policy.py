@@ -13,10 +13,15 @@ from procure.tenders.states import ProcurementMethod
 
 def test_the_defaults_follow_the_law() -> None:
     policy = load_policy()
-    assert policy.procurement.minimum_submission_days[ProcurementMethod.open_tender] == 20
-    assert (
-        policy.procurement.minimum_submission_days[ProcurementMethod.competitive_consultation] == 10
+    submission = policy.procurement.minimum_submission_days
+    assert (submission[ProcurementMethod.open_tender].days, submission["open_tender"].unit) == (
+        20,
+        "calendar",
     )
+    assert submission[ProcurementMethod.competitive_consultation].days == 10
+    negotiation = submission[ProcurementMethod.competitive_negotiation]
+    assert (negotiation.days, negotiation.unit) == (3, "working")
+    assert (policy.periods["challenge"].days, policy.periods["challenge"].unit) == (7, "working")
     low = policy.procurement.abnormally_low
     assert (low.below_mean_of_others, low.lowest_below_second, low.below_ceiling) == (50, 50, 45)
 

@@ -320,6 +320,48 @@ async def audit_verify() -> None:
     click.echo(f"audit chain intact: {count} events")
 
 
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working-day calendar every legal period is counted by."""
+
+
+def _calendar_answer(work: Callable[[], str]) -> None:
+    from procure.calendar import CalendarUnknown
+
+    try:
+        click.echo(work())
+    except (CalendarUnknown, ConfigurationError) as error:
+        fail(str(error))
+
+
+@calendar_group.command("add-workdays")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("count", type=click.IntRange(0, 366))
+def calendar_add_workdays(day: Any, count: int) -> None:
+    """Print the date COUNT working days after DAY (YYYY-MM-DD; DAY itself is not counted)."""
+    from procure import calendar
+
+    def answer() -> str:
+        result = calendar.add_workdays(day.date(), count)
+        provisional = calendar.is_provisional(result) or calendar.is_provisional(day.date())
+        return result.isoformat() + (" (provisional calendar)" if provisional else "")
+
+    _calendar_answer(answer)
+
+
+@calendar_group.command("is-workday")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def calendar_is_workday(day: Any) -> None:
+    """Print yes if DAY (YYYY-MM-DD) is a working day, else no."""
+    from procure import calendar
+
+    def answer() -> str:
+        verdict = "yes" if calendar.is_workday(day.date()) else "no"
+        return verdict + (" (provisional calendar)" if calendar.is_provisional(day.date()) else "")
+
+    _calendar_answer(answer)
+
+
 # The import and indicators commands join the ocds group; their module uses this one's helpers.
 from procure.ocds import cli_import  # noqa: E402, F401
 

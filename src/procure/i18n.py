@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,8 +35,19 @@ def N_(message: str) -> str:
 def translations(locale: str) -> NullTranslations:
     babel_locale = LOCALES[locale]
     mo = LOCALE_DIR / babel_locale / "LC_MESSAGES" / "messages.mo"
-    if not mo.exists():
-        raise CatalogMissing(f"{mo} is missing: run `make i18n` to compile the message catalogs")
+    try:
+        modified = mo.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise CatalogMissing(
+            f"{mo} is missing: run `make i18n` to compile the message catalogs"
+        ) from None
+    return _parsed(mo, modified)
+
+
+@lru_cache(maxsize=8)
+def _parsed(mo: Path, modified: int) -> NullTranslations:
+    """A catalog is parsed once per compiled version, not on every message (the parsing was
+    most of a page's time)."""
     with mo.open("rb") as handle:
         return Translations(fp=handle, domain="messages")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,16 +37,72 @@ class PriceWeight(BaseModel):
         return self
 
 
-class Standstill(BaseModel):
-    days: int = Field(ge=0)
+class PeriodUnit(StrEnum):
+    working = "working"  # 工作日: the calendar module skips weekends and holidays, counts 调休 days
+    # 日: every day counts; a period ending on a rest day moves to the next working day
+    calendar = "calendar"
+
+
+class Period(BaseModel):
+    """A legal period: a number of days, their unit, and the rule that sets it."""
+
+    days: int = Field(ge=0, le=366)
+    unit: PeriodUnit
+    basis: str = Field(min_length=1)
+
+
+class CalendarYear(BaseModel):
+    """A year's holiday schedule entered by the district: its public holidays (法定节假日 and the
+    days off around them) and its make-up working days (调休上班). ``provisional`` until the
+    State Council's notice for that year is entered."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+    provisional: bool = False
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> CalendarYear:
+        both = set(self.holidays) & set(self.workdays)
+        if both:
+            raise ValueError(f"{sorted(both)[0]} is both a holiday and a working day")
+        return self
+
+
+class Calendar(BaseModel):
+    years: dict[int, CalendarYear] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _dates_in_their_year(self) -> Calendar:
+        for year, schedule in self.years.items():
+            for day in [*schedule.holidays, *schedule.workdays]:
+                if day.year != year:
+                    raise ValueError(f"{day} is listed under calendar.years.{year}")
+        return self
+
+
+# The periods the code looks up by name (policy.toml [periods.NAME]); a policy file must keep them.
+REQUIRED_PERIODS = (
+    "challenge",
+    "challenge_answer",
+    "complaint",
+    "complaint_admissibility",
+    "complaint_decision",
+    "suspension",
+    "tender_amendment_notice",
+    "award_notice",
+    "contract_publication",
+    "contract_signing",
+    "settlement_objection",
+    "payment_after_acceptance",
+)
 
 
 class Procurement(BaseModel):
-    minimum_submission_days: dict[ProcurementMethod, int]
+    minimum_submission_days: dict[ProcurementMethod, Period]
     minimum_valid_bids: dict[ProcurementMethod, int]
     price_weight: PriceWeight
     abnormally_low: AbnormallyLow
-    standstill: Standstill
 
     @model_validator(mode="after")
     def _every_method(self) -> Procurement:
@@ -124,9 +182,18 @@ class Policy(BaseModel):
     contracts: Contracts
     performance: Performance
     reports: Reports
+    calendar: Calendar = Field(default_factory=Calendar)
+    periods: dict[str, Period]
     # The risk rules' parameters, one table per rule code ([risk.R003], [risk.SCOPE_DRIFT] …);
     # each rule validates its own table (procure.risk).
     risk: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _every_period(self) -> Policy:
+        missing = [name for name in REQUIRED_PERIODS if name not in self.periods]
+        if missing:
+            raise ValueError(f"no [periods.{missing[0]}]")
+        return self
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -102,7 +102,9 @@ async def test_a_short_period_needs_a_recorded_justification(
     )
     refused = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
     assert refused.status_code == 400
-    assert "less than the 20 days required for open_tender" in refused.json()["detail"]
+    detail = refused.json()["detail"]
+    assert "at least 20 days for open_tender (政府采购法 第三十五条)" in detail
+    assert "short_period_justification" in detail
     accepted = await publish(client, buyer, tender_id, justification="防汛应急服务")
     assert accepted.status_code == 200
     assert accepted.json()["short_period_justification"] == "防汛应急服务"

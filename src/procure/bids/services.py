@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.columns import Column
 
-from procure import clock
+from procure import calendar, clock
 from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
@@ -679,7 +679,9 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
     if not committee["ranking"] or committee["ranking"][0] != bid_id:
         raise Conflict("the award no longer matches the committee's first-ranked bid")
     now = clock.now()
-    standstill = now + timedelta(days=get_policy().procurement.standstill.days)
+    # The standstill is the challenge window against the result (财政部令第94号 第十条).
+    challenge = calendar.deadline("challenge", now)
+    standstill = challenge.ends_at
     await advance(
         TENDER,
         row_id=tender_id,
@@ -692,6 +694,7 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             "requested_by": approval["requested_by"],
             "approval": approval["id"],
             "standstill_ends_at": standstill.isoformat(),
+            "challenge_deadline": challenge.as_dict(),
         },
     )
     await Award.insert(

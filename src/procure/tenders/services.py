@@ -9,11 +9,11 @@ table (tenders.transitions) with lifecycle.advance."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from procure import clock
+from procure import calendar, clock
 from procure.approvals.selectors import pending_for
 from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
 from procure.audit.events import AuditAction
@@ -24,7 +24,7 @@ from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.lifecycle import advance
-from procure.policy import get_policy
+from procure.policy import PeriodUnit, get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
@@ -263,19 +263,24 @@ async def _publishable(
     check_criteria(
         EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
     )
-    minimum = get_policy().procurement.minimum_submission_days[tender["method"]]
-    period = tender["submission_deadline"] - now
+    rule = get_policy().procurement.minimum_submission_days[tender["method"]]
+    earliest = calendar.minimum_end(now, rule)
+    deadline_day = calendar.local_day(tender["submission_deadline"])
     justification = justification.strip()
-    short = period < timedelta(days=minimum)
+    short = deadline_day < earliest
     if short and not justification:
+        unit = "working days" if rule.unit is PeriodUnit.working else "days"
         raise InvalidInput(
             "submission_deadline",
-            f"the submission period is {period.days} days, less than the {minimum} days "
-            f"required for {tender['method']}; give short_period_justification to publish it",
+            f"the submission period must last at least {rule.days} {unit} for "
+            f"{tender['method']} ({rule.basis}): the deadline may fall on {earliest} at the "
+            f"earliest; give short_period_justification to publish it",
         )
     return {
-        "period_days": period.days,
-        "minimum_days": minimum,
+        "period_days": (tender["submission_deadline"] - now).days,
+        "minimum_days": rule.days,
+        "minimum_unit": rule.unit.value,
+        "earliest_deadline_day": earliest.isoformat(),
         "justification": justification if short else "",
     }
 
