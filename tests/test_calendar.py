@@ -115,3 +115,29 @@ def test_the_operator_commands() -> None:
     unknown = _procure("is-workday", "2030-01-02")
     assert unknown.returncode == 2
     assert "[calendar.years.2030]" in unknown.stderr
+
+
+async def test_the_tender_pages_show_the_submission_rule(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    from procure.tenders.tables import Tender
+
+    tender = (
+        await Tender.select(Tender.id)
+        .where((Tender.method == "open_tender") & (Tender.status != "draft"))
+        .first()
+    )
+    public = await client.get(f"/disclosure/tenders/{tender['id']}")
+    assert "最短提交期: 20 日（政府采购法 第三十五条）" in public.text
+    buyer = await as_user("buyer")
+    english = await client.get(f"/tenders/{tender['id']}", headers=buyer, cookies={"lang": "en"})
+    assert "Minimum submission period: 20 days (政府采购法 第三十五条)" in english.text
+
+
+def test_the_periods_guide_lists_every_period() -> None:
+    guide = (Path(__file__).parents[1] / "docs/deadlines-and-remedies/README.md").read_text()
+    policy = get_policy()
+    for name, period in policy.periods.items():
+        assert f"| `periods.{name}` | {period.days} |" in guide, name
+    for method, period in policy.procurement.minimum_submission_days.items():
+        row = f"| `procurement.minimum_submission_days.{method}` | {period.days} |"
+        if period.days:
+            assert row in guide, method

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.table import Table
 
+from procure import calendar
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.audit.services import record
@@ -388,16 +389,17 @@ class DemoLoader:
         if winner := spec.get("award"):
             assert deadline is not None, f"{spec['reference']}: an award needs a published tender"
             decided_at = min(self.now - timedelta(days=1), deadline + timedelta(days=3))
+            challenge_ends = calendar.deadline("challenge", decided_at).ends_at
             await Award.insert(
                 Award(
                     tender=tender_id,
                     bid=bid_ids[winner],
                     decided_by=evaluator,
                     decided_at=decided_at,
-                    standstill_ends_at=decided_at + timedelta(days=7),
+                    standstill_ends_at=challenge_ends,
                 )
             )
-            await Tender.update({Tender.standstill_ends_at: decided_at + timedelta(days=7)}).where(
+            await Tender.update({Tender.standstill_ends_at: challenge_ends}).where(
                 Tender.id == tender_id
             )
 

@@ -13,6 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
+from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
 
@@ -63,6 +64,24 @@ def _can(context: Context, action: str) -> bool:
 
 
 @pass_context
+def _period_rule(context: Context, rule: Any) -> str:
+    """A legal period as the pages show it beside a deadline: "7 个工作日（财政部令第94号 第十条）".
+    ``rule`` is a policy period's name, a ``Period``, or a deadline's ``as_dict()``."""
+    period = get_policy().periods[rule] if isinstance(rule, str) else rule
+    if not isinstance(period, Period):
+        period = Period.model_validate(period)
+    translations = i18n.translations(_context_locale(context))
+    if period.unit is PeriodUnit.working:
+        text = translations.ngettext("%(num)d working day", "%(num)d working days", period.days)
+    else:
+        text = translations.ngettext("%(num)d day", "%(num)d days", period.days)
+    return translations.gettext("%(length)s (%(basis)s)") % {
+        "length": text % {"num": period.days},
+        "basis": period.basis,
+    }
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -78,6 +97,10 @@ def build_environment(templates_dir: Path) -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
+    env.globals["period_rule"] = _period_rule
+    env.globals["submission_period"] = lambda method: (
+        get_policy().procurement.minimum_submission_days[method]
+    )
     env.filters["yuan"] = _yuan
     env.filters["wan_yuan"] = _wan_yuan
     env.filters["local_time"] = lambda value, fmt="%Y-%m-%d %H:%M": i18n.local_time(
