@@ -185,6 +185,17 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)
 
+    async def past_standstill(self, tender_id: int) -> None:
+        """Moves the clock a minute past the award's challenge window (7 working days by the
+        calendar, so anything from 9 to over 14 calendar days)."""
+        from procure.tenders.tables import Tender
+
+        row = await Tender.select(Tender.standstill_ends_at).where(Tender.id == tender_id).first()
+        assert row is not None and row["standstill_ends_at"] is not None, "no award yet"
+        gap = row["standstill_ends_at"] - self.now()
+        if gap > timedelta():
+            self.offset += gap + timedelta(minutes=1)
+
 
 @pytest.fixture
 def moving_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:

@@ -64,7 +64,7 @@ async def test_the_standstill_period_must_end_first(
         f"/api/v1/tenders/{tender_id}/contract", json=contract_payload(value), headers=buyer
     )
     assert early.status_code == 409 and "standstill period runs until" in early.json()["detail"]
-    moving_clock.advance(days=8)  # the policy's standstill is 7 days
+    await moving_clock.past_standstill(tender_id)
     invalid = contract_payload(
         value, payments=[{"due_on": date.today().isoformat(), "amount_fen": 1}]
     )
@@ -97,7 +97,7 @@ async def test_bad_contracts_are_refused(
     client: AsyncTestClient, moving_clock: Clock, change: dict, field: str, message: str
 ) -> None:
     tender_id, value, buyer = await awarded_tender(client, moving_clock)
-    moving_clock.advance(days=10)  # after the standstill period
+    await moving_clock.past_standstill(tender_id)
     payload = contract_payload(value)
     if "ends_on_days" in change:
         payload["ends_on"] = (
@@ -122,7 +122,7 @@ async def test_from_award_to_amended_contract(client: AsyncTestClient, moving_cl
         await Tender.select(Tender.standstill_ends_at).where(Tender.id == tender_id).first()
     )
     assert standstill is not None
-    moving_clock.advance(days=10)
+    await moving_clock.past_standstill(tender_id)
     other = (
         await bearer("buyer2")
         if (await User.select(User.department).where(User.username == "buyer2").first())[

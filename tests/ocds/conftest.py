@@ -93,7 +93,7 @@ async def contracted_process(client: AsyncTestClient, clock_: Clock) -> dict[str
     )
     assert award is not None
     value = award["value"]
-    clock_.advance(days=10)  # past the standstill period
+    await clock_.past_standstill(tender_id)
     start = clock.now().date() + timedelta(days=5)
     payload = {
         "starts_on": start.isoformat(),

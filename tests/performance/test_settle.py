@@ -52,7 +52,7 @@ async def fresh_contract(client: AsyncTestClient, clock: Clock) -> dict:
     tender_id = await award_a_tender(
         client, buyer, [await bearer("org"), await bearer("org2")], clock
     )
-    clock.advance(days=8)
+    await clock.past_standstill(tender_id)
     value = (await client.get(f"/api/v1/tenders/{tender_id}/opening")).json()["bids"]
     total = min(b["total_fen"] for b in value)
     start = clock.now().date() - timedelta(days=100)

@@ -105,7 +105,7 @@ async def test_a_full_scan_finds_what_the_events_found(
     await award(client, tender_id, buyer)
 
     # The contract, from today for 100 days, signed by both parties, then amended by 9%.
-    moving_clock.advance(days=8)
+    await moving_clock.past_standstill(tender_id)
     start = local_today()
     contract = await ok(
         await client.post(
