@@ -181,7 +181,7 @@ def _public_recipients(recipients: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 async def public_acceptances(contract_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Confirmed acceptances (their contracts are public once signed), the latest first."""
-    where = Acceptance.status.is_in(CONFIRMED)
+    where: Any = Acceptance.status.is_in(CONFIRMED)
     if contract_ids is not None:
         where = where & Acceptance.contract.is_in(contract_ids or [-1])
     return list(
