@@ -369,7 +369,7 @@ async def test_pages(client: AsyncTestClient, as_user) -> None:
     page = await client.get(f"/acceptances/{acceptance_id}")
     assert page.status_code == 200 and 'data-testid="conclude"' in page.text
     assert "138****5678" in page.text
-    english = await client.get(f"/acceptances/{acceptance_id}", headers={"accept-language": "en"})
+    english = await client.get(f"/acceptances/{acceptance_id}", cookies={"lang": "en"})
     assert "Result per requirement" in english.text
     await login(client, "approver")
     await conclude(client, acceptance_id, buyer, "passed")

@@ -68,9 +68,7 @@ async def test_contract_pages_show_the_deadline_and_whether_it_was_met(
     assert page.status_code == 200
     assert 'data-last-day="2026-10-08"' in page.text and 'data-state="overdue"' in page.text
     assert 'data-days="4"' in page.text and "政府采购法实施条例 第五十条" in page.text
-    english = await client.get(
-        f"/disclosure/contracts/{contract['id']}", headers={"accept-language": "en"}
-    )
+    english = await client.get(f"/disclosure/contracts/{contract['id']}", cookies={"lang": "en"})
     assert "Overdue by 4 days" in english.text and "working days" in english.text
     # Reading never writes: the publication moment is still unrecorded.
     row = await Contract.select(Contract.published_at).where(Contract.id == contract["id"]).first()
