@@ -133,7 +133,7 @@ async def test_acceptance_with_recipients_end_to_end(client: AsyncTestClient, as
     public = await client.get(f"/disclosure/acceptances/{acceptance_id}")
     assert public.status_code == 200
     assert 'data-status="passed"' in public.text and "验收小组一致认为" in public.text
-    for personal in ("李阿姨", "陈伯", "138****5678", "13812345678", "服务很及时"):
+    for personal in ("李阿姨", "陈伯", "138****5678", "13812345678", "服务很及时", "王敏"):
         assert personal not in public.text
     listing = await client.get("/disclosure/acceptances")
     assert f'data-acceptance="{acceptance_id}"' in listing.text

@@ -219,7 +219,8 @@ async def public_acceptance(acceptance_id: int) -> dict[str, Any]:
             key: view["contract"][key]
             for key in ("id", "reference", "title", "department_name", "organization_name")
         },
-        "members": view["members"],
+        # The group by role and affiliation: the names of staff and residents stay private.
+        "members": [{k: m[k] for k in ("kind", "affiliation")} for m in view["members"]],
         "items": view["items"],
         "opinions": _public_recipients(view["recipients"]),
         "invited": len(view["recipients"]),
