@@ -19,6 +19,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from procure import PACKAGE_DIR
 from procure import __doc__ as package_doc
+from procure.acceptance.controllers import AcceptanceController, ContractAcceptanceController
+from procure.acceptance.pages import AcceptancePages
 from procure.approvals.controllers import ApprovalController
 from procure.approvals.pages import ApprovalPages
 from procure.audit.controllers import AuditController
@@ -101,6 +103,8 @@ API_CONTROLLERS = [
     RiskFlagController,
     ApprovalController,
     ExpertPoolController,
+    ContractAcceptanceController,
+    AcceptanceController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -121,6 +125,7 @@ PAGE_CONTROLLERS = [
     ApprovalPages,
     ExpertPoolPages,
     CommitteePages,
+    AcceptancePages,
 ]
 
 

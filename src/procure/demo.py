@@ -397,6 +397,7 @@ class DemoLoader:
                     decided_by=evaluator,
                     decided_at=decided_at,
                     standstill_ends_at=challenge_ends,
+                    published_at=decided_at,
                 )
             )
             await Tender.update({Tender.standstill_ends_at: challenge_ends}).where(
@@ -560,6 +561,7 @@ class DemoLoader:
                 "reporting_frequency": spec["reporting_frequency"],
                 "bid_receipt_sha256": award["receipt"],
                 "signed_at": None if spec["status"] == "draft" else self.at(signed_days, 10),
+                "published_at": None if spec["status"] == "draft" else self.at(signed_days, 10),
                 **signatures,
                 "terminated_reason": spec.get("terminated_reason", ""),
                 "closed_on": self.day(spec["closed_days"]) if "closed_days" in spec else None,

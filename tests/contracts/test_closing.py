@@ -11,6 +11,7 @@ from procure.contracts.services import contract_close
 from procure.contracts.tables import Contract
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
+from tests.acceptance.helpers import passed_final_acceptance
 from tests.risk.conftest import FixedClock, make_contract
 from tests.risk.conftest import fixed_clock as fixed_clock  # the fixture
 
@@ -20,6 +21,7 @@ async def test_closing_records_the_local_day(
     database: None, fixed_clock: FixedClock, reason: str | None
 ) -> None:
     contract = await make_contract(department="D-MZJ")
+    await passed_final_acceptance(contract["id"])  # completion needs it
     buyer = await user_by_username("buyer")
     assert buyer is not None
     fixed_clock.set(date(2026, 8, 1), hour=1)  # 2026-07-31 in UTC

@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.audit.events import AuditAction
 from procure.contracts.tables import Amendment, Contract, Payment
+from tests.acceptance.helpers import passed_final_acceptance
 from tests.concurrency import RACERS, audit_count, exactly_one_success, race
 from tests.contracts.helpers import propose, requested, sign_for_buyer, sign_for_organization
 from tests.risk.conftest import make_contract
@@ -54,6 +55,7 @@ async def test_the_buyers_signature_is_approved_once(client: AsyncTestClient, as
 
 async def test_completing_and_terminating_race_one_wins(client: AsyncTestClient, as_user) -> None:
     contract_id = await contract()
+    await passed_final_acceptance(contract_id)  # completion needs it
     buyer = await as_user("buyer")
     turn = count()
 

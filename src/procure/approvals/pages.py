@@ -27,6 +27,7 @@ KIND_LABELS = {
     "payment.release": N_("Release the held instalment"),
     "payment.withhold": N_("Withhold the instalment"),
     "payment.record": N_("Record the payment made"),
+    "acceptance.conclude": N_("Confirm the acceptance result"),
 }
 
 

@@ -704,6 +704,8 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             decided_by=approver.id,
             decided_at=now,
             standstill_ends_at=standstill,
+            # The disclosure pages show the notice from this moment on.
+            published_at=now,
         )
     )
 

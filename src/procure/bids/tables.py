@@ -87,5 +87,7 @@ class Award(Table, tablename="award"):
     decided_by = parent(User, null=True)
     decided_at = created_at()
     standstill_ends_at = optional_time()
+    # When the award notice became public (87号令 第六十九条: within 2 working days).
+    published_at = optional_time()
 
     award_one_per_tender = Unique(["tender"])

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
+from procure.acceptance.selectors import final_acceptance_passed
 from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.approvals.states import APPROVAL, ApprovalStep
 from procure.approvals.tables import Approval
@@ -225,6 +226,20 @@ def _today() -> Any:
     return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
+async def _final_acceptance_check(contract_id: int, what: str, seq: int | None = None) -> None:
+    """Completion and the last instalment need a passed final acceptance (履约验收,
+    政府采购法实施条例 第四十五条): 409 naming what is missing."""
+    if seq is not None and await Payment.exists().where(
+        (Payment.contract == contract_id) & (Payment.seq > seq)
+    ):
+        return
+    if not await final_acceptance_passed(contract_id):
+        raise Conflict(
+            f"{what} needs a passed final acceptance (履约验收合格) of contract {contract_id}: "
+            f"record it on /contracts/{contract_id}/acceptances and have an approver confirm it"
+        )
+
+
 # -- the two signatures ---------------------------------------------------------------------------
 
 
@@ -284,7 +299,8 @@ async def _signature(
             row_id=contract_id,
             action=ContractStep.activate,
             actor=actor,
-            values={Contract.signed_at: clock.now()},
+            # Signed is published: the disclosure pages show it from this moment on.
+            values={Contract.signed_at: clock.now(), Contract.published_at: clock.now()},
             where=Contract.buyer_signed_at.is_not_null()
             & Contract.organization_signed_at.is_not_null(),
         )
@@ -346,6 +362,8 @@ async def contract_close(
         values[Contract.terminated_reason] = terminate_reason.strip()
     async with transaction():
         await own_contract(actor, contract_id)
+        if terminate_reason is None:
+            await _final_acceptance_check(contract_id, "completing the contract")
         await advance(
             CONTRACT,
             row_id=contract_id,
@@ -666,6 +684,8 @@ async def payment_request(
             raise Conflict(
                 f"instalment {seq} is {payment['status']}; {label} is not possible from there"
             )
+        if kind == "payment.record":
+            await _final_acceptance_check(contract_id, "the final payment", seq)
         payload: dict[str, Any] = {"contract": contract_id, "seq": seq, "reason": reason}
         if paid is not None:
             if paid.amount_fen != payment["amount_fen"]:
@@ -716,6 +736,7 @@ def _payment_executor(kind: str) -> None:
         payload = approval["payload"]
         values: dict[Any, Any] = {}
         if step == PaymentStep.record:
+            await _final_acceptance_check(payload["contract"], "the final payment", payload["seq"])
             values = {
                 Payment.paid_at: clock.now(),
                 Payment.paid_on: date.fromisoformat(payload["paid_on"]),

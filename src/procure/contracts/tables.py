@@ -78,6 +78,8 @@ class Contract(Table, tablename="contract"):
     # The local day the contract was completed or terminated: no report is owed for a period
     # that begins after it.
     closed_on = Date(null=True, default=None)
+    # When the contract became public (实施条例 第五十条: within 2 working days of signing).
+    published_at = optional_time()
     created_at = created_at()
 
     contract_status_valid = enum_check("status", ContractStatus)

@@ -4,6 +4,12 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
+    from procure.acceptance.tables import (
+        Acceptance,
+        AcceptanceItem,
+        AcceptanceMember,
+        AcceptanceRecipient,
+    )
     from procure.approvals.tables import Approval
     from procure.audit.tables import AuditEvent, AuditHead
     from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
@@ -134,4 +140,8 @@ def all_tables() -> list[type[Table]]:
         CommitteeMember,
         MemberDeclaration,
         MemberVote,
+        Acceptance,
+        AcceptanceMember,
+        AcceptanceRecipient,
+        AcceptanceItem,
     ]

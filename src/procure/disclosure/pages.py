@@ -103,6 +103,19 @@ class DisclosurePages(Controller):
             "performance.html", filters, page=await selectors.performance_grades(filters, page)
         )
 
+    @get("/acceptances", opt=READ)
+    async def acceptances(self, filters: NamedDependency[Filters]) -> Template:
+        return await listing(
+            "acceptances.html", filters, rows=await selectors.acceptance_results(filters)
+        )
+
+    @get("/acceptances/{acceptance_id:int}", opt=READ)
+    async def acceptance(self, acceptance_id: FromPath[int]) -> Template:
+        return Template(
+            "disclosure/acceptance.html",
+            context=await selectors.acceptance_result(acceptance_id),
+        )
+
     @get("/ratings", opt=READ)
     async def ratings(self) -> Template:
         return Template(

@@ -22,6 +22,7 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.table import Table
 
 from procure import clock
+from procure.acceptance.selectors import public_acceptance, public_acceptances
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.catalog.tables import CatalogCategory
 from procure.contracts.selectors import amendment_history, contract_detail
@@ -33,6 +34,7 @@ from procure.contracts.tables import (
     ContractCommunity,
     ContractScopeLine,
 )
+from procure.disclosure.obligations import award_notice_obligation, contract_obligation
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community, SubDistrict
 from procure.organizations.selectors import current_debarments
@@ -378,8 +380,12 @@ async def award_notices(filters: Filters, page: int = 1) -> Page:
         Award.tender.department.name.as_alias("department_name"),  # type: ignore[union-attr]
         Award.bid.total_fen.as_alias("total_fen"),
         Award.bid.organization.name.as_alias("winner_name"),  # type: ignore[union-attr]
+        Award.published_at,
     )
-    return await _page(Award, where, columns, (Award.decided_at, Award.id), page)
+    result = await _page(Award, where, columns, (Award.decided_at, Award.id), page)
+    for row in result.rows:
+        row["obligation"] = award_notice_obligation(row)
+    return result
 
 
 CONTRACT_COLUMNS = (
@@ -391,6 +397,7 @@ CONTRACT_COLUMNS = (
     Contract.starts_on,
     Contract.ends_on,
     Contract.signed_at,
+    Contract.published_at,
     Contract.department.name.as_alias("department_name"),
     Contract.organization.name.as_alias("organization_name"),
 )
@@ -421,6 +428,7 @@ async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = F
         deltas = amendments[row["id"]]
         row["amendment_count"] = len(deltas)
         row["current_value_fen"] = row["value_fen"] + sum(deltas)
+        row["obligation"] = contract_obligation(row)
     return result
 
 
@@ -585,6 +593,13 @@ async def award_notice(tender_id: int) -> dict[str, Any]:
         notice = await award_notice_context(tender_id)
     except Conflict:
         raise NotFound(f"tender {tender['reference']} has no award notice") from None
+    award = (
+        await Award.select(Award.decided_at, Award.published_at)
+        .where(Award.tender == tender_id)
+        .first()
+    )
+    if award is None:
+        raise NotFound(f"tender {tender['reference']} has no award notice")
     return {
         "tender": tender,
         "winner": notice["winner"],
@@ -593,6 +608,7 @@ async def award_notice(tender_id: int) -> dict[str, Any]:
         "bids": notice["bids"],
         "committee": notice["committee"],
         "open_tender": notice["award_word"] == "中标",
+        "obligation": award_notice_obligation(award),
     }
 
 
@@ -635,7 +651,9 @@ async def _amendment_lines(contract_id: int) -> dict[int, list[dict[str, Any]]]:
 
 async def _public_contract_row(contract_id: int) -> dict[str, Any]:
     row = (
-        await Contract.select(Contract.id, Contract.tender)
+        await Contract.select(
+            Contract.id, Contract.tender, Contract.signed_at, Contract.published_at
+        )
         .where((Contract.id == contract_id) & _public_contract(Contract))
         .first()
     )
@@ -679,6 +697,8 @@ async def contract_disclosure(contract_id: int) -> dict[str, Any]:
         for line in history["lines"]
     ]
     contract["tender_id"] = row["tender"]
+    contract["obligation"] = contract_obligation(row)
+    contract["acceptances"] = await public_acceptances([contract_id])
     contract["communities"] = await _contract_communities(contract_id)
     changes = await _amendment_lines(contract_id)
     contract["amendments"] = [
@@ -778,3 +798,14 @@ async def performance_period(contract_id: int, period: str) -> dict[str, Any]:
         "weights": get_policy().performance,
         "survey": await survey_aggregate(contract_id, period),
     }
+
+
+async def acceptance_results(filters: Filters) -> list[dict[str, Any]]:
+    """Confirmed acceptances (履约验收结果) of the contracts the filters keep, newest first."""
+    contracts = await Contract.select(Contract.id).where(await _contracts_where(filters))
+    return await public_acceptances([row["id"] for row in contracts])
+
+
+async def acceptance_result(acceptance_id: int) -> dict[str, Any]:
+    """One confirmed acceptance as published, without any recipient's personal data."""
+    return await public_acceptance(acceptance_id)

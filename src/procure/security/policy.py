@@ -70,6 +70,7 @@ class Action(StrEnum):
     approval_decide = "approval:decide"
     expert_pool_read = "expert_pool:read"
     expert_pool_manage = "expert_pool:manage"
+    acceptance_opinion = "acceptance:opinion"
 
 
 ANONYMOUS = None
@@ -167,6 +168,10 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # administrators correct data errors; auditors read it.
     Action.expert_pool_read: roles(Role.regulator, Role.admin, Role.auditor),
     Action.expert_pool_manage: roles(Role.regulator, Role.admin),
+    # Service recipients' opinions at an acceptance (履约验收) are entered by the buying
+    # department's handler or by the committee of the recipient's community (per recipient:
+    # acceptance.services); the organization under review never.
+    Action.acceptance_opinion: roles(Role.buyer, Role.committee),
 }
 
 #: Roles that read across every department, organization and community. The regulator (财政部门)
