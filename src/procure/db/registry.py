@@ -67,6 +67,7 @@ def all_tables() -> list[type[Table]]:
         NeedEvidence,
         ScopeLine,
         Tender,
+        TenderAmendment,
         TenderCommunity,
     )
 
@@ -92,6 +93,7 @@ def all_tables() -> list[type[Table]]:
         EvaluationCriterion,
         Clarification,
         NeedEvidence,
+        TenderAmendment,
         Bid,
         BidLine,
         TechnicalScore,
