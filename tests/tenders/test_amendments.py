@@ -224,8 +224,9 @@ async def test_bids_before_the_change_must_be_reconfirmed_or_are_not_opened(
     assert row == {"total_fen": None, "opened_at": None}  # never unsealed
     own = (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org3)).json()
     assert own["status"] == "not_reconfirmed"
-    page = await client.get(f"/tenders/{tender_id}", headers=buyer)
-    assert 'data-testid="not-opened"' in page.text
+    for path in (f"/tenders/{tender_id}", f"/disclosure/tenders/{tender_id}/opening"):
+        page = await client.get(path)
+        assert 'data-testid="not-opened"' in page.text, path
 
 
 async def test_a_lowered_ceiling_needs_a_new_sealed_bid(
@@ -274,6 +275,9 @@ async def test_role_boundaries(client: AsyncTestClient, as_user: Any) -> None:
     assert other.status_code == 404
     approver = await request_amendment(client, await as_user("approver"), tender_id, title="x")
     assert approver.status_code == 403  # prepared by a handler
+    for username in ("regulator", "auditor"):
+        oversight = await request_amendment(client, await as_user(username), tender_id, title="x")
+        assert oversight.status_code in (403, 404), username
     nothing = await request_amendment(client, buyer, tender_id)
     assert nothing.status_code == 400 and "changes" in nothing.text
     earlier = await request_amendment(
@@ -375,3 +379,54 @@ async def test_pages_show_the_original_and_every_correction(
         assert 'data-testid="deadline-moved"' in page.text
     listed = (await client.get(f"/api/v1/tenders/{tender_id}/amendments")).json()
     assert [a["number"] for a in listed] == [1, 2]
+
+
+async def test_the_handler_corrects_and_the_organization_reconfirms_on_the_pages(
+    client: AsyncTestClient, as_user: Any, moving_clock: Clock
+) -> None:
+    buyer, org = await as_user("buyer"), await as_user("org")
+    tender_id = await published_tender(client, buyer, days=12)
+    await client.put(f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(24_000_000), headers=org)
+    moving_clock.advance(days=2)
+    page = await client.get(f"/tenders/{tender_id}", headers=buyer)
+    assert 'data-testid="amendment-form"' in page.text
+    tender = (await client.get(f"/api/v1/tenders/{tender_id}", headers=buyer)).json()
+    form = {
+        "summary": "增加节假日送餐",
+        "title": tender["title"],
+        "description": tender["description"] + "节假日照常送餐。",
+        "ceiling": f"{tender['ceiling_fen'] / 100:.2f}",
+        "clarification_deadline": local(tender["clarification_deadline"]).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+        "submission_deadline": local(tender["submission_deadline"]).strftime("%Y-%m-%dT%H:%M"),
+    }
+    sent = await client.post(
+        f"/tenders/{tender_id}/amendments",
+        data=form,
+        headers={**buyer, "Referer": "http://testserver.local/"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    [pending] = (await client.get(f"/tenders/{tender_id}", headers=buyer)).text.split(
+        'data-kind="tender.amend"'
+    )[1:]
+    assert pending
+    approval_id = int(pending.split('data-id="')[1].split('"')[0])
+    approved = await client.post(
+        f"/api/v1/approvals/{approval_id}/approve", json={}, headers=await approver_of(tender_id)
+    )
+    assert approved.status_code == 200, approved.text
+    after = (await client.get(f"/api/v1/tenders/{tender_id}")).json()
+    [amendment] = after["amendments"]
+    assert set(amendment["changes"]) == {
+        "description",
+        "submission_deadline",
+        "clarification_deadline",
+    }
+    confirmed = await client.post(
+        f"/tenders/{tender_id}/bid/reconfirm", headers=org, follow_redirects=False
+    )
+    assert confirmed.status_code == 303, confirmed.text
+    own = (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org)).json()
+    assert own["status"] == "submitted"

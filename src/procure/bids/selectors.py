@@ -120,6 +120,18 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
         .where((Bid.tender == tender_id) & Bid.total_fen.is_not_null())
         .order_by(Bid.submitted_at)
     )
+    return {
+        "tender_reference": tender["reference"],
+        "opened_at": tender["opening_at"],
+        "bid_count": len(bids),
+        "bids": bids,
+        "not_opened": await not_opened(tender_id),
+    }
+
+
+async def not_opened(tender_id: int) -> list[dict[str, Any]]:
+    """Bids that took no part in the opening because they were not re-confirmed after a
+    correction (更正公告), with the reason: public with the opening record."""
     excluded = (
         await Bid.select(
             Bid.id.as_alias("bid_id"),
@@ -134,13 +146,7 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
     )
     for row in excluded:
         row["reason"] = NOT_RECONFIRMED.format(number=row["amendment_number"])
-    return {
-        "tender_reference": tender["reference"],
-        "opened_at": tender["opening_at"],
-        "bid_count": len(bids),
-        "bids": bids,
-        "not_opened": excluded,
-    }
+    return excluded
 
 
 async def bid_for(tender_id: int, organization_id: int) -> int | None:

@@ -22,6 +22,7 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.table import Table
 
 from procure import clock
+from procure.bids.selectors import not_opened
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.catalog.tables import CatalogCategory
 from procure.contracts.selectors import amendment_history, contract_detail
@@ -575,6 +576,7 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
         "bids": record["bids"],
         "bid_count": record["bid_count"],
         "opened_at": record["opened_at"],
+        "not_opened": await not_opened(tender_id),
     }
 
 
