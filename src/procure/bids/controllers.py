@@ -50,6 +50,17 @@ class BidController(Controller):
     async def withdraw(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> None:
         await services.bid_withdraw(actor=request.user, tender_id=tender_id)
 
+    @post("/bid/reconfirm", status_code=200, opt={"action": Action.bid_submit})
+    async def reconfirm(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> OwnBid:
+        """Confirm that the sealed bid stands under the tender's latest correction (更正公告);
+        a bid not re-confirmed by the deadline is not opened."""
+        await services.bid_reconfirm(actor=request.user, tender_id=tender_id)
+        bid = await own_bid(request.user, tender_id)
+        assert bid is not None
+        return OwnBid(**{k: v for k, v in bid.items() if k != "id"})
+
     @get("/bid", opt={"action": Action.bid_submit})
     async def mine(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> OwnBid:
         await services.open_due_bids(tender_id)

@@ -76,6 +76,13 @@ class OwnBid(BaseModel):
     explanation_due_at: datetime | None
     explanation: str
     disqualification_reason: str
+    reconfirmation_amendment: int | None = Field(
+        default=None, description="the correction (更正公告) number to re-confirm the bid against"
+    )
+    reconfirmed_at: datetime | None = None
+    resubmission_required: bool = Field(
+        default=False, description="a lowered ceiling: only a new sealed bid confirms"
+    )
 
 
 class OpeningEntry(BaseModel):
@@ -87,11 +94,24 @@ class OpeningEntry(BaseModel):
     status: str
 
 
+class NotOpenedEntry(BaseModel):
+    bid_id: int
+    organization_name: str
+    credit_code: str
+    submitted_at: datetime
+    status: str
+    reason: str
+
+
 class OpeningRecord(BaseModel):
     tender_reference: str
     opened_at: datetime | None
     bid_count: int
     bids: list[OpeningEntry]
+    not_opened: list[NotOpenedEntry] = Field(
+        default_factory=list,
+        description="bids not re-confirmed after a correction: never unsealed, not evaluated",
+    )
 
 
 class ExplanationIn(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from procure import clock
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.tables import Bid, BidStatus
@@ -13,7 +14,7 @@ from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.tenders.states import OPENED_STATES, TenderStatus
-from procure.tenders.tables import Tender
+from procure.tenders.tables import Tender, TenderAmendment
 
 OWN_COLUMNS = (
     Bid.id,
@@ -26,18 +27,69 @@ OWN_COLUMNS = (
     Bid.explanation_due_at,
     Bid.explanation,
     Bid.disqualification_reason,
+    Bid.reconfirmation_amendment.number.as_alias("reconfirmation_amendment"),
+    Bid.reconfirmed_at,
 )
+
+
+async def _needs_new_bid(tender_id: int, submitted_at: Any) -> bool:
+    """Whether a correction published after the bid lowered the ceiling (only a new sealed bid
+    confirms such a bid)."""
+    return bool(
+        await TenderAmendment.exists().where(
+            (TenderAmendment.tender == tender_id)
+            & (TenderAmendment.published_at > submitted_at)
+            & TenderAmendment.resubmission_required.eq(True)
+        )
+    )
 
 
 async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:
     """The organization's own bid: its receipt and status, never its sealed content."""
     if actor.organization_id is None:
         return None
-    return (
+    bid = (
         await Bid.select(*OWN_COLUMNS)
         .where((Bid.tender == tender_id) & (Bid.organization == actor.organization_id))
         .first()
     )
+    if bid is not None:
+        bid["resubmission_required"] = bid[
+            "status"
+        ] == BidStatus.reconfirmation_required and await _needs_new_bid(
+            tender_id, bid["submitted_at"]
+        )
+    return bid
+
+
+async def bids_to_reconfirm(actor: Actor) -> list[dict[str, Any]]:
+    """The organization's bids that a correction (更正公告) asks it to re-confirm before the
+    deadline, with the correction: the banner on its start page."""
+    if actor.organization_id is None:
+        return []
+    rows = (
+        await Bid.select(
+            Bid.tender.as_alias("tender_id"),
+            Bid.tender.reference.as_alias("reference"),
+            Bid.tender.title.as_alias("title"),
+            Bid.tender.submission_deadline.as_alias("submission_deadline"),
+            Bid.submitted_at,
+            Bid.reconfirmation_amendment.number.as_alias("number"),
+            Bid.reconfirmation_amendment.summary.as_alias("summary"),
+            Bid.reconfirmation_amendment.published_at.as_alias("published_at"),
+        )
+        .where(
+            (Bid.organization == actor.organization_id)
+            & (Bid.status == BidStatus.reconfirmation_required)
+        )
+        .order_by(Bid.tender.submission_deadline)
+    )
+    now = clock.now()
+    return [row for row in rows if row["submission_deadline"] > now]
+
+
+#: Why a bid took no part in the opening (shown with the opening record).
+NOT_RECONFIRMED = "not re-confirmed after correction no. {number} by the submission deadline"
 
 
 async def opening_record(tender_id: int) -> dict[str, Any]:
@@ -73,7 +125,28 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
         "opened_at": tender["opening_at"],
         "bid_count": len(bids),
         "bids": bids,
+        "not_opened": await not_opened(tender_id),
     }
+
+
+async def not_opened(tender_id: int) -> list[dict[str, Any]]:
+    """Bids that took no part in the opening because they were not re-confirmed after a
+    correction (更正公告), with the reason: public with the opening record."""
+    excluded = (
+        await Bid.select(
+            Bid.id.as_alias("bid_id"),
+            Bid.organization.name.as_alias("organization_name"),
+            Bid.organization.credit_code.as_alias("credit_code"),
+            Bid.submitted_at,
+            Bid.status,
+            Bid.reconfirmation_amendment.number.as_alias("amendment_number"),
+        )
+        .where((Bid.tender == tender_id) & (Bid.status == BidStatus.not_reconfirmed))
+        .order_by(Bid.submitted_at)
+    )
+    for row in excluded:
+        row["reason"] = NOT_RECONFIRMED.format(number=row["amendment_number"])
+    return excluded
 
 
 async def bid_for(tender_id: int, organization_id: int) -> int | None:

@@ -32,7 +32,7 @@ from procure.security.actors import Actor
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
 from procure.tenders.states import ACCEPTING_BIDS, CriterionKind, ProcurementMethod, TenderStatus
-from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender
+from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderAmendment
 from procure.tenders.transitions import TENDER, TenderStep
 
 LIVE = (BidStatus.opened, BidStatus.valid, BidStatus.explanation_requested)
@@ -132,7 +132,7 @@ async def bid_submit(
             key, tender_id=tender_id, organization_id=actor.organization_id, content=content
         )
         existing = (
-            await Bid.select(Bid.id, Bid.version)
+            await Bid.select(Bid.id, Bid.version, Bid.status)
             .where((Bid.tender == tender_id) & (Bid.organization == actor.organization_id))
             .first()
         )
@@ -173,6 +173,8 @@ async def bid_submit(
             bid_id = existing["id"]
             changes: dict[Column | str, Any] = {"version": version}
             changes.update((key, value) for key, value in values.items())
+            if existing["status"] == BidStatus.reconfirmation_required:
+                changes["reconfirmed_at"] = received_at  # a new sealed bid confirms it
             await advance(
                 BID,
                 row_id=bid_id,
@@ -207,6 +209,49 @@ async def bid_withdraw(*, actor: Actor, tender_id: int) -> None:
             actor=actor,
             where=mine,
             values={Bid.withdrawn_at: received_at},
+            audit_data={
+                "tender": tender_id,
+                "sealed_until": sealed_until(tender["submission_deadline"]),
+            },
+        )
+
+
+async def bid_reconfirm(*, actor: Actor, tender_id: int) -> None:
+    """The organization confirms that its sealed bid stands under the tender's latest
+    correction (更正公告) that can affect bid preparation; before the deadline only. After a
+    lowered ceiling a sealed bid may exceed it: then only a new sealed bid confirms."""
+    received_at = clock.now()
+    if actor.organization_id is None:
+        raise NotFound("only an organization bids")
+    async with transaction():
+        tender = await _lock_open_tender(tender_id, received_at)
+        mine = (Bid.tender == tender_id) & (Bid.organization == actor.organization_id)
+        bid = await Bid.select(Bid.id, Bid.status, Bid.submitted_at).where(mine).first()
+        if bid is None:
+            raise NotFound("you have no bid on this tender")
+        if bid["status"] != BidStatus.reconfirmation_required:
+            raise Conflict(f"this bid is {bid['status']}: there is nothing to re-confirm")
+        lowered = (
+            await TenderAmendment.select(TenderAmendment.number)
+            .where(
+                (TenderAmendment.tender == tender_id)
+                & (TenderAmendment.published_at > bid["submitted_at"])
+                & TenderAmendment.resubmission_required.eq(True)
+            )
+            .first()
+        )
+        if lowered is not None:
+            raise Conflict(
+                f"correction no. {lowered['number']} lowered the budget ceiling: submit a new "
+                "sealed bid instead of confirming this one"
+            )
+        await advance(
+            BID,
+            row_id=bid["id"],
+            action=BidStep.reconfirm,
+            actor=actor,
+            where=mine,
+            values={Bid.reconfirmed_at: received_at},
             audit_data={
                 "tender": tender_id,
                 "sealed_until": sealed_until(tender["submission_deadline"]),
@@ -253,6 +298,9 @@ async def _open(tender_id: int, now: datetime) -> None:
         raise Conflict(f"tender {tender_id} is already opened")
     tender = await Tender.select().where(Tender.id == tender_id).first()
     assert tender is not None
+    # Bids not re-confirmed after a correction that can affect preparation stay sealed and
+    # take no part (财政部令第87号 第二十七条 with the tender's correction).
+    lapsed = await advance_all(BID, where=Bid.tender == tender_id, action=BidStep.lapse)
     key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
     to_open = BID.step_for(BidStep.open)
     contents = {}
@@ -280,7 +328,7 @@ async def _open(tender_id: int, now: datetime) -> None:
         row_id=tender_id,
         action=TenderStep.open,
         actor=None,
-        audit_data={"at": now.isoformat(), "bids": opened},
+        audit_data={"at": now.isoformat(), "bids": opened, "not_reconfirmed": lapsed},
     )
     # The bids' open step, in bulk: every bid still submitted when the tender opened.
     await advance_all(

@@ -1,5 +1,7 @@
 """A bid's life and its transition table: submitted → opened → valid (or explanation requested →
-valid or disqualified); withdrawn before the deadline."""
+valid or disqualified); withdrawn before the deadline; after a correction (更正公告) that can
+affect bid preparation, reconfirmation required → submitted again, or not reconfirmed at the
+opening."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from procure.lifecycle import Lifecycle, step
 class BidStep(StrEnum):
     resubmit = "resubmit"  # a new sealed version replaces the submitted or withdrawn one
     withdraw = "withdraw"
+    require_reconfirmation = "require_reconfirmation"  # a correction affecting preparation
+    reconfirm = "reconfirm"  # the bidder confirms its sealed bid stands under the correction
+    lapse = "lapse"  # not reconfirmed by the deadline: never unsealed
     open = "open"
     admit = "admit"  # passes to evaluation with no explanation needed
     request_explanation = "request_explanation"
@@ -27,8 +32,24 @@ BID = Lifecycle(
     "bid",
     Bid,
     {
-        BidStep.resubmit: step({s.submitted, s.withdrawn}, s.submitted, AuditAction.bid_submitted),
-        BidStep.withdraw: step(s.submitted, s.withdrawn, AuditAction.bid_withdrawn),
+        BidStep.resubmit: step(
+            {s.submitted, s.withdrawn, s.reconfirmation_required},
+            s.submitted,
+            AuditAction.bid_submitted,
+        ),
+        BidStep.withdraw: step(
+            {s.submitted, s.reconfirmation_required}, s.withdrawn, AuditAction.bid_withdrawn
+        ),
+        # Applied in bulk by the correction's publication (its tender.amended event lists them);
+        # a bid still waiting from an earlier correction now waits for the latest one.
+        BidStep.require_reconfirmation: step(
+            {s.submitted, s.reconfirmation_required}, s.reconfirmation_required, None
+        ),
+        BidStep.reconfirm: step(
+            s.reconfirmation_required, s.submitted, AuditAction.bid_reconfirmed
+        ),
+        # Applied in bulk by the opening (its bids.opened event lists them).
+        BidStep.lapse: step(s.reconfirmation_required, s.not_reconfirmed, None),
         BidStep.open: step(s.submitted, s.opened, None),
         BidStep.admit: step(s.opened, s.valid, None),
         BidStep.request_explanation: step(

@@ -9,11 +9,16 @@ from piccolo.table import Table
 from procure.db.columns import created_at, enum_check, enum_column, money, optional_time, parent
 from procure.organizations.tables import Organization
 from procure.security.tables import User
-from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender
+from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderAmendment
 
 
 class BidStatus(StrEnum):
     submitted = "submitted"
+    # A correction (更正公告) that can affect bid preparation was published after this bid:
+    # the bidder confirms it (or submits a new sealed version) before the deadline.
+    reconfirmation_required = "reconfirmation_required"
+    # Not confirmed by the deadline: never unsealed, excluded from evaluation.
+    not_reconfirmed = "not_reconfirmed"
     withdrawn = "withdrawn"
     opened = "opened"
     explanation_requested = "explanation_requested"
@@ -44,6 +49,9 @@ class Bid(Table, tablename="bid"):
     explanation_due_at = optional_time()
     explanation = Text(null=False, default="")
     disqualification_reason = Text(null=False, default="")
+    # The latest correction this bid must be confirmed against, and when it was confirmed.
+    reconfirmation_amendment = parent(TenderAmendment, null=True)
+    reconfirmed_at = optional_time()
 
     bid_one_per_organization = Unique(["tender", "organization"])
     bid_status_valid = enum_check("status", BidStatus)

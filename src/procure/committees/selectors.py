@@ -249,9 +249,11 @@ async def expert_tasks(actor: Actor) -> list[dict[str, Any]]:
 ROLE_NAMES = {MemberKind.expert: "评审专家", MemberKind.buyer_representative: "采购人代表"}
 
 
-async def roster(tender_id: int, *, named: bool) -> dict[str, Any]:
+async def roster(tender_id: int, *, named: bool, staff_named: bool = False) -> dict[str, Any]:
     """The members who sit (not the alternates nor those who stepped aside), for documents:
-    names when ``named`` (after the award, or for the department), else numbered."""
+    experts' names when ``named`` (after the award, or for the department), else numbered; the
+    buyer's representatives by name only for ``staff_named`` readers (the department), since a
+    public notice names the experts (财政部令第87号 Art. 69) and no other account."""
     committee = await committee_of(tender_id)
     if committee is None:
         return {"members": [], "seed": "", "size": 0, "status": None}
@@ -261,10 +263,13 @@ async def roster(tender_id: int, *, named: bool) -> dict[str, Any]:
             continue
         expert = member["kind"] == MemberKind.expert
         experts += expert
-        name = member["expert_name"] if expert else member["user_name"]
+        if expert:
+            name = member["expert_name"] if named else f"评审专家{experts}"
+        else:
+            name = member["user_name"] if staff_named else ""
         members.append(
             {
-                "name": name if named or not expert else f"评审专家{experts}",
+                "name": name,
                 "role": ROLE_NAMES[MemberKind(member["kind"])],
                 "confirmed": member["status"] == MemberStatus.confirmed,
             }

@@ -73,6 +73,7 @@ def all_tables() -> list[type[Table]]:
         NeedEvidence,
         ScopeLine,
         Tender,
+        TenderAmendment,
         TenderCommunity,
     )
 
@@ -98,6 +99,7 @@ def all_tables() -> list[type[Table]]:
         EvaluationCriterion,
         Clarification,
         NeedEvidence,
+        TenderAmendment,
         Bid,
         BidLine,
         TechnicalScore,

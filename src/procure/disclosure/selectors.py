@@ -23,6 +23,7 @@ from piccolo.table import Table
 
 from procure import clock
 from procure.acceptance.selectors import public_acceptance, public_acceptances
+from procure.bids.selectors import not_opened
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.catalog.tables import CatalogCategory
 from procure.contracts.selectors import amendment_history, contract_detail
@@ -583,6 +584,7 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
         "bids": record["bids"],
         "bid_count": record["bid_count"],
         "opened_at": record["opened_at"],
+        "not_opened": await not_opened(tender_id),
     }
 
 

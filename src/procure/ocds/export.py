@@ -75,6 +75,8 @@ TENDER_STATUS: dict[TenderStatus, str] = {
 }
 BID_STATUS: dict[BidStatus, str] = {
     BidStatus.submitted: "pending",
+    BidStatus.reconfirmation_required: "pending",
+    BidStatus.not_reconfirmed: "disqualified",
     BidStatus.opened: "pending",
     BidStatus.explanation_requested: "pending",
     BidStatus.valid: "valid",

@@ -201,9 +201,8 @@ async def evaluation_report_context(
             "once evaluation has started"
         )
     summary = await evaluation_summary(tender_id)
-    scores_shown = tender["status"] in AWARDED or (
-        summary.complete and await _insider(actor, tender)
-    )
+    insider = await _insider(actor, tender)
+    scores_shown = tender["status"] in AWARDED or (summary.complete and insider)
     rows = _score_rows(summary, scores_shown=scores_shown)
     context.update(
         criteria=summary.criteria,
@@ -216,7 +215,9 @@ async def evaluation_report_context(
         recommended=next((row for row in rows if row["recommended"]), None),
         evaluators=summary.evaluators,
         committee=await roster(
-            tender_id, named=tender["status"] in AWARDED or await _insider(actor, tender)
+            tender_id,
+            named=tender["status"] in AWARDED or insider,
+            staff_named=insider,
         ),
         missing_scores=summary.missing_scores,
         pending=sum(

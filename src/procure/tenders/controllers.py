@@ -1,6 +1,7 @@
 """The tender API under /api/v1/tenders: drafting, publishing, cancelling, clarifications.
 
-Publishing and cancelling answer 202 with the approval request an approver decides."""
+Publishing, cancelling and correcting (更正公告) answer 202 with the approval request an
+approver decides."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from procure.security.guards import current_actor
 from procure.security.policy import Action
 from procure.tenders import services
 from procure.tenders.schemas import (
+    AmendmentOut,
     AnswerIn,
     CancelIn,
     PublishIn,
     QuestionIn,
+    TenderAmendmentIn,
     TenderDetail,
     TenderIn,
     TenderSummary,
@@ -80,6 +83,34 @@ class TenderController(Controller):
             actor=request.user, tender_id=tender_id, justification=data.short_period_justification
         )
         return ApprovalRequested(approval_id=approval_id)
+
+    @post(
+        "/{tender_id:int}/amendments",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"action": Action.tender_manage},
+    )
+    async def amend(
+        self,
+        request: Request[Actor, Any, Any],
+        tender_id: FromPath[int],
+        data: JSONBody[TenderAmendmentIn],
+    ) -> ApprovalRequested:
+        """A handler asks to correct the published tender (更正公告) before its submission
+        deadline; an approver publishes the correction by approving. A change that can affect
+        bid preparation, published less than 15 days before the deadline, moves the deadline
+        (财政部令第87号 第二十七条) and asks every bidder so far to re-confirm its bid."""
+        approval_id = await services.tender_amend_request(
+            actor=request.user, tender_id=tender_id, data=data
+        )
+        return ApprovalRequested(approval_id=approval_id)
+
+    @get("/{tender_id:int}/amendments", opt={"action": Action.tender_read})
+    async def list_amendments(
+        self, request: Request[Any, Any, Any], tender_id: FromPath[int]
+    ) -> list[AmendmentOut]:
+        """The published corrections, numbered 1, 2…, each with its before/after."""
+        tender = await tender_detail(current_actor(request), tender_id)
+        return [AmendmentOut(**row) for row in tender["amendments"]]
 
     @post(
         "/{tender_id:int}/cancel",

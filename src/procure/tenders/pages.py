@@ -34,7 +34,7 @@ from procure.security.policy import Action, is_allowed
 from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders import services
-from procure.tenders.schemas import TenderIn
+from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.selectors import last_refused, tender_detail, visible_tenders
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 
@@ -235,6 +235,37 @@ class TenderPages(Controller):
         )
         return see(f"/tenders/{tender_id}")
 
+    @post("/tenders/{tender_id:int}/amendments", opt={"action": Action.tender_manage})
+    async def amend(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
+        """The handler submits a correction (更正公告); the approver decides on /approvals. The
+        form carries every field; only those that differ from the notice change."""
+        form = await request.form()
+        tender = await tender_detail(request.user, tender_id)
+
+        def moved(field: str) -> str | None:
+            # The form shows minutes: a value equal to the current one to the minute is no change.
+            given = form.get(field)
+            if not given:
+                return None
+            shown = tender[field].astimezone(ZoneInfo(get_settings().timezone))
+            unchanged = given == shown.strftime("%Y-%m-%dT%H:%M")
+            return None if unchanged else local_datetime(given, field)
+
+        data = validated(
+            TenderAmendmentIn,
+            {
+                "summary": form.get("summary", ""),
+                "affects_preparation": form.get("affects_preparation") == "yes",
+                "title": form.get("title") or None,
+                "description": form.get("description"),
+                "ceiling_fen": fen(form["ceiling"], "ceiling") if form.get("ceiling") else None,
+                "clarification_deadline": moved("clarification_deadline"),
+                "submission_deadline": moved("submission_deadline"),
+            },
+        )
+        await services.tender_amend_request(actor=request.user, tender_id=tender_id, data=data)
+        return see(f"/tenders/{tender_id}")
+
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
     async def cancel(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         form = await request.form()
@@ -290,6 +321,13 @@ class TenderPages(Controller):
             actor=request.user, tender_id=tender_id, data=data, received_at=received_at
         )
         return Template("tenders/receipt.html", context={"tender": tender, "receipt": receipt})
+
+    @post("/tenders/{tender_id:int}/bid/reconfirm", opt={"action": Action.bid_submit})
+    async def reconfirm(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect:
+        await bids.bid_reconfirm(actor=request.user, tender_id=tender_id)
+        return see(f"/tenders/{tender_id}")
 
     @post("/tenders/{tender_id:int}/bid/withdraw", opt={"action": Action.bid_submit})
     async def withdraw(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -49,6 +50,23 @@ class TenderIn(BaseModel):
 
 class PublishIn(BaseModel):
     short_period_justification: str = Field(default="", max_length=2000)
+
+
+class TenderAmendmentIn(BaseModel):
+    """A correction of a published tender (更正公告): the summary of what changes (更正事项), the
+    fields that change (only those given), and whether the change can affect bid preparation
+    (changes of the description, the ceiling or the criteria always do)."""
+
+    summary: str = Field(min_length=1, max_length=2000, description="更正事项")
+    affects_preparation: bool = Field(
+        default=False, description="the handler declares the change can affect bid preparation"
+    )
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10000)
+    ceiling_fen: int | None = Field(default=None, gt=0)
+    criteria: list[CriterionIn] | None = Field(default=None, min_length=1)
+    clarification_deadline: AwareDatetime | None = None
+    submission_deadline: AwareDatetime | None = None
 
 
 class CancelIn(BaseModel):
@@ -107,6 +125,22 @@ class ClarificationOut(BaseModel):
     asked_by_me: bool = False
 
 
+class AmendmentOut(BaseModel):
+    number: int
+    summary: str
+    published_at: datetime
+    affects_preparation: bool
+    changes: dict[str, dict[str, Any]] = Field(description="field → {before, after}")
+    submission_deadline_before: datetime
+    submission_deadline_after: datetime
+    clarification_deadline_before: datetime
+    clarification_deadline_after: datetime
+    deadline_moved: bool
+    rule: dict[str, Any] = Field(description="财政部令第87号 第二十七条 as applied")
+    resubmission_required: bool
+    bids_to_reconfirm: int
+
+
 class TenderDetail(TenderSummary):
     description: str
     clarification_deadline: datetime | None
@@ -120,4 +154,10 @@ class TenderDetail(TenderSummary):
     clarifications: list[ClarificationOut]
     bid_count: int = Field(
         description="before the deadline this number is all anyone learns of the bids"
+    )
+    amendments: list[AmendmentOut] = Field(
+        default_factory=list, description="corrections (更正公告) in order: 1, 2…"
+    )
+    original: dict[str, Any] | None = Field(
+        default=None, description="the notice as first published, once it has been corrected"
     )

@@ -3,6 +3,7 @@ status shown is the one the clock gives (tenders.states.effective_status)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from procure.tenders.tables import (
     EvaluationCriterion,
     ScopeLine,
     Tender,
+    TenderAmendment,
     TenderCommunity,
 )
 
@@ -105,7 +107,54 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
     )
     tender["clarifications"] = await clarifications(actor, tender_id)
     tender["bid_count"] = await bid_count(tender_id)
+    tender["amendments"] = await amendments(tender_id)
+    tender["original"] = tender["amendments"][0]["before"] if tender["amendments"] else None
     return tender
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value (SQLite and asyncpg hand it back as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def amendments(tender_id: int) -> list[dict[str, Any]]:
+    """The corrections (更正公告) of a tender in order, each with what it changed (before →
+    after), the deadlines before and after and the rule that moved them. The tender is public
+    once published, so are its corrections."""
+    rows = (
+        await TenderAmendment.select()
+        .where(TenderAmendment.tender == tender_id)
+        .order_by(TenderAmendment.number)
+    )
+    for row in rows:
+        for field in ("changes", "before", "rule"):
+            row[field] = _json(row[field])
+        for key in MOMENTS & row["before"].keys():
+            row["before"][key] = datetime.fromisoformat(row["before"][key])
+        for key in MOMENTS & row["changes"].keys():
+            row["changes"][key] = {
+                side: datetime.fromisoformat(value) for side, value in row["changes"][key].items()
+            }
+    return rows
+
+
+#: The instants a correction's JSON keeps as ISO text; pages and the API get datetimes.
+MOMENTS = frozenset({"submission_deadline", "clarification_deadline", "published_at"})
+
+
+async def last_published_at(tender_id: int) -> datetime | None:
+    """When the tender's documents were last published: its publication, or its latest
+    correction's (a challenge to the documents counts from here, 财政部令第94号 第十条)."""
+    tender = await Tender.select(Tender.published_at).where(Tender.id == tender_id).first()
+    if tender is None or tender["published_at"] is None:
+        return None
+    latest = (
+        await TenderAmendment.select(TenderAmendment.published_at)
+        .where(TenderAmendment.tender == tender_id)
+        .order_by(TenderAmendment.number, ascending=False)
+        .first()
+    )
+    return latest["published_at"] if latest else tender["published_at"]
 
 
 async def scope_lines(tender_id: int) -> list[dict[str, Any]]:

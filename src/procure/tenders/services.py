@@ -1,9 +1,10 @@
 """Writes about tenders: drafting, publishing, cancelling, clarifications. Each checks the
 actor's ownership again, writes in one transaction and records its audit event there.
 
-Publishing and cancelling need two people (maker–checker): a handler (经办) of the department
-requests the step, an approver (审批负责人) other than the handler carries it out by approving
-(procure.approvals). Every change of the tender's status goes through the TENDER transition
+Publishing, cancelling and correcting a published tender (更正公告) need two people
+(maker–checker): a handler (经办) of the department requests the step, an approver
+(审批负责人) other than the handler carries it out by approving (procure.approvals).
+Every change of the tender's status goes through the TENDER transition
 table (tenders.transitions) with lifecycle.advance."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from procure import calendar, clock
 from procure.approvals.selectors import pending_for
@@ -19,18 +21,20 @@ from procure.approvals.services import AfterCommit, approval_request, executes, 
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.sealing import new_wrapped_tender_key
+from procure.bids.states import BID, BidStep
+from procure.bids.tables import Bid
 from procure.catalog.tables import CatalogItem
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
-from procure.lifecycle import advance
+from procure.lifecycle import advance, advance_all
 from procure.policy import PeriodUnit, get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
 from procure.settings import get_settings
-from procure.tenders.schemas import TenderIn
+from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.states import (
     ACCEPTING_BIDS,
     CANCELLABLE,
@@ -45,6 +49,7 @@ from procure.tenders.tables import (
     NeedEvidence,
     ScopeLine,
     Tender,
+    TenderAmendment,
     TenderCommunity,
 )
 from procure.tenders.transitions import TENDER, TenderStep
@@ -470,3 +475,309 @@ async def clarification_answer(*, actor: Actor, clarification_id: int, answer: s
         )
         tender_id = int(question["tender"])
     return tender_id
+
+
+#: The approval kind of a correction to a published tender (更正公告).
+AMEND = "tender.amend"
+#: Fields whose change always affects bid preparation (87号令 第二十七条: 可能影响投标文件编制).
+ALWAYS_AFFECTING = frozenset({"description", "ceiling_fen", "criteria"})
+AMENDABLE = ("title", "description", "ceiling_fen", "criteria")
+
+
+def _criteria_of(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: str(row[k]) if k == "kind" else row[k] for k in CRITERION_FIELDS} for row in rows]
+
+
+CRITERION_FIELDS = ("code", "name", "kind", "weight")
+
+
+def _moment(value: Any) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+async def _notice(tender: dict[str, Any]) -> dict[str, Any]:
+    """What a correction may change, as the notice stands now (kept as the correction's
+    ``before``: the first correction's is the tender as first published)."""
+    criteria = (
+        await EvaluationCriterion.select()
+        .where(EvaluationCriterion.tender == tender["id"])
+        .order_by(EvaluationCriterion.id)
+    )
+    return {
+        "title": tender["title"],
+        "description": tender["description"],
+        "ceiling_fen": tender["ceiling_fen"],
+        "criteria": _criteria_of(criteria),
+        "clarification_deadline": _moment(tender["clarification_deadline"]),
+        "submission_deadline": _moment(tender["submission_deadline"]),
+        "published_at": _moment(tender["published_at"]),
+    }
+
+
+def _proposed(data: TenderAmendmentIn) -> dict[str, Any]:
+    """The handler's proposal as the approval's payload keeps it (only the fields given)."""
+    proposal: dict[str, Any] = {}
+    for field in AMENDABLE:
+        value = getattr(data, field)
+        if value is not None:
+            proposal[field] = (
+                [c.model_dump(mode="json") for c in value] if field == "criteria" else value
+            )
+    for field in ("clarification_deadline", "submission_deadline"):
+        value = getattr(data, field)
+        if value is not None:
+            proposal[field] = _moment(value)
+    return proposal
+
+
+def _amendment_plan(
+    tender: dict[str, Any],
+    notice: dict[str, Any],
+    proposal: dict[str, Any],
+    *,
+    declared_affecting: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """Everything a correction published at ``now`` does: the changed fields (before → after),
+    whether it can affect bid preparation, and the deadlines after 87号令 第二十七条.
+
+    A change that can affect preparation published less than ``tender_amendment_notice`` (15
+    days) before the submission deadline moves the deadline to the earliest lawful day (same
+    time of day), or keeps the later one the handler proposed. The period is counted in
+    calendar days and ends on the day it ends, holiday or not (``calendar.minimum_end`` does
+    not roll: a later deadline is always lawful). A clarification deadline still ahead moves
+    with the submission deadline, keeping the time bidders had to ask between the two."""
+    submission_before = tender["submission_deadline"]
+    clarification_before = tender["clarification_deadline"]
+    if now >= submission_before:
+        raise Conflict(
+            f"the submission deadline {submission_before.isoformat()} has passed: a tender is "
+            "corrected before its submission deadline"
+        )
+    changes: dict[str, dict[str, Any]] = {}
+    for field in AMENDABLE:
+        if field in proposal and proposal[field] != notice[field]:
+            changes[field] = {"before": notice[field], "after": proposal[field]}
+    if "criteria" in changes:
+        check_criteria(
+            EvaluationMethod(tender["evaluation_method"]),
+            [SimpleNamespace(**c) for c in changes["criteria"]["after"]],
+        )
+    submission = (
+        datetime.fromisoformat(proposal["submission_deadline"])
+        if "submission_deadline" in proposal
+        else submission_before
+    )
+    clarification = (
+        datetime.fromisoformat(proposal["clarification_deadline"])
+        if "clarification_deadline" in proposal
+        else clarification_before
+    )
+    if submission < submission_before:
+        raise InvalidInput(
+            "submission_deadline",
+            "a correction may extend the submission deadline, never bring it forward "
+            f"(now {submission_before.isoformat()})",
+        )
+    if clarification != clarification_before and clarification <= now:
+        raise InvalidInput("clarification_deadline", "must be in the future")
+    affecting = declared_affecting or bool(ALWAYS_AFFECTING & changes.keys())
+    period = get_policy().periods["tender_amendment_notice"]
+    earliest = calendar.minimum_end(now, period)
+    moved = affecting and calendar.local_day(submission) < earliest
+    if moved:
+        wall = submission.astimezone(ZoneInfo(get_settings().timezone))
+        lawful = datetime.combine(earliest, wall.timetz()).astimezone(UTC)
+        if clarification > now:
+            clarification = clarification + (lawful - submission)
+        submission = lawful
+    if clarification >= submission:
+        raise InvalidInput("clarification_deadline", "must be before the submission deadline")
+    if submission == submission_before and clarification == clarification_before and not changes:
+        raise InvalidInput("changes", "the correction changes nothing in the tender")
+    for field, before, after in (
+        ("submission_deadline", submission_before, submission),
+        ("clarification_deadline", clarification_before, clarification),
+    ):
+        if after != before:
+            changes[field] = {"before": _moment(before), "after": _moment(after)}
+    return {
+        "changes": changes,
+        "affects_preparation": affecting,
+        "declared_affecting": declared_affecting,
+        "submission_deadline": submission,
+        "clarification_deadline": clarification,
+        "deadline_moved": moved,
+        "resubmission_required": "ceiling_fen" in changes
+        and changes["ceiling_fen"]["after"] < changes["ceiling_fen"]["before"],
+        "rule": {
+            "name": "tender_amendment_notice",
+            "days": period.days,
+            "unit": period.unit.value,
+            "basis": period.basis,
+            "published_on": calendar.local_day(now).isoformat(),
+            "earliest_deadline_day": earliest.isoformat(),
+            "applies": affecting,
+            "proposed_submission_deadline": proposal.get(
+                "submission_deadline", _moment(submission_before)
+            ),
+            "moved": moved,
+        },
+    }
+
+
+def _accepting(tender: dict[str, Any], now: datetime) -> None:
+    status = effective_status(
+        tender["status"],
+        now=now,
+        clarification_deadline=tender["clarification_deadline"],
+        submission_deadline=tender["submission_deadline"],
+    )
+    if status not in ACCEPTING_BIDS:
+        raise Conflict(
+            f"a tender that is {status} cannot be corrected: a correction (更正公告) is "
+            "published before the submission deadline"
+        )
+
+
+async def tender_amend_request(*, actor: Actor, tender_id: int, data: TenderAmendmentIn) -> int:
+    """A handler (经办) asks to correct a published tender before its submission deadline; an
+    approver (审批负责人) of the department other than them publishes the correction by
+    approving. The correction is checked now (as if published now) and again on approval, when
+    its deadlines are computed as of the publication. Returns the approval id."""
+    now = clock.now()
+    summary = data.summary.strip()
+    if not summary:
+        raise InvalidInput("summary", "say what the correction changes (更正事项)")
+    async with transaction():
+        tender = await _locked_own_tender(actor, tender_id)
+        require_handler(actor, tender["department"])
+        _accepting(tender, now)
+        for pending in await _pending_requests(tender_id):
+            raise Conflict(
+                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
+                "already pending; wait for the decision or withdraw it"
+            )
+        proposal = _proposed(data)
+        plan = _amendment_plan(
+            tender,
+            await _notice(tender),
+            proposal,
+            declared_affecting=data.affects_preparation,
+            now=now,
+        )
+        moved = ""
+        if plan["deadline_moved"]:
+            moved = f"；投标截止时间顺延至 {calendar.local_day(plan['submission_deadline'])}"
+        approval_id = await approval_request(
+            actor=actor,
+            kind=AMEND,
+            subject_type="tender",
+            subject_id=tender_id,
+            department_id=tender["department"],
+            summary=f"更正公告 {tender['reference']}《{tender['title']}》：{summary}{moved}",
+            payload={
+                "summary": summary,
+                "affects_preparation": data.affects_preparation,
+                "proposal": proposal,
+            },
+        )
+    return approval_id
+
+
+@executes(AMEND)
+async def _amend_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    """The approval publishes the correction now: the changes are re-checked against the
+    tender as it stands, the deadlines computed as of this publication, the tender row
+    overwritten (its notice before kept in the correction), and every bid submitted so far
+    marked to be re-confirmed if the change can affect bid preparation."""
+    tender_id = int(approval["subject_id"])
+    now = clock.now()
+    await Tender.update({Tender.status: Tender.status}).where(Tender.id == tender_id)
+    tender = await Tender.select().where(Tender.id == tender_id).first()
+    if tender is None:  # pragma: no cover - tenders are never deleted
+        raise NotFound(f"tender {tender_id} not found")
+    _accepting(tender, now)
+    payload = approval["payload"]
+    notice = await _notice(tender)
+    plan = _amendment_plan(
+        tender,
+        notice,
+        dict(payload["proposal"]),
+        declared_affecting=bool(payload.get("affects_preparation")),
+        now=now,
+    )
+    changes = plan["changes"]
+    header: dict[Any, Any] = {
+        Tender.submission_deadline: plan["submission_deadline"],
+        Tender.opening_at: plan["submission_deadline"],
+        Tender.clarification_deadline: plan["clarification_deadline"],
+    }
+    for field in ("title", "description", "ceiling_fen"):
+        if field in changes:
+            header[Tender._meta.get_column_by_name(field)] = changes[field]["after"]
+    await Tender.update(header).where(Tender.id == tender_id)
+    if "criteria" in changes:
+        await EvaluationCriterion.delete().where(EvaluationCriterion.tender == tender_id)
+        for criterion in changes["criteria"]["after"]:
+            await EvaluationCriterion.insert(EvaluationCriterion(tender=tender_id, **criterion))
+    number = await TenderAmendment.count().where(TenderAmendment.tender == tender_id) + 1
+    rows = await TenderAmendment.insert(
+        TenderAmendment(
+            tender=tender_id,
+            number=number,
+            summary=str(payload["summary"]),
+            affects_preparation=plan["affects_preparation"],
+            changes=changes,
+            before=notice,
+            submission_deadline_before=tender["submission_deadline"],
+            submission_deadline_after=plan["submission_deadline"],
+            clarification_deadline_before=tender["clarification_deadline"],
+            clarification_deadline_after=plan["clarification_deadline"],
+            deadline_moved=plan["deadline_moved"],
+            rule=plan["rule"],
+            resubmission_required=plan["resubmission_required"],
+            approval_id=approval["id"],
+            requested_by=approval["requested_by"],
+            approved_by=approver.id,
+            published_at=now,
+        )
+    )
+    amendment_id = int(rows[0]["id"])
+    to_reconfirm: list[int] = []
+    if plan["affects_preparation"]:
+        to_reconfirm = await advance_all(
+            BID,
+            where=Bid.tender == tender_id,
+            action=BidStep.require_reconfirmation,
+            values={Bid.reconfirmation_amendment: amendment_id, Bid.reconfirmed_at: None},
+        )
+        await TenderAmendment.update({TenderAmendment.bids_to_reconfirm: len(to_reconfirm)}).where(
+            TenderAmendment.id == amendment_id
+        )
+    await record(
+        actor=approver,
+        action=AuditAction.tender_amended,
+        subject_type="tender",
+        subject_id=tender_id,
+        data={
+            "number": number,
+            "summary": payload["summary"],
+            "changes": changes,
+            "affects_preparation": plan["affects_preparation"],
+            "declared_affecting": plan["declared_affecting"],
+            "submission_deadline": {
+                "before": _moment(tender["submission_deadline"]),
+                "after": _moment(plan["submission_deadline"]),
+            },
+            "clarification_deadline": {
+                "before": _moment(tender["clarification_deadline"]),
+                "after": _moment(plan["clarification_deadline"]),
+            },
+            "rule": plan["rule"],
+            "bids_to_reconfirm": to_reconfirm,
+            "resubmission_required": plan["resubmission_required"],
+            **await _who(approval, approver),
+        },
+    )
+    return None

@@ -1,6 +1,7 @@
-"""Tables of tenders: the notice, its communities, scope lines, criteria and clarifications."""
+"""Tables of tenders: the notice, its communities, scope lines, criteria, clarifications and
+corrections (更正公告)."""
 
-from piccolo.columns import Bytea, Integer, Serial, Text, Varchar
+from piccolo.columns import JSON, Boolean, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -114,3 +115,41 @@ class NeedEvidence(Table, tablename="need_evidence"):
     recorded_at = created_at()
 
     need_evidence_kind_valid = enum_check("kind", NeedEvidenceKind)
+
+
+class TenderAmendment(Table, tablename="tender_amendment"):
+    """A correction of a published tender (更正公告), numbered 1, 2… per tender, published when an
+    approver approves the handler's request (approval kind ``tender.amend``).
+
+    ``changes`` holds each changed field's value before and after; ``before`` is the whole
+    notice as it stood before this correction (the first correction's is the tender as first
+    published). The deadline fields and ``rule`` record whether 财政部令第87号 第二十七条 moved
+    the submission deadline."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    tender = parent(Tender, cascade=True)
+    number = Integer(null=False)
+    summary = Text(null=False)
+    affects_preparation = Boolean(null=False, default=False)
+    changes = JSON(null=False, default="{}")
+    before = JSON(null=False, default="{}")
+    submission_deadline_before = Timestamptz(null=False)
+    submission_deadline_after = Timestamptz(null=False)
+    clarification_deadline_before = Timestamptz(null=False)
+    clarification_deadline_after = Timestamptz(null=False)
+    deadline_moved = Boolean(null=False, default=False)
+    rule = JSON(null=False, default="{}")
+    # A lowered ceiling: a sealed bid may now exceed it, so only a new sealed bid confirms.
+    resubmission_required = Boolean(null=False, default=False)
+    bids_to_reconfirm = Integer(null=False, default=0)
+    approval_id = Integer(null=False)
+    requested_by = parent(User)
+    approved_by = parent(User)
+    published_at = Timestamptz(null=False)
+
+    tender_amendment_number_unique = Unique(["tender", "number"])
+    tender_amendment_summary_given = Check("length(summary) > 0 AND number > 0")
+    tender_amendment_deadline_not_earlier = Check(
+        "submission_deadline_after >= submission_deadline_before"
+    )

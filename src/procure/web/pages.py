@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from procure import i18n
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
+from procure.bids.selectors import bids_to_reconfirm
 from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import awaiting_organization, visible_contracts
 from procure.departments.tables import Department
@@ -140,6 +141,8 @@ class WorkspaceController(Controller):
                 # Contracts to sign and supplementary agreements to accept or decline.
                 "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
+                # Bids a tender's correction (更正公告) asks it to re-confirm before the deadline.
+                "to_reconfirm": await bids_to_reconfirm(actor),
                 # Why it cannot bid today, so it learns before a bid is refused.
                 "obstacles": await bidding_obstacles(organization["id"], on=local_today())
                 if organization
