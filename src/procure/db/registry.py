@@ -25,6 +25,7 @@ def all_tables() -> list[type[Table]]:
         ContractScopeLine,
         Milestone,
         Payment,
+        Rectification,
     )
     from procure.departments.tables import Department
     from procure.evaluations.tables import (
@@ -101,6 +102,7 @@ def all_tables() -> list[type[Table]]:
         ContractScopeLine,
         Milestone,
         Payment,
+        Rectification,
         Amendment,
         AmendmentLine,
         ServiceReport,
