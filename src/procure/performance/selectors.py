@@ -194,6 +194,14 @@ async def performance(actor: Actor, contract_id: int, period: str) -> dict[str, 
     }
 
 
+MISSING = {
+    "report": "the service report is due on {day}",
+    "evaluation": "the committee evaluation of {community} is not submitted",
+    "no_survey": "no survey round of {community} has been held",
+    "open_survey": "the survey round of {community} is still open",
+}
+
+
 async def settlement_readiness(
     contract: dict[str, Any], label: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -204,10 +212,10 @@ async def settlement_readiness(
     now = now or clock.now()
     today = calendar.local_day(now)
     period = period_of(contract, label)
-    missing: list[str] = []
+    missing: list[dict[str, Any]] = []
     possible: list[date] = []
     if today <= period.due_on:
-        missing.append(f"the service report is due on {period.due_on.isoformat()}")
+        missing.append({"kind": "report", "day": period.due_on})
         possible.append(period.due_on + timedelta(days=1))
     window = calendar.deadline("performance_inputs", period.due_on)
     after_window = window.last_day + timedelta(days=1)
@@ -234,17 +242,18 @@ async def settlement_readiness(
         }
         for community, name in sorted(communities.items()):
             if community not in evaluated:
-                missing.append(f"the committee evaluation of {name} is not submitted")
+                missing.append({"kind": "evaluation", "community": name})
                 possible.append(after_window)
             survey = rounds.get(community)
             if survey is None:
-                missing.append(f"no survey round of {name} has been held")
+                missing.append({"kind": "no_survey", "community": name})
                 possible.append(after_window)
             elif round_status(survey, now) != "closed":
-                missing.append(f"the survey round of {name} is still open")
+                missing.append({"kind": "open_survey", "community": name})
                 possible.append(min(calendar.local_day(survey["closes_at"]), after_window))
     return {
         "ready": not missing,
+        "missing_text": "; ".join(MISSING[item["kind"]].format(**item) for item in missing),
         "missing": missing,
         "possible_from": max(possible) if possible else None,
         "inputs_window": window.as_dict(),

@@ -66,7 +66,7 @@ async def _settleable(actor: Actor, contract: dict[str, Any], period: str) -> di
         raise Conflict(f"the performance of {period} was settled on {settled_at}")
     readiness = result["readiness"]
     if not readiness["ready"]:
-        missing = "; ".join(readiness["missing"])
+        missing = readiness["missing_text"]
         possible = readiness["possible_from"].isoformat()
         raise Conflict(
             f"the performance of {period} cannot be settled yet: {missing}. "
