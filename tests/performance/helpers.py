@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from procure.contracts.tables import ContractCommunity, Payment
@@ -15,10 +16,12 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.organizations.tables import CreditRating, Organization
 from procure.reports.tables import ActivityLine, ReportStatus, ServiceReport
+from procure.security.tables import Role, User
 from procure.surveys.tables import RoundStatus, SurveyRound, SurveyTemplate
 from tests.conftest import Clock
-from tests.risk.conftest import XINLIANXIN, make_contract
+from tests.risk.conftest import make_contract
 
 ZONE = ZoneInfo("Asia/Shanghai")
 INSTALMENT_FEN = 1_200_000  # 12,000 yuan, paying for the twelve months of 2026
@@ -30,12 +33,38 @@ def at(clock: Clock, year: int, month: int, day: int, hour: int = 10, minute: in
     clock.advance(seconds=(target - clock.now()).total_seconds())
 
 
+async def fresh_organization() -> dict[str, Any]:
+    """An organization of its own with one user, so that no demo organization's credit rating
+    moves with this test's settlements."""
+    code = f"5244{uuid4().hex[:14].upper()}"
+    rows = await Organization.insert(
+        Organization(
+            credit_code=code,
+            name=f"绩效测试社工服务中心{code[-4:]}",
+            founded_on=date(2020, 1, 1),
+            credit_rating=CreditRating.AAA,
+            contact_person="绩效测试联系人",
+            phone="0755-8888-0000",
+        )
+    )
+    await User.insert(
+        User(
+            username=f"perf-{code[-8:].lower()}",
+            display_name="绩效测试社会组织用户",
+            password_hash="!",  # never signs in: the tests use API tokens
+            role=Role.organization,
+            organization=rows[0]["id"],
+        )
+    )
+    return {"id": rows[0]["id"], "credit_code": code}
+
+
 async def judged_contract(quantities: tuple[int, ...] = (3650,)) -> dict[str, Any]:
-    """A 2026 contract of 民政局 with 心连心 over 海滨社区, paid by one performance-linked
-    instalment of 12,000 yuan due on 12-31 (so each month is a twelfth of it)."""
+    """A 2026 contract of 民政局 with an organization of its own over 海滨社区, paid by one
+    performance-linked instalment of 12,000 yuan due on 12-31 (so each month is a twelfth)."""
     contract = await make_contract(
         department="D-MZJ",
-        organization=XINLIANXIN,
+        organization=(await fresh_organization())["credit_code"],
         quantities=quantities,
         payments=[(date(2026, 12, 31), "scheduled")],
     )

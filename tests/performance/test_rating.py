@@ -4,31 +4,17 @@ the regulator rejected the objection; never an upheld one; a later decision by h
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import uuid4
 
 from procure.organizations.tables import (
     DecisionKind,
-    Organization,
     OversightDecision,
 )
 from procure.performance.effects import rating_in_force
 from procure.performance.tables import ObjectionStatus, PerformanceScore
-from tests.performance.helpers import ZONE
+from tests.performance.helpers import ZONE, fresh_organization
 from tests.risk.conftest import make_contract
 
 NOW = datetime(2026, 10, 20, 10, tzinfo=ZONE)
-
-
-async def fresh_organization() -> dict:
-    rows = await Organization.insert(
-        Organization(
-            credit_code=f"5244{uuid4().hex[:14].upper()}",
-            name="评级测试社工服务中心",
-            founded_on=datetime(2020, 1, 1).date(),
-            credit_rating="AAA",
-        )
-    )
-    return rows[0]
 
 
 async def settle(contract_id: int, month: int, score: int, **objection: object) -> None:
@@ -47,13 +33,7 @@ async def settle(contract_id: int, month: int, score: int, **objection: object) 
 
 async def test_only_settlements_in_force_move_the_rating(database: None) -> None:
     organization = await fresh_organization()
-    code = (
-        await Organization.select(Organization.credit_code)
-        .where(Organization.id == organization["id"])
-        .first()
-    )
-    assert code is not None
-    contract = (await make_contract(organization=code["credit_code"]))["id"]
+    contract = (await make_contract(organization=organization["credit_code"]))["id"]
     ended, running = NOW - timedelta(hours=1), NOW + timedelta(days=2)
     await settle(contract, 1, 40, objection_ends_at=running)  # window running
     await settle(contract, 2, 30, objection_ends_at=ended, objection=ObjectionStatus.lodged)
