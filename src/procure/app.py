@@ -52,7 +52,11 @@ from procure.organizations.pages import (
     RegistryPageController,
 )
 from procure.pdf.controllers import DocumentController
-from procure.performance.controllers import PerformanceController, PerformancePages
+from procure.performance.controllers import (
+    ObjectionController,
+    PerformanceController,
+    PerformancePages,
+)
 from procure.reports.controllers import ReportAttachmentController, ReportController
 from procure.reports.pages import ReportPages
 from procure.risk.controllers import RiskFlagController
@@ -89,6 +93,7 @@ API_CONTROLLERS = [
     ContractController,
     AwardContractController,
     PerformanceController,
+    ObjectionController,
     RubricController,
     ContractEvaluationController,
     EvaluationController,

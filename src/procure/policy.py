@@ -93,6 +93,7 @@ REQUIRED_PERIODS = (
     "award_notice",
     "contract_publication",
     "contract_signing",
+    "performance_inputs",
     "settlement_objection",
     "payment_after_acceptance",
 )
@@ -151,6 +152,21 @@ class Contracts(BaseModel):
     max_amendment_increase_percent: int = Field(ge=0, le=10)
 
 
+class DeductionPercent(BaseModel):
+    """The percentage of a period's part of its instalment deducted for each grade."""
+
+    excellent: int = Field(ge=0, le=100)
+    good: int = Field(ge=0, le=100)
+    passing: int = Field(ge=0, le=100)
+    failing: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> DeductionPercent:
+        if not self.excellent <= self.good <= self.passing <= self.failing:
+            raise ValueError("deductions must not fall as the grade falls")
+        return self
+
+
 class Performance(BaseModel):
     committee_weight: int = Field(ge=0, le=100)
     satisfaction_weight: int = Field(ge=0, le=100)
@@ -159,6 +175,7 @@ class Performance(BaseModel):
     good: int = Field(ge=0, le=100)
     passing: int = Field(ge=0, le=100)
     rating_periods: int = Field(ge=1)
+    deduction_percent: DeductionPercent
 
     @model_validator(mode="after")
     def _consistent(self) -> Performance:

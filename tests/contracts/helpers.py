@@ -106,3 +106,16 @@ async def settle(client: AsyncTestClient, contract_id: int, period: str) -> dict
         )
     )
     return await approve(client, approval_id, who["approver"])
+
+
+async def rectified(client: AsyncTestClient, contract_id: int, seq: int) -> None:
+    """The organization reports its rectification (整改) of a held instalment and a handler
+    accepts it: the release can then be requested."""
+    who = await parties(contract_id)
+    base = f"/api/v1/contracts/{contract_id}/payments/{seq}/rectification"
+    submitted = await client.post(
+        base, json={"description": "已补交报告并整改"}, headers=who["organization"]
+    )
+    assert submitted.status_code == 201, submitted.text
+    answered = await client.post(f"{base}/answer", json={"accept": True}, headers=who["handler"])
+    assert answered.status_code == 200, answered.text

@@ -13,7 +13,13 @@ from procure.audit.events import AuditAction
 from procure.contracts.tables import Amendment, Contract, Payment
 from tests.acceptance.helpers import passed_final_acceptance
 from tests.concurrency import RACERS, audit_count, exactly_one_success, race
-from tests.contracts.helpers import propose, requested, sign_for_buyer, sign_for_organization
+from tests.contracts.helpers import (
+    propose,
+    rectified,
+    requested,
+    sign_for_buyer,
+    sign_for_organization,
+)
 from tests.risk.conftest import make_contract
 
 XINLIANXIN = "52440319MJL018363J"
@@ -106,6 +112,7 @@ async def test_an_amendment_is_accepted_once(client: AsyncTestClient, as_user) -
 
 async def test_a_payment_release_is_approved_once(client: AsyncTestClient, as_user) -> None:
     contract_id = await contract(payments=[(date(2026, 3, 1), "held")])
+    await rectified(client, contract_id, 1)
     approval_id = await requested(
         await client.post(
             f"/api/v1/contracts/{contract_id}/payments/1/release",

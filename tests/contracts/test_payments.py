@@ -11,7 +11,7 @@ from procure.approvals.selectors import pending_for
 from procure.contracts.tables import Payment
 from tests.acceptance.helpers import passed_final_acceptance
 from tests.conftest import login
-from tests.contracts.helpers import approve, requested
+from tests.contracts.helpers import approve, rectified, requested
 from tests.risk.conftest import make_contract
 
 XINLIANXIN = "52440319MJL018363J"
@@ -48,6 +48,12 @@ async def test_withhold_release_and_pay(client: AsyncTestClient, as_user) -> Non
     voucher = {"paid_on": today.isoformat(), "amount_fen": 100, "voucher_no": "PZ-2026-0001"}
     blocked = await client.post(f"{base}/1/record", json=voucher, headers=buyer)
     assert blocked.status_code == 409 and "held" in blocked.json()["detail"]
+    # Released only after the organization's rectification is accepted.
+    early_release = await client.post(
+        f"{base}/1/release", json={"reason": "已补交报告"}, headers=buyer
+    )
+    assert early_release.status_code == 409 and "rectification" in early_release.json()["detail"]
+    await rectified(client, contract["id"], 1)
     await approve(
         client,
         await requested(

@@ -305,3 +305,43 @@ async def test_a_process_from_notice_to_implementation(
         )
         == []
     )
+
+
+async def test_a_payment_recorded_through_the_platform_is_a_transaction(
+    client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    process = await contracted_process(client, moving_clock)
+    contract_id = process["contract_id"]
+    detail = (await client.get(f"/api/v1/contracts/{contract_id}", headers=process["buyer"])).json()
+    first = detail["payments"][0]
+    paid_on = clock.now().date()
+    requested = await client.post(
+        f"/api/v1/contracts/{contract_id}/payments/1/record",
+        json={
+            "paid_on": paid_on.isoformat(),
+            "amount_fen": first["amount_due_fen"],
+            "voucher_no": "PZ-OCDS-1",
+        },
+        headers=process["buyer"],
+    )
+    assert requested.status_code == 202, requested.text
+    approved = await client.post(
+        f"/api/v1/approvals/{requested.json()['approval_id']}/approve",
+        json={},
+        headers=await bearer("approver"),
+    )
+    assert approved.status_code == 200, approved.text
+
+    result = await record(await reference_of(process["tender_id"]))
+    [contract] = result["compiledRelease"]["contracts"]
+    [transaction] = contract["implementation"]["transactions"]
+    assert transaction["id"] == "payment-1"
+    assert transaction["value"]["amount"] == amount(first["amount_due_fen"])
+    assert transaction["date"].startswith(paid_on.isoformat())
+    assert (
+        schema_errors(
+            {**export.package_metadata("https://example.org/r.json"), "records": [result]},
+            "record-package-schema.json",
+        )
+        == []
+    )

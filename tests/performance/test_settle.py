@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, Payment
 from procure.organizations.tables import Organization
+from procure.performance.effects import rating_in_force
 from procure.performance.tables import PerformanceScore
 from procure.security.tables import User
 from tests.conftest import Clock, bearer
@@ -136,16 +137,36 @@ async def test_settling_a_failing_period(client: AsyncTestClient, moving_clock: 
     )
     assert score is not None and score["settled_by"] == approval["requested_by"]
     assert score["approved_by"] == approval["decided_by"] != score["settled_by"]
-    held = await Payment.select(Payment.seq).where(
-        (Payment.contract == contract["id"]) & (Payment.status == "held")
-    )
-    assert held, "a failing period holds the next performance-linked instalment"
-    rating = (
-        await Organization.select(Organization.credit_rating)
-        .where(Organization.id == contract["organization"])
+
+    async def held() -> list[int]:
+        detail = (await client.get(base, headers=buyer)).json()
+        return [p["seq"] for p in detail["payments"] if p["status"] == "held"]
+
+    async def rating() -> str:
+        row = (
+            await Organization.select(Organization.credit_rating)
+            .where(Organization.id == contract["organization"])
+            .first()
+        )
+        assert row is not None
+        return str(await rating_in_force(contract["organization"], row["credit_rating"]))
+
+    before = await rating()
+    # The hold and the rating wait for the objection period (5 working days) to end.
+    assert await held() == [] and await rating() == before
+    stored = await Payment.select(Payment.status).where(Payment.contract == contract["id"])
+    assert {row["status"] for row in stored} == {"scheduled"}
+    settled = (
+        await PerformanceScore.select(PerformanceScore.objection_ends_at)
+        .where(PerformanceScore.contract == contract["id"])
         .first()
     )
-    assert rating is not None and rating["credit_rating"] == "C"
+    assert settled is not None
+    moving_clock.advance(
+        seconds=(settled["objection_ends_at"] - moving_clock.now()).total_seconds() + 1
+    )
+    assert await held() == [2], "a failing period holds its performance-linked instalment"
+    assert await rating() == "C"
     assert (
         await client.post(f"{base}/performance/{period}/settle", headers=buyer)
     ).status_code == 409

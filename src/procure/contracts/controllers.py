@@ -21,6 +21,8 @@ from procure.contracts.schemas import (
     ContractSummary,
     PaymentRecordIn,
     ReasonIn,
+    RectificationAnswerIn,
+    RectificationIn,
     TerminateIn,
 )
 from procure.contracts.selectors import amendment_history, contract_detail, visible_contracts
@@ -223,6 +225,44 @@ class ContractController(Controller):
                 paid=data,
             )
         )
+
+    @post(
+        "/{contract_id:int}/payments/{seq:int}/rectification",
+        status_code=HTTP_201_CREATED,
+        opt={"action": Action.rectification_submit},
+    )
+    async def submit_rectification(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        data: JSONBody[RectificationIn],
+    ) -> dict[str, int]:
+        """The organization reports its rectification (整改) of a held instalment."""
+        return {
+            "id": await services.rectification_submit(
+                actor=request.user, contract_id=contract_id, seq=seq, description=data.description
+            )
+        }
+
+    @post(
+        "/{contract_id:int}/payments/{seq:int}/rectification/answer",
+        status_code=200,
+        opt={"action": Action.contract_manage},
+    )
+    async def answer_rectification(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        seq: FromPath[int],
+        data: JSONBody[RectificationAnswerIn],
+    ) -> ContractDetail:
+        """A handler accepts the rectification (the release can then be requested) or returns
+        it with a note."""
+        await services.rectification_answer(
+            actor=request.user, contract_id=contract_id, seq=seq, accept=data.accept, note=data.note
+        )
+        return ContractDetail(**await contract_detail(request.user, contract_id))
 
     @post("/{contract_id:int}/complete", status_code=200, opt={"action": Action.contract_manage})
     async def complete(

@@ -142,6 +142,39 @@ class ContractPages(Controller):
         )
         return back(contract_id, "payment")
 
+    @post(
+        "/contracts/{contract_id:int}/payments/{seq:int}/rectification",
+        opt={"action": Action.rectification_submit},
+    )
+    async def rectification(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int], seq: FromPath[int]
+    ) -> Redirect:
+        form = await request.form()
+        await services.rectification_submit(
+            actor=request.user,
+            contract_id=contract_id,
+            seq=seq,
+            description=str(form.get("description", "")),
+        )
+        return back(contract_id, "rectification")
+
+    @post(
+        "/contracts/{contract_id:int}/payments/{seq:int}/rectification/answer",
+        opt={"action": Action.contract_manage},
+    )
+    async def answer_rectification(
+        self, request: Request[Actor, Any, Any], contract_id: FromPath[int], seq: FromPath[int]
+    ) -> Redirect:
+        form = await request.form()
+        await services.rectification_answer(
+            actor=request.user,
+            contract_id=contract_id,
+            seq=seq,
+            accept=form.get("outcome") == "accept",
+            note=str(form.get("note", "")),
+        )
+        return back(contract_id, "rectification_answered")
+
     @post("/contracts/{contract_id:int}/complete", opt={"action": Action.contract_manage})
     async def complete(
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]

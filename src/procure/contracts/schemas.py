@@ -52,7 +52,12 @@ class PaymentOut(BaseModel):
     status: str
     status_reason: str = ""
     paid_on: date | None = None
+    paid_amount_fen: int | None = None
     voucher_no: str = ""
+    # Settled periods whose hold is in force, the deductions in force and what is then due.
+    held_by: list[str] = []
+    deduction_fen: int = 0
+    amount_due_fen: int | None = None
 
 
 class AmendmentOut(BaseModel):
@@ -165,3 +170,14 @@ class AmendmentHistory(BaseModel):
     cumulative_percent: Decimal
     adds_scope_outside_tender: bool
     lines: list[LineChange]
+
+
+class RectificationIn(BaseModel):
+    """What the organization did to put right what held the instalment (整改情况)."""
+
+    description: str = Field(min_length=1, max_length=4000)
+
+
+class RectificationAnswerIn(BaseModel):
+    accept: bool
+    note: str = Field(default="", max_length=4000)

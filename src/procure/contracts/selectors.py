@@ -16,8 +16,11 @@ from procure.contracts.tables import (
     ContractStatus,
     Milestone,
     Payment,
+    PaymentStatus,
+    Rectification,
 )
 from procure.errors import NotFound
+from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -101,20 +104,7 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         .where(Milestone.contract == contract_id)
         .order_by(Milestone.seq)
     )
-    contract["payments"] = (
-        await Payment.select(
-            Payment.seq,
-            Payment.due_on,
-            Payment.amount_fen,
-            Payment.performance_linked,
-            Payment.status,
-            Payment.status_reason,
-            Payment.paid_on,
-            Payment.voucher_no,
-        )
-        .where(Payment.contract == contract_id)
-        .order_by(Payment.seq)
-    )
+    contract["payments"] = await instalments(contract_id)
     contract["amendments"] = (
         await Amendment.select(
             Amendment.version,
@@ -223,3 +213,44 @@ async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
         "adds_scope_outside_tender": bool(added),
         "lines": [*current.values(), *added],
     }
+
+
+async def instalments(contract_id: int, seq: int | None = None) -> list[dict[str, Any]]:
+    """The contract's instalments as they stand now: a hold or a deduction of a settled period
+    counts once the settlement is in force (``performance.effects``), so a scheduled instalment
+    reads as held from then; with its rectifications, newest first."""
+    where: Any = Payment.contract == contract_id
+    if seq is not None:
+        where = where & (Payment.seq == seq)
+    rows = await Payment.select().where(where).order_by(Payment.seq)
+    ids = [row["id"] for row in rows]
+    effects = await instalment_effects(ids)
+    rectifications: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        await Rectification.select(
+            *Rectification.all_columns(),
+            Rectification.submitted_by.display_name.as_alias("submitted_by_name"),
+        )
+        .where(Rectification.payment.is_in(ids or [-1]))
+        .order_by(Rectification.id, ascending=False)
+    ):
+        rectifications.setdefault(row["payment"], []).append(row)
+    views = []
+    for row in rows:
+        effect = effects[row["id"]]
+        held = row["status"] == PaymentStatus.held or (
+            row["status"] == PaymentStatus.scheduled and effect.held
+        )
+        views.append(
+            {
+                **row,
+                "stored_status": row["status"],
+                "status": PaymentStatus.held if held else row["status"],
+                "held_by": effect.held_by,
+                "deduction_fen": effect.deduction_fen,
+                "amount_due_fen": row["amount_fen"] - effect.deduction_fen,
+                "pending": effect.pending,
+                "rectifications": rectifications.get(row["id"], []),
+            }
+        )
+    return views

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from procure import clock
 from procure.acceptance.selectors import final_acceptance_passed
-from procure.approvals.services import AfterCommit, approval_request, executes
+from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
 from procure.approvals.states import APPROVAL, ApprovalStep
 from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
@@ -21,13 +21,16 @@ from procure.audit.services import record
 from procure.bids.tables import Award, BidLine
 from procure.catalog.tables import CatalogItem
 from procure.contracts.schemas import AmendmentIn, ContractIn, PaymentRecordIn
+from procure.contracts.selectors import instalments
 from procure.contracts.states import (
     AMENDMENT,
     CONTRACT,
     PAYMENT,
+    RECTIFICATION,
     AmendmentStep,
     ContractStep,
     PaymentStep,
+    RectificationStep,
 )
 from procure.contracts.tables import (
     Amendment,
@@ -41,6 +44,8 @@ from procure.contracts.tables import (
     MilestoneStatus,
     Payment,
     PaymentStatus,
+    Rectification,
+    RectificationStatus,
 )
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
@@ -653,6 +658,47 @@ PAYMENT_STEPS = {
 }
 
 
+async def _instalment(contract_id: int, seq: int) -> dict[str, Any]:
+    """The instalment as it stands now (a settlement's hold or deduction in force included),
+    after taking its row lock so that parallel steps on it queue."""
+    await Payment.update({Payment.status: Payment.status}).where(
+        (Payment.contract == contract_id) & (Payment.seq == seq)
+    )
+    found = await instalments(contract_id, seq)
+    if not found:
+        raise NotFound(f"instalment {seq} of contract {contract_id} not found")
+    return found[0]
+
+
+def _check_payable(payment: dict[str, Any]) -> None:
+    """An instalment is paid only when nothing holds it and no settlement that may hold it or
+    deduct from it is still open to objection or awaiting the regulator's decision. (Further
+    conditions, such as a passed acceptance for the final payment, are added here.)"""
+    for pending in payment["pending"]:
+        until = (
+            f"its objection period ends on {pending['until'].isoformat()}"
+            if pending["until"] is not None
+            else "an objection awaits the regulator's decision"
+        )
+        raise Conflict(
+            f"instalment {payment['seq']}: the settlement of {pending['period']} may hold it "
+            f"or deduct from it, and {until}: record the payment after that"
+        )
+
+
+def _accepted_rectification(payment: dict[str, Any]) -> dict[str, Any]:
+    accepted = next(
+        (r for r in payment["rectifications"] if r["status"] == RectificationStatus.accepted),
+        None,
+    )
+    if accepted is None:
+        raise Conflict(
+            f"instalment {payment['seq']} is released only after the organization's "
+            "rectification (整改) is accepted"
+        )
+    return accepted
+
+
 async def payment_request(
     *,
     actor: Actor,
@@ -663,42 +709,45 @@ async def payment_request(
     paid: PaymentRecordIn | None = None,
 ) -> int:
     """A handler asks an approver to withhold, release or record an instalment as paid;
-    returns the approval id. Withholding and releasing need a reason."""
+    returns the approval id. Withholding and releasing need a reason; releasing needs an
+    accepted rectification; a payment is of the whole amount due (after deductions in force)."""
     step, label = PAYMENT_STEPS[kind]
     reason = reason.strip()
     if kind != "payment.record" and not reason:
         raise InvalidInput("reason", f"{label} needs a reason")
     async with transaction():
         contract = await own_contract(actor, contract_id)
-        payment = (
-            await Payment.select()
-            .where((Payment.contract == contract_id) & (Payment.seq == seq))
-            .first()
-        )
-        if payment is None:
-            raise NotFound(f"instalment {seq} of contract {contract_id} not found")
+        payment = await _instalment(contract_id, seq)
         if contract["status"] == ContractStatus.draft:
             raise Conflict("the contract is not signed yet: no instalment is due")
-        allowed = PAYMENT.allowed(payment["status"])
-        if step not in allowed:
+        if step not in PAYMENT.allowed(payment["status"]):
             raise Conflict(
                 f"instalment {seq} is {payment['status']}; {label} is not possible from there"
             )
         if kind == "payment.record":
             await _final_acceptance_check(contract_id, "the final payment", seq)
         payload: dict[str, Any] = {"contract": contract_id, "seq": seq, "reason": reason}
+        if step == PaymentStep.release:
+            payload["rectification"] = _accepted_rectification(payment)["id"]
         if paid is not None:
-            if paid.amount_fen != payment["amount_fen"]:
+            _check_payable(payment)
+            if paid.amount_fen != payment["amount_due_fen"]:
                 raise InvalidInput(
                     "amount_fen",
-                    f"the instalment is {payment['amount_fen']} fen; record the payment of "
-                    "the whole instalment",
+                    f"the instalment is {payment['amount_fen']} fen"
+                    + (
+                        f" less {payment['deduction_fen']} fen deducted for performance"
+                        if payment["deduction_fen"]
+                        else ""
+                    )
+                    + f"; record the payment of the {payment['amount_due_fen']} fen due",
                 )
             if paid.paid_on > _today():
                 raise InvalidInput("paid_on", "a payment is recorded once it is made")
             payload |= {
                 "paid_on": paid.paid_on.isoformat(),
                 "amount_fen": paid.amount_fen,
+                "deduction_fen": payment["deduction_fen"],
                 "voucher_no": paid.voucher_no.strip(),
             }
         approval_id = await approval_request(
@@ -717,7 +766,7 @@ async def payment_request(
 async def payment_step(
     *, payment_id: int, step: PaymentStep, actor: Actor, values: dict[Any, Any], audit_data: dict
 ) -> dict[str, Any]:
-    """One instalment step as a compare-and-set (also used when a settled period holds one)."""
+    """One instalment step as a compare-and-set."""
     return await advance(
         PAYMENT,
         row_id=payment_id,
@@ -733,31 +782,123 @@ def _payment_executor(kind: str) -> None:
 
     @executes(kind)
     async def carry_out(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+        """Carry out the step on the instalment as it stands at approval (a hold that came into
+        force since the request counts), then the step."""
         payload = approval["payload"]
-        values: dict[Any, Any] = {}
+        payment = await _instalment(int(payload["contract"]), int(payload["seq"]))
+        audit = {"approval": approval["id"], "requested_by": approval["requested_by"], **payload}
+        if step not in PAYMENT.allowed(payment["status"]):
+            raise Conflict(f"instalment {payment['seq']} is {payment['status']} now")
+        values: dict[Any, Any] = {Payment.status_reason: payload["reason"]}
         if step == PaymentStep.record:
             await _final_acceptance_check(payload["contract"], "the final payment", payload["seq"])
+            _check_payable(payment)
+            if payload["amount_fen"] != payment["amount_due_fen"]:
+                raise Conflict(
+                    f"the amount due changed to {payment['amount_due_fen']} fen since the "
+                    "request: refuse it and request again"
+                )
             values = {
                 Payment.paid_at: clock.now(),
                 Payment.paid_on: date.fromisoformat(payload["paid_on"]),
                 Payment.paid_amount_fen: payload["amount_fen"],
                 Payment.voucher_no: payload["voucher_no"],
             }
-        else:
-            values = {Payment.status_reason: payload["reason"]}
+        if step == PaymentStep.release:
+            rectification = _accepted_rectification(payment)
+            if payment["stored_status"] == PaymentStatus.scheduled:
+                # The settlement's hold came into force without a write: record it first.
+                await payment_step(
+                    payment_id=payment["id"],
+                    step=PaymentStep.withhold,
+                    actor=approver,
+                    values={
+                        Payment.status_reason: "绩效结算暂停支付:" + "、".join(payment["held_by"])
+                    },
+                    audit_data={"held_by": payment["held_by"], **audit},
+                )
+            await advance(
+                RECTIFICATION,
+                row_id=rectification["id"],
+                action=RectificationStep.apply,
+                actor=approver,
+                audit_data={"approval": approval["id"], "payment": payment["id"]},
+            )
         await payment_step(
-            payment_id=int(approval["subject_id"]),
-            step=step,
-            actor=approver,
-            values=values,
-            audit_data={
-                "approval": approval["id"],
-                "requested_by": approval["requested_by"],
-                **payload,
-            },
+            payment_id=payment["id"], step=step, actor=approver, values=values, audit_data=audit
         )
         return None
 
 
 for _kind in PAYMENT_STEPS:
     _payment_executor(_kind)
+
+
+# -- rectifications (整改) ------------------------------------------------------------------------
+
+
+async def rectification_submit(
+    *, actor: Actor, contract_id: int, seq: int, description: str
+) -> int:
+    """The organization reports what it put right for a held instalment; one open at a time."""
+    description = description.strip()
+    if not description:
+        raise InvalidInput("description", "say what was put right")
+    async with transaction():
+        await party_contract(actor, contract_id)
+        payment = await _instalment(contract_id, seq)
+        if payment["status"] != PaymentStatus.held:
+            raise Conflict(f"instalment {seq} is not held: there is nothing to rectify")
+        if any(
+            r["status"] in (RectificationStatus.submitted, RectificationStatus.accepted)
+            for r in payment["rectifications"]
+        ):
+            raise Conflict(f"a rectification of instalment {seq} is already awaiting its answer")
+        rows = await Rectification.insert(
+            Rectification(
+                payment=payment["id"],
+                description=description,
+                status=RectificationStatus.submitted,
+                submitted_by=actor.id,
+            )
+        )
+        rectification_id = int(rows[0]["id"])
+        await record(
+            actor=actor,
+            action=AuditAction.rectification_submitted,
+            subject_type="rectification",
+            subject_id=rectification_id,
+            data={"contract": contract_id, "seq": seq, "held_by": payment["held_by"]},
+        )
+    return rectification_id
+
+
+async def rectification_answer(
+    *, actor: Actor, contract_id: int, seq: int, accept: bool, note: str = ""
+) -> None:
+    """A handler of the buyer accepts the rectification, or returns it with a note."""
+    note = note.strip()
+    if not accept and not note:
+        raise InvalidInput("note", "say why the rectification is returned")
+    async with transaction():
+        contract = await own_contract(actor, contract_id)
+        require_handler(actor, contract["department"])
+        payment = await _instalment(contract_id, seq)
+        waiting = next(
+            (r for r in payment["rectifications"] if r["status"] == RectificationStatus.submitted),
+            None,
+        )
+        if waiting is None:
+            raise Conflict(f"no rectification of instalment {seq} awaits an answer")
+        await advance(
+            RECTIFICATION,
+            row_id=waiting["id"],
+            action=RectificationStep.accept if accept else RectificationStep.return_,
+            actor=actor,
+            values={
+                Rectification.answered_by: actor.id,
+                Rectification.answered_at: clock.now(),
+                Rectification.answer_note: note,
+            },
+            audit_data={"contract": contract_id, "seq": seq, "note": note},
+        )

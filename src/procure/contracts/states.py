@@ -18,6 +18,8 @@ from procure.contracts.tables import (
     ContractStatus,
     Payment,
     PaymentStatus,
+    Rectification,
+    RectificationStatus,
 )
 from procure.lifecycle import Lifecycle, step
 
@@ -89,5 +91,27 @@ PAYMENT = Lifecycle(
         PaymentStep.release: step(p.held, p.released, AuditAction.payment_released),
         # A held instalment is paid only after it is released.
         PaymentStep.record: step({p.scheduled, p.released}, p.paid, AuditAction.payment_paid),
+    },
+)
+
+
+class RectificationStep(StrEnum):
+    accept = "accept"
+    return_ = "return"
+    apply = "apply"
+
+
+r = RectificationStatus
+RECTIFICATION = Lifecycle(
+    "rectification",
+    Rectification,
+    {
+        # The buyer's handler accepts the rectification or returns it with a note.
+        RectificationStep.accept: step(r.submitted, r.accepted, AuditAction.rectification_accepted),
+        RectificationStep.return_: step(
+            r.submitted, r.returned, AuditAction.rectification_returned
+        ),
+        # The approved release of the held instalment uses the accepted rectification up.
+        RectificationStep.apply: step(r.accepted, r.applied, AuditAction.rectification_applied),
     },
 )

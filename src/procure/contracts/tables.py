@@ -42,6 +42,16 @@ class PaymentStatus(StrEnum):
     paid = "paid"
 
 
+class RectificationStatus(StrEnum):
+    """The organization's rectification (整改) of a held instalment: submitted, then accepted or
+    returned by the buyer; an accepted one is applied when the instalment is released."""
+
+    submitted = "submitted"
+    accepted = "accepted"
+    returned = "returned"
+    applied = "applied"
+
+
 class AmendmentStatus(StrEnum):
     """A supplementary agreement: drafted by a handler, approved for the buyer, then accepted or
     declined by the organization; only an accepted one changes the contract."""
@@ -148,6 +158,23 @@ class Payment(Table, tablename="payment"):
     payment_status_valid = enum_check("status", PaymentStatus)
     payment_amount_positive = Check("amount_fen > 0")
     payment_paid_has_time = Check("status <> 'paid' OR paid_at IS NOT NULL")
+
+
+class Rectification(Table, tablename="rectification"):
+    """What the organization did to put right what held an instalment, and the buyer's answer."""
+
+    id: Serial  # the primary key Piccolo adds
+    payment = parent(Payment, cascade=True)
+    description = Text(null=False)
+    status = enum_column(RectificationStatus)
+    submitted_by = parent(User, null=True)
+    submitted_at = created_at()
+    answered_by = parent(User, null=True)
+    answered_at = optional_time()
+    answer_note = Text(null=False, default="")
+
+    rectification_described = Check("length(description) > 0")
+    rectification_status_valid = enum_check("status", RectificationStatus)
 
 
 class Amendment(Table, tablename="amendment"):

@@ -31,6 +31,7 @@ def all_tables() -> list[type[Table]]:
         ContractScopeLine,
         Milestone,
         Payment,
+        Rectification,
     )
     from procure.departments.tables import Department
     from procure.evaluations.tables import (
@@ -109,6 +110,7 @@ def all_tables() -> list[type[Table]]:
         ContractScopeLine,
         Milestone,
         Payment,
+        Rectification,
         Amendment,
         AmendmentLine,
         ServiceReport,

@@ -41,6 +41,7 @@ from procure.geography.tables import Community, SubDistrict
 from procure.organizations.selectors import current_debarments
 from procure.organizations.tables import CreditRating, Organization
 from procure.pdf.documents import award_notice_context, opening_record_context
+from procure.performance.effects import rating_in_force
 from procure.performance.scoring import two_places
 from procure.performance.tables import PerformanceScore
 from procure.policy import get_policy
@@ -504,6 +505,9 @@ async def credit_ratings() -> list[dict[str, Any]]:
         rows.append(
             {
                 **organization,
+                "credit_rating": await rating_in_force(
+                    organization["id"], organization["credit_rating"]
+                ),
                 "settled_periods": len(scores[organization["id"]]),
                 "recent_mean": two_places(Decimal(sum(history)) / len(history) / 100)
                 if history

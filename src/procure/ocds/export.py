@@ -563,8 +563,15 @@ class _Process:
                 transactions=[
                     {
                         "id": f"payment-{payment['seq']}",
-                        "date": timestamp(payment["paid_at"]),
-                        "value": value(payment["amount_fen"]),
+                        "date": self.day_start(payment["paid_on"])
+                        if payment["paid_on"] is not None
+                        else timestamp(payment["paid_at"]),
+                        # What was paid: the instalment less any performance deduction.
+                        "value": value(
+                            payment["paid_amount_fen"]
+                            if payment["paid_amount_fen"] is not None
+                            else payment["amount_fen"]
+                        ),
                         "payer": _reference(self.buyer),
                         "payee": _reference(supplier),
                     }

@@ -275,7 +275,15 @@ async def _contracts(tender_ids: list[int]) -> list[dict[str, Any]]:
         "contract",
     )
     payments = _grouped(
-        await Payment.select(Payment.contract, Payment.seq, Payment.amount_fen, Payment.paid_at)
+        await Payment.select(
+            Payment.contract,
+            Payment.seq,
+            Payment.amount_fen,
+            Payment.paid_amount_fen,
+            Payment.paid_on,
+            Payment.paid_at,
+            Payment.voucher_no,
+        )
         .where(Payment.contract.is_in(ids) & (Payment.status == PaymentStatus.paid))
         .order_by(Payment.seq),
         "contract",

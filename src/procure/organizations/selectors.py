@@ -17,6 +17,7 @@ from procure.organizations.tables import (
     Qualification,
     QualificationKind,
 )
+from procure.performance.effects import rating_in_force
 from procure.settings import get_settings
 
 #: Every organization needs a current registration certificate (登记证书) to bid, whatever its
@@ -87,6 +88,7 @@ async def registry() -> list[dict]:
     return [
         {
             **row,
+            "credit_rating": await rating_in_force(row["id"], row["credit_rating"]),
             "debarred": row["id"] in debarred,
             "debarred_from": debarred[row["id"]]["starts_on"] if row["id"] in debarred else None,
             "debarred_until": debarred[row["id"]]["ends_on"] if row["id"] in debarred else None,
@@ -186,6 +188,9 @@ async def organization_detail(organization_id: int, *, own: bool = False) -> dic
     organization = await Organization.select().where(Organization.id == organization_id).first()
     if organization is None:
         raise NotFound(f"organization {organization_id} not found")
+    organization["credit_rating"] = await rating_in_force(
+        organization_id, organization["credit_rating"]
+    )
     today = local_today()
     qualifications = [_qualification_view(q, today) for q in await _qualifications(organization_id)]
     if not own:

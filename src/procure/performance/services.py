@@ -1,28 +1,32 @@
-"""Settling a period's performance: a handler of the buyer requests it, an approver approves
-it; the next performance-linked instalment follows it, and the organization's credit rating
-follows its history."""
+"""Settling a period's performance: a handler of the buyer requests it once the period can be
+judged, an approver approves it; the organization may object (申辩) within the objection period
+and the regulator decides. The period's instalment and the organization's credit rating follow
+the settlement once it is in force (``performance.effects``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+from procure import clock
 from procure.approvals.services import AfterCommit, approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.contracts.services import own_contract, payment_step
-from procure.contracts.states import PaymentStep
-from procure.contracts.tables import Payment, PaymentStatus
+from procure.calendar import deadline
+from procure.contracts.services import own_contract, party_contract
+from procure.contracts.tables import PaymentStatus
 from procure.db import transaction
-from procure.errors import Conflict
-from procure.organizations.tables import Organization
-from procure.performance.scoring import Recommendation, credit_rating
-from procure.performance.selectors import performance, period_of, score_history
-from procure.performance.tables import PerformanceScore
-from procure.policy import get_policy
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.lifecycle import advance
+from procure.performance.scoring import Recommendation
+from procure.performance.selectors import performance, period_instalment, period_of
+from procure.performance.states import OBJECTION, ObjectionStep
+from procure.performance.tables import ObjectionStatus, PerformanceScore
+from procure.policy import PeriodUnit, get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
+from procure.security.tables import Role
 
 
 def hundredths(value: Decimal | None) -> int | None:
@@ -60,15 +64,41 @@ async def _settleable(actor: Actor, contract: dict[str, Any], period: str) -> di
     if result["settled"] is not None:
         settled_at = result["settled"]["settled_at"].isoformat()
         raise Conflict(f"the performance of {period} was settled on {settled_at}")
+    readiness = result["readiness"]
+    if not readiness["ready"]:
+        missing = readiness["missing_text"]
+        possible = readiness["possible_from"].isoformat()
+        raise Conflict(
+            f"the performance of {period} cannot be settled yet: {missing}. "
+            f"Settling becomes possible on {possible} (the committee's and residents' inputs "
+            "count from the day they are all in, the report's due date always)"
+        )
     if result["score"] is None:
         raise Conflict(f"nothing to score for {period}: no evaluation, survey or report yet")
     return result
 
 
+async def _effects(contract: dict[str, Any], period: str, result: dict[str, Any]) -> dict[str, Any]:
+    """What the settlement will do to the period's instalment once in force: hold it (a failing
+    grade) and deduct the grade's percentage of the period's part of it."""
+    found = await period_instalment(contract, period)
+    if found is None or found[0]["status"] == PaymentStatus.paid:
+        return {"payment": None, "holds_payment": False, "deduction_fen": 0}
+    instalment, covered = found
+    percent = getattr(get_policy().performance.deduction_percent, str(result["grade"]))
+    return {
+        "payment": instalment["id"],
+        "holds_payment": result["recommendation"] == Recommendation.withhold,
+        "deduction_fen": instalment["amount_fen"] * percent // (100 * covered),
+        "seq": instalment["seq"],
+    }
+
+
 @executes("performance.settle")
 async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
     """Record the period's performance as the handler saw it (a changed score since the request
-    is a conflict: refuse and request again)."""
+    is a conflict: refuse and request again). Its hold, deduction and rating take effect when
+    the objection period ends with no objection, or the regulator rejects the objection."""
     payload = approval["payload"]
     contract_id, period = int(payload["contract"]), str(payload["period"])
     contract = await own_contract(approver, contract_id)
@@ -78,6 +108,8 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             f"the score of {period} changed from {payload['score']} to {result['score']} "
             "since the request: refuse it and request the settlement again"
         )
+    effect = await _effects(contract, period, result)
+    objection = deadline("settlement_objection", clock.now())
     await PerformanceScore.insert(
         PerformanceScore(
             contract=contract_id,
@@ -91,33 +123,13 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             recommendation=result["recommendation"],
             settled_by=approval["requested_by"],
             approved_by=approver.id,
+            payment=effect["payment"],
+            holds_payment=effect["holds_payment"],
+            deduction_fen=effect["deduction_fen"],
+            objection_ends_at=objection.ends_at,
+            objection_provisional=objection.provisional,
+            objection=ObjectionStatus.none,
         )
-    )
-    held = None
-    if result["recommendation"] == Recommendation.withhold:
-        upcoming = (
-            await Payment.select(Payment.id, Payment.seq)
-            .where(
-                (Payment.contract == contract_id)
-                & Payment.performance_linked.eq(True)
-                & (Payment.status == PaymentStatus.scheduled)
-            )
-            .order_by(Payment.seq)
-            .first()
-        )
-        if upcoming is not None:
-            await payment_step(
-                payment_id=upcoming["id"],
-                step=PaymentStep.withhold,
-                actor=approver,
-                values={Payment.status_reason: f"{period} 绩效评价为{result['grade']}"},
-                audit_data={"contract": contract_id, "seq": upcoming["seq"], "period": period},
-            )
-            held = upcoming["seq"]
-    history = await score_history(contract["organization"], get_policy().performance.rating_periods)
-    rating = credit_rating(history)
-    await Organization.update({Organization.credit_rating: rating}).where(
-        Organization.id == contract["organization"]
     )
     await record(
         actor=approver,
@@ -129,8 +141,10 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             "score": str(result["score"]),
             "grade": str(result["grade"]),
             "recommendation": str(result["recommendation"]),
-            "held_instalment": held,
-            "credit_rating": str(rating),
+            "instalment": effect.get("seq"),
+            "holds_instalment": effect["holds_payment"],
+            "deduction_fen": effect["deduction_fen"],
+            "objection_deadline": objection.as_dict(),
             "complete": result["complete"],
             "approval": approval["id"],
             "requested_by": approval["requested_by"],
@@ -141,3 +155,75 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
         await after_commit(Trigger.performance_settled, {SubjectType.contract: [contract_id]})
 
     return run
+
+
+async def _settlement(contract_id: int, period: str) -> dict[str, Any]:
+    row = (
+        await PerformanceScore.select()
+        .where((PerformanceScore.contract == contract_id) & (PerformanceScore.period == period))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"the performance of {period} is not settled")
+    return row
+
+
+async def settlement_object(*, actor: Actor, contract_id: int, period: str, grounds: str) -> None:
+    """The organization objects (申辩) to the settlement of a period of its own contract, with
+    its grounds, within the objection period; the settlement's effects wait for the
+    regulator's decision."""
+    grounds = grounds.strip()
+    if not grounds:
+        raise InvalidInput("grounds", "give the grounds of the objection")
+    async with transaction():
+        await party_contract(actor, contract_id)
+        settlement = await _settlement(contract_id, period)
+        now = clock.now()
+        ends = settlement["objection_ends_at"]
+        if ends is None or now >= ends:
+            rule = get_policy().periods["settlement_objection"]
+            unit = "工作日" if rule.unit == PeriodUnit.working else "日"
+            ended = "" if ends is None else f" ended at {ends.isoformat()}"
+            raise Conflict(
+                f"the objection period of the settlement of {period}{ended} "
+                f"({rule.days} {unit}, {rule.basis}): an objection is no longer possible"
+            )
+        await advance(
+            OBJECTION,
+            row_id=settlement["id"],
+            action=ObjectionStep.lodge,
+            actor=actor,
+            values={
+                PerformanceScore.objection_grounds: grounds,
+                PerformanceScore.objected_by: actor.id,
+                PerformanceScore.objected_at: now,
+            },
+            audit_data={"contract": contract_id, "period": period},
+            subject_id=settlement["id"],
+        )
+
+
+async def objection_decide(
+    *, actor: Actor, settlement_id: int, uphold: bool, decision: str
+) -> None:
+    """The finance department decides an objection: upheld cancels the settlement's hold,
+    deduction and rating effect; rejected lets them apply from now."""
+    decision = decision.strip()
+    if not decision:
+        raise InvalidInput("decision", "give the reasons of the decision")
+    if actor.role != Role.regulator:
+        raise NotFound(f"objection {settlement_id} not found")
+    async with transaction():
+        row = await advance(
+            OBJECTION,
+            row_id=settlement_id,
+            action=ObjectionStep.uphold if uphold else ObjectionStep.reject,
+            actor=actor,
+            values={
+                PerformanceScore.objection_decided_by: actor.id,
+                PerformanceScore.objection_decided_at: clock.now(),
+                PerformanceScore.objection_decision: decision,
+            },
+            audit_data={"decision": decision},
+        )
+    await after_commit(Trigger.performance_settled, {SubjectType.contract: [row["contract"]]})

@@ -55,6 +55,9 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    settlement_object = "settlement:object"
+    objection_decide = "objection:decide"
+    rectification_submit = "rectification:submit"
     ocds_read = "ocds:read"
     risk_read = "risk:read"
     risk_explain = "risk:explain"
@@ -142,6 +145,11 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # The organization objects (申辩) to a settlement of its own contract and reports its
+    # rectification (整改) of a held instalment; the finance department decides objections.
+    Action.settlement_object: roles(Role.organization),
+    Action.rectification_submit: roles(Role.organization),
+    Action.objection_decide: roles(Role.regulator),
     # Open data: OCDS releases and records hold only what is public (bids after the deadline).
     Action.ocds_read: ANYONE,
     # Risk flags are read by the parties involved (the buying department, the organization, the
