@@ -29,6 +29,8 @@ from procure.committees.controllers import CommitteeController, ExpertTaskContro
 from procure.committees.pages import CommitteePages
 from procure.committees.pool_controllers import ExpertPoolController
 from procure.committees.pool_pages import ExpertPoolPages
+from procure.complaints.controllers import ChallengeController, ComplaintController
+from procure.complaints.pages import RemedyPages
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
@@ -101,6 +103,8 @@ API_CONTROLLERS = [
     RiskFlagController,
     ApprovalController,
     ExpertPoolController,
+    ChallengeController,
+    ComplaintController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -121,6 +125,7 @@ PAGE_CONTROLLERS = [
     ApprovalPages,
     ExpertPoolPages,
     CommitteePages,
+    RemedyPages,
 ]
 
 

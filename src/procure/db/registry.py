@@ -17,6 +17,7 @@ def all_tables() -> list[type[Table]]:
         MemberDeclaration,
         MemberVote,
     )
+    from procure.complaints.tables import Challenge, Complaint, Suspension
     from procure.contracts.tables import (
         Amendment,
         AmendmentLine,
@@ -134,4 +135,7 @@ def all_tables() -> list[type[Table]]:
         CommitteeMember,
         MemberDeclaration,
         MemberVote,
+        Challenge,
+        Complaint,
+        Suspension,
     ]
