@@ -59,9 +59,7 @@ async def test_an_upheld_challenge_holds_the_contract_until_its_step_is_taken(
     assert seen.status_code == 200
     assert seen.json()["answer"].startswith("经复核") and seen.json()["grounds"] is None
     assert seen.json()["organization_name"] is None
-    listed = await client.get(
-        f"/api/v1/challenges?tender_id={who.tender_id}", headers=who.winner
-    )
+    listed = await client.get(f"/api/v1/challenges?tender_id={who.tender_id}", headers=who.winner)
     assert [c["id"] for c in listed.json()] == [challenge_id]
 
     still = await create_contract(client, who)
@@ -147,7 +145,9 @@ async def test_an_unanswered_challenge_opens_the_complaint(
     who = await awarded(client, moving_clock)
     challenge_id = await filed(client, who, "process")
     too_soon = await client.post(
-        f"/api/v1/challenges/{challenge_id}/complaint", json={"grounds": "未答复"}, headers=who.loser
+        f"/api/v1/challenges/{challenge_id}/complaint",
+        json={"grounds": "未答复"},
+        headers=who.loser,
     )
     assert too_soon.status_code == 409 and "the buyer may answer until" in too_soon.text
     moving_clock.advance(days=12)

@@ -217,7 +217,7 @@ CHALLENGE_COLUMNS = (
     Challenge.tender.reference.as_alias("tender_reference"),
     Challenge.tender.title.as_alias("tender_title"),
     Challenge.tender.department.as_alias("department_id"),
-    Challenge.tender.department.name.as_alias("department_name"),
+    Challenge.tender.department.name.as_alias("department_name"),  # type: ignore[union-attr]
     Challenge.organization.name.as_alias("organization_name"),
     Challenge.answered_by.display_name.as_alias("answered_by_name"),
 )
@@ -299,7 +299,7 @@ COMPLAINT_COLUMNS = (
     Complaint.tender.reference.as_alias("tender_reference"),
     Complaint.tender.title.as_alias("tender_title"),
     Complaint.tender.department.as_alias("department_id"),
-    Complaint.tender.department.name.as_alias("department_name"),
+    Complaint.tender.department.name.as_alias("department_name"),  # type: ignore[union-attr]
     Complaint.organization.name.as_alias("organization_name"),
 )
 
@@ -401,7 +401,7 @@ async def published_decisions(
 ) -> list[dict[str, Any]]:
     """Decided complaints as the public sees them (94号令 第三十三条): who complained about
     which tender, the outcome and the decision's public text; never the grounds."""
-    condition = Complaint.status.is_in(list(DECIDED_COMPLAINT))
+    condition: Any = Complaint.status.is_in(list(DECIDED_COMPLAINT))
     if tender_id is not None:
         condition = condition & (Complaint.tender == tender_id)
     if complaint_id is not None:
@@ -416,7 +416,7 @@ async def published_decisions(
             Complaint.tender.as_alias("tender_id"),
             Complaint.tender.reference.as_alias("tender_reference"),
             Complaint.tender.title.as_alias("tender_title"),
-            Complaint.tender.department.name.as_alias("department_name"),
+            Complaint.tender.department.name.as_alias("department_name"),  # type: ignore[union-attr]
             Complaint.organization.name.as_alias("organization_name"),
             Complaint.challenge.subject.as_alias("subject"),
         )
