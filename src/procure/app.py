@@ -31,6 +31,8 @@ from procure.committees.controllers import CommitteeController, ExpertTaskContro
 from procure.committees.pages import CommitteePages
 from procure.committees.pool_controllers import ExpertPoolController
 from procure.committees.pool_pages import ExpertPoolPages
+from procure.complaints.controllers import ChallengeController, ComplaintController
+from procure.complaints.pages import RemedyPages
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
@@ -110,6 +112,8 @@ API_CONTROLLERS = [
     ExpertPoolController,
     ContractAcceptanceController,
     AcceptanceController,
+    ChallengeController,
+    ComplaintController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -131,6 +135,7 @@ PAGE_CONTROLLERS = [
     ExpertPoolPages,
     CommitteePages,
     AcceptancePages,
+    RemedyPages,
 ]
 
 

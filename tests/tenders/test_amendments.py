@@ -430,3 +430,26 @@ async def test_the_handler_corrects_and_the_organization_reconfirms_on_the_pages
     assert confirmed.status_code == 303, confirmed.text
     own = (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org)).json()
     assert own["status"] == "submitted"
+
+
+async def test_a_correction_restarts_the_challenge_period_of_the_documents(
+    client: AsyncTestClient, as_user, moving_clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """财政部令第94号 第十条: the documents may be challenged within 7 working days of their
+    publication; a 更正公告 changes them, so the period runs again from it."""
+    buyer, org = await as_user("buyer"), await as_user("org")
+    tender_id = await published_tender(client, buyer, days=40)
+    submitted = await client.put(
+        f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(24_000_000), headers=org
+    )
+    assert submitted.status_code == 201, submitted.text
+    published = (await client.get(f"/api/v1/tenders/{tender_id}")).json()["published_at"]
+    first = calendar.deadline("challenge", datetime.fromisoformat(published))
+    moving_clock.advance(seconds=(first.ends_at - clock.now()).total_seconds() + 60)
+    challenge = {"subject": "documents", "grounds": "评分标准含有倾向性条款。", "evidence": "第5章"}
+    path = f"/api/v1/tenders/{tender_id}/challenges"
+    late = await client.post(path, json=challenge, headers=org)
+    assert late.status_code == 409 and first.last_day.isoformat() in late.json()["detail"]
+    await amend(client, buyer, tender_id, description="更正后的服务要求：增加夜间巡访。")
+    again = await client.post(path, json=challenge, headers=org)
+    assert again.status_code == 201, again.text

@@ -20,6 +20,7 @@ from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
+from procure.complaints.selectors import Stage, procurement_block
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.lifecycle import advance, advance_all
@@ -677,6 +678,8 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
     async with transaction():
         if tender["status"] != TenderStatus.evaluation:
             raise Conflict(f"tender is {tender['status']}; this needs evaluation")
+        if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
+            raise Conflict(blocked)
         committee = await committee_of(tender_id)
         if committee is None or committee["status"] != CommitteeStatus.reported:
             raise Conflict(
@@ -721,6 +724,8 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
     awarded (compare-and-set) and the standstill period starts."""
     tender_id = int(approval["subject_id"])
     bid_id = int(approval["payload"]["bid_id"])
+    if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
+        raise Conflict(blocked)
     committee = await committee_of(tender_id)
     if committee is None or committee["status"] != CommitteeStatus.reported:
         raise Conflict("the committee's report is not confirmed")

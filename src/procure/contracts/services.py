@@ -20,6 +20,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.tables import Award, BidLine
 from procure.catalog.tables import CatalogItem
+from procure.complaints.selectors import Stage, procurement_block
 from procure.contracts.schemas import AmendmentIn, ContractIn, PaymentRecordIn
 from procure.contracts.selectors import instalments
 from procure.contracts.states import (
@@ -128,6 +129,8 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
             raise Conflict(
                 f"the standstill period runs until {tender['standstill_ends_at'].isoformat()}"
             )
+        if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.contract):
+            raise Conflict(blocked)
         if await Contract.exists().where(Contract.tender == tender_id):
             raise Conflict("this tender already has a contract")
         award = (
@@ -248,12 +251,21 @@ async def _final_acceptance_check(contract_id: int, what: str, seq: int | None =
 # -- the two signatures ---------------------------------------------------------------------------
 
 
+async def _not_blocked(tender_id: int | None) -> None:
+    """No signature while the procurement is suspended or a remedy about its result is open."""
+    if tender_id is not None and (
+        blocked := await procurement_block(tender_id, clock.now(), stage=Stage.contract)
+    ):
+        raise Conflict(blocked)
+
+
 async def contract_sign(*, actor: Actor, contract_id: int) -> int:
     """A handler asks an approver to sign the draft for the buyer; returns the approval id."""
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.draft:
             raise Conflict(f"contract is {contract['status']}; only a draft is signed")
+        await _not_blocked(contract["tender"])
         if contract["buyer_signed_at"] is not None:
             raise Conflict(
                 f"the buyer signed contract {contract['reference']} on "
@@ -276,6 +288,8 @@ async def _signature(
 ) -> dict[str, Any]:
     """One party's signature as a compare-and-set on the draft that party has not signed yet;
     the second signature brings the contract into force and contracts its tender."""
+    of = await Contract.select(Contract.tender).where(Contract.id == contract_id).first()
+    await _not_blocked(of["tender"] if of else None)
     party = "buyer" if step == ContractStep.sign_for_buyer else "organization"
     signed_by, signed_at = f"{party}_signed_by", f"{party}_signed_at"
     try:

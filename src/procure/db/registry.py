@@ -23,6 +23,7 @@ def all_tables() -> list[type[Table]]:
         MemberDeclaration,
         MemberVote,
     )
+    from procure.complaints.tables import Challenge, Complaint, Suspension
     from procure.contracts.tables import (
         Amendment,
         AmendmentLine,
@@ -148,4 +149,7 @@ def all_tables() -> list[type[Table]]:
         AcceptanceMember,
         AcceptanceRecipient,
         AcceptanceItem,
+        Challenge,
+        Complaint,
+        Suspension,
     ]

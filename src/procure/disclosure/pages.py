@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from procure.bids.services import open_due_bids
+from procure.complaints.selectors import published_decisions
 from procure.disclosure import selectors
 from procure.disclosure.selectors import Filters
 from procure.errors import InvalidInput
@@ -126,7 +127,11 @@ class DisclosurePages(Controller):
     async def tender(self, tender_id: FromPath[int]) -> Template:
         await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
         return Template(
-            "disclosure/tender.html", context={"tender": await selectors.tender_notice(tender_id)}
+            "disclosure/tender.html",
+            context={
+                "tender": await selectors.tender_notice(tender_id),
+                "complaint_decisions": await published_decisions(tender_id=tender_id),
+            },
         )
 
     @get("/tenders/{tender_id:int}/opening", opt=READ)

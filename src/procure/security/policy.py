@@ -74,6 +74,11 @@ class Action(StrEnum):
     expert_pool_read = "expert_pool:read"
     expert_pool_manage = "expert_pool:manage"
     acceptance_opinion = "acceptance:opinion"
+    remedy_read = "remedy:read"
+    challenge_file = "challenge:file"
+    challenge_answer = "challenge:answer"
+    complaint_file = "complaint:file"
+    complaint_decide = "complaint:decide"
 
 
 ANONYMOUS = None
@@ -180,6 +185,18 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     # department's handler or by the committee of the recipient's community (per recipient:
     # acceptance.services); the organization under review never.
     Action.acceptance_opinion: roles(Role.buyer, Role.committee),
+    # Challenges and complaints (财政部令第94号) are read by the parties — the challenger, the
+    # other bidders of the tender (the answer only), the buying department — and by oversight;
+    # selectors scope each row. A bidder challenges; the buying department answers in writing;
+    # the challenger complains; the finance department (regulator) alone decides complaints
+    # and suspends a procurement. Auditors read only.
+    Action.remedy_read: roles(
+        Role.buyer, Role.organization, Role.regulator, Role.auditor, Role.admin
+    ),
+    Action.challenge_file: roles(Role.organization),
+    Action.challenge_answer: roles(Role.buyer),
+    Action.complaint_file: roles(Role.organization),
+    Action.complaint_decide: roles(Role.regulator),
 }
 
 #: Roles that read across every department, organization and community. The regulator (财政部门)

@@ -24,6 +24,7 @@ from procure.bids.schemas import BidIn
 from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
+from procure.complaints.selectors import tender_remedies
 from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.i18n import yuan_to_fen
@@ -206,6 +207,7 @@ class TenderPages(Controller):
             context["notice"] = await award_notice_for(actor, tender_id)
             local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
             context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
+        context["remedies"] = await tender_remedies(actor, tender_id)
         context["owner"] = (
             actor is not None
             and actor.role == Role.buyer
