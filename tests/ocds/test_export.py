@@ -345,3 +345,34 @@ async def test_a_payment_recorded_through_the_platform_is_a_transaction(
         )
         == []
     )
+
+
+async def test_a_correction_is_a_tender_amendment_and_the_original_stays(
+    client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    """A 更正公告 changes the tender row; OCDS keeps the notice as first published in the tender
+    release and the correction as a tenderAmendment release amending it."""
+    from tests.tenders.test_amendments import amend, published_tender
+
+    buyer = await bearer("buyer")
+    tender_id = await published_tender(client, buyer, days=30)
+    first = (await client.get(f"/api/v1/tenders/{tender_id}")).json()
+    moving_clock.advance(days=1)
+    await amend(client, buyer, tender_id, description="更正后的服务要求：增加夜间巡访。")
+    result = await record(await reference_of(tender_id))
+    releases = result["releases"]
+    assert [r["tag"] for r in releases] == [["planning", "tender"], ["tenderAmendment"]]
+    assert releases[0]["tender"]["description"] == first["description"]
+    compiled = result["compiledRelease"]["tender"]
+    assert compiled["description"] == "更正后的服务要求：增加夜间巡访。"
+    correction = compiled["amendments"][-1]
+    assert correction["rationale"].startswith("更正公告第1号")
+    assert "采购需求" in correction["description"]
+    assert correction["amendsReleaseID"] == releases[0]["id"]
+    assert (
+        schema_errors(
+            {**export.package_metadata("https://example.org/r.json"), "records": [result]},
+            "record-package-schema.json",
+        )
+        == []
+    )

@@ -110,6 +110,17 @@ EXACT_DIGITS = 15
 # -- values --------------------------------------------------------------------------------------
 
 
+#: The fields a correction (更正公告) may change, as its OCDS amendment names them.
+CORRECTED_FIELDS = {
+    "title": "项目名称",
+    "description": "采购需求",
+    "ceiling_fen": "最高限价",
+    "criteria": "评审因素",
+    "submission_deadline": "投标截止时间",
+    "clarification_deadline": "澄清截止时间",
+}
+
+
 def amount(fen: int) -> int | float:
     """Integer fen as a JSON number of yuan, exactly.
 
@@ -263,7 +274,7 @@ class _Process:
 
     def build(self) -> list[dict[str, Any]]:
         self.notice()
-        self.clarifications()
+        self.tender_changes()
         if self.tender["effective_status"] in BIDS_DISCLOSED:
             self.opening()
         award = self.process.award
@@ -274,11 +285,31 @@ class _Process:
         # Parties are shared between releases while building; callers get independent copies.
         return _with_cumulative_roles(copy.deepcopy(self.releases))
 
+    def as_first_published(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The tender and its criteria as first published: a correction (更正公告) has changed
+        the row since, and keeps what it replaced."""
+        if not self.process.corrections:
+            return self.tender, self.process.criteria
+        before = self.process.corrections[0]["before"]
+        tender = {
+            **self.tender,
+            **{field: before[field] for field in ("title", "description", "ceiling_fen")},
+            **{
+                field: datetime.fromisoformat(before[field])
+                for field in ("submission_deadline", "clarification_deadline")
+            },
+        }
+        return tender, before["criteria"]
+
+    def award_criteria_details(self, criteria: Sequence[dict[str, Any]]) -> str:
+        name = AWARD_CRITERIA[EvaluationMethod(self.tender["evaluation_method"])][1]
+        weights = "，".join(f"{c['name']} {c['weight']}%" for c in criteria)
+        return f"{name}：{weights}" if weights else name
+
     def notice(self) -> None:
-        tender = self.tender
+        tender, criteria_rows = self.as_first_published()
         method, method_name = METHODS[ProcurementMethod(tender["method"])]
-        criteria, criteria_name = AWARD_CRITERIA[EvaluationMethod(tender["evaluation_method"])]
-        weights = "，".join(f"{c['name']} {c['weight']}%" for c in self.process.criteria)
+        criteria = AWARD_CRITERIA[EvaluationMethod(tender["evaluation_method"])][0]
         section: dict[str, Any] = {
             "id": tender["reference"],
             "title": tender["title"],
@@ -290,7 +321,7 @@ class _Process:
             "procurementMethodDetails": method_name,
             "mainProcurementCategory": "services",
             "awardCriteria": criteria,
-            "awardCriteriaDetails": f"{criteria_name}：{weights}" if weights else criteria_name,
+            "awardCriteriaDetails": self.award_criteria_details(criteria_rows),
             "submissionMethod": ["electronicSubmission"],
             "tenderPeriod": {"startDate": timestamp(tender["published_at"])},
             "hasEnquiries": bool(self.process.clarifications),
@@ -325,26 +356,31 @@ class _Process:
             tender=section,
         )
 
-    def clarifications(self) -> None:
-        """A published tender changes only by clarification (澄清): each answer amends it."""
+    def tender_changes(self) -> None:
+        """A published tender changes by clarification (澄清) and by correction (更正公告):
+        each is a tenderAmendment release amending the one before it."""
+        changes = [
+            (row["answered_at"], f"clarification-{row['id']}", *self.clarification(row))
+            for row in self.process.clarifications
+        ] + [
+            (row["published_at"], f"correction-{row['number']}", *self.correction(row))
+            for row in self.process.corrections
+        ]
         amends = self.release_id("tender")
-        for clarification in self.process.clarifications:
-            slug = f"clarification-{clarification['id']}"
+        for moment, slug, section, amendment in sorted(changes, key=lambda change: change[0]):
             self.add(
                 slug,
-                clarification["answered_at"],
+                moment,
                 ["tenderAmendment"],
                 [(self.buyer, "buyer"), (self.buyer, "procuringEntity")],
                 tender={
                     "id": self.tender["reference"],
+                    **section,
                     "amendments": [
                         {
                             "id": slug,
-                            "date": timestamp(clarification["answered_at"]),
-                            "rationale": "澄清",
-                            "description": (
-                                f"问：{clarification['question']}\n答：{clarification['answer']}"
-                            ),
+                            "date": timestamp(moment),
+                            **amendment,
                             "amendsReleaseID": amends,
                             "releaseID": self.release_id(slug),
                         }
@@ -352,6 +388,33 @@ class _Process:
                 },
             )
             amends = self.release_id(slug)
+
+    @staticmethod
+    def clarification(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        description = f"问：{row['question']}\n答：{row['answer']}"
+        return {}, {"rationale": "澄清", "description": description}
+
+    def correction(self, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The fields a correction changed, as they stand after it, and its notice."""
+        changed = row["changes"]
+        section: dict[str, Any] = {
+            "tenderPeriod": {"endDate": timestamp(row["submission_deadline_after"])},
+            "enquiryPeriod": {"endDate": timestamp(row["clarification_deadline_after"])},
+        }
+        for field, key in (("title", "title"), ("description", "description")):
+            if field in changed:
+                section[key] = changed[field]["after"]
+        if "ceiling_fen" in changed:
+            section["value"] = value(changed["ceiling_fen"]["after"])
+        if "criteria" in changed:
+            section["awardCriteriaDetails"] = self.award_criteria_details(
+                changed["criteria"]["after"]
+            )
+        described = "；".join(CORRECTED_FIELDS.get(field, field) for field in changed)
+        return section, {
+            "rationale": f"更正公告第{row['number']}号：{row['summary']}",
+            "description": f"更正事项：{described}" if described else row["summary"],
+        }
 
     def opening(self) -> None:
         opened_at = self.tender["opening_at"] or self.tender["submission_deadline"]

@@ -4,6 +4,7 @@ answers, report lines or contact people: the export cannot publish what it never
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from procure.tenders.tables import (
     NeedEvidence,
     ScopeLine,
     Tender,
+    TenderAmendment,
 )
 
 TENDER_COLUMNS = (
@@ -66,6 +68,8 @@ class Process:
     criteria: list[dict[str, Any]] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
     clarifications: list[dict[str, Any]] = field(default_factory=list)
+    # Corrections (更正公告) in order; the first one's ``before`` is the notice as first published.
+    corrections: list[dict[str, Any]] = field(default_factory=list)
     bids: list[dict[str, Any]] = field(default_factory=list)
     award: dict[str, Any] | None = None
     contracts: list[dict[str, Any]] = field(default_factory=list)
@@ -168,6 +172,20 @@ async def processes(tenders: list[dict[str, Any]]) -> list[Process]:
         .where(Clarification.tender.is_in(ids) & Clarification.answered_at.is_not_null())
         .order_by(Clarification.answered_at)
     )
+    corrections = await (
+        TenderAmendment.select(
+            TenderAmendment.tender,
+            TenderAmendment.number,
+            TenderAmendment.summary,
+            TenderAmendment.changes,
+            TenderAmendment.before,
+            TenderAmendment.submission_deadline_after,
+            TenderAmendment.clarification_deadline_after,
+            TenderAmendment.published_at,
+        )
+        .where(TenderAmendment.tender.is_in(ids))
+        .order_by(TenderAmendment.number)
+    )
     bids = await (
         Bid.select(
             Bid.id,
@@ -206,6 +224,11 @@ async def processes(tenders: list[dict[str, Any]]) -> list[Process]:
         facts[row["tender"]].needs.append(row["summary"])
     for row in clarifications:
         facts[row.pop("tender")].clarifications.append(row)
+    for row in corrections:
+        for column in ("changes", "before"):
+            if isinstance(row[column], str):  # SQLite keeps JSON as text
+                row[column] = json.loads(row[column])
+        facts[row.pop("tender")].corrections.append(row)
     for row in bids:
         row["organization"] = _organization(row, "organization")
         facts[row.pop("tender")].bids.append(row)
