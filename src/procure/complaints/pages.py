@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -94,6 +95,27 @@ async def _attempt(
         return None, {field if field in REQUIRED else "form": message}, HTTP_400_BAD_REQUEST
     except Conflict as error:
         return None, {"form": str(error)}, HTTP_409_CONFLICT
+
+
+async def _form_step(
+    request: Request[Actor, Any, Any],
+    which: str,
+    required: tuple[str, ...],
+    write: Callable[[dict[str, str]], Awaitable[Any]],
+    *,
+    done: Callable[[Any], str],
+    page: Callable[..., Awaitable[Template]],
+) -> Template | Redirect:
+    """One form of a challenge's or a complaint's page: the fields it needs, then the write;
+    success goes to ``done(result)``, an error redraws the ``page`` with the input kept."""
+    form = await _form(request)
+    errors = _missing(request, form, *required)
+    status = HTTP_400_BAD_REQUEST
+    if not errors:
+        result, errors, status = await _attempt(request, lambda: write(form))
+        if not errors:
+            return see(done(result))
+    return await page(form=form, errors=errors, which=which, status_code=status)
 
 
 class RemedyPages(Controller):
@@ -228,16 +250,8 @@ class RemedyPages(Controller):
         write: Callable[[dict[str, str]], Awaitable[Any]],
         done: Callable[[Any], str],
     ) -> Template | Redirect:
-        form = await _form(request)
-        errors = _missing(request, form, *required)
-        status = HTTP_400_BAD_REQUEST
-        if not errors:
-            result, errors, status = await _attempt(request, lambda: write(form))
-            if not errors:
-                return see(done(result))
-        return await self._challenge_page(
-            request, challenge_id, form=form, errors=errors, which=which, status_code=status
-        )
+        page = partial(self._challenge_page, request, challenge_id)
+        return await _form_step(request, which, required, write, done=done, page=page)
 
     @post("/challenges/{challenge_id:int}/answer", opt={"action": Action.challenge_answer})
     async def answer(
@@ -350,15 +364,13 @@ class RemedyPages(Controller):
         required: tuple[str, ...],
         write: Callable[[dict[str, str]], Awaitable[Any]],
     ) -> Template | Redirect:
-        form = await _form(request)
-        errors = _missing(request, form, *required)
-        status = HTTP_400_BAD_REQUEST
-        if not errors:
-            _, errors, status = await _attempt(request, lambda: write(form))
-            if not errors:
-                return see(f"/complaints/{complaint_id}?done={which}")
-        return await self._complaint_page(
-            request, complaint_id, form=form, errors=errors, which=which, status_code=status
+        return await _form_step(
+            request,
+            which,
+            required,
+            write,
+            done=lambda _: f"/complaints/{complaint_id}?done={which}",
+            page=partial(self._complaint_page, request, complaint_id),
         )
 
     @post("/complaints/{complaint_id:int}/admissibility", opt={"action": Action.complaint_decide})
