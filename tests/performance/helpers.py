@@ -16,6 +16,7 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.organizations.credit_code import check_character
 from procure.organizations.tables import CreditRating, Organization
 from procure.reports.tables import ActivityLine, ReportStatus, ServiceReport
 from procure.security.tables import Role, User
@@ -36,7 +37,8 @@ def at(clock: Clock, year: int, month: int, day: int, hour: int = 10, minute: in
 async def fresh_organization() -> dict[str, Any]:
     """An organization of its own with one user, so that no demo organization's credit rating
     moves with this test's settlements."""
-    code = f"5244{uuid4().hex[:14].upper()}"
+    first17 = f"5244{uuid4().hex[:13].upper()}"
+    code = first17 + check_character(first17)  # a valid code (GB 32100-2015), like every other
     rows = await Organization.insert(
         Organization(
             credit_code=code,

@@ -113,6 +113,9 @@ async def test_a_full_scan_finds_what_the_events_found(
             json={
                 "starts_on": start.isoformat(),
                 "ends_on": (start + timedelta(days=99)).isoformat(),
+                # Only 海滨's committee judges the service below, and a period is settled once
+                # every community's committee and residents have judged it.
+                "communities": [HAIBIN],
                 "payments": [
                     {"due_on": (start + timedelta(days=5)).isoformat(), "amount_fen": 5_000_000},
                     {
