@@ -66,3 +66,29 @@ async def test_only_settlements_in_force_move_the_rating(database: None) -> None
         )
     )
     assert await rating_in_force(organization["id"], "A", NOW) == "A"
+
+
+async def test_the_public_ratings_rest_on_the_settlements_in_force(
+    database: None, moving_clock
+) -> None:  # type: ignore[no-untyped-def]
+    from procure.disclosure.selectors import credit_ratings
+    from tests.performance.helpers import at
+
+    at(moving_clock, 2026, 10, 20, 10)
+    organization = await fresh_organization()
+    contract = (await make_contract(organization=organization["credit_code"]))["id"]
+    await settle(contract, 1, 90, objection_ends_at=NOW - timedelta(days=1))
+    await settle(contract, 2, 30, objection_ends_at=NOW + timedelta(days=2))  # window running
+    row = next(r for r in await credit_ratings() if r["id"] == organization["id"])
+    assert (row["settled_periods"], str(row["recent_mean"]), row["credit_rating"]) == (
+        1,
+        "90.00",
+        "AAA",
+    )
+    moving_clock.advance(days=3)
+    row = next(r for r in await credit_ratings() if r["id"] == organization["id"])
+    assert (row["settled_periods"], str(row["recent_mean"]), row["credit_rating"]) == (
+        2,
+        "60.00",
+        "B",
+    )

@@ -41,7 +41,7 @@ from procure.geography.tables import Community, SubDistrict
 from procure.organizations.selectors import current_debarments
 from procure.organizations.tables import CreditRating, Organization
 from procure.pdf.documents import award_notice_context, opening_record_context
-from procure.performance.effects import rating_in_force
+from procure.performance.effects import ratings_in_force
 from procure.performance.scoring import two_places
 from procure.performance.tables import PerformanceScore
 from procure.policy import get_policy
@@ -491,26 +491,19 @@ async def credit_ratings() -> list[dict[str, Any]]:
     organizations = await Organization.select(
         Organization.id, Organization.name, Organization.credit_code, Organization.credit_rating
     )
-    scores: dict[int, list[int]] = defaultdict(list)
-    for row in await PerformanceScore.select(
-        PerformanceScore.contract.organization.as_alias("organization"),
-        PerformanceScore.score_hundredths,
-    ).order_by(PerformanceScore.settled_at):
-        scores[row["organization"]].append(row["score_hundredths"])
-    recent = get_policy().performance.rating_periods
+    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in organizations})
     debarred = await current_debarments()
     rows = []
     for organization in organizations:
-        history = scores[organization["id"]][-recent:]
+        basis = ratings[organization["id"]]
+        recent = [row["score_hundredths"] for row in basis.recent]
         rows.append(
             {
                 **organization,
-                "credit_rating": await rating_in_force(
-                    organization["id"], organization["credit_rating"]
-                ),
-                "settled_periods": len(scores[organization["id"]]),
-                "recent_mean": two_places(Decimal(sum(history)) / len(history) / 100)
-                if history
+                "credit_rating": basis.rating,
+                "settled_periods": len(basis.in_force),
+                "recent_mean": two_places(Decimal(sum(recent)) / len(recent) / 100)
+                if recent
                 else None,
                 "debarment": debarred.get(organization["id"]),
             }

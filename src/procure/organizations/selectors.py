@@ -17,7 +17,7 @@ from procure.organizations.tables import (
     Qualification,
     QualificationKind,
 )
-from procure.performance.effects import rating_in_force
+from procure.performance.effects import rating_in_force, ratings_in_force
 from procure.settings import get_settings
 
 #: Every organization needs a current registration certificate (登记证书) to bid, whatever its
@@ -85,10 +85,11 @@ async def registry() -> list[dict]:
         Organization.credit_rating,
     ).order_by(Organization.name)
     debarred = await current_debarments()
+    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in rows})
     return [
         {
             **row,
-            "credit_rating": await rating_in_force(row["id"], row["credit_rating"]),
+            "credit_rating": ratings[row["id"]].rating,
             "debarred": row["id"] in debarred,
             "debarred_from": debarred[row["id"]]["starts_on"] if row["id"] in debarred else None,
             "debarred_until": debarred[row["id"]]["ends_on"] if row["id"] in debarred else None,

@@ -110,35 +110,68 @@ async def instalment_effects(
     return effects
 
 
+@dataclass
+class RatingBasis:
+    """An organization's rating now, and the settlements in force it rests on."""
+
+    rating: CreditRating
+    in_force: list[dict[str, Any]]  # oldest first
+
+    @property
+    def recent(self) -> list[dict[str, Any]]:
+        return self.in_force[-get_policy().performance.rating_periods :]
+
+
+async def ratings_in_force(
+    stored: dict[int, CreditRating | str], now: datetime | None = None
+) -> dict[int, RatingBasis]:
+    """Each organization's credit rating now (``stored``: organization id → its stored rating),
+    in two queries whatever their number: the mean of its latest settlements in force, when one
+    came into force after the regulator last set the rating by hand; else the stored one (the
+    regulator's decision, or the rating as the platform last wrote it)."""
+    now = now or clock.now()
+    ids = list(stored)
+    settlements: dict[int, list[dict[str, Any]]] = {organization: [] for organization in ids}
+    if not ids:
+        return {}
+    for row in await (
+        PerformanceScore.select(
+            *EFFECT_COLUMNS,
+            PerformanceScore.score_hundredths,
+            PerformanceScore.contract.organization.as_alias("organization"),
+        )
+        .where(PerformanceScore.contract.organization.is_in(ids))
+        .order_by(PerformanceScore.settled_at)
+    ):
+        if standing(row, now) == Standing.in_force:
+            settlements[row["organization"]].append(row)
+    decided: dict[int, datetime] = {}
+    for row in await OversightDecision.select(
+        OversightDecision.organization, OversightDecision.decided_at
+    ).where(
+        OversightDecision.organization.is_in(ids)
+        & (OversightDecision.kind == DecisionKind.credit_rating)
+    ):
+        organization, moment = row["organization"], row["decided_at"]
+        decided[organization] = max(decided.get(organization, moment), moment)
+    result = {}
+    for organization in ids:
+        in_force = settlements[organization]
+        basis = RatingBasis(CreditRating(stored[organization]), in_force)
+        # Settlements recorded before objections existed wrote the stored rating when they were
+        # approved: only a settlement that came into force since moves it.
+        deferred = [in_force_since(r) for r in in_force if r["objection_ends_at"] is not None]
+        by_hand = decided.get(organization)
+        if deferred and (by_hand is None or by_hand <= max(deferred)):
+            basis.rating = credit_rating(
+                [Decimal(row["score_hundredths"]) / 100 for row in basis.recent]
+            )
+        result[organization] = basis
+    return result
+
+
 async def rating_in_force(
     organization_id: int, stored: CreditRating | str, now: datetime | None = None
 ) -> CreditRating:
-    """The organization's credit rating now: the mean of its latest settlements in force, when
-    one came into force after the regulator last set the rating by hand; else the stored one
-    (the regulator's decision, or the rating as the platform last wrote it)."""
-    now = now or clock.now()
-    rows = (
-        await PerformanceScore.select(*EFFECT_COLUMNS, PerformanceScore.score_hundredths)
-        .where(PerformanceScore.contract.organization == organization_id)
-        .order_by(PerformanceScore.settled_at)
-    )
-    in_force = [row for row in rows if standing(row, now) == Standing.in_force]
-    # Settlements recorded before objections existed wrote the stored rating when they were
-    # approved: only a settlement that came into force since moves it.
-    deferred = [in_force_since(row) for row in in_force if row["objection_ends_at"] is not None]
-    if not deferred:
-        return CreditRating(stored)
-    latest = max(deferred)
-    decided = (
-        await OversightDecision.select(OversightDecision.decided_at)
-        .where(
-            (OversightDecision.organization == organization_id)
-            & (OversightDecision.kind == DecisionKind.credit_rating)
-        )
-        .order_by(OversightDecision.decided_at, ascending=False)
-        .first()
-    )
-    if decided is not None and decided["decided_at"] > latest:
-        return CreditRating(stored)
-    recent = in_force[-get_policy().performance.rating_periods :]
-    return credit_rating([Decimal(row["score_hundredths"]) / 100 for row in recent])
+    """One organization's credit rating now (see ratings_in_force)."""
+    return (await ratings_in_force({organization_id: stored}, now))[organization_id].rating
