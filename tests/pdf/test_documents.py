@@ -4,7 +4,7 @@ figures as shown, and the embedded Noto CJK faces."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,7 +176,8 @@ async def test_award_notice(render, status: str, method: str, title: str) -> Non
         f"{kind}供应商{award['name']}",
         f"{kind}金额{yuan(award['total_fen'])}（{wan_yuan(award['total_fen'])}）",
         local_time(award["decided_at"]),
-        f"至{local_time(award['standstill_ends_at'])}止",
+        # The challenge period's last day, to its end at 24:00 (民法典 第二百零三条).
+        f"至{local_time(award['standstill_ends_at'] - timedelta(seconds=1))[:10]} 24:00止",
         *(bid.organization_name for bid in others),
     )
     for bid in summary.bids:

@@ -3,6 +3,7 @@ display filters (money, local time) every page uses."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,14 @@ def build_environment(templates_dir: Path) -> Environment:
         value, get_settings().timezone, fmt
     )
     env.filters["local_date"] = i18n.local_date
+    # A legal period ends at 24:00 of its last day (民法典 第二百零三条): show that day, not 00:00
+    # of the next.
+    env.filters["period_end"] = lambda value: (
+        i18n.local_time(value - timedelta(microseconds=1), get_settings().timezone, "%Y-%m-%d")
+        + " 24:00"
+        if value is not None
+        else "—"
+    )
     return env
 
 
