@@ -4,19 +4,44 @@ from __future__ import annotations
 
 from collections import Counter
 
+from procure import calendar, clock
+from procure.acceptance.selectors import public_acceptances
+from procure.acceptance.tables import (
+    Acceptance,
+    AcceptanceItem,
+    AcceptanceMember,
+    AcceptanceRecipient,
+    AcceptanceStatus,
+)
+from procure.bids.tables import Award
 from procure.catalog.tables import CatalogCategory, CatalogItem
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
+from procure.complaints.selectors import (
+    admissibility_deadline,
+    answer_deadline,
+    complaint_deadline,
+    decision_deadline,
+)
+from procure.complaints.tables import (
+    Challenge,
+    ChallengeStatus,
+    ChallengeSubject,
+    Complaint,
+    ComplaintStatus,
+    Suspension,
+)
 from procure.contracts.tables import Contract, ContractStatus
-from procure.demo import load_demo, load_external_ocds
+from procure.demo import load_demo, load_external_ocds, read_fixture
 from procure.departments.tables import Department
 from procure.geography.tables import Community, SubDistrict
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.credit_code import validate_credit_code
 from procure.organizations.tables import Organization
+from procure.performance.tables import ObjectionStatus, PerformanceScore
 from procure.security.tables import Role, User
 from procure.settings import get_settings
 from procure.tenders.states import TenderStatus
-from procure.tenders.tables import Tender
+from procure.tenders.tables import Tender, TenderAmendment
 
 
 async def test_the_district_has_what_the_brief_asks_for(database: None) -> None:
@@ -106,3 +131,67 @@ async def test_the_external_ocds_data_is_imported_once(database: None) -> None:
     assert await load_external_ocds(get_settings()) == 0  # every process replaced
     assert await OcdsProcess.count().where(external) == 78
     assert await OcdsProcess.count().where(external & OcdsProcess.ocid.like("ocds-ext001-%")) == 78
+
+
+async def test_the_remedies_and_acceptance_are_planted_within_their_periods(
+    database: None,
+) -> None:
+    now = clock.now()
+    challenges = {
+        row["reference"]: row
+        for row in await Challenge.select(
+            *Challenge.all_columns(), Challenge.tender.reference.as_alias("reference")
+        ).where(Challenge.tender.reference.is_in(["ZB-2026-034", "ZB-2026-012"]))
+    }
+    rejected, corrected = challenges["ZB-2026-034"], challenges["ZB-2026-012"]
+    for challenge in (rejected, corrected):
+        assert challenge["subject"] == ChallengeSubject.result
+        award = await Award.select(Award.decided_at).where(Award.tender == challenge["tender"])
+        assert (
+            challenge["filed_at"] < calendar.deadline("challenge", award[0]["decided_at"]).ends_at
+        )
+        assert challenge["answered_at"] < answer_deadline(challenge).ends_at
+    assert rejected["status"] == ChallengeStatus.rejected and rejected["answer"]
+    assert corrected["status"] == ChallengeStatus.corrected
+    assert corrected["corrective_step"] == "re_evaluate" and corrected["correction_note"]
+    (complaint,) = await Complaint.select().where(Complaint.challenge == rejected["id"])
+    assert complaint["status"] == ComplaintStatus.accepted
+    assert complaint["filed_at"] < complaint_deadline(rejected).ends_at
+    assert complaint["admitted_at"] < admissibility_deadline(complaint).ends_at
+    assert not decision_deadline(complaint).passed(now)
+    # Nothing suspends a demo procurement: tests award and sign on them.
+    demo = read_fixture(get_settings().fixtures_dir / "demo.toml")
+    references = [tender["reference"] for tender in demo["tenders"]]
+    assert not await Suspension.exists().where(Suspension.tender.reference.is_in(references))
+
+    (amendment,) = (
+        await TenderAmendment.select()
+        .where(TenderAmendment.tender.reference == "ZB-2026-041")
+        .output(load_json=True)
+    )
+    assert not amendment["affects_preparation"] and amendment["bids_to_reconfirm"] == 0
+    assert amendment["submission_deadline_after"] == amendment["submission_deadline_before"]
+    assert set(amendment["changes"]) == {"title"}
+
+    (acceptance,) = await Acceptance.select().where(Acceptance.contract.reference == "HT-2026-011")
+    assert acceptance["status"] == AcceptanceStatus.passed and not acceptance["final"]
+    assert acceptance["prepared_by"] != acceptance["confirmed_by"]
+    assert (
+        await AcceptanceMember.count().where(AcceptanceMember.acceptance == acceptance["id"]) == 3
+    )
+    heard = await AcceptanceRecipient.select(AcceptanceRecipient.opinion).where(
+        AcceptanceRecipient.acceptance == acceptance["id"]
+    )
+    assert len(heard) == 2 and all(row["opinion"] for row in heard)
+    items = await AcceptanceItem.select(AcceptanceItem.result).where(
+        AcceptanceItem.acceptance == acceptance["id"]
+    )
+    assert items and all(row["result"] for row in items)
+    assert acceptance["id"] in {row["id"] for row in await public_acceptances()}
+
+    (objected,) = await PerformanceScore.select().where(
+        (PerformanceScore.contract.reference == "HT-2026-003")
+        & (PerformanceScore.objection == ObjectionStatus.lodged)
+    )
+    assert objected["settled_at"] < objected["objected_at"] < objected["objection_ends_at"]
+    assert objected["objected_at"] < now

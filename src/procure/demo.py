@@ -33,6 +33,7 @@ from procure.contracts.tables import (
 from procure.db import transaction
 from procure.demo_committees import load_committees
 from procure.demo_oversight import OversightLoader
+from procure.demo_remedies import load_remedies
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
@@ -737,6 +738,7 @@ class DemoLoader:
             if committees := await load_committees(references, self.zone):
                 self.created["evaluation_committee"] += committees
             await self.load_contracts()
+            self.created.update(await load_remedies(self.now, self.zone))
             if self.created:
                 await record(
                     actor=None,

@@ -495,7 +495,7 @@ def _moment(value: Any) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-async def _notice(tender: dict[str, Any]) -> dict[str, Any]:
+async def notice_snapshot(tender: dict[str, Any]) -> dict[str, Any]:
     """What a correction may change, as the notice stands now (kept as the correction's
     ``before``: the first correction's is the tender as first published)."""
     criteria = (
@@ -530,7 +530,7 @@ def _proposed(data: TenderAmendmentIn) -> dict[str, Any]:
     return proposal
 
 
-def _amendment_plan(
+def amendment_plan(
     tender: dict[str, Any],
     notice: dict[str, Any],
     proposal: dict[str, Any],
@@ -659,9 +659,9 @@ async def tender_amend_request(*, actor: Actor, tender_id: int, data: TenderAmen
                 "already pending; wait for the decision or withdraw it"
             )
         proposal = _proposed(data)
-        plan = _amendment_plan(
+        plan = amendment_plan(
             tender,
-            await _notice(tender),
+            await notice_snapshot(tender),
             proposal,
             declared_affecting=data.affects_preparation,
             now=now,
@@ -699,8 +699,8 @@ async def _amend_approved(approval: dict[str, Any], approver: Actor) -> AfterCom
         raise NotFound(f"tender {tender_id} not found")
     _accepting(tender, now)
     payload = approval["payload"]
-    notice = await _notice(tender)
-    plan = _amendment_plan(
+    notice = await notice_snapshot(tender)
+    plan = amendment_plan(
         tender,
         notice,
         dict(payload["proposal"]),
