@@ -67,10 +67,11 @@ def _can(context: Context, action: str) -> bool:
 @pass_context
 def _period_rule(context: Context, rule: Any) -> str:
     """A legal period as the pages show it beside a deadline: "7 个工作日（财政部令第94号 第十条）".
-    ``rule`` is a policy period's name, a ``Period``, or a deadline's ``as_dict()``."""
+    ``rule`` is a policy period's name, a ``Period``, or anything with its days, unit and basis
+    (a deadline, as an object or a dict)."""
     period = get_policy().periods[rule] if isinstance(rule, str) else rule
     if not isinstance(period, Period):
-        period = Period.model_validate(period)
+        period = Period.model_validate(period, from_attributes=True)
     translations = i18n.translations(_context_locale(context))
     if period.unit is PeriodUnit.working:
         text = translations.ngettext("%(num)d working day", "%(num)d working days", period.days)
