@@ -95,7 +95,6 @@ REQUIRED_PERIODS = (
     "contract_signing",
     "performance_inputs",
     "settlement_objection",
-    "payment_after_acceptance",
 )
 
 

@@ -100,3 +100,34 @@ async def test_award_pages_show_the_notice_deadline(
     assert "第六十九条" in page.text
     listing = await client.get("/disclosure/awards", params={"q": title})
     assert 'data-state="met"' in listing.text
+
+
+def test_contract_signing_within_thirty_days_of_the_award(fixed_clock: FixedClock) -> None:
+    # 政府采购法 第四十六条: 30 days from the notice of 09-01 reach 10-01, a holiday, so the last
+    # day is the first working day after the National Day week.
+    notice = local(date(2026, 9, 1), 10)
+    fixed_clock.set(date(2026, 10, 8))
+    due = obligation("contract_signing", notice, None)
+    assert due["deadline"]["last_day"] == "2026-10-08" and due["state"] == "pending"
+    assert due["deadline"]["unit"] == "calendar" and "第四十六条" in due["deadline"]["basis"]
+    fixed_clock.set(date(2026, 10, 9))
+    assert obligation("contract_signing", notice, None)["state"] == "overdue"
+    signed = obligation("contract_signing", notice, local(date(2026, 10, 8), 17))
+    assert signed["state"] == "met"
+
+
+async def test_the_award_page_shows_the_signing_deadline(
+    client: AsyncTestClient, fixed_clock: FixedClock
+) -> None:
+    fixed_clock.set(date(2026, 10, 12))
+    tender = await make_tender(department="D-MZJ", totals=(9_000_000, 9_500_000))
+    award_id = await award(tender["id"], tender["bids"][0])
+    await Award.update({Award.decided_at: AWARDED, Award.published_at: AWARDED}).where(
+        Award.id == award_id
+    )
+    await Tender.update({Tender.status: "awarded"}).where(Tender.id == tender["id"])
+    page = await client.get(f"/disclosure/tenders/{tender['id']}/award")
+    signing = page.text.split('data-name="contract_signing"')[1].split("</tr>")[0]
+    # 30 days from 09-30: 10-30, a Friday; nothing signed yet and the day not passed.
+    assert 'data-last-day="2026-10-30"' in signing and 'data-state="pending"' in signing
+    assert "政府采购法 第四十六条" in signing and "签订" in signing

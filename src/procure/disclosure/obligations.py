@@ -1,5 +1,6 @@
 """Disclosure obligations and whether they were met: the award notice within ``award_notice``
-(财政部令第87号 第六十九条) of the award, the contract within ``contract_publication``
+(财政部令第87号 第六十九条) of the award, the contract signed within ``contract_signing``
+(政府采购法 第四十六条) of the award notice and published within ``contract_publication``
 (政府采购法实施条例 第五十条) of its second signature. Computed from the recorded moments and
 the clock; reading never writes."""
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from procure import calendar, clock
 from procure.calendar import CalendarUnknown
+from procure.contracts.tables import Contract
 
 
 class ObligationState:
@@ -46,6 +48,18 @@ def obligation(name: str, basis_at: datetime, published_at: datetime | None) -> 
 def award_notice_obligation(award: dict[str, Any]) -> dict[str, Any]:
     """The award notice's obligation from an award row (decided_at, published_at)."""
     return obligation("award_notice", award["decided_at"], award["published_at"])
+
+
+async def signing_obligation(tender_id: int, decided_at: datetime) -> dict[str, Any]:
+    """The contract's signature within ``contract_signing`` (30 days, 政府采购法 第四十六条) of
+    the award notice; the first contract of the award counts, signed by both parties."""
+    signed = (
+        await Contract.select(Contract.signed_at)
+        .where((Contract.tender == tender_id) & Contract.signed_at.is_not_null())
+        .order_by(Contract.signed_at)
+        .first()
+    )
+    return obligation("contract_signing", decided_at, signed["signed_at"] if signed else None)
 
 
 def contract_obligation(contract: dict[str, Any]) -> dict[str, Any] | None:

@@ -35,7 +35,11 @@ from procure.contracts.tables import (
     ContractCommunity,
     ContractScopeLine,
 )
-from procure.disclosure.obligations import award_notice_obligation, contract_obligation
+from procure.disclosure.obligations import (
+    award_notice_obligation,
+    contract_obligation,
+    signing_obligation,
+)
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community, SubDistrict
 from procure.organizations.selectors import current_debarments
@@ -608,6 +612,7 @@ async def award_notice(tender_id: int) -> dict[str, Any]:
         "committee": notice["committee"],
         "open_tender": notice["award_word"] == "中标",
         "obligation": award_notice_obligation(award),
+        "signing": await signing_obligation(tender_id, award["decided_at"]),
     }
 
 
