@@ -376,3 +376,64 @@ async def test_a_correction_is_a_tender_amendment_and_the_original_stays(
         )
         == []
     )
+
+
+async def test_a_confirmed_acceptance_is_a_delivery_milestone(
+    client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    """履约验收 (政府采购法实施条例 第四十五条) in OCDS: a delivery milestone with the result and
+    the requirements' verdicts, met or not met; a draft stays out."""
+    from procure.acceptance.tables import Acceptance, AcceptanceItem, AcceptanceStatus
+    from procure.contracts.tables import ContractScopeLine
+    from tests.acceptance.helpers import passed_final_acceptance
+
+    process = await contracted_process(client, moving_clock)
+    contract_id = process["contract_id"]
+    failed = await passed_final_acceptance(contract_id, AcceptanceStatus.failed)
+    passed = await passed_final_acceptance(contract_id)
+    draft = await Acceptance.insert(
+        Acceptance(
+            contract=contract_id,
+            stage="",
+            final=True,
+            attempt=3,
+            status="draft",
+            result="",
+            accepted_on=clock.now().date(),
+        )
+    )
+    lines = await ContractScopeLine.select(ContractScopeLine.id, ContractScopeLine.line_no).where(
+        ContractScopeLine.contract == contract_id
+    )
+    for verdict, acceptance in (("not_met", failed), ("met", passed)):
+        for line in lines:
+            await AcceptanceItem.insert(
+                AcceptanceItem(
+                    acceptance=acceptance,
+                    scope_line=line["id"],
+                    line_no=line["line_no"],
+                    result=verdict,
+                )
+            )
+    result = await record(await reference_of(process["tender_id"]))
+    [contract] = result["compiledRelease"]["contracts"]
+    milestones = {
+        m["id"]: m
+        for m in contract["implementation"]["milestones"]
+        if m["id"].startswith("acceptance-")
+    }
+    assert {m["type"] for m in milestones.values()} == {"delivery"}
+    assert set(milestones) == {f"acceptance-{failed}", f"acceptance-{passed}"}
+    assert f"acceptance-{draft[0]['id']}" not in milestones
+    ok, not_ok = milestones[f"acceptance-{passed}"], milestones[f"acceptance-{failed}"]
+    assert ok["status"] == "met" and "dateMet" in ok and "合格" in ok["description"]
+    assert f"符合 {len(lines)}" in ok["description"]
+    assert not_ok["status"] == "notMet" and "dateMet" not in not_ok
+    assert f"不符合 {len(lines)}" in not_ok["description"]
+    assert (
+        schema_errors(
+            {**export.package_metadata("https://example.org/r.json"), "records": [result]},
+            "record-package-schema.json",
+        )
+        == []
+    )

@@ -204,6 +204,17 @@ async def public_acceptances(contract_ids: list[int] | None = None) -> list[dict
     )
 
 
+async def verdict_counts(acceptance_ids: list[int]) -> dict[int, Counter[str]]:
+    """Per acceptance, how many requirements were met, partly met and not met."""
+    counts: dict[int, Counter[str]] = {acceptance_id: Counter() for acceptance_id in acceptance_ids}
+    if acceptance_ids:
+        for row in await AcceptanceItem.select(
+            AcceptanceItem.acceptance, AcceptanceItem.result
+        ).where(AcceptanceItem.acceptance.is_in(acceptance_ids)):
+            counts[row["acceptance"]][row["result"]] += 1
+    return counts
+
+
 async def public_acceptance(acceptance_id: int) -> dict[str, Any]:
     """A confirmed acceptance as published (政府采购法实施条例 第四十五条): the group, the result
     per requirement, the recipients' opinions in counts only; 404 while it is a draft."""

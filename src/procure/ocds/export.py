@@ -596,7 +596,8 @@ class _Process:
             amends = self.release_id(amendment_slug)
 
     def implementation(self, contract: dict[str, Any], slug: str, supplier: dict[str, Any]) -> None:
-        """Payments made, service reports submitted and performance settled, each on its day."""
+        """Payments made, service reports submitted, performance settled and acceptances (履约验收)
+        confirmed, each on its day."""
 
         def event(
             suffix: str,
@@ -657,6 +658,27 @@ class _Process:
                 [],
                 milestones=[milestone],
             )
+        for acceptance in contract["acceptances"]:
+            milestone_id = f"acceptance-{acceptance['id']}"
+            passed = acceptance["status"] == "passed"
+            verdicts = acceptance["verdicts"]
+            stage = acceptance["stage"] or "全部合同"
+            milestone = {
+                "id": milestone_id,
+                "title": f"履约验收 {stage}（第{acceptance['attempt']}次）",
+                "type": "delivery",
+                "description": (
+                    f"验收结论：{'合格' if passed else '不合格'}；"
+                    f"要求 {sum(verdicts.values())} 项：符合 {verdicts['met']}，"
+                    f"部分符合 {verdicts['partly_met']}，不符合 {verdicts['not_met']}"
+                ),
+                "status": "met" if passed else "notMet",
+            }
+            if passed:
+                milestone["dateMet"] = timestamp(acceptance["confirmed_at"])
+            else:
+                milestone["dateModified"] = timestamp(acceptance["confirmed_at"])
+            event(milestone_id, acceptance["confirmed_at"], [], milestones=[milestone])
         for score in contract["performance"]:
             grade = Grade(score["grade"])
             points = Decimal(score["score_hundredths"]).scaleb(-2)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from procure import clock
+from procure.acceptance.selectors import public_acceptances, verdict_counts
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, Bid
 from procure.contracts.tables import (
@@ -366,8 +367,16 @@ async def _contracts(tender_ids: list[int]) -> list[dict[str, Any]]:
         .order_by(PerformanceScore.period),
         "contract",
     )
+    accepted = await public_acceptances(ids)
+    verdicts = await verdict_counts([row["id"] for row in accepted])
+    for row in accepted:
+        row["verdicts"] = verdicts[row["id"]]
+    acceptances = _grouped(accepted, "contract_id")
     for contract in contracts:
         contract["organization"] = _organization(contract, "organization")
+        contract["acceptances"] = sorted(
+            acceptances.get(contract["id"], []), key=lambda row: row["confirmed_at"]
+        )
         contract["lines"] = lines.get(contract["id"], [])
         contract["milestones"] = milestones.get(contract["id"], [])
         contract["payments"] = payments.get(contract["id"], [])
