@@ -47,6 +47,11 @@ class Deadline:
     def passed(self, moment: datetime) -> bool:
         return moment >= self.ends_at
 
+    @property
+    def rule(self) -> str:
+        """The rule behind it, as a refusal names it: "7 工作日, 财政部令第94号 第十条"."""
+        return self.period.describe()
+
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,

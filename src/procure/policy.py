@@ -50,6 +50,11 @@ class Period(BaseModel):
     unit: PeriodUnit
     basis: str = Field(min_length=1)
 
+    def describe(self) -> str:
+        """The period as a refusal names it: "7 工作日, 财政部令第94号 第十条"."""
+        unit = "工作日" if self.unit is PeriodUnit.working else "日"
+        return f"{self.days} {unit}, {self.basis}"
+
 
 class CalendarYear(BaseModel):
     """A year's holiday schedule entered by the district: its public holidays (法定节假日 and the

@@ -11,7 +11,6 @@ from typing import Any
 from procure import calendar, clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.calendar import Deadline
 from procure.complaints.schemas import (
     AdmissibilityIn,
     AnswerIn,
@@ -66,11 +65,6 @@ SUSPENDABLE = (
 )
 
 
-def rule(deadline: Deadline) -> str:
-    unit = "工作日" if deadline.period.unit.value == "working" else "日"
-    return f"{deadline.period.days} {unit}, {deadline.period.basis}"
-
-
 async def _locked_tender(tender_id: int) -> dict[str, Any]:
     """The published tender, its row locked for this transaction (a no-op UPDATE) so that
     filings about it queue; a draft does not exist for a supplier."""
@@ -107,7 +101,7 @@ async def challenge_file(*, actor: Actor, tender_id: int, data: ChallengeIn) -> 
         if deadline is not None and deadline.passed(now):
             raise Conflict(
                 f"the challenge period against the {subject.value} ended on "
-                f"{deadline.last_day.isoformat()} ({rule(deadline)}, counted from "
+                f"{deadline.last_day.isoformat()} ({deadline.rule}, counted from "
                 f"{_day(await knowledge_moment(tender_id, subject))})"
             )
         if await Challenge.exists().where(
@@ -258,12 +252,12 @@ async def complaint_file(*, actor: Actor, challenge_id: int, data: ComplaintIn) 
             answer = answer_deadline(row)
             if row["status"] == ChallengeStatus.filed and not answer.passed(now):
                 raise Conflict(
-                    f"the buyer may answer until {answer.last_day.isoformat()} ({rule(answer)}); "
+                    f"the buyer may answer until {answer.last_day.isoformat()} ({answer.rule}); "
                     "a complaint comes after the answer or after that day (财政部令第94号 第十七条)"
                 )
             late = complaint_deadline(row)
             raise Conflict(
-                f"the complaint period ended on {late.last_day.isoformat()} ({rule(late)}, "
+                f"the complaint period ended on {late.last_day.isoformat()} ({late.rule}, "
                 f"counted from the answer deadline {answer.last_day.isoformat()})"
             )
         if await Complaint.exists().where(Complaint.challenge == challenge_id):
@@ -366,7 +360,7 @@ async def suspension_order(*, actor: Actor, complaint_id: int, data: SuspensionI
     if until > limit.last_day:
         raise InvalidInput(
             "until",
-            f"a suspension lasts at most until {limit.last_day.isoformat()} ({rule(limit)})",
+            f"a suspension lasts at most until {limit.last_day.isoformat()} ({limit.rule})",
         )
     async with transaction():
         complaint = await Complaint.select().where(Complaint.id == complaint_id).first()

@@ -22,7 +22,7 @@ from procure.performance.scoring import Recommendation
 from procure.performance.selectors import performance, period_instalment, period_of
 from procure.performance.states import OBJECTION, ObjectionStep
 from procure.performance.tables import ObjectionStatus, PerformanceScore
-from procure.policy import PeriodUnit, get_policy
+from procure.policy import get_policy
 from procure.risk.hooks import after_commit
 from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
@@ -182,11 +182,10 @@ async def settlement_object(*, actor: Actor, contract_id: int, period: str, grou
         ends = settlement["objection_ends_at"]
         if ends is None or now >= ends:
             rule = get_policy().periods["settlement_objection"]
-            unit = "工作日" if rule.unit == PeriodUnit.working else "日"
             ended = "" if ends is None else f" ended at {ends.isoformat()}"
             raise Conflict(
                 f"the objection period of the settlement of {period}{ended} "
-                f"({rule.days} {unit}, {rule.basis}): an objection is no longer possible"
+                f"({rule.describe()}): an objection is no longer possible"
             )
         await advance(
             OBJECTION,
