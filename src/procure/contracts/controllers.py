@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure.approvals.schemas import ApprovalRequested
@@ -25,7 +26,8 @@ from procure.contracts.schemas import (
     RectificationIn,
     TerminateIn,
 )
-from procure.contracts.selectors import amendment_history, contract_detail, visible_contracts
+from procure.contracts.selectors import amendment_history, contract_detail, contract_page
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.pdf.controllers import attachment
 from procure.pdf.documents import contract_pdf
 from procure.security.actors import Actor
@@ -36,9 +38,28 @@ class ContractController(Controller):
     path = "/api/v1/contracts"
     tags = ["contracts"]
 
-    @get("/", opt={"action": Action.contract_read})
-    async def list_contracts(self, request: Request[Actor, Any, Any]) -> list[ContractSummary]:
-        return [ContractSummary(**row) for row in await visible_contracts(request.user)]
+    @get("/", opt={"action": Action.contract_read}, dependencies=PAGING)
+    async def list_contracts(
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        status: FromQuery[str] = "",
+        department: FromQuery[int | None] = None,
+        organization: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
+    ) -> Response[list[ContractSummary]]:
+        """The contracts you may see, newest first. Filters: ``status``, ``department`` and
+        ``organization`` (ids), ``q`` (a word of the title or reference); pages: ``page``,
+        ``per_page`` (≤ 100), with ``X-Total-Count`` and ``Link`` headers."""
+        page = await contract_page(
+            request.user,
+            paging,
+            status=status,
+            department_id=department,
+            organization_id=organization,
+            q=q,
+        )
+        return paged(request, page.map(lambda row: ContractSummary(**row)))
 
     @get("/{contract_id:int}", opt={"action": Action.contract_read})
     async def get_contract(

@@ -19,7 +19,8 @@ from procure.contracts.tables import (
     PaymentStatus,
     Rectification,
 )
-from procure.errors import NotFound
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
@@ -62,6 +63,37 @@ async def visible_contracts(actor: Actor) -> list[dict]:
         .where(await _scope(actor))
         .order_by(Contract.id, ascending=False)
     )
+
+
+async def contract_page(
+    actor: Actor,
+    paging: PageRequest,
+    *,
+    status: str = "",
+    department_id: int | None = None,
+    organization_id: int | None = None,
+    q: str = "",
+) -> Page[dict[str, Any]]:
+    """One page of the contracts the actor may see, newest first, filtered in SQL by status,
+    department, organization and a word of the title or reference."""
+    where = await _scope(actor)
+    if status.strip():
+        try:
+            where &= Contract.status == ContractStatus(status.strip())
+        except ValueError:
+            choices = ", ".join(ContractStatus)
+            raise InvalidInput(
+                "status", f"{status!r} is not a contract status (use {choices})"
+            ) from None
+    if department_id is not None:
+        where &= Contract.department == department_id
+    if organization_id is not None:
+        where &= Contract.organization == organization_id
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        where &= Contract.title.ilike(pattern) | Contract.reference.ilike(pattern)
+    query = Contract.select(*SUMMARY_COLUMNS).where(where).order_by(Contract.id, ascending=False)
+    return await paginate(query, Contract.count().where(where), paging)
 
 
 async def contract_detail(actor: Actor, contract_id: int) -> dict:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.utils.scope.state import ScopeState
 
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.security import services
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
@@ -28,7 +30,7 @@ from procure.security.schemas import (
     UserCreateIn,
     UserOut,
 )
-from procure.security.selectors import list_tokens, list_users
+from procure.security.selectors import list_tokens, user_page, user_row
 from procure.security.sessions import ROTATE
 from procure.security.tables import Role
 
@@ -143,14 +145,23 @@ class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
 
-    @get("/", opt={"action": Action.user_manage})
-    async def list_users(self) -> list[UserOut]:
-        return [_user_out(row) for row in await list_users()]
+    @get("/", opt={"action": Action.user_manage}, dependencies=PAGING)
+    async def list_users(
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        role: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+    ) -> Response[list[UserOut]]:
+        """The users in the order they were made. Filters: ``role``, ``q`` (a word of the
+        username or name); pages: ``page``, ``per_page`` (≤ 100), with ``X-Total-Count`` and
+        ``Link`` headers."""
+        page = await user_page(paging, role=role, q=q)
+        return paged(request, page.map(_user_out))
 
     @post("/", opt={"action": Action.user_manage})
     async def create_user(
         self, request: Request[Actor, Any, Any], data: JSONBody[UserCreateIn]
     ) -> UserOut:
         user_id = await services.user_create(actor=request.user, **data.model_dump())
-        rows = [row for row in await list_users() if row["id"] == user_id]
-        return _user_out(rows[0])
+        return _user_out(await user_row(user_id))

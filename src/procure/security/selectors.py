@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
-from procure.security.tables import ApiToken, User
+from procure.security.tables import ApiToken, Role, User
 
 ACTOR_COLUMNS = (
     User.id,
@@ -68,7 +71,28 @@ async def list_tokens(actor: Actor) -> list[dict]:
     )
 
 
-async def list_users() -> list[dict]:
-    return await User.select(
-        *ACTOR_COLUMNS, User.is_active, User.created_at, User.last_login_at
-    ).order_by(User.id)
+USER_COLUMNS = (*ACTOR_COLUMNS, User.is_active, User.created_at, User.last_login_at)
+
+
+async def user_page(paging: PageRequest, *, role: str = "", q: str = "") -> Page[dict[str, Any]]:
+    """One page of the users in the order they were made, filtered in SQL by role and a word of
+    the username or name."""
+    where = User.id.is_not_null()
+    if role.strip():
+        try:
+            where &= User.role == Role(role.strip())
+        except ValueError:
+            choices = ", ".join(Role)
+            raise InvalidInput("role", f"{role!r} is not a role (use {choices})") from None
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        where &= User.username.ilike(pattern) | User.display_name.ilike(pattern)
+    query = User.select(*USER_COLUMNS).where(where).order_by(User.id)
+    return await paginate(query, User.count().where(where), paging)
+
+
+async def user_row(user_id: int) -> dict[str, Any]:
+    row = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound(f"user {user_id} not found")
+    return row

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure.approvals.schemas import ApprovalRequested
 from procure.bids.services import open_due_bids
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action
@@ -28,7 +30,7 @@ from procure.tenders.schemas import (
     TenderIn,
     TenderSummary,
 )
-from procure.tenders.selectors import tender_detail, visible_tenders
+from procure.tenders.selectors import tender_detail, tender_page
 
 
 async def detail(request: Request[Any, Any, Any], tender_id: int) -> TenderDetail:
@@ -40,13 +42,29 @@ class TenderController(Controller):
     path = "/api/v1/tenders"
     tags = ["tenders"]
 
-    @get("/", opt={"action": Action.tender_read})
+    @get("/", opt={"action": Action.tender_read}, dependencies=PAGING)
     async def list_tenders(
-        self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None
-    ) -> list[TenderSummary]:
-        """Published tenders for everyone; a buyer also sees its department's drafts."""
-        rows = await visible_tenders(current_actor(request), status=status)
-        return [TenderSummary(**row) for row in rows]
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        status: FromQuery[str | None] = None,
+        department: FromQuery[int | None] = None,
+        method: FromQuery[str | None] = None,
+        q: FromQuery[str] = "",
+    ) -> Response[list[TenderSummary]]:
+        """Published tenders for everyone, newest first; a buyer also sees its department's
+        drafts. Filters: ``status`` (as the clock gives it), ``department`` (id), ``method``,
+        ``q`` (a word of the title or reference); pages: ``page``, ``per_page`` (≤ 100), with
+        ``X-Total-Count`` and ``Link`` headers."""
+        page = await tender_page(
+            current_actor(request),
+            paging,
+            status=status,
+            department_id=department,
+            method=method,
+            q=q,
+        )
+        return paged(request, page.map(lambda row: TenderSummary(**row)))
 
     @get("/{tender_id:int}", opt={"action": Action.tender_read})
     async def get_tender(

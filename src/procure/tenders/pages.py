@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -25,6 +26,7 @@ from procure.bids.selectors import award_notice_for, evaluation_view, opening_re
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
 from procure.complaints.selectors import tender_remedies
+from procure.db.pagination import PAGING, PageRequest
 from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.i18n import yuan_to_fen
@@ -36,7 +38,7 @@ from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
-from procure.tenders.selectors import last_refused, tender_detail, visible_tenders
+from procure.tenders.selectors import last_refused, tender_detail, tender_page
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 
 DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
@@ -170,12 +172,22 @@ async def form_choices() -> dict[str, Any]:
 class TenderPages(Controller):
     include_in_schema = False
 
-    @get("/tenders", opt={"action": Action.tender_read})
+    @get("/tenders", opt={"action": Action.tender_read}, dependencies=PAGING)
     async def list_page(
-        self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        status: FromQuery[str] = "",
+        department: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        tenders = await visible_tenders(current_actor(request), status=status or None)
-        return Template("tenders/list.html", context={"tenders": tenders, "status": status or ""})
+        page = await tender_page(
+            current_actor(request), paging, status=status, department_id=department, q=q
+        )
+        return Template(
+            "tenders/list.html",
+            context={"page": page, "tenders": page.items, "status": status, "q": q},
+        )
 
     @get("/tenders/new", opt={"action": Action.tender_manage})
     async def new_page(self) -> Template:

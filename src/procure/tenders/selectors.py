@@ -4,18 +4,26 @@ status shown is the one the clock gives (tenders.states.effective_status)."""
 from __future__ import annotations
 
 import json
+import operator
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from procure import clock
 from procure.approvals.selectors import COLUMNS as APPROVAL_COLUMNS
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
-from procure.errors import NotFound
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
-from procure.tenders.states import TenderStatus, effective_status
+from procure.tenders.states import (
+    ACCEPTING_BIDS,
+    ProcurementMethod,
+    TenderStatus,
+    effective_status,
+)
 from procure.tenders.tables import (
     Clarification,
     EvaluationCriterion,
@@ -63,15 +71,67 @@ def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     return row
 
 
-async def visible_tenders(
-    actor: Actor | None, *, department_id: int | None = None, status: str | None = None
-) -> list[dict]:
-    query = Tender.select(*SUMMARY_COLUMNS).where(_visible_to(actor))
-    if department_id is not None:
-        query = query.where(Tender.department == department_id)
+def status_is(status: TenderStatus, now: datetime) -> Any:
+    """The SQL condition for "the clock gives this tender ``status``" (see effective_status):
+    a tender accepting bids moves by itself from published to tendering to opened."""
+    accepting = Tender.status.is_in(list(ACCEPTING_BIDS))
+    stored = Tender.status == status
+    if status not in {*ACCEPTING_BIDS, TenderStatus.opened}:
+        return stored
+    if status is TenderStatus.opened:
+        return stored | (accepting & (Tender.submission_deadline <= now))
+    # Without a submission deadline the stored status stands.
+    undated = stored & Tender.submission_deadline.is_null()
+    before_deadline = accepting & (Tender.submission_deadline > now)
+    clarifying = Tender.clarification_deadline.is_null() | (Tender.clarification_deadline > now)
+    if status is TenderStatus.tendering:
+        return undated | (
+            before_deadline
+            & Tender.clarification_deadline.is_not_null()
+            & (Tender.clarification_deadline <= now)
+        )
+    return undated | (before_deadline & clarifying)
+
+
+def tender_status(value: str) -> TenderStatus:
+    """A ``status`` filter's value, refused by name when it is none of the statuses."""
+    try:
+        return TenderStatus(value)
+    except ValueError:
+        choices = ", ".join(TenderStatus)
+        raise InvalidInput("status", f"{value!r} is not a tender status (use {choices})") from None
+
+
+async def tender_page(
+    actor: Actor | None,
+    paging: PageRequest,
+    *,
+    department_id: int | None = None,
+    status: str | None = None,
+    method: str | None = None,
+    q: str = "",
+) -> Page[dict[str, Any]]:
+    """One page of the tenders the actor may see, newest first, filtered in SQL by the status
+    the clock gives them (one, or several separated by commas), their department, their
+    method and a word of their title or reference."""
     now = clock.now()
-    rows = [with_clock(row, now) for row in await query.order_by(Tender.id, ascending=False)]
-    return [row for row in rows if status is None or row["status"] == status]
+    where = _visible_to(actor)
+    if department_id is not None:
+        where &= Tender.department == department_id
+    if status and status.strip():
+        either = [status_is(tender_status(one.strip()), now) for one in status.split(",")]
+        where &= reduce(operator.or_, either)
+    if method:
+        try:
+            where &= Tender.method == ProcurementMethod(method)
+        except ValueError:
+            raise InvalidInput("method", f"{method!r} is not a procurement method") from None
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        where &= Tender.title.ilike(pattern) | Tender.reference.ilike(pattern)
+    query = Tender.select(*SUMMARY_COLUMNS).where(where).order_by(Tender.id, ascending=False)
+    page = await paginate(query, Tender.count().where(where), paging)
+    return page.map(lambda row: with_clock(row, now))
 
 
 async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
@@ -216,10 +276,13 @@ async def clarifications(actor: Actor | None, tender_id: int) -> list[dict]:
 
 
 async def count_by_status(actor: Actor | None) -> dict[str, int]:
-    counts = dict.fromkeys((str(s) for s in TenderStatus), 0)
-    for row in await visible_tenders(actor):
-        counts[row["status"]] += 1
-    return counts
+    """How many tenders the actor may see are in each status the clock gives, counted in SQL."""
+    now = clock.now()
+    visible = _visible_to(actor)
+    return {
+        str(status): await Tender.count().where(visible & status_is(status, now))
+        for status in TenderStatus
+    }
 
 
 async def last_refused(tender_id: int) -> dict[str, Any] | None:

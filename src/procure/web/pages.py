@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -16,7 +17,8 @@ from procure.approvals.selectors import awaiting, returned
 from procure.audit.controllers import recent_events
 from procure.bids.selectors import bids_to_reconfirm
 from procure.committees.selectors import expert_tasks
-from procure.contracts.selectors import awaiting_organization, visible_contracts
+from procure.contracts.selectors import awaiting_organization, contract_page
+from procure.db.pagination import PAGING, PageRequest
 from procure.departments.tables import Department
 from procure.geography.tables import Community
 from procure.organizations.selectors import bidding_obstacles, local_today, recent_decisions
@@ -32,8 +34,8 @@ from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
-from procure.security.selectors import list_users
-from procure.tenders.selectors import count_by_status, visible_tenders
+from procure.security.selectors import user_page
+from procure.tenders.selectors import count_by_status, tender_page
 from procure.web.templating import request_locale
 
 
@@ -106,17 +108,22 @@ class WorkspaceController(Controller):
     """Each role's start page: what that role acts for, and what it needs to do next."""
 
     include_in_schema = False
+    # The page's main list (contracts, users) pages with ?page=; the others show their latest
+    # few and link to their own list.
+    dependencies = PAGING
 
     @get("/buyer", opt={"action": Action.workspace_buyer})
-    async def buyer(self, request: Request[Actor, Any, Any]) -> Template:
+    async def buyer(
+        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Template:
         actor = request.user
         department = await Department.select().where(Department.id == actor.department_id).first()
         return Template(
             "workspace/buyer.html",
             context={
                 "department": department,
-                "tenders": await visible_tenders(actor, department_id=actor.department_id),
-                "contracts": await visible_contracts(actor),
+                "tenders": await tender_page(actor, LATEST, department_id=actor.department_id),
+                "contracts": await contract_page(actor, paging),
                 # Contracts to sign and supplementary agreements to accept or decline.
                 "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
@@ -126,18 +133,19 @@ class WorkspaceController(Controller):
         )
 
     @get("/organization", opt={"action": Action.workspace_organization})
-    async def organization(self, request: Request[Actor, Any, Any]) -> Template:
+    async def organization(
+        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Template:
         actor = request.user
         organization = (
             await Organization.select().where(Organization.id == actor.organization_id).first()
         )
-        open_tenders = [t for t in await visible_tenders(actor) if t["status"] in OPEN_FOR_BIDS]
         return Template(
             "workspace/organization.html",
             context={
                 "organization": organization,
-                "open_tenders": open_tenders,
-                "contracts": await visible_contracts(actor),
+                "open_tenders": await tender_page(actor, LATEST, status=OPEN_FOR_BIDS),
+                "contracts": await contract_page(actor, paging),
                 # Contracts to sign and supplementary agreements to accept or decline.
                 "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
@@ -151,7 +159,9 @@ class WorkspaceController(Controller):
         )
 
     @get("/committee", opt={"action": Action.workspace_committee})
-    async def committee(self, request: Request[Actor, Any, Any]) -> Template:
+    async def committee(
+        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Template:
         actor = request.user
         community = (
             await Community.select(
@@ -168,22 +178,26 @@ class WorkspaceController(Controller):
             "workspace/committee.html",
             context={
                 "community": community,
-                "contracts": await visible_contracts(actor),
+                "contracts": await contract_page(actor, paging),
             },
         )
 
     @get("/auditor", opt={"action": Action.workspace_auditor})
-    async def auditor(self, request: Request[Actor, Any, Any]) -> Template:
+    async def auditor(
+        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Template:
         return Template(
             "workspace/auditor.html",
             context={
                 "events": await recent_events(20),
-                "contracts": await visible_contracts(request.user),
+                "contracts": await contract_page(request.user, paging),
             },
         )
 
     @get("/regulator", opt={"action": Action.workspace_regulator})
-    async def regulator(self, request: Request[Actor, Any, Any]) -> Template:
+    async def regulator(
+        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Template:
         actor = request.user
         department = await Department.select().where(Department.id == actor.department_id).first()
         return Template(
@@ -194,7 +208,7 @@ class WorkspaceController(Controller):
                 "waiting_count": await conduct_flags_waiting_count(actor),
                 "dismissed_flags": await recently_dismissed(actor),
                 "decisions": await recent_decisions(),
-                "contracts": await visible_contracts(actor),
+                "contracts": await contract_page(actor, paging),
                 **risk_labels(request_locale(request)),
             },
         )
@@ -206,8 +220,10 @@ class WorkspaceController(Controller):
         )
 
     @get("/admin", opt={"action": Action.workspace_admin})
-    async def admin(self) -> Template:
-        return Template("workspace/admin.html", context={"users": await list_users()})
+    async def admin(self, paging: NamedDependency[PageRequest]) -> Template:
+        return Template("workspace/admin.html", context={"users": await user_page(paging)})
 
 
-OPEN_FOR_BIDS = {"published", "tendering"}
+OPEN_FOR_BIDS = "published,tendering"
+#: The latest tenders a start page shows before linking to the tender list.
+LATEST = PageRequest(1, 10)

@@ -14,6 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
+from procure.db.pagination import page_href
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
@@ -84,6 +85,13 @@ def _period_rule(context: Context, rule: Any) -> str:
 
 
 @pass_context
+def _page_href(context: Context, number: int) -> str:
+    """This page's address with ``page`` set to ``number``, its filters kept."""
+    request = context.get("request")
+    return page_href(request.url, number) if request is not None else f"?page={number}"
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -99,6 +107,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
+    env.globals["page_href"] = _page_href
     env.globals["period_rule"] = _period_rule
     env.globals["submission_period"] = lambda method: (
         get_policy().procurement.minimum_submission_days[method]

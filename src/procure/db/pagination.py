@@ -1,0 +1,160 @@
+"""Pagination for every list: the page asked for, read from the query with bounds, and the
+page cut and counted in SQL (LIMIT/OFFSET and a COUNT with the same WHERE).
+
+The JSON lists answer with their items and say where they are in the headers (``X-Total-Count``
+and a ``Link`` with ``first``/``prev``/``next``/``last``); pages show the shared ``pagination``
+macro (templates/macros.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.di import Provide
+from litestar.params import FromQuery
+
+from procure.errors import InvalidInput
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of a list: its number (from 1) and its length."""
+
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def _whole(field: str, value: str | int | None, default: int, low: int, high: int | None) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(field, f"must be a whole number {bounds}, not {value!r}") from None
+    if number < low or (high is not None and number > high):
+        raise InvalidInput(field, f"must be a whole number {bounds}, not {number}")
+    return number
+
+
+def page_request(
+    page: str | int | None = None,
+    per_page: str | int | None = None,
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    max_per_page: int = MAX_PER_PAGE,
+) -> PageRequest:
+    """The page the query asks for; a page below 1, a length outside 1..max or anything not a
+    whole number is refused, naming the parameter."""
+    return PageRequest(
+        page=_whole("page", page, 1, 1, None),
+        per_page=_whole("per_page", per_page, default_per_page, 1, max_per_page),
+    )
+
+
+async def provide_page_request(
+    page: FromQuery[str | None] = None, per_page: FromQuery[str | None] = None
+) -> PageRequest:
+    """The ``?page=&per_page=`` of a list (Litestar dependency ``paging``)."""
+    return page_request(page, per_page)
+
+
+#: The dependency a list handler declares to take ``paging: PageRequest``.
+PAGING = {"paging": Provide(provide_page_request)}
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and where it lies in the whole."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    def map(self, function: Callable[[T], U]) -> Page[U]:
+        return Page([function(item) for item in self.items], self.total, self.page, self.per_page)
+
+
+async def paginate(
+    query: Any, count: Any, paging: PageRequest, *, clamp: bool = False
+) -> Page[dict[str, Any]]:
+    """One page of a Piccolo select (filtered and ordered, with a unique last sort key) and the
+    total from ``count`` (the same table's ``count()`` with the same WHERE). ``clamp`` shows
+    the last page for a page past the end (pages); otherwise such a page is empty (the API)."""
+    total = await count
+    if clamp:
+        last = max(1, -(-total // paging.per_page))
+        paging = PageRequest(min(paging.page, last), paging.per_page)
+    rows = await query.limit(paging.per_page).offset(paging.offset)
+    return Page(rows, total, paging.page, paging.per_page)
+
+
+def window(items: Sequence[T], paging: PageRequest) -> Page[T]:
+    """A page of a list already in memory: only for lists bounded by their nature (e.g. one
+    tender's bids), where a second query would cost more than it saves."""
+    chunk = list(items[paging.offset : paging.offset + paging.per_page])
+    return Page(chunk, len(items), paging.page, paging.per_page)
+
+
+def page_query(url: Any, number: int) -> str:
+    """The query of ``url`` (a Litestar URL) with ``page`` set to ``number``, the filters kept."""
+    params = [(key, value) for key, value in url.query_params.multi_items() if key != "page"]
+    return urlencode([*params, ("page", str(number))])
+
+
+def page_url(url: Any, number: int) -> str:
+    """``url`` with ``page`` set to ``number``: absolute, for the ``Link`` header."""
+    return str(url.with_replacements(query=page_query(url, number)))
+
+
+def page_href(url: Any, number: int) -> str:
+    """``url``'s path with ``page`` set to ``number``: a page's own link."""
+    return f"{url.path}?{page_query(url, number)}"
+
+
+def page_headers(request: Request[Any, Any, Any], page: Page[Any]) -> dict[str, str]:
+    """``X-Total-Count``, ``X-Page``, ``X-Per-Page`` and an RFC 8288 ``Link`` header."""
+    links = {"first": 1, "last": page.pages}
+    if page.has_previous:
+        links["prev"] = min(page.page - 1, page.pages)
+    if page.has_next:
+        links["next"] = page.page + 1
+    return {
+        "X-Total-Count": str(page.total),
+        "X-Page": str(page.page),
+        "X-Per-Page": str(page.per_page),
+        "Link": ", ".join(
+            f'<{page_url(request.url, number)}>; rel="{rel}"' for rel, number in links.items()
+        ),
+    }
+
+
+def paged(request: Request[Any, Any, Any], page: Page[T]) -> Response[list[T]]:
+    """A JSON list answered as its items, with the page's headers."""
+    return Response(page.items, headers=page_headers(request, page))
