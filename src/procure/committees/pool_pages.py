@@ -28,7 +28,7 @@ from procure.committees.pool_selectors import actor_district, expert_detail, exp
 from procure.committees.tables import RelationshipKind
 from procure.errors import Conflict
 from procure.i18n import N_
-from procure.organizations.selectors import registry
+from procure.organizations.selectors import organization_choices
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.web.templating import request_locale
@@ -166,7 +166,7 @@ class ExpertPoolPages(Controller):
             context={
                 "expert": expert,
                 "kind_labels": KIND_LABELS,
-                "organizations": await registry(),
+                "organizations": await organization_choices(),
                 "form": context.pop("form", RelationshipForm()),
                 "errors": [],
                 **await _categories(),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.errors import NotFound
 from procure.organizations import services
 from procure.organizations.schemas import (
@@ -29,7 +31,7 @@ from procure.organizations.selectors import (
     organization_detail,
     own_qualification,
     own_qualifications,
-    registry,
+    registry_page,
 )
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
@@ -51,9 +53,19 @@ class OrganizationController(Controller):
     path = "/api/v1/organizations"
     tags = ["organizations"]
 
-    @get("/", opt={"action": Action.public_read})
-    async def list_organizations(self) -> list[OrganizationOut]:
-        return [OrganizationOut(**row) for row in await registry()]
+    @get("/", opt={"action": Action.public_read}, dependencies=PAGING)
+    async def list_organizations(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        q: FromQuery[str] = "",
+        registration_type: FromQuery[str] = "",
+    ) -> Response[list[OrganizationOut]]:
+        """The public registry by name. Filters: ``q`` (a word of the name or the credit code),
+        ``registration_type``; pages: ``page``, ``per_page`` (≤ 100), with ``X-Total-Count``
+        and ``Link`` headers."""
+        page = await registry_page(paging, q=q, registration_type=registration_type)
+        return paged(request, page.map(lambda row: OrganizationOut(**row)))
 
     @post("/register", status_code=HTTP_201_CREATED, opt={"action": Action.organization_register})
     async def register(

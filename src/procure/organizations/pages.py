@@ -7,11 +7,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, URLEncodedBody
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import BaseModel, ValidationError
 
+from procure.db.pagination import PAGING, PageRequest
 from procure.errors import InvalidInput
 from procure.organizations import services
 from procure.organizations.controllers import own_id
@@ -24,7 +26,7 @@ from procure.organizations.schemas import (
     RegistrationIn,
     as_invalid_input,
 )
-from procure.organizations.selectors import local_today, organization_detail, registry
+from procure.organizations.selectors import local_today, organization_detail, registry_page
 from procure.organizations.tables import CreditRating, QualificationKind, RegistrationType
 from procure.security.actors import Actor
 from procure.security.controllers import sign_in
@@ -255,9 +257,24 @@ class RegistryPageController(Controller):
             status_code=400 if error else 200,
         )
 
-    @get("/", opt={"action": Action.public_read})
-    async def registry(self) -> Template:
-        return Template("organizations/registry.html", context={"organizations": await registry()})
+    @get("/", opt={"action": Action.public_read}, dependencies=PAGING)
+    async def registry(
+        self,
+        paging: NamedDependency[PageRequest],
+        q: FromQuery[str] = "",
+        registration_type: FromQuery[str] = "",
+    ) -> Template:
+        page = await registry_page(paging, q=q, registration_type=registration_type)
+        return Template(
+            "organizations/registry.html",
+            context={
+                "page": page,
+                "organizations": page.items,
+                "q": q,
+                "registration_type": registration_type,
+                "registration_types": list(RegistrationType),
+            },
+        )
 
     @get("/{organization_id:int}", opt={"action": Action.public_read})
     async def detail(

@@ -9,13 +9,15 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from procure.errors import NotFound
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import (
     Debarment,
     Organization,
     OversightDecision,
     Qualification,
     QualificationKind,
+    RegistrationType,
 )
 from procure.performance.effects import rating_in_force, ratings_in_force
 from procure.settings import get_settings
@@ -57,13 +59,19 @@ def _in_force(on: date) -> Any:
     return (Debarment.starts_on <= on) & (Debarment.ends_on > on)
 
 
-async def current_debarments(on: date | None = None) -> dict[int, dict]:
-    """The debarment in force on the day for each debarred organization (the one ending last)."""
+async def current_debarments(
+    on: date | None = None, organizations: list[int] | None = None
+) -> dict[int, dict]:
+    """The debarment in force on the day for each debarred organization (the one ending last),
+    of every organization or of those given."""
+    where = _in_force(on or local_today())
+    if organizations is not None:
+        where &= Debarment.organization.is_in(organizations or [-1])
     rows = (
         await Debarment.select(
             Debarment.organization, Debarment.starts_on, Debarment.ends_on, Debarment.reason
         )
-        .where(_in_force(on or local_today()))
+        .where(where)
         .order_by(Debarment.ends_on)
     )
     return {row["organization"]: row for row in rows}
@@ -73,29 +81,59 @@ async def debarred_ids(on: date | None = None) -> set[int]:
     return set(await current_debarments(on))
 
 
-async def registry() -> list[dict]:
-    """Every organization with what the public registry shows, debarment included."""
-    rows = await Organization.select(
-        Organization.id,
-        Organization.credit_code,
-        Organization.name,
-        Organization.registration_type,
-        Organization.founded_on,
-        Organization.certified_social_workers,
-        Organization.credit_rating,
-    ).order_by(Organization.name)
-    debarred = await current_debarments()
-    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in rows})
-    return [
-        {
+async def registry_page(
+    paging: PageRequest, *, q: str = "", registration_type: str = ""
+) -> Page[dict[str, Any]]:
+    """One page of the organizations by name with what the public registry shows (the credit
+    rating in force, the debarment in force), filtered in SQL by a word of the name or the
+    credit code and by registration type; the page's ratings and debarments are read in two
+    queries, whatever its length."""
+    where = Organization.id.is_not_null()
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        where &= Organization.name.ilike(pattern) | Organization.credit_code.ilike(pattern)
+    if registration_type.strip():
+        try:
+            where &= Organization.registration_type == RegistrationType(registration_type.strip())
+        except ValueError:
+            choices = ", ".join(RegistrationType)
+            raise InvalidInput(
+                "registration_type", f"{registration_type!r} is not one of {choices}"
+            ) from None
+    query = (
+        Organization.select(
+            Organization.id,
+            Organization.credit_code,
+            Organization.name,
+            Organization.registration_type,
+            Organization.founded_on,
+            Organization.certified_social_workers,
+            Organization.credit_rating,
+        )
+        .where(where)
+        .order_by(Organization.name)
+        .order_by(Organization.id)
+    )
+    page = await paginate(query, Organization.count().where(where), paging)
+    ids = [row["id"] for row in page.items]
+    debarred = await current_debarments(organizations=ids)
+    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in page.items})
+    return page.map(
+        lambda row: {
             **row,
             "credit_rating": ratings[row["id"]].rating,
             "debarred": row["id"] in debarred,
             "debarred_from": debarred[row["id"]]["starts_on"] if row["id"] in debarred else None,
             "debarred_until": debarred[row["id"]]["ends_on"] if row["id"] in debarred else None,
         }
-        for row in rows
-    ]
+    )
+
+
+async def organization_choices() -> list[dict[str, Any]]:
+    """Every organization's id, name and credit code, by name (a form's choice of one)."""
+    return await Organization.select(
+        Organization.id, Organization.name, Organization.credit_code
+    ).order_by(Organization.name)
 
 
 async def _qualifications(organization_id: int) -> list[dict]:
