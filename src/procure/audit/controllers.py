@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from litestar import Controller, get
-from litestar.params import Parameter
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, Parameter
 from pydantic import BaseModel
 
-from procure import clock
-from procure.audit.tables import AuditEvent
+from procure.audit.selectors import event_page
+from procure.db.pagination import PAGING, PageRequest, page_request, paged
 from procure.security.policy import Action
 
 
@@ -26,39 +26,33 @@ class AuditEventOut(BaseModel):
     hash: str
 
 
-SEALED = "(sealed)"
-
-
-def redact_sealed(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An event about a sealed bid shows neither who nor what until the deadline it names:
-    before the deadline the log, like everything else, tells only that bids exist."""
-    until = row["data"].get("sealed_until") if isinstance(row["data"], dict) else None
-    if until and datetime.fromisoformat(until) > now:
-        return {**row, "actor_id": None, "actor_label": SEALED, "subject_id": SEALED, "data": {}}
-    return row
-
-
-async def recent_events(limit: int, before_seq: int | None = None) -> list[dict]:
-    query = AuditEvent.select().order_by(AuditEvent.seq, ascending=False).limit(limit)
-    if before_seq is not None:
-        query = query.where(AuditEvent.seq < before_seq)
-    now = clock.now()
-    rows = []
-    for row in await query:
-        row["data"] = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-        rows.append(redact_sealed(row, now))
-    return rows
-
-
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
 
-    @get("/events", opt={"action": Action.audit_read})
+    @get("/events", opt={"action": Action.audit_read}, dependencies=PAGING)
     async def events(
         self,
-        limit: int = Parameter(default=50, ge=1, le=500),
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        action: FromQuery[str] = "",
+        subject_type: FromQuery[str] = "",
+        since: FromQuery[date | None] = None,
+        until: FromQuery[date | None] = None,
         before_seq: int | None = Parameter(default=None, ge=1),
-    ) -> list[AuditEventOut]:
-        """Newest first; page back with ``before_seq``."""
-        return [AuditEventOut(**row) for row in await recent_events(limit, before_seq)]
+        limit: FromQuery[str | None] = None,
+    ) -> Response[list[AuditEventOut]]:
+        """Newest first. Filters: ``action``, ``subject_type``, ``since`` and ``until`` (local
+        days, included), ``before_seq``; pages: ``page``, ``per_page`` (≤ 100; ``limit`` is
+        its older name), with ``X-Total-Count`` and ``Link`` headers."""
+        if limit is not None:
+            paging = page_request(paging.page, limit, per_page_name="limit")
+        page = await event_page(
+            paging,
+            action=action,
+            subject_type=subject_type,
+            since=since,
+            until=until,
+            before_seq=before_seq,
+        )
+        return paged(request, page.map(lambda row: AuditEventOut(**row)))

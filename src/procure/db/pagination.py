@@ -56,12 +56,14 @@ def page_request(
     *,
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
+    per_page_name: str = "per_page",
 ) -> PageRequest:
     """The page the query asks for; a page below 1, a length outside 1..max or anything not a
-    whole number is refused, naming the parameter."""
+    whole number is refused, naming the parameter (``per_page_name`` where a list kept an
+    older name for the length)."""
     return PageRequest(
         page=_whole("page", page, 1, 1, None),
-        per_page=_whole("per_page", per_page, default_per_page, 1, max_per_page),
+        per_page=_whole(per_page_name, per_page, default_per_page, 1, max_per_page),
     )
 
 

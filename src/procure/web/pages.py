@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from procure import i18n
 from procure.approvals.selectors import awaiting, returned
-from procure.audit.controllers import recent_events
+from procure.audit.selectors import recent_events
 from procure.bids.selectors import bids_to_reconfirm
 from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import awaiting_organization, contract_page
