@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from procure.approvals import services
 from procure.approvals.schemas import ApprovalDetail, ApprovalOut, ApprovalPage, DecisionIn
 from procure.approvals.selectors import PER_PAGE, approval_detail, approval_page
-from procure.errors import InvalidInput
+from procure.db.pagination import PageRequest, page_headers, paging_dependency
 from procure.security.actors import Actor
 from procure.security.policy import Action
 
@@ -23,22 +24,19 @@ class ApprovalController(Controller):
     path = "/api/v1/approvals"
     tags = ["approvals"]
 
-    @get("/", opt={"action": Action.approval_read})
+    @get("/", opt={"action": Action.approval_read}, dependencies=paging_dependency(PER_PAGE))
     async def list_approvals(
         self,
         request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
         status: FromQuery[str] = "",
         mine: FromQuery[bool] = False,
-        page: FromQuery[int] = 1,
-    ) -> ApprovalPage:
-        """The department's approval requests, newest first; ``?status=pending`` for what waits."""
-        try:
-            rows, total = await approval_page(request.user, status=status, mine=mine, page=page)
-        except ValueError:
-            raise InvalidInput("status", "use pending, approved, refused or withdrawn") from None
-        return ApprovalPage(
-            items=[ApprovalOut(**row) for row in rows], total=total, page=page, per_page=PER_PAGE
-        )
+    ) -> Response[ApprovalPage]:
+        """The department's approval requests, newest first; ``?status=pending`` for what
+        waits, ``?mine=true`` for your own; pages: ``page``, ``per_page`` (≤ 100)."""
+        page = await approval_page(request.user, paging, status=status, mine=mine)
+        body = ApprovalPage(items=[ApprovalOut(**row) for row in page.items], **page.fields())
+        return Response(body, headers=page_headers(request, page))
 
     @get("/{approval_id:int}", opt={"action": Action.approval_read})
     async def get_approval(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from procure.approvals import services
 from procure.approvals.selectors import PER_PAGE, approval_page, awaiting
+from procure.db.pagination import PageRequest, paging_dependency
 from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.security.actors import Actor
@@ -31,22 +33,28 @@ KIND_LABELS = {
 }
 
 
+FIRST = PageRequest(1, PER_PAGE)
+
+
 class ApprovalPages(Controller):
     path = "/approvals"
     include_in_schema = False
 
     async def _page(
-        self, actor: Actor, *, page: int, decided: int = 0, error: str = "", failed: int = 0
+        self,
+        actor: Actor,
+        *,
+        paging: PageRequest = FIRST,
+        decided: int = 0,
+        error: str = "",
+        failed: int = 0,
     ) -> Template:
-        rows, total = await approval_page(actor, page=page)
+        approvals = await approval_page(actor, paging)
         return Template(
             "approvals/index.html",
             context={
                 "awaiting": await awaiting(actor),
-                "approvals": rows,
-                "total": total,
-                "page": page,
-                "pages": max(1, -(-total // PER_PAGE)),
+                "approvals": approvals,
                 "kind_labels": KIND_LABELS,
                 "decided": decided,
                 "error": error,
@@ -55,14 +63,14 @@ class ApprovalPages(Controller):
             status_code=409 if error else 200,
         )
 
-    @get("/", opt={"action": Action.approval_read})
+    @get("/", opt={"action": Action.approval_read}, dependencies=paging_dependency(PER_PAGE))
     async def index(
         self,
         request: Request[Actor, Any, Any],
-        page: FromQuery[int] = 1,
+        paging: NamedDependency[PageRequest],
         decided: FromQuery[int] = 0,
     ) -> Template:
-        return await self._page(request.user, page=page, decided=decided)
+        return await self._page(request.user, paging=paging, decided=decided)
 
     @post("/{approval_id:int}/{decision:str}", opt={"action": Action.approval_decide})
     async def decide(
@@ -73,9 +81,7 @@ class ApprovalPages(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Template | Redirect:
         if decision not in {"approve", "refuse"}:
-            return await self._page(
-                request.user, page=1, error="unknown decision", failed=approval_id
-            )
+            return await self._page(request.user, error="unknown decision", failed=approval_id)
         try:
             await services.approval_decide(
                 actor=request.user,
@@ -85,5 +91,5 @@ class ApprovalPages(Controller):
             )
         except (Conflict, InvalidInput) as error:
             message = error.message if isinstance(error, InvalidInput) else str(error)
-            return await self._page(request.user, page=1, error=message, failed=approval_id)
+            return await self._page(request.user, error=message, failed=approval_id)
         return Redirect(f"/approvals?decided={approval_id}", status_code=HTTP_303_SEE_OTHER)

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from procure.db.pagination import PageFields
+
 
 class ApprovalOut(BaseModel):
     id: int
@@ -30,11 +32,8 @@ class ApprovalDetail(ApprovalOut):
     payload: dict[str, Any]
 
 
-class ApprovalPage(BaseModel):
+class ApprovalPage(PageFields):
     items: list[ApprovalOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class DecisionIn(BaseModel):

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from procure.approvals.tables import Approval, ApprovalStatus
-from procure.errors import NotFound
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -47,13 +48,17 @@ def _scope(actor: Actor) -> Any:
 
 
 async def approval_page(
-    actor: Actor, *, status: str = "", mine: bool = False, page: int = 1
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the approvals the actor may see (newest first) and the total count."""
+    actor: Actor, paging: PageRequest, *, status: str = "", mine: bool = False
+) -> Page[dict[str, Any]]:
+    """One page of the approvals the actor may see, newest first, filtered in SQL by status
+    and by whether the actor asked for them."""
     condition = _scope(actor)
     if status:
-        ApprovalStatus(status)
-        clause = Approval.status == status
+        try:
+            clause = Approval.status == ApprovalStatus(status)
+        except ValueError:
+            choices = ", ".join(ApprovalStatus)
+            raise InvalidInput("status", f"{status!r} is not a status (use {choices})") from None
         condition = clause if condition is None else condition & clause
     if mine:
         clause = Approval.requested_by == actor.id
@@ -63,8 +68,7 @@ async def approval_page(
     if condition is not None:
         query = query.where(condition)
         count = count.where(condition)
-    rows = await query.limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)
-    return rows, await count
+    return await paginate(query, count, paging)
 
 
 async def awaiting(actor: Actor) -> list[dict[str, Any]]:

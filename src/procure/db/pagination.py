@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.di import Provide
 from litestar.params import FromQuery
+from pydantic import BaseModel
 
 from procure.errors import InvalidInput
 
@@ -67,15 +68,29 @@ def page_request(
     )
 
 
-async def provide_page_request(
-    page: FromQuery[str | None] = None, per_page: FromQuery[str | None] = None
-) -> PageRequest:
-    """The ``?page=&per_page=`` of a list (Litestar dependency ``paging``)."""
-    return page_request(page, per_page)
+def paging_dependency(default_per_page: int = DEFAULT_PER_PAGE) -> dict[str, Provide]:
+    """The dependency a list handler declares to take ``paging: NamedDependency[PageRequest]``
+    from its ``?page=&per_page=``."""
+
+    async def provide_page_request(
+        page: FromQuery[str | None] = None, per_page: FromQuery[str | None] = None
+    ) -> PageRequest:
+        return page_request(page, per_page, default_per_page=default_per_page)
+
+    return {"paging": Provide(provide_page_request)}
 
 
-#: The dependency a list handler declares to take ``paging: PageRequest``.
-PAGING = {"paging": Provide(provide_page_request)}
+PAGING = paging_dependency()
+
+
+class PageFields(BaseModel):
+    """Where an enveloped list's page lies (the lists that answer ``{"items": …}``)."""
+
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    has_next: bool
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,16 @@ class Page(Generic[T]):
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+    def fields(self) -> dict[str, Any]:
+        """The PageFields of this page."""
+        return {
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "has_next": self.has_next,
+        }
 
     def map(self, function: Callable[[T], U]) -> Page[U]:
         return Page([function(item) for item in self.items], self.total, self.page, self.per_page)
