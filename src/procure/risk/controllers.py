@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from procure.db.pagination import page_headers
 from procure.errors import InvalidInput
 from procure.risk import services
 from procure.risk.guards import allowed_transitions, is_conduct_flag
@@ -23,11 +24,11 @@ from procure.risk.schemas import (
     MonthCount,
 )
 from procure.risk.selectors import (
-    PER_PAGE,
     FlagFilters,
     flag_counts,
     flag_detail,
     flag_page,
+    flag_paging,
     flag_trend,
 )
 from procure.security.actors import Actor
@@ -84,14 +85,15 @@ class RiskFlagController(Controller):
         self,
         request: Request[Actor, Any, Any],
         filters: Filters,
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = PER_PAGE,
-    ) -> FlagPage:
+        page: FromQuery[str | None] = None,
+        per_page: FromQuery[str | None] = None,
+    ) -> Response[FlagPage]:
         """The flags you may see, newest first, filtered by ``rule``, ``severity``, ``status``,
         ``department``, ``organization`` (ids), ``period`` (a year selects all its periods)
-        and ``dataset``."""
-        result = await flag_page(request.user, filters, page=page, per_page=per_page)
-        return FlagPage(**{**result, "items": [FlagSummary.of(row) for row in result["items"]]})
+        and ``dataset``; pages: ``page``, ``per_page`` (≤ 500)."""
+        result = await flag_page(request.user, filters, flag_paging(page, per_page))
+        body = FlagPage(items=[FlagSummary.of(row) for row in result.items], **result.fields())
+        return Response(body, headers=page_headers(request, result))
 
     @get("/statistics", opt={"action": Action.risk_read})
     async def statistics(

@@ -27,6 +27,7 @@ from procure.risk.selectors import (
     flag_counts,
     flag_detail,
     flag_page,
+    flag_paging,
     flag_trend,
     flags_for_export,
 )
@@ -68,7 +69,7 @@ async def _dashboard(actor: Actor, filters: FlagFilters, page: int, locale: str)
         "trend": trend,
         "trend_bars": [(row["month"], row["count"]) for row in trend],
         "trend_maximum": max([row["count"] for row in trend] + [1]),
-        "flags": await flag_page(actor, filters, page=page),
+        "flags": await flag_page(actor, filters, flag_paging(page)),
         **risk_labels(locale),
     }
 

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from procure.db.pagination import PageFields
 from procure.risk.labels import rule_of
 
 
@@ -47,12 +48,8 @@ class FlagSummary(BaseModel):
         return cls(**{name: value for name, value in values.items() if name in cls.model_fields})
 
 
-class FlagPage(BaseModel):
+class FlagPage(PageFields):
     items: list[FlagSummary]
-    total: int
-    page: int
-    per_page: int
-    pages: int
 
 
 class FlagEventOut(BaseModel):

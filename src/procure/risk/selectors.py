@@ -20,6 +20,7 @@ from piccolo.query.functions.aggregate import Count
 
 from procure import clock
 from procure.contracts.tables import Contract, ContractCommunity
+from procure.db.pagination import Page, PageRequest, page_request, paginate
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import Organization
@@ -189,30 +190,23 @@ def _loaded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def flag_paging(page: str | int | None = None, per_page: str | int | None = None) -> PageRequest:
+    """A page of flags: longer than most lists (an export-sized page of 500 at most)."""
+    return page_request(page, per_page, default_per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
+
+
 async def flag_page(
-    actor: Actor, filters: FlagFilters, *, page: int = 1, per_page: int = PER_PAGE
-) -> dict[str, Any]:
+    actor: Actor, filters: FlagFilters, paging: PageRequest
+) -> Page[dict[str, Any]]:
     """One page of the flags the actor may see that match the filters, newest first."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput("per_page", f"must be between 1 and {MAX_PER_PAGE}")
     where = await _where(actor, filters)
-    total = await RiskFlag.count().where(where)
-    rows = (
-        await RiskFlag.select(*FLAG_COLUMNS)
+    query = (
+        RiskFlag.select(*FLAG_COLUMNS)
         .where(where)
         .order_by(RiskFlag.first_seen_at, RiskFlag.id, ascending=False)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return {
-        "items": await _with_subjects(rows),
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    page = await paginate(query, RiskFlag.count().where(where), paging)
+    return Page(await _with_subjects(page.items), page.total, page.page, page.per_page)
 
 
 async def flags_for_export(actor: Actor, filters: FlagFilters) -> list[dict[str, Any]]:
