@@ -32,12 +32,13 @@ from procure.committees.pool_schemas import (
     RelationshipOut,
 )
 from procure.committees.pool_selectors import (
-    PER_PAGE,
     actor_district,
     expert_detail,
     expert_page,
     experts_for_export,
+    pool_paging,
 )
+from procure.db.pagination import page_headers
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.settings import get_settings
@@ -97,18 +98,18 @@ class ExpertPoolController(Controller):
             bool | None, QueryParameter(description="active today (true) or not (false)")
         ] = None,
         q: Annotated[str, QueryParameter(description="text in the name or the code")] = "",
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = PER_PAGE,
-    ) -> ExpertPageOut:
+        page: FromQuery[str | None] = None,
+        per_page: FromQuery[str | None] = None,
+    ) -> Response[ExpertPageOut]:
         found = await expert_page(
             district_id=await actor_district(request.user),
             category=category,
             active=active,
             q=q,
-            page=page,
-            per_page=per_page,
+            paging=pool_paging(page, per_page),
         )
-        return ExpertPageOut(**found)
+        body = ExpertPageOut(items=found.items, **found.fields())
+        return Response(body, headers=page_headers(request, found))
 
     @get("/{expert_id:int}", opt={"action": Action.expert_pool_read})
     async def get_expert(

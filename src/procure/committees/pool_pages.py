@@ -24,7 +24,12 @@ from procure.committees import pool
 from procure.committees.pool_controllers import upload_content
 from procure.committees.pool_files import COLUMNS, NOT_A_DATE, parse_date
 from procure.committees.pool_schemas import PoolUpload, RelationshipIn
-from procure.committees.pool_selectors import actor_district, expert_detail, expert_page
+from procure.committees.pool_selectors import (
+    actor_district,
+    expert_detail,
+    expert_page,
+    pool_paging,
+)
 from procure.committees.tables import RelationshipKind
 from procure.errors import Conflict
 from procure.i18n import N_
@@ -135,7 +140,7 @@ class ExpertPoolPages(Controller):
             category=category,
             active={"yes": True, "no": False}.get(active),
             q=q,
-            page=max(page, 1),
+            paging=pool_paging(page),
         )
         filters = {"category": category or "", "active": active, "q": q}
         imported = None
@@ -144,7 +149,8 @@ class ExpertPoolPages(Controller):
         return Template(
             "committees/pool.html",
             context={
-                **found,
+                **found.fields(),
+                "items": found.items,
                 **await _categories(),
                 "filters": filters,
                 "query": urlencode({k: v for k, v in filters.items() if v}),

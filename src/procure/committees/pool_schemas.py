@@ -8,6 +8,8 @@ from datetime import date
 from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from procure.db.pagination import PageFields
+
 
 class CategoryIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -109,12 +111,8 @@ class ExpertSummaryOut(BaseModel):
     categories: list[str]
 
 
-class ExpertPageOut(BaseModel):
+class ExpertPageOut(PageFields):
     items: list[ExpertSummaryOut]
-    total: int
-    page: int
-    per_page: int
-    pages: int
 
 
 class PoolImportOut(BaseModel):

@@ -13,8 +13,9 @@ from piccolo.columns.combination import WhereRaw
 
 from procure.catalog.selectors import category_names
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship, RelationshipKind
+from procure.db.pagination import Page, PageRequest, page_request, paginate
 from procure.departments.tables import Department
-from procure.errors import InvalidInput, NotFound
+from procure.errors import NotFound
 from procure.organizations.selectors import local_today
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
@@ -23,6 +24,14 @@ from procure.security.tables import Role, User
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+
+
+def pool_paging(page: str | int | None = None, per_page: str | int | None = None) -> PageRequest:
+    """A page of the pool: 50 experts by default, 200 at most (a committee draw's view)."""
+    return page_request(page, per_page, default_per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
+
+
+FIRST_PAGE = pool_paging()
 BASIS = "财库〔2016〕198号 第十六条"
 
 SUMMARY_COLUMNS = (
@@ -142,16 +151,11 @@ async def expert_page(
     category: str | None = None,
     active: bool | None = None,
     q: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
+    paging: PageRequest = FIRST_PAGE,
     on: date | None = None,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     """One page of the pool (by code), filtered in SQL: a category, active or not on ``on``
     (today by default), and text found in the name or the code."""
-    if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput("per_page", f"must be between 1 and {MAX_PER_PAGE}")
     on = on or local_today()
     where = _in_scope(district_id)
     if category:
@@ -165,31 +169,17 @@ async def expert_page(
         where &= (Expert.active_from > on) | (Expert.active_until < on)
     if q.strip():
         where &= _search(q.strip())
-    total = await Expert.count().where(where)
-    rows = (
-        await Expert.select(*SUMMARY_COLUMNS)
-        .where(where)
-        .order_by(Expert.code)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    categories = await _categories_of([row["id"] for row in rows])
-    items = [
-        {
+    query = Expert.select(*SUMMARY_COLUMNS).where(where).order_by(Expert.code)
+    page = await paginate(query, Expert.count().where(where), paging)
+    categories = await _categories_of([row["id"] for row in page.items])
+    return page.map(
+        lambda row: {
             **row,
             "active": row["active_from"] <= on
             and (row["active_until"] is None or row["active_until"] >= on),
             "categories": [c["category"] for c in categories[row["id"]]],
         }
-        for row in rows
-    ]
-    return {
-        "items": items,
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    )
 
 
 async def expert_detail(expert_id: int, *, district_id: int | None) -> dict[str, Any]:
