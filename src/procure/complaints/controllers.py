@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -25,11 +26,12 @@ from procure.complaints.schemas import (
 )
 from procure.complaints.selectors import (
     challenge_detail,
+    challenge_page,
     complaint_detail,
-    published_decisions,
-    visible_challenges,
-    visible_complaints,
+    complaint_page,
+    published_decision_page,
 )
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.security.actors import Actor
 from procure.security.policy import Action
 
@@ -56,13 +58,19 @@ class ChallengeController(Controller):
         )
         return ChallengeOut(**await challenge_detail(request.user, challenge_id))
 
-    @get("/challenges", opt={"action": Action.remedy_read})
+    @get("/challenges", opt={"action": Action.remedy_read}, dependencies=PAGING)
     async def list_challenges(
-        self, request: Request[Actor, Any, Any], tender_id: FromQuery[int | None] = None
-    ) -> list[ChallengeOut]:
-        """The challenges the actor may see; other bidders of a tender see only the answers."""
-        rows = await visible_challenges(request.user, tender_id=tender_id)
-        return [ChallengeOut(**row) for row in rows]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        tender_id: FromQuery[int | None] = None,
+        status: FromQuery[str] = "",
+    ) -> Response[list[ChallengeOut]]:
+        """The challenges the actor may see, newest first; other bidders of a tender see only
+        the answers. Filters: ``tender_id``, ``status``; pages: ``page``, ``per_page``
+        (≤ 100), with ``X-Total-Count`` and ``Link`` headers."""
+        page = await challenge_page(request.user, paging, tender_id=tender_id, status=status)
+        return paged(request, page.map(lambda row: ChallengeOut(**row)))
 
     @get("/challenges/{challenge_id:int}", opt={"action": Action.remedy_read})
     async def get_challenge(
@@ -125,14 +133,30 @@ class ComplaintController(Controller):
     path = "/api/v1"
     tags = ["challenges and complaints"]
 
-    @get("/complaints", opt={"action": Action.remedy_read})
-    async def list_complaints(self, request: Request[Actor, Any, Any]) -> list[ComplaintOut]:
-        return [ComplaintOut(**row) for row in await visible_complaints(request.user)]
+    @get("/complaints", opt={"action": Action.remedy_read}, dependencies=PAGING)
+    async def list_complaints(
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        tender_id: FromQuery[int | None] = None,
+        status: FromQuery[str] = "",
+    ) -> Response[list[ComplaintOut]]:
+        """The complaints the actor may see, newest first. Filters: ``tender_id``, ``status``;
+        pages: ``page``, ``per_page`` (≤ 100), with ``X-Total-Count`` and ``Link`` headers."""
+        page = await complaint_page(request.user, paging, tender_id=tender_id, status=status)
+        return paged(request, page.map(lambda row: ComplaintOut(**row)))
 
-    @get("/complaints/decisions", opt={"action": Action.disclosure_read})
-    async def decisions(self) -> list[PublishedDecision]:
-        """Published complaint decisions (public, 第三十三条)."""
-        return [PublishedDecision(**row) for row in await published_decisions()]
+    @get("/complaints/decisions", opt={"action": Action.disclosure_read}, dependencies=PAGING)
+    async def decisions(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        tender_id: FromQuery[int | None] = None,
+    ) -> Response[list[PublishedDecision]]:
+        """Published complaint decisions (public, 第三十三条), the latest first; ``tender_id``
+        filters; pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
+        page = await published_decision_page(paging, tender_id=tender_id)
+        return paged(request, page.map(lambda row: PublishedDecision(**row)))
 
     @get("/complaints/{complaint_id:int}", opt={"action": Action.remedy_read})
     async def get_complaint(

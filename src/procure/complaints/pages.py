@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
@@ -29,14 +30,15 @@ from procure.complaints.schemas import (
 )
 from procure.complaints.selectors import (
     challenge_detail,
+    challenge_page,
     challenge_windows,
     complaint_detail,
+    complaint_page,
     published_decision,
-    published_decisions,
-    visible_challenges,
-    visible_complaints,
+    published_decision_page,
 )
 from procure.complaints.tables import ChallengeSubject, CorrectiveStep
+from procure.db.pagination import PAGING, PageRequest, page_request
 from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.security.actors import Actor
@@ -192,14 +194,20 @@ class RemedyPages(Controller):
 
     # -- lists and details -----------------------------------------------------
 
-    @get("/challenges", opt={"action": Action.remedy_read})
-    async def challenges(self, request: Request[Actor, Any, Any]) -> Template:
+    @get("/challenges", opt={"action": Action.remedy_read}, dependencies=PAGING)
+    async def challenges(
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        complaints_page: FromQuery[str | None] = None,
+    ) -> Template:
         actor = request.user
+        complaint_paging = page_request(complaints_page, page_name="complaints_page")
         return Template(
             "complaints/list.html",
             context={
-                "challenges": await visible_challenges(actor),
-                "complaints": await visible_complaints(actor),
+                "challenges": await challenge_page(actor, paging),
+                "complaints": await complaint_page(actor, complaint_paging),
                 "regulator": actor.role == Role.regulator,
             },
         )
@@ -440,10 +448,11 @@ class RemedyPages(Controller):
 
     # -- the public ------------------------------------------------------------
 
-    @get("/disclosure/complaints", opt={"action": Action.disclosure_read})
-    async def decisions(self) -> Template:
+    @get("/disclosure/complaints", opt={"action": Action.disclosure_read}, dependencies=PAGING)
+    async def decisions(self, paging: NamedDependency[PageRequest]) -> Template:
         return Template(
-            "complaints/decisions.html", context={"decisions": await published_decisions()}
+            "complaints/decisions.html",
+            context={"decisions": await published_decision_page(paging)},
         )
 
     @get("/disclosure/complaints/{complaint_id:int}", opt={"action": Action.disclosure_read})

@@ -26,7 +26,8 @@ from procure.complaints.tables import (
     Suspension,
     SuspensionStatus,
 )
-from procure.errors import NotFound
+from procure.db.pagination import Page, PageRequest, paginate
+from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -251,15 +252,8 @@ def _challenge_view(actor: Actor, row: dict[str, Any], now: datetime) -> dict[st
     return view
 
 
-async def visible_challenges(actor: Actor, *, tender_id: int | None = None) -> list[dict]:
-    condition = await _challenge_scope(actor)
-    if tender_id is not None:
-        condition = condition & (Challenge.tender == tender_id)
-    rows = await (
-        Challenge.select(*CHALLENGE_COLUMNS)
-        .where(condition)
-        .order_by(Challenge.id, ascending=False)
-    )
+async def _challenge_views(actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as the actor sees them, with their complaints in one query."""
     now = clock.now()
     complaints = await _complaints_by_challenge(actor, [row["id"] for row in rows])
     views = []
@@ -268,6 +262,43 @@ async def visible_challenges(actor: Actor, *, tender_id: int | None = None) -> l
         view["complaint"] = complaints.get(row["id"])
         views.append(view)
     return views
+
+
+def _enum_filter(column: Any, kind: type[StrEnum], value: str, field: str) -> Any:
+    try:
+        return column == kind(value.strip())
+    except ValueError:
+        choices = ", ".join(kind)
+        raise InvalidInput(field, f"{value!r} is not a status (use {choices})") from None
+
+
+async def visible_challenges(actor: Actor, *, tender_id: int) -> list[dict]:
+    """One tender's challenges the actor may see (a tender has few)."""
+    rows = await (
+        Challenge.select(*CHALLENGE_COLUMNS)
+        .where(await _challenge_scope(actor) & (Challenge.tender == tender_id))
+        .order_by(Challenge.id, ascending=False)
+    )
+    return await _challenge_views(actor, rows)
+
+
+async def challenge_page(
+    actor: Actor, paging: PageRequest, *, tender_id: int | None = None, status: str = ""
+) -> Page[dict[str, Any]]:
+    """One page of the challenges the actor may see, newest first, filtered in SQL by tender
+    and status."""
+    condition = await _challenge_scope(actor)
+    if tender_id is not None:
+        condition &= Challenge.tender == tender_id
+    if status.strip():
+        condition &= _enum_filter(Challenge.status, ChallengeStatus, status, "status")
+    query = (
+        Challenge.select(*CHALLENGE_COLUMNS)
+        .where(condition)
+        .order_by(Challenge.id, ascending=False)
+    )
+    page = await paginate(query, Challenge.count().where(condition), paging)
+    return Page(await _challenge_views(actor, page.items), page.total, page.page, page.per_page)
 
 
 async def _complaints_by_challenge(actor: Actor, challenge_ids: list[int]) -> dict[int, dict]:
@@ -336,15 +367,25 @@ def _complaint_view(row: dict[str, Any], now: datetime, suspensions: list[dict])
     return view
 
 
-async def visible_complaints(actor: Actor) -> list[dict]:
-    rows = await (
+async def complaint_page(
+    actor: Actor, paging: PageRequest, *, tender_id: int | None = None, status: str = ""
+) -> Page[dict[str, Any]]:
+    """One page of the complaints the actor may see, newest first, filtered in SQL by tender
+    and status; the page's suspensions are read in one query."""
+    condition = _complaint_scope(actor)
+    if tender_id is not None:
+        condition &= Complaint.tender == tender_id
+    if status.strip():
+        condition &= _enum_filter(Complaint.status, ComplaintStatus, status, "status")
+    query = (
         Complaint.select(*COMPLAINT_COLUMNS)
-        .where(_complaint_scope(actor))
+        .where(condition)
         .order_by(Complaint.id, ascending=False)
     )
+    page = await paginate(query, Complaint.count().where(condition), paging)
     now = clock.now()
-    suspensions = await _suspensions(sorted({row["tender"] for row in rows}), now)
-    return [_complaint_view(row, now, suspensions.get(row["tender"], [])) for row in rows]
+    suspensions = await _suspensions(sorted({row["tender"] for row in page.items}), now)
+    return page.map(lambda row: _complaint_view(row, now, suspensions.get(row["tender"], [])))
 
 
 async def complaint_detail(actor: Actor, complaint_id: int) -> dict[str, Any]:
@@ -398,17 +439,34 @@ async def tender_remedies(actor: Actor | None, tender_id: int) -> dict[str, Any]
     return remedies
 
 
-async def published_decisions(
-    *, tender_id: int | None = None, complaint_id: int | None = None
-) -> list[dict[str, Any]]:
-    """Decided complaints as the public sees them (94号令 第三十三条): who complained about
-    which tender, the outcome and the decision's public text; never the grounds."""
+def _decided(*, tender_id: int | None = None, complaint_id: int | None = None) -> Any:
     condition: Any = Complaint.status.is_in(list(DECIDED_COMPLAINT))
     if tender_id is not None:
         condition = condition & (Complaint.tender == tender_id)
     if complaint_id is not None:
         condition = condition & (Complaint.id == complaint_id)
-    return await (
+    return condition
+
+
+async def published_decision_page(
+    paging: PageRequest, *, tender_id: int | None = None
+) -> Page[dict[str, Any]]:
+    """One page of the published decisions, the latest first, of every tender or of one."""
+    condition = _decided(tender_id=tender_id)
+    return await paginate(_published(condition), Complaint.count().where(condition), paging)
+
+
+async def published_decisions(
+    *, tender_id: int | None = None, complaint_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Decided complaints as the public sees them (94号令 第三十三条): who complained about
+    which tender, the outcome and the decision's public text; never the grounds. Of one
+    tender or one complaint (few); every tender's are paged by published_decision_page."""
+    return await _published(_decided(tender_id=tender_id, complaint_id=complaint_id))
+
+
+def _published(condition: Any) -> Any:
+    return (
         Complaint.select(
             Complaint.id,
             Complaint.status,
@@ -424,6 +482,7 @@ async def published_decisions(
         )
         .where(condition)
         .order_by(Complaint.decided_at, ascending=False)
+        .order_by(Complaint.id, ascending=False)
     )
 
 

@@ -57,13 +57,14 @@ def page_request(
     *,
     default_per_page: int = DEFAULT_PER_PAGE,
     max_per_page: int = MAX_PER_PAGE,
+    page_name: str = "page",
     per_page_name: str = "per_page",
 ) -> PageRequest:
     """The page the query asks for; a page below 1, a length outside 1..max or anything not a
-    whole number is refused, naming the parameter (``per_page_name`` where a list kept an
-    older name for the length)."""
+    whole number is refused, naming the parameter (``page_name`` for a page's second list,
+    ``per_page_name`` where a list kept an older name for the length)."""
     return PageRequest(
-        page=_whole("page", page, 1, 1, None),
+        page=_whole(page_name, page, 1, 1, None),
         per_page=_whole(per_page_name, per_page, default_per_page, 1, max_per_page),
     )
 
@@ -149,10 +150,11 @@ def window(items: Sequence[T], paging: PageRequest) -> Page[T]:
     return Page(chunk, len(items), paging.page, paging.per_page)
 
 
-def page_query(url: Any, number: int) -> str:
-    """The query of ``url`` (a Litestar URL) with ``page`` set to ``number``, the filters kept."""
-    params = [(key, value) for key, value in url.query_params.multi_items() if key != "page"]
-    return urlencode([*params, ("page", str(number))])
+def page_query(url: Any, number: int, param: str = "page") -> str:
+    """The query of ``url`` (a Litestar URL) with ``param`` set to ``number``, the filters
+    (and the other lists' pages) kept."""
+    params = [(key, value) for key, value in url.query_params.multi_items() if key != param]
+    return urlencode([*params, (param, str(number))])
 
 
 def page_url(url: Any, number: int) -> str:
@@ -160,9 +162,9 @@ def page_url(url: Any, number: int) -> str:
     return str(url.with_replacements(query=page_query(url, number)))
 
 
-def page_href(url: Any, number: int) -> str:
-    """``url``'s path with ``page`` set to ``number``: a page's own link."""
-    return f"{url.path}?{page_query(url, number)}"
+def page_href(url: Any, number: int, param: str = "page") -> str:
+    """``url``'s path with ``param`` set to ``number``: a page's own link."""
+    return f"{url.path}?{page_query(url, number, param)}"
 
 
 def page_headers(request: Request[Any, Any, Any], page: Page[Any]) -> dict[str, str]:

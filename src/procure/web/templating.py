@@ -85,10 +85,10 @@ def _period_rule(context: Context, rule: Any) -> str:
 
 
 @pass_context
-def _page_href(context: Context, number: int) -> str:
-    """This page's address with ``page`` set to ``number``, its filters kept."""
+def _page_href(context: Context, number: int, param: str = "page") -> str:
+    """This page's address with ``param`` (``page``) set to ``number``, its filters kept."""
     request = context.get("request")
-    return page_href(request.url, number) if request is not None else f"?page={number}"
+    return page_href(request.url, number, param) if request is not None else f"?{param}={number}"
 
 
 @pass_context
