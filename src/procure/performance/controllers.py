@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -12,10 +13,11 @@ from pydantic import BaseModel, Field
 
 from procure.approvals.schemas import ApprovalRequested
 from procure.contracts.selectors import contract_detail
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.pdf.controllers import attachment
 from procure.pdf.documents import performance_report_pdf
 from procure.performance import services
-from procure.performance.selectors import objections, performance_view, settlements
+from procure.performance.selectors import objection_page, performance_view, settlements
 from procure.security.actors import Actor
 from procure.security.policy import Action
 
@@ -133,12 +135,20 @@ class ObjectionController(Controller):
     path = "/api/v1/objections"
     tags = ["performance"]
 
-    @get("/", opt={"action": Action.objection_decide})
-    async def listing(self, status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        """Objections to settlements, lodged ones (awaiting a decision) first."""
-        return [
-            settlement_out(row) | {"contract": row["contract"]} for row in await objections(status)
-        ]
+    @get("/", opt={"action": Action.objection_decide}, dependencies=PAGING)
+    async def listing(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        status: FromQuery[str | None] = None,
+    ) -> Response[list[dict[str, Any]]]:
+        """Objections to settlements, lodged ones (awaiting a decision) first; ``status``
+        filters; pages: ``page``, ``per_page`` (≤ 100), with ``X-Total-Count`` and ``Link``
+        headers."""
+        page = await objection_page(paging, status)
+        return paged(
+            request, page.map(lambda row: settlement_out(row) | {"contract": row["contract"]})
+        )
 
     @post("/{settlement_id:int}/decision", status_code=200, opt={"action": Action.objection_decide})
     async def decide(
@@ -215,9 +225,11 @@ class PerformancePages(Controller):
             f"/contracts/{contract_id}/settlements?done=objected", status_code=HTTP_303_SEE_OTHER
         )
 
-    @get("/objections", opt={"action": Action.objection_decide})
-    async def objections_page(self) -> Template:
-        return Template("performance/objections.html", context={"objections": await objections()})
+    @get("/objections", opt={"action": Action.objection_decide}, dependencies=PAGING)
+    async def objections_page(self, paging: NamedDependency[PageRequest]) -> Template:
+        return Template(
+            "performance/objections.html", context={"objections": await objection_page(paging)}
+        )
 
     @post("/objections/{settlement_id:int}/decision", opt={"action": Action.objection_decide})
     async def decide(

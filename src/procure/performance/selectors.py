@@ -8,15 +8,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from piccolo.query import OrderByRaw
+
 from procure import calendar, clock
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ContractCommunity, ContractScopeLine, Payment
+from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import InvalidInput
 from procure.evaluations.selectors import committee_score
 from procure.evaluations.tables import CommitteeEvaluation, EvaluationStatus
 from procure.performance import effects
 from procure.performance.scoring import combine, delivery_ratio, grade, recommendation, two_places
-from procure.performance.tables import PerformanceScore
+from procure.performance.tables import ObjectionStatus, PerformanceScore
 from procure.policy import get_policy
 from procure.reports.periods import Period, contract_periods, find_period
 from procure.reports.tables import ActivityLine, ReportStatus
@@ -319,20 +322,30 @@ def settlement_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-async def objections(status: str | None = None) -> list[dict[str, Any]]:
-    """Every objection for the regulator, lodged ones first."""
-    query = PerformanceScore.select(
-        *PerformanceScore.all_columns(),
-        PerformanceScore.contract.reference.as_alias("contract_reference"),
-        PerformanceScore.contract.title.as_alias("contract_title"),
-        PerformanceScore.contract._.organization._.name.as_alias("organization_name"),
-    ).where(PerformanceScore.objection != "none")
+async def objection_page(paging: PageRequest, status: str | None = None) -> Page[dict[str, Any]]:
+    """One page of the objections for the regulator, lodged ones (awaiting a decision) first,
+    then in the order they came; ``status`` filters in SQL."""
+    where = PerformanceScore.objection != ObjectionStatus.none
     if status:
-        query = query.where(PerformanceScore.objection == status)
-    rows = await query.order_by(PerformanceScore.objected_at)
+        try:
+            where &= PerformanceScore.objection == ObjectionStatus(status)
+        except ValueError:
+            choices = ", ".join(s for s in ObjectionStatus if s is not ObjectionStatus.none)
+            raise InvalidInput("status", f"{status!r} is not a status (use {choices})") from None
+    query = (
+        PerformanceScore.select(
+            *PerformanceScore.all_columns(),
+            PerformanceScore.contract.reference.as_alias("contract_reference"),
+            PerformanceScore.contract.title.as_alias("contract_title"),
+            PerformanceScore.contract._.organization._.name.as_alias("organization_name"),
+        )
+        .where(where)
+        .order_by(OrderByRaw("objection <> {}", ObjectionStatus.lodged.value))
+        .order_by(PerformanceScore.objected_at, PerformanceScore.id)
+    )
     now = clock.now()
-    views = [settlement_view(row, now) for row in rows]
-    return sorted(views, key=lambda row: row["objection"] != "lodged")
+    page = await paginate(query, PerformanceScore.count().where(where), paging)
+    return page.map(lambda row: settlement_view(row, now))
 
 
 async def performance_view(actor: Actor, contract_id: int, period: str | None) -> dict[str, Any]:
