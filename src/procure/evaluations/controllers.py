@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.evaluations import services
 from procure.evaluations.schemas import (
     EvaluationIn,
@@ -17,10 +19,10 @@ from procure.evaluations.schemas import (
     RubricRevisionIn,
 )
 from procure.evaluations.selectors import (
-    contract_evaluations,
+    contract_evaluation_page,
     evaluation_detail,
     rubric,
-    rubrics,
+    rubric_page,
 )
 from procure.security.actors import Actor
 from procure.security.policy import Action
@@ -31,11 +33,18 @@ class RubricController(Controller):
     tags = ["evaluations"]
 
     # Committees score against rubrics, so everyone signed in may read them.
-    @get("/", opt={"action": Action.report_read})
-    async def list_rubrics(self) -> list[RubricOut]:
-        """Every rubric and version, with its criteria; 社区服务评估标准 is always there."""
+    @get("/", opt={"action": Action.report_read}, dependencies=PAGING)
+    async def list_rubrics(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        name: FromQuery[str] = "",
+    ) -> Response[list[RubricOut]]:
+        """Every rubric and version by name, with its criteria; 社区服务评估标准 is always
+        there. ``name`` filters; pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
         await services.default_rubric()
-        return [RubricOut(**row) for row in await rubrics()]
+        page = await rubric_page(paging, name=name)
+        return paged(request, page.map(lambda row: RubricOut(**row)))
 
     @post("/", status_code=HTTP_201_CREATED, opt={"action": Action.rubric_manage})
     async def create_rubric(
@@ -64,14 +73,19 @@ class ContractEvaluationController(Controller):
     path = "/api/v1/contracts/{contract_id:int}/evaluations"
     tags = ["evaluations"]
 
-    @get("/", opt={"action": Action.report_read})
+    @get("/", opt={"action": Action.report_read}, dependencies=PAGING)
     async def list_evaluations(
-        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
-    ) -> list[EvaluationOut]:
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        paging: NamedDependency[PageRequest],
+        period: FromQuery[str] = "",
+    ) -> Response[list[EvaluationOut]]:
         """A committee sees its community's (drafts too); the contract's buyer, organization
-        and oversight see the submitted ones."""
-        rows = await contract_evaluations(request.user, contract_id)
-        return [EvaluationOut(**row) for row in rows]
+        and oversight see the submitted ones. The latest period first; ``period`` filters;
+        pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
+        page = await contract_evaluation_page(request.user, contract_id, paging, period=period)
+        return paged(request, page.map(lambda row: EvaluationOut(**row)))
 
     @put("/{period:str}", opt={"action": Action.committee_evaluate})
     async def save(

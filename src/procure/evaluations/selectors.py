@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from procure import clock
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ContractStatus, ReportingFrequency
+from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import Conflict, NotFound
 from procure.evaluations.periods import check_period
 from procure.evaluations.scoring import mean_total, weighted_total
@@ -84,6 +85,26 @@ async def rubrics(rubric_id: int | None = None) -> list[dict[str, Any]]:
     if rubric_id is not None:
         query = query.where(Rubric.id == rubric_id)
     rows = await query.order_by(Rubric.name).order_by(Rubric.version, ascending=False)
+    return await _described(rows)
+
+
+async def rubric_page(paging: PageRequest, *, name: str = "") -> Page[dict[str, Any]]:
+    """One page of the rubrics (as ``rubrics``), filtered in SQL by a word of the name."""
+    where = Rubric.id.is_not_null()
+    if name.strip():
+        where &= Rubric.name.ilike(f"%{name.strip()}%")
+    query = (
+        Rubric.select(Rubric.id, Rubric.name, Rubric.version, Rubric.created_at)
+        .where(where)
+        .order_by(Rubric.name)
+        .order_by(Rubric.version, ascending=False)
+    )
+    page = await paginate(query, Rubric.count().where(where), paging)
+    return Page(await _described(page.items), page.total, page.page, page.per_page)
+
+
+async def _described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rubrics with their criteria, use and latest version, in three queries."""
     criteria = await criteria_of(row["id"] for row in rows)
     used = await rubrics_in_use(row["id"] for row in rows)
     latest = await latest_versions({row["name"] for row in rows})
@@ -185,16 +206,34 @@ async def with_scores(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-async def contract_evaluations(actor: Actor, contract_id: int) -> list[dict[str, Any]]:
-    """The evaluations of a contract the actor may read, the latest period first."""
-    await contract_detail(actor, contract_id)
-    rows = (
-        await CommitteeEvaluation.select(*EVALUATION_COLUMNS)
-        .where((CommitteeEvaluation.contract == contract_id) & _visible(actor))
+def _of_contract(actor: Actor, contract_id: int, period: str = "") -> tuple[Any, Any]:
+    where = (CommitteeEvaluation.contract == contract_id) & _visible(actor)
+    if period.strip():
+        where &= CommitteeEvaluation.period == period.strip()
+    query = (
+        CommitteeEvaluation.select(*EVALUATION_COLUMNS)
+        .where(where)
         .order_by(CommitteeEvaluation.period, ascending=False)
         .order_by(CommitteeEvaluation.community.code)
     )
-    return await with_scores(rows)
+    return query, where
+
+
+async def contract_evaluations(actor: Actor, contract_id: int) -> list[dict[str, Any]]:
+    """The evaluations of a contract the actor may read, the latest period first."""
+    await contract_detail(actor, contract_id)
+    query, _ = _of_contract(actor, contract_id)
+    return await with_scores(await query)
+
+
+async def contract_evaluation_page(
+    actor: Actor, contract_id: int, paging: PageRequest, *, period: str = ""
+) -> Page[dict[str, Any]]:
+    """One page of them, filtered in SQL by period."""
+    await contract_detail(actor, contract_id)
+    query, where = _of_contract(actor, contract_id, period)
+    page = await paginate(query, CommitteeEvaluation.count().where(where), paging)
+    return Page(await with_scores(page.items), page.total, page.page, page.per_page)
 
 
 async def evaluation_detail(actor: Actor, evaluation_id: int) -> dict[str, Any]:
