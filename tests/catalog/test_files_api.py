@@ -29,8 +29,16 @@ async def upload(client: AsyncTestClient, filename: str, content: bytes):  # typ
 
 
 async def catalog(client: AsyncTestClient) -> dict[str, dict]:
-    items = (await client.get("/api/v1/catalog/items?include_inactive=true")).json()
-    return {item["code"]: item for item in items}
+    """The whole catalog, page after page (the API pages by 100 at most)."""
+    items: list[dict] = []
+    page = 1
+    while True:
+        params = {"include_inactive": "true", "per_page": "100", "page": str(page)}
+        answer = await client.get(ITEMS, params=params)
+        items += answer.json()
+        if 'rel="next"' not in answer.headers["link"]:
+            return {item["code"]: item for item in items}
+        page += 1
 
 
 async def test_an_xlsx_file_adds_new_items_and_updates_known_ones(client: AsyncTestClient) -> None:

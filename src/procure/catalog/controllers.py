@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -17,8 +18,14 @@ from procure.catalog import services
 from procure.catalog.files import MAX_BYTES, NO_FILE, FileFormat, write_file
 from procure.catalog.rules import Rejected
 from procure.catalog.schemas import CatalogItemIn, CatalogItemOut, ImportResultOut, ImportUpload
-from procure.catalog.selectors import catalog_item, catalog_items, category_names
+from procure.catalog.selectors import (
+    catalog_item,
+    catalog_item_page,
+    catalog_items,
+    category_names,
+)
 from procure.catalog.tables import CategoryCode
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.settings import get_settings
@@ -75,15 +82,21 @@ class CatalogController(Controller):
     tags = ["catalog"]
     exception_handlers = {Rejected: rejected_response}
 
-    @get("/items", opt={"action": Action.public_read})
+    @get("/items", opt={"action": Action.public_read}, dependencies=PAGING)
     async def list_items(
         self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
         category: FromQuery[CategoryCode | None] = None,
         q: Annotated[str, QueryParameter(description="text searched in the names")] = "",
         include_inactive: FromQuery[bool] = False,
-    ) -> list[CatalogItemOut]:
-        rows = await catalog_items(category=category, q=q, include_inactive=include_inactive)
-        return [CatalogItemOut(**row) for row in rows]
+    ) -> Response[list[CatalogItemOut]]:
+        """The items by code; pages: ``page``, ``per_page`` (≤ 100), with ``X-Total-Count``
+        and ``Link`` headers (the whole catalog comes as a file from ``/export``)."""
+        page = await catalog_item_page(
+            paging, category=category, q=q, include_inactive=include_inactive
+        )
+        return paged(request, page.map(lambda row: CatalogItemOut(**row)))
 
     @get("/items/{item_id:int}", opt={"action": Action.public_read})
     async def get_item(self, item_id: FromPath[int]) -> CatalogItemOut:

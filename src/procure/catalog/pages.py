@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -22,10 +23,12 @@ from procure.catalog.schemas import CatalogItemIn, ImportUpload
 from procure.catalog.selectors import (
     catalog_categories,
     catalog_item,
+    catalog_item_page,
     catalog_items,
     category_names,
 )
 from procure.catalog.tables import CategoryCode
+from procure.db.pagination import PageRequest, paging_dependency
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
@@ -142,22 +145,28 @@ async def _save(
     return await on_error(_by_field(request, problems))
 
 
+#: The public catalog shows 100 items a page (the longest page any list allows).
+CATALOG_PAGING = paging_dependency(100)
+
+
 class CatalogPageController(Controller):
     include_in_schema = False
 
-    @get("/catalog", opt={"action": Action.public_read})
+    @get("/catalog", opt={"action": Action.public_read}, dependencies=CATALOG_PAGING)
     async def catalog(
         self,
         request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
         category: FromQuery[CategoryCode | None] = None,
         q: FromQuery[str] = "",
     ) -> Template:
-        """The active items grouped by category, in the catalog's order of categories."""
-        items = await catalog_items(category=category, q=q)
+        """A page of the active items by code, grouped by category in the catalog's order."""
+        page = await catalog_item_page(paging, category=category, q=q)
         categories = await catalog_categories()
-        groups = [(c, [i for i in items if i["category"] == c["code"]]) for c in categories]
+        groups = [(c, [i for i in page.items if i["category"] == c["code"]]) for c in categories]
         return await _template(
             "catalog/index.html",
+            page=page,
             groups=[(c, members) for c, members in groups if members],
             selected=category,
             q=q,

@@ -8,6 +8,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from procure.catalog.tables import CatalogCategory, CatalogItem, CategoryCode
+from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import NotFound
 
 ITEM_COLUMNS = (
@@ -38,18 +39,38 @@ def _name_contains(text: str) -> WhereRaw:
     return WhereRaw(r"""lower("catalog_item"."name") LIKE {} ESCAPE '\'""", f"%{escaped}%")
 
 
+def _items_where(category: str | None, q: str, include_inactive: bool) -> Any:
+    where = CatalogItem.id.is_not_null()
+    if category is not None:
+        where &= CatalogItem.category.code == category
+    if q.strip():
+        where &= _name_contains(q.strip())
+    if not include_inactive:
+        where &= CatalogItem.active.eq(True)
+    return where
+
+
 async def catalog_items(
     *, category: str | None = None, q: str = "", include_inactive: bool = False
 ) -> list[dict[str, Any]]:
     """Items ordered by code; ``q`` searches the names."""
-    query = CatalogItem.select(*ITEM_COLUMNS).order_by(CatalogItem.code)
-    if category is not None:
-        query = query.where(CatalogItem.category.code == category)
-    if q.strip():
-        query = query.where(_name_contains(q.strip()))
-    if not include_inactive:
-        query = query.where(CatalogItem.active.eq(True))
+    where = _items_where(category, q, include_inactive)
+    query = CatalogItem.select(*ITEM_COLUMNS).where(where).order_by(CatalogItem.code)
     return [_with_indicators(row) for row in await query]
+
+
+async def catalog_item_page(
+    paging: PageRequest,
+    *,
+    category: str | None = None,
+    q: str = "",
+    include_inactive: bool = False,
+) -> Page[dict[str, Any]]:
+    """One page of the items by code, filtered in SQL (as ``catalog_items``)."""
+    where = _items_where(category, q, include_inactive)
+    query = CatalogItem.select(*ITEM_COLUMNS).where(where).order_by(CatalogItem.code)
+    page = await paginate(query, CatalogItem.count().where(where), paging)
+    return page.map(_with_indicators)
 
 
 async def catalog_item(item_id: int) -> dict[str, Any]:
