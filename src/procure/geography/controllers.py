@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from pydantic import BaseModel
 
+from procure.db.pagination import PAGING, PageRequest, paged, paginate
 from procure.departments.tables import Department
 from procure.geography.tables import Community
 from procure.security.policy import Action
@@ -31,22 +36,55 @@ class ReferenceController(Controller):
     path = "/api/v1"
     tags = ["reference data"]
 
-    @get("/communities", opt={"action": Action.public_read})
-    async def communities(self) -> list[CommunityOut]:
-        rows = await Community.select(
-            Community.id,
-            Community.code,
-            Community.name,
-            Community.committee_name,
-            Community.sub_district.name.as_alias("sub_district"),
-            Community.population,
-            Community.households,
-        ).order_by(Community.code)
-        return [CommunityOut(**row) for row in rows]
+    @get("/communities", opt={"action": Action.public_read}, dependencies=PAGING)
+    async def communities(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        sub_district: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+    ) -> Response[list[CommunityOut]]:
+        """The communities by code. Filters: ``sub_district`` (its code), ``q`` (a word of the
+        name or the code); pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
+        where = Community.id.is_not_null()
+        if sub_district.strip():
+            where &= Community.sub_district.code == sub_district.strip()
+        if q.strip():
+            pattern = f"%{q.strip()}%"
+            where &= Community.name.ilike(pattern) | Community.code.ilike(pattern)
+        query = (
+            Community.select(
+                Community.id,
+                Community.code,
+                Community.name,
+                Community.committee_name,
+                Community.sub_district.name.as_alias("sub_district"),
+                Community.population,
+                Community.households,
+            )
+            .where(where)
+            .order_by(Community.code)
+        )
+        page = await paginate(query, Community.count().where(where), paging)
+        return paged(request, page.map(lambda row: CommunityOut(**row)))
 
-    @get("/departments", opt={"action": Action.public_read})
-    async def departments(self) -> list[DepartmentOut]:
-        rows = await Department.select(
-            Department.id, Department.code, Department.name, Department.level
-        ).order_by(Department.code)
-        return [DepartmentOut(**row) for row in rows]
+    @get("/departments", opt={"action": Action.public_read}, dependencies=PAGING)
+    async def departments(
+        self,
+        request: Request[Any, Any, Any],
+        paging: NamedDependency[PageRequest],
+        q: FromQuery[str] = "",
+    ) -> Response[list[DepartmentOut]]:
+        """The buying departments by code; ``q`` (a word of the name or the code) filters;
+        pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
+        where = Department.id.is_not_null()
+        if q.strip():
+            pattern = f"%{q.strip()}%"
+            where &= Department.name.ilike(pattern) | Department.code.ilike(pattern)
+        query = (
+            Department.select(Department.id, Department.code, Department.name, Department.level)
+            .where(where)
+            .order_by(Department.code)
+        )
+        page = await paginate(query, Department.count().where(where), paging)
+        return paged(request, page.map(lambda row: DepartmentOut(**row)))

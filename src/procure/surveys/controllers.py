@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from procure.db.pagination import PAGING, PageRequest, paged
 from procure.pdf.controllers import attachment
 from procure.security.actors import Actor
 from procure.security.policy import Action
@@ -20,7 +22,13 @@ from procure.surveys.schemas import (
     SurveyTemplateOut,
     TokensIn,
 )
-from procure.surveys.selectors import contract_rounds, list_templates, round_results, scoped_round
+from procure.surveys.selectors import (
+    contract_rounds,
+    round_results,
+    scoped_round,
+    survey_template,
+    template_page,
+)
 from procure.surveys.sheets import sheet_filename, token_sheet_pdf
 
 
@@ -48,9 +56,14 @@ class SurveyTemplateController(Controller):
     path = "/api/v1/surveys/templates"
     tags = ["surveys"]
 
-    @get("/", opt={"action": Action.survey_template_manage})
-    async def list_templates(self) -> list[SurveyTemplateOut]:
-        return [SurveyTemplateOut(**row) for row in await list_templates()]
+    @get("/", opt={"action": Action.survey_template_manage}, dependencies=PAGING)
+    async def list_templates(
+        self, request: Request[Any, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Response[list[SurveyTemplateOut]]:
+        """The questionnaires in the order they were made; pages: ``page``, ``per_page``
+        (≤ 100), with ``X-Total-Count`` and ``Link`` headers."""
+        page = await template_page(paging)
+        return paged(request, page.map(lambda row: SurveyTemplateOut(**row)))
 
     @post("/", status_code=HTTP_201_CREATED, opt={"action": Action.survey_template_manage})
     async def create_template(
@@ -59,8 +72,7 @@ class SurveyTemplateController(Controller):
         """A questionnaire: Likert (1–5) items and optional free-text items, in order. Templates
         are never edited, so the rounds that used one keep meaning the same questions."""
         template_id = await services.survey_template_create(actor=request.user, data=data)
-        rows = [row for row in await list_templates() if row["id"] == template_id]
-        return SurveyTemplateOut(**rows[0])
+        return SurveyTemplateOut(**await survey_template(template_id))
 
 
 class SurveyRoundController(Controller):

@@ -11,6 +11,7 @@ from piccolo.query.functions.aggregate import Count
 
 from procure import clock
 from procure.contracts.selectors import contract_detail
+from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import NotFound
 from procure.security.actors import Actor
 from procure.security.selectors import token_digest
@@ -68,23 +69,53 @@ async def template_items(template_id: int) -> list[dict[str, Any]]:
     )
 
 
-async def list_templates() -> list[dict[str, Any]]:
-    templates = await SurveyTemplate.select(
-        SurveyTemplate.id, SurveyTemplate.name, SurveyTemplate.description
-    ).order_by(SurveyTemplate.id)
-    items = await SurveyItem.select(
-        SurveyItem.id,
-        SurveyItem.template,
-        SurveyItem.seq,
-        SurveyItem.kind,
-        SurveyItem.text_zh,
-        SurveyItem.text_en,
-        SurveyItem.required,
-    ).order_by(SurveyItem.seq)
+TEMPLATE_COLUMNS = (SurveyTemplate.id, SurveyTemplate.name, SurveyTemplate.description)
+
+
+async def _with_items(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The templates with their questions, in one query."""
+    if not templates:
+        return []
+    items = (
+        await SurveyItem.select(
+            SurveyItem.id,
+            SurveyItem.template,
+            SurveyItem.seq,
+            SurveyItem.kind,
+            SurveyItem.text_zh,
+            SurveyItem.text_en,
+            SurveyItem.required,
+        )
+        .where(SurveyItem.template.is_in([t["id"] for t in templates]))
+        .order_by(SurveyItem.seq)
+    )
     by_template: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_template[item.pop("template")].append(item)
     return [{**t, "items": by_template[t["id"]]} for t in templates]
+
+
+async def list_templates() -> list[dict[str, Any]]:
+    """Every questionnaire with its questions (a round's form offers them all)."""
+    return await _with_items(
+        await SurveyTemplate.select(*TEMPLATE_COLUMNS).order_by(SurveyTemplate.id)
+    )
+
+
+async def template_page(paging: PageRequest) -> Page[dict[str, Any]]:
+    """One page of the questionnaires in the order they were made, with their questions."""
+    query = SurveyTemplate.select(*TEMPLATE_COLUMNS).order_by(SurveyTemplate.id)
+    page = await paginate(query, SurveyTemplate.count(), paging)
+    return Page(await _with_items(page.items), page.total, page.page, page.per_page)
+
+
+async def survey_template(template_id: int) -> dict[str, Any]:
+    found = await _with_items(
+        await SurveyTemplate.select(*TEMPLATE_COLUMNS).where(SurveyTemplate.id == template_id)
+    )
+    if not found:
+        raise NotFound(f"survey template {template_id} not found")
+    return found[0]
 
 
 async def _counts(table: Any, round_ids: list[int]) -> dict[int, int]:
