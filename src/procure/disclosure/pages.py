@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from procure.bids.services import open_due_bids
 from procure.complaints.selectors import published_decisions
+from procure.db.pagination import PAGING, PageRequest
 from procure.disclosure import selectors
 from procure.disclosure.selectors import Filters
 from procure.errors import InvalidInput
@@ -43,12 +44,14 @@ async def listing(template: str, filters: Filters, **context: Any) -> Template:
 
 
 READ = {"action": Action.disclosure_read}
+#: The index shows the latest few of each list.
+LATEST = PageRequest(1, 5)
 
 
 class DisclosurePages(Controller):
     path = "/disclosure"
     include_in_schema = False
-    dependencies = {"filters": Provide(provide_filters)}
+    dependencies = {"filters": Provide(provide_filters), **PAGING}
 
     @get("/", opt=READ)
     async def index(self, filters: NamedDependency[Filters]) -> Template:
@@ -56,52 +59,54 @@ class DisclosurePages(Controller):
             "index.html",
             filters,
             counts=await selectors.section_counts(filters),
-            latest_tenders=(await selectors.published_tenders(filters)).rows[:5],
-            latest_awards=(await selectors.award_notices(filters)).rows[:5],
+            latest_tenders=(await selectors.published_tenders(filters, LATEST)).items,
+            latest_awards=(await selectors.award_notices(filters, LATEST)).items,
         )
 
     @get("/tenders", opt=READ)
     async def tenders(
-        self, filters: NamedDependency[Filters], page: FromQuery[int] = 1
+        self, filters: NamedDependency[Filters], paging: NamedDependency[PageRequest]
     ) -> Template:
         return await listing(
-            "tenders.html", filters, page=await selectors.published_tenders(filters, page)
+            "tenders.html", filters, page=await selectors.published_tenders(filters, paging)
         )
 
     @get("/openings", opt=READ)
     async def openings(
-        self, filters: NamedDependency[Filters], page: FromQuery[int] = 1
+        self, filters: NamedDependency[Filters], paging: NamedDependency[PageRequest]
     ) -> Template:
         return await listing(
-            "openings.html", filters, page=await selectors.opening_records(filters, page)
+            "openings.html", filters, page=await selectors.opening_records(filters, paging)
         )
 
     @get("/awards", opt=READ)
-    async def awards(self, filters: NamedDependency[Filters], page: FromQuery[int] = 1) -> Template:
+    async def awards(
+        self, filters: NamedDependency[Filters], paging: NamedDependency[PageRequest]
+    ) -> Template:
         return await listing(
-            "awards.html", filters, page=await selectors.award_notices(filters, page)
+            "awards.html", filters, page=await selectors.award_notices(filters, paging)
         )
 
     @get("/contracts", opt=READ)
     async def contracts(
         self,
         filters: NamedDependency[Filters],
-        page: FromQuery[int] = 1,
+        paging: NamedDependency[PageRequest],
         amended: FromQuery[bool] = False,
     ) -> Template:
         return await listing(
             "contracts.html",
             filters,
             amended=amended,
-            page=await selectors.signed_contracts(filters, page, amended=amended),
+            page=await selectors.signed_contracts(filters, paging, amended=amended),
         )
 
     @get("/performance", opt=READ)
     async def performance(
-        self, filters: NamedDependency[Filters], page: FromQuery[int] = 1
+        self, filters: NamedDependency[Filters], paging: NamedDependency[PageRequest]
     ) -> Template:
         return await listing(
-            "performance.html", filters, page=await selectors.performance_grades(filters, page)
+            "performance.html", filters, page=await selectors.performance_grades(filters, paging)
         )
 
     @get("/acceptances", opt=READ)

@@ -35,6 +35,7 @@ from procure.contracts.tables import (
     ContractCommunity,
     ContractScopeLine,
 )
+from procure.db.pagination import DEFAULT_PER_PAGE, Page, PageRequest, paginate
 from procure.disclosure.obligations import (
     award_notice_obligation,
     contract_obligation,
@@ -66,12 +67,12 @@ from procure.tenders.states import (
 )
 from procure.tenders.tables import NeedEvidence, ScopeLine, Tender, TenderCommunity
 
-PAGE_SIZE = 20
 #: A question's mean is published only over at least this many answers: with fewer, a mean
 #: comes too close to what one resident answered. The period's settled score is always public.
 MIN_RESPONSES = 5
 MAX_KEYWORD = 100
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST = PageRequest(1, DEFAULT_PER_PAGE)
 
 #: After the deadline the opening record is public (an unsuccessful tender was opened too).
 WITH_OPENING = frozenset({*OPENED_STATES, TenderStatus.unsuccessful})
@@ -109,21 +110,6 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.params())
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[dict[str, Any]]
-    total: int
-    number: int
-
-    @property
-    def pages(self) -> int:
-        return _page_count(self.total)
-
-
-def _page_count(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -288,16 +274,17 @@ def _opened(tender: Any, now: datetime) -> Any:
 
 
 async def _page(
-    table: Any, where: Any, columns: tuple[Any, ...], order: tuple[Any, ...], number: int
-) -> Page:
+    table: Any,
+    where: Any,
+    columns: tuple[Any, ...],
+    order: tuple[Any, ...],
+    paging: PageRequest,
+) -> Page[dict[str, Any]]:
     """One page of rows, newest first; a page past the end shows the last one."""
-    total = await table.count().where(where)
-    number = min(max(number, 1), _page_count(total))
     query = table.select(*columns).where(where)
     for column in order:
         query = query.order_by(column, ascending=False)
-    rows = await query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-    return Page(rows=rows, total=total, number=number)
+    return await paginate(query, table.count().where(where), paging, clamp=True)
 
 
 TENDER_COLUMNS = (
@@ -319,12 +306,12 @@ async def _published_where(filters: Filters) -> Any:
     return _all(await _tender_where(Tender, filters), _in_year(Tender.published_at, filters.year))
 
 
-async def published_tenders(filters: Filters, page: int = 1) -> Page:
+async def published_tenders(filters: Filters, paging: PageRequest = FIRST) -> Page[dict[str, Any]]:
     """Published tenders, dated by publication, newest first; drafts never."""
     where = await _published_where(filters)
-    result = await _page(Tender, where, TENDER_COLUMNS, (Tender.published_at, Tender.id), page)
+    result = await _page(Tender, where, TENDER_COLUMNS, (Tender.published_at, Tender.id), paging)
     now = clock.now()
-    for row in result.rows:
+    for row in result.items:
         with_clock(row, now)
     return result
 
@@ -349,15 +336,15 @@ async def _openings_where(filters: Filters, now: datetime) -> Any:
     )
 
 
-async def opening_records(filters: Filters, page: int = 1) -> Page:
+async def opening_records(filters: Filters, paging: PageRequest = FIRST) -> Page[dict[str, Any]]:
     """Tenders past their deadline, dated by the deadline: their bids are public."""
     now = clock.now()
     where = await _openings_where(filters, now)
     result = await _page(
-        Tender, where, TENDER_COLUMNS, (Tender.submission_deadline, Tender.id), page
+        Tender, where, TENDER_COLUMNS, (Tender.submission_deadline, Tender.id), paging
     )
-    counts = await _bid_counts([row["id"] for row in result.rows])
-    for row in result.rows:
+    counts = await _bid_counts([row["id"] for row in result.items])
+    for row in result.items:
         with_clock(row, now)["bid_count"] = counts.get(row["id"], 0)
     return result
 
@@ -370,7 +357,7 @@ async def _awards_where(filters: Filters) -> Any:
     )
 
 
-async def award_notices(filters: Filters, page: int = 1) -> Page:
+async def award_notices(filters: Filters, paging: PageRequest = FIRST) -> Page[dict[str, Any]]:
     """Award notices, dated by the award decision, newest first."""
     where = await _awards_where(filters)
     columns = (
@@ -388,8 +375,8 @@ async def award_notices(filters: Filters, page: int = 1) -> Page:
         Award.bid.organization.name.as_alias("winner_name"),  # type: ignore[union-attr]
         Award.published_at,
     )
-    result = await _page(Award, where, columns, (Award.decided_at, Award.id), page)
-    for row in result.rows:
+    result = await _page(Award, where, columns, (Award.decided_at, Award.id), paging)
+    for row in result.items:
         row["obligation"] = award_notice_obligation(row)
     return result
 
@@ -419,18 +406,22 @@ async def _contracts_where(filters: Filters, *, amended: bool = False) -> Any:
     )
 
 
-async def signed_contracts(filters: Filters, page: int = 1, *, amended: bool = False) -> Page:
+async def signed_contracts(
+    filters: Filters, paging: PageRequest = FIRST, *, amended: bool = False
+) -> Page[dict[str, Any]]:
     """Signed contracts, dated by signature, with their amendments' count and current value;
     ``amended`` keeps those with at least one amendment."""
     where = await _contracts_where(filters, amended=amended)
-    result = await _page(Contract, where, CONTRACT_COLUMNS, (Contract.signed_at, Contract.id), page)
+    result = await _page(
+        Contract, where, CONTRACT_COLUMNS, (Contract.signed_at, Contract.id), paging
+    )
     amendments: dict[int, list[int]] = defaultdict(list)
-    if result.rows:
+    if result.items:
         for row in await Amendment.select(Amendment.contract, Amendment.value_delta_fen).where(
-            Amendment.contract.is_in([row["id"] for row in result.rows]) & ACCEPTED
+            Amendment.contract.is_in([row["id"] for row in result.items]) & ACCEPTED
         ):
             amendments[row["contract"]].append(row["value_delta_fen"])
-    for row in result.rows:
+    for row in result.items:
         deltas = amendments[row["id"]]
         row["amendment_count"] = len(deltas)
         row["current_value_fen"] = row["value_fen"] + sum(deltas)
@@ -469,7 +460,7 @@ async def _grades_where(filters: Filters) -> Any:
     )
 
 
-async def performance_grades(filters: Filters, page: int = 1) -> Page:
+async def performance_grades(filters: Filters, paging: PageRequest = FIRST) -> Page[dict[str, Any]]:
     """Settled performance per contract and period, newest period first; the year is the
     period's."""
     where = await _grades_where(filters)
@@ -482,11 +473,9 @@ async def performance_grades(filters: Filters, page: int = 1) -> Page:
         PerformanceScore.contract.organization.name.as_alias("organization_name"),  # type: ignore[union-attr]
     )
     result = await _page(
-        PerformanceScore, where, columns, (PerformanceScore.period, PerformanceScore.id), page
+        PerformanceScore, where, columns, (PerformanceScore.period, PerformanceScore.id), paging
     )
-    return Page(
-        rows=[_score_view(row) for row in result.rows], total=result.total, number=result.number
-    )
+    return result.map(_score_view)
 
 
 async def credit_ratings() -> list[dict[str, Any]]:
