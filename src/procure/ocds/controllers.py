@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from math import ceil
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import Controller, Request, get
-from litestar.params import FromPath, Parameter
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
+from procure.db.pagination import PAGING, Page, PageRequest, page_headers
 from procure.errors import NotFound
 from procure.ocds import export
 from procure.security.policy import Action
-
-PAGE = Annotated[int, Parameter(ge=1, description="page number, from 1")]
-PER_PAGE = Annotated[
-    int,
-    Parameter(
-        ge=1,
-        le=100,
-        description="contracting processes per page (each with all its releases)",
-    ),
-]
 
 
 def _page_url(request: Request[Any, Any, Any], page: int, per_page: int) -> str:
@@ -28,41 +19,45 @@ def _page_url(request: Request[Any, Any, Any], page: int, per_page: int) -> str:
 
 
 async def _paginated(
-    request: Request[Any, Any, Any], kind: str, page: int, per_page: int
-) -> dict[str, Any]:
-    pages = ceil(await export.process_count() / per_page)
+    request: Request[Any, Any, Any], kind: str, paging: PageRequest
+) -> Response[dict[str, Any]]:
+    """A package of the page's contracting processes (per_page counts processes), with the
+    OCDS ``links`` and the headers every list sends."""
+    position = Page[Any]([], await export.process_count(), paging.page, paging.per_page)
     build = export.release_package if kind == "releases" else export.record_package
     package = await build(
-        uri=_page_url(request, page, per_page), offset=(page - 1) * per_page, limit=per_page
+        uri=_page_url(request, paging.page, paging.per_page),
+        offset=paging.offset,
+        limit=paging.per_page,
     )
     links = {}
-    if page < pages:
-        links["next"] = _page_url(request, page + 1, per_page)
-    if page > 1:
-        links["prev"] = _page_url(request, min(page - 1, max(pages, 1)), per_page)
+    if position.has_next:
+        links["next"] = _page_url(request, paging.page + 1, paging.per_page)
+    if position.has_previous:
+        links["prev"] = _page_url(request, min(paging.page - 1, position.pages), paging.per_page)
     package["links"] = links
-    return package
+    return Response(package, headers=page_headers(request, position))
 
 
 class OCDSController(Controller):
     path = "/api/v1/ocds"
     tags = ["open data"]
 
-    @get("/releases", opt={"action": Action.ocds_read})
+    @get("/releases", opt={"action": Action.ocds_read}, dependencies=PAGING)
     async def releases(
-        self, request: Request[Any, Any, Any], page: PAGE = 1, per_page: PER_PAGE = 20
-    ) -> dict[str, Any]:
+        self, request: Request[Any, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Response[dict[str, Any]]:
         """A release package: every release of the page's contracting processes, oldest
         process first; `links.next` / `links.prev` lead to the neighbouring pages."""
-        return await _paginated(request, "releases", page, per_page)
+        return await _paginated(request, "releases", paging)
 
-    @get("/records", opt={"action": Action.ocds_read})
+    @get("/records", opt={"action": Action.ocds_read}, dependencies=PAGING)
     async def records(
-        self, request: Request[Any, Any, Any], page: PAGE = 1, per_page: PER_PAGE = 20
-    ) -> dict[str, Any]:
+        self, request: Request[Any, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Response[dict[str, Any]]:
         """A record package: one record (releases and compiled release) per contracting process
         of the page."""
-        return await _paginated(request, "records", page, per_page)
+        return await _paginated(request, "records", paging)
 
     @get("/releases/{ocid:str}", opt={"action": Action.ocds_read})
     async def process_releases(
