@@ -79,14 +79,14 @@ async def test_the_public_ratings_rest_on_the_settlements_in_force(
     contract = (await make_contract(organization=organization["credit_code"]))["id"]
     await settle(contract, 1, 90, objection_ends_at=NOW - timedelta(days=1))
     await settle(contract, 2, 30, objection_ends_at=NOW + timedelta(days=2))  # window running
-    row = next(r for r in await credit_ratings() if r["id"] == organization["id"])
+    [row] = (await credit_ratings(q=organization["credit_code"])).items
     assert (row["settled_periods"], str(row["recent_mean"]), row["credit_rating"]) == (
         1,
         "90.00",
         "AAA",
     )
     moving_clock.advance(days=3)
-    row = next(r for r in await credit_ratings() if r["id"] == organization["id"])
+    [row] = (await credit_ratings(q=organization["credit_code"])).items
     assert (row["settled_periods"], str(row["recent_mean"]), row["credit_rating"]) == (
         2,
         "60.00",

@@ -17,6 +17,7 @@ from procure.acceptance.tables import (
     AcceptanceStatus,
 )
 from procure.contracts.selectors import contract_detail
+from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import NotFound
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.policy import OVERSIGHT_ROLES
@@ -179,13 +180,30 @@ def _public_recipients(recipients: list[dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
+def _public(contracts: Any) -> Any:
+    """Confirmed acceptances of signed contracts (all, or of the ids or sub-select given)."""
+    where: Any = Acceptance.status.is_in(CONFIRMED) & Acceptance.contract.signed_at.is_not_null()
+    if contracts is not None:
+        where = where & Acceptance.contract.is_in(contracts or [-1])
+    return where
+
+
 async def public_acceptances(contract_ids: list[int] | None = None) -> list[dict[str, Any]]:
     """Confirmed acceptances (their contracts are public once signed), the latest first."""
-    where: Any = Acceptance.status.is_in(CONFIRMED)
-    if contract_ids is not None:
-        where = where & Acceptance.contract.is_in(contract_ids or [-1])
-    return list(
-        await Acceptance.select(
+    return list(await _public_query(_public(contract_ids)))
+
+
+async def public_acceptance_page(
+    paging: PageRequest, contracts: Any = None
+) -> Page[dict[str, Any]]:
+    """One page of them, of the contracts a sub-select keeps (or all), counted in SQL."""
+    where = _public(contracts)
+    return await paginate(_public_query(where), Acceptance.count().where(where), paging)
+
+
+def _public_query(where: Any) -> Any:
+    return (
+        Acceptance.select(
             Acceptance.id,
             Acceptance.stage,
             Acceptance.final,
@@ -199,8 +217,9 @@ async def public_acceptances(contract_ids: list[int] | None = None) -> list[dict
             Acceptance.contract.organization.name.as_alias("organization_name"),  # type: ignore[union-attr]
             Acceptance.contract.department.name.as_alias("department_name"),  # type: ignore[union-attr]
         )
-        .where(where & Acceptance.contract.signed_at.is_not_null())
+        .where(where)
         .order_by(Acceptance.confirmed_at, ascending=False)
+        .order_by(Acceptance.id, ascending=False)
     )
 
 

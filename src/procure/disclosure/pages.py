@@ -110,9 +110,11 @@ class DisclosurePages(Controller):
         )
 
     @get("/acceptances", opt=READ)
-    async def acceptances(self, filters: NamedDependency[Filters]) -> Template:
+    async def acceptances(
+        self, filters: NamedDependency[Filters], paging: NamedDependency[PageRequest]
+    ) -> Template:
         return await listing(
-            "acceptances.html", filters, rows=await selectors.acceptance_results(filters)
+            "acceptances.html", filters, page=await selectors.acceptance_results(filters, paging)
         )
 
     @get("/acceptances/{acceptance_id:int}", opt=READ)
@@ -123,9 +125,12 @@ class DisclosurePages(Controller):
         )
 
     @get("/ratings", opt=READ)
-    async def ratings(self) -> Template:
+    async def ratings(
+        self, paging: NamedDependency[PageRequest], q: FromQuery[str] = ""
+    ) -> Template:
         return Template(
-            "disclosure/ratings.html", context={"ratings": await selectors.credit_ratings()}
+            "disclosure/ratings.html",
+            context={"ratings": await selectors.credit_ratings(paging, q=q), "q": q},
         )
 
     @get("/tenders/{tender_id:int}", opt=READ)

@@ -22,7 +22,11 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.table import Table
 
 from procure import clock
-from procure.acceptance.selectors import public_acceptance, public_acceptances
+from procure.acceptance.selectors import (
+    public_acceptance,
+    public_acceptance_page,
+    public_acceptances,
+)
 from procure.bids.selectors import not_opened
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.catalog.tables import CatalogCategory
@@ -77,7 +81,6 @@ FIRST = PageRequest(1, DEFAULT_PER_PAGE)
 #: After the deadline the opening record is public (an unsuccessful tender was opened too).
 WITH_OPENING = frozenset({*OPENED_STATES, TenderStatus.unsuccessful})
 AWARDED = frozenset({TenderStatus.awarded, TenderStatus.contracted})
-RATING_ORDER = {rating: n for n, rating in enumerate(CreditRating)}
 #: Only the supplementary agreements the organization accepted are part of a contract.
 ACCEPTED = Amendment.status == AmendmentStatus.accepted
 
@@ -478,30 +481,39 @@ async def performance_grades(filters: Filters, paging: PageRequest = FIRST) -> P
     return result.map(_score_view)
 
 
-async def credit_ratings() -> list[dict[str, Any]]:
-    """Every organization's credit rating, the settled periods it rests on (the mean of the
-    latest ones, as the rating is computed) and a debarment in force."""
-    organizations = await Organization.select(
-        Organization.id, Organization.name, Organization.credit_code, Organization.credit_rating
+async def credit_ratings(paging: PageRequest = FIRST, *, q: str = "") -> Page[dict[str, Any]]:
+    """A page of the organizations by name (``q``: a word of the name or the credit code), each
+    with its credit rating, the settled periods it rests on (the mean of the latest ones, as
+    the rating is computed) and a debarment in force. The rating in force is computed from
+    the settlements, so the list is ordered by name in SQL, not by rating."""
+    where = Organization.id.is_not_null()
+    if q.strip():
+        pattern = f"%{q.strip()}%"
+        where &= Organization.name.ilike(pattern) | Organization.credit_code.ilike(pattern)
+    query = (
+        Organization.select(
+            Organization.id, Organization.name, Organization.credit_code, Organization.credit_rating
+        )
+        .where(where)
+        .order_by(Organization.name)
+        .order_by(Organization.id)
     )
-    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in organizations})
-    debarred = await current_debarments()
-    rows = []
-    for organization in organizations:
+    page = await paginate(query, Organization.count().where(where), paging, clamp=True)
+    ratings = await ratings_in_force({row["id"]: row["credit_rating"] for row in page.items})
+    debarred = await current_debarments(organizations=[row["id"] for row in page.items])
+
+    def rated(organization: dict[str, Any]) -> dict[str, Any]:
         basis = ratings[organization["id"]]
         recent = [row["score_hundredths"] for row in basis.recent]
-        rows.append(
-            {
-                **organization,
-                "credit_rating": basis.rating,
-                "settled_periods": len(basis.in_force),
-                "recent_mean": two_places(Decimal(sum(recent)) / len(recent) / 100)
-                if recent
-                else None,
-                "debarment": debarred.get(organization["id"]),
-            }
-        )
-    return sorted(rows, key=lambda row: (RATING_ORDER[row["credit_rating"]], row["name"]))
+        return {
+            **organization,
+            "credit_rating": basis.rating,
+            "settled_periods": len(basis.in_force),
+            "recent_mean": two_places(Decimal(sum(recent)) / len(recent) / 100) if recent else None,
+            "debarment": debarred.get(organization["id"]),
+        }
+
+    return page.map(rated)
 
 
 async def section_counts(filters: Filters) -> dict[str, int]:
@@ -793,10 +805,10 @@ async def performance_period(contract_id: int, period: str) -> dict[str, Any]:
     }
 
 
-async def acceptance_results(filters: Filters) -> list[dict[str, Any]]:
+async def acceptance_results(filters: Filters, paging: PageRequest = FIRST) -> Page[dict[str, Any]]:
     """Confirmed acceptances (履约验收结果) of the contracts the filters keep, newest first."""
-    contracts = await Contract.select(Contract.id).where(await _contracts_where(filters))
-    return await public_acceptances([row["id"] for row in contracts])
+    contracts = Contract.select(Contract.id).where(await _contracts_where(filters))
+    return await public_acceptance_page(paging, contracts)
 
 
 async def acceptance_result(acceptance_id: int) -> dict[str, Any]:
