@@ -46,6 +46,7 @@ from procure.evaluations.controllers import (
 )
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
+from procure.i18n import gettext
 from procure.ocds.controllers import OCDSController
 from procure.organizations.controllers import OrganizationController
 from procure.organizations.pages import (
@@ -78,7 +79,7 @@ from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
-from procure.web.templating import template_config
+from procure.web.templating import request_locale, template_config
 
 API_CONTROLLERS = [
     AuthController,
@@ -196,6 +197,9 @@ def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
+    if exc.variables and not _is_api(request):
+        detail = gettext(request_locale(request), exc.template, **exc.variables)
+        return _error(request, 400, detail, field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
 
 

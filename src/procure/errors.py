@@ -4,12 +4,15 @@ from __future__ import annotations
 
 
 class InvalidInput(ValueError):
-    """Bad input, naming the field (and the row, for imports) and why."""
+    """Bad input, naming the field (and the row, for imports) and why. A message given with
+    ``variables`` is a catalog message (marked with ``N_``) that pages show translated."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: str, **variables: object) -> None:
         self.field = field
-        self.message = message
+        self.template = message
+        self.variables = variables
+        self.message = message % variables if variables else message
+        super().__init__(f"{field}: {self.message}")
 
 
 class NotFound(LookupError):

@@ -18,6 +18,7 @@ from litestar.params import FromQuery
 from pydantic import BaseModel
 
 from procure.errors import InvalidInput
+from procure.i18n import N_
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -38,16 +39,22 @@ class PageRequest:
         return (self.page - 1) * self.per_page
 
 
+AT_LEAST = N_("must be a whole number of %(low)s or more, not %(value)s")
+BETWEEN = N_("must be a whole number from %(low)s to %(high)s, not %(value)s")
+
+
 def _whole(field: str, value: str | int | None, default: int, low: int, high: int | None) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
     try:
         number = int(value)
     except ValueError:
-        raise InvalidInput(field, f"must be a whole number {bounds}, not {value!r}") from None
-    if number < low or (high is not None and number > high):
-        raise InvalidInput(field, f"must be a whole number {bounds}, not {number}")
+        number = None
+    if number is None or number < low or (high is not None and number > high):
+        shown = repr(value) if number is None else str(number)
+        if high is None:
+            raise InvalidInput(field, AT_LEAST, low=low, value=shown)
+        raise InvalidInput(field, BETWEEN, low=low, high=high, value=shown)
     return number
 
 
@@ -139,7 +146,8 @@ async def paginate(
     if clamp:
         last = max(1, -(-total // paging.per_page))
         paging = PageRequest(min(paging.page, last), paging.per_page)
-    rows = await query.limit(paging.per_page).offset(paging.offset)
+    # A page past the end asks nothing more (and an offset too large for SQL never reaches it).
+    rows = await query.limit(paging.per_page).offset(paging.offset) if paging.offset < total else []
     return Page(rows, total, paging.page, paging.per_page)
 
 

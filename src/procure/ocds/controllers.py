@@ -27,7 +27,7 @@ async def _paginated(
     build = export.release_package if kind == "releases" else export.record_package
     package = await build(
         uri=_page_url(request, paging.page, paging.per_page),
-        offset=paging.offset,
+        offset=min(paging.offset, position.total),
         limit=paging.per_page,
     )
     links = {}
