@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from procure.catalog.tables import CatalogCategory, CatalogItem, CategoryCode
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import NotFound
 
 ITEM_COLUMNS = (
@@ -32,19 +30,12 @@ def _with_indicators(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "outcome_indicators": json.loads(value) if isinstance(value, str) else value}
 
 
-def _name_contains(text: str) -> WhereRaw:
-    # LIKE with an explicit escape character: a search for "100%" finds "100%", not everything,
-    # and ESCAPE is spelled the same on SQLite and PostgreSQL (unlike ILIKE or instr/strpos).
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return WhereRaw(r"""lower("catalog_item"."name") LIKE {} ESCAPE '\'""", f"%{escaped}%")
-
-
 def _items_where(category: str | None, q: str, include_inactive: bool) -> Any:
     where = CatalogItem.id.is_not_null()
     if category is not None:
         where &= CatalogItem.category.code == category
     if q.strip():
-        where &= _name_contains(q.strip())
+        where &= contains(q.strip(), CatalogItem.name)
     if not include_inactive:
         where &= CatalogItem.active.eq(True)
     return where

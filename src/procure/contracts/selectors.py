@@ -19,7 +19,7 @@ from procure.contracts.tables import (
     PaymentStatus,
     Rectification,
 )
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
@@ -90,8 +90,7 @@ async def contract_page(
     if organization_id is not None:
         where &= Contract.organization == organization_id
     if q.strip():
-        pattern = f"%{q.strip()}%"
-        where &= Contract.title.ilike(pattern) | Contract.reference.ilike(pattern)
+        where &= contains(q.strip(), Contract.title, Contract.reference)
     query = Contract.select(*SUMMARY_COLUMNS).where(where).order_by(Contract.id, ascending=False)
     return await paginate(query, Contract.count().where(where), paging)
 

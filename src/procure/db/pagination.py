@@ -7,14 +7,17 @@ macro (templates/macros.html)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.di import Provide
 from litestar.params import FromQuery
+from piccolo.columns.combination import WhereRaw
 from pydantic import BaseModel
 
 from procure.errors import InvalidInput
@@ -151,11 +154,20 @@ async def paginate(
     return Page(rows, total, paging.page, paging.per_page)
 
 
-def window(items: Sequence[T], paging: PageRequest) -> Page[T]:
-    """A page of a list already in memory: only for lists bounded by their nature (e.g. one
-    tender's bids), where a second query would cost more than it saves."""
-    chunk = list(items[paging.offset : paging.offset + paging.per_page])
-    return Page(chunk, len(items), paging.page, paging.per_page)
+def contains(text: str, *columns: Any) -> Any:
+    """The SQL condition "one of the columns contains the text", ignoring case. LIKE with an
+    explicit escape character: a search for "100%" finds "100%", not everything, and ESCAPE
+    is spelled the same on SQLite and PostgreSQL (unlike ILIKE)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    conditions = [
+        WhereRaw(
+            f"lower({column._meta.get_full_name(with_alias=False)}) LIKE {{}} ESCAPE '\\'",
+            pattern,
+        )
+        for column in columns
+    ]
+    return reduce(operator.or_, conditions)
 
 
 def page_query(url: Any, number: int, param: str = "page") -> str:

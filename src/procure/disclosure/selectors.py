@@ -39,7 +39,7 @@ from procure.contracts.tables import (
     ContractCommunity,
     ContractScopeLine,
 )
-from procure.db.pagination import DEFAULT_PER_PAGE, Page, PageRequest, paginate
+from procure.db.pagination import DEFAULT_PER_PAGE, Page, PageRequest, contains, paginate
 from procure.disclosure.obligations import (
     award_notice_obligation,
     contract_obligation,
@@ -488,8 +488,7 @@ async def credit_ratings(paging: PageRequest = FIRST, *, q: str = "") -> Page[di
     the settlements, so the list is ordered by name in SQL, not by rating."""
     where = Organization.id.is_not_null()
     if q.strip():
-        pattern = f"%{q.strip()}%"
-        where &= Organization.name.ilike(pattern) | Organization.credit_code.ilike(pattern)
+        where &= contains(q.strip(), Organization.name, Organization.credit_code)
     query = (
         Organization.select(
             Organization.id, Organization.name, Organization.credit_code, Organization.credit_rating

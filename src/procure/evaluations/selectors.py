@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from procure import clock
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ContractStatus, ReportingFrequency
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import Conflict, NotFound
 from procure.evaluations.periods import check_period
 from procure.evaluations.scoring import mean_total, weighted_total
@@ -92,7 +92,7 @@ async def rubric_page(paging: PageRequest, *, name: str = "") -> Page[dict[str, 
     """One page of the rubrics (as ``rubrics``), filtered in SQL by a word of the name."""
     where = Rubric.id.is_not_null()
     if name.strip():
-        where &= Rubric.name.ilike(f"%{name.strip()}%")
+        where &= contains(name.strip(), Rubric.name)
     query = (
         Rubric.select(Rubric.id, Rubric.name, Rubric.version, Rubric.created_at)
         .where(where)

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from pydantic import BaseModel
 
-from procure.db.pagination import PAGING, PageRequest, paged, paginate
+from procure.db.pagination import PAGING, PageRequest, contains, paged, paginate
 from procure.departments.tables import Department
 from procure.geography.tables import Community
 from procure.security.policy import Action
@@ -50,8 +50,7 @@ class ReferenceController(Controller):
         if sub_district.strip():
             where &= Community.sub_district.code == sub_district.strip()
         if q.strip():
-            pattern = f"%{q.strip()}%"
-            where &= Community.name.ilike(pattern) | Community.code.ilike(pattern)
+            where &= contains(q.strip(), Community.name, Community.code)
         query = (
             Community.select(
                 Community.id,
@@ -79,8 +78,7 @@ class ReferenceController(Controller):
         pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
         where = Department.id.is_not_null()
         if q.strip():
-            pattern = f"%{q.strip()}%"
-            where &= Department.name.ilike(pattern) | Department.code.ilike(pattern)
+            where &= contains(q.strip(), Department.name, Department.code)
         query = (
             Department.select(Department.id, Department.code, Department.name, Department.level)
             .where(where)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import (
     Debarment,
@@ -90,8 +90,7 @@ async def registry_page(
     queries, whatever its length."""
     where = Organization.id.is_not_null()
     if q.strip():
-        pattern = f"%{q.strip()}%"
-        where &= Organization.name.ilike(pattern) | Organization.credit_code.ilike(pattern)
+        where &= contains(q.strip(), Organization.name, Organization.credit_code)
     if registration_type.strip():
         try:
             where &= Organization.registration_type == RegistrationType(registration_type.strip())

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import ApiToken, Role, User
@@ -85,8 +85,7 @@ async def user_page(paging: PageRequest, *, role: str = "", q: str = "") -> Page
             choices = ", ".join(Role)
             raise InvalidInput("role", f"{role!r} is not a role (use {choices})") from None
     if q.strip():
-        pattern = f"%{q.strip()}%"
-        where &= User.username.ilike(pattern) | User.display_name.ilike(pattern)
+        where &= contains(q.strip(), User.username, User.display_name)
     query = User.select(*USER_COLUMNS).where(where).order_by(User.id)
     return await paginate(query, User.count().where(where), paging)
 

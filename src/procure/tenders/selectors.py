@@ -13,7 +13,7 @@ from procure import clock
 from procure.approvals.selectors import COLUMNS as APPROVAL_COLUMNS
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
@@ -127,8 +127,7 @@ async def tender_page(
         except ValueError:
             raise InvalidInput("method", f"{method!r} is not a procurement method") from None
     if q.strip():
-        pattern = f"%{q.strip()}%"
-        where &= Tender.title.ilike(pattern) | Tender.reference.ilike(pattern)
+        where &= contains(q.strip(), Tender.title, Tender.reference)
     query = Tender.select(*SUMMARY_COLUMNS).where(where).order_by(Tender.id, ascending=False)
     page = await paginate(query, Tender.count().where(where), paging)
     return page.map(lambda row: with_clock(row, now))
