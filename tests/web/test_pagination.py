@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -18,6 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.audit.selectors import event_page
+from procure.bids.sealing import new_wrapped_tender_key
 from procure.contracts.tables import Contract, ContractStatus, ReportingFrequency
 from procure.db.pagination import PageRequest, page_request
 from procure.departments.tables import Department, DepartmentLevel
@@ -25,6 +27,7 @@ from procure.errors import InvalidInput
 from procure.geography.tables import District
 from procure.organizations.tables import Organization, RegistrationType
 from procure.security.tables import User
+from procure.settings import get_settings
 from procure.tenders.selectors import tender_page
 from procure.tenders.states import EvaluationMethod, ProcurementMethod, TenderStatus
 from procure.tenders.tables import Tender
@@ -36,6 +39,20 @@ ORGANIZATIONS = "/api/v1/organizations"
 
 Headers = Callable[[str], Any]
 _serial = count(1)
+
+
+@pytest.fixture(autouse=True)
+async def own_rows(database: None) -> AsyncIterator[None]:
+    """The rows a test makes are removed after it: other tests walk every tender, contract and
+    organization, and must not meet these."""
+    yield
+    for table in (Tender, Contract, Organization, Department):
+        made = MADE.pop(table, [])
+        if made:
+            await table.delete().where(table.id.is_in(made))
+
+
+MADE: dict[Any, list[int]] = defaultdict(list)
 
 
 def unique(prefix: str) -> str:
@@ -54,6 +71,7 @@ async def own_department() -> dict[str, Any]:
         level=DepartmentLevel.district,
     )
     await department.save()
+    MADE[Department].append(department.id)
     return {"id": department.id, "code": code}
 
 
@@ -79,9 +97,10 @@ async def add_tender(
         published_at=now - timedelta(days=40) if published else None,
         clarification_deadline=now + clarification_in if clarification_in is not None else None,
         submission_deadline=now + deadline_in if published else None,
-        wrapped_bid_key=b"not-a-real-key",
+        wrapped_bid_key=new_wrapped_tender_key(get_settings().resolved_secret_key()),
     )
     await tender.save()
+    MADE[Tender].append(tender.id)
     return int(tender.id)
 
 
@@ -280,6 +299,7 @@ async def add_contract(department_id: int, organization_id: int, n: int, status:
         reporting_frequency=ReportingFrequency.monthly,
     )
     await contract.save()
+    MADE[Contract].append(contract.id)
     return int(contract.id)
 
 
@@ -313,12 +333,14 @@ async def test_contracts_page_and_filter_by_status_in_sql(
 async def test_the_organization_registry_pages_by_name(client: AsyncTestClient) -> None:
     prefix = unique("分页机构")
     for n in range(3):
-        await Organization(
-            credit_code=f"52{next(_serial):016d}"[-18:],
+        organization = Organization(
+            credit_code=unique("52")[-18:].rjust(18, "0"),
             name=f"{prefix}{n}",
             registration_type=RegistrationType.social_service_agency,
             founded_on=date(2015, 1, 1),
-        ).save()
+        )
+        await organization.save()
+        MADE[Organization].append(organization.id)
     second = await client.get(ORGANIZATIONS, params={"q": prefix, "per_page": 2, "page": 2})
     assert second.headers["x-total-count"] == "3"
     assert [row["name"] for row in second.json()] == [f"{prefix}2"]
