@@ -45,7 +45,7 @@ async def event_page(
     """One page of the log, newest first, filtered in SQL by action, subject type, the local
     days it happened in (``since`` and ``until`` included) and ``before_seq``. The filters are
     the ones a redacted event still shows, so none tells more than the unfiltered log."""
-    where = AuditEvent.seq.is_not_null()
+    where: Any = AuditEvent.seq.is_not_null()
     if action.strip():
         where &= AuditEvent.action == action.strip()
     if subject_type.strip():

@@ -31,7 +31,7 @@ def _with_indicators(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _items_where(category: str | None, q: str, include_inactive: bool) -> Any:
-    where = CatalogItem.id.is_not_null()
+    where: Any = CatalogItem.id.is_not_null()
     if category is not None:
         where &= CatalogItem.category.code == category
     if q.strip():

@@ -25,6 +25,7 @@ from procure.committees.pool_schemas import (
     ExpertIn,
     ExpertOut,
     ExpertPageOut,
+    ExpertSummaryOut,
     PoolImportOut,
     PoolUpload,
     RelationshipEnd,
@@ -108,7 +109,9 @@ class ExpertPoolController(Controller):
             q=q,
             paging=pool_paging(page, per_page),
         )
-        body = ExpertPageOut(items=found.items, **found.fields())
+        body = ExpertPageOut(
+            items=[ExpertSummaryOut(**row) for row in found.items], **found.fields()
+        )
         return Response(body, headers=page_headers(request, found))
 
     @get("/{expert_id:int}", opt={"action": Action.expert_pool_read})

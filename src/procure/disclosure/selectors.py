@@ -486,7 +486,7 @@ async def credit_ratings(paging: PageRequest = FIRST, *, q: str = "") -> Page[di
     with its credit rating, the settled periods it rests on (the mean of the latest ones, as
     the rating is computed) and a debarment in force. The rating in force is computed from
     the settlements, so the list is ordered by name in SQL, not by rating."""
-    where = Organization.id.is_not_null()
+    where: Any = Organization.id.is_not_null()
     if q.strip():
         where &= contains(q.strip(), Organization.name, Organization.credit_code)
     query = (

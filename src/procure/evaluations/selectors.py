@@ -90,7 +90,7 @@ async def rubrics(rubric_id: int | None = None) -> list[dict[str, Any]]:
 
 async def rubric_page(paging: PageRequest, *, name: str = "") -> Page[dict[str, Any]]:
     """One page of the rubrics (as ``rubrics``), filtered in SQL by a word of the name."""
-    where = Rubric.id.is_not_null()
+    where: Any = Rubric.id.is_not_null()
     if name.strip():
         where &= contains(name.strip(), Rubric.name)
     query = (

@@ -46,7 +46,7 @@ class ReferenceController(Controller):
     ) -> Response[list[CommunityOut]]:
         """The communities by code. Filters: ``sub_district`` (its code), ``q`` (a word of the
         name or the code); pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
-        where = Community.id.is_not_null()
+        where: Any = Community.id.is_not_null()
         if sub_district.strip():
             where &= Community.sub_district.code == sub_district.strip()
         if q.strip():
@@ -76,7 +76,7 @@ class ReferenceController(Controller):
     ) -> Response[list[DepartmentOut]]:
         """The buying departments by code; ``q`` (a word of the name or the code) filters;
         pages: ``page``, ``per_page`` (≤ 100), with the page headers."""
-        where = Department.id.is_not_null()
+        where: Any = Department.id.is_not_null()
         if q.strip():
             where &= contains(q.strip(), Department.name, Department.code)
         query = (

@@ -88,7 +88,7 @@ async def registry_page(
     rating in force, the debarment in force), filtered in SQL by a word of the name or the
     credit code and by registration type; the page's ratings and debarments are read in two
     queries, whatever its length."""
-    where = Organization.id.is_not_null()
+    where: Any = Organization.id.is_not_null()
     if q.strip():
         where &= contains(q.strip(), Organization.name, Organization.credit_code)
     if registration_type.strip():

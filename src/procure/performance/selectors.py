@@ -325,7 +325,7 @@ def settlement_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 async def objection_page(paging: PageRequest, status: str | None = None) -> Page[dict[str, Any]]:
     """One page of the objections for the regulator, lodged ones (awaiting a decision) first,
     then in the order they came; ``status`` filters in SQL."""
-    where = PerformanceScore.objection != ObjectionStatus.none
+    where: Any = PerformanceScore.objection != ObjectionStatus.none
     if status:
         try:
             where &= PerformanceScore.objection == ObjectionStatus(status)

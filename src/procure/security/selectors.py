@@ -77,7 +77,7 @@ USER_COLUMNS = (*ACTOR_COLUMNS, User.is_active, User.created_at, User.last_login
 async def user_page(paging: PageRequest, *, role: str = "", q: str = "") -> Page[dict[str, Any]]:
     """One page of the users in the order they were made, filtered in SQL by role and a word of
     the username or name."""
-    where = User.id.is_not_null()
+    where: Any = User.id.is_not_null()
     if role.strip():
         try:
             where &= User.role == Role(role.strip())
