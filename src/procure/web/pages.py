@@ -104,6 +104,12 @@ class PageController(Controller):
         return response
 
 
+#: The statuses (as the clock gives them) in which a tender takes bids.
+OPEN_FOR_BIDS = "published,tendering"
+#: The latest tenders a start page shows before linking to the tender list.
+LATEST = PageRequest(1, 10)
+
+
 class WorkspaceController(Controller):
     """Each role's start page: what that role acts for, and what it needs to do next."""
 
@@ -222,8 +228,3 @@ class WorkspaceController(Controller):
     @get("/admin", opt={"action": Action.workspace_admin})
     async def admin(self, paging: NamedDependency[PageRequest]) -> Template:
         return Template("workspace/admin.html", context={"users": await user_page(paging)})
-
-
-OPEN_FOR_BIDS = "published,tendering"
-#: The latest tenders a start page shows before linking to the tender list.
-LATEST = PageRequest(1, 10)
