@@ -69,6 +69,8 @@ from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMid
 from procure.security.policy import Action
 from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
+from procure.setup.controllers import SetupController
+from procure.setup.pages import SetupPages
 from procure.surveys.controllers import (
     ContractSurveyController,
     SurveyRoundController,
@@ -114,6 +116,7 @@ API_CONTROLLERS = [
     AcceptanceController,
     ChallengeController,
     ComplaintController,
+    SetupController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -136,6 +139,7 @@ PAGE_CONTROLLERS = [
     CommitteePages,
     AcceptancePages,
     RemedyPages,
+    SetupPages,
 ]
 
 

@@ -189,6 +189,72 @@ def user_create(
     create()
 
 
+@main.group("setup")
+def setup_group() -> None:
+    """A district's own setup from one workbook (docs/setup.md)."""
+
+
+@setup_group.command("import")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"]),
+    default=None,
+    help="language of the error messages (default: PROCURE_LOCALE)",
+)
+@click.pass_obj
+def setup_import(settings: Settings, workbook: Path, lang: str | None) -> None:
+    """Create or update the district the workbook describes: all or nothing."""
+    locale = lang or settings.locale
+    content = workbook.read_bytes()
+
+    @needs_database
+    async def work() -> None:
+        from procure.setup.services import setup_import as import_workbook
+        from procure.setup.workbook import WorkbookRejected
+
+        try:
+            result = await import_workbook(actor=None, filename=workbook.name, content=content)
+        except WorkbookRejected as rejected:
+            click.echo(rejected.summary(locale), err=True)
+            for where in rejected.described(locale):
+                place = " · ".join(
+                    str(part)
+                    for part in (
+                        where["sheet"],
+                        where["row"] and f"#{where['row']}",
+                        where["column"],
+                    )
+                    if part
+                )
+                click.echo(
+                    f"  {place}: {where['message']}" if place else f"  {where['message']}", err=True
+                )
+            sys.exit(1)
+        click.echo(f"{result.district_name} ({result.district_code}):")
+        for kind, counts in result.counts.items():
+            click.echo(
+                f"  {kind}: {counts.created} created, {counts.updated} updated, "
+                f"{counts.unchanged} unchanged"
+            )
+        if result.passwords:
+            click.echo("generated passwords (shown this once):")
+            for generated in result.passwords:
+                click.echo(f"  {generated.username}\t{generated.password}")
+
+    work()
+
+
+@setup_group.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def setup_template(out: Path) -> None:
+    """Write the empty setup workbook, with its headers and example rows."""
+    from procure.setup.workbook import template_workbook
+
+    out.write_bytes(template_workbook())
+    click.echo(f"wrote {out}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -79,6 +79,7 @@ class Action(StrEnum):
     challenge_answer = "challenge:answer"
     complaint_file = "complaint:file"
     complaint_decide = "complaint:decide"
+    district_setup = "district:setup"
 
 
 ANONYMOUS = None
@@ -104,6 +105,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.workspace_regulator: roles(Role.regulator),
     Action.workspace_expert: roles(Role.expert),
     Action.user_manage: roles(Role.admin),
+    # A district's divisions, departments, committees and their users (procure.setup).
+    Action.district_setup: roles(Role.admin),
     Action.audit_read: roles(Role.auditor, Role.admin),
     # Tenders are public once published; drafts stay with their department (selectors).
     Action.tender_read: ANYONE,
