@@ -66,7 +66,9 @@ async def test_a_good_workbook_sets_up_the_whole_district() -> None:
     committees = dict(
         (r["code"], (r["committee_name"], r["population"], r["sub_district.code"]))
         for r in await Community.select(
-            Community.code, Community.committee_name, Community.population,
+            Community.code,
+            Community.committee_name,
+            Community.population,
             Community.sub_district.code,
         ).where(Community.code.like("450101%"))
     )
@@ -77,20 +79,29 @@ async def test_a_good_workbook_sets_up_the_whole_district() -> None:
         # Codes 200–399 under a town are villages (村民委员会).
         "450101002201": ("西山村村民委员会", 900, "450101002000"),
     }
-    street = await Department.select(Department.level, Department.sub_district.code).where(
-        Department.code == "T450101-DJD"
-    ).first()
+    street = (
+        await Department.select(Department.level, Department.sub_district.code)
+        .where(Department.code == "T450101-DJD")
+        .first()
+    )
     assert street == {"level": "sub_district", "sub_district.code": "450101001000"}
     users = {
         r["username"]: r
         for r in await User.select(
-            User.username, User.role, User.department.code, User.community.code,
-            User.is_handler, User.is_approver, User.password_hash,
+            User.username,
+            User.role,
+            User.department.code,
+            User.community.code,
+            User.is_handler,
+            User.is_approver,
+            User.password_hash,
         ).where(User.username.like("u450101-%"))
     }
     buyer = users["u450101-buyer"]
     assert (buyer["role"], buyer["department.code"], buyer["is_handler"]) == (
-        "buyer", "T450101-MZJ", True
+        "buyer",
+        "T450101-MZJ",
+        True,
     )
     assert verify_password(buyer["password_hash"], "a-long-password-1")
     assert users["u450101-approver"]["is_approver"] is True
@@ -100,16 +111,23 @@ async def test_a_good_workbook_sets_up_the_whole_district() -> None:
     # The four accounts without a password in the file get one, reported once.
     generated = {p.username: p.password for p in result.passwords}
     assert set(generated) == {
-        "u450101-approver", "u450101-regulator", "u450101-committee", "u450101-auditor"
+        "u450101-approver",
+        "u450101-regulator",
+        "u450101-committee",
+        "u450101-auditor",
     }
     for username, password in generated.items():
         assert len(password) >= 10
         assert verify_password(users[username]["password_hash"], password)
     district_id = (await District.select(District.id).where(District.code == "450101000000"))[0]
-    event = await AuditEvent.select(AuditEvent.data).where(
-        (AuditEvent.action == "district_setup.imported")
-        & (AuditEvent.subject_id == str(district_id["id"]))
-    ).first()
+    event = (
+        await AuditEvent.select(AuditEvent.data)
+        .where(
+            (AuditEvent.action == "district_setup.imported")
+            & (AuditEvent.subject_id == str(district_id["id"]))
+        )
+        .first()
+    )
     assert event is not None and "a-long-password" not in str(event)
     assert "u450101-approver" in str(event) and generated["u450101-approver"] not in str(event)
 
@@ -124,9 +142,9 @@ async def test_re_importing_updates_and_never_duplicates() -> None:
     sheets = district("450103")
     await imported(sheets)
     again = await imported(sheets)
-    assert all(c == (0, 0, n) for c, n in zip(
-        counts(again).values(), (1, 2, 4, 1, 3, 5), strict=True
-    )), counts(again)
+    assert all(
+        c == (0, 0, n) for c, n in zip(counts(again).values(), (1, 2, 4, 1, 3, 5), strict=True)
+    ), counts(again)
     assert again.passwords == []
     before = await User.select(User.password_hash).where(User.username == "u450103-buyer").first()
     sheets["区划"][4][1] = "东一社区(更名)"
@@ -139,11 +157,17 @@ async def test_re_importing_updates_and_never_duplicates() -> None:
     assert counts(changed)["departments"] == (0, 1, 2)
     assert counts(changed)["users"] == (0, 1, 4)
     assert await rows_of("450103") == {
-        "districts": 1, "sub_districts": 2, "communities": 4, "departments": 3, "users": 5
+        "districts": 1,
+        "sub_districts": 2,
+        "communities": 4,
+        "departments": 3,
+        "users": 5,
     }
-    buyer = await User.select(User.is_handler, User.is_approver, User.password_hash).where(
-        User.username == "u450103-buyer"
-    ).first()
+    buyer = (
+        await User.select(User.is_handler, User.is_approver, User.password_hash)
+        .where(User.username == "u450103-buyer")
+        .first()
+    )
     # The duties change; the password a user may have changed since is never reset.
     assert buyer == {"is_handler": True, "is_approver": True, **before}
 
@@ -162,7 +186,10 @@ async def test_bad_rows_are_each_named_and_nothing_is_written() -> None:
     rejected = await refused(spoiled("450104"))
     found = {(p["sheet"], p["row"], p["column"]): p["message"] for p in rejected.described("zh-CN")}
     assert found[("区划", 3, "统计用区划代码")].startswith("45010400100 不是统计用区划代码")
-    assert "450104001002 不以其上级 450104002000 的前缀 450104002 开头" in found[("区划", 6, "上级代码")]
+    assert (
+        "450104001002 不以其上级 450104002000 的前缀 450104002 开头"
+        in found[("区划", 6, "上级代码")]
+    )
     assert found[("部门", 3, "名称")] == "不能为空"
     assert found[("用户", 3, "角色")].startswith("未知角色 主任")
     assert found[("用户", 4, "登录账号")] == "登录账号 u450104-buyer 与第 2 行重复"
