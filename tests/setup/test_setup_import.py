@@ -4,6 +4,7 @@ duplicates."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,8 @@ from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.security.passwords import verify_password
 from procure.security.tables import User
-from procure.setup.services import setup_import
-from procure.setup.workbook import WorkbookRejected
+from procure.setup.services import read_setup, setup_import
+from procure.setup.workbook import WorkbookRejected, template_workbook
 from tests.setup.workbooks import district, in_english, xlsx
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -252,3 +253,11 @@ async def test_a_workbook_without_its_district_or_with_wrong_headers() -> None:
     assert "工作簿中没有名为 区划 / Divisions 的工作表" in no_sheet.described("zh-CN")[0]["message"]
     with pytest.raises(WorkbookRejected):
         await setup_import(actor=None, filename="setup.xlsx", content=b"not a zip")
+
+
+def test_the_committed_example_is_the_template_and_reads_clean() -> None:
+    example = Path(__file__).parents[2] / "fixtures" / "setup" / "district-example.xlsx"
+    committed = read_setup(example.name, example.read_bytes())
+    fresh = read_setup("template.xlsx", template_workbook())
+    assert committed.problems == [] and committed == fresh
+    assert committed.district is not None and committed.district.code == "440399000000"
