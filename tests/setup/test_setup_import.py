@@ -4,6 +4,7 @@ duplicates."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ async def test_re_importing_updates_and_never_duplicates() -> None:
     ), counts(again)
     assert again.passwords == []
     before = await User.select(User.password_hash).where(User.username == "u450103-buyer").first()
+    assert before is not None
     sheets["区划"][4][1] = "东一社区(更名)"
     sheets["居委会"][1][1] = "东一社区居委会"
     sheets["部门"][1][1] = "测试区民政局(新)"
@@ -261,3 +263,17 @@ def test_the_committed_example_is_the_template_and_reads_clean() -> None:
     fresh = read_setup("template.xlsx", template_workbook())
     assert committed.problems == [] and committed == fresh
     assert committed.district is not None and committed.district.code == "440399000000"
+
+
+async def test_imports_racing_for_the_same_new_district_create_it_once() -> None:
+    sheets = district("450108")
+    results = await asyncio.gather(*(imported(sheets) for _ in range(4)))
+    created = sorted(r.counts["users"].created for r in results)
+    assert created == [0, 0, 0, 5]
+    assert await rows_of("450108") == {
+        "districts": 1,
+        "sub_districts": 2,
+        "communities": 4,
+        "departments": 3,
+        "users": 5,
+    }

@@ -81,7 +81,8 @@ def _users(district_id: int) -> tuple[Any, Any, Any]:
     return (
         User,
         (User.department.district == district_id)
-        | (User.community.sub_district.district == district_id),
+        # Piccolo types a third join level loosely.
+        | (User.community.sub_district.district == district_id),  # type: ignore[union-attr]
         (
             User.username,
             User.display_name,

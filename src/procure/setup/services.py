@@ -21,10 +21,11 @@ from enum import StrEnum
 from typing import Any
 
 import anyio.to_thread
+from piccolo.engine.postgres import PostgresEngine
 
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.db import transaction
+from procure.db import get_engine, transaction
 from procure.departments.tables import Department, DepartmentLevel
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import N_
@@ -469,7 +470,8 @@ async def _known(setup: Setup) -> Known:
         User.is_handler,
         User.is_approver,
         User.department.district.as_alias("department_district"),
-        User.community.sub_district.district.as_alias("community_district"),
+        # Piccolo types a third join level loosely.
+        User.community.sub_district.district.as_alias("community_district"),  # type: ignore[union-attr]
     ).where(User.username.is_in(sorted(setup.users) or [""]))
     return Known(
         district=district,
@@ -515,15 +517,19 @@ def _cross_check(setup: Setup, known: Known) -> None:
                     DEPARTMENTS.key, department.row, "code", OTHER_DISTRICT, {"code": code}
                 )
             )
-        street = department.sub_district
-        if street and street not in setup.streets and not ours(known.streets.get(street)):
+        street_code = department.sub_district
+        if (
+            street_code
+            and street_code not in setup.streets
+            and not ours(known.streets.get(street_code))
+        ):
             setup.problems.append(
                 SheetProblem(
                     DEPARTMENTS.key,
                     department.row,
                     "sub_district",
                     UNKNOWN_STREET,
-                    {"value": street},
+                    {"value": street_code},
                 )
             )
     for code, committee in setup.committees.items():
@@ -730,6 +736,13 @@ class Writer:
             )
 
 
+async def _lock_setup() -> None:
+    """Serialise imports. SQLite's BEGIN IMMEDIATE already does; on PostgreSQL two imports of
+    the same new district would otherwise both pass the checks and collide on its codes."""
+    if isinstance(get_engine(), PostgresEngine):
+        await District.raw("SELECT pg_advisory_xact_lock(hashtext('procure.setup'))")
+
+
 async def setup_import(*, actor: Actor | None, filename: str, content: bytes) -> SetupImportOut:
     """Set up (or update) the district the workbook describes; ``actor`` None is the command
     line. Raises WorkbookRejected, listing every problem, when anything is wrong."""
@@ -739,6 +752,7 @@ async def setup_import(*, actor: Actor | None, filename: str, content: bytes) ->
     if setup.district is None:
         raise WorkbookRejected(setup.problems)
     async with transaction():
+        await _lock_setup()
         known = await _known(setup)
         _cross_check(setup, known)
         if setup.problems:
