@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from procure.backup import cli as backup_cli
 from procure.ocds.cli import ocds as ocds_group
 from procure.risk import cli as risk_cli
 from procure.settings import ConfigurationError, Settings, load_settings
@@ -367,6 +368,9 @@ from procure.ocds import cli_import  # noqa: E402, F401
 
 main.add_command(ocds_group)
 main.add_command(risk_cli.risk)
+main.add_command(backup_cli.backup)
+main.add_command(backup_cli.restore)
+main.add_command(backup_cli.keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
