@@ -202,7 +202,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from procure.i18n import LOCALES, translations
     from procure.web.logs import logging_config
 
-    needs_database(_noop)()
+    needs_database(_check_keys)()
     for locale in LOCALES:
         try:
             translations(locale)
@@ -221,8 +221,15 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     )
 
 
-async def _noop() -> None:
-    return None
+async def _check_keys() -> None:
+    from procure.bids.keys import keyring_mismatch
+
+    mismatch = await keyring_mismatch()
+    if mismatch:
+        fail(
+            f"PROCURE_SECRET_KEY: the configured secrets do not open the sealed bids' keys "
+            f"({mismatch}); to change the secret, rotate it (docs/backup.md)"
+        )
 
 
 def _document_command(kind: str, help_text: str | None) -> click.Command:

@@ -58,7 +58,7 @@ async def probe() -> dict[str, Any]:
     ]
     opened_before_deadline = [t["reference"] for t in due if await open_due_bids(t["id"])]
     latest = max(t["submission_deadline"] for t in due)
-    clock.now = lambda: latest + timedelta(minutes=1)  # type: ignore[assignment]
+    clock.now = lambda: latest + timedelta(minutes=1)
     opened = [t["reference"] for t in due if await open_due_bids(t["id"])]
     totals: dict[str, list[int]] = {}
     for row in await Bid.select(Bid.tender, Bid.total_fen).where(

@@ -145,6 +145,9 @@ def test_backup_restore_rotate_and_the_sealed_bids_still_open(
     assert "re-wrapped 0 tender keys" in ok(procure("keys", "rotate", env=during))
     assert "every tender's bid key opens" in ok(procure("keys", "status", env=rotated))
     refused(procure("keys", "status", env=source), "wrapped under secret version 2")
+    # The server will not start with a secret that does not open the keys (it would wrap new
+    # tenders' keys under it beside ones it cannot open).
+    refused(procure("serve", "--port", "1", env=source), "do not open the sealed bids' keys")
 
     second = tmp_path / "second.tar.gz"
     assert "bid keys v2: 15 tenders" in ok(procure("backup", "--out", str(second), env=rotated))

@@ -189,14 +189,15 @@ def read_bundle(path: Path, workdir: Path) -> Bundle:
 
 
 def _info(tar: tarfile.TarFile, name: str) -> tarfile.TarInfo:
+    label = _label(tar)
     try:
         info = tar.getmember(name)
     except KeyError:
-        raise BackupRefused(f"{tar.name}: {name} is missing") from None
+        raise BackupRefused(f"{label}: {name} is missing") from None
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise BackupRefused(f"{tar.name}: damaged ({error})") from None
+        raise BackupRefused(f"{label}: damaged ({error})") from None
     if not info.isfile():
-        raise BackupRefused(f"{tar.name}: {name} is not a file")
+        raise BackupRefused(f"{label}: {name} is not a file")
     return info
 
 
@@ -207,4 +208,9 @@ def _member(tar: tarfile.TarFile, name: str) -> bytes:
         with source:
             return source.read()
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise BackupRefused(f"{tar.name}: damaged ({error})") from None
+        raise BackupRefused(f"{_label(tar)}: damaged ({error})") from None
+
+
+def _label(tar: tarfile.TarFile) -> str:
+    name = tar.name
+    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)

@@ -65,6 +65,28 @@ async def tender_keys_check(keyring: Keyring | None = None) -> KeyCheck:
     return check
 
 
+async def keyring_mismatch(keyring: Keyring | None = None) -> str | None:
+    """Why the configured secrets do not fit the database, judged on the first tender of each
+    version in use (None when they fit). `procure serve` refuses to start on a mismatch: a new
+    secret under an old version number would otherwise wrap new tenders' keys beside keys it
+    cannot open, under one version."""
+    keyring = keyring or get_keyring()
+    for version in await key_versions_in_use():
+        row = (
+            await Tender.select(Tender.reference, Tender.wrapped_bid_key)
+            .where(Tender.bid_key_version == version)
+            .order_by(Tender.id)
+            .first()
+        )
+        if row is None:  # pragma: no cover - the version was just counted
+            continue
+        try:
+            keyring.unwrap(row["wrapped_bid_key"], version)
+        except KeyUnavailable as error:
+            return f"tender {row['reference']}: {error}"
+    return None
+
+
 async def tender_keys_rotate(*, actor: Actor | None, keyring: Keyring | None = None) -> Rotation:
     """Re-wrap every tender key not yet under the current secret, in one transaction with its
     audit event. Idempotent: a second run finds nothing to do. A key that no configured secret
