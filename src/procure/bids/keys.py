@@ -71,6 +71,8 @@ async def keyring_mismatch(keyring: Keyring | None = None) -> str | None:
     secret under an old version number would otherwise wrap new tenders' keys beside keys it
     cannot open, under one version."""
     keyring = keyring or get_keyring()
+    if not await Tender.table_exists().run():  # not migrated yet: no key to fit
+        return None
     for version in await key_versions_in_use():
         row = (
             await Tender.select(Tender.reference, Tender.wrapped_bid_key)
