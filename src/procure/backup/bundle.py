@@ -54,11 +54,15 @@ def _keys_aad(dump_sha256: str) -> bytes:
     return f"procure:backup-keys:{dump_sha256}".encode()
 
 
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise BackupRefused(f"--passphrase: at least {MIN_PASSPHRASE} characters")
+
+
 def encrypt_secrets(
     secrets: dict[int, str], current_version: int, passphrase: str, dump_sha256: str
 ) -> bytes:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise BackupRefused(f"--passphrase: at least {MIN_PASSPHRASE} characters")
+    check_passphrase(passphrase)
     salt, nonce = os.urandom(16), os.urandom(12)
     key = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(
         passphrase.encode()

@@ -9,11 +9,13 @@ and psql in a single transaction: a failed restore leaves the target as it was.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -54,9 +56,24 @@ def _tool(name: str) -> str:
     return path
 
 
-def _run(command: list[str]) -> None:
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its password, and the environment that passes the password instead (a
+    command line is visible to every user of the machine)."""
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    if parts.password is None:
+        return url, env
+    env["PGPASSWORD"] = unquote(parts.password)
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), env
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> None:
     # The PostgreSQL client tools found on PATH, with arguments built here from the settings.
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=False, env=env
+    )
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         reason = lines[0] if lines else f"exit status {done.returncode}"
@@ -178,14 +195,16 @@ async def pg_snapshot(url: str, out: Path) -> Facts:
             snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
             facts = await _pg_facts(connection)
             # The exported snapshot lives as long as this transaction: pg_dump runs inside it.
+            dbname, env = _libpq(url)
             _run(
                 [
                     pg_dump,
                     "--format=custom",
                     f"--snapshot={snapshot}",
                     f"--file={out}",
-                    f"--dbname={url}",
-                ]
+                    f"--dbname={dbname}",
+                ],
+                env,
             )
     finally:
         await connection.close()
@@ -204,6 +223,7 @@ def pg_restore(url: str, dump: Path, workdir: Path) -> None:
             str(dump),
         ]
     )
+    dbname, env = _libpq(url)
     _run(
         [
             _tool("psql"),
@@ -211,9 +231,10 @@ def pg_restore(url: str, dump: Path, workdir: Path) -> None:
             "--quiet",
             "--set=ON_ERROR_STOP=1",
             "--single-transaction",
-            f"--dbname={url}",
+            f"--dbname={dbname}",
             "--command=DROP SCHEMA public CASCADE",
             "--command=CREATE SCHEMA public",
             f"--file={script}",
-        ]
+        ],
+        env,
     )

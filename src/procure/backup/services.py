@@ -20,6 +20,7 @@ from procure.backup import engines
 from procure.backup.bundle import (
     BackupRefused,
     Bundle,
+    check_passphrase,
     decrypt_secrets,
     encrypt_secrets,
     read_bundle,
@@ -66,7 +67,7 @@ async def backup_create(
     settings = settings or get_settings()
     keyring = Keyring.from_settings(settings)
     if passphrase is not None:
-        encrypt_secrets({}, keyring.current_version, passphrase, "")  # checks the passphrase first
+        check_passphrase(passphrase)
     _check_out(out)
     engine = settings.database_engine
     with tempfile.TemporaryDirectory(prefix="procure-backup-", dir=out.parent) as work:
