@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from procure.backup import cli as backup_cli
 from procure.ocds.cli import ocds as ocds_group
 from procure.risk import cli as risk_cli
 from procure.settings import ConfigurationError, Settings, load_settings
@@ -267,7 +268,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from procure.i18n import LOCALES, translations
     from procure.web.logs import logging_config
 
-    needs_database(_noop)()
+    needs_database(_check_keys)()
     for locale in LOCALES:
         try:
             translations(locale)
@@ -286,8 +287,15 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     )
 
 
-async def _noop() -> None:
-    return None
+async def _check_keys() -> None:
+    from procure.bids.keys import keyring_mismatch
+
+    mismatch = await keyring_mismatch()
+    if mismatch:
+        fail(
+            f"PROCURE_SECRET_KEY: the configured secrets do not open the sealed bids' keys "
+            f"({mismatch}); to change the secret, rotate it (docs/backup.md)"
+        )
 
 
 def _document_command(kind: str, help_text: str | None) -> click.Command:
@@ -433,6 +441,9 @@ from procure.ocds import cli_import  # noqa: E402, F401
 
 main.add_command(ocds_group)
 main.add_command(risk_cli.risk)
+main.add_command(backup_cli.backup)
+main.add_command(backup_cli.restore)
+main.add_command(backup_cli.keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from procure import REPO_DIR
 
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'procure.sqlite3'}"
     secret_key: str | None = Field(default=None, min_length=32)
+    #: The version number of PROCURE_SECRET_KEY: tender keys wrapped now carry it. Raise it by
+    #: one when the secret changes, and list the old secret under PROCURE_PREVIOUS_SECRET_KEYS
+    #: until `procure keys rotate` has re-wrapped every tender key (docs/backup.md).
+    secret_key_version: int = Field(default=1, ge=1)
+    #: Earlier secrets by version, as JSON: {"1": "the old secret"}. They only unwrap.
+    previous_secret_keys: dict[int, str] = Field(default_factory=dict)
     locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
     var_dir: Path = DEFAULT_VAR_DIR
@@ -67,6 +75,26 @@ class Settings(BaseSettings):
             f"scheme {parts.scheme or '(none)'!r} is not supported; use sqlite:///PATH or postgresql://…"
         )
 
+    @field_validator("previous_secret_keys")
+    @classmethod
+    def _check_previous_secret_keys(cls, value: dict[int, str]) -> dict[int, str]:
+        for version, secret in value.items():
+            if version < 1:
+                raise ValueError(f"version {version}: versions are whole numbers from 1")
+            if len(secret) < 32:
+                raise ValueError(f"version {version}: a secret has at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _check_key_versions(self) -> Settings:
+        if self.secret_key_version in self.previous_secret_keys:
+            raise ValueError(
+                f"PROCURE_PREVIOUS_SECRET_KEYS: lists version {self.secret_key_version}, which "
+                "is PROCURE_SECRET_KEY_VERSION, the current secret's: give the new secret a new "
+                "version"
+            )
+        return self
+
     @property
     def database_engine(self) -> Literal["sqlite", "postgresql"]:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
@@ -92,9 +120,15 @@ class Settings(BaseSettings):
             key_file.chmod(0o600)
         return key_file.read_text().strip()
 
+    def secret_keys(self) -> dict[int, str]:
+        """Every secret that unwraps tender keys, by version: the current one and the previous."""
+        return {**self.previous_secret_keys, self.secret_key_version: self.resolved_secret_key()}
+
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
+    if not first["loc"]:  # a check across settings names them in its message
+        return str(first["msg"]).removeprefix("Value error, ")
     field = ".".join(str(part) for part in first["loc"]) or "settings"
     message = first["msg"].removeprefix("Value error, ")
     return f"PROCURE_{field.upper()}: {message}"
@@ -105,6 +139,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise ConfigurationError(_describe(error)) from None
+    except SettingsError as error:  # a JSON-valued setting that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"PROCURE_{field.group(1).upper()}" if field else "settings"
+        example = '{"1": "the old secret"}'
+        raise ConfigurationError(f"{name}: not valid JSON (e.g. {example})") from None
 
 
 @lru_cache(maxsize=1)

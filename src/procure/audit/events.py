@@ -124,3 +124,5 @@ class AuditAction(StrEnum):
     procurement_suspended = "procurement.suspended"
     suspension_lifted = "procurement.suspension_lifted"
     suspension_expired = "procurement.suspension_expired"
+    tender_keys_rotated = "tender_keys.rotated"
+    database_restored = "database.restored"

@@ -15,7 +15,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
-from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
+from procure.bids.sealing import receipt_hash, seal, unseal
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
@@ -23,6 +23,7 @@ from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote,
 from procure.complaints.selectors import Stage, procurement_block
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
@@ -128,7 +129,7 @@ async def bid_submit(
         tender = await _lock_open_tender(tender_id, received_at)
         await _check_lines(tender, data)
         content = canonical_content(tender, organization["credit_code"], data)
-        key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+        key = get_keyring().unwrap(tender["wrapped_bid_key"], tender["bid_key_version"])
         sealed = seal(
             key, tender_id=tender_id, organization_id=actor.organization_id, content=content
         )
@@ -302,7 +303,7 @@ async def _open(tender_id: int, now: datetime) -> None:
     # Bids not re-confirmed after a correction that can affect preparation stay sealed and
     # take no part (财政部令第87号 第二十七条 with the tender's correction).
     lapsed = await advance_all(BID, where=Bid.tender == tender_id, action=BidStep.lapse)
-    key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+    key = get_keyring().unwrap(tender["wrapped_bid_key"], tender["bid_key_version"])
     to_open = BID.step_for(BidStep.open)
     contents = {}
     for bid in await Bid.select().where(

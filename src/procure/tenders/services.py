@@ -20,13 +20,13 @@ from procure.approvals.selectors import pending_for
 from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.sealing import new_wrapped_tender_key
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Bid
 from procure.catalog.tables import CatalogItem
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
+from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
 from procure.policy import PeriodUnit, get_policy
 from procure.risk.hooks import after_commit
@@ -170,6 +170,7 @@ async def tender_create(*, actor: Actor, data: TenderIn) -> int:
     if actor.role != Role.buyer or actor.department_id is None:
         raise NotFound("only a buyer drafts tenders")
     ids = await _resolve(data, actor)
+    bid_key = get_keyring().new_key()
     async with transaction():
         rows = await Tender.insert(
             Tender(
@@ -177,7 +178,8 @@ async def tender_create(*, actor: Actor, data: TenderIn) -> int:
                 department=actor.department_id,
                 status=TenderStatus.draft,
                 created_by=actor.id,
-                wrapped_bid_key=new_wrapped_tender_key(get_settings().resolved_secret_key()),
+                wrapped_bid_key=bid_key.wrapped,
+                bid_key_version=bid_key.version,
                 **_header(data),
             )
         )
