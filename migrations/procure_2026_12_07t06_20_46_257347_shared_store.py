@@ -11,9 +11,7 @@ DESCRIPTION = "shared store (rate limits across workers)"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="procure", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SharedEntry",

@@ -52,7 +52,7 @@ from procure.evaluations.controllers import (
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
 from procure.observability.logs import AccessLogMiddleware, logging_config
-from procure.observability.metrics import MetricsController, prometheus_config
+from procure.observability.metrics import metrics_controller, prometheus_config
 from procure.ocds.controllers import OCDSController
 from procure.organizations.controllers import OrganizationController
 from procure.organizations.pages import (
@@ -86,8 +86,7 @@ from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
-from procure.web.templating import request_locale
-from procure.web.templating import template_config
+from procure.web.templating import request_locale, template_config
 
 API_CONTROLLERS = [
     AuthController,
@@ -192,7 +191,7 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith(("/api/", "/schema"))
+    return request.url.path.startswith(("/api/", "/schema", "/metrics"))
 
 
 def _error(
@@ -246,9 +245,7 @@ def _too_many(request: Request[Any, Any, Any], exc: TooManyRequestsException) ->
             "Too many sign-in attempts from this address. Please try again in %(seconds)s seconds."
         )
     else:
-        message = i18n.N_(
-            "Too many document downloads. Please try again in %(seconds)s seconds."
-        )
+        message = i18n.N_("Too many document downloads. Please try again in %(seconds)s seconds.")
     response = _error(request, 429, i18n.gettext(locale, message, seconds=seconds))
     response.headers.update({**headers, "Retry-After": str(seconds)})
     return response
@@ -302,7 +299,8 @@ class _Wiring:
             opt={"action": Action.public_read},
             include_in_schema=False,
         )
-        return [healthz, MetricsController, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
+        metrics = metrics_controller(self.settings.metrics_token)
+        return [healthz, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
 
     def openapi(self) -> OpenAPIConfig:
         return OpenAPIConfig(

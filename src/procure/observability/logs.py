@@ -100,6 +100,7 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = str(scope.get("method", ""))
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -120,12 +121,12 @@ class AccessLogMiddleware:
             access_logger.log(
                 logging.ERROR if status >= 500 else logging.INFO,
                 "%s %s %s",
-                scope["method"],
+                method,
                 path,
                 status,
                 extra={
                     "request_id": request_id,
-                    "method": scope["method"],
+                    "method": method,
                     "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),

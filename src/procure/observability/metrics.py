@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -20,7 +21,6 @@ from prometheus_client import Counter, Histogram
 
 from procure.security.middleware import bearer_token
 from procure.security.policy import Action
-from procure.settings import get_settings
 
 PDF_RENDERS = Counter(
     "procure_pdf_renders_total", "PDF documents rendered by WeasyPrint", ["template"]
@@ -53,22 +53,31 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def metrics_reader(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Loopback addresses always; others only with the metrics token as a Bearer token."""
-    token = get_settings().metrics_token
-    given = bearer_token(connection.headers)
-    if token and given and hmac.compare_digest(given.encode(), token.encode()):
-        return
-    if _loopback(connection.client.host if connection.client else None):
-        return
-    raise NotAuthorizedException(
-        "metrics are served to this machine, or with PROCURE_METRICS_TOKEN as a Bearer token"
-    )
+def metrics_reader(token: str | None) -> Callable[..., None]:
+    """A guard: loopback addresses always; others only with the metrics token as a Bearer
+    token."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        given = bearer_token(connection.headers)
+        if token and given and hmac.compare_digest(given.encode(), token.encode()):
+            return
+        if _loopback(connection.client.host if connection.client else None):
+            return
+        raise NotAuthorizedException(
+            "metrics are served to this machine, or with PROCURE_METRICS_TOKEN as a Bearer token"
+        )
+
+    return guard
 
 
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
-    # The token is not an API token: the sign-in middleware leaves this route to its guard.
-    opt = {"action": Action.public_read, "exclude_from_auth": True}
-    guards = [metrics_reader]
+def metrics_controller(token: str | None) -> type[PrometheusController]:
+    """Litestar's Prometheus endpoint at /metrics, behind the metrics guard. The token is not
+    an API token: the sign-in middleware leaves this route to its own guard."""
+
+    class MetricsController(PrometheusController):
+        path = "/metrics"
+        include_in_schema = False
+        opt = {"action": Action.metrics_read, "exclude_from_auth": True}
+        guards = [metrics_reader(token)]
+
+    return MetricsController

@@ -13,6 +13,7 @@ document keeps the time it was first rendered, which is when that PDF was genera
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -145,10 +146,10 @@ class PDFCache:
             logger.warning("dropping a damaged PDF cache file", extra={"path": str(path)})
             path.unlink(missing_ok=True)
             return None
-        try:
-            os.utime(path)  # recently served: the last to be evicted
-        except FileNotFoundError:
-            pass  # evicted by another process in between; the bytes are still good
+        # Recently served: the last to be evicted. (If another process evicted it in between,
+        # the bytes read are still good.)
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(path)
         return data
 
     def put(self, key: str, pdf: bytes) -> None:

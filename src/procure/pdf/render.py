@@ -188,11 +188,10 @@ def _cached(template_name: str, context: dict[str, Any]) -> tuple[str | None, by
 
 def _render_and_keep(template_name: str, context: dict[str, Any], key: str | None) -> bytes:
     store = pdf_cache()
-    if store is not None and key is not None:
-        # Another request may have rendered it while this one waited for a render slot.
-        if (pdf := store.get(key)) is not None:
-            PDF_CACHE_HITS.labels(template_name).inc()
-            return pdf
+    # Another request may have rendered it while this one waited for a render slot.
+    if store is not None and key is not None and (pdf := store.get(key)) is not None:
+        PDF_CACHE_HITS.labels(template_name).inc()
+        return pdf
     pdf = render_pdf(template_name, context)
     if store is not None and key is not None:
         try:

@@ -48,7 +48,9 @@ class DatabaseStore(NamespacedStore):
     def _this(self, key: str) -> object:
         return (SharedEntry.namespace == self.namespace) & (SharedEntry.key == key)
 
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
         data = value.encode() if isinstance(value, str) else value
         expires_at = _expiry(expires_in)
         await SharedEntry.insert(
