@@ -78,6 +78,9 @@ def test_a_changed_template_or_asset_is_a_new_renderer_version(tmp_path: Path) -
     assert renderer_version(tmp_path, []) == first
     page.write_text("<p>{{ title }}!</p>")
     assert renderer_version(tmp_path, []) != first
+    # What templates read outside their data counts too (the time filters' zone, the policy).
+    shanghai = renderer_version(tmp_path, [], ["timezone Asia/Shanghai"])
+    assert renderer_version(tmp_path, [], ["timezone Asia/Urumqi"]) != shanghai
 
 
 def test_the_cache_keeps_whole_files_and_evicts_the_least_recently_served(tmp_path: Path) -> None:

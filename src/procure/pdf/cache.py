@@ -84,10 +84,13 @@ def _file_digest(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def renderer_version(templates_dir: Path, fonts: Iterable[Path]) -> str:
+def renderer_version(templates_dir: Path, fonts: Iterable[Path], extra: Iterable[str] = ()) -> str:
     """What besides the data decides the bytes: every template and asset the documents may
-    use (by content), the procure and WeasyPrint versions, and each embedded font file."""
+    use (by content), the procure and WeasyPrint versions, each embedded font file, and the
+    ``extra`` settings the templates read outside their data (time zone, policy, catalog)."""
     digest = hashlib.sha256()
+    for item in extra:
+        digest.update(f"{item}\n".encode())
     digest.update(f"procure {version('procure') if _installed() else 'src'}\n".encode())
     digest.update(f"weasyprint {version('weasyprint')}\n".encode())
     for path in _files(templates_dir):

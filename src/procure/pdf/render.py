@@ -3,6 +3,7 @@ URL fetcher that serves only the project's own resources, and the Noto CJK faces
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import subprocess
@@ -20,8 +21,10 @@ from jinja2 import Environment
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from procure import i18n
 from procure.observability.metrics import PDF_CACHE_HITS, PDF_RENDER_SECONDS, PDF_RENDERS
 from procure.pdf.cache import PDFCache, Unkeyable, cache_key, renderer_version
+from procure.policy import Policy, get_policy
 from procure.settings import get_settings
 from procure.web.templating import build_environment, render_to_string
 
@@ -170,9 +173,36 @@ def pdf_cache() -> PDFCache | None:
     return PDFCache(settings.resolved_pdf_cache_dir, settings.pdf_cache_max_mb * 1024 * 1024)
 
 
+_policy_digests: dict[int, tuple[Policy, str]] = {}
+
+
+def _policy_digest(policy: Policy) -> str:
+    """The policy's hash, once per policy object (get_policy() keeps one per process)."""
+    known = _policy_digests.get(id(policy))
+    if known is None or known[0] is not policy:
+        known = _policy_digests[id(policy)] = (
+            policy,
+            hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
+        )
+    return known[1]
+
+
+def _outside_the_data() -> list[str]:
+    """What templates read besides their data: the time zone of the time filters, the policy
+    (legal periods), and the compiled message catalog of the documents' language."""
+    settings = get_settings()
+    catalog = i18n.LOCALE_DIR / i18n.babel_locale(DOCUMENT_LOCALE) / "LC_MESSAGES" / "messages.mo"
+    stat = catalog.stat()
+    return [
+        f"timezone {settings.timezone}",
+        f"policy {_policy_digest(get_policy())}",
+        f"catalog {stat.st_size} {stat.st_mtime_ns}",
+    ]
+
+
 def _key(template_name: str, context: dict[str, Any]) -> str | None:
     fonts = [path for _, path in _face_sources().values()]
-    renderer = renderer_version(get_settings().templates_dir, fonts)
+    renderer = renderer_version(get_settings().templates_dir, fonts, _outside_the_data())
     try:
         return cache_key(template_name, context, locale=DOCUMENT_LOCALE, renderer=renderer)
     except Unkeyable as error:
