@@ -51,7 +51,7 @@ from procure.evaluations.controllers import (
 )
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
-from procure.observability.logs import AccessLogMiddleware, logging_config
+from procure.observability.logs import AccessLogMiddleware, log_access, logging_config
 from procure.observability.metrics import metrics_controller, prometheus_config
 from procure.ocds.controllers import OCDSController
 from procure.organizations.controllers import OrganizationController
@@ -353,5 +353,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[wiring.start_database],
         on_shutdown=[wiring.stop_database],
         logging_config=logging_config(wiring.settings),
+        before_send=[log_access],
         debug=False,
     )

@@ -50,6 +50,19 @@ async def test_an_access_line_is_json_with_the_request_fields(
     assert line["time"].endswith("+00:00")
 
 
+async def test_answers_made_by_error_handlers_and_unrouted_paths_are_logged_too(
+    client: AsyncTestClient, access_lines: list[logging.LogRecord]
+) -> None:
+    refused = await client.post("/api/v1/auth/logout")  # no CSRF token: refused before the route
+    missing = await client.get("/no-such-page")
+    lines = {getattr(r, "path", None): r for r in access_lines}
+    assert getattr(lines["/api/v1/auth/logout"], "status", None) == refused.status_code == 403
+    unrouted = lines["/no-such-page"]
+    assert getattr(unrouted, "status", None) == missing.status_code == 404
+    assert getattr(unrouted, "request_id", None) == missing.headers["x-request-id"]
+    assert json.loads(JsonFormatter().format(unrouted))["duration_ms"] is None  # no route ran
+
+
 async def test_a_request_without_an_id_gets_one_and_a_bad_one_is_replaced(
     client: AsyncTestClient, access_lines: list[logging.LogRecord]
 ) -> None:

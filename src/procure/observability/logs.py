@@ -24,6 +24,7 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
 }
 REQUEST_ID_HEADER = "x-request-id"
 #: A resident's survey link: with the time and the address of a request, its token would link
@@ -89,47 +90,50 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+_STARTED = "procure.access"
+
+
 class AccessLogMiddleware:
-    """Logs every HTTP request once it is answered: request_id, method, path, status,
-    duration_ms, client. The request id is echoed in the X-Request-ID response header."""
+    """Notes when a request reached its route, and its id, for the access line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        method = str(scope.get("method", ""))
-        request_id = _request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
+        if scope["type"] == "http":
+            scope[_STARTED] = (time.perf_counter(), _request_id(scope))  # type: ignore[literal-required]
+        await self.app(scope, receive, send)
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            client = scope.get("client")
-            path = redact_path(scope["path"])
-            access_logger.log(
-                logging.ERROR if status >= 500 else logging.INFO,
-                "%s %s %s",
-                method,
-                path,
-                status,
-                extra={
-                    "request_id": request_id,
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "client": client[0] if client else None,
-                },
-            )
+async def log_access(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: one access line per HTTP response — request_id, method, path,
+    status, duration_ms, client — and the request id in the X-Request-ID response header.
+
+    At the app's own send, so it sees every answer, including those made by the exception
+    handlers and the 404 of a path no route matches (which has no duration: no route ran)."""
+    if message["type"] != "http.response.start" or scope["type"] != "http":
+        return
+    noted = scope.get(_STARTED)
+    started, request_id = noted if isinstance(noted, tuple) else (None, _request_id(scope))
+    MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
+    status = int(message["status"])
+    method = str(scope.get("method", ""))
+    path = redact_path(scope["path"])
+    client = scope.get("client")
+    access_logger.log(
+        logging.ERROR if status >= 500 else logging.INFO,
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": (
+                round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+            ),
+            "client": client[0] if client else None,
+        },
+    )
