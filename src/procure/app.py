@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.stores.registry import StoreRegistry
 from piccolo.engine.postgres import PostgresEngine
 
 from procure import PACKAGE_DIR, i18n
@@ -288,7 +289,7 @@ class _Wiring:
             DefineMiddleware(SessionCSRFMiddleware, config=csrf),
         ]
 
-    def stores(self) -> Any:
+    def stores(self) -> StoreRegistry:
         return store_registry(self.shared, sessions=DatabaseSessionStore())
 
     def routes(self) -> list[Any]:
