@@ -41,6 +41,8 @@ os.environ.update(
     PROCURE_DATABASE_POOL_SIZE="0",
     # The suite signs in far more often than a person; the throttle has its own test.
     PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
+    # Likewise for PDF downloads, whose throttle has its own test (tests/pdf/test_cache.py).
+    PROCURE_PDF_REQUESTS_PER_MINUTE="100000",
 )
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402

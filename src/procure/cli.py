@@ -282,7 +282,9 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
-        log_config=logging_config(),
+        log_config=logging_config(json_logs=settings.json_logs),
+        # The app logs one access line per request itself, with its request id and duration.
+        access_log=False,
         proxy_headers=True,
     )
 

@@ -47,6 +47,23 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     #: Sign-in attempts (form, JSON or token exchange) per client address and minute.
     login_attempts_per_minute: int = Field(default=20, ge=1)
+    #: Redis or Valkey (redis://127.0.0.1:6379/0) for the stores every server process shares
+    #: (rate limits); unset, they live in the database's shared_store table.
+    redis_url: str | None = None
+    #: Log lines as JSON objects ("json") or readable text ("text"); unset: JSON in production.
+    log_format: Literal["text", "json"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: Where rendered PDFs are kept, keyed by what they show; default VAR_DIR/pdf-cache.
+    pdf_cache_dir: Path | None = None
+    #: The PDF cache's size bound; the least recently served files go first. 0 turns it off.
+    pdf_cache_max_mb: int = Field(default=256, ge=0)
+    #: PDF renders running at once in one server process (each takes a worker thread).
+    pdf_render_concurrency: int = Field(default=2, ge=1, le=32)
+    #: PDF downloads per client (signed-in user, else address) and minute, across processes.
+    pdf_requests_per_minute: int = Field(default=30, ge=1)
+    #: A token that lets a scraper read /metrics from another machine (Authorization: Bearer);
+    #: without it, /metrics answers only requests from this machine (loopback).
+    metrics_token: str | None = Field(default=None, min_length=16)
     #: The OCDS ocid prefix registered with the Open Contracting Partnership (ocds-xxxxxx);
     #: every exported contracting process is `{ocid_prefix}-{tender reference}`.
     ocid_prefix: str = Field(default="ocds-procur", pattern=r"^ocds-[a-z0-9]{6}$")
@@ -94,6 +111,25 @@ class Settings(BaseSettings):
                 "version"
             )
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("use redis://HOST:PORT/DB, rediss://… or unix:///path.sock")
+        return value
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.environment == "production"
+
+    @property
+    def resolved_pdf_cache_dir(self) -> Path:
+        return self.pdf_cache_dir or self.var_dir / "pdf-cache"
 
     @property
     def database_engine(self) -> Literal["sqlite", "postgresql"]:

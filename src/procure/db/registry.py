@@ -61,6 +61,7 @@ def all_tables() -> list[type[Table]]:
     from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
+    from procure.stores.tables import SharedEntry
     from procure.surveys.tables import (
         SurveyAnswer,
         SurveyItem,
@@ -91,6 +92,7 @@ def all_tables() -> list[type[Table]]:
         User,
         ApiToken,
         SessionRecord,
+        SharedEntry,
         AuditEvent,
         AuditHead,
         CatalogCategory,

@@ -17,6 +17,8 @@ from procure.security.tables import Role
 
 class Action(StrEnum):
     public_read = "public:read"
+    #: /metrics: not a matter of role; its own guard admits this machine or the metrics token.
+    metrics_read = "metrics:read"
     session_login = "session:login"
     session_logout = "session:logout"
     account_read = "account:read"
@@ -93,6 +95,7 @@ def roles(*allowed: Role) -> frozenset[Role | None]:
 
 POLICY: dict[Action, frozenset[Role | None]] = {
     Action.public_read: ANYONE,
+    Action.metrics_read: ANYONE,
     Action.session_login: ANYONE,
     Action.session_logout: ANYONE,
     Action.account_read: SIGNED_IN,
