@@ -899,7 +899,8 @@ def _dumps(data: Any, *, indent: int | None = None) -> str:
 
 def _member(data: Any) -> str:
     """An array member of an indent=2 package: its own indent=2 text, indented two levels."""
-    return "\n".join("    " + line for line in _dumps(data, indent=2).splitlines())
+    # JSON text holds no raw line break inside a string: every one is indentation.
+    return "    " + _dumps(data, indent=2).replace("\n", "\n    ")
 
 
 async def _stream_groups(
