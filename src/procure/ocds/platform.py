@@ -40,9 +40,16 @@ _TENDER_REFERENCE: dict[SubjectType, tuple[Any, Any]] = {
 }
 
 
+#: Part of every content hash: bump it when what a process's rows are made of changes (the
+#: normalization, the tables), so that the next refresh rewrites every process.
+PROJECTION_VERSION = "1"
+
+
 def releases_hash(releases: list[dict[str, Any]]) -> str:
     """The hash of a process's releases: equal releases, equal compiled release and rows."""
-    text = json.dumps(releases, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(
+        [PROJECTION_VERSION, releases], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
