@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from piccolo.utils.encoding import dump_json
+
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
@@ -355,6 +357,43 @@ async def _close_gone(rows: list[dict[str, Any]]) -> int:
     return closed
 
 
+#: The columns a finding sets, with the value each takes from it.
+_FINDING_COLUMNS: tuple[tuple[str, Callable[[Finding], Any]], ...] = (
+    ("severity", lambda f: str(f.severity)),
+    ("evidence", lambda f: dump_json(_evidence(f))),
+    ("ocid", lambda f: f.ocid),
+    ("department", lambda f: f.department_id),
+    ("organization", lambda f: f.organization_id),
+)
+#: Flags per UPDATE of changed findings: 11 parameters each, well inside SQLite's limit.
+_CHANGED_BATCH = 200
+
+
+async def _update_changed(
+    changed: Sequence[tuple[int, Finding]], policy_version: str, now: datetime
+) -> None:
+    """Write each flag's new finding, a batch per statement: ``SET column = CASE id WHEN … THEN
+    … ELSE column END`` for each column (a different value per flag), then the policy version
+    and last_seen_at they share."""
+    for batch in _batches(changed, _CHANGED_BATCH):
+        args: list[Any] = []
+        sets = []
+        for column, value_of in _FINDING_COLUMNS:
+            whens = []
+            for flag_id, finding in batch:
+                whens.append("WHEN {} THEN {}")
+                args.extend([flag_id, value_of(finding)])
+            sets.append(f'"{column}" = CASE "id" {" ".join(whens)} ELSE "{column}" END')
+        ids = [flag_id for flag_id, _ in batch]
+        marks = ", ".join("{}" for _ in ids)
+        await RiskFlag.raw(
+            f'UPDATE "risk_flag" SET {", ".join(sets)} WHERE "id" IN ({marks})', *args, *ids
+        )
+        await RiskFlag.update(
+            {RiskFlag.policy_version: policy_version, RiskFlag.last_seen_at: now}
+        ).where(RiskFlag.id.is_in(ids))
+
+
 async def _upsert(
     rule: Rule,
     dataset: str,
@@ -378,6 +417,7 @@ async def _upsert(
         existing.update({key: row for key, row in (await _existing(where)).items() if key in raced})
     unchanged: list[int] = []
     refreshed: list[int] = []  # the same finding under another policy version
+    changed: list[tuple[int, Finding]] = []  # new evidence, severity or parties
     for key, finding in findings.items():
         if key in opened:
             continue
@@ -388,12 +428,13 @@ async def _upsert(
         ):
             result.reopened += 1
         elif _differs(row, finding):
-            await RiskFlag.update(values).where(RiskFlag.id == row["id"])
-            result.updated += 1
+            changed.append((row["id"], finding))
         elif row["policy_version"] != policy_version:
             refreshed.append(row["id"])
         else:
             unchanged.append(row["id"])
+    await _update_changed(changed, policy_version, now)
+    result.updated += len(changed)
     for batch in _batches(refreshed):
         await RiskFlag.update(
             {RiskFlag.policy_version: policy_version, RiskFlag.last_seen_at: now}
