@@ -90,7 +90,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _delete_processes(dataset: str, ocids: Sequence[str]) -> int:
+async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     """Delete the processes of these ocids (their rows cascade); how many there were."""
     deleted = 0
     for batch in _batches(ocids):
@@ -106,10 +106,15 @@ async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
 
 
 async def write_processes(
-    dataset: str, source: str, processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]]
+    dataset: str,
+    source: str,
+    processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]],
+    *,
+    hashes: dict[str, str] | None = None,
 ) -> None:
     """Insert normalized processes (rows, compiled release, releases) into a dataset; inside
-    the caller's transaction, which has removed any process of the same ocid."""
+    the caller's transaction, which has removed any process of the same ocid. ``hashes``: the
+    content hash of each ocid's releases (the platform's projection keeps it)."""
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):
@@ -122,6 +127,7 @@ async def write_processes(
                     imported_at=now,
                     compiled_release=_dumps(compiled),
                     releases=_dumps(releases),
+                    content_hash=(hashes or {}).get(rows.ocid, ""),
                     **rows.process,
                 )
                 for rows, compiled, releases in batch
@@ -199,7 +205,7 @@ async def ocds_import(
         prepared.append((rows, process.compiled_release, process.releases))
 
     async with transaction():
-        summary.replaced = await _delete_processes(dataset, [p.ocid for p in reading.processes])
+        summary.replaced = await delete_processes(dataset, [p.ocid for p in reading.processes])
         await write_processes(dataset, name, prepared)
         await record(
             actor=actor,

@@ -93,8 +93,10 @@ async def published_tenders(
     offset: int = 0,
     limit: int | None = None,
     open_due: bool = True,
+    after_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Published tenders (drafts never are), oldest first, with the status the clock gives.
+    """Published tenders (drafts never are), oldest first, with the status the clock gives;
+    ``after_id`` starts after that tender (keyset pagination, for reading in batches).
 
     ``open_due=False`` (the risk engine's projection) opens nothing: a tender whose deadline
     passed unseen keeps the status it had just before the deadline, bids sealed, until the
@@ -104,6 +106,8 @@ async def published_tenders(
         query = Tender.select(*TENDER_COLUMNS).where(Tender.published_at.is_not_null())
         if references is not None:
             query = query.where(Tender.reference.is_in(list(references) or [""]))
+        if after_id is not None:
+            query = query.where(Tender.id > after_id)
         query = query.order_by(Tender.id)
         if limit is not None or offset:
             # SQLite takes an offset only with a limit.

@@ -92,6 +92,10 @@ class Rule:
     triggers: frozenset[Trigger] = field(default_factory=frozenset)
     # The pydantic model of the rule's [risk.<CODE>] policy table; None takes any keys.
     params: type[BaseModel] | None = None
+    # A bid-stage rule that judges each process alone and finds only tenders (no quartiles
+    # over the dataset, no organization summed over processes): an incremental run reads, and
+    # judges, only the processes the event touched.
+    per_process: bool = False
 
 
 RULES: dict[str, Rule] = {}
@@ -107,6 +111,7 @@ def register(
     stage: Stage,
     triggers: frozenset[Trigger] | set[Trigger] = frozenset(),
     params: type[BaseModel] | None = None,
+    per_process: bool = False,
 ) -> Callable[[Evaluate], Evaluate]:
     """Decorator: ``@register("R003", ...)`` on ``async def evaluate(ctx) -> list[Finding]``."""
 
@@ -123,6 +128,7 @@ def register(
             evaluate=evaluate,
             triggers=frozenset(triggers),
             params=params,
+            per_process=per_process,
         )
         return evaluate
 
