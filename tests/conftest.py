@@ -41,6 +41,9 @@ os.environ.update(
     PROCURE_DATABASE_POOL_SIZE="0",
     # The suite signs in far more often than a person; the throttle has its own test.
     PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
+    # Events are delivered as their transaction commits (a test sees the flags when the service
+    # returns); tests/jobs drive the worker and the outbox explicitly.
+    PROCURE_JOBS_EAGER="1",
 )
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402
@@ -55,6 +58,7 @@ from procure.security.actors import Actor  # noqa: E402
 from procure.security.selectors import user_by_username  # noqa: E402
 from procure.security.services import api_token_create  # noqa: E402
 from procure.settings import get_settings  # noqa: E402
+from procure.worker import apply_schema  # noqa: E402
 
 # Property tests check behaviour, not speed (speed lives in `make bench`): no per-example deadline,
 # which a loaded CI machine would turn into flaky failures.
@@ -114,6 +118,7 @@ async def database() -> AsyncIterator[None]:
     """A freshly migrated database holding the demo district, shared by the whole run."""
     await reset_database()
     await upgrade()
+    await apply_schema(get_settings())  # the task queue's tables, as `procure db upgrade` makes
     await load_demo(get_settings())
     # Until the demo's own expert pool covers every category, a test pool tops it up (with
     # sign-in accounts), and the demo's committees are drawn from it.

@@ -40,7 +40,7 @@ async def platform_dataset_refresh() -> int:
     """Rewrite the "platform" dataset from the export; the number of processes. A read opens
     nothing here: the engine runs after events and under any clock, never as somebody's look."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for release in await export.releases(open_due=False):
+    for release in await export.releases():
         groups.setdefault(release["ocid"], []).append(release)
     prepared = []
     for ocid, releases in groups.items():
