@@ -65,7 +65,7 @@ async def test_the_bids_open_at_the_deadline_through_the_queue_with_no_page_view
     client: AsyncTestClient, as_user: Any, moving_clock: Clock
 ) -> None:
     tender_id = await _tender_with_bids(client, as_user)
-    moving_clock.advance(days=13)  # past the submission deadline
+    moving_clock.advance(days=13, worker=False)  # past the submission deadline, no worker yet
 
     # Reads show the state the clock implies and write nothing: the tender is being opened.
     shown = await client.get(f"/api/v1/tenders/{tender_id}")

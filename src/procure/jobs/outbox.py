@@ -10,6 +10,7 @@ idempotent (the risk engine's upsert converges to the same flags however often i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,8 +19,11 @@ from typing import Any
 
 from procure import clock
 from procure.db import on_commit, transaction
+from procure.errors import Conflict, NotFound
 from procure.jobs import modules
+from procure.jobs.states import OUTBOX, EventStep
 from procure.jobs.tables import EventStatus, OutboxEvent
+from procure.lifecycle import advance, advance_all
 from procure.settings import get_settings
 
 log = logging.getLogger("procure.jobs")
@@ -92,24 +96,15 @@ def backoff(attempts: int) -> timedelta:
 async def deliver(event_id: int) -> bool:
     """Claim one event and run its handler; returns whether this call claimed it."""
     now = clock.now()
-    claimed = (
-        await OutboxEvent.update(
-            {
-                OutboxEvent.status: EventStatus.running,
-                OutboxEvent.attempts: OutboxEvent.attempts + 1,
-                OutboxEvent.claimed_at: now,
-            }
+    try:
+        row = await _step(
+            event_id,
+            EventStep.claim,
+            values={OutboxEvent.attempts: OutboxEvent.attempts + 1, OutboxEvent.claimed_at: now},
+            where=OutboxEvent.run_after.is_null() | (OutboxEvent.run_after <= now),
         )
-        .where(
-            (OutboxEvent.id == event_id)
-            & OutboxEvent.status.is_in([EventStatus.pending, EventStatus.queued])
-            & (OutboxEvent.run_after.is_null() | (OutboxEvent.run_after <= now))
-        )
-        .returning(OutboxEvent.kind, OutboxEvent.payload, OutboxEvent.attempts)
-    )
-    if not claimed:
-        return False
-    row = claimed[0]
+    except (Conflict, NotFound):
+        return False  # another worker has it, it is done, or its time has not come
     handler = handler_for(row["kind"])
     try:
         if handler is None:
@@ -118,10 +113,18 @@ async def deliver(event_id: int) -> bool:
     except Exception as error:
         await _failed(event_id, row["attempts"], error)
         return True
-    await OutboxEvent.update(
-        {OutboxEvent.status: EventStatus.done, OutboxEvent.finished_at: clock.now()}
-    ).where((OutboxEvent.id == event_id) & (OutboxEvent.status == EventStatus.running))
+    await _step(event_id, EventStep.finish, values={OutboxEvent.finished_at: clock.now()})
     return True
+
+
+async def _step(
+    event_id: int, action: EventStep, *, values: dict[Any, Any], where: Any = None
+) -> dict[str, Any]:
+    """One step of the event's transition table, as a compare-and-set (409 if it lost)."""
+    async with transaction():
+        return await advance(
+            OUTBOX, row_id=event_id, action=action, actor=None, values=values, where=where
+        )
 
 
 async def _failed(event_id: int, attempts: int, error: Exception) -> None:
@@ -135,14 +138,15 @@ async def _failed(event_id: int, attempts: int, error: Exception) -> None:
         error,
     )
     now = clock.now()
-    await OutboxEvent.update(
-        {
-            OutboxEvent.status: EventStatus.failed if final else EventStatus.pending,
+    await _step(
+        event_id,
+        EventStep.give_up if final else EventStep.retry_later,
+        values={
             OutboxEvent.run_after: None if final else now + backoff(attempts),
             OutboxEvent.finished_at: now if final else None,
             OutboxEvent.last_error: f"{type(error).__name__}: {error}"[:2000],
-        }
-    ).where((OutboxEvent.id == event_id) & (OutboxEvent.status == EventStatus.running))
+        },
+    )
 
 
 async def due_ids(now: datetime, *, limit: int = 500) -> list[int]:
@@ -160,46 +164,31 @@ async def due_ids(now: datetime, *, limit: int = 500) -> list[int]:
 
 
 async def mark_queued(event_id: int, now: datetime) -> None:
-    await OutboxEvent.update(
-        {OutboxEvent.status: EventStatus.queued, OutboxEvent.claimed_at: now}
-    ).where((OutboxEvent.id == event_id) & (OutboxEvent.status == EventStatus.pending))
+    with contextlib.suppress(Conflict, NotFound):  # a worker was quicker: it is running or done
+        await _step(event_id, EventStep.queue, values={OutboxEvent.claimed_at: now})
 
 
 async def reclaim(now: datetime, *, queued_too: bool = False) -> int:
     """Put back the events of workers that died (running or queued past the lease) and, when the
     queue they were handed to is gone (the in-process queue after a restart), every queued one."""
-    stale = OutboxEvent.status.is_in([EventStatus.running, EventStatus.queued]) & (
-        OutboxEvent.claimed_at < now - LEASE
-    )
+    stale = OutboxEvent.claimed_at < now - LEASE
     if queued_too:
         stale = stale | (OutboxEvent.status == EventStatus.queued)
-    rows = (
-        await OutboxEvent.update({OutboxEvent.status: EventStatus.pending})
-        .where(stale)
-        .returning(OutboxEvent.id)
-    )
-    return len(rows)
+    async with transaction():
+        return len(await advance_all(OUTBOX, where=stale, action=EventStep.reclaim))
 
 
 async def retry_failed(event_ids: list[int] | None = None) -> int:
     """Put failed events back (all, or the ones named); returns how many."""
-    condition = OutboxEvent.status == EventStatus.failed
-    if event_ids:
-        condition = condition & OutboxEvent.id.is_in(event_ids)
+    condition = OutboxEvent.id.is_in(event_ids) if event_ids else OutboxEvent.id.is_not_null()
+    values = {
+        OutboxEvent.attempts: 0,
+        OutboxEvent.run_after: None,
+        OutboxEvent.finished_at: None,
+    }
     async with transaction():
-        rows = (
-            await OutboxEvent.update(
-                {
-                    OutboxEvent.status: EventStatus.pending,
-                    OutboxEvent.attempts: 0,
-                    OutboxEvent.run_after: None,
-                    OutboxEvent.finished_at: None,
-                }
-            )
-            .where(condition)
-            .returning(OutboxEvent.id)
-        )
-    return len(rows)
+        retried = await advance_all(OUTBOX, where=condition, action=EventStep.retry, values=values)
+    return len(retried)
 
 
 async def run_due(*, limit: int = 500) -> int:

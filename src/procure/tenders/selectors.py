@@ -221,8 +221,16 @@ async def clarifications(actor: Actor | None, tender_id: int) -> list[dict]:
     return visible
 
 
+#: The statuses a reader sees, in their order: the stored ones and opening (开标中).
+SHOWN_STATUSES = tuple(
+    shown
+    for status in TenderStatus
+    for shown in ((str(status), OPENING) if status == TenderStatus.tendering else (str(status),))
+)
+
+
 async def count_by_status(actor: Actor | None) -> dict[str, int]:
-    counts = dict.fromkeys((str(s) for s in TenderStatus), 0)
+    counts = dict.fromkeys(SHOWN_STATUSES, 0)
     for row in await visible_tenders(actor):
         counts[row["status"]] += 1
     return counts
