@@ -90,6 +90,7 @@ from procure.tenders.controllers import ClarificationController, TenderControlle
 from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
 from procure.web.templating import request_locale, template_config
+from procure.worker import InProcessWorker
 
 API_CONTROLLERS = [
     AuthController,
@@ -268,6 +269,7 @@ class _Wiring:
         self.secret = settings.resolved_secret_key()
         # Rate limits live in the store every server process shares (database or Redis).
         self.shared = shared_store(settings)
+        self.worker: InProcessWorker | None = None
 
     def middleware(self) -> list[Any]:
         csrf = CSRFConfig(secret=self.secret, cookie_samesite="lax")
@@ -336,6 +338,17 @@ class _Wiring:
                 min_size=1, max_size=self.settings.database_pool_size
             )
 
+    async def start_jobs(self) -> None:
+        """The SQLite default runs the task queue's worker in the server process."""
+        if self.settings.runs_jobs_in_process:
+            self.worker = InProcessWorker(self.settings)
+            await self.worker.start()
+
+    async def stop_jobs(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
+
     async def stop_database(self) -> None:
         engine = get_engine()
         if isinstance(engine, PostgresEngine) and engine.pool is not None:
@@ -355,8 +368,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(wiring.settings.templates_dir),
         openapi_config=wiring.openapi(),
         exception_handlers=wiring.exception_handlers(),
-        on_startup=[wiring.start_database],
-        on_shutdown=[wiring.stop_database],
+        on_startup=[wiring.start_database, wiring.start_jobs],
+        on_shutdown=[wiring.stop_jobs, wiring.stop_database],
         logging_config=logging_config(wiring.settings),
         before_send=[log_access],
         debug=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
@@ -79,11 +80,15 @@ def db() -> None:
 async def db_upgrade() -> None:
     """Apply every migration not yet applied."""
     from procure.db.migrate import MigrationError, upgrade
+    from procure.settings import get_settings
+    from procure.worker import apply_schema
 
     try:
         await upgrade()
     except MigrationError as error:
         fail(f"migration failed: {error}")
+    if await apply_schema(get_settings()):
+        click.echo("created the task queue's tables (procrastinate)")
     click.echo("database is up to date")
 
 
@@ -377,6 +382,92 @@ def pdf_performance(contract_id: int, period: str, out: Path | None) -> None:
     from procure.pdf.documents import performance_report_pdf
 
     needs_database(lambda: _write_pdf(lambda: performance_report_pdf(contract_id, period), out))()
+
+
+@main.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None, help="jobs at once")
+@click.option("--name", default=None, help="the worker's name in the logs")
+@click.pass_obj
+def worker(settings: Settings, concurrency: int | None, name: str | None) -> None:
+    """Run the task queue's worker: deliver events, run the periodic jobs (until stopped).
+
+    On PostgreSQL run as many as needed, on as many machines; each job is done by one."""
+    from procure.worker import run_worker
+
+    async def work() -> None:
+        click.echo(f"procure worker on {settings.database_engine}; Ctrl-C stops it")
+        await run_worker(settings, concurrency=concurrency or settings.jobs_concurrency, name=name)
+
+    needs_database(work)()
+
+
+@main.group("jobs", invoke_without_command=True)
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "queued", "running", "done", "failed", "retried"]),
+    default=None,
+    help="only events in this state (default: every event not done)",
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.pass_context
+def jobs(ctx: click.Context, status: str | None, limit: int) -> None:
+    """The outbox's events and the periodic jobs: pending, running, failed and retried."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings: Settings = ctx.obj
+
+    async def show() -> None:
+        from procure.jobs import selectors
+        from procure.jobs.schedule import periodic_jobs
+
+        counts = await selectors.counts()
+        click.echo("events: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+        if settings.database_engine == "postgresql":
+            queue = await selectors.queue_counts()
+            click.echo(
+                "queue (procrastinate): "
+                + (", ".join(f"{key} {value}" for key, value in sorted(queue.items())) or "empty")
+            )
+        for row in await selectors.events(status, limit=limit):
+            error = f"  last error: {row['last_error']}" if row["last_error"] else ""
+            click.echo(
+                f"#{row['id']} {row['kind']} {row['status']} attempts {row['attempts']}"
+                f" created {row['created_at']:%Y-%m-%d %H:%M:%S}"
+                + (f" next try {row['run_after']:%H:%M:%S}" if row["run_after"] else "")
+                + f" {json.dumps(row['payload'].get('scope', row['payload']), ensure_ascii=False)}"
+                + error
+            )
+        click.echo("periodic jobs:")
+        for job in periodic_jobs():
+            click.echo(f"  {job.name:<18} {job.cron:<16} {job.description}")
+
+    needs_database(show)()
+
+
+@jobs.command("retry")
+@click.argument("event_ids", nargs=-1, type=int)
+@needs_database
+async def jobs_retry(event_ids: tuple[int, ...]) -> None:
+    """Put failed events back to pending (all of them, or the ids given)."""
+    from procure.jobs.outbox import retry_failed
+
+    count = await retry_failed(list(event_ids) or None)
+    click.echo(f"{count} failed event(s) back to pending")
+
+
+@jobs.command("run")
+@needs_database
+async def jobs_run() -> None:
+    """Deliver every due event and run every periodic job once, here, and stop (for cron or an
+    operator; the worker does the same on its own schedule)."""
+    from procure.jobs.outbox import run_due
+    from procure.jobs.schedule import periodic_jobs
+
+    for job in periodic_jobs():
+        if job.name == "risk.scan":
+            continue  # the full scan has its own command: procure risk scan
+        click.echo(f"{job.name}: {await job.run()}")
+    click.echo(f"events delivered: {await run_due()}")
 
 
 @main.group()

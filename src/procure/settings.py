@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     #: The publisher named in OCDS packages.
     ocds_publisher: str = Field(default="procure 政府购买社区服务平台", min_length=1)
 
+    #: Run the task queue's worker inside each `procure serve` process (the SQLite default);
+    #: on PostgreSQL run `procure worker` processes instead (the default there).
+    jobs_in_process: bool | None = None
+    #: Jobs a worker runs at once.
+    jobs_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Deliver each event in the writing process as soon as its transaction commits, with no
+    #: worker (the test suite: a test sees the rules' flags when the service returns).
+    jobs_eager: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -134,6 +143,14 @@ class Settings(BaseSettings):
     @property
     def database_engine(self) -> Literal["sqlite", "postgresql"]:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @property
+    def runs_jobs_in_process(self) -> bool:
+        if self.jobs_eager:
+            return False
+        if self.jobs_in_process is None:
+            return self.database_engine == "sqlite"
+        return self.jobs_in_process
 
     @property
     def sqlite_path(self) -> Path:

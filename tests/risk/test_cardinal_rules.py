@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from procure.audit.tables import AuditEvent
 from procure.cli import main
+from procure.db import get_engine
 from procure.ocds import indicators as indicators_module
 from procure.ocds.imports import ocds_import
 from procure.ocds.indicators import ocds_indicators
-from procure.db import get_engine
 from procure.ocds.tables import OCDS_CHILD_TABLES, OcdsProcess
 from procure.risk.cardinal_settings import SETTINGS
 from procure.risk.registry import RULES, Stage, SubjectType

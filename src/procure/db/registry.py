@@ -42,6 +42,7 @@ def all_tables() -> list[type[Table]]:
         RubricCriterion,
     )
     from procure.geography.tables import Community, District, SubDistrict
+    from procure.jobs.tables import OutboxEvent, ScheduleMark
     from procure.ocds.tables import (
         OcdsAward,
         OcdsAwardItem,
@@ -154,4 +155,6 @@ def all_tables() -> list[type[Table]]:
         Challenge,
         Complaint,
         Suspension,
+        OutboxEvent,
+        ScheduleMark,
     ]

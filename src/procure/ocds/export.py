@@ -732,16 +732,14 @@ def _with_cumulative_roles(releases: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 async def _processes(
-    ocids: Sequence[str] | None, offset: int, limit: int | None, open_due: bool = True
+    ocids: Sequence[str] | None, offset: int, limit: int | None
 ) -> list[list[dict[str, Any]]]:
     """The releases of each selected process, oldest process first."""
     settings = get_settings()
     references = None
     if ocids is not None:
         references = [ref for ref in (reference_of(ocid) for ocid in ocids) if ref is not None]
-    tenders = await selectors.published_tenders(
-        references=references, offset=offset, limit=limit, open_due=open_due
-    )
+    tenders = await selectors.published_tenders(references=references, offset=offset, limit=limit)
     zone = ZoneInfo(settings.timezone)
     return [
         _Process(process, prefix=settings.ocid_prefix, zone=zone).build()
@@ -754,7 +752,7 @@ BATCH_SIZE = 200
 
 
 async def process_batches(
-    *, batch_size: int = BATCH_SIZE, open_due: bool = True
+    *, batch_size: int = BATCH_SIZE
 ) -> AsyncIterator[list[list[dict[str, Any]]]]:
     """The releases of every published process, oldest first, ``batch_size`` processes at a
     time: keyset pagination over the tender id, so memory holds one batch whatever the size."""
@@ -762,9 +760,7 @@ async def process_batches(
     zone = ZoneInfo(settings.timezone)
     after: int | None = None
     while True:
-        tenders = await selectors.published_tenders(
-            after_id=after, limit=batch_size, open_due=open_due
-        )
+        tenders = await selectors.published_tenders(after_id=after, limit=batch_size)
         if not tenders:
             return
         after = tenders[-1]["id"]
@@ -776,11 +772,9 @@ async def process_batches(
             return
 
 
-async def grouped_releases(
-    *, ocids: Sequence[str] | None = None, open_due: bool = True
-) -> list[list[dict[str, Any]]]:
+async def grouped_releases(*, ocids: Sequence[str] | None = None) -> list[list[dict[str, Any]]]:
     """The releases of the selected processes of the platform, one list per process."""
-    return await _processes(ocids, 0, None, open_due)
+    return await _processes(ocids, 0, None)
 
 
 async def releases(
@@ -789,15 +783,14 @@ async def releases(
     offset: int = 0,
     limit: int | None = None,
     dataset: str | None = None,
-    open_due: bool = True,
 ) -> list[dict[str, Any]]:
     """Every release of the selected processes (all of them by default), grouped by process and
-    in date order within each (a dataset's: in the order they were imported).
-    ``open_due=False`` opens no bids whose deadline passed unseen (they stay sealed)."""
+    in date order within each (a dataset's: in the order they were imported). A tender whose
+    deadline passed before the opening job ran shows no bids yet: they are still sealed."""
     if (name := imported_dataset(dataset)) is not None:
         selected = await stored_processes(name, ocids=ocids, offset=offset, limit=limit)
         return [release for process in selected for release in process.full_releases()]
-    groups = await _processes(ocids, offset, limit, open_due)
+    groups = await _processes(ocids, offset, limit)
     return [release for group in groups for release in group]
 
 

@@ -26,6 +26,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import InvalidInput
+from procure.jobs import Trigger, record_event
 from procure.ocds.normalize import NormalizedProcess, SkippedValue, normalize
 from procure.ocds.reader import read_processes
 from procure.ocds.tables import (
@@ -37,8 +38,6 @@ from procure.ocds.tables import (
     OcdsParty,
     OcdsProcess,
 )
-from procure.risk.hooks import after_commit
-from procure.risk.registry import Trigger
 from procure.security.actors import Actor
 from procure.security.policy import Action, is_allowed
 
@@ -222,10 +221,10 @@ async def ocds_import(
                 "skipped_input": len(summary.skipped_input),
             },
         )
-    if dataset == EXTERNAL_DATASET:
-        # The risk engine scans external data: its bid-stage rules judge the new processes now
-        # (after the commit; a failing rule never undoes the import).
-        await after_commit(Trigger.ocds_imported, {})
+        if dataset == EXTERNAL_DATASET:
+            # The risk engine scans external data: its bid-stage rules judge the new processes
+            # in a worker after the commit (a failing rule never undoes the import).
+            await record_event(Trigger.ocds_imported, {})
     return summary
 
 

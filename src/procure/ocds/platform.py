@@ -104,7 +104,7 @@ async def platform_dataset_refresh(
                 )
             ]
             ocids = [export.ocid_of(reference) for reference in references]
-            groups = await export.grouped_releases(ocids=ocids, open_due=False)
+            groups = await export.grouped_releases(ocids=ocids)
             present = {group[0]["ocid"] for group in groups}
             seen = len(groups)
             rewritten = await _rewrite(groups, await _stored_hashes(ocids))
@@ -112,7 +112,7 @@ async def platform_dataset_refresh(
         else:
             stored = await _stored_hashes(None)
             present = set()
-            async for groups in export.process_batches(batch_size=batch_size, open_due=False):
+            async for groups in export.process_batches(batch_size=batch_size):
                 present |= {group[0]["ocid"] for group in groups}
                 seen += len(groups)
                 rewritten += await _rewrite(groups, stored)

@@ -15,32 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from procure.jobs.events import SubjectType, Trigger  # the events' vocabulary, for the rules
 from procure.risk.tables import Severity
-
-
-class SubjectType(StrEnum):
-    tender = "tender"
-    bid = "bid"
-    contract = "contract"
-    organization = "organization"
-    buyer = "buyer"
-    procuring_entity = "procuring_entity"
-    survey_round = "survey_round"
-
-
-class Trigger(StrEnum):
-    """Events after which the rules that name them run again, incrementally."""
-
-    tender_published = "tender_published"
-    bids_opened = "bids_opened"
-    evaluation_submitted = "evaluation_submitted"
-    award = "award"
-    contract_signed = "contract_signed"
-    amendment_signed = "amendment_signed"
-    report_submitted = "report_submitted"
-    survey_closed = "survey_closed"
-    performance_settled = "performance_settled"
-    ocds_imported = "ocds_imported"
 
 
 class Stage(StrEnum):
