@@ -67,7 +67,8 @@ test: install system-deps ## Run the whole suite on SQLite, then on PostgreSQL
 	PROCURE_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the layers' import contracts (.importlinter, ARCHITECTURE.md)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests migrations
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy

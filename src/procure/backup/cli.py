@@ -35,7 +35,7 @@ def _passphrase(given: str | None, *, confirm: bool) -> str:
 def backup(out: Path, include_keys: bool, passphrase: str | None) -> None:
     """Write a consistent copy of the database, safe while the server runs."""
     from procure.backup.services import BackupRefused, backup_create
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
 
     secret = _passphrase(passphrase, confirm=True) if include_keys else None
 
@@ -75,7 +75,7 @@ def backup(out: Path, include_keys: bool, passphrase: str | None) -> None:
 def restore(file: Path, force: bool) -> None:
     """Put a backup in place of the configured database (stop the server first)."""
     from procure.backup.services import BackupRefused, backup_restore
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
 
     @needs_database
     async def put_back() -> None:
@@ -106,7 +106,7 @@ def keys() -> None:
 def keys_status() -> None:
     """Show the configured secret versions and whether every tender's bid key opens."""
     from procure.bids.keys import tender_keys_check
-    from procure.cli import needs_database
+    from procure.commands import needs_database
     from procure.keyring import get_keyring
 
     @needs_database
@@ -133,7 +133,7 @@ def keys_status() -> None:
 def keys_rotate() -> None:
     """Re-wrap every tender's bid key under the current secret (one transaction)."""
     from procure.bids.keys import tender_keys_rotate
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
     from procure.errors import Conflict
 
     @needs_database
@@ -163,7 +163,7 @@ def keys_rotate() -> None:
 def keys_recover(file: Path, passphrase: str | None, out: Path | None) -> None:
     """Print the secrets saved in a backup made with --include-keys, as environment settings."""
     from procure.backup.services import BackupRefused, backup_secrets
-    from procure.cli import fail
+    from procure.commands import fail
 
     try:
         current, secrets = backup_secrets(

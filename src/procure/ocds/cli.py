@@ -49,7 +49,7 @@ def ocds() -> None:
 )
 def export_command(out: Path, fmt: str, uri: str | None, dataset: str, batch_size: int) -> None:
     """Export every published contracting process as OCDS 1.1 (or an imported dataset's)."""
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
     from procure.ocds import export
 
     if not out.parent.is_dir():
