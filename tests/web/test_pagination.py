@@ -166,8 +166,9 @@ async def test_the_tender_api_pages_newest_first_with_headers(client: AsyncTestC
 
 
 async def test_the_status_filter_applies_in_sql_before_the_page(client: AsyncTestClient) -> None:
-    """The status the clock gives: a published tender whose deadline passed is "opened", one
-    past its clarification deadline "tendering", whatever the row says."""
+    """The status a reader sees: a tender past its clarification deadline is "tendering", one
+    past its submission deadline "opening" (until the opening job runs), whatever the row
+    says."""
     department = await own_department()
     clarifying = [
         await add_tender(department["id"], n, clarification_in=timedelta(days=5)) for n in range(3)
@@ -185,8 +186,9 @@ async def test_the_status_filter_applies_in_sql_before_the_page(client: AsyncTes
     assert published.headers["x-total-count"] == "3"
     assert [row["id"] for row in published.json()] == [clarifying[0]]
     assert [row["id"] for row in (await listed(status="tendering")).json()] == [tendering]
-    opened = (await listed(status="opened")).json()
-    assert [(row["id"], row["status"]) for row in opened] == [(passed, "opened")]
+    opening = (await listed(status="opening")).json()
+    assert [(row["id"], row["status"]) for row in opening] == [(passed, "opening")]
+    assert (await listed(status="opened")).headers["x-total-count"] == "0"
     both = await listed(status="published,tendering")
     assert both.headers["x-total-count"] == "4"
     assert (await listed(status="cancelled")).headers["x-total-count"] == "1"

@@ -58,48 +58,54 @@ def _visible_to(actor: Actor | None) -> Any:
     return public
 
 
+#: Shown between the submission deadline and the opening job's run (开标中): a read never opens
+#: bids, the scheduler does, within seconds.
+OPENING = "opening"
+
+
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The row's status as the clock makes it (a deadline passed is a state change)."""
-    row["status"] = str(
-        effective_status(
-            row["status"],
-            now=now,
-            clarification_deadline=row["clarification_deadline"],
-            submission_deadline=row["submission_deadline"],
-        )
+    """The row's status as the clock makes it (a passed clarification deadline is a state
+    change); a passed submission deadline shows as opening until the opening job has run."""
+    status = effective_status(
+        row["status"],
+        now=now,
+        clarification_deadline=row["clarification_deadline"],
+        submission_deadline=row["submission_deadline"],
     )
+    opening = status == TenderStatus.opened and row["status"] in ACCEPTING_BIDS
+    row["status"] = OPENING if opening else str(status)
     return row
 
 
-def status_is(status: TenderStatus, now: datetime) -> Any:
-    """The SQL condition for "the clock gives this tender ``status``" (see effective_status):
-    a tender accepting bids moves by itself from published to tendering to opened."""
+def status_is(shown: str, now: datetime) -> Any:
+    """The SQL condition for "a reader sees this status" (see with_clock): a tender accepting
+    bids moves by itself from published to tendering, and shows as opening once its deadline
+    has passed until the opening job has opened it."""
     accepting = Tender.status.is_in(list(ACCEPTING_BIDS))
-    stored = Tender.status == status
-    if status not in {*ACCEPTING_BIDS, TenderStatus.opened}:
+    if shown == OPENING:
+        return accepting & (Tender.submission_deadline <= now)
+    stored = Tender.status == shown
+    if shown not in ACCEPTING_BIDS:
         return stored
-    if status is TenderStatus.opened:
-        return stored | (accepting & (Tender.submission_deadline <= now))
     # Without a submission deadline the stored status stands.
     undated = stored & Tender.submission_deadline.is_null()
     before_deadline = accepting & (Tender.submission_deadline > now)
-    clarifying = Tender.clarification_deadline.is_null() | (Tender.clarification_deadline > now)
-    if status is TenderStatus.tendering:
+    if shown == TenderStatus.tendering:
         return undated | (
             before_deadline
             & Tender.clarification_deadline.is_not_null()
             & (Tender.clarification_deadline <= now)
         )
+    clarifying = Tender.clarification_deadline.is_null() | (Tender.clarification_deadline > now)
     return undated | (before_deadline & clarifying)
 
 
-def tender_status(value: str) -> TenderStatus:
-    """A ``status`` filter's value, refused by name when it is none of the statuses."""
-    try:
-        return TenderStatus(value)
-    except ValueError:
-        choices = ", ".join(TenderStatus)
-        raise InvalidInput("status", f"{value!r} is not a tender status (use {choices})") from None
+def tender_status(value: str) -> str:
+    """A ``status`` filter's value, refused by name when a reader never sees it."""
+    if value not in SHOWN_STATUSES:
+        choices = ", ".join(SHOWN_STATUSES)
+        raise InvalidInput("status", f"{value!r} is not a tender status (use {choices})")
+    return value
 
 
 async def tender_page(
@@ -274,13 +280,22 @@ async def clarifications(actor: Actor | None, tender_id: int) -> list[dict]:
     return visible
 
 
+#: The statuses a reader sees, in their order: the stored ones and opening (开标中).
+SHOWN_STATUSES = tuple(
+    shown
+    for status in TenderStatus
+    for shown in ((str(status), OPENING) if status == TenderStatus.tendering else (str(status),))
+)
+
+
 async def count_by_status(actor: Actor | None) -> dict[str, int]:
-    """How many tenders the actor may see are in each status the clock gives, counted in SQL."""
+    """How many tenders the actor may see are in each status a reader sees (opening
+    included), counted in SQL."""
     now = clock.now()
     visible = _visible_to(actor)
     return {
-        str(status): await Tender.count().where(visible & status_is(status, now))
-        for status in TenderStatus
+        shown: await Tender.count().where(visible & status_is(shown, now))
+        for shown in SHOWN_STATUSES
     }
 
 
