@@ -27,7 +27,7 @@ from procure.tenders.tables import Tender
 from procure.worker import build
 from tests.conftest import DEMO_TENDERS, Clock
 from tests.surveys.conftest import start_round
-from tests.tenders.conftest import bid_payload, publish, tender_payload
+from tests.tenders.conftest import tender_with_bids
 
 
 @pytest.fixture
@@ -50,21 +50,6 @@ async def _events(kind: str, scope_key: str, subject: int) -> list[dict[str, Any
     return found
 
 
-async def _tender_with_bids(client: AsyncTestClient, as_user: Any) -> int:
-    buyer = await as_user("buyer")
-    created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
-    tender_id = int(created.json()["id"])
-    await publish(client, buyer, tender_id)
-    for n, who in enumerate(("org", "org2")):
-        response = await client.put(
-            f"/api/v1/tenders/{tender_id}/bid",
-            json=bid_payload(25_000_000 + n * 1_000_000),
-            headers=await as_user(who),
-        )
-        assert response.status_code == 201, response.text
-    return tender_id
-
-
 async def _own_due(now: Any, *, due: list[int]) -> list[int]:
     return due
 
@@ -72,7 +57,7 @@ async def _own_due(now: Any, *, due: list[int]) -> list[int]:
 async def test_the_bids_open_at_the_deadline_through_the_queue_with_no_page_view(
     client: AsyncTestClient, as_user: Any, moving_clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tender_id = await _tender_with_bids(client, as_user)
+    tender_id = await tender_with_bids(client, as_user)
     moving_clock.advance(days=13, worker=False)  # past the submission deadline, no worker yet
 
     # Reads show the state the clock implies and write nothing: the tender is being opened.
