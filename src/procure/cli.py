@@ -122,6 +122,66 @@ def demo_load(settings: Settings) -> None:
     load()
 
 
+@demo.command("generate")
+@click.option("--scale", required=True, type=click.IntRange(1, 10_000), help="districts to build")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="random seed")
+@click.option(
+    "--tenders-per-district",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="tenders of each district (bids, contracts, reports and surveys follow)",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="the day the data is anchored to (default: today); same seed and day, same data",
+)
+@click.pass_obj
+def demo_generate(
+    settings: Settings, scale: int, seed: int, tenders_per_district: int, today: Any
+) -> None:
+    """Build SCALE districts of consistent synthetic data through the bulk paths."""
+
+    @needs_database
+    async def generate() -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from procure.demo_generate import GenerateError
+        from procure.demo_generate import generate as run_generate
+
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} districts · {task.fields[rows]:,} rows"),
+            TimeElapsedColumn(),
+            disable=not sys.stderr.isatty(),
+            console=None,
+        ) as bar:
+            task = bar.add_task("generating", total=scale, rows=0)
+            try:
+                result = await run_generate(
+                    settings,
+                    scale=scale,
+                    seed=seed,
+                    tenders_per_district=tenders_per_district,
+                    today=today.date() if today else None,
+                    progress=lambda rows, districts: bar.update(
+                        task, completed=districts, rows=rows
+                    ),
+                )
+            except GenerateError as error:
+                fail(str(error))
+        summary = ", ".join(f"{table} {n}" for table, n in sorted(result.counts.items()))
+        click.echo(
+            f"generated {result.districts} district(s), {result.rows:,} rows in "
+            f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s): {summary}"
+        )
+        click.echo("flags and OCDS releases are not computed: run `procure risk scan`")
+
+    generate()
+
+
 @main.group()
 def user() -> None:
     """Users."""
