@@ -182,6 +182,64 @@ def demo_generate(
     generate()
 
 
+@main.command("bench")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--engine",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="the scratch database: an SQLite file in a temporary directory, or a new PostgreSQL "
+    "database on the server of --postgres-url (dropped afterwards)",
+)
+@click.option(
+    "--postgres-url",
+    envvar="PROCURE_BENCH_POSTGRES_URL",
+    help="a PostgreSQL server URL whose user may CREATE DATABASE (env PROCURE_BENCH_POSTGRES_URL)",
+)
+@click.option(
+    "--tenders-per-district",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="fewer for a quick run",
+)
+@click.option(
+    "--requests", default=200, show_default=True, type=click.IntRange(1), help="per page timed"
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="print the result as one JSON object")
+def bench(
+    scale: int,
+    engine: str,
+    postgres_url: str | None,
+    tenders_per_district: int,
+    requests: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Measure the figures of `make bench` on generated data in a scratch database (never the
+    configured one)."""
+    import json
+
+    from procure.bench import BenchError, format_table, run_bench_command
+
+    try:
+        result = run_bench_command(
+            scale=scale,
+            engine=engine,
+            postgres_url=postgres_url,
+            tenders_per_district=tenders_per_district,
+            requests=requests,
+            seed=seed,
+        )
+    except BenchError as error:
+        fail(str(error))
+    click.echo(
+        json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_table(result)
+    )
+
+
 @main.group()
 def user() -> None:
     """Users."""

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -176,7 +177,9 @@ class BulkWriter:
             return
         name = table._meta.tablename
         columns = list(rows[0])
-        records = [tuple(_plain(row[c]) for c in columns) for row in rows]
+        # Values are plain already (enums as their .value): no per-value conversion here.
+        pick = itemgetter(*columns)  # every table here has several columns: tuples
+        records = [pick(row) for row in rows]
         if self.sqlite:
             quoted = ", ".join(f'"{c}"' for c in columns)
             marks = ", ".join("?" for _ in columns)
@@ -185,11 +188,6 @@ class BulkWriter:
             )
         else:
             await self.connection.copy_records_to_table(name, records=records, columns=columns)
-
-
-def _plain(value: Any) -> Any:
-    """An enum member as its value (the drivers bind plain strings)."""
-    return getattr(value, "value", value) if isinstance(value, str) else value
 
 
 def credit_code(seed: int, district: int, n: int) -> str:
@@ -1006,10 +1004,14 @@ async def generate(
     scale: int,
     seed: int = 1,
     tenders_per_district: int = 100,
+    first_district: int = 0,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GenerateResult:
-    """Generate ``scale`` districts; ``progress(done_rows, done_districts)`` after each step."""
+    """Generate ``scale`` districts, numbered from ``first_district`` (a later call can add to
+    an earlier one's); ``progress(done_rows, done_districts)`` after each step. Each district
+    draws from its own generator seeded by (seed, number), so district k is the same whichever
+    call made it."""
     from procure.demo import DemoLoader, read_fixture
 
     if scale < 1:
@@ -1018,7 +1020,7 @@ async def generate(
         raise GenerateError("--tenders-per-district: at least 1")
     zone = ZoneInfo(settings.timezone)
     today = today or datetime.now(zone).date()
-    first = district_code(seed, 0)
+    first = district_code(seed, first_district)
     if await District.exists().where(District.code == first):
         raise GenerateError(
             f"--seed: the districts of seed {seed} already exist ({first}…); "
@@ -1041,11 +1043,12 @@ async def generate(
     ]
     items = await template_items(template_id)
     password_hash = await hash_password_async(GENERATED_PASSWORD)
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     sqlite = isinstance(get_engine(), SQLiteEngine)
     total: Counter[str] = Counter()
     done_rows = 0
-    for index in range(scale):
+    for index in range(first_district, first_district + scale):
+        # Reproducible demo data, not secrets (the sealed bids' keys are as predictable).
+        rng = random.Random(f"{seed}:{index}")  # noqa: S311
         async with transaction() as tx:
             writer = BulkWriter(tx.connection, sqlite)
             district = DistrictGenerator(
@@ -1065,7 +1068,7 @@ async def generate(
 
             def step(rows: int, _index: int = index, _done: int = done_rows) -> None:
                 if progress is not None:
-                    progress(_done + rows, _index)
+                    progress(_done + rows, _index - first_district)
 
             counts = await district.run(step)
             await record(
@@ -1078,5 +1081,5 @@ async def generate(
         total.update(counts)
         done_rows = total.total()
         if progress is not None:
-            progress(done_rows, index + 1)
+            progress(done_rows, index + 1 - first_district)
     return GenerateResult(scale, total, clock_time.perf_counter() - started)
