@@ -303,17 +303,25 @@ async def raw_read_seconds() -> tuple[float, int]:
     return time.perf_counter() - started, total
 
 
+#: Seconds each path is timed for at most (at least 3 requests), so a slow page at a large
+#: scale does not take the whole run.
+PATH_SECONDS = 15.0
+
+
 async def requests_per_second(client: Any, path: str, headers: dict[str, str], count: int) -> float:
-    # One warm-up request (templates compile, caches fill), then the timed ones.
+    """``count`` sequential requests (fewer if PATH_SECONDS pass first) after one warm-up
+    request (templates compile, caches fill); requests per second."""
     response = await client.get(path, headers=headers)
     if response.status_code != 200:
         raise BenchError(f"GET {path} answered {response.status_code}: {response.text[:300]}")
     started = time.perf_counter()
-    for _ in range(count):
+    done = 0
+    while done < count and (done < 3 or time.perf_counter() - started < PATH_SECONDS):
         response = await client.get(path, headers=headers)
         if response.status_code != 200:
             raise BenchError(f"GET {path} answered {response.status_code}")
-    return count / (time.perf_counter() - started)
+        done += 1
+    return done / (time.perf_counter() - started)
 
 
 async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict[str, Any]:
