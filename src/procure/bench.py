@@ -136,7 +136,8 @@ def run_bench_command(
         "PROCURE_SECRET_KEY": BENCH_SECRET,
         "PROCURE_VAR_DIR": str(workdir / "var"),
         "PROCURE_ENVIRONMENT": "test",
-        "PROCURE_DATABASE_POOL_SIZE": "0",
+        # The server's pool on PostgreSQL, whatever the caller's environment says.
+        "PROCURE_DATABASE_POOL_SIZE": "10",
         "PROCURE_LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
         "PROCURE_BENCH_WORKDIR": str(workdir),
     }
@@ -329,10 +330,12 @@ async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict
 
     from litestar import get
     from litestar.testing import AsyncTestClient
+    from piccolo.engine.postgres import PostgresEngine
 
     from procure.app import create_app
     from procure.bids.tables import Award
     from procure.contracts.tables import Contract
+    from procure.db import get_engine
     from procure.db.migrate import upgrade
     from procure.demo_generate import generate
     from procure.risk.engine import on_event, scan
@@ -346,6 +349,10 @@ async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict
     workdir = Path(os.environ["PROCURE_BENCH_WORKDIR"])
     settings = get_settings()
     await upgrade()
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        # As the server (and a worker) does: a pool, not a new connection per query.
+        await engine.start_connection_pool(min_size=1, max_size=settings.database_pool_size)
     base = BASE_SCALE if scale > BASE_SCALE else 1
     # The base districts first: the export's memory at the base scale is measured on them.
     first = await generate(settings, scale=base, seed=seed, tenders_per_district=tenders)
@@ -387,8 +394,6 @@ async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict
     async def hello() -> str:
         return "hello"
 
-    app = create_app()
-    app.register(hello)
     await user_create(
         actor=None,
         username="bench-auditor",
@@ -398,6 +403,12 @@ async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict
     )
     contract = await Contract.select(Contract.id, Contract.tender).order_by(Contract.id).first()
     assert contract is not None, "the generator made no contract"
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    # The test client runs the app on a loop of its own, where its lifespan opens the app's own
+    # pool (on PostgreSQL) as the server does.
+    app = create_app()
+    app.register(hello)
     async with AsyncTestClient(app=app) as client:
         token = await client.post(
             "/api/v1/auth/tokens",

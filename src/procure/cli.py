@@ -145,6 +145,7 @@ def demo_generate(
 
     @needs_database
     async def generate() -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from procure.demo_generate import GenerateError
@@ -155,8 +156,8 @@ def demo_generate(
             BarColumn(),
             TextColumn("{task.completed}/{task.total} districts · {task.fields[rows]:,} rows"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),
             disable=not sys.stderr.isatty(),
-            console=None,
         ) as bar:
             task = bar.add_task("generating", total=scale, rows=0)
             try:

@@ -236,6 +236,7 @@ class DistrictGenerator:
         self.due_days = get_policy().reports.due_days_after_period
         self.counts: Counter[str] = Counter()
         self.receipts: dict[int, str] = {}
+        self.credit_codes: dict[int, str] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -354,6 +355,7 @@ class DistrictGenerator:
                 }
             )
         await self.write(Organization, org_rows)
+        self.credit_codes = {row["id"]: row["credit_code"] for row in org_rows}
 
         # Users: each department a handler and an approver, each organization one user.
         user_ids = await self.ids(User, 2 * len(department_ids) + len(org_ids))
@@ -662,15 +664,17 @@ class DistrictGenerator:
         window = (plan["deadline"] - plan["published"]).days
         for bid in bids:
             bid["id"] = next(bid_ids)
+            # The content bids.services.canonical_content seals for a submission.
             content = {
                 "tender": plan["reference"],
-                "organization": bid["organization"],
+                "organization": self.credit_codes[bid["organization"]],
                 "total_fen": bid["total"],
                 "lines": [
                     {"line_no": n, "price_fen": p} for n, p in enumerate(bid["prices"], start=1)
                 ],
                 "technical_proposal": "服务方案见附件。",
                 "staffing_plan": "专职社工 3 名。",
+                "attachments": [],
             }
             plaintext = canonical_bytes(content)
             nonce = self.random_bytes(NONCE_BYTES)

@@ -8,17 +8,21 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from procure import clock
 from procure.app import create_app
 from procure.audit.services import verify_chain
 from procure.bids.sealing import unseal, unwrap_tender_key
+from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, Bid, BidLine, BidStatus
 from procure.contracts.tables import Contract, ContractScopeLine
 from procure.demo_generate import GENERATED_PASSWORD
 from procure.geography.tables import Community, District
+from procure.organizations.tables import Organization
 from procure.reports.tables import ActivityLine, ServiceReport
 from procure.risk.engine import scan
 from procure.security.tables import User
@@ -107,6 +111,10 @@ async def main() -> dict[str, Any]:
     # Sealed bids open with the tender's key the way bids/ opens them.
     secret = get_settings().resolved_secret_key()
     unsealed = 0
+    credit_codes = {
+        o["id"]: o["credit_code"]
+        for o in await Organization.select(Organization.id, Organization.credit_code)
+    }
     for bid in await Bid.select(
         Bid.id,
         Bid.tender,
@@ -124,10 +132,26 @@ async def main() -> dict[str, Any]:
             nonce=bid["nonce"],
             ciphertext=bid["sealed_content"],
         )
+        if content["organization"] != credit_codes[bid["organization"]]:
+            problems.append(f"bid {bid['id']}: sealed for another organization")
         if bid["total_fen"] is not None and content["total_fen"] != bid["total_fen"]:
             problems.append(f"bid {bid['id']}: sealed total differs from the opened one")
         unsealed += 1
     out["unsealed"] = unsealed
+    # The app's own opening opens a generated tender's sealed bids once its deadline passes.
+    tendering = next(t for t in tenders if t["status"] == "tendering")
+    real_now = clock.now
+    clock.now = lambda: tendering["submission_deadline"] + timedelta(minutes=1)  # type: ignore[assignment]
+    try:
+        out["opened_by_the_app"] = await open_due_bids(tendering["id"])
+    finally:
+        clock.now = real_now  # type: ignore[assignment]
+    opened = await Bid.select(Bid.status, Bid.total_fen, Bid.content_sha256).where(
+        Bid.tender == tendering["id"]
+    )
+    out["opened_bids"] = sorted({b["status"] for b in opened})
+    out["opened_totals"] = all(b["total_fen"] for b in opened)
+    out["opened_lines"] = await BidLine.count().where(BidLine.bid.tender == tendering["id"])
     out["problems"] = problems
     ok, events, _message = await verify_chain()
     out["audit_ok"] = ok

@@ -139,6 +139,10 @@ def test_the_data_follows_the_domain_rules(generated: Callable[[], dict[str, Any
     assert set(result["bid_statuses"]) == {"submitted", "opened", "valid"}
     # Every sealed bid opens with its tender's key, as bids/ opens them.
     assert result["unsealed"] == result["counts"]["bid"]
+    # ... and the app's own opening opens them once the deadline has passed.
+    assert result["opened_by_the_app"] is True
+    assert result["opened_bids"] == ["opened"] and result["opened_totals"]
+    assert result["opened_lines"] > 0
     # One audit event per district, and the chain holds (a scan's own events included).
     assert result["audit_ok"] is True
     assert result["audit_events"] >= 1
