@@ -92,7 +92,7 @@ class BenchError(Exception):
 
 def _postgres_scratch(admin_url: str) -> tuple[str, Callable[[], None]]:
     """A fresh database next to ``admin_url``'s: its URL, and how to drop it."""
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     name = f"procure_bench_{os.getpid()}_{int(time.time())}"
     parts = urlsplit(admin_url)

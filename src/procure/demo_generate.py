@@ -331,7 +331,7 @@ class DistrictGenerator:
         await self.write(Department, department_rows)
 
         org_ids = await self.ids(Organization, ORGANIZATIONS)
-        org_rows = []
+        org_rows: list[dict[str, Any]] = []
         for n, oid in enumerate(org_ids):
             name = (
                 f"{self.code}{SURNAMES[rng.randrange(len(SURNAMES))]}{ORG_WORDS[n % 5]}{n + 1:02d}"
