@@ -12,9 +12,10 @@ PROCURE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export PROCURE_TEST_POSTGRES_URL
 
 # Debian packages the project needs: Chromium for browser tests, a CJK font for PDFs,
-# Pango and HarfBuzz's subsetter for WeasyPrint, poppler-utils (pdftotext, pdffonts) for PDF tests.
+# Pango and HarfBuzz's subsetter for WeasyPrint, poppler-utils (pdftotext, pdffonts) for PDF tests,
+# postgresql-client (pg_dump, pg_restore, psql) for `procure backup` / `restore` on PostgreSQL.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	poppler-utils
+	poppler-utils postgresql-client
 
 .PHONY: help
 help: ## List the targets
@@ -66,7 +67,8 @@ test: install system-deps ## Run the whole suite on SQLite, then on PostgreSQL
 	PROCURE_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the layers' import contracts (.importlinter, ARCHITECTURE.md)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check src tests migrations
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy

@@ -6,9 +6,11 @@ are read once per process. `make test` runs the whole suite once per engine.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +43,11 @@ os.environ.update(
     PROCURE_DATABASE_POOL_SIZE="0",
     # The suite signs in far more often than a person; the throttle has its own test.
     PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
+    # Likewise for PDF downloads, whose throttle has its own test (tests/pdf/test_cache.py).
+    PROCURE_PDF_REQUESTS_PER_MINUTE="100000",
+    # Events are delivered as their transaction commits (a test sees the flags when the service
+    # returns); tests/jobs drive the worker and the outbox explicitly.
+    PROCURE_JOBS_EAGER="1",
 )
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402
@@ -55,6 +62,7 @@ from procure.security.actors import Actor  # noqa: E402
 from procure.security.selectors import user_by_username  # noqa: E402
 from procure.security.services import api_token_create  # noqa: E402
 from procure.settings import get_settings  # noqa: E402
+from procure.worker import apply_schema  # noqa: E402
 
 # Property tests check behaviour, not speed (speed lives in `make bench`): no per-example deadline,
 # which a loaded CI machine would turn into flaky failures.
@@ -109,11 +117,16 @@ async def reset_database() -> None:
         await engine.run_ddl("CREATE SCHEMA public")
 
 
+#: The demo district's tenders, shared by every test: the simulated worker leaves them alone.
+DEMO_TENDERS: set[int] = set()
+
+
 @pytest.fixture(scope="session")
 async def database() -> AsyncIterator[None]:
     """A freshly migrated database holding the demo district, shared by the whole run."""
     await reset_database()
     await upgrade()
+    await apply_schema(get_settings())  # the task queue's tables, as `procure db upgrade` makes
     await load_demo(get_settings())
     # Until the demo's own expert pool covers every category, a test pool tops it up (with
     # sign-in accounts), and the demo's committees are drawn from it.
@@ -121,6 +134,9 @@ async def database() -> AsyncIterator[None]:
 
     if await ensure_test_pool():
         await load_demo(get_settings())
+    from procure.tenders.tables import Tender
+
+    DEMO_TENDERS.update(row["id"] for row in await Tender.select(Tender.id))
     yield
 
 
@@ -182,8 +198,39 @@ class Clock:
     def now(self) -> datetime:
         return self._real() + self.offset
 
-    def advance(self, **delta: float) -> None:
+    def advance(self, *, worker: bool = True, **delta: float) -> None:
+        """Time passes: and, as in production where the worker's opening job runs every few
+        seconds, the bids whose deadline has now passed are opened (``worker=False``: the
+        worker has not run yet). No request of the test's does it: a read never writes."""
         self.offset += timedelta(**delta)
+        if worker:
+            self.run_opening_job()
+
+    def run_opening_job(self) -> None:
+        """The worker's opening job, run as the worker does: on its own (a thread with its own
+        event loop stands for the worker process), while the test waits. It opens the tests'
+        own tenders: the demo district's stay as loaded, for the tests that read them."""
+        from procure.bids.selectors import due_to_open
+        from procure.bids.services import open_due_bids
+
+        failure: list[BaseException] = []
+
+        async def open_own() -> None:
+            for tender_id in await due_to_open(clock.now()):
+                if tender_id not in DEMO_TENDERS:
+                    await open_due_bids(tender_id)
+
+        def work() -> None:
+            try:
+                asyncio.run(open_own())
+            except BaseException as error:  # reported in the test's thread
+                failure.append(error)
+
+        thread = threading.Thread(target=work, name="opening-job")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
 
     async def past_standstill(self, tender_id: int) -> None:
         """Moves the clock a minute past the award's challenge window (7 working days by the

@@ -7,17 +7,23 @@ from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    TooManyRequestsException,
+    ValidationException,
+)
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Redirect, Template
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.stores.registry import StoreRegistry
 from piccolo.engine.postgres import PostgresEngine
 
-from procure import PACKAGE_DIR
+from procure import PACKAGE_DIR, i18n
 from procure import __doc__ as package_doc
 from procure.acceptance.controllers import AcceptanceController, ContractAcceptanceController
 from procure.acceptance.pages import AcceptancePages
@@ -46,6 +52,8 @@ from procure.evaluations.controllers import (
 )
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
+from procure.observability.logs import AccessLogMiddleware, log_access, logging_config
+from procure.observability.metrics import metrics_controller, prometheus_config
 from procure.ocds.controllers import OCDSController
 from procure.organizations.controllers import OrganizationController
 from procure.organizations.pages import (
@@ -64,11 +72,14 @@ from procure.reports.pages import ReportPages
 from procure.risk.controllers import RiskFlagController
 from procure.risk.pages import RiskPages
 from procure.security.controllers import AuthController, UserController
-from procure.security.guards import authorize
+from procure.security.guards import authorize, current_actor
 from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
 from procure.security.policy import Action
 from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
+from procure.setup.controllers import SetupController
+from procure.setup.pages import SetupPages
+from procure.stores import close_store, shared_store, store_registry
 from procure.surveys.controllers import (
     ContractSurveyController,
     SurveyRoundController,
@@ -78,7 +89,8 @@ from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
 from procure.web.pages import PageController, WorkspaceController
-from procure.web.templating import template_config
+from procure.web.templating import request_locale, template_config
+from procure.worker import InProcessWorker
 
 API_CONTROLLERS = [
     AuthController,
@@ -114,6 +126,7 @@ API_CONTROLLERS = [
     AcceptanceController,
     ChallengeController,
     ComplaintController,
+    SetupController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -136,6 +149,7 @@ PAGE_CONTROLLERS = [
     CommitteePages,
     AcceptancePages,
     RemedyPages,
+    SetupPages,
 ]
 
 
@@ -169,8 +183,21 @@ def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path in SIGN_IN_PATHS
 
 
+def _is_pdf(request: Request[Any, Any, Any]) -> bool:
+    """Every route that answers a PDF document: rendering one costs a worker thread and CPU."""
+    handler = request.scope.get("route_handler")
+    return getattr(handler, "media_type", None) == "application/pdf"
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    """Who a PDF download counts against: the signed-in user (on any address), else the
+    address."""
+    actor = current_actor(request)
+    return f"user:{actor.id}" if actor is not None else f"address:{get_remote_address(request)}"
+
+
 def _is_api(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith(("/api/", "/schema"))
+    return request.url.path.startswith(("/api/", "/schema", "/metrics"))
 
 
 def _error(
@@ -214,6 +241,22 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     return _error(request, 400, str(first.get("message") or exc.detail), field=field, errors=errors)
 
 
+def _too_many(request: Request[Any, Any, Any], exc: TooManyRequestsException) -> Response[Any]:
+    """429 in the reader's language, saying what was limited and when to try again."""
+    headers = exc.headers or {}
+    seconds = headers.get("RateLimit-Reset", "60")
+    locale = request_locale(request)
+    if _is_sign_in(request):
+        message = i18n.N_(
+            "Too many sign-in attempts from this address. Please try again in %(seconds)s seconds."
+        )
+    else:
+        message = i18n.N_("Too many document downloads. Please try again in %(seconds)s seconds.")
+    response = _error(request, 429, i18n.gettext(locale, message, seconds=seconds))
+    response.headers.update({**headers, "Retry-After": str(seconds)})
+    return response
+
+
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _error(request, exc.status_code, exc.detail)
 
@@ -224,19 +267,36 @@ class _Wiring:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.secret = settings.resolved_secret_key()
+        # Rate limits live in the store every server process shares (database or Redis).
+        self.shared = shared_store(settings)
+        self.worker: InProcessWorker | None = None
 
     def middleware(self) -> list[Any]:
         csrf = CSRFConfig(secret=self.secret, cookie_samesite="lax")
         login_throttle = RateLimitConfig(
             rate_limit=("minute", self.settings.login_attempts_per_minute),
             check_throttle_handler=_is_sign_in,
+            store="sign_in_limit",
+        )
+        # After authentication, so that a signed-in user is counted as one client anywhere.
+        pdf_throttle = RateLimitConfig(
+            rate_limit=("minute", self.settings.pdf_requests_per_minute),
+            check_throttle_handler=_is_pdf,
+            identifier_for_request=_client,
+            store="pdf_limit",
         )
         return [
+            DefineMiddleware(AccessLogMiddleware),
+            prometheus_config().middleware,
             login_throttle.middleware,
             session_config(self.settings.session_max_age_seconds).middleware,
             DefineMiddleware(AuthenticationMiddleware),
+            pdf_throttle.middleware,
             DefineMiddleware(SessionCSRFMiddleware, config=csrf),
         ]
+
+    def stores(self) -> StoreRegistry:
+        return store_registry(self.shared, sessions=DatabaseSessionStore())
 
     def routes(self) -> list[Any]:
         static = create_static_files_router(
@@ -246,7 +306,8 @@ class _Wiring:
             opt={"action": Action.public_read},
             include_in_schema=False,
         )
-        return [healthz, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
+        metrics = metrics_controller(self.settings.metrics_token)
+        return [healthz, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
 
     def openapi(self) -> OpenAPIConfig:
         return OpenAPIConfig(
@@ -266,6 +327,7 @@ class _Wiring:
             Conflict: _conflict,
             NotAuthorizedException: _not_authorized,
             ValidationException: _validation,
+            TooManyRequestsException: _too_many,
             HTTPException: _http,
         }
 
@@ -276,12 +338,24 @@ class _Wiring:
                 min_size=1, max_size=self.settings.database_pool_size
             )
 
+    async def start_jobs(self) -> None:
+        """The SQLite default runs the task queue's worker in the server process."""
+        if self.settings.runs_jobs_in_process:
+            self.worker = InProcessWorker(self.settings)
+            await self.worker.start()
+
+    async def stop_jobs(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
+
     async def stop_database(self) -> None:
         engine = get_engine()
         if isinstance(engine, PostgresEngine) and engine.pool is not None:
             await engine.close_connection_pool()
         if isinstance(engine, DurableSQLiteEngine):
             await engine.close_idle_connections()
+        await close_store(self.shared)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -290,11 +364,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=wiring.routes(),
         middleware=wiring.middleware(),
         guards=[authorize],
-        stores={"sessions": DatabaseSessionStore()},
+        stores=wiring.stores(),
         template_config=template_config(wiring.settings.templates_dir),
         openapi_config=wiring.openapi(),
         exception_handlers=wiring.exception_handlers(),
-        on_startup=[wiring.start_database],
-        on_shutdown=[wiring.stop_database],
+        on_startup=[wiring.start_database, wiring.start_jobs],
+        on_shutdown=[wiring.stop_jobs, wiring.stop_database],
+        logging_config=logging_config(wiring.settings),
+        before_send=[log_access],
         debug=False,
     )

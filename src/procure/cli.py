@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from procure.backup import cli as backup_cli
+from procure.commands import fail, needs_database
 from procure.ocds.cli import ocds as ocds_group
 from procure.risk import cli as risk_cli
 from procure.settings import ConfigurationError, Settings, load_settings
-
-T = TypeVar("T")
-
-
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def run(coroutine: Awaitable[T]) -> T:
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
-
-
-async def _with_database(work: Callable[[], Awaitable[T]]) -> T:
-    from procure.db import ping
-
-    settings = load_settings()
-    try:
-        await ping()
-    except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConfigurationError(
-            f"PROCURE_DATABASE_URL: cannot reach the {settings.database_engine} database ({reason})"
-        ) from None
-    return await work()
-
-
-def needs_database(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-    """Check the settings and reach the database first; either failing is one line and exit 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return run(_with_database(lambda: func(*args, **kwargs)))
-        except ConfigurationError as error:
-            fail(str(error))
-
-    return wrapper
 
 
 @click.group()
@@ -78,11 +41,15 @@ def db() -> None:
 async def db_upgrade() -> None:
     """Apply every migration not yet applied."""
     from procure.db.migrate import MigrationError, upgrade
+    from procure.settings import get_settings
+    from procure.worker import apply_schema
 
     try:
         await upgrade()
     except MigrationError as error:
         fail(f"migration failed: {error}")
+    if await apply_schema(get_settings()):
+        click.echo("created the task queue's tables (procrastinate)")
     click.echo("database is up to date")
 
 
@@ -308,6 +275,72 @@ def user_create(
     create()
 
 
+@main.group("setup")
+def setup_group() -> None:
+    """A district's own setup from one workbook (docs/setup.md)."""
+
+
+@setup_group.command("import")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-CN", "en"]),
+    default=None,
+    help="language of the error messages (default: PROCURE_LOCALE)",
+)
+@click.pass_obj
+def setup_import(settings: Settings, workbook: Path, lang: str | None) -> None:
+    """Create or update the district the workbook describes: all or nothing."""
+    locale = lang or settings.locale
+    content = workbook.read_bytes()
+
+    @needs_database
+    async def work() -> None:
+        from procure.setup.services import setup_import as import_workbook
+        from procure.setup.workbook import WorkbookRejected
+
+        try:
+            result = await import_workbook(actor=None, filename=workbook.name, content=content)
+        except WorkbookRejected as rejected:
+            click.echo(rejected.summary(locale), err=True)
+            for where in rejected.described(locale):
+                place = " · ".join(
+                    str(part)
+                    for part in (
+                        where["sheet"],
+                        where["row"] and f"#{where['row']}",
+                        where["column"],
+                    )
+                    if part
+                )
+                click.echo(
+                    f"  {place}: {where['message']}" if place else f"  {where['message']}", err=True
+                )
+            sys.exit(1)
+        click.echo(f"{result.district_name} ({result.district_code}):")
+        for kind, counts in result.counts.items():
+            click.echo(
+                f"  {kind}: {counts.created} created, {counts.updated} updated, "
+                f"{counts.unchanged} unchanged"
+            )
+        if result.passwords:
+            click.echo("generated passwords (shown this once):")
+            for generated in result.passwords:
+                click.echo(f"  {generated.username}\t{generated.password}")
+
+    work()
+
+
+@setup_group.command("template")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def setup_template(out: Path) -> None:
+    """Write the empty setup workbook, with its headers and example rows."""
+    from procure.setup.workbook import template_workbook
+
+    out.write_bytes(template_workbook())
+    click.echo(f"wrote {out}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -320,7 +353,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from procure.i18n import LOCALES, translations
     from procure.web.logs import logging_config
 
-    needs_database(_noop)()
+    needs_database(_check_keys)()
     for locale in LOCALES:
         try:
             translations(locale)
@@ -334,13 +367,22 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
-        log_config=logging_config(),
+        log_config=logging_config(json_logs=settings.json_logs),
+        # The app logs one access line per request itself, with its request id and duration.
+        access_log=False,
         proxy_headers=True,
     )
 
 
-async def _noop() -> None:
-    return None
+async def _check_keys() -> None:
+    from procure.bids.keys import keyring_mismatch
+
+    mismatch = await keyring_mismatch()
+    if mismatch:
+        fail(
+            f"PROCURE_SECRET_KEY: the configured secrets do not open the sealed bids' keys "
+            f"({mismatch}); to change the secret, rotate it (docs/backup.md)"
+        )
 
 
 def _document_command(kind: str, help_text: str | None) -> click.Command:
@@ -422,6 +464,92 @@ def pdf_performance(contract_id: int, period: str, out: Path | None) -> None:
     needs_database(lambda: _write_pdf(lambda: performance_report_pdf(contract_id, period), out))()
 
 
+@main.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None, help="jobs at once")
+@click.option("--name", default=None, help="the worker's name in the logs")
+@click.pass_obj
+def worker(settings: Settings, concurrency: int | None, name: str | None) -> None:
+    """Run the task queue's worker: deliver events, run the periodic jobs (until stopped).
+
+    On PostgreSQL run as many as needed, on as many machines; each job is done by one."""
+    from procure.worker import run_worker
+
+    async def work() -> None:
+        click.echo(f"procure worker on {settings.database_engine}; Ctrl-C stops it")
+        await run_worker(settings, concurrency=concurrency or settings.jobs_concurrency, name=name)
+
+    needs_database(work)()
+
+
+@main.group("jobs", invoke_without_command=True)
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "queued", "running", "done", "failed", "retried"]),
+    default=None,
+    help="only events in this state (default: every event not done)",
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.pass_context
+def jobs(ctx: click.Context, status: str | None, limit: int) -> None:
+    """The outbox's events and the periodic jobs: pending, running, failed and retried."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings: Settings = ctx.obj
+
+    async def show() -> None:
+        from procure.jobs import selectors
+        from procure.jobs.schedule import periodic_jobs
+
+        counts = await selectors.counts()
+        click.echo("events: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+        if settings.database_engine == "postgresql":
+            queue = await selectors.queue_counts()
+            click.echo(
+                "queue (procrastinate): "
+                + (", ".join(f"{key} {value}" for key, value in sorted(queue.items())) or "empty")
+            )
+        for row in await selectors.events(status, limit=limit):
+            error = f"  last error: {row['last_error']}" if row["last_error"] else ""
+            click.echo(
+                f"#{row['id']} {row['kind']} {row['status']} attempts {row['attempts']}"
+                f" created {row['created_at']:%Y-%m-%d %H:%M:%S}"
+                + (f" next try {row['run_after']:%H:%M:%S}" if row["run_after"] else "")
+                + f" {json.dumps(row['payload'].get('scope', row['payload']), ensure_ascii=False)}"
+                + error
+            )
+        click.echo("periodic jobs:")
+        for job in periodic_jobs():
+            click.echo(f"  {job.name:<18} {job.cron:<16} {job.description}")
+
+    needs_database(show)()
+
+
+@jobs.command("retry")
+@click.argument("event_ids", nargs=-1, type=int)
+@needs_database
+async def jobs_retry(event_ids: tuple[int, ...]) -> None:
+    """Put failed events back to pending (all of them, or the ids given)."""
+    from procure.jobs.outbox import retry_failed
+
+    count = await retry_failed(list(event_ids) or None)
+    click.echo(f"{count} failed event(s) back to pending")
+
+
+@jobs.command("run")
+@needs_database
+async def jobs_run() -> None:
+    """Deliver every due event and run every periodic job once, here, and stop (for cron or an
+    operator; the worker does the same on its own schedule)."""
+    from procure.jobs.outbox import run_due
+    from procure.jobs.schedule import periodic_jobs
+
+    for job in periodic_jobs():
+        if job.name == "risk.scan":
+            continue  # the full scan has its own command: procure risk scan
+        click.echo(f"{job.name}: {await job.run()}")
+    click.echo(f"events delivered: {await run_due()}")
+
+
 @main.group()
 def audit() -> None:
     """The audit log."""
@@ -486,6 +614,9 @@ from procure.ocds import cli_import  # noqa: E402, F401
 
 main.add_command(ocds_group)
 main.add_command(risk_cli.risk)
+main.add_command(backup_cli.backup)
+main.add_command(backup_cli.restore)
+main.add_command(backup_cli.keys)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -16,7 +16,7 @@ from procure import calendar
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.sealing import new_wrapped_tender_key, seal, unwrap_tender_key
+from procure.bids.sealing import seal
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.catalog.tables import CatalogCategory, CatalogItem
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
@@ -37,6 +37,7 @@ from procure.demo_remedies import load_remedies
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
+from procure.keyring import Keyring
 from procure.ocds.imports import EXTERNAL_DATASET, ocds_import
 from procure.organizations.credit_code import validate_credit_code
 from procure.organizations.tables import (
@@ -332,6 +333,7 @@ class DemoLoader:
         published = status != TenderStatus.draft
         deadline = self.at(spec["submission_days"]) if published else None
         department_id = self.id_of(Department, spec["department"])
+        bid_key = Keyring.from_settings(self.settings).new_key()
         tender_id = await self.ensure(
             Tender,
             "reference",
@@ -351,7 +353,8 @@ class DemoLoader:
                 "submission_deadline": deadline,
                 "opening_at": deadline,
                 "cancel_reason": spec.get("cancel_reason", ""),
-                "wrapped_bid_key": new_wrapped_tender_key(self.settings.resolved_secret_key()),
+                "wrapped_bid_key": bid_key.wrapped,
+                "bid_key_version": bid_key.version,
             },
         )
         for code in spec["communities"]:
@@ -470,11 +473,14 @@ class DemoLoader:
             "technical_proposal": bid.get("proposal", ""),
             "staffing_plan": bid.get("staffing", ""),
         }
-        tender_key = unwrap_tender_key(
-            self.settings.resolved_secret_key(),
-            (await Tender.select(Tender.wrapped_bid_key).where(Tender.id == tender_id).first())[
-                "wrapped_bid_key"
-            ],  # type: ignore[index]
+        wrapped = await (
+            Tender.select(Tender.wrapped_bid_key, Tender.bid_key_version)
+            .where(Tender.id == tender_id)
+            .first()
+        )
+        assert wrapped is not None
+        tender_key = Keyring.from_settings(self.settings).unwrap(
+            wrapped["wrapped_bid_key"], wrapped["bid_key_version"]
         )
         sealed = seal(
             tender_key, tender_id=tender_id, organization_id=organization_id, content=content

@@ -10,8 +10,9 @@ Rows are built in Python and written per table through the database driver's bul
 ``executemany`` on SQLite, ``COPY`` (asyncpg ``copy_records_to_table``) on PostgreSQL — inside
 one transaction per district, on the connection of Piccolo's own transaction.
 
-Deterministic for a seed, a secret key and an anchor day: every name, amount, date and status
-comes from ``random.Random(seed)``, and so do the tender keys and nonces of the sealed bids.
+Deterministic for a seed and an anchor day: every name, amount, date and status comes from
+``random.Random``, and so do the tender keys and the sealed bids' nonces and ciphertexts; only
+the wrapping of each tender key (under the current secret, procure.keyring) has a fresh nonce.
 
 What it skips (said in docs/demo-generate.md): approvals (maker–checker requests), evaluation
 committees and their scores, clarifications, amendments, complaints, performance settlements,
@@ -40,7 +41,7 @@ from piccolo.table import Table
 from procure import calendar
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.sealing import _WRAP_AAD, NONCE_BYTES, canonical_bytes, master_key
+from procure.bids.sealing import canonical_bytes
 from procure.bids.tables import Award, Bid, BidLine, BidStatus
 from procure.catalog.tables import CatalogItem
 from procure.contracts.tables import (
@@ -55,6 +56,7 @@ from procure.contracts.tables import (
 from procure.db import get_engine, transaction
 from procure.departments.tables import Department, DepartmentLevel
 from procure.geography.tables import Community, District, SubDistrict
+from procure.keyring import NONCE_BYTES, Keyring, get_keyring
 from procure.organizations.credit_code import check_character
 from procure.organizations.tables import CreditRating, Organization, RegistrationType
 from procure.policy import get_policy
@@ -213,7 +215,7 @@ class DistrictGenerator:
         tenders: int,
         today: date,
         zone: ZoneInfo,
-        secret_key: str,
+        keyring: Keyring,
         password_hash: str,
         catalog: list[tuple[int, int, int]],
         template_items: list[dict[str, Any]],
@@ -226,7 +228,7 @@ class DistrictGenerator:
         self.tenders = tenders
         self.today = today
         self.zone = zone
-        self.master = master_key(secret_key)
+        self.keyring = keyring
         self.password_hash = password_hash
         self.catalog = catalog
         self.items = template_items
@@ -556,9 +558,8 @@ class DistrictGenerator:
             lines.append((item, rng.randrange(2, 40) * 10, rng.randrange(low, high + 1)))
         ceiling = sum(quantity * high for _i, quantity, high in lines) * 11 // 10 + 100_00
         key = self.random_bytes(32)
-        nonce = self.random_bytes(NONCE_BYTES)
-
-        wrapped = nonce + AESGCM(self.master).encrypt(nonce, key, _WRAP_AAD)
+        # Wrapped as bids.sealing wraps a new tender key: under the current secret's version.
+        wrapped = self.keyring.wrap(key)
         reference = f"{self.code}-{n + 1:04d}"
         deadline_at = self.at(deadline, 17) if is_published else None
         row = {
@@ -580,7 +581,8 @@ class DistrictGenerator:
             "standstill_ends_at": None,
             "short_period_justification": "",
             "cancel_reason": "预算调整，项目终止。" if status == TenderStatus.cancelled else "",
-            "wrapped_bid_key": wrapped,
+            "wrapped_bid_key": wrapped.wrapped,
+            "bid_key_version": wrapped.version,
             "created_by": self.handler[department],
             "created_at": self.at(published - timedelta(days=3), 10),
         }
@@ -1048,6 +1050,7 @@ async def generate(
     items = await template_items(template_id)
     password_hash = await hash_password_async(GENERATED_PASSWORD)
     sqlite = isinstance(get_engine(), SQLiteEngine)
+    keyring = get_keyring()
     total: Counter[str] = Counter()
     done_rows = 0
     for index in range(first_district, first_district + scale):
@@ -1063,7 +1066,7 @@ async def generate(
                 tenders=tenders_per_district,
                 today=today,
                 zone=zone,
-                secret_key=settings.resolved_secret_key(),
+                keyring=keyring,
                 password_hash=password_hash,
                 catalog=catalog,
                 template_items=items,

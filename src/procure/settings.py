@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from procure import REPO_DIR
 
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'procure.sqlite3'}"
     secret_key: str | None = Field(default=None, min_length=32)
+    #: The version number of PROCURE_SECRET_KEY: tender keys wrapped now carry it. Raise it by
+    #: one when the secret changes, and list the old secret under PROCURE_PREVIOUS_SECRET_KEYS
+    #: until `procure keys rotate` has re-wrapped every tender key (docs/backup.md).
+    secret_key_version: int = Field(default=1, ge=1)
+    #: Earlier secrets by version, as JSON: {"1": "the old secret"}. They only unwrap.
+    previous_secret_keys: dict[int, str] = Field(default_factory=dict)
     locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
     var_dir: Path = DEFAULT_VAR_DIR
@@ -39,11 +47,37 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     #: Sign-in attempts (form, JSON or token exchange) per client address and minute.
     login_attempts_per_minute: int = Field(default=20, ge=1)
+    #: Redis or Valkey (redis://127.0.0.1:6379/0) for the stores every server process shares
+    #: (rate limits); unset, they live in the database's shared_store table.
+    redis_url: str | None = None
+    #: Log lines as JSON objects ("json") or readable text ("text"); unset: JSON in production.
+    log_format: Literal["text", "json"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: Where rendered PDFs are kept, keyed by what they show; default VAR_DIR/pdf-cache.
+    pdf_cache_dir: Path | None = None
+    #: The PDF cache's size bound; the least recently served files go first. 0 turns it off.
+    pdf_cache_max_mb: int = Field(default=256, ge=0)
+    #: PDF renders running at once in one server process (each takes a worker thread).
+    pdf_render_concurrency: int = Field(default=2, ge=1, le=32)
+    #: PDF downloads per client (signed-in user, else address) and minute, across processes.
+    pdf_requests_per_minute: int = Field(default=30, ge=1)
+    #: A token that lets a scraper read /metrics from another machine (Authorization: Bearer);
+    #: without it, /metrics answers only requests from this machine (loopback).
+    metrics_token: str | None = Field(default=None, min_length=16)
     #: The OCDS ocid prefix registered with the Open Contracting Partnership (ocds-xxxxxx);
     #: every exported contracting process is `{ocid_prefix}-{tender reference}`.
     ocid_prefix: str = Field(default="ocds-procur", pattern=r"^ocds-[a-z0-9]{6}$")
     #: The publisher named in OCDS packages.
     ocds_publisher: str = Field(default="procure 政府购买社区服务平台", min_length=1)
+
+    #: Run the task queue's worker inside each `procure serve` process (the SQLite default);
+    #: on PostgreSQL run `procure worker` processes instead (the default there).
+    jobs_in_process: bool | None = None
+    #: Jobs a worker runs at once.
+    jobs_concurrency: int = Field(default=2, ge=1, le=64)
+    #: Deliver each event in the writing process as soon as its transaction commits, with no
+    #: worker (the test suite: a test sees the rules' flags when the service returns).
+    jobs_eager: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -67,9 +101,56 @@ class Settings(BaseSettings):
             f"scheme {parts.scheme or '(none)'!r} is not supported; use sqlite:///PATH or postgresql://…"
         )
 
+    @field_validator("previous_secret_keys")
+    @classmethod
+    def _check_previous_secret_keys(cls, value: dict[int, str]) -> dict[int, str]:
+        for version, secret in value.items():
+            if version < 1:
+                raise ValueError(f"version {version}: versions are whole numbers from 1")
+            if len(secret) < 32:
+                raise ValueError(f"version {version}: a secret has at least 32 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _check_key_versions(self) -> Settings:
+        if self.secret_key_version in self.previous_secret_keys:
+            raise ValueError(
+                f"PROCURE_PREVIOUS_SECRET_KEYS: lists version {self.secret_key_version}, which "
+                "is PROCURE_SECRET_KEY_VERSION, the current secret's: give the new secret a new "
+                "version"
+            )
+        return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("use redis://HOST:PORT/DB, rediss://… or unix:///path.sock")
+        return value
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.environment == "production"
+
+    @property
+    def resolved_pdf_cache_dir(self) -> Path:
+        return self.pdf_cache_dir or self.var_dir / "pdf-cache"
+
     @property
     def database_engine(self) -> Literal["sqlite", "postgresql"]:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @property
+    def runs_jobs_in_process(self) -> bool:
+        if self.jobs_eager:
+            return False
+        if self.jobs_in_process is None:
+            return self.database_engine == "sqlite"
+        return self.jobs_in_process
 
     @property
     def sqlite_path(self) -> Path:
@@ -92,9 +173,15 @@ class Settings(BaseSettings):
             key_file.chmod(0o600)
         return key_file.read_text().strip()
 
+    def secret_keys(self) -> dict[int, str]:
+        """Every secret that unwraps tender keys, by version: the current one and the previous."""
+        return {**self.previous_secret_keys, self.secret_key_version: self.resolved_secret_key()}
+
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
+    if not first["loc"]:  # a check across settings names them in its message
+        return str(first["msg"]).removeprefix("Value error, ")
     field = ".".join(str(part) for part in first["loc"]) or "settings"
     message = first["msg"].removeprefix("Value error, ")
     return f"PROCURE_{field.upper()}: {message}"
@@ -105,6 +192,11 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise ConfigurationError(_describe(error)) from None
+    except SettingsError as error:  # a JSON-valued setting that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"PROCURE_{field.group(1).upper()}" if field else "settings"
+        example = '{"1": "the old secret"}'
+        raise ConfigurationError(f"{name}: not valid JSON (e.g. {example})") from None
 
 
 @lru_cache(maxsize=1)

@@ -16,17 +16,17 @@ from litestar.testing import AsyncTestClient
 from procure import clock
 from procure.app import create_app
 from procure.audit.services import verify_chain
-from procure.bids.sealing import unseal, unwrap_tender_key
+from procure.bids.sealing import unseal
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, Bid, BidLine, BidStatus
 from procure.contracts.tables import Contract, ContractScopeLine
 from procure.demo_generate import GENERATED_PASSWORD
 from procure.geography.tables import Community, District
+from procure.keyring import get_keyring
 from procure.organizations.tables import Organization
 from procure.reports.tables import ActivityLine, ServiceReport
 from procure.risk.engine import scan
 from procure.security.tables import User
-from procure.settings import get_settings
 from procure.surveys.tables import SurveyAnswer, SurveyResponse, SurveyRound
 from procure.tenders.states import TenderStatus
 from procure.tenders.tables import Tender
@@ -109,7 +109,7 @@ async def main() -> dict[str, Any]:
         ):
             problems.append(f"contract {contract['reference']} does not match its awarded bid")
     # Sealed bids open with the tender's key the way bids/ opens them.
-    secret = get_settings().resolved_secret_key()
+    keyring = get_keyring()
     unsealed = 0
     credit_codes = {
         o["id"]: o["credit_code"]
@@ -124,7 +124,8 @@ async def main() -> dict[str, Any]:
         Bid.total_fen,
         Bid.status,
     ).order_by(Bid.id):
-        key = unwrap_tender_key(secret, by_id[bid["tender"]]["wrapped_bid_key"])
+        tender = by_id[bid["tender"]]
+        key = keyring.unwrap(tender["wrapped_bid_key"], tender["bid_key_version"])
         content = unseal(
             key,
             tender_id=bid["tender"],

@@ -13,7 +13,8 @@ from procure.ocds.dataset import dataset_processes
 from procure.ocds.platform import platform_dataset_refresh
 from procure.ocds.tables import OcdsBid, OcdsParty, OcdsProcess
 from procure.organizations.tables import Organization
-from procure.risk.engine import scan
+from procure.risk.engine import on_event, scan
+from procure.risk.registry import SubjectType, Trigger
 from procure.risk.tables import RiskFlag
 from procure.settings import get_settings
 from procure.tenders.tables import Tender
@@ -112,3 +113,47 @@ async def test_opened_bids_reach_the_projection_and_findings_name_the_platform_s
     assert set(on_bidders) == {str(ids[XINLIANXIN]), str(ids[QIMINGXING])}
     for organization_id, flag in on_bidders.items():
         assert flag["organization"] == int(organization_id)
+
+
+async def platform_rows(*ocids: str) -> dict[str, dict[str, Any]]:
+    rows = await OcdsProcess.select(
+        OcdsProcess.id, OcdsProcess.ocid, OcdsProcess.content_hash, OcdsProcess.compiled_release
+    ).where((OcdsProcess.dataset == "platform") & OcdsProcess.ocid.is_in(list(ocids)))
+    return {row["ocid"]: row for row in rows}
+
+
+async def test_a_refresh_rewrites_only_what_changed_and_an_event_only_its_own_tenders(
+    client: AsyncTestClient,
+) -> None:
+    buyer = await bearer("buyer")
+    ids, ocids = [], []
+    for _ in range(2):
+        created = await ok(
+            await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer), 201
+        )
+        await ok(await publish(client, buyer, created["id"]))
+        ids.append(created["id"])
+        reference = (await Tender.select(Tender.reference).where(Tender.id == created["id"]))[0]
+        ocids.append(f"{get_settings().ocid_prefix}-{reference['reference']}")
+    await platform_dataset_refresh()
+    before = await platform_rows(*ocids)
+    assert set(before) == set(ocids) and all(row["content_hash"] for row in before.values())
+
+    # Nothing changed: nothing is rewritten, not even the rows' ids.
+    assert await platform_dataset_refresh() == 0
+    assert await platform_rows(*ocids) == before
+
+    # Both tenders change, but an event names only the first: only its process is rewritten.
+    await Tender.update({Tender.title: "社区服务（修订）"}).where(Tender.id.is_in(ids))
+    await on_event(Trigger.tender_published, {SubjectType.tender: [ids[0]]})
+    after_event = await platform_rows(*ocids)
+    assert after_event[ocids[0]]["id"] != before[ocids[0]]["id"]
+    assert "社区服务（修订）" in after_event[ocids[0]]["compiled_release"]
+    assert after_event[ocids[1]] == before[ocids[1]]
+
+    # The full scan brings the other one up to date, and only it.
+    await scan(rules=["R003"])
+    after_scan = await platform_rows(*ocids)
+    assert after_scan[ocids[0]] == after_event[ocids[0]]
+    assert "社区服务（修订）" in after_scan[ocids[1]]["compiled_release"]
+    assert after_scan[ocids[1]]["content_hash"] != before[ocids[1]]["content_hash"]

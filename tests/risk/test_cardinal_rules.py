@@ -14,10 +14,11 @@ from click.testing import CliRunner
 
 from procure.audit.tables import AuditEvent
 from procure.cli import main
+from procure.db import get_engine
 from procure.ocds import indicators as indicators_module
 from procure.ocds.imports import ocds_import
 from procure.ocds.indicators import ocds_indicators
-from procure.ocds.tables import OcdsProcess
+from procure.ocds.tables import OCDS_CHILD_TABLES, OcdsProcess
 from procure.risk.cardinal_settings import SETTINGS
 from procure.risk.registry import RULES, Stage, SubjectType
 from procure.risk.rules.cardinal import run_bid_stage
@@ -206,18 +207,43 @@ def test_bad_settings_import_nothing(database: None, tmp_path: Path) -> None:
     assert asyncio.run(AuditEvent.count().run()) == before
 
 
-async def test_the_temporary_dataset_goes_even_on_error(
+async def test_the_temporary_database_goes_even_on_error(
     database: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seen: dict[str, Any] = {}
+
     async def broken(dataset: str, **kwargs: Any) -> list[Any]:
+        engine = OcdsProcess._meta.db
+        seen["path"] = Path(engine.path)  # type: ignore[attr-defined]
+        assert engine is not get_engine()
         assert await OcdsProcess.count().where(OcdsProcess.dataset == dataset) == len(DATA)
         raise RuntimeError("rule failed")
 
     monkeypatch.setattr(indicators_module, "run_bid_stage", broken)
     with pytest.raises(RuntimeError, match="rule failed"):
         await ocds_indicators(jsonl(DATA))
-    left = await OcdsProcess.count().where(OcdsProcess.dataset.like("indicators-%"))
-    assert left == 0
+    assert OcdsProcess._meta.db is get_engine()
+    assert all(table._meta.db is get_engine() for table in OCDS_CHILD_TABLES)
+    assert not seen["path"].exists() and not seen["path"].parent.exists()
+
+
+async def live_row_counts() -> dict[str, int]:
+    """Every table of the live database, by its row count."""
+    from procure.db.piccolo_app import APP_CONFIG
+
+    return {table._meta.tablename: await table.count() for table in APP_CONFIG.table_classes}
+
+
+async def test_the_live_database_is_left_as_it_was(database: None) -> None:
+    """The indicators read into a temporary database of their own: the live one keeps every
+    row count (no dataset, no audit event), and answers as before."""
+    before = await live_row_counts()
+    results = await ocds_indicators(jsonl(DATA))
+    assert results == {
+        "OCID": {"close": {"R024": 0.005}, "short": {"R003": 1.0, "R018": 1.0}},
+        "Tenderer": {"W": {"R024": 0.0}, "L": {"R024": 0.0}},
+    }
+    assert await live_row_counts() == before
 
 
 def test_bad_policy_tables_stop_the_command(

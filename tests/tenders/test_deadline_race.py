@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from litestar.testing import AsyncTestClient
 
 from procure import clock
+from procure.bids.jobs import open_due
 from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
@@ -52,6 +53,7 @@ async def test_concurrent_bids_at_the_deadline(client: AsyncTestClient, as_user)
         assert receipts and all(
             datetime.fromisoformat(r["received_at"]) < deadline for r in receipts
         )
+    assert await open_due() >= 1  # the worker's opening job, seconds after the deadline
     opening = (await client.get(f"/api/v1/tenders/{tender_id}/opening")).json()
     assert opening["bid_count"] == len(bidders)
     opened_prices = sorted(b["total_fen"] for b in opening["bids"])

@@ -26,7 +26,7 @@ from procure.acceptance.tables import (
     RequirementResult,
     Verdict,
 )
-from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
+from procure.approvals.services import approval_request, executes, require_handler
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, ContractStatus
@@ -336,7 +336,7 @@ async def acceptance_conclude(*, actor: Actor, acceptance_id: int, data: Conclud
 
 
 @executes(KIND)
-async def _confirm(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _confirm(approval: dict[str, Any], approver: Actor) -> None:
     """An approver confirms exactly what was submitted; no one confirms an acceptance they
     prepared."""
     acceptance_id = int(approval["subject_id"])
@@ -361,4 +361,3 @@ async def _confirm(approval: dict[str, Any], approver: Actor) -> AfterCommit:
         },
         audit_data={"approval": approval["id"], "requested_by": approval["requested_by"]},
     )
-    return None

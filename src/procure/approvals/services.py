@@ -27,10 +27,9 @@ from procure.lifecycle import advance
 from procure.security.actors import Actor
 from procure.security.tables import Role
 
-#: What runs after the approving transaction commits (risk rules, notifications), if anything.
-AfterCommit = Callable[[], Awaitable[None]] | None
-#: Carries out an approved step: (the approval row, the approver) → an after-commit action.
-Executor = Callable[[dict[str, Any], Actor], Awaitable[AfterCommit]]
+#: Carries out an approved step in the approving transaction: (the approval row, the approver).
+#: What follows it (the risk rules) is an event it records there (``procure.jobs.record``).
+Executor = Callable[[dict[str, Any], Actor], Awaitable[None]]
 
 EXECUTORS: dict[str, Executor] = {}
 
@@ -123,7 +122,6 @@ async def approval_decide(*, actor: Actor, approval_id: int, approve: bool, reas
     reason = reason.strip()
     if not approve and not reason:
         raise InvalidInput("reason", "a refusal needs a reason for the handler")
-    after: AfterCommit = None
     async with transaction():
         row = await _approvable(actor, approval_id)
         await advance(
@@ -140,9 +138,7 @@ async def approval_decide(*, actor: Actor, approval_id: int, approve: bool, reas
             audit_data={"kind": row["kind"], "reason": reason},
         )
         if approve:
-            after = await EXECUTORS[row["kind"]](row, actor)
-    if after is not None:
-        await after()
+            await EXECUTORS[row["kind"]](row, actor)
 
 
 async def approval_withdraw(*, actor: Actor, approval_id: int) -> None:

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class AuditAction(StrEnum):
     user_created = "user.created"
+    user_updated = "user.updated"
     user_login = "user.login"
     user_login_failed = "user.login_failed"
     user_logout = "user.logout"
@@ -97,6 +98,7 @@ class AuditAction(StrEnum):
     expert_created = "expert.created"
     expert_updated = "expert.updated"
     expert_pool_imported = "expert_pool.imported"
+    district_setup_imported = "district_setup.imported"
     expert_relationship_added = "expert.relationship_added"
     expert_relationship_ended = "expert.relationship_ended"
     committee_composed = "evaluation_committee.composed"
@@ -122,3 +124,5 @@ class AuditAction(StrEnum):
     procurement_suspended = "procurement.suspended"
     suspension_lifted = "procurement.suspension_lifted"
     suspension_expired = "procurement.suspension_expired"
+    tender_keys_rotated = "tender_keys.rotated"
+    database_restored = "database.restored"

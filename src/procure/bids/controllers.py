@@ -63,7 +63,6 @@ class BidController(Controller):
 
     @get("/bid", opt={"action": Action.bid_submit})
     async def mine(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> OwnBid:
-        await services.open_due_bids(tender_id)
         bid = await own_bid(request.user, tender_id)
         if bid is None:
             raise NotFound("you have no bid on this tender")
@@ -93,7 +92,6 @@ class BidController(Controller):
     @get("/opening", opt={"action": Action.public_read})
     async def opening(self, tender_id: FromPath[int]) -> OpeningRecord:
         """The opening record (开标记录): public once the deadline has passed; 409 before."""
-        await services.open_due_bids(tender_id)
         return OpeningRecord(**await opening_record(tender_id))
 
     @post("/evaluation/start", status_code=200, opt={"action": Action.tender_manage})
@@ -107,7 +105,6 @@ class BidController(Controller):
     async def evaluation(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> EvaluationOut:
-        await services.open_due_bids(tender_id)  # a passed deadline takes effect on the first look
         return await evaluation_view(request.user, tender_id)
 
     @put("/evaluation/scores", opt={"action": Action.evaluation_score})

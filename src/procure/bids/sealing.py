@@ -1,5 +1,6 @@
 """Sealing bids: AES-256-GCM under a per-tender key, itself wrapped with a master key derived
-from the deployment's secret. The server unwraps a tender's key only to open its bids."""
+from the deployment's secret (procure.keyring, which versions the secrets). The server unwraps
+a tender's key only to seal a bid into it and to open its bids."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-NONCE_BYTES = 12
-_WRAP_AAD = b"procure:tender-key:v1"
+from procure.keyring import NONCE_BYTES, unwrap_key, wrap_key
 
 
 def canonical_bytes(content: dict[str, Any]) -> bytes:
@@ -26,23 +24,13 @@ def receipt_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
-def master_key(secret_key: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_WRAP_AAD).derive(
-        secret_key.encode()
-    )
-
-
 def new_wrapped_tender_key(secret_key: str) -> bytes:
     """A fresh random tender key, returned wrapped (nonce ‖ ciphertext) for storage."""
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(master_key(secret_key)).encrypt(
-        nonce, AESGCM.generate_key(256), _WRAP_AAD
-    )
+    return wrap_key(secret_key, AESGCM.generate_key(256))
 
 
 def unwrap_tender_key(secret_key: str, wrapped: bytes) -> bytes:
-    nonce, ciphertext = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
-    return AESGCM(master_key(secret_key)).decrypt(nonce, ciphertext, _WRAP_AAD)
+    return unwrap_key(secret_key, wrapped)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the opening record is public and each bidder sees its own result."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from procure import clock
@@ -13,7 +14,7 @@ from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.tenders.states import OPENED_STATES, TenderStatus
+from procure.tenders.states import ACCEPTING_BIDS, OPENED_STATES, TenderStatus
 from procure.tenders.tables import Tender, TenderAmendment
 
 OWN_COLUMNS = (
@@ -42,6 +43,21 @@ async def _needs_new_bid(tender_id: int, submitted_at: Any) -> bool:
             & TenderAmendment.resubmission_required.eq(True)
         )
     )
+
+
+async def due_to_open(now: datetime) -> list[int]:
+    """Tenders still taking bids whose submission deadline has passed: the opening job's work."""
+    rows = (
+        await Tender.select(Tender.id)
+        .where(Tender.status.is_in(sorted(ACCEPTING_BIDS)) & (Tender.submission_deadline <= now))
+        .order_by(Tender.submission_deadline)
+    )
+    return [row["id"] for row in rows]
+
+
+def awaiting_opening(tender: dict[str, Any], now: datetime) -> bool:
+    """Past its deadline but not opened yet: the opening job has not run. Pages say 开标中."""
+    return tender["status"] in ACCEPTING_BIDS and now >= tender["submission_deadline"]
 
 
 async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:
@@ -107,6 +123,8 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
     if tender is None or tender["published_at"] is None:
         raise NotFound(f"tender {tender_id} not found")
     if tender["status"] not in {*OPENED_STATES, TenderStatus.unsuccessful}:
+        if awaiting_opening(tender, clock.now()):
+            raise Conflict("the deadline has passed and the bids are being opened: try again soon")
         raise Conflict(f"bids are sealed until {tender['submission_deadline'].isoformat()}")
     bids = (
         await Bid.select(

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from piccolo.columns import Column
 
 from procure import calendar, clock
-from procure.approvals.services import AfterCommit, approval_request, executes
+from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
-from procure.bids.sealing import receipt_hash, seal, unseal, unwrap_tender_key
+from procure.bids.sealing import receipt_hash, seal, unseal
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
@@ -23,12 +23,12 @@ from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote,
 from procure.complaints.selectors import Stage, procurement_block
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import SubjectType, Trigger, record_event
+from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
 from procure.organizations.selectors import bidding_obstacles
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
@@ -128,7 +128,7 @@ async def bid_submit(
         tender = await _lock_open_tender(tender_id, received_at)
         await _check_lines(tender, data)
         content = canonical_content(tender, organization["credit_code"], data)
-        key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+        key = get_keyring().unwrap(tender["wrapped_bid_key"], tender["bid_key_version"])
         sealed = seal(
             key, tender_id=tender_id, organization_id=actor.organization_id, content=content
         )
@@ -282,9 +282,9 @@ async def open_due_bids(tender_id: int) -> bool:
     try:
         async with transaction():
             await _open(tender_id, now)
+            await record_event(Trigger.bids_opened, {SubjectType.tender: [tender_id]})
     except Conflict:
         return False  # someone else opened it first
-    await after_commit(Trigger.bids_opened, {SubjectType.tender: [tender_id]})
     return True
 
 
@@ -302,7 +302,7 @@ async def _open(tender_id: int, now: datetime) -> None:
     # Bids not re-confirmed after a correction that can affect preparation stay sealed and
     # take no part (财政部令第87号 第二十七条 with the tender's correction).
     lapsed = await advance_all(BID, where=Bid.tender == tender_id, action=BidStep.lapse)
-    key = unwrap_tender_key(get_settings().resolved_secret_key(), tender["wrapped_bid_key"])
+    key = get_keyring().unwrap(tender["wrapped_bid_key"], tender["bid_key_version"])
     to_open = BID.step_for(BidStep.open)
     contents = {}
     for bid in await Bid.select().where(
@@ -719,7 +719,7 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
 
 
 @executes(AWARD)
-async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _award(approval: dict[str, Any], approver: Actor) -> None:
     """The approved award: re-checked against the committee's report, then the tender moves to
     awarded (compare-and-set) and the standstill period starts."""
     tender_id = int(approval["subject_id"])
@@ -761,8 +761,4 @@ async def _award(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             published_at=now,
         )
     )
-
-    async def after() -> None:
-        await after_commit(Trigger.award, {SubjectType.tender: [tender_id]})
-
-    return after
+    await record_event(Trigger.award, {SubjectType.tender: [tender_id]})

@@ -35,7 +35,6 @@ class CommitteeController(Controller):
     ) -> CommitteeOut:
         """The committee as the viewer may see it; a drawn member also gets the bidders' names
         to declare 回避 against once the bids are opened."""
-        await open_due_bids(tender_id)
         return CommitteeOut(**await committee_view(request.user, tender_id))
 
     @put("/", opt={"action": Action.evaluation_committee_manage})

@@ -51,7 +51,6 @@ class CommitteePages(Controller):
 
     @get("/", opt={"action": Action.evaluation_committee_read})
     async def show(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Template:
-        await open_due_bids(tender_id)
         actor = request.user
         committee = await committee_view(actor, tender_id)
         tender = await tender_detail(actor, tender_id)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from procure import clock
 from procure.acceptance.selectors import final_acceptance_passed
-from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
+from procure.approvals.services import approval_request, executes, require_handler
 from procure.approvals.states import APPROVAL, ApprovalStep
 from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
@@ -50,10 +50,9 @@ from procure.contracts.tables import (
 )
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.policy import get_policy
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.settings import get_settings
@@ -328,17 +327,13 @@ async def _signature(
     return row
 
 
-def _signed(contract_id: int) -> AfterCommit:
-    """What follows the second signature, after commit: the rules that watch signed contracts."""
-
-    async def run() -> None:
-        await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
-
-    return run
+async def _signed(contract_id: int) -> None:
+    """What follows the second signature: the rules that watch signed contracts, after commit."""
+    await record_event(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
 
 
 @executes("contract.sign")
-async def _sign_for_buyer(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _sign_for_buyer(approval: dict[str, Any], approver: Actor) -> None:
     contract_id = int(approval["subject_id"])
     row = await _signature(
         contract_id=contract_id,
@@ -347,7 +342,8 @@ async def _sign_for_buyer(approval: dict[str, Any], approver: Actor) -> AfterCom
         where=Contract.department == approval["department"],
         audit_data={"approval": approval["id"], "requested_by": approval["requested_by"]},
     )
-    return _signed(contract_id) if row["organization_signed_at"] is not None else None
+    if row["organization_signed_at"] is not None:
+        await _signed(contract_id)
 
 
 async def contract_sign_for_organization(*, actor: Actor, contract_id: int) -> None:
@@ -363,8 +359,8 @@ async def contract_sign_for_organization(*, actor: Actor, contract_id: int) -> N
             where=Contract.organization == actor.organization_id,
             audit_data={},
         )
-    if row["buyer_signed_at"] is not None:
-        await after_commit(Trigger.contract_signed, {SubjectType.contract: [contract_id]})
+        if row["buyer_signed_at"] is not None:
+            await _signed(contract_id)
 
 
 async def contract_close(
@@ -542,7 +538,7 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
 
 
 @executes("contract.amend")
-async def _propose_amendment(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _propose_amendment(approval: dict[str, Any], approver: Actor) -> None:
     amendment = await Amendment.select().where(Amendment.id == int(approval["subject_id"])).first()
     if amendment is None:
         raise NotFound("the amendment no longer exists")
@@ -564,7 +560,6 @@ async def _propose_amendment(approval: dict[str, Any], approver: Actor) -> After
         values={Amendment.approved_by: approver.id, Amendment.approved_at: clock.now()},
         audit_data={"contract": contract["id"], "version": amendment["version"]},
     )
-    return None
 
 
 async def _party_amendment(actor: Actor, contract_id: int, version: int) -> tuple[dict, dict]:
@@ -605,7 +600,7 @@ async def amendment_accept(*, actor: Actor, contract_id: int, version: int) -> N
                 "reason": amendment["reason"],
             },
         )
-    await after_commit(Trigger.amendment_signed, {SubjectType.contract: [contract_id]})
+        await record_event(Trigger.amendment_signed, {SubjectType.contract: [contract_id]})
 
 
 async def amendment_decline(*, actor: Actor, contract_id: int, version: int, reason: str) -> None:
@@ -795,7 +790,7 @@ def _payment_executor(kind: str) -> None:
     step, _ = PAYMENT_STEPS[kind]
 
     @executes(kind)
-    async def carry_out(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+    async def carry_out(approval: dict[str, Any], approver: Actor) -> None:
         """Carry out the step on the instalment as it stands at approval (a hold that came into
         force since the request counts), then the step."""
         payload = approval["payload"]
@@ -841,7 +836,6 @@ def _payment_executor(kind: str) -> None:
         await payment_step(
             payment_id=payment["id"], step=step, actor=approver, values=values, audit_data=audit
         )
-        return None
 
 
 for _kind in PAYMENT_STEPS:

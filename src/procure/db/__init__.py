@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.finder import engine_finder
@@ -20,13 +23,57 @@ def get_engine() -> Engine:
     return engine
 
 
-def transaction() -> BaseTransaction:
+class _Transaction:
+    """A Piccolo transaction that, when it is the outermost one and commits, runs the callbacks
+    registered with ``on_commit`` (as Django's ``transaction.on_commit``)."""
+
+    def __init__(self, inner: BaseTransaction) -> None:
+        self._inner = inner
+        self._token: contextvars.Token[list[Callable[[], Awaitable[None]]] | None] | None = None
+
+    async def __aenter__(self) -> BaseTransaction:
+        if not in_transaction():
+            self._token = _on_commit.set([])
+        return await self._inner.__aenter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        try:
+            suppressed = bool(await self._inner.__aexit__(*exc_info))
+        finally:
+            callbacks = _on_commit.get() if self._token is not None else None
+            if self._token is not None:
+                _on_commit.reset(self._token)
+        if callbacks and exc_info[0] is None:
+            for callback in callbacks:
+                await callback()
+        return suppressed
+
+
+_on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = (
+    contextvars.ContextVar("procure_on_commit", default=None)
+)
+
+
+def transaction() -> _Transaction:
     """One write, one transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE),
     so concurrent writers queue instead of failing on a lock upgrade."""
     engine = get_engine()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        return _Transaction(engine.transaction(transaction_type=TransactionType.immediate))
+    return _Transaction(engine.transaction())
+
+
+async def on_commit(callback: Callable[[], Awaitable[None]]) -> None:
+    """Run ``callback`` once the outermost ``transaction()`` commits (never if it rolls back), or
+    at once when no transaction is open. A callback must not raise. Inside a transaction this
+    module did not open, the callback is dropped: it may only be a shortcut for work that is
+    durable anyway (the outbox's wake-up)."""
+    if not in_transaction():
+        await callback()
+        return
+    callbacks = _on_commit.get()
+    if callbacks is not None:
+        callbacks.append(callback)
 
 
 def in_transaction() -> bool:

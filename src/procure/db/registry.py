@@ -42,6 +42,7 @@ def all_tables() -> list[type[Table]]:
         RubricCriterion,
     )
     from procure.geography.tables import Community, District, SubDistrict
+    from procure.jobs.tables import OutboxEvent, ScheduleMark
     from procure.ocds.tables import (
         OcdsAward,
         OcdsAwardItem,
@@ -61,6 +62,7 @@ def all_tables() -> list[type[Table]]:
     from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
+    from procure.stores.tables import SharedEntry
     from procure.surveys.tables import (
         SurveyAnswer,
         SurveyItem,
@@ -91,6 +93,7 @@ def all_tables() -> list[type[Table]]:
         User,
         ApiToken,
         SessionRecord,
+        SharedEntry,
         AuditEvent,
         AuditHead,
         CatalogCategory,
@@ -152,4 +155,6 @@ def all_tables() -> list[type[Table]]:
         Challenge,
         Complaint,
         Suspension,
+        OutboxEvent,
+        ScheduleMark,
     ]

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from procure.bids.services import open_due_bids
 from procure.complaints.selectors import published_decisions
 from procure.disclosure import selectors
 from procure.disclosure.selectors import Filters
@@ -125,7 +124,6 @@ class DisclosurePages(Controller):
 
     @get("/tenders/{tender_id:int}", opt=READ)
     async def tender(self, tender_id: FromPath[int]) -> Template:
-        await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
         return Template(
             "disclosure/tender.html",
             context={
@@ -136,14 +134,12 @@ class DisclosurePages(Controller):
 
     @get("/tenders/{tender_id:int}/opening", opt=READ)
     async def opening(self, tender_id: FromPath[int]) -> Template:
-        await open_due_bids(tender_id)
         return Template(
             "disclosure/opening.html", context=await selectors.opening_record(tender_id)
         )
 
     @get("/tenders/{tender_id:int}/award", opt=READ)
     async def award(self, tender_id: FromPath[int]) -> Template:
-        await open_due_bids(tender_id)
         return Template("disclosure/award.html", context=await selectors.award_notice(tender_id))
 
     @get("/contracts/{contract_id:int}", opt=READ)

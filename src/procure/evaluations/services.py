@@ -30,9 +30,8 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.policy import Action, is_allowed
 
@@ -372,8 +371,7 @@ async def evaluation_save(
         )
         if submit:
             await _submit(actor, evaluation_id, rubric_id, period)
-    if submit:
-        await after_commit(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
+            await record_event(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
     return int(evaluation_id)
 
 
@@ -389,5 +387,5 @@ async def evaluation_submit(*, actor: Actor, contract_id: int, period: str) -> i
             raise _locked(contract, period)
         evaluation_id = existing["id"]
         await _submit(actor, evaluation_id, existing["rubric"], period)
-    await after_commit(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
+        await record_event(Trigger.evaluation_submitted, {SubjectType.contract: [contract_id]})
     return int(evaluation_id)

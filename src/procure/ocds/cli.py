@@ -5,22 +5,16 @@ the group with `ocds.add_command(command)`; procure.cli registers the group once
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-FORMATS = ("release-package", "record-package", "jsonl")
+FORMATS = ("release-package", "record-package", "jsonl")  # procure.ocds.export.write_package
 
 
 @click.group("ocds")
 def ocds() -> None:
     """Open Contracting Data Standard (OCDS 1.1) data."""
-
-
-def _dumps(data: Any, *, indent: int | None = None) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
 @ocds.command("export")
@@ -46,36 +40,44 @@ def _dumps(data: Any, *, indent: int | None = None) -> str:
     show_default=True,
     help="the platform's own processes, or those imported into this dataset, as published",
 )
-def export_command(out: Path, fmt: str, uri: str | None, dataset: str) -> None:
+@click.option(
+    "--batch-size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="contracting processes read and written per batch (memory holds one batch)",
+)
+def export_command(out: Path, fmt: str, uri: str | None, dataset: str, batch_size: int) -> None:
     """Export every published contracting process as OCDS 1.1 (or an imported dataset's)."""
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
     from procure.ocds import export
 
     if not out.parent.is_dir():
         fail(f"--out: the directory {out.parent} does not exist")
 
-    async def render() -> tuple[str, str]:
+    async def render() -> str:
         if dataset != "platform" and not await export.process_count(dataset):
             fail(
                 f"--dataset: no dataset {dataset!r}: it holds no contracting process "
                 "(procure ocds import FILE --dataset NAME fills one)"
             )
-        if fmt == "jsonl":
-            compiled = await export.compiled_releases(dataset=dataset)
-            text = "".join(_dumps(release) + "\n" for release in compiled)
-            return text, f"{len(compiled)} compiled releases"
-        if fmt == "record-package":
-            package = await export.record_package(uri=package_uri, dataset=dataset)
-            return _dumps(package, indent=2) + "\n", f"{len(package['records'])} records"
-        package = await export.release_package(uri=package_uri, dataset=dataset)
-        processes = len({release["ocid"] for release in package["releases"]})
-        summary = f"{len(package['releases'])} releases of {processes} contracting processes"
-        return _dumps(package, indent=2) + "\n", summary
+        # Streamed into a file beside the output, renamed over it when complete: memory holds
+        # one batch of processes, and a failure never leaves half a package under the name.
+        partial = out.with_name(f".{out.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8") as file:
+                summary = await export.write_package(
+                    file.write, fmt=fmt, uri=package_uri, dataset=dataset, batch_size=batch_size
+                )
+            partial.replace(out)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            fail(f"--out: cannot write {out}: {error.strerror}")
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return summary
 
     package_uri = uri or out.resolve().as_uri()
-    text, summary = needs_database(render)()
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"--out: cannot write {out}: {error.strerror}")
+    summary = needs_database(render)()
     click.echo(f"wrote {out} ({fmt}): {summary}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from procure.cli import fail, needs_database
+from procure.commands import fail, needs_database
 from procure.ocds.cli import ocds
 
 SHOWN_SKIPPED = 20  # skipped values listed by `procure ocds import`; the rest are counted

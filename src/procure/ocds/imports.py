@@ -26,6 +26,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import InvalidInput
+from procure.jobs import Trigger, record_event
 from procure.ocds.normalize import NormalizedProcess, SkippedValue, normalize
 from procure.ocds.reader import read_processes
 from procure.ocds.tables import (
@@ -37,8 +38,6 @@ from procure.ocds.tables import (
     OcdsParty,
     OcdsProcess,
 )
-from procure.risk.hooks import after_commit
-from procure.risk.registry import Trigger
 from procure.security.actors import Actor
 from procure.security.policy import Action, is_allowed
 
@@ -90,7 +89,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _delete_processes(dataset: str, ocids: Sequence[str]) -> int:
+async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     """Delete the processes of these ocids (their rows cascade); how many there were."""
     deleted = 0
     for batch in _batches(ocids):
@@ -106,10 +105,15 @@ async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
 
 
 async def write_processes(
-    dataset: str, source: str, processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]]
+    dataset: str,
+    source: str,
+    processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]],
+    *,
+    hashes: dict[str, str] | None = None,
 ) -> None:
     """Insert normalized processes (rows, compiled release, releases) into a dataset; inside
-    the caller's transaction, which has removed any process of the same ocid."""
+    the caller's transaction, which has removed any process of the same ocid. ``hashes``: the
+    content hash of each ocid's releases (the platform's projection keeps it)."""
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):
@@ -122,6 +126,7 @@ async def write_processes(
                     imported_at=now,
                     compiled_release=_dumps(compiled),
                     releases=_dumps(releases),
+                    content_hash=(hashes or {}).get(rows.ocid, ""),
                     **rows.process,
                 )
                 for rows, compiled, releases in batch
@@ -199,7 +204,7 @@ async def ocds_import(
         prepared.append((rows, process.compiled_release, process.releases))
 
     async with transaction():
-        summary.replaced = await _delete_processes(dataset, [p.ocid for p in reading.processes])
+        summary.replaced = await delete_processes(dataset, [p.ocid for p in reading.processes])
         await write_processes(dataset, name, prepared)
         await record(
             actor=actor,
@@ -216,10 +221,10 @@ async def ocds_import(
                 "skipped_input": len(summary.skipped_input),
             },
         )
-    if dataset == EXTERNAL_DATASET:
-        # The risk engine scans external data: its bid-stage rules judge the new processes now
-        # (after the commit; a failing rule never undoes the import).
-        await after_commit(Trigger.ocds_imported, {})
+        if dataset == EXTERNAL_DATASET:
+            # The risk engine scans external data: its bid-stage rules judge the new processes
+            # in a worker after the commit (a failing rule never undoes the import).
+            await record_event(Trigger.ocds_imported, {})
     return summary
 
 

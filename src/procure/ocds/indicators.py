@@ -1,17 +1,28 @@
-"""cardinal's indicators through the platform: import into a temporary dataset, run the platform's
-bid-stage rules, answer with the object ``ocdscardinal indicators --no-meta`` prints."""
+"""cardinal's indicators through the platform: read into a temporary database of its own, run the
+platform's bid-stage rules, answer with the object ``ocdscardinal indicators --no-meta`` prints."""
 
 from __future__ import annotations
 
 import json
 import math
-import secrets
-from collections.abc import Callable
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from procure.ocds.imports import ocds_dataset_delete, ocds_import
+import anyio
+import anyio.to_thread
+from piccolo.engine.base import Engine
+from piccolo.table import Table
+
+from procure.db.engines import DurableSQLiteEngine
+from procure.errors import InvalidInput
+from procure.ocds.imports import write_processes
+from procure.ocds.normalize import normalize
+from procure.ocds.reader import read_processes
+from procure.ocds.tables import OCDS_CHILD_TABLES, OcdsProcess
 from procure.risk.registry import Finding, SubjectType
 from procure.risk.rules.cardinal import run_bid_stage
 
@@ -72,18 +83,61 @@ def cardinal_json(results: Results) -> str:
     return write(results)
 
 
+@asynccontextmanager
+async def temporary_ocds_tables() -> AsyncIterator[Engine]:
+    """The OCDS tables of this process on a fresh temporary SQLite file until the block ends,
+    whatever the live database is: nothing of what runs inside reaches it (neither rows nor
+    their growth), and the file is deleted after. One block at a time per process: the tables
+    are re-pointed for everything running meanwhile, so this is for the command line only."""
+    tables: tuple[type[Table], ...] = (OcdsProcess, *OCDS_CHILD_TABLES)
+    async with _TEMPORARY:
+        with tempfile.TemporaryDirectory(prefix="procure-indicators-") as directory:
+            engine = DurableSQLiteEngine(path=str(Path(directory) / "indicators.sqlite3"))
+            previous = {table: table._meta.db for table in tables}
+            try:
+                for table in tables:
+                    table._meta.db = engine
+                for table in tables:
+                    await table.create_table(if_not_exists=True)
+                yield engine
+            finally:
+                for table, db in previous.items():
+                    table._meta.db = db
+                await engine.close_idle_connections()
+
+
+_TEMPORARY = anyio.Lock()
+DATASET = "indicators"
+
+
 async def ocds_indicators(
     source: Path | bytes,
     *,
     tables: dict[str, dict[str, Any]] | None = None,
     warn: Callable[[str], None] = lambda _: None,
 ) -> Results:
-    """Import ``source`` (JSON Lines of compiled releases, read as cardinal reads them) into a
-    fresh temporary dataset, run the bid-stage rules over it, delete it (even on error)."""
-    dataset = f"indicators-{secrets.token_hex(8)}"
-    try:
-        await ocds_import(actor=None, source=source, dataset=dataset, lenient=True, warn=warn)
-        findings = await run_bid_stage(dataset, tables=tables)
-    finally:
-        await ocds_dataset_delete(actor=None, dataset=dataset)
+    """Read ``source`` (JSON Lines of compiled releases, read as cardinal reads them) into a
+    temporary database of its own (temporary_ocds_tables), run the bid-stage rules over it,
+    and drop it (even on error). The live database is neither read nor written."""
+    if isinstance(source, Path):
+        try:
+            data = await anyio.to_thread.run_sync(source.read_bytes)
+        except OSError as error:
+            raise InvalidInput("file", f"cannot read {source}: {error.strerror}") from None
+        name = source.name
+    else:
+        data, name = source, ""
+    reading = read_processes(data, lenient=True, warn=warn)
+    prepared = [
+        (
+            normalize(process.ocid, process.compiled_release),
+            process.compiled_release,
+            process.releases,
+        )
+        for process in reading.processes
+    ]
+    async with temporary_ocds_tables() as engine:
+        async with engine.transaction():
+            await write_processes(DATASET, name, prepared)
+        findings = await run_bid_stage(DATASET, tables=tables)
     return cardinal_results(findings)

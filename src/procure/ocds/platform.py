@@ -3,11 +3,15 @@
 cardinal's bid-stage rules read OCDS rows; to judge the platform's tenders exactly as they judge
 imported data, the engine refreshes this dataset from the export (the same releases the public
 endpoints publish, so never a sealed bid) before those rules run. It is a projection: nobody
-edits it, and it is rewritten whole in one transaction.
+edits it. A refresh rewrites, in one transaction, only the processes whose releases changed
+(``content_hash``); after an event, only the processes of the tenders the event touched.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +23,7 @@ from procure.db import transaction
 from procure.departments.tables import Department
 from procure.ocds import export
 from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
-from procure.ocds.imports import PLATFORM_DATASET, write_processes
+from procure.ocds.imports import PLATFORM_DATASET, delete_processes, write_processes
 from procure.ocds.normalize import normalize
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.tables import Organization
@@ -36,27 +40,99 @@ _TENDER_REFERENCE: dict[SubjectType, tuple[Any, Any]] = {
 }
 
 
-async def platform_dataset_refresh() -> int:
-    """Rewrite the "platform" dataset from the export; the number of processes. A read opens
-    nothing here: the engine runs after events and under any clock, never as somebody's look."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for release in await export.releases(open_due=False):
-        groups.setdefault(release["ocid"], []).append(release)
+#: Part of every content hash: bump it when what a process's rows are made of changes (the
+#: normalization, the tables), so that the next refresh rewrites every process.
+PROJECTION_VERSION = "1"
+
+
+def releases_hash(releases: list[dict[str, Any]]) -> str:
+    """The hash of a process's releases: equal releases, equal compiled release and rows."""
+    text = json.dumps(
+        [PROJECTION_VERSION, releases], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def _stored_hashes(ocids: Sequence[str] | None) -> dict[str, str]:
+    query = OcdsProcess.select(OcdsProcess.ocid, OcdsProcess.content_hash).where(
+        OcdsProcess.dataset == PLATFORM_DATASET
+    )
+    if ocids is not None:
+        query = query.where(OcdsProcess.ocid.is_in(list(ocids) or [""]))
+    return {row["ocid"]: row["content_hash"] for row in await query}
+
+
+async def _rewrite(groups: list[list[dict[str, Any]]], stored: dict[str, str]) -> int:
+    """Write the processes whose releases differ from the stored ones (inside the caller's
+    transaction); how many were written."""
     prepared = []
-    for ocid, releases in groups.items():
+    for releases in groups:
+        ocid = releases[0]["ocid"]
+        digest = releases_hash(releases)
+        if stored.get(ocid) == digest:
+            continue
         compiled = export.compile_release(releases)
-        prepared.append((normalize(ocid, compiled), compiled, releases))
-    async with transaction():
-        await OcdsProcess.delete().where(OcdsProcess.dataset == PLATFORM_DATASET)
-        await write_processes(PLATFORM_DATASET, "export", prepared)
-        await record(
-            actor=None,
-            action=AuditAction.ocds_platform_refreshed,
-            subject_type="ocds_dataset",
-            subject_id=PLATFORM_DATASET,
-            data={"processes": len(prepared)},
-        )
+        prepared.append((normalize(ocid, compiled), compiled, releases, digest))
+    if not prepared:
+        return 0
+    await delete_processes(PLATFORM_DATASET, [rows.ocid for rows, _, _, _ in prepared])
+    await write_processes(
+        PLATFORM_DATASET,
+        "export",
+        [(rows, compiled, releases) for rows, compiled, releases, _ in prepared],
+        hashes={rows.ocid: digest for rows, _, _, digest in prepared},
+    )
     return len(prepared)
+
+
+async def platform_dataset_refresh(
+    *, tender_ids: Sequence[int] | None = None, batch_size: int = export.BATCH_SIZE
+) -> int:
+    """Bring the "platform" dataset up to date with the export: the processes of these tenders
+    (all of them by default); the number of processes rewritten.
+
+    Only a process whose releases changed (by their hash) is rewritten, and a full refresh
+    reads the tenders in batches. A read opens nothing here: the engine runs after events and
+    under any clock, never as somebody's look."""
+    rewritten = seen = removed = 0
+    async with transaction():
+        if tender_ids is not None:
+            references = [
+                row["reference"]
+                for row in await Tender.select(Tender.reference).where(
+                    Tender.id.is_in(list(tender_ids) or [-1])
+                )
+            ]
+            ocids = [export.ocid_of(reference) for reference in references]
+            groups = await export.grouped_releases(ocids=ocids)
+            present = {group[0]["ocid"] for group in groups}
+            seen = len(groups)
+            rewritten = await _rewrite(groups, await _stored_hashes(ocids))
+            gone = [ocid for ocid in ocids if ocid not in present]
+        else:
+            stored = await _stored_hashes(None)
+            present = set()
+            async for groups in export.process_batches(batch_size=batch_size):
+                present |= {group[0]["ocid"] for group in groups}
+                seen += len(groups)
+                rewritten += await _rewrite(groups, stored)
+            gone = [ocid for ocid in stored if ocid not in present]
+        if gone:
+            removed = await delete_processes(PLATFORM_DATASET, gone)
+        if rewritten or removed:
+            await record(
+                actor=None,
+                action=AuditAction.ocds_platform_refreshed,
+                subject_type="ocds_dataset",
+                subject_id=PLATFORM_DATASET,
+                data={
+                    "processes": seen,
+                    "rewritten": rewritten,
+                    "removed": removed,
+                    "scope": None if tender_ids is None else sorted(tender_ids),
+                },
+            )
+    return rewritten
 
 
 def _code(party_id: str, scheme: str) -> str | None:

@@ -13,7 +13,6 @@ from typing import Any
 
 from procure import clock
 from procure.acceptance.selectors import public_acceptances, verdict_counts
-from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, Bid
 from procure.contracts.tables import (
     Amendment,
@@ -92,38 +91,30 @@ async def published_tenders(
     references: Sequence[str] | None = None,
     offset: int = 0,
     limit: int | None = None,
-    open_due: bool = True,
+    after_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Published tenders (drafts never are), oldest first, with the status the clock gives.
+    """Published tenders (drafts never are), oldest first, with the status the clock gives;
+    ``after_id`` starts after that tender (keyset pagination, for reading in batches).
 
-    ``open_due=False`` (the risk engine's projection) opens nothing: a tender whose deadline
-    passed unseen keeps the status it had just before the deadline, bids sealed, until the
-    first look opens them."""
+    A read opens nothing: a tender whose deadline passed before the opening job ran keeps the
+    status it had just before the deadline, bids sealed, until the job opens them."""
 
-    async def fetch() -> list[dict[str, Any]]:
-        query = Tender.select(*TENDER_COLUMNS).where(Tender.published_at.is_not_null())
-        if references is not None:
-            query = query.where(Tender.reference.is_in(list(references) or [""]))
-        query = query.order_by(Tender.id)
-        if limit is not None or offset:
-            # SQLite takes an offset only with a limit.
-            query = query.limit(limit if limit is not None else 2**62).offset(offset)
-        return await query
-
-    rows = await fetch()
+    query = Tender.select(*TENDER_COLUMNS).where(Tender.published_at.is_not_null())
+    if references is not None:
+        query = query.where(Tender.reference.is_in(list(references) or [""]))
+    if after_id is not None:
+        query = query.where(Tender.id > after_id)
+    query = query.order_by(Tender.id)
+    if limit is not None or offset:
+        # SQLite takes an offset only with a limit.
+        query = query.limit(limit if limit is not None else 2**62).offset(offset)
+    rows = await query
     now = clock.now()
-    due = [
+    unopened = {
         row["id"]
         for row in rows
         if row["status"] in ACCEPTING_BIDS and now >= row["submission_deadline"]
-    ]
-    if due and open_due:
-        # A passed deadline takes effect on the first look, as everywhere on the platform: the
-        # bids are opened (and their prices become readable) before anything is published.
-        for tender_id in due:
-            await open_due_bids(tender_id)
-        rows = await fetch()
-    unopened = set() if open_due else set(due)
+    }
     for row in rows:
         row["effective_status"] = effective_status(
             row["status"],

@@ -9,7 +9,7 @@ nothing the normalization leaves out or nulls is lost.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,3 +81,33 @@ async def stored_processes(
 
 async def stored_process_count(dataset: str) -> int:
     return int(await OcdsProcess.count().where(OcdsProcess.dataset == dataset))
+
+
+async def stored_process_batches(
+    dataset: str, *, batch_size: int
+) -> AsyncIterator[list[StoredProcess]]:
+    """Every process of a dataset in import order, ``batch_size`` at a time (keyset pagination
+    over the row id: each batch is one query, and memory holds one batch)."""
+    after = 0
+    while True:
+        rows = await (
+            OcdsProcess.select(
+                OcdsProcess.id, OcdsProcess.ocid, OcdsProcess.releases, OcdsProcess.compiled_release
+            )
+            .where((OcdsProcess.dataset == dataset) & (OcdsProcess.id > after))
+            .order_by(OcdsProcess.id)
+            .limit(batch_size)
+        )
+        if not rows:
+            return
+        yield [
+            StoredProcess(
+                ocid=row["ocid"],
+                releases=_json(row["releases"]),
+                compiled_release=_json(row["compiled_release"]),
+            )
+            for row in rows
+        ]
+        if len(rows) < batch_size:
+            return
+        after = rows[-1]["id"]

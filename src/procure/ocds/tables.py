@@ -32,6 +32,9 @@ class OcdsProcess(Table, tablename="ocds_process"):
     # from, in the order read.
     compiled_release = JSON(null=False, default="{}")
     releases = JSON(null=False, default="[]")
+    # The platform's projection: sha256 of the releases it was built from, so a refresh rewrites
+    # only the processes whose releases changed ("" for imported processes).
+    content_hash = Varchar(length=64, null=False, default="")
     # Normalized: NULL where the published value is missing or unusable.
     buyer_id = optional_text()  # /buyer/id
     procuring_entity_id = optional_text()  # /tender/procuringEntity/id

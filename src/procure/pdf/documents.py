@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from procure import clock
 from procure.bids.evaluation import EvaluationSummary, evaluation_summary
 from procure.bids.selectors import opening_record
-from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, BidLine, BidStatus
 from procure.committees.selectors import my_seat, roster
 from procure.contracts.selectors import contract_detail
@@ -23,8 +22,8 @@ from procure.policy import get_policy
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.tables import Role
 from procure.settings import get_settings
-from procure.tenders.selectors import scope_lines
-from procure.tenders.states import ProcurementMethod, TenderStatus, effective_status
+from procure.tenders.selectors import OPENING, scope_lines, with_clock
+from procure.tenders.states import ProcurementMethod, TenderStatus
 from procure.tenders.tables import (
     EvaluationCriterion,
     NeedEvidence,
@@ -78,12 +77,7 @@ async def _tender(tender_id: int, actor: Actor | None) -> dict[str, Any]:
     if tender is None or (tender["published_at"] is None and not _own_department(actor, tender)):
         raise NotFound(f"tender {tender_id} not found")
     now = clock.now()
-    tender["status"] = effective_status(
-        tender["status"],
-        now=now,
-        clarification_deadline=tender["clarification_deadline"],
-        submission_deadline=tender["submission_deadline"],
-    )
+    with_clock(tender, now)
     zone = get_settings().timezone
     return {
         "tender": tender,
@@ -146,6 +140,11 @@ async def opening_record_context(tender_id: int, *, actor: Actor | None = None) 
     tender = context["tender"]
     if tender["status"] == TenderStatus.cancelled:
         raise Conflict(f"tender {tender['reference']} was cancelled; there is no opening record")
+    if tender["status"] == OPENING:
+        raise Conflict(
+            f"the bids of {tender['reference']} are being opened (the deadline has passed): "
+            "the record follows within a minute"
+        )
     record = await opening_record(tender_id)
     context["bids"] = [
         {**bid, "share_of_ceiling": _share(bid["total_fen"], tender["ceiling_fen"])}
@@ -300,7 +299,6 @@ async def document_pdf(
     from procure.pdf.render import render_pdf_async
 
     template, build = DOCUMENTS[kind]
-    await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
     context = await build(tender_id, actor=actor)
     pdf = await render_pdf_async(template, context)
     reference = context["tender"]["reference"]

@@ -3,22 +3,28 @@ URL fetcher that serves only the project's own resources, and the Noto CJK faces
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import subprocess
-import threading
+import time
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import anyio
 import anyio.to_thread
 from fontTools.ttLib import TTCollection, TTFont
 from jinja2 import Environment
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from procure import i18n
+from procure.observability.metrics import PDF_CACHE_HITS, PDF_RENDER_SECONDS, PDF_RENDERS
+from procure.pdf.cache import PDFCache, Unkeyable, cache_key, renderer_version
+from procure.policy import Policy, get_policy
 from procure.settings import get_settings
 from procure.web.templating import build_environment, render_to_string
 
@@ -141,27 +147,117 @@ def _environment() -> Environment:
     return build_environment(get_settings().templates_dir)
 
 
-# WeasyPrint drives Pango and Fontconfig, whose shared state is not documented as safe to use
-# from several threads at once: one render at a time.
-_rendering = threading.Lock()
-
-
 def html_to_pdf(html: str) -> bytes:
     """PDF bytes of an HTML string; no base URL, so a relative reference resolves to nothing."""
-    with _rendering:
-        for name in _face_sources():
-            font_face(name)  # a missing font fails here, loudly, not as boxes in the PDF
-        pdf = HTML(string=html, url_fetcher=SafeURLFetcher()).write_pdf()
+    for name in _face_sources():
+        font_face(name)  # a missing font fails here, loudly, not as boxes in the PDF
+    pdf = HTML(string=html, url_fetcher=SafeURLFetcher()).write_pdf()
     assert pdf is not None  # write_pdf returns bytes when given no target
     return pdf
 
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render templates/TEMPLATE_NAME with plain data (never ORM objects) into PDF bytes."""
+    started = time.perf_counter()
     html = render_to_string(_environment(), template_name, context, locale=DOCUMENT_LOCALE)
-    return html_to_pdf(html)
+    pdf = html_to_pdf(html)
+    PDF_RENDERS.labels(template_name).inc()
+    PDF_RENDER_SECONDS.labels(template_name).observe(time.perf_counter() - started)
+    return pdf
 
 
-async def render_pdf_async(template_name: str, context: dict[str, Any]) -> bytes:
-    """render_pdf in a worker thread: a render takes a fraction of a second of CPU."""
-    return await anyio.to_thread.run_sync(render_pdf, template_name, context)
+def pdf_cache() -> PDFCache | None:
+    settings = get_settings()
+    if settings.pdf_cache_max_mb == 0:
+        return None
+    return PDFCache(settings.resolved_pdf_cache_dir, settings.pdf_cache_max_mb * 1024 * 1024)
+
+
+_policy_digests: dict[int, tuple[Policy, str]] = {}
+
+
+def _policy_digest(policy: Policy) -> str:
+    """The policy's hash, once per policy object (get_policy() keeps one per process)."""
+    known = _policy_digests.get(id(policy))
+    if known is None or known[0] is not policy:
+        known = _policy_digests[id(policy)] = (
+            policy,
+            hashlib.sha256(policy.model_dump_json().encode()).hexdigest(),
+        )
+    return known[1]
+
+
+def _outside_the_data() -> list[str]:
+    """What templates read besides their data: the time zone of the time filters, the policy
+    (legal periods), and the compiled message catalog of the documents' language."""
+    settings = get_settings()
+    catalog = i18n.LOCALE_DIR / i18n.babel_locale(DOCUMENT_LOCALE) / "LC_MESSAGES" / "messages.mo"
+    stat = catalog.stat()
+    return [
+        f"timezone {settings.timezone}",
+        f"policy {_policy_digest(get_policy())}",
+        f"catalog {stat.st_size} {stat.st_mtime_ns}",
+    ]
+
+
+def _key(template_name: str, context: dict[str, Any]) -> str | None:
+    fonts = [path for _, path in _face_sources().values()]
+    renderer = renderer_version(get_settings().templates_dir, fonts, _outside_the_data())
+    try:
+        return cache_key(template_name, context, locale=DOCUMENT_LOCALE, renderer=renderer)
+    except Unkeyable as error:
+        logger.warning("PDF not cached: %s", error, extra={"template": template_name})
+        return None
+
+
+def _cached(template_name: str, context: dict[str, Any]) -> tuple[str | None, bytes | None]:
+    store = pdf_cache()
+    key = _key(template_name, context) if store is not None else None
+    return key, store.get(key) if store is not None and key is not None else None
+
+
+def _render_and_keep(template_name: str, context: dict[str, Any], key: str | None) -> bytes:
+    store = pdf_cache()
+    # Another request may have rendered it while this one waited for a render slot.
+    if store is not None and key is not None and (pdf := store.get(key)) is not None:
+        PDF_CACHE_HITS.labels(template_name).inc()
+        return pdf
+    pdf = render_pdf(template_name, context)
+    if store is not None and key is not None:
+        try:
+            store.put(key, pdf)
+        except OSError as error:  # a full or read-only disk costs the cache, not the document
+            logger.warning("PDF cache write failed: %s", error, extra={"template": template_name})
+    return pdf
+
+
+_limiters: dict[int, anyio.CapacityLimiter] = {}
+
+
+def render_slots() -> anyio.CapacityLimiter:
+    """The worker threads PDF renders may hold at once in this process
+    (PROCURE_PDF_RENDER_CONCURRENCY): a burst of downloads queues here instead of taking every
+    thread of the pool and the CPU the other requests need."""
+    size = get_settings().pdf_render_concurrency
+    limiter = _limiters.get(size)
+    if limiter is None:
+        limiter = _limiters[size] = anyio.CapacityLimiter(size)
+    return limiter
+
+
+async def render_pdf_async(
+    template_name: str, context: dict[str, Any], *, use_cache: bool = True
+) -> bytes:
+    """render_pdf off the event loop, served from the PDF cache when the same content was
+    rendered before. ``use_cache=False`` for documents that must not be kept on disk (one-time
+    secrets such as survey tokens)."""
+    if use_cache:
+        key, pdf = await anyio.to_thread.run_sync(_cached, template_name, context)
+        if pdf is not None:
+            PDF_CACHE_HITS.labels(template_name).inc()
+            return pdf
+    else:
+        key = None
+    return await anyio.to_thread.run_sync(
+        _render_and_keep, template_name, context, key, limiter=render_slots()
+    )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from procure import clock
-from procure.approvals.services import AfterCommit, approval_request, executes
+from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.calendar import deadline
@@ -17,14 +17,13 @@ from procure.contracts.services import own_contract, party_contract
 from procure.contracts.tables import PaymentStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.performance.scoring import Recommendation
 from procure.performance.selectors import performance, period_instalment, period_of
 from procure.performance.states import OBJECTION, ObjectionStep
 from procure.performance.tables import ObjectionStatus, PerformanceScore
 from procure.policy import get_policy
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.tables import Role
 
@@ -95,7 +94,7 @@ async def _effects(contract: dict[str, Any], period: str, result: dict[str, Any]
 
 
 @executes("performance.settle")
-async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _settle(approval: dict[str, Any], approver: Actor) -> None:
     """Record the period's performance as the handler saw it (a changed score since the request
     is a conflict: refuse and request again). Its hold, deduction and rating take effect when
     the objection period ends with no objection, or the regulator rejects the objection."""
@@ -150,11 +149,7 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> AfterCommit:
             "requested_by": approval["requested_by"],
         },
     )
-
-    async def run() -> None:
-        await after_commit(Trigger.performance_settled, {SubjectType.contract: [contract_id]})
-
-    return run
+    await record_event(Trigger.performance_settled, {SubjectType.contract: [contract_id]})
 
 
 async def _settlement(contract_id: int, period: str) -> dict[str, Any]:
@@ -225,4 +220,4 @@ async def objection_decide(
             },
             audit_data={"decision": decision},
         )
-    await after_commit(Trigger.performance_settled, {SubjectType.contract: [row["contract"]]})
+        await record_event(Trigger.performance_settled, {SubjectType.contract: [row["contract"]]})

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from procure import clock
 from procure.audit.services import canonical_json
 from procure.contracts.selectors import contract_detail, visible_contracts
-from procure.contracts.tables import ContractScopeLine, ContractStatus
+from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.departments.tables import Department
 from procure.errors import NotFound
 from procure.policy import get_policy
@@ -338,3 +338,19 @@ async def form_choices(contract_id: int) -> dict[str, Any]:
             Department.code
         ),
     }
+
+
+async def overdue_periods(today: date) -> list[tuple[int, str]]:
+    """(contract id, period) of every report of a contract in force that is past its due date
+    with no submitted version, platform-wide (the scheduler's view, not a user's)."""
+    contracts = await Contract.select(
+        Contract.id, Contract.starts_on, Contract.ends_on, Contract.reporting_frequency
+    ).where(Contract.status == ContractStatus.active)
+    versions = await _versions_by_period([c["id"] for c in contracts])
+    return [
+        (contract["id"], period.label)
+        for contract in contracts
+        for period in reporting_periods(contract)
+        if _standing(period, versions.get((contract["id"], period.label), []), today).standing
+        == Standing.overdue
+    ]

@@ -16,6 +16,7 @@ from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.db import transaction
 from procure.departments.tables import Department
 from procure.errors import NotFound
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.reports.files import CheckedFile, check_attachment
@@ -44,8 +45,6 @@ from procure.reports.selectors import (
 )
 from procure.reports.states import REPORT, ReportStep
 from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 
 #: A file for the draft, and the line (numbered from 1) it documents, or None for the report.
@@ -343,7 +342,7 @@ async def report_submit(
                 "content_sha256": submitted["content_sha256"],
             },
         )
-    await after_commit(Trigger.report_submitted, {SubjectType.contract: [contract_id]})
+        await record_event(Trigger.report_submitted, {SubjectType.contract: [contract_id]})
     return report_id
 
 

@@ -25,7 +25,7 @@ def risk() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the flags found as a JSON array")
 def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
     """Run the rules over everything and update the flags (a full scan)."""
-    from procure.cli import fail, needs_database
+    from procure.commands import fail, needs_database
     from procure.risk.engine import RuleFailures, load_rules, scan
 
     known = load_rules()

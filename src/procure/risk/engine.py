@@ -25,13 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from piccolo.utils.encoding import dump_json
+
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict
-from procure.lifecycle import advance
+from procure.lifecycle import advance, advance_all
 from procure.ocds.dataset import dataset_has_rows
+from procure.ocds.export import ocid_of
 from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
@@ -180,17 +183,36 @@ def _checked(rule: Rule, findings: list[Finding], scope: Scope | None) -> dict[K
     return by_key
 
 
-async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: str) -> None:
-    await RiskFlagEvent.insert(
-        RiskFlagEvent(
-            flag=flag_id,
-            from_status=from_status,
-            to_status=to_status,
-            actor=None,
-            note=note,
-            occurred_at=clock.now(),
+#: Flags written per statement by the bulk paths.
+BATCH = 500
+
+
+def _batches(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _events(steps: Sequence[tuple[int, str]], to_status: FlagStatus, note: str) -> None:
+    """One history row per (flag, from status), a batch per INSERT."""
+    now = clock.now()
+    for batch in _batches(steps):
+        await RiskFlagEvent.insert(
+            *(
+                RiskFlagEvent(
+                    flag=flag_id,
+                    from_status=from_status,
+                    to_status=to_status,
+                    actor=None,
+                    note=note,
+                    occurred_at=now,
+                )
+                for flag_id, from_status in batch
+            )
         )
-    )
+
+
+async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: str) -> None:
+    await _events([(flag_id, from_status)], to_status, note)
 
 
 async def _engine_step(
@@ -208,15 +230,14 @@ async def _engine_step(
 
 async def _closed_by_engine(flag_ids: list[int]) -> set[int]:
     """Of these resolved flags, those whose latest step was the engine's own closing."""
-    if not flag_ids:
-        return set()
     latest: dict[int, dict[str, Any]] = {}
-    for row in (
-        await RiskFlagEvent.select(RiskFlagEvent.flag, RiskFlagEvent.actor, RiskFlagEvent.note)
-        .where(RiskFlagEvent.flag.is_in(flag_ids))
-        .order_by(RiskFlagEvent.id)
-    ):
-        latest[row["flag"]] = row
+    for batch in _batches(flag_ids):
+        for row in (
+            await RiskFlagEvent.select(RiskFlagEvent.flag, RiskFlagEvent.actor, RiskFlagEvent.note)
+            .where(RiskFlagEvent.flag.is_in(list(batch)))
+            .order_by(RiskFlagEvent.id)
+        ):
+            latest[row["flag"]] = row
     return {
         flag
         for flag, row in latest.items()
@@ -254,6 +275,125 @@ def _scope_clause(rule: Rule, dataset: str, scope: Scope | None) -> Any:
     return where
 
 
+def _new_flag(
+    rule: Rule, dataset: str, finding: Finding, policy_version: str, now: datetime
+) -> RiskFlag:
+    return RiskFlag(
+        rule=rule.code,
+        dataset=dataset,
+        subject_type=finding.subject_type,
+        subject_id=finding.subject_id,
+        period=finding.period,
+        status=FlagStatus.open,
+        first_seen_at=now,
+        **{
+            column._meta.name: value
+            for column, value in _flag_values(finding, policy_version, now).items()
+        },
+    )
+
+
+FLAG_IDENTITY = (
+    RiskFlag.rule,
+    RiskFlag.dataset,
+    RiskFlag.subject_type,
+    RiskFlag.subject_id,
+    RiskFlag.period,
+)
+
+
+async def _insert_new(
+    rule: Rule,
+    dataset: str,
+    new: list[tuple[Key, Finding]],
+    policy_version: str,
+    now: datetime,
+) -> set[Key]:
+    """Open a flag for each new finding, a batch per INSERT, with their history rows; the keys
+    another run opened a moment ago (the conflict left them alone) are not in the answer."""
+    opened: set[Key] = set()
+    for batch in _batches(new):
+        rows = (
+            await RiskFlag.insert(
+                *(_new_flag(rule, dataset, finding, policy_version, now) for _, finding in batch)
+            )
+            .on_conflict(target=FLAG_IDENTITY, action="DO NOTHING")
+            .returning(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period)
+        )
+        await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
+        opened |= {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
+    return opened
+
+
+async def _existing(where: Any) -> dict[Key, dict[str, Any]]:
+    return {
+        _key(row["subject_type"], row["subject_id"], row["period"]): row
+        for row in await RiskFlag.select().where(where).output(load_json=True)
+    }
+
+
+async def _close_gone(rows: list[dict[str, Any]]) -> int:
+    """The engine's closing of flags whose condition is gone: one compare-and-set UPDATE per
+    status read (so each history row names the status it left), a flag a person moved
+    meanwhile left as they put it."""
+    closed = 0
+    by_status: dict[str, list[int]] = {}
+    for row in rows:
+        if row["status"] in ACTIVE:
+            by_status.setdefault(row["status"], []).append(row["id"])
+    for status, ids in sorted(by_status.items()):
+        for batch in _batches(ids):
+            moved = await advance_all(
+                FLAG,
+                where=RiskFlag.id.is_in(list(batch)) & (RiskFlag.status == status),
+                action=EngineStep.condition_gone,
+            )
+            await _events(
+                [(flag_id, status) for flag_id in sorted(moved)],
+                FlagStatus.resolved,
+                CONDITION_GONE,
+            )
+            closed += len(moved)
+    return closed
+
+
+#: The columns a finding sets, with the value each takes from it.
+_FINDING_COLUMNS: tuple[tuple[str, Callable[[Finding], Any]], ...] = (
+    ("severity", lambda f: str(f.severity)),
+    ("evidence", lambda f: dump_json(_evidence(f))),
+    ("ocid", lambda f: f.ocid),
+    ("department", lambda f: f.department_id),
+    ("organization", lambda f: f.organization_id),
+)
+#: Flags per UPDATE of changed findings: 11 parameters each, well inside SQLite's limit.
+_CHANGED_BATCH = 200
+
+
+async def _update_changed(
+    changed: Sequence[tuple[int, Finding]], policy_version: str, now: datetime
+) -> None:
+    """Write each flag's new finding, a batch per statement: ``SET column = CASE id WHEN … THEN
+    … ELSE column END`` for each column (a different value per flag), then the policy version
+    and last_seen_at they share."""
+    for batch in _batches(changed, _CHANGED_BATCH):
+        args: list[Any] = []
+        sets = []
+        for column, value_of in _FINDING_COLUMNS:
+            whens = []
+            for flag_id, finding in batch:
+                whens.append("WHEN {} THEN {}")
+                args.extend([flag_id, value_of(finding)])
+            sets.append(f'"{column}" = CASE "id" {" ".join(whens)} ELSE "{column}" END')
+        ids = [flag_id for flag_id, _ in batch]
+        marks = ", ".join("{}" for _ in ids)
+        await RiskFlag.raw(
+            f'UPDATE "risk_flag" SET {", ".join(sets)} WHERE "id" IN ({marks})', *args, *ids
+        )
+        await RiskFlag.update(
+            {RiskFlag.policy_version: policy_version, RiskFlag.last_seen_at: now}
+        ).where(RiskFlag.id.is_in(ids))
+
+
 async def _upsert(
     rule: Rule,
     dataset: str,
@@ -264,88 +404,50 @@ async def _upsert(
     now = clock.now()
     result = RunResult(rule.code, dataset)
     where = _scope_clause(rule, dataset, scope)
-    existing = {
-        _key(row["subject_type"], row["subject_id"], row["period"]): row
-        for row in await RiskFlag.select().where(where).output(load_json=True)
-    }
+    existing = await _existing(where)
     reopenable = await _closed_by_engine(
         [row["id"] for key, row in existing.items() if row["status"] == FlagStatus.resolved]
     )
+    new = [(key, finding) for key, finding in findings.items() if key not in existing]
+    opened = await _insert_new(rule, dataset, new, policy_version, now)
+    result.opened = len(opened)
+    raced = [key for key, _ in new if key not in opened]
+    if raced:
+        # Another run opened these a moment ago: update those.
+        existing.update({key: row for key, row in (await _existing(where)).items() if key in raced})
     unchanged: list[int] = []
+    refreshed: list[int] = []  # the same finding under another policy version
+    changed: list[tuple[int, Finding]] = []  # new evidence, severity or parties
     for key, finding in findings.items():
-        row = existing.get(key)
-        if row is None:
-            inserted = (
-                await RiskFlag.insert(
-                    RiskFlag(
-                        rule=rule.code,
-                        dataset=dataset,
-                        subject_type=finding.subject_type,
-                        subject_id=finding.subject_id,
-                        period=finding.period,
-                        status=FlagStatus.open,
-                        first_seen_at=now,
-                        **{
-                            column._meta.name: value
-                            for column, value in _flag_values(finding, policy_version, now).items()
-                        },
-                    )
-                )
-                .on_conflict(
-                    target=(
-                        RiskFlag.rule,
-                        RiskFlag.dataset,
-                        RiskFlag.subject_type,
-                        RiskFlag.subject_id,
-                        RiskFlag.period,
-                    ),
-                    action="DO NOTHING",
-                )
-                .returning(RiskFlag.id)
-            )
-            if inserted:
-                await _event(inserted[0]["id"], "", FlagStatus.open, CONDITION_FOUND)
-                result.opened += 1
-                continue
-            # Another run opened it a moment ago: update that one.
-            row = (
-                await RiskFlag.select()
-                .where(
-                    (RiskFlag.rule == rule.code)
-                    & (RiskFlag.dataset == dataset)
-                    & (RiskFlag.subject_type == key[0])
-                    & (RiskFlag.subject_id == key[1])
-                    & (RiskFlag.period == key[2])
-                )
-                .output(load_json=True)
-                .first()
-            )
-            assert row is not None
+        if key in opened:
+            continue
+        row = existing[key]
         values = _flag_values(finding, policy_version, now)
         if row["id"] in reopenable and await _engine_step(
             row, EngineStep.condition_back, CONDITION_BACK, values
         ):
             result.reopened += 1
-        elif _differs(row, finding) or row["policy_version"] != policy_version:
-            await RiskFlag.update(values).where(RiskFlag.id == row["id"])
-            result.updated += 1
+        elif _differs(row, finding):
+            changed.append((row["id"], finding))
+        elif row["policy_version"] != policy_version:
+            refreshed.append(row["id"])
         else:
             unchanged.append(row["id"])
-    if unchanged:
-        await RiskFlag.update({RiskFlag.last_seen_at: now}).where(RiskFlag.id.is_in(unchanged))
-        result.unchanged = len(unchanged)
-    gone = [row for key, row in existing.items() if key not in findings]
-    for row in gone:
-        if row["status"] in ACTIVE and await _engine_step(
-            row, EngineStep.condition_gone, CONDITION_GONE
-        ):
-            result.closed += 1
+    await _update_changed(changed, policy_version, now)
+    result.updated += len(changed)
+    for batch in _batches(refreshed):
+        await RiskFlag.update(
+            {RiskFlag.policy_version: policy_version, RiskFlag.last_seen_at: now}
+        ).where(RiskFlag.id.is_in(list(batch)))
+    result.updated += len(refreshed)
+    for batch in _batches(unchanged):
+        await RiskFlag.update({RiskFlag.last_seen_at: now}).where(RiskFlag.id.is_in(list(batch)))
+    result.unchanged = len(unchanged)
+    result.closed = await _close_gone([row for key, row in existing.items() if key not in findings])
     if findings:
         keys = set(findings)
         result.flags = [
-            flag_out(row)
-            for row in await RiskFlag.select().where(where).output(load_json=True)
-            if _key(row["subject_type"], row["subject_id"], row["period"]) in keys
+            flag_out(row) for key, row in (await _existing(where)).items() if key in keys
         ]
     return result
 
@@ -389,7 +491,10 @@ async def _run(
     else:
         values = params.model_dump(mode="json")
     context = RuleContext(
-        params=values, policy_version=policy.version, dataset=dataset, scope=scope
+        params=values,
+        policy_version=policy.version,
+        dataset=dataset,
+        scope=await _rule_scope(rule, dataset, scope),
     )
     async with transaction():
         found = await rule.evaluate(context)
@@ -416,6 +521,48 @@ async def _run(
                 },
             )
     return result
+
+
+async def _rule_scope(rule: Rule, dataset: str, scope: Scope | None) -> Scope | None:
+    """The scope as the rule reads it: a bid-stage rule names the processes of its dataset by
+    ocid, so the platform's tender ids become the ocids of their processes."""
+    if scope is None or rule.stage != Stage.bid or SubjectType.tender not in scope:
+        return scope
+    from procure.tenders.tables import Tender
+
+    references = await Tender.select(Tender.reference).where(
+        Tender.id.is_in(sorted(int(i) for i in scope[SubjectType.tender]) or [-1])
+    )
+    return {**scope, SubjectType.tender: frozenset(ocid_of(r["reference"]) for r in references)}
+
+
+async def _touched_tenders(scope: Scope) -> list[int] | None:
+    """The platform's tenders whose contracting process an event's scope touched; None when the
+    scope names none (then the projection is brought up to date whole)."""
+    tenders = {int(i) for i in scope.get(SubjectType.tender, ())}
+    found = SubjectType.tender in scope
+    derive = _derivations()
+    if SubjectType.bid in scope:
+        found = True
+        ids = sorted(int(i) for i in scope[SubjectType.bid])
+        tenders |= {int(i) for i in await derive[(SubjectType.bid, SubjectType.tender)](ids)}
+    contracts = {int(i) for i in scope.get(SubjectType.contract, ())}
+    if SubjectType.survey_round in scope:
+        ids = sorted(int(i) for i in scope[SubjectType.survey_round])
+        pair = (SubjectType.survey_round, SubjectType.contract)
+        contracts |= {int(i) for i in await derive[pair](ids)}
+    if SubjectType.contract in scope or SubjectType.survey_round in scope:
+        found = True
+        from procure.contracts.tables import Contract
+
+        tenders |= {
+            row["tender"]
+            for row in await Contract.select(Contract.tender).where(
+                Contract.id.is_in(sorted(contracts) or [-1])
+            )
+            if row["tender"] is not None
+        }
+    return sorted(tenders) if found else None
 
 
 def _selected(codes: Sequence[str] | None, params: dict[str, RuleParams]) -> list[Rule]:
@@ -462,22 +609,30 @@ async def _run_each(
     trigger: Trigger | None,
     dataset: str | None,
     progress: Progress | None = None,
+    touched: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run each rule in its own transaction; one that fails is logged and the others go on."""
+    """Run each rule in its own transaction; one that fails is logged and the others go on.
+    ``touched``: the tenders whose processes an event changed (None: any of them may have)."""
     flags: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
     if dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
-        # The bid-stage rules judge the platform's tenders through their OCDS projection.
-        await platform_dataset_refresh()
+        # The bid-stage rules judge the platform's tenders through their OCDS projection,
+        # brought up to date where it changed.
+        await platform_dataset_refresh(tender_ids=touched)
     for done, (rule, scope) in enumerate(runs, start=1):
         try:
-            for name in await _datasets(rule, dataset):
+            # An event on the platform's own processes changes nothing in imported datasets.
+            only = dataset
+            if dataset is None and touched is not None and rule.stage == Stage.bid:
+                only = PLATFORM
+            for name in await _datasets(rule, only):
                 result = await _run(
                     rule,
                     params[rule.code],
                     policy=policy,
                     dataset=name,
-                    scope=scope,
+                    # The tenders an event touched are the platform's.
+                    scope=None if rule.stage == Stage.bid and name != PLATFORM else scope,
                     trigger=trigger,
                 )
                 flags.extend(result.flags)
@@ -519,11 +674,23 @@ async def on_event(
     policy = policy or get_policy()
     params = all_rule_params(policy)
     touched = _normalized(scope)
-    # Bid-stage rules compare a process with the whole dataset (quartile fences): they run
-    # over all of it.
+    tenders = await _touched_tenders(touched)
+    # Most bid-stage rules compare a process with the whole dataset (quartile fences): they
+    # run over all of it; those judging each process alone run over the touched tenders.
     runs = [
-        (rule, None if rule.stage == Stage.bid else await _scope_for(rule, touched))
+        (
+            rule,
+            await _bid_scope(rule, tenders)
+            if rule.stage == Stage.bid
+            else await _scope_for(rule, touched),
+        )
         for rule in _selected(None, params)
         if trigger in rule.triggers
     ]
-    return await _run_each(runs, params, policy, trigger=trigger, dataset=dataset)
+    return await _run_each(runs, params, policy, trigger=trigger, dataset=dataset, touched=tenders)
+
+
+async def _bid_scope(rule: Rule, tenders: list[int] | None) -> Scope | None:
+    if not rule.per_process or tenders is None:
+        return None
+    return {SubjectType.tender: frozenset(str(i) for i in tenders)}

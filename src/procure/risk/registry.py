@@ -15,32 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from procure.jobs.events import SubjectType, Trigger  # the events' vocabulary, for the rules
 from procure.risk.tables import Severity
-
-
-class SubjectType(StrEnum):
-    tender = "tender"
-    bid = "bid"
-    contract = "contract"
-    organization = "organization"
-    buyer = "buyer"
-    procuring_entity = "procuring_entity"
-    survey_round = "survey_round"
-
-
-class Trigger(StrEnum):
-    """Events after which the rules that name them run again, incrementally."""
-
-    tender_published = "tender_published"
-    bids_opened = "bids_opened"
-    evaluation_submitted = "evaluation_submitted"
-    award = "award"
-    contract_signed = "contract_signed"
-    amendment_signed = "amendment_signed"
-    report_submitted = "report_submitted"
-    survey_closed = "survey_closed"
-    performance_settled = "performance_settled"
-    ocds_imported = "ocds_imported"
 
 
 class Stage(StrEnum):
@@ -92,6 +68,10 @@ class Rule:
     triggers: frozenset[Trigger] = field(default_factory=frozenset)
     # The pydantic model of the rule's [risk.<CODE>] policy table; None takes any keys.
     params: type[BaseModel] | None = None
+    # A bid-stage rule that judges each process alone and finds only tenders (no quartiles
+    # over the dataset, no organization summed over processes): an incremental run reads, and
+    # judges, only the processes the event touched.
+    per_process: bool = False
 
 
 RULES: dict[str, Rule] = {}
@@ -107,6 +87,7 @@ def register(
     stage: Stage,
     triggers: frozenset[Trigger] | set[Trigger] = frozenset(),
     params: type[BaseModel] | None = None,
+    per_process: bool = False,
 ) -> Callable[[Evaluate], Evaluate]:
     """Decorator: ``@register("R003", ...)`` on ``async def evaluate(ctx) -> list[Finding]``."""
 
@@ -123,6 +104,7 @@ def register(
             evaluate=evaluate,
             triggers=frozenset(triggers),
             params=params,
+            per_process=per_process,
         )
         return evaluate
 

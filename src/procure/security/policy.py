@@ -17,6 +17,8 @@ from procure.security.tables import Role
 
 class Action(StrEnum):
     public_read = "public:read"
+    #: /metrics: not a matter of role; its own guard admits this machine or the metrics token.
+    metrics_read = "metrics:read"
     session_login = "session:login"
     session_logout = "session:logout"
     account_read = "account:read"
@@ -79,6 +81,7 @@ class Action(StrEnum):
     challenge_answer = "challenge:answer"
     complaint_file = "complaint:file"
     complaint_decide = "complaint:decide"
+    district_setup = "district:setup"
 
 
 ANONYMOUS = None
@@ -92,6 +95,7 @@ def roles(*allowed: Role) -> frozenset[Role | None]:
 
 POLICY: dict[Action, frozenset[Role | None]] = {
     Action.public_read: ANYONE,
+    Action.metrics_read: ANYONE,
     Action.session_login: ANYONE,
     Action.session_logout: ANYONE,
     Action.account_read: SIGNED_IN,
@@ -104,6 +108,8 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.workspace_regulator: roles(Role.regulator),
     Action.workspace_expert: roles(Role.expert),
     Action.user_manage: roles(Role.admin),
+    # A district's divisions, departments, committees and their users (procure.setup).
+    Action.district_setup: roles(Role.admin),
     Action.audit_read: roles(Role.auditor, Role.admin),
     # Tenders are public once published; drafts stay with their department (selectors).
     Action.tender_read: ANYONE,

@@ -25,6 +25,8 @@ ACTS_FOR = {
     Role.buyer: "department",
     Role.organization: "organization",
     Role.committee: "community",
+    # The finance department's supervisors act for their department too (app_user_acts_for).
+    Role.regulator: "department",
 }
 
 
@@ -38,6 +40,8 @@ async def user_create(
     department_id: int | None = None,
     organization_id: int | None = None,
     community_id: int | None = None,
+    is_handler: bool = False,
+    is_approver: bool = False,
 ) -> int:
     username = username.strip()
     if not username or len(username) > 60:
@@ -55,6 +59,10 @@ async def user_create(
             raise InvalidInput(field, f"a {role} user must act for a {field}")
         if field != needed and value is not None:
             raise InvalidInput(field, f"a {role} user cannot act for a {field}")
+    if role is not Role.buyer and (is_handler or is_approver):
+        raise InvalidInput(
+            "role", "only a buying department's staff hold a handler's or approver's duty"
+        )
     password_hash = await hash_password_async(password)
     async with transaction():
         if await User.exists().where(User.username == username):
@@ -68,6 +76,8 @@ async def user_create(
                 department=department_id,
                 organization=organization_id,
                 community=community_id,
+                is_handler=is_handler,
+                is_approver=is_approver,
             )
         )
         user_id = rows[0]["id"]
@@ -79,6 +89,53 @@ async def user_create(
             data={"username": username, "role": str(role), **{k: v for k, v in links.items() if v}},
         )
     return user_id
+
+
+async def user_update(
+    *,
+    actor: Actor | None,
+    user_id: int,
+    display_name: str,
+    role: Role,
+    department_id: int | None = None,
+    community_id: int | None = None,
+    is_handler: bool = False,
+    is_approver: bool = False,
+) -> None:
+    """Change who a user is and acts for (not an organization's account, not the password); the
+    database's checks keep role and body consistent."""
+    changes = {
+        "display_name": display_name,
+        "role": str(role),
+        "department": department_id,
+        "community": community_id,
+        "is_handler": is_handler,
+        "is_approver": is_approver,
+    }
+    async with transaction():
+        updated = (
+            await User.update(
+                {
+                    User.display_name: display_name,
+                    User.role: role,
+                    User.department: department_id,
+                    User.community: community_id,
+                    User.is_handler: is_handler,
+                    User.is_approver: is_approver,
+                }
+            )
+            .where((User.id == user_id) & User.organization.is_null())
+            .returning(User.id)
+        )
+        if not updated:
+            raise NotFound(f"no user {user_id} outside an organization")
+        await record(
+            actor=actor,
+            action=AuditAction.user_updated,
+            subject_type="user",
+            subject_id=user_id,
+            data=changes,
+        )
 
 
 async def authenticate(*, username: str, password: str) -> Actor | None:

@@ -276,3 +276,12 @@ async def answerable_round(token: str) -> dict[str, Any]:
         raise refused
     assert round_row is not None
     return {**round_row, "items": await template_items(round_row["template_id"])}
+
+
+async def closed_by_clock(now: datetime) -> list[int]:
+    """Rounds whose closing time has passed and that nobody closed early (those recorded their
+    event when they were closed)."""
+    rows = await SurveyRound.select(SurveyRound.id).where(
+        (SurveyRound.closes_at <= now) & SurveyRound.closed_at.is_null()
+    )
+    return [row["id"] for row in rows]

@@ -21,9 +21,8 @@ from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.periods import check_period
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.selectors import token_digest
 from procure.security.tables import Role
@@ -281,7 +280,7 @@ async def survey_round_close(*, actor: Actor, round_id: int) -> None:
             values={SurveyRound.closed_at: now},
             audit_data={"early": True},
         )
-    await after_commit(Trigger.survey_closed, {SubjectType.survey_round: [round_id]})
+        await record_event(Trigger.survey_closed, {SubjectType.survey_round: [round_id]})
 
 
 # --- tokens ----------------------------------------------------------------------------------

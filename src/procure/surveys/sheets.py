@@ -79,4 +79,5 @@ async def token_sheet_pdf(issued: IssuedTokens, base_url: str) -> bytes:
     from procure.pdf.render import render_pdf_async
 
     context = await anyio.to_thread.run_sync(sheet_context, issued, base_url)
-    return await render_pdf_async(TEMPLATE, context)
+    # The sheet prints one-time tokens: it is never kept in the PDF cache.
+    return await render_pdf_async(TEMPLATE, context, use_cache=False)

@@ -12,7 +12,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure.approvals.schemas import ApprovalRequested
-from procure.bids.services import open_due_bids
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action
@@ -32,7 +31,6 @@ from procure.tenders.selectors import tender_detail, visible_tenders
 
 
 async def detail(request: Request[Any, Any, Any], tender_id: int) -> TenderDetail:
-    await open_due_bids(tender_id)  # a passed deadline takes effect on the first look
     return TenderDetail(**await tender_detail(current_actor(request), tender_id))
 
 

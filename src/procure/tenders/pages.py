@@ -193,7 +193,6 @@ class TenderPages(Controller):
         self, request: Request[Any, Any, Any], tender_id: FromPath[int]
     ) -> Template:
         actor = current_actor(request)
-        await bids.open_due_bids(tender_id)
         tender = await tender_detail(actor, tender_id)
         context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
         if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
@@ -357,7 +356,6 @@ class TenderPages(Controller):
     async def evaluation_page(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Template:
-        await bids.open_due_bids(tender_id)
         view = await evaluation_view(request.user, tender_id)
         tender = await tender_detail(request.user, tender_id)
         seat = await my_seat(request.user, tender_id)

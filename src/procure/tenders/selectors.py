@@ -15,7 +15,7 @@ from procure.errors import NotFound
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
-from procure.tenders.states import TenderStatus, effective_status
+from procure.tenders.states import ACCEPTING_BIDS, TenderStatus, effective_status
 from procure.tenders.tables import (
     Clarification,
     EvaluationCriterion,
@@ -50,16 +50,22 @@ def _visible_to(actor: Actor | None) -> Any:
     return public
 
 
+#: Shown between the submission deadline and the opening job's run (开标中): a read never opens
+#: bids, the scheduler does, within seconds.
+OPENING = "opening"
+
+
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The row's status as the clock makes it (a deadline passed is a state change)."""
-    row["status"] = str(
-        effective_status(
-            row["status"],
-            now=now,
-            clarification_deadline=row["clarification_deadline"],
-            submission_deadline=row["submission_deadline"],
-        )
+    """The row's status as the clock makes it (a passed clarification deadline is a state
+    change); a passed submission deadline shows as opening until the opening job has run."""
+    status = effective_status(
+        row["status"],
+        now=now,
+        clarification_deadline=row["clarification_deadline"],
+        submission_deadline=row["submission_deadline"],
     )
+    opening = status == TenderStatus.opened and row["status"] in ACCEPTING_BIDS
+    row["status"] = OPENING if opening else str(status)
     return row
 
 
@@ -215,8 +221,16 @@ async def clarifications(actor: Actor | None, tender_id: int) -> list[dict]:
     return visible
 
 
+#: The statuses a reader sees, in their order: the stored ones and opening (开标中).
+SHOWN_STATUSES = tuple(
+    shown
+    for status in TenderStatus
+    for shown in ((str(status), OPENING) if status == TenderStatus.tendering else (str(status),))
+)
+
+
 async def count_by_status(actor: Actor | None) -> dict[str, int]:
-    counts = dict.fromkeys((str(s) for s in TenderStatus), 0)
+    counts = dict.fromkeys(SHOWN_STATUSES, 0)
     for row in await visible_tenders(actor):
         counts[row["status"]] += 1
     return counts

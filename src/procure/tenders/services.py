@@ -17,20 +17,19 @@ from zoneinfo import ZoneInfo
 
 from procure import calendar, clock
 from procure.approvals.selectors import pending_for
-from procure.approvals.services import AfterCommit, approval_request, executes, require_handler
+from procure.approvals.services import approval_request, executes, require_handler
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.sealing import new_wrapped_tender_key
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Bid
 from procure.catalog.tables import CatalogItem
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
+from procure.jobs import SubjectType, Trigger, record_event
+from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
 from procure.policy import PeriodUnit, get_policy
-from procure.risk.hooks import after_commit
-from procure.risk.registry import SubjectType, Trigger
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
 from procure.settings import get_settings
@@ -170,6 +169,7 @@ async def tender_create(*, actor: Actor, data: TenderIn) -> int:
     if actor.role != Role.buyer or actor.department_id is None:
         raise NotFound("only a buyer drafts tenders")
     ids = await _resolve(data, actor)
+    bid_key = get_keyring().new_key()
     async with transaction():
         rows = await Tender.insert(
             Tender(
@@ -177,7 +177,8 @@ async def tender_create(*, actor: Actor, data: TenderIn) -> int:
                 department=actor.department_id,
                 status=TenderStatus.draft,
                 created_by=actor.id,
-                wrapped_bid_key=new_wrapped_tender_key(get_settings().resolved_secret_key()),
+                wrapped_bid_key=bid_key.wrapped,
+                bid_key_version=bid_key.version,
                 **_header(data),
             )
         )
@@ -334,7 +335,7 @@ async def tender_publish_request(*, actor: Actor, tender_id: int, justification:
 
 
 @executes(PUBLISH)
-async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _publish_approved(approval: dict[str, Any], approver: Actor) -> None:
     """The approver's approval publishes the draft now, re-checked as of the approval."""
     tender_id = int(approval["subject_id"])
     now = clock.now()
@@ -355,11 +356,7 @@ async def _publish_approved(approval: dict[str, Any], approver: Actor) -> AfterC
         },
         audit_data={**facts, **await _who(approval, approver)},
     )
-
-    async def risk() -> None:
-        await after_commit(Trigger.tender_published, {SubjectType.tender: [tender_id]})
-
-    return risk
+    await record_event(Trigger.tender_published, {SubjectType.tender: [tender_id]})
 
 
 def _cancellable(tender: dict[str, Any], now: datetime) -> TenderStatus:
@@ -402,7 +399,7 @@ async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) ->
 
 
 @executes(CANCEL)
-async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> None:
     tender_id = int(approval["subject_id"])
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
@@ -417,7 +414,6 @@ async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> AfterCo
         values={Tender.cancel_reason: reason},
         audit_data={"reason": reason, "from": str(status), **await _who(approval, approver)},
     )
-    return None
 
 
 async def clarification_ask(*, actor: Actor, tender_id: int, question: str) -> int:
@@ -686,7 +682,7 @@ async def tender_amend_request(*, actor: Actor, tender_id: int, data: TenderAmen
 
 
 @executes(AMEND)
-async def _amend_approved(approval: dict[str, Any], approver: Actor) -> AfterCommit:
+async def _amend_approved(approval: dict[str, Any], approver: Actor) -> None:
     """The approval publishes the correction now: the changes are re-checked against the
     tender as it stands, the deadlines computed as of this publication, the tender row
     overwritten (its notice before kept in the correction), and every bid submitted so far
@@ -780,4 +776,3 @@ async def _amend_approved(approval: dict[str, Any], approver: Actor) -> AfterCom
             **await _who(approval, approver),
         },
     )
-    return None

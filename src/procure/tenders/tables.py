@@ -37,8 +37,10 @@ class Tender(Table, tablename="tender"):
     standstill_ends_at = optional_time()
     short_period_justification = Text(null=False, default="")
     cancel_reason = Text(null=False, default="")
-    # The per-tender bid key, wrapped with the deployment's master key (see bids.sealing).
+    # The per-tender bid key, wrapped with the deployment's master key (see bids.sealing), and
+    # the version of the secret that wrapped it (see procure.keyring).
     wrapped_bid_key = Bytea(null=False, secret=True)
+    bid_key_version = Integer(null=False, default=1)
     created_by = parent(User, null=True)
     created_at = created_at()
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-TOKEN_PATH = re.compile(r"^(/s/)[^/?\s]+")
+from procure.observability.logs import TOKEN_PATH, JsonFormatter
 
 
 class RedactSurveyTokens(logging.Filter):
@@ -26,8 +25,12 @@ class RedactSurveyTokens(logging.Filter):
         return True
 
 
-def logging_config() -> dict[str, Any]:
+def logging_config(*, json_logs: bool = False) -> dict[str, Any]:
+    """uvicorn's own logging; its lines are JSON objects too when the app's are."""
     config = copy.deepcopy(LOGGING_CONFIG)
+    if json_logs:
+        for name in ("default", "access"):
+            config["formatters"][name] = {"()": JsonFormatter}
     config.setdefault("filters", {})["redact_survey_tokens"] = {"()": RedactSurveyTokens}
     config["handlers"]["access"]["filters"] = ["redact_survey_tokens"]
     return config

@@ -157,7 +157,7 @@ async def underpriced_bid(ctx: RuleContext) -> list[Finding]:
     tender_ids = None
     if bid_ids is not None:
         tender_ids = sorted(
-            {row["tender"] for row in await Bid.select(Bid.tender).where(Bid.id.is_in(bid_ids))}
+            {row["tender"] for row in await Bid.select(Bid.tender).where(within(Bid.id, bid_ids))}
         )
     found = await underpriced_bids(tender_ids=tender_ids, catalog_floor=params.catalog_floor)
     awarded = {

@@ -190,6 +190,7 @@ class _Organizations:
     severity=Severity.medium,
     stage=Stage.bid,
     triggers={Trigger.tender_published, Trigger.ocds_imported},
+    per_process=True,
 )
 async def short_submission_period(ctx: RuleContext) -> list[Finding]:
     """The tender period, end − start in whole days, is shorter than the threshold for the
@@ -225,6 +226,7 @@ async def short_submission_period(ctx: RuleContext) -> list[Finding]:
     severity=Severity.medium,
     stage=Stage.bid,
     triggers={Trigger.bids_opened, Trigger.ocds_imported},
+    per_process=True,
 )
 async def single_bid(ctx: RuleContext) -> list[Finding]:
     """/tender/numberOfTenderers is exactly 1 in a process of the procurement methods given
@@ -396,6 +398,7 @@ async def all_except_winner_disqualified(ctx: RuleContext) -> list[Finding]:
     severity=Severity.high,
     stage=Stage.bid,
     triggers={Trigger.award, Trigger.ocds_imported},
+    per_process=True,
 )
 async def lowest_bid_disqualified(ctx: RuleContext) -> list[Finding]:
     """A process with an active award, in which the lowest submitted bid in the main currency

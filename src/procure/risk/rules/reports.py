@@ -339,7 +339,7 @@ class LateReportParams(RuleParams):
     subject=SubjectType.contract,
     severity=Severity.medium,
     stage=Stage.oversight,
-    triggers={Trigger.report_submitted, Trigger.contract_signed},
+    triggers={Trigger.report_submitted, Trigger.contract_signed, Trigger.report_overdue},
     params=LateReportParams,
 )
 async def late_report(ctx: RuleContext) -> list[Finding]:

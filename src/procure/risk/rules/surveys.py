@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
+from piccolo.query.functions.aggregate import Count, Max, Min, Sum
 
 from procure import clock
 from procure.evaluations.scoring import mean_total, weighted_total
@@ -82,23 +82,35 @@ async def resident_satisfaction(
         .group_by(SurveyResponse.round)
     ):
         responses[rounds[row["round"]]] += row["count"]
-    scores: dict[tuple[int, str], dict[tuple[int, str], list[int]]] = defaultdict(
-        lambda: defaultdict(list)
+    # Each item's sum and count of scores per round, summed in SQL; an item's mean over the
+    # rounds of one contract and period is then Σ sums ÷ Σ counts (integers: exact).
+    sums: dict[tuple[int, str], dict[tuple[int, str], list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
     )
-    for row in await SurveyAnswer.select(
-        SurveyAnswer.response.round.as_alias("round"),
-        SurveyAnswer.item.seq.as_alias("seq"),
-        SurveyAnswer.item.text_zh.as_alias("text"),
-        SurveyAnswer.score,
-    ).where(
-        SurveyAnswer.response.round.is_in(list(rounds))
-        & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
-        & SurveyAnswer.score.is_not_null()
+    round_column = SurveyAnswer.response.round
+    seq, text = SurveyAnswer.item.seq, SurveyAnswer.item.text_zh
+    for row in (
+        await SurveyAnswer.select(
+            round_column.as_alias("round"),
+            seq.as_alias("seq"),
+            text.as_alias("text"),
+            Sum(SurveyAnswer.score, alias="total"),
+            Count(SurveyAnswer.score, alias="answers"),
+        )
+        .where(
+            round_column.is_in(list(rounds))
+            & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
+            & SurveyAnswer.score.is_not_null()
+        )
+        .group_by(round_column, seq, text)
     ):
-        scores[rounds[row["round"]]][(row["seq"], row["text"])].append(row["score"])
+        item = sums[rounds[row["round"]]][(row["seq"], row["text"])]
+        item[0] += int(row["total"])
+        item[1] += int(row["answers"])
     result = {}
-    for key, items in scores.items():
-        scale = to_percent_scale(overall_mean([sum(v) / len(v) for v in items.values()]))
+    for key, items in sums.items():
+        # fmean sums exactly (fsum): the items' order does not change the result.
+        scale = to_percent_scale(overall_mean([total / n for total, n in items.values()]))
         if scale is None:
             continue
         result[key] = {
@@ -269,22 +281,42 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
         .where(SurveyToken.round.is_in(round_ids))
         .group_by(SurveyToken.round)
     }
+    # Responses per round and hour, counted in SQL; each round's hours in the order of their
+    # first response (so that a tie for the busiest hour goes to the earlier-recorded one).
     hours: dict[int, Counter[str]] = defaultdict(Counter)
-    for row in await SurveyResponse.select(
-        SurveyResponse.round, SurveyResponse.submitted_hour
-    ).where(SurveyResponse.round.is_in(round_ids)):
-        hours[row["round"]][row["submitted_hour"]] += 1
-    answers: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for row in await SurveyAnswer.select(
-        SurveyAnswer.response,
-        SurveyAnswer.response.round.as_alias("round"),
-        SurveyAnswer.score,
-    ).where(
-        SurveyAnswer.response.round.is_in(round_ids)
-        & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
-        & SurveyAnswer.score.is_not_null()
+    by_hour = await (
+        SurveyResponse.select(
+            SurveyResponse.round,
+            SurveyResponse.submitted_hour,
+            Count(alias="responses"),
+            Min(SurveyResponse.id, alias="first"),
+        )
+        .where(SurveyResponse.round.is_in(round_ids))
+        .group_by(SurveyResponse.round, SurveyResponse.submitted_hour)
+    )
+    for row in sorted(by_hour, key=lambda row: row["first"]):
+        hours[row["round"]][row["submitted_hour"]] += int(row["responses"])
+    # Per response: how many Likert answers, and whether they are all one score (min = max).
+    judged: Counter[int] = Counter()
+    uniform_by_round: Counter[int] = Counter()
+    round_column = SurveyAnswer.response.round
+    for row in (
+        await SurveyAnswer.select(
+            round_column.as_alias("round"),
+            Count(SurveyAnswer.score, alias="answers"),
+            Min(SurveyAnswer.score, alias="low"),
+            Max(SurveyAnswer.score, alias="high"),
+        )
+        .where(
+            round_column.is_in(round_ids)
+            & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
+            & SurveyAnswer.score.is_not_null()
+        )
+        .group_by(round_column, SurveyAnswer.response)
     ):
-        answers[row["round"]][row["response"]].append(row["score"])
+        if row["answers"] >= 2:
+            judged[row["round"]] += 1
+            uniform_by_round[row["round"]] += row["low"] == row["high"]
     findings = []
     for round_id, survey in sorted(rounds.items()):
         responses = sum(hours[round_id].values())
@@ -293,11 +325,8 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
         rate = percent(responses, codes) if codes else None
         if rate is not None and responses * 100 < params.min_response_rate_percent * codes:
             reasons.append("low_response_rate")
-        judged = [s for s in answers[round_id].values() if len(s) >= 2]
-        uniform = sum(1 for s in judged if len(set(s)) == 1)
-        if len(judged) >= params.min_responses and (
-            uniform * 100 > params.straight_lining_percent * len(judged)
-        ):
+        of, uniform = judged[round_id], uniform_by_round[round_id]
+        if of >= params.min_responses and (uniform * 100 > params.straight_lining_percent * of):
             reasons.append("straight_lining")
         busiest, in_busiest = hours[round_id].most_common(1)[0] if hours[round_id] else ("", 0)
         if responses >= params.min_responses and (
@@ -327,8 +356,8 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
                     "min_response_rate_percent": number(params.min_response_rate_percent),
                     "straight_lining": {
                         "responses": uniform,
-                        "of": len(judged),
-                        "share_percent": number(percent(uniform, len(judged))) if judged else None,
+                        "of": of,
+                        "share_percent": number(percent(uniform, of)) if of else None,
                         "threshold_percent": number(params.straight_lining_percent),
                     },
                     "burst": {

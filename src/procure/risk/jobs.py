@@ -1,0 +1,35 @@
+"""The risk engine's work in the worker: the rules an event concerns, and the nightly full scan.
+
+Services record their events in their own transactions (``procure.jobs.record_event``); the
+worker hands each one here. A rule that fails makes the event fail: it is retried with a growing
+delay and kept as failed after its last attempt (``procure jobs``), never forgotten.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from procure.jobs.events import SubjectType, Trigger
+from procure.jobs.outbox import handles
+from procure.jobs.schedule import periodic
+
+
+@handles(*(str(trigger) for trigger in Trigger))
+async def run_rules(payload: dict[str, Any]) -> None:
+    from procure.risk.engine import on_event
+
+    # The outbox row says which trigger it was by its kind; the handler is given the payload.
+    trigger = Trigger(payload["trigger"])
+    scope = {SubjectType(kind): ids for kind, ids in payload.get("scope", {}).items()}
+    await on_event(trigger, scope)
+
+
+@periodic(
+    "risk.scan",
+    cron="30 2 * * *",
+    description="the full risk scan, every night at 02:30 (flags converge on today's data)",
+)
+async def nightly_scan() -> None:
+    from procure.risk.engine import scan
+
+    await scan()
