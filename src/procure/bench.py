@@ -228,7 +228,7 @@ async def raw_insert_rows_per_second(limit: int) -> tuple[float, int]:
     elapsed, count = 0.0, 0
     try:
         async with transaction() as tx:
-            connection = tx.connection
+            connection = tx.connection  # type: ignore[attr-defined]
             if sqlite:
                 async with connection.execute(select) as cursor:
                     records = [tuple(row[c] for c in columns) for row in await cursor.fetchall()]

@@ -1057,7 +1057,8 @@ async def generate(
         # Reproducible demo data, not secrets (the sealed bids' keys are as predictable).
         rng = random.Random(f"{seed}:{index}")  # noqa: S311
         async with transaction() as tx:
-            writer = BulkWriter(tx.connection, sqlite)
+            # The driver connection of Piccolo's own transaction (SQLite or PostgreSQL).
+            writer = BulkWriter(tx.connection, sqlite)  # type: ignore[attr-defined]
             district = DistrictGenerator(
                 rng=rng,
                 writer=writer,
