@@ -83,8 +83,18 @@ migrations: install ## Generate a migration for changed tables (into migrations/
 	PICCOLO_CONF=procure.db.piccolo_conf PROCURE_DATABASE_URL=sqlite:///$(CURDIR)/var/migrations.sqlite3 \
 	  $(BIN)/piccolo migrations new procure --auto
 
+# `make bench SCALE=100`: the districts `procure bench` generates into its scratch databases; the
+# PostgreSQL one is created (and dropped) on the server of BENCH_POSTGRES_URL.
+SCALE ?= 10
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
 .PHONY: bench
-bench: install ## Benchmarks: requests per second of the read paths; the risk scan and OCDS timings
+bench: install ## Benchmarks: issue 10's figures (JSON) at SCALE districts (default 10), SQLite then PostgreSQL
+	$(BIN)/procure bench --scale $(SCALE) --engine sqlite --json
+	$(BIN)/procure bench --scale $(SCALE) --engine postgresql --postgres-url $(BENCH_POSTGRES_URL) --json
+
+.PHONY: bench-paths
+bench-paths: install ## Older benchmarks: requests/s of the read paths; risk scan and OCDS timings (demo data)
 	$(BIN)/python benchmarks/reads.py
 	$(BIN)/python benchmarks/risk.py
 

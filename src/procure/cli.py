@@ -89,6 +89,125 @@ def demo_load(settings: Settings) -> None:
     load()
 
 
+@demo.command("generate")
+@click.option("--scale", required=True, type=click.IntRange(1, 10_000), help="districts to build")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0), help="random seed")
+@click.option(
+    "--tenders-per-district",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="tenders of each district (bids, contracts, reports and surveys follow)",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="the day the data is anchored to (default: today); same seed and day, same data",
+)
+@click.pass_obj
+def demo_generate(
+    settings: Settings, scale: int, seed: int, tenders_per_district: int, today: Any
+) -> None:
+    """Build SCALE districts of consistent synthetic data through the bulk paths."""
+
+    @needs_database
+    async def generate() -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from procure.demo_generate import GenerateError
+        from procure.demo_generate import generate as run_generate
+
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} districts · {task.fields[rows]:,} rows"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("generating", total=scale, rows=0)
+            try:
+                result = await run_generate(
+                    settings,
+                    scale=scale,
+                    seed=seed,
+                    tenders_per_district=tenders_per_district,
+                    today=today.date() if today else None,
+                    progress=lambda rows, districts: bar.update(
+                        task, completed=districts, rows=rows
+                    ),
+                )
+            except GenerateError as error:
+                fail(str(error))
+        summary = ", ".join(f"{table} {n}" for table, n in sorted(result.counts.items()))
+        click.echo(
+            f"generated {result.districts} district(s), {result.rows:,} rows in "
+            f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s): {summary}"
+        )
+        click.echo("flags and OCDS releases are not computed: run `procure risk scan`")
+
+    generate()
+
+
+@main.command("bench")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--engine",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="the scratch database: an SQLite file in a temporary directory, or a new PostgreSQL "
+    "database on the server of --postgres-url (dropped afterwards)",
+)
+@click.option(
+    "--postgres-url",
+    envvar="PROCURE_BENCH_POSTGRES_URL",
+    help="a PostgreSQL server URL whose user may CREATE DATABASE (env PROCURE_BENCH_POSTGRES_URL)",
+)
+@click.option(
+    "--tenders-per-district",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="fewer for a quick run",
+)
+@click.option(
+    "--requests", default=200, show_default=True, type=click.IntRange(1), help="per page timed"
+)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="print the result as one JSON object")
+def bench(
+    scale: int,
+    engine: str,
+    postgres_url: str | None,
+    tenders_per_district: int,
+    requests: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Measure the figures of `make bench` on generated data in a scratch database (never the
+    configured one)."""
+    import json
+
+    from procure.bench import BenchError, format_table, run_bench_command
+
+    try:
+        result = run_bench_command(
+            scale=scale,
+            engine=engine,
+            postgres_url=postgres_url,
+            tenders_per_district=tenders_per_district,
+            requests=requests,
+            seed=seed,
+        )
+    except BenchError as error:
+        fail(str(error))
+    click.echo(
+        json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_table(result)
+    )
+
+
 @main.group()
 def user() -> None:
     """Users."""

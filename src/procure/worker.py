@@ -64,7 +64,8 @@ def build(settings: Settings, *, connector_: procrastinate.BaseConnector | None 
 def _schedule(app: Any, job: Periodic) -> None:
     async def run(timestamp: int) -> None:
         result = await job.run()
-        log.info("periodic job %s ran: %s", job.name, result)
+        # A tick that found nothing due is routine: only work done is worth a line at INFO.
+        log.log(logging.INFO if result else logging.DEBUG, "periodic job %s: %s", job.name, result)
 
     run.__name__ = job.name.replace(".", "_")
     task = app.task(

@@ -10,7 +10,7 @@ from playwright.async_api import Browser, Page, expect
 
 from procure import clock
 from procure.bids.schemas import BidIn
-from procure.bids.services import bid_submit
+from procure.bids.services import bid_submit, open_due_bids
 from procure.committees.tables import CommitteeMember, MemberStatus
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
@@ -77,11 +77,12 @@ async def test_a_draw_then_a_declaration_that_steps_aside(
     await expect(page.get_by_test_id("committee-member")).to_have_count(5)  # 3 seats, 2 alternates
     first, second, _third = await _drawn_usernames(tender_id)
 
-    # The deadline passes: the bids open on the next look, declarations open.
+    # The deadline passes: the worker's opening job opens the bids, declarations open.
     past = clock.now() - timedelta(minutes=1)
     await Tender.update({Tender.submission_deadline: past, Tender.opening_at: past}).where(
         Tender.id == tender_id
     )
+    assert await open_due_bids(tender_id)
     expert = await (await browser.new_context(locale="zh-CN")).new_page()
     expert.on("dialog", lambda dialog: dialog.accept())
     await sign_in(expert, live_server, first)

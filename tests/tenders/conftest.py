@@ -59,6 +59,24 @@ def bid_payload(total_fen: int, split: float = 0.6) -> dict[str, Any]:
     }
 
 
+async def tender_with_bids(
+    client: Any, as_user: Any, bidders: tuple[str, ...] = ("org", "org2")
+) -> int:
+    """A published tender (12 days to its deadline) with a sealed bid of each of ``bidders``."""
+    buyer = await as_user("buyer")
+    created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    tender_id = int(created.json()["id"])
+    await publish(client, buyer, tender_id)
+    for n, who in enumerate(bidders):
+        response = await client.put(
+            f"/api/v1/tenders/{tender_id}/bid",
+            json=bid_payload(25_000_000 + n * 1_000_000),
+            headers=await as_user(who),
+        )
+        assert response.status_code == 201, response.text
+    return tender_id
+
+
 async def award_a_tender(
     client: Any, buyer: dict[str, str], bidders: list[dict[str, str]], clock: Any
 ) -> int:

@@ -28,7 +28,7 @@ from procure.settings import get_settings
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, login
-from tests.tenders.conftest import bid_payload, publish, tender_payload
+from tests.tenders.conftest import tender_with_bids
 
 WRITE = re.compile(
     r"^\s*(WITH\b.*?\b)?(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I | re.S
@@ -138,17 +138,7 @@ async def test_no_get_route_writes_for_any_user(
 ) -> None:
     # A tender with sealed bids whose deadline has passed: the reads must not open them.
     async with AsyncTestClient(app=app) as setup:
-        buyer = await as_user("buyer")
-        created = await setup.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
-        tender_id = int(created.json()["id"])
-        await publish(setup, buyer, tender_id)
-        for n, who in enumerate(("org", "org2")):
-            bid = await setup.put(
-                f"/api/v1/tenders/{tender_id}/bid",
-                json=bid_payload(25_000_000 + n * 1_000_000),
-                headers=await as_user(who),
-            )
-            assert bid.status_code == 201, bid.text
+        tender_id = await tender_with_bids(setup, as_user)
     moving_clock.advance(days=13, worker=False)
     paths = _get_paths(app, await _values(tender_id))
     assert len(paths) > 100

@@ -36,9 +36,10 @@ class _Transaction:
             self._token = _on_commit.set([])
         return await self._inner.__aenter__()
 
-    async def __aexit__(self, *exc_info: Any) -> bool:
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # Piccolo's transactions never swallow the exception: it propagates after the rollback.
         try:
-            suppressed = bool(await self._inner.__aexit__(*exc_info))
+            await self._inner.__aexit__(*exc_info)
         finally:
             callbacks = _on_commit.get() if self._token is not None else None
             if self._token is not None:
@@ -46,7 +47,6 @@ class _Transaction:
         if callbacks and exc_info[0] is None:
             for callback in callbacks:
                 await callback()
-        return suppressed
 
 
 _on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = (

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from procure.db import transaction
 from procure.jobs.events import SubjectType, Trigger
 from procure.jobs.outbox import emit
+from procure.jobs.schedule import fire_once, not_fired
 
-__all__ = ["SubjectType", "Trigger", "emit", "record_event"]
+__all__ = ["SubjectType", "Trigger", "emit", "record_event", "record_once"]
+
+Scope = Mapping[SubjectType, Iterable[int | str]]
 
 
-async def record_event(trigger: Trigger, scope: Mapping[SubjectType, Iterable[int | str]]) -> int:
+async def record_event(trigger: Trigger, scope: Scope) -> int:
     """Record a domain event in the current write's transaction; its consumers (the risk
     engine's rules) run in a worker after the commit."""
     ids = {str(kind): [str(i) for i in subjects] for kind, subjects in scope.items()}
     return await emit(str(trigger), {"trigger": str(trigger), "scope": ids})
+
+
+async def record_once(name: str, events: Mapping[str, tuple[Trigger, Scope]]) -> int:
+    """For a periodic job: record each subject's event the first time ``name`` fires for it
+    (the mark and the event commit together); returns how many fired now."""
+    fired = 0
+    for subject in await not_fired(name, list(events)):
+        async with transaction():
+            if await fire_once(name, subject):
+                await record_event(*events[subject])
+                fired += 1
+    return fired

@@ -171,7 +171,7 @@ async def mark_queued(event_id: int, now: datetime) -> None:
 async def reclaim(now: datetime, *, queued_too: bool = False) -> int:
     """Put back the events of workers that died (running or queued past the lease) and, when the
     queue they were handed to is gone (the in-process queue after a restart), every queued one."""
-    stale = OutboxEvent.claimed_at < now - LEASE
+    stale: Any = OutboxEvent.claimed_at < now - LEASE
     if queued_too:
         stale = stale | (OutboxEvent.status == EventStatus.queued)
     async with transaction():
@@ -181,7 +181,7 @@ async def reclaim(now: datetime, *, queued_too: bool = False) -> int:
 async def retry_failed(event_ids: list[int] | None = None) -> int:
     """Put failed events back (all, or the ones named); returns how many."""
     condition = OutboxEvent.id.is_in(event_ids) if event_ids else OutboxEvent.id.is_not_null()
-    values = {
+    values: dict[Any, Any] = {
         OutboxEvent.attempts: 0,
         OutboxEvent.run_after: None,
         OutboxEvent.finished_at: None,

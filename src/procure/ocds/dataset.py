@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -89,6 +91,20 @@ async def _rows(
     return list(await query.order_by(process, table._meta.primary_key))
 
 
+_shared: ContextVar[dict[str, list[Process]] | None] = ContextVar("ocds_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within it, a dataset's processes are read once, with every part, and shared by all who
+    ask (the risk rules of one run read the same unchanging rows; none of them modifies one)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 async def dataset_processes(
     dataset: str,
     *,
@@ -98,6 +114,31 @@ async def dataset_processes(
     parties: bool = False,
 ) -> list[Process]:
     """The processes of a dataset (or those ocids), in import order, with the parts asked for."""
+    shared = _shared.get()
+    if shared is None:
+        return await _read_processes(
+            dataset, ocids=ocids, bids=bids, awards=awards, parties=parties
+        )
+    if dataset not in shared:
+        if ocids is not None:  # a few processes: read them alone, the whole set may not be needed
+            return await _read_processes(
+                dataset, ocids=ocids, bids=bids, awards=awards, parties=parties
+            )
+        shared[dataset] = await _read_processes(dataset, bids=True, awards=True, parties=True)
+    if ocids is None:
+        return shared[dataset]
+    wanted = set(ocids)
+    return [process for process in shared[dataset] if process.ocid in wanted]
+
+
+async def _read_processes(
+    dataset: str,
+    *,
+    ocids: Collection[str] | None = None,
+    bids: bool = False,
+    awards: bool = False,
+    parties: bool = False,
+) -> list[Process]:
     where: Any = OcdsProcess.dataset == dataset
     if ocids is not None:
         if not ocids:

@@ -3,9 +3,8 @@ looking, and the rules that watch late reports run then (风险: 报告逾期)."
 
 from __future__ import annotations
 
-from procure.db import transaction
-from procure.jobs import SubjectType, Trigger, record_event
-from procure.jobs.schedule import fire_once, not_fired, periodic
+from procure.jobs import SubjectType, Trigger, record_once
+from procure.jobs.schedule import periodic
 from procure.reports.selectors import local_today, overdue_periods
 
 
@@ -16,12 +15,11 @@ from procure.reports.selectors import local_today, overdue_periods
 )
 async def mark_overdue() -> int:
     """Returns how many reports became overdue in this run."""
-    fired = 0
-    overdue = [f"{contract}:{period}" for contract, period in await overdue_periods(local_today())]
-    for subject in await not_fired("reports.overdue", overdue):
-        contract_id = int(subject.split(":", 1)[0])
-        async with transaction():
-            if await fire_once("reports.overdue", subject):
-                await record_event(Trigger.report_overdue, {SubjectType.contract: [contract_id]})
-                fired += 1
-    return fired
+    overdue = await overdue_periods(local_today())
+    return await record_once(
+        "reports.overdue",
+        {
+            f"{contract}:{period}": (Trigger.report_overdue, {SubjectType.contract: [contract]})
+            for contract, period in overdue
+        },
+    )

@@ -33,7 +33,7 @@ from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict
 from procure.lifecycle import advance, advance_all
-from procure.ocds.dataset import dataset_has_rows
+from procure.ocds.dataset import dataset_has_rows, shared_reads
 from procure.ocds.export import ocid_of
 from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
@@ -619,28 +619,30 @@ async def _run_each(
         # The bid-stage rules judge the platform's tenders through their OCDS projection,
         # brought up to date where it changed.
         await platform_dataset_refresh(tender_ids=touched)
-    for done, (rule, scope) in enumerate(runs, start=1):
-        try:
-            # An event on the platform's own processes changes nothing in imported datasets.
-            only = dataset
-            if dataset is None and touched is not None and rule.stage == Stage.bid:
-                only = PLATFORM
-            for name in await _datasets(rule, only):
-                result = await _run(
-                    rule,
-                    params[rule.code],
-                    policy=policy,
-                    dataset=name,
-                    # The tenders an event touched are the platform's.
-                    scope=None if rule.stage == Stage.bid and name != PLATFORM else scope,
-                    trigger=trigger,
-                )
-                flags.extend(result.flags)
-        except Exception as error:
-            log.exception("risk rule %s failed", rule.code)
-            failures.append((rule.code, error))
-        if progress is not None:
-            progress(rule.code, done, len(runs))
+    # The rules of one run read the datasets' processes once between them.
+    with shared_reads():
+        for done, (rule, scope) in enumerate(runs, start=1):
+            try:
+                # An event on the platform's own processes changes nothing in imported datasets.
+                only = dataset
+                if dataset is None and touched is not None and rule.stage == Stage.bid:
+                    only = PLATFORM
+                for name in await _datasets(rule, only):
+                    result = await _run(
+                        rule,
+                        params[rule.code],
+                        policy=policy,
+                        dataset=name,
+                        # The tenders an event touched are the platform's.
+                        scope=None if rule.stage == Stage.bid and name != PLATFORM else scope,
+                        trigger=trigger,
+                    )
+                    flags.extend(result.flags)
+            except Exception as error:
+                log.exception("risk rule %s failed", rule.code)
+                failures.append((rule.code, error))
+            if progress is not None:
+                progress(rule.code, done, len(runs))
     if failures:
         raise RuleFailures(failures, flags)
     return flags

@@ -5,9 +5,8 @@ judge a closed round."""
 from __future__ import annotations
 
 from procure import clock
-from procure.db import transaction
-from procure.jobs import SubjectType, Trigger, record_event
-from procure.jobs.schedule import fire_once, not_fired, periodic
+from procure.jobs import SubjectType, Trigger, record_once
+from procure.jobs.schedule import periodic
 from procure.surveys.selectors import closed_by_clock
 
 
@@ -17,13 +16,11 @@ from procure.surveys.selectors import closed_by_clock
     description="runs the risk rules of each survey round its closing time has closed, once",
 )
 async def rounds_closed() -> int:
-    fired = 0
-    closed = [str(round_id) for round_id in await closed_by_clock(clock.now())]
-    for round_id in await not_fired("surveys.closed", closed):
-        async with transaction():
-            if await fire_once("surveys.closed", round_id):
-                await record_event(
-                    Trigger.survey_closed, {SubjectType.survey_round: [int(round_id)]}
-                )
-                fired += 1
-    return fired
+    """Returns how many rounds reached the rules in this run."""
+    return await record_once(
+        "surveys.closed",
+        {
+            str(round_id): (Trigger.survey_closed, {SubjectType.survey_round: [round_id]})
+            for round_id in await closed_by_clock(clock.now())
+        },
+    )
