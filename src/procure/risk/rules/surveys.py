@@ -107,6 +107,9 @@ async def resident_satisfaction(
         item = sums[rounds[row["round"]]][(row["seq"], row["text"])]
         item[0] += int(row["total"])
         item[1] += int(row["answers"])
+    rounds_of: dict[Any, list[Any]] = defaultdict(list)
+    for round_id, key in rounds.items():
+        rounds_of[key].append(round_id)
     result = {}
     for key, items in sums.items():
         # fmean sums exactly (fsum): the items' order does not change the result.
@@ -116,7 +119,7 @@ async def resident_satisfaction(
         result[key] = {
             "satisfaction": Decimal(str(scale)).quantize(HUNDREDTHS),
             "responses": responses[key],
-            "rounds": sorted(r for r, k in rounds.items() if k == key),
+            "rounds": sorted(rounds_of[key]),
         }
     return result
 
