@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from procure import PACKAGE_DIR
+from procure.settings import get_settings
 
 LOCALE_DIR = PACKAGE_DIR / "locale"
 LOCALES = {"zh-CN": "zh_CN", "en": "en"}
@@ -33,14 +34,15 @@ def N_(message: str) -> str:
 
 
 def translations(locale: str) -> NullTranslations:
-    babel_locale = LOCALES[locale]
-    mo = LOCALE_DIR / babel_locale / "LC_MESSAGES" / "messages.mo"
-    try:
-        modified = mo.stat().st_mtime_ns
-    except FileNotFoundError:
-        raise CatalogMissing(
-            f"{mo} is missing: run `make i18n` to compile the message catalogs"
-        ) from None
+    """The locale's catalog, parsed once per process. In development a recompiled catalog
+    (`make i18n`) is picked up at once: there the file's modification time is part of the key."""
+    mo = LOCALE_DIR / LOCALES[locale] / "LC_MESSAGES" / "messages.mo"
+    modified = 0
+    if get_settings().environment == "development":
+        try:
+            modified = mo.stat().st_mtime_ns
+        except FileNotFoundError:
+            modified = -1
     return _parsed(mo, modified)
 
 
@@ -48,8 +50,13 @@ def translations(locale: str) -> NullTranslations:
 def _parsed(mo: Path, modified: int) -> NullTranslations:
     """A catalog is parsed once per compiled version, not on every message (the parsing was
     most of a page's time)."""
-    with mo.open("rb") as handle:
-        return Translations(fp=handle, domain="messages")
+    try:
+        with mo.open("rb") as handle:
+            return Translations(fp=handle, domain="messages")
+    except FileNotFoundError:
+        raise CatalogMissing(
+            f"{mo} is missing: run `make i18n` to compile the message catalogs"
+        ) from None
 
 
 def negotiate(requested: str | None, default: str) -> str:
