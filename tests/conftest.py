@@ -7,7 +7,9 @@ are read once per process. `make test` runs the whole suite once per engine.
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -247,3 +249,28 @@ class Clock:
 @pytest.fixture
 def moving_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
+
+
+async def every_item(client: AsyncTestClient, url: str, **params: Any) -> list[Any]:
+    """Every item of a paginated API list, page after page (100 a page, the cap)."""
+    items: list[Any] = []
+    page = 1
+    while True:
+        answer = await client.get(url, params={**params, "per_page": "100", "page": str(page)})
+        assert answer.status_code == 200, answer.text
+        items += answer.json()
+        if 'rel="next"' not in answer.headers.get("link", ""):
+            return items
+        page += 1
+
+
+async def every_page(client: AsyncTestClient, url: str) -> str:
+    """The text of an HTML list page and of each next page its pager links to, joined."""
+    texts: list[str] = []
+    while url:
+        page = await client.get(url)
+        assert page.status_code == 200, page.text
+        texts.append(page.text)
+        found = re.search(r'<a rel="next" href="([^"]+)"', page.text)
+        url = html.unescape(found.group(1)) if found else ""
+    return "\n".join(texts)

@@ -10,7 +10,7 @@ from procure.contracts.tables import Contract, ContractScopeLine
 from procure.i18n import yuan
 from procure.pdf.documents import contract_pdf, performance_report_pdf
 from procure.security.tables import User
-from tests.conftest import login
+from tests.conftest import every_item, login
 from tests.pdf.conftest import read_pdf
 
 
@@ -60,7 +60,7 @@ async def test_the_performance_report_has_its_charts_and_grade(
 async def test_a_stranger_cannot_download_a_contract(client: AsyncTestClient) -> None:
     contract = await active_contract()
     await login(client, "committee2")
-    mine = {c["id"] for c in (await client.get("/api/v1/contracts")).json()}
+    mine = {c["id"] for c in await every_item(client, "/api/v1/contracts")}
     response = await client.get(f"/api/v1/contracts/{contract['id']}/document")
     assert response.status_code == (200 if contract["id"] in mine else 404)
     await login(client, "auditor")

@@ -7,7 +7,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.surveys.statistics import cronbach_alpha, likert_summary
 from procure.surveys.tables import SurveyItem, SurveyRound
-from tests.conftest import bearer, login
+from tests.conftest import bearer, every_page, login
 from tests.surveys.conftest import (
     actor,
     all_answers,
@@ -140,8 +140,8 @@ async def test_the_committee_page_lists_rounds_and_offers_the_forms(
     assert f'data-round="{answered_round["id"]}" data-status="open"' in page.text
     assert 'data-testid="round-form"' in page.text
     assert f'href="/surveys/rounds/{answered_round["id"]}/results"' in page.text
-    workspace = await client.get("/committee")
-    assert f'href="/contracts/{answered_round["contract_id"]}/surveys"' in workspace.text
+    workspace = await every_page(client, "/committee")
+    assert f'href="/contracts/{answered_round["contract_id"]}/surveys"' in workspace
     await login(client, "org")
     readonly = await client.get(f"/contracts/{answered_round['contract_id']}/surveys")
     assert readonly.status_code == 200 and 'data-testid="round-form"' not in readonly.text
