@@ -139,6 +139,9 @@ def run_bench_command(
         # The server's pool on PostgreSQL, whatever the caller's environment says.
         "PROCURE_DATABASE_POOL_SIZE": "10",
         "PROCURE_LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
+        # The pages are measured with the worker idle: on SQLite the app would otherwise run
+        # it in process, delivering the freshly generated data's events during the requests.
+        "PROCURE_JOBS_IN_PROCESS": "false",
         "PROCURE_BENCH_WORKDIR": str(workdir),
     }
     args = [

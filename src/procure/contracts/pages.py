@@ -44,7 +44,7 @@ class ContractPages(Controller):
         party = (
             actor.role == Role.organization and actor.organization_id == contract["organization_id"]
         )
-        history = await amendment_history(actor, contract_id)
+        history = await amendment_history(actor, contract_id, contract=contract)
         # The buyer's department sees its requests that wait for an approver.
         pending = await pending_for("contract", contract_id) if owner else []
         return Template(

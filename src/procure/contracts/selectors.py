@@ -183,9 +183,13 @@ async def awaiting_organization(actor: Actor) -> dict[str, list[dict[str, Any]]]
     return {"contracts": contracts, "amendments": amendments}
 
 
-async def amendment_history(actor: Actor, contract_id: int) -> dict[str, Any]:
-    """The cumulative change of all amendments against the original contract, line by line."""
-    contract = await contract_detail(actor, contract_id)
+async def amendment_history(
+    actor: Actor, contract_id: int, *, contract: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The cumulative change of all amendments against the original contract, line by line
+    (``contract``: its detail, when the caller has read it already)."""
+    if contract is None or contract["id"] != contract_id:
+        contract = await contract_detail(actor, contract_id)
     original = {line["line_no"]: line for line in contract["lines"]}
     current = {
         n: {
