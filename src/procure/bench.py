@@ -199,17 +199,38 @@ async def timed(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+#: Run in the export's own process: its peak resident memory (VmHWM), reported at exit. The
+#: kernel's ru_maxrss of a child is no use here: it keeps the high-water mark of the process
+#: before exec, a copy of this (large) benchmarking process.
+_PEAK_REPORTER = """
+import atexit, sys
+
+def _peak():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("PEAK_KB " + line.split()[1] + "\\n")
+
+atexit.register(_peak)
+from procure.cli import main
+sys.argv = ["procure", "ocds", "export", "--out", sys.argv[1]]
+main()
+"""
+
+
 def export_peak_mb(out: Path) -> float:
-    """The RSS high-water mark (MB) of a `procure ocds export` subprocess."""
-    child = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "procure.cli", "ocds", "export", "--out", str(out)],
+    """The peak resident memory (MB) of a `procure ocds export` process."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _PEAK_REPORTER, str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
+        check=False,
     )
-    _pid, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"procure ocds export failed: {child.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
-    return usage.ru_maxrss / 1024  # kilobytes on Linux
+    peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_KB ")]
+    if done.returncode != 0 or not peaks:
+        raise BenchError(f"procure ocds export failed: {done.stderr[-500:]}")
+    return int(peaks[-1]) / 1024
 
 
 class _Rollback(Exception):
