@@ -34,16 +34,27 @@ def N_(message: str) -> str:
 
 
 def translations(locale: str) -> NullTranslations:
-    """The locale's catalog, parsed once per process. In development a recompiled catalog
-    (`make i18n`) is picked up at once: there the file's modification time is part of the key."""
-    mo = LOCALE_DIR / LOCALES[locale] / "LC_MESSAGES" / "messages.mo"
-    modified = 0
-    if get_settings().environment == "development":
-        try:
-            modified = mo.stat().st_mtime_ns
-        except FileNotFoundError:
-            modified = -1
+    """The locale's catalog, parsed once per process (a page asks for it hundreds of times). In
+    development a recompiled catalog (`make i18n`) is picked up at once: there the file's
+    modification time is part of the key."""
+    if get_settings().environment != "development":
+        return _loaded(locale)
+    mo = _catalog(locale)
+    try:
+        modified = mo.stat().st_mtime_ns
+    except FileNotFoundError:
+        modified = -1
     return _parsed(mo, modified)
+
+
+@cache
+def _catalog(locale: str) -> Path:
+    return LOCALE_DIR / LOCALES[locale] / "LC_MESSAGES" / "messages.mo"
+
+
+@cache
+def _loaded(locale: str) -> NullTranslations:
+    return _parsed(_catalog(locale), 0)
 
 
 @lru_cache(maxsize=8)
