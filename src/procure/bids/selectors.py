@@ -14,7 +14,7 @@ from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.tenders.states import ACCEPTING_BIDS, OPENED_STATES, TenderStatus
+from procure.tenders.states import ACCEPTING_BIDS, OPENED_STATES, TenderStatus, awaiting_opening
 from procure.tenders.tables import Tender, TenderAmendment
 
 OWN_COLUMNS = (
@@ -53,11 +53,6 @@ async def due_to_open(now: datetime) -> list[int]:
         .order_by(Tender.submission_deadline)
     )
     return [row["id"] for row in rows]
-
-
-def awaiting_opening(tender: dict[str, Any], now: datetime) -> bool:
-    """Past its deadline but not opened yet: the opening job has not run. Pages say 开标中."""
-    return tender["status"] in ACCEPTING_BIDS and now >= tender["submission_deadline"]
 
 
 async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:

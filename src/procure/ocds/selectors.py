@@ -26,7 +26,7 @@ from procure.contracts.tables import (
 )
 from procure.performance.tables import PerformanceScore
 from procure.reports.tables import ReportStatus, ServiceReport
-from procure.tenders.states import ACCEPTING_BIDS, effective_status
+from procure.tenders.states import awaiting_opening, effective_status
 from procure.tenders.tables import (
     Clarification,
     EvaluationCriterion,
@@ -110,16 +110,11 @@ async def published_tenders(
         query = query.limit(limit if limit is not None else 2**62).offset(offset)
     rows = await query
     now = clock.now()
-    unopened = {
-        row["id"]
-        for row in rows
-        if row["status"] in ACCEPTING_BIDS and now >= row["submission_deadline"]
-    }
     for row in rows:
         row["effective_status"] = effective_status(
             row["status"],
             now=row["submission_deadline"] - timedelta(microseconds=1)
-            if row["id"] in unopened
+            if awaiting_opening(row, now)
             else now,
             clarification_deadline=row["clarification_deadline"],
             submission_deadline=row["submission_deadline"],

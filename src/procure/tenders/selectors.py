@@ -22,6 +22,7 @@ from procure.tenders.states import (
     ACCEPTING_BIDS,
     ProcurementMethod,
     TenderStatus,
+    awaiting_opening,
     effective_status,
 )
 from procure.tenders.tables import (
@@ -66,14 +67,16 @@ OPENING = "opening"
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The row's status as the clock makes it (a passed clarification deadline is a state
     change); a passed submission deadline shows as opening until the opening job has run."""
+    if awaiting_opening(row, now):
+        row["status"] = OPENING
+        return row
     status = effective_status(
         row["status"],
         now=now,
         clarification_deadline=row["clarification_deadline"],
         submission_deadline=row["submission_deadline"],
     )
-    opening = status == TenderStatus.opened and row["status"] in ACCEPTING_BIDS
-    row["status"] = OPENING if opening else str(status)
+    row["status"] = str(status)
     return row
 
 

@@ -1,7 +1,9 @@
 """The tender's states, procurement methods and evaluation methods."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class TenderStatus(StrEnum):
@@ -51,6 +53,13 @@ OPENED_STATES = frozenset(
 CANCELLABLE = frozenset(
     {TenderStatus.draft, *ACCEPTING_BIDS, TenderStatus.opened, TenderStatus.evaluation}
 )
+
+
+def awaiting_opening(tender: Mapping[str, Any], now: datetime) -> bool:
+    """Past its submission deadline but not opened yet: the opening job has not run. Reads show
+    it as opening (开标中) and open nothing; the job does (bids.jobs)."""
+    deadline = tender["submission_deadline"]
+    return tender["status"] in ACCEPTING_BIDS and deadline is not None and now >= deadline
 
 
 def effective_status(
