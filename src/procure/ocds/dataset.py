@@ -115,15 +115,12 @@ async def dataset_processes(
 ) -> list[Process]:
     """The processes of a dataset (or those ocids), in import order, with the parts asked for."""
     shared = _shared.get()
-    if shared is None:
+    # Outside a shared read, or a few processes before anyone read the whole set: read them alone.
+    if shared is None or (ocids is not None and dataset not in shared):
         return await _read_processes(
             dataset, ocids=ocids, bids=bids, awards=awards, parties=parties
         )
     if dataset not in shared:
-        if ocids is not None:  # a few processes: read them alone, the whole set may not be needed
-            return await _read_processes(
-                dataset, ocids=ocids, bids=bids, awards=awards, parties=parties
-            )
         shared[dataset] = await _read_processes(dataset, bids=True, awards=True, parties=True)
     if ocids is None:
         return shared[dataset]
