@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
-from typing import Any
+from typing import IO, Any
 
 import procrastinate
 from procrastinate import testing
@@ -115,15 +116,56 @@ def _query(sql: str) -> Any:
 
 class InProcessWorker:
     """The worker inside ``procure serve`` (the SQLite default): started and stopped with the
-    app; an event is handed to it the moment its transaction commits."""
+    app; an event is handed to it the moment its transaction commits.
+
+    ``procure serve --workers N`` starts N server processes on one SQLite file: one of them
+    (whichever holds the lock file ``VAR_DIR/jobs.lock``) runs the worker, so the periodic jobs
+    tick once. The others record their events in the outbox, which that worker's relay hands
+    over within seconds, and try the lock again now and then, to take over if its holder dies.
+    """
+
+    LOCK_RETRY_SECONDS = 5.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app: Any = None
         self.task: asyncio.Task[None] | None = None
         self.remove_waker: Any = None
+        self.lock_file: IO[bytes] | None = None
+        self.waiting: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None
+
+    def _take_lock(self) -> bool:
+        path = self.settings.var_dir / "jobs.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self.lock_file = handle
+        return True
 
     async def start(self) -> None:
+        if self._take_lock():
+            await self._run()
+        else:
+            log.info("another server process runs the jobs; this one waits to take over")
+            self.waiting = asyncio.create_task(self._wait_for_lock())
+
+    async def _wait_for_lock(self) -> None:
+        while True:
+            await asyncio.sleep(self.LOCK_RETRY_SECONDS)
+            if self._take_lock():
+                log.info("this server process now runs the jobs")
+                await self._run()
+                return
+
+    async def _run(self) -> None:
         self.app = build(self.settings)
         await self.app.open_async()
         if self.settings.database_engine == "sqlite":
@@ -149,14 +191,26 @@ class InProcessWorker:
         )
 
     async def stop(self) -> None:
+        """Stop the worker (or the wait for the lock); a second call does nothing."""
+        if self.waiting is not None:
+            self.waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.waiting
+            self.waiting = None
         if self.remove_waker is not None:
             self.remove_waker()
+            self.remove_waker = None
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
+            self.task = None
         if self.app is not None:
             await self.app.close_async()
+            self.app = None
+        if self.lock_file is not None:
+            self.lock_file.close()  # closing the file releases the lock
+            self.lock_file = None
 
 
 async def run_worker(settings: Settings, *, concurrency: int, name: str | None) -> None:

@@ -66,6 +66,39 @@ async def test_the_in_process_worker_delivers_at_commit_and_after_a_restart(
     assert Counter({"waiting": 1, "fresh": 1}) == DELIVERED
 
 
+@pytest.mark.sqlite_only
+async def test_several_server_processes_on_sqlite_run_one_worker_and_take_over(
+    database: None, worker_mode: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `procure serve --workers 2`: each process starts an InProcessWorker; the lock file lets
+    # one run the queue and the periodic jobs, and the other takes over when it stops.
+    monkeypatch.setattr(InProcessWorker, "LOCK_RETRY_SECONDS", 0.05)
+    first, second = InProcessWorker(get_settings()), InProcessWorker(get_settings())
+    await first.start()
+    await second.start()
+    try:
+        assert first.running
+        assert not second.running
+        event = await emit("test.worker", {"n": "while-first-runs"})
+        await first.stop()
+
+        async def second_took_over() -> bool:
+            return second.running
+
+        await _until(second_took_over)
+        async with transaction():
+            late = await emit("test.worker", {"n": "after-take-over"})
+
+        async def both_done() -> bool:
+            return await _statuses([event, late]) == {EventStatus.done}
+
+        await _until(both_done)
+    finally:
+        await first.stop()
+        await second.stop()
+    assert Counter({"while-first-runs": 1, "after-take-over": 1}) == DELIVERED
+
+
 @pytest.mark.postgresql_only
 async def test_two_workers_share_the_queue_each_event_once(
     database: None, worker_mode: None
