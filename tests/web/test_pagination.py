@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from litestar.datastructures import URL
 from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.audit.selectors import event_page
 from procure.bids.sealing import new_wrapped_tender_key
 from procure.contracts.tables import Contract, ContractStatus, ReportingFrequency
-from procure.db.pagination import PageRequest, page_request
+from procure.db.pagination import PageRequest, page_href, page_request
 from procure.departments.tables import Department, DepartmentLevel
 from procure.errors import InvalidInput
 from procure.geography.tables import District
@@ -118,6 +119,12 @@ def test_a_page_request_has_defaults_and_bounds() -> None:
     assert page_request("3", "50") == PageRequest(3, 50)
     assert page_request(" ", "") == PageRequest(1, 20)
     assert page_request("2", "100").offset == 100
+
+
+def test_a_page_link_keeps_the_filters_and_drops_a_one_time_notice() -> None:
+    url = URL("/approvals?decided=7&status=pending&page=1&done=ok")
+    assert page_href(url, 2) == "/approvals?status=pending&page=2"
+    assert page_href(URL("/tenders?q=a&page=3"), 1, "page") == "/tenders?q=a&page=1"
 
 
 @pytest.mark.parametrize(

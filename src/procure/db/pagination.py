@@ -170,10 +170,19 @@ def contains(text: str, *columns: Any) -> Any:
     return reduce(operator.or_, conditions)
 
 
+#: Query parameters that carry a one-time notice after a form's redirect ("your decision is
+#: recorded"): said once, not carried into the list's other pages.
+NOTICE_PARAMS = frozenset({"decided", "done", "saved"})
+
+
 def page_query(url: Any, number: int, param: str = "page") -> str:
     """The query of ``url`` (a Litestar URL) with ``param`` set to ``number``, the filters
-    (and the other lists' pages) kept."""
-    params = [(key, value) for key, value in url.query_params.multi_items() if key != param]
+    (and the other lists' pages) kept, the one-time notices dropped."""
+    params = [
+        (key, value)
+        for key, value in url.query_params.multi_items()
+        if key != param and key not in NOTICE_PARAMS
+    ]
     return urlencode([*params, (param, str(number))])
 
 
