@@ -21,7 +21,7 @@ from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
 from procure.complaints.selectors import Stage, procurement_block
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import get_keyring
@@ -50,11 +50,9 @@ async def _lock_open_tender(tender_id: int, received_at: datetime) -> dict[str, 
     The no-op UPDATE takes the row lock that the opening also takes, so a bid is either in
     before the opening or refused after it — never lost in between.
     """
-    locked = (
-        await Tender.update({Tender.status: Tender.status})
-        .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
-        .returning(Tender.id)
-    )
+    locked = await lock_rows(
+        Tender.status, (Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS))
+    ).returning(Tender.id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None or tender["published_at"] is None:
         raise NotFound(f"tender {tender_id} not found")
@@ -292,9 +290,9 @@ async def _open(tender_id: int, now: datetime) -> None:
     # Take the tender's row lock first (as a bid does), so a bid that reached the server before
     # the deadline is either in the list read below or was refused: never lost in between.
     if not (
-        await Tender.update({Tender.status: Tender.status})
-        .where((Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS)))
-        .returning(Tender.id)
+        await lock_rows(
+            Tender.status, (Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS))
+        ).returning(Tender.id)
     ):
         raise Conflict(f"tender {tender_id} is already opened")
     tender = await Tender.select().where(Tender.id == tender_id).first()

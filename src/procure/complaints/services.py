@@ -47,7 +47,7 @@ from procure.complaints.tables import (
     Suspension,
     SuspensionStatus,
 )
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.lifecycle import advance
 from procure.security.actors import Actor
@@ -68,7 +68,7 @@ SUSPENDABLE = (
 async def _locked_tender(tender_id: int) -> dict[str, Any]:
     """The published tender, its row locked for this transaction (a no-op UPDATE) so that
     filings about it queue; a draft does not exist for a supplier."""
-    await Tender.update({Tender.status: Tender.status}).where(Tender.id == tender_id)
+    await lock_rows(Tender.status, Tender.id == tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None or tender["status"] == TenderStatus.draft:
         raise NotFound(f"tender {tender_id} not found")
@@ -243,9 +243,7 @@ async def complaint_file(*, actor: Actor, challenge_id: int, data: ComplaintIn) 
     now = clock.now()
     async with transaction():
         # The challenge's row lock: parallel complaints about it queue.
-        await Challenge.update({Challenge.status: Challenge.status}).where(
-            Challenge.id == challenge_id
-        )
+        await lock_rows(Challenge.status, Challenge.id == challenge_id)
         row = await Challenge.select().where(Challenge.id == challenge_id).first()
         assert row is not None
         if not may_complain(row, now):

@@ -48,7 +48,7 @@ from procure.contracts.tables import (
     Rectification,
     RectificationStatus,
 )
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
@@ -670,9 +670,7 @@ PAYMENT_STEPS = {
 async def _instalment(contract_id: int, seq: int) -> dict[str, Any]:
     """The instalment as it stands now (a settlement's hold or deduction in force included),
     after taking its row lock so that parallel steps on it queue."""
-    await Payment.update({Payment.status: Payment.status}).where(
-        (Payment.contract == contract_id) & (Payment.seq == seq)
-    )
+    await lock_rows(Payment.status, (Payment.contract == contract_id) & (Payment.seq == seq))
     found = await instalments(contract_id, seq)
     if not found:
         raise NotFound(f"instalment {seq} of contract {contract_id} not found")

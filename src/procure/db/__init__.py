@@ -7,9 +7,12 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable
 from piccolo.engine.base import BaseTransaction, Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query import Update
 from piccolo.querystring import QueryString
 
 PICCOLO_CONF = "procure.db.piccolo_conf"
@@ -83,3 +86,15 @@ def in_transaction() -> bool:
 async def ping() -> None:
     """Raise if the database cannot answer a trivial query."""
     await get_engine().run_querystring(QueryString("SELECT 1"))
+
+
+def lock_rows(column: Column, where: Combinable) -> Update:
+    """The rows of ``column``'s table that match ``where``, locked until the transaction ends,
+    so that parallel writes about them queue instead of racing.
+
+    A no-op UPDATE setting ``column`` to itself (SQLite has no ``SELECT … FOR UPDATE``; on
+    PostgreSQL the UPDATE takes the row lock). Await it, or add ``.returning(...)`` to learn
+    which rows matched. ``column`` is one the lifecycle owns (say ``Tender.status``), never a key,
+    so no foreign key action runs."""
+    table = column._meta.table
+    return table.update({column: column}).where(where)

@@ -11,7 +11,7 @@ from litestar.exceptions import PermissionDeniedException
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.schemas import CriterionIn, EvaluationIn, RubricIn, RubricRevisionIn
 from procure.evaluations.scoring import HUNDRED, weighted_total
@@ -215,11 +215,9 @@ async def _lock(contract_id: int, community_id: int | None, period: str) -> dict
     The no-op UPDATE takes the row lock, so a save and a submission of the same evaluation run
     one after the other and nothing is written into an evaluation after it is locked.
     """
-    rows = (
-        await CommitteeEvaluation.update({CommitteeEvaluation.status: CommitteeEvaluation.status})
-        .where(_key(contract_id, community_id, period))
-        .returning(CommitteeEvaluation.id, CommitteeEvaluation.status, CommitteeEvaluation.rubric)
-    )
+    rows = await lock_rows(
+        CommitteeEvaluation.status, _key(contract_id, community_id, period)
+    ).returning(CommitteeEvaluation.id, CommitteeEvaluation.status, CommitteeEvaluation.rubric)
     return rows[0] if rows else None
 
 
@@ -232,7 +230,7 @@ def _locked(contract: dict[str, Any], period: str) -> Conflict:
 async def _lock_rubric(rubric_id: int) -> None:
     """Take the rubric's row lock: a revision and an evaluation starting to use the rubric run
     one after the other, so a rubric is never changed in place once an evaluation uses it."""
-    await Rubric.update({Rubric.version: Rubric.version}).where(Rubric.id == rubric_id)
+    await lock_rows(Rubric.version, Rubric.id == rubric_id)
 
 
 async def _choose_rubric(requested: int | None, current: int | None) -> int:

@@ -13,7 +13,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.departments.tables import Department
 from procure.errors import NotFound
 from procure.jobs import SubjectType, Trigger, record_event
@@ -77,11 +77,10 @@ async def _reporting_contract(actor: Actor, contract_id: int, label: str) -> tup
 async def _lock_active_contract(contract: dict[str, Any]) -> None:
     """Take the contract row's lock for this transaction: writes to its reports queue behind
     each other, so two submissions cannot both lock a version or both add version n+1."""
-    locked = (
-        await Contract.update({Contract.status: Contract.status})
-        .where((Contract.id == contract["id"]) & (Contract.status == ContractStatus.active))
-        .returning(Contract.id)
-    )
+    locked = await lock_rows(
+        Contract.status,
+        (Contract.id == contract["id"]) & (Contract.status == ContractStatus.active),
+    ).returning(Contract.id)
     if not locked:
         raise ReportConflict(CONTRACT_NOT_ACTIVE, reference=contract["reference"])
 

@@ -23,7 +23,7 @@ from procure.audit.services import record
 from procure.bids.states import BID, BidStep
 from procure.bids.tables import Bid
 from procure.catalog.tables import CatalogItem
-from procure.db import transaction
+from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.jobs import SubjectType, Trigger, record_event
@@ -220,8 +220,8 @@ async def _pending_requests(tender_id: int) -> list[dict[str, Any]]:
 async def _locked_own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
     """The department's tender, its row locked for this transaction (a no-op UPDATE), so that
     requests about it queue: the second sees the first's pending request and gets a 409."""
-    await Tender.update({Tender.status: Tender.status}).where(
-        (Tender.id == tender_id) & (Tender.department == actor.department_id)
+    await lock_rows(
+        Tender.status, (Tender.id == tender_id) & (Tender.department == actor.department_id)
     )
     return await own_tender(actor, tender_id)
 
@@ -689,7 +689,7 @@ async def _amend_approved(approval: dict[str, Any], approver: Actor) -> None:
     marked to be re-confirmed if the change can affect bid preparation."""
     tender_id = int(approval["subject_id"])
     now = clock.now()
-    await Tender.update({Tender.status: Tender.status}).where(Tender.id == tender_id)
+    await lock_rows(Tender.status, Tender.id == tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
         raise NotFound(f"tender {tender_id} not found")
