@@ -1,8 +1,10 @@
 """Authentication: an API token (Authorization: Bearer …) or the session cookie; anonymous
-requests pass with no user and meet the policy guard. CSRF applies to cookie sessions only."""
+requests pass with no user and meet the policy guard. CSRF applies to cookie sessions only; its
+cookie, like the session's, is Secure and ``__Host-`` prefixed over https."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -12,9 +14,11 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.config.csrf import CSRFConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procure.security.selectors import actor_by_id, actor_by_token
+from procure.security.sessions import HOST_PREFIX
 
 SESSION_USER_KEY = "user_id"
 
@@ -40,12 +44,26 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=actor, auth="session" if actor else None)
 
 
-class SessionCSRFMiddleware(CSRFMiddleware):
+class SessionCSRFMiddleware:
     """Litestar's CSRF middleware, skipped for token-authenticated requests: a browser never
-    attaches an Authorization header on its own, so such a request cannot be forged."""
+    attaches an Authorization header on its own, so such a request cannot be forged. Over
+    https the token's cookie is Secure and named ``__Host-csrftoken``."""
+
+    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
+        self.app = app
+        self.plain = CSRFMiddleware(app, config)
+        secure = replace(
+            config,
+            cookie_name=HOST_PREFIX + config.cookie_name,
+            cookie_secure=True,
+            cookie_path="/",
+            cookie_domain=None,
+        )
+        self.secure = CSRFMiddleware(app, secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("auth") == "token":
             await self.app(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        middleware = self.secure if scope.get("scheme") == "https" else self.plain
+        await middleware(scope, receive, send)
