@@ -17,8 +17,9 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.config.csrf import CSRFConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from procure.security.selectors import actor_by_id, actor_by_token
+from procure.security.selectors import actor_by_id, token_actor
 from procure.security.sessions import HOST_PREFIX
+from procure.security.token_use import TOKEN_USE_STORE, note_token_use
 
 SESSION_USER_KEY = "user_id"
 
@@ -34,9 +35,11 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         if token := bearer_token(connection.headers):
-            actor = await actor_by_token(token)
-            if actor is None:
+            found = await token_actor(token)
+            if found is None:
                 raise NotAuthorizedException("the API token is invalid, expired or revoked")
+            token_id, actor = found
+            await note_token_use(connection.app.stores.get(TOKEN_USE_STORE), token_id)
             return AuthenticationResult(user=actor, auth="token")
         session = connection.scope.get("session")
         user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
