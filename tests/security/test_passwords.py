@@ -53,7 +53,9 @@ def test_the_list_is_the_bundled_twenty_thousand() -> None:
     assert {"password", "123456", "aaaaaaaaaa", "5201314"} <= common_passwords()
 
 
-@pytest.mark.parametrize("password", ["correct horse battery", "滨海区社区-服务-2026", "a-long-password"])
+@pytest.mark.parametrize(
+    "password", ["correct horse battery", "滨海区社区-服务-2026", "a-long-password"]
+)
 def test_a_good_password_passes(password: str) -> None:
     assert password_problem(password, username="li.na", names=["李娜"]) is None
 
@@ -95,7 +97,9 @@ async def test_setup_import_names_the_row_of_a_weak_password(database: None) -> 
     sheets["用户"][1][5] = "qwertyuiop"  # u450190-buyer's initial password
     with pytest.raises(WorkbookRejected) as caught:
         await setup_import(actor=None, filename="setup.xlsx", content=xlsx(sheets))
-    zh = {(p["sheet"], p["row"], p["column"]): p["message"] for p in caught.value.described("zh-CN")}
+    zh = {
+        (p["sheet"], p["row"], p["column"]): p["message"] for p in caught.value.described("zh-CN")
+    }
     assert zh[("用户", 2, "初始密码")].startswith("属于最常见的 19,640 个密码之一")
     en = {(p["sheet"], p["row"], p["column"]): p["message"] for p in caught.value.described("en")}
     assert en[("Users", 2, "Initial password")].startswith(

@@ -5,13 +5,11 @@ draft tender is its department's alone."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
-from procure import clock
 from procure.bids.services import open_due_bids
 from tests.conftest import Clock, login
 from tests.tenders.conftest import bid_payload, cancel, tender_payload
@@ -26,7 +24,9 @@ async def events_since(client: AsyncTestClient, headers: dict[str, str], seq: in
 
 
 async def last_seq(client: AsyncTestClient, headers: dict[str, str]) -> int:
-    return int((await client.get("/api/v1/audit/events?per_page=1", headers=headers)).json()[0]["seq"])
+    return int(
+        (await client.get("/api/v1/audit/events?per_page=1", headers=headers)).json()[0]["seq"]
+    )
 
 
 def bid_events(events: list[Any]) -> list[Any]:
@@ -53,7 +53,9 @@ async def test_bid_events_stay_sealed_past_a_deadline_a_correction_moved(
             f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(total), headers=who
         )
         assert response.status_code == 201, response.text
-    assert (await client.delete(f"/api/v1/tenders/{tender_id}/bid", headers=org2)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/tenders/{tender_id}/bid", headers=org2)
+    ).status_code == 204
     moving_clock.advance(days=2)
     await amend(client, buyer, tender_id, description="服务对象扩大至独居与空巢长者。")
     moving_clock.advance(days=11)  # past the first deadline, before the one the correction set

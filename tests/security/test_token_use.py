@@ -52,17 +52,18 @@ async def test_a_used_token_gets_its_last_use_written_by_the_job(
 
 
 async def test_a_get_with_a_token_writes_only_bookkeeping_once_a_minute(
-    app: Litestar, statements: Statements, database: None  # noqa: F811
+    app: Litestar, request: pytest.FixtureRequest, database: None
 ) -> None:
+    recorded: Statements = request.getfixturevalue("statements")
     headers = await bearer("buyer")
     store = app.stores.get(token_use.TOKEN_USE_STORE)
     token_id = (await token_row(headers))["id"]
     async with AsyncTestClient(app=app) as client:
-        statements.recording = True
+        recorded.recording = True
         for path in ("/api/v1/auth/me", "/api/v1/tenders", "/api/v1/contracts"):
             assert (await client.get(path, headers=headers)).status_code == 200
-        statements.recording = False
-    assert statements.writes == []  # only the shared store's bookkeeping, which it ignores
+        recorded.recording = False
+    assert recorded.writes == []  # only the shared store's bookkeeping, which it ignores
     first = await store.get(str(token_id))
     assert first is not None
     # Within the minute the process does not note it again.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import (
@@ -14,7 +15,6 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.config.csrf import CSRFConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procure.security.selectors import actor_by_id, token_actor
@@ -38,9 +38,9 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             found = await token_actor(token)
             if found is None:
                 raise NotAuthorizedException("the API token is invalid, expired or revoked")
-            token_id, actor = found
+            token_id, token_user = found
             await note_token_use(connection.app.stores.get(TOKEN_USE_STORE), token_id)
-            return AuthenticationResult(user=actor, auth="token")
+            return AuthenticationResult(user=token_user, auth="token")
         session = connection.scope.get("session")
         user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
         actor = await actor_by_id(user_id) if isinstance(user_id, int) else None

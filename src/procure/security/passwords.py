@@ -82,6 +82,7 @@ def check_password(password: str, *, username: str = "", names: Iterable[str] = 
     if problem is not None:
         raise problem
 
+
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("procure-dummy-password")
 

@@ -19,4 +19,4 @@ def trust_proxies(app: Litestar, proxies: list[str]) -> None:
     if not proxies:
         return
     handler = cast(Any, app.asgi_handler)
-    app.asgi_handler = ProxyHeadersMiddleware(handler, trusted_hosts=proxies)
+    app.asgi_handler = cast(Any, ProxyHeadersMiddleware(handler, trusted_hosts=proxies))

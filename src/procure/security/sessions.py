@@ -30,6 +30,8 @@ HOST_PREFIX = "__Host-"
 def cookie_name(name: str, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The cookie's name for this request: ``__Host-`` prefixed over https."""
     return HOST_PREFIX + name if connection.url.scheme == "https" else name
+
+
 #: A session that carries this key gets a new id when it is next stored (set it at login).
 ROTATE = "_rotate"
 
