@@ -74,8 +74,10 @@ from procure.risk.controllers import RiskFlagController
 from procure.risk.pages import RiskPages
 from procure.security.controllers import AuthController, UserController
 from procure.security.guards import authorize, current_actor
+from procure.security.headers import security_headers
 from procure.security.middleware import AuthenticationMiddleware, SessionCSRFMiddleware
 from procure.security.policy import Action
+from procure.security.proxies import trust_proxies
 from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
 from procure.setup.controllers import SetupController
@@ -364,7 +366,7 @@ class _Wiring:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     wiring = _Wiring(settings or get_settings())
-    return Litestar(
+    app = Litestar(
         route_handlers=wiring.routes(),
         middleware=wiring.middleware(),
         guards=[authorize],
@@ -375,6 +377,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[wiring.start_database, wiring.start_jobs],
         on_shutdown=[wiring.stop_jobs, wiring.stop_database],
         logging_config=logging_config(wiring.settings),
-        before_send=[log_access],
+        before_send=[log_access, security_headers],
         debug=False,
     )
+    trust_proxies(app, wiring.settings.trusted_proxies)
+    return app

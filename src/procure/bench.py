@@ -421,7 +421,7 @@ async def child_main(scale: int, tenders: int, requests: int, seed: int) -> dict
     await user_create(
         actor=None,
         username="bench-auditor",
-        display_name="bench",
+        display_name="压测审计",
         password=BENCH_SECRET,
         role=Role.auditor,
     )

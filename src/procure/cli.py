@@ -351,7 +351,6 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from procure.i18n import LOCALES, translations
-    from procure.web.logs import logging_config
 
     needs_database(_check_keys)()
     for locale in LOCALES:
@@ -361,17 +360,25 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             fail(str(error))
     settings.resolved_secret_key()
     click.echo(f"procure serving on http://{host}:{port} ({settings.database_engine})")
-    uvicorn.run(
-        "procure.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=logging_config(json_logs=settings.json_logs),
+    uvicorn.run("procure.asgi:app", **server_options(settings, host, port, workers))
+
+
+def server_options(settings: Settings, host: str, port: int, workers: int) -> dict[str, Any]:
+    """How `procure serve` runs uvicorn (tests load the same options around their app)."""
+    from procure.web.logs import logging_config
+
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "info",
+        "log_config": logging_config(json_logs=settings.json_logs),
         # The app logs one access line per request itself, with its request id and duration.
-        access_log=False,
-        proxy_headers=True,
-    )
+        "access_log": False,
+        # The app believes X-Forwarded-* from PROCURE_TRUSTED_PROXIES only (security.proxies);
+        # uvicorn's own handling (FORWARDED_ALLOW_IPS, 127.0.0.1 by default) stays off.
+        "proxy_headers": False,
+    }
 
 
 async def _check_keys() -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from procure import REPO_DIR
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     #: Sign-in attempts (form, JSON or token exchange) per client address and minute.
     login_attempts_per_minute: int = Field(default=20, ge=1)
+    #: The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses
+    #: or networks, comma-separated (``127.0.0.1,10.0.0.0/8``). Unset, nobody's are: the
+    #: client is the address that connected, and the scheme the one it connected with.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Redis or Valkey (redis://127.0.0.1:6379/0) for the stores every server process shares
     #: (rate limits); unset, they live in the database's shared_store table.
     redis_url: str | None = None
@@ -120,6 +125,22 @@ class Settings(BaseSettings):
                 "version"
             )
         return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _check_trusted_proxies(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ValueError("a comma-separated list of addresses or networks")
+        proxies = [str(item).strip() for item in items if str(item).strip()]
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
+        return proxies
 
     @field_validator("redis_url")
     @classmethod

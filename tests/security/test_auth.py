@@ -66,12 +66,14 @@ async def test_session_cookie_is_secure_over_https(app) -> None:  # type: ignore
             data={
                 "username": "org",
                 "password": "demo-password-2026",
-                "_csrf_token": client.cookies["csrftoken"],
+                "_csrf_token": client.cookies["__Host-csrftoken"],
             },
             follow_redirects=False,
         )
         cookie = next(
-            v for v in response.headers.get_list("set-cookie") if v.startswith("procure_session=")
+            v
+            for v in response.headers.get_list("set-cookie")
+            if v.startswith("__Host-procure_session=")
         )
         assert "Secure" in cookie
 

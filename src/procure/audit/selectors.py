@@ -1,4 +1,5 @@
-"""Reading the audit log: newest first, filtered and paged in SQL, sealed bids redacted."""
+"""Reading the audit log: newest first, filtered and paged in SQL, sealed bid events redacted
+until their tender's bids are opened."""
 
 from __future__ import annotations
 
@@ -7,26 +8,65 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from procure import clock
 from procure.audit.tables import AuditEvent
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.settings import get_settings
 
 SEALED = "(sealed)"
+#: The event that unseals a tender's bid events: its bids were opened (subject: the tender).
+OPENED = "bids.opened"
 
 
-def redact_sealed(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An event about a sealed bid shows neither who nor what until the deadline it names:
-    before the deadline the log, like everything else, tells only that bids exist."""
-    until = row["data"].get("sealed_until") if isinstance(row["data"], dict) else None
-    if until and datetime.fromisoformat(until) > now:
-        return {**row, "actor_id": None, "actor_label": SEALED, "subject_id": SEALED, "data": {}}
+def is_sealed(row: dict[str, Any], opened: set[str]) -> bool:
+    """An event about a sealed bid (its data names the deadline it was sealed until) stays
+    sealed until its tender's bids are opened: a deadline moved by a correction, an opening
+    the job has not run yet, a tender cancelled before its deadline all keep it sealed."""
+    data = row["data"]
+    if not isinstance(data, dict) or "sealed_until" not in data:
+        return False
+    return str(data.get("tender")) not in opened
+
+
+def redact_sealed(row: dict[str, Any], opened: set[str]) -> dict[str, Any]:
+    """A sealed event shows only that a bid event happened and when: not who (actor, subject,
+    the bid's number), not on which tender or which version (its data), and not its hash,
+    from which the few possible actors, bids and tenders could be tried until one matched.
+    Before the opening the log, like everything else, tells only that bids exist."""
+    if not is_sealed(row, opened):
+        return row
+    return {
+        **row,
+        "actor_id": None,
+        "actor_label": SEALED,
+        "subject_id": SEALED,
+        "data": {},
+        "prev_hash": SEALED,
+        "hash": SEALED,
+    }
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    row["data"] = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
     return row
 
 
-def _shown(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    row["data"] = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-    return redact_sealed(row, now)
+async def opened_tenders(rows: list[dict[str, Any]]) -> set[str]:
+    """Of the tenders the rows' sealed events name, those whose bids were opened (one query)."""
+    named = {
+        str(row["data"]["tender"])
+        for row in rows
+        if isinstance(row["data"], dict)
+        and "sealed_until" in row["data"]
+        and "tender" in row["data"]
+    }
+    if not named:
+        return set()
+    found = await AuditEvent.select(AuditEvent.subject_id).where(
+        (AuditEvent.action == OPENED)
+        & (AuditEvent.subject_type == "tender")
+        & AuditEvent.subject_id.is_in(sorted(named))
+    )
+    return {row["subject_id"] for row in found}
 
 
 def _local_midnight(day: date) -> datetime:
@@ -57,9 +97,9 @@ async def event_page(
     if before_seq is not None:
         where &= AuditEvent.seq < before_seq
     query = AuditEvent.select().where(where).order_by(AuditEvent.seq, ascending=False)
-    now = clock.now()
-    page = await paginate(query, AuditEvent.count().where(where), paging)
-    return page.map(lambda row: _shown(row, now))
+    page = (await paginate(query, AuditEvent.count().where(where), paging)).map(_decoded)
+    opened = await opened_tenders(page.items)
+    return page.map(lambda row: redact_sealed(row, opened))
 
 
 async def recent_events(limit: int) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ JOB_MODULES = (
     "procure.reports.jobs",
     "procure.surveys.jobs",
     "procure.risk.jobs",
+    "procure.security.jobs",
 )
 
 

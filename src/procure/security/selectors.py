@@ -39,8 +39,8 @@ async def actor_by_id(user_id: int) -> Actor | None:
     return Actor.from_row(row) if row else None
 
 
-async def actor_by_token(token: str) -> Actor | None:
-    """The active user behind an unexpired, unrevoked API token."""
+async def token_actor(token: str) -> tuple[int, Actor] | None:
+    """The id of an unexpired, unrevoked API token and the active user behind it."""
     now = datetime.now(UTC)
     row = (
         await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.expires_at)
@@ -49,7 +49,8 @@ async def actor_by_token(token: str) -> Actor | None:
     )
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= now):
         return None
-    return await actor_by_id(row["user"])
+    actor = await actor_by_id(row["user"])
+    return (row["id"], actor) if actor is not None else None
 
 
 async def user_by_username(username: str) -> dict | None:

@@ -11,7 +11,7 @@ from procure.db import transaction
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.passwords import (
-    MIN_PASSWORD_LENGTH,
+    check_password,
     hash_password_async,
     verify_password_async,
 )
@@ -46,8 +46,7 @@ async def user_create(
     username = username.strip()
     if not username or len(username) > 60:
         raise InvalidInput("username", "must be 1–60 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, username=username, names=[display_name])
     links = {
         "department": department_id,
         "organization": organization_id,

@@ -1,5 +1,6 @@
 """Server-side sessions kept in the database, with cookies that are HttpOnly, SameSite=Lax,
-Secure whenever the request came over https, and a fresh session id at every login."""
+Secure and named with the ``__Host-`` prefix whenever the request came over https, and a fresh
+session id at every login."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ from procure.db import transaction
 from procure.security.tables import SessionRecord
 
 SESSION_COOKIE = "procure_session"
+#: Over https a cookie's name carries this prefix: the browser then accepts it only Secure, for
+#: the whole site (Path=/) and from this host alone (no Domain), so neither a sibling subdomain
+#: nor a plain-http page can plant or overwrite it.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(name: str, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The cookie's name for this request: ``__Host-`` prefixed over https."""
+    return HOST_PREFIX + name if connection.url.scheme == "https" else name
+
+
 #: A session that carries this key gets a new id when it is next stored (set it at login).
 ROTATE = "_rotate"
 
@@ -96,12 +108,17 @@ _LOADED = "procure.session_loaded"
 class SessionBackend(ServerSideSessionBackend):
     """Litestar's server-side backend, with four changes: an anonymous visit stores nothing, an
     unchanged session is not written again, ``ROTATE`` gives the session a new id, and the
-    cookie's Secure flag follows the request's scheme (without touching the shared config)."""
+    cookie's Secure flag and name follow the request's scheme (without touching the shared
+    config)."""
 
     async def load_from_connection(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
+        data: dict[str, Any] = {}
+        if session_id := connection.cookies.get(cookie_name(self.config.key, connection)):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            stored = await self.get(session_id, store=store)
+            data = self.deserialize_data(stored) if stored is not None else {}
         connection.scope[_LOADED] = self.serialize_data(data) if data else None  # type: ignore[literal-required]
         return data
 
@@ -117,14 +134,15 @@ class SessionBackend(ServerSideSessionBackend):
             extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
         )
         cookie_params["secure"] = connection.url.scheme == "https"
-        existing_id = connection.cookies.get(self.config.key)
+        key = cookie_name(self.config.key, connection)
+        existing_id = connection.cookies.get(key)
         if existing_id == "null":
             existing_id = None
 
         if not scope_session or not isinstance(scope_session, dict):
             if existing_id:
                 await self.delete(existing_id, store=store)
-                expired = Cookie(value="null", key=self.config.key, expires=0, **cookie_params)
+                expired = Cookie(value="null", key=key, expires=0, **cookie_params)
                 headers.add("Set-Cookie", expired.to_header(header=""))
             return
 
@@ -137,7 +155,7 @@ class SessionBackend(ServerSideSessionBackend):
         if session_id == existing_id and data == connection.scope.get(_LOADED):
             return
         await self.set(session_id=session_id, data=data, store=store)
-        cookie = Cookie(value=session_id, key=self.config.key, **cookie_params)
+        cookie = Cookie(value=session_id, key=key, **cookie_params)
         headers.add("Set-Cookie", cookie.to_header(header=""))
 
 

@@ -30,7 +30,7 @@ from procure.departments.tables import Department, DepartmentLevel
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import N_
 from procure.security.actors import Actor
-from procure.security.passwords import MIN_PASSWORD_LENGTH
+from procure.security.passwords import password_problem
 from procure.security.services import user_create, user_update
 from procure.security.tables import Role, User
 from procure.setup.guards import require_setup_admin
@@ -81,7 +81,6 @@ NO_UNIT = N_("a %(role)s acts for no department or community: leave it empty")
 UNKNOWN_DEPARTMENT = N_("no department %(value)s in this district")
 UNKNOWN_DUTY = N_("unknown duty %(value)s: use 经办 (handler) and/or 审批 (approver)")
 DUTIES_ONLY_BUYERS = N_("only a buying department's staff (采购人) hold duties")
-PASSWORD_TOO_SHORT = N_("must be at least %(min)s characters")
 ORGANIZATION_ACCOUNT = N_(
     "%(value)s is an organization's account: organizations keep their own accounts"
 )
@@ -381,8 +380,10 @@ def _read_users(setup: Setup, rows: Iterable[SheetRow]) -> None:
             setup.problem(sheet, row, "duties", DUTIES_ONLY_BUYERS)
             ok = False
         password = row.cells.get("password", "")
-        if password and len(password) < MIN_PASSWORD_LENGTH:
-            setup.problem(sheet, row, "password", PASSWORD_TOO_SHORT, min=MIN_PASSWORD_LENGTH)
+        names = [row.cells.get("name", "")]
+        weak = password_problem(password, username=username, names=names) if password else None
+        if weak is not None:
+            setup.problem(sheet, row, "password", weak.template, **weak.variables)
             ok = False
         if not ok or role is None:
             continue
