@@ -1,4 +1,5 @@
-"""Reading the audit log: newest first, filtered and paged in SQL, sealed bids redacted."""
+"""Reading the audit log: newest first, filtered and paged in SQL, sealed bids redacted; and its
+signed checkpoints, which are public."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
-from procure.audit.tables import AuditEvent
+from procure.audit.chain import Checkpoint, public_key
+from procure.audit.tables import AuditCheckpoint, AuditEvent
 from procure.db.pagination import Page, PageRequest, paginate
+from procure.keyring import get_keyring
 from procure.settings import get_settings
 
 SEALED = "(sealed)"
@@ -65,3 +68,32 @@ async def event_page(
 async def recent_events(limit: int) -> list[dict[str, Any]]:
     """The latest events (the auditor's start page)."""
     return (await event_page(PageRequest(1, limit))).items
+
+
+async def checkpoint_page(paging: PageRequest) -> Page[Checkpoint]:
+    """One page of the signed checkpoints, newest first."""
+    query = AuditCheckpoint.select().order_by(AuditCheckpoint.day, ascending=False)
+    page = await paginate(query, AuditCheckpoint.count(), paging)
+    return page.map(Checkpoint.from_row)
+
+
+async def latest_checkpoint() -> Checkpoint | None:
+    return next(iter((await checkpoint_page(PageRequest(1, 1))).items), None)
+
+
+async def checkpoint_by_seq(seq: int) -> Checkpoint | None:
+    """The first checkpoint signed at event ``seq`` (a quiet day's checkpoint repeats the head
+    of the day before)."""
+    row = await (
+        AuditCheckpoint.select()
+        .where(AuditCheckpoint.seq == seq)
+        .order_by(AuditCheckpoint.id)
+        .first()
+    )
+    return Checkpoint.from_row(row) if row else None
+
+
+def public_keys() -> dict[int, str]:
+    """The checkpoints' public keys of every configured secret version (base64, raw Ed25519)."""
+    keyring = get_keyring()
+    return {version: public_key(keyring, version) for version in sorted(keyring.secrets)}
