@@ -187,8 +187,7 @@ async def rechain() -> None:
     marker["hash"] = keyed_hash(key, marker)
     names = list(marker)
     await _rows(
-        f"INSERT INTO audit_event ({', '.join(names)}) "
-        f"VALUES ({', '.join('{}' for _ in names)})",
+        f"INSERT INTO audit_event ({', '.join(names)}) VALUES ({', '.join('{}' for _ in names)})",
         *(marker[name] for name in names),
     )
     await _rows(

@@ -593,15 +593,13 @@ def audit_verify(checkpoint_file: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="write it to this file (default: print it)",
 )
-@needs_database
-async def audit_checkpoint(out: Path | None) -> None:
+def audit_checkpoint(out: Path | None) -> None:
     """The latest signed checkpoint of the log, as JSON (the daily job makes them)."""
     from procure.audit.selectors import latest_checkpoint
 
-    checkpoint = await latest_checkpoint()
+    checkpoint = needs_database(latest_checkpoint)()
     if checkpoint is None:
         fail("no checkpoint yet: the daily job audit.checkpoint makes one (or `procure jobs run`)")
-        return
     text = json.dumps(checkpoint.export(), ensure_ascii=False, indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)

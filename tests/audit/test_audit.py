@@ -149,7 +149,8 @@ async def test_a_change_to_any_column_is_detected(database: None, column: str) -
     }
     assert set(changed) == set(COVERED)  # a new column gets a case here
     async with tampering():
-        await sql(f"UPDATE audit_event SET {column} = {{}} WHERE seq = {{}}", changed[column], seqs[0])
+        statement = f"UPDATE audit_event SET {column} = {{}} WHERE seq = {{}}"
+        await sql(statement, changed[column], seqs[0])
         verdict = await verify_log()
         assert not verdict.ok and verdict.seq == seqs[0], verdict.summary()
 

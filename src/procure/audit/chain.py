@@ -147,9 +147,7 @@ def sign(keyring: Keyring, *, seq: int, head_hash: str, signed_at: datetime) -> 
         signature="",
     )
     signature = checkpoint_signing_key(keyring.secret(version)).sign(unsigned.note().encode())
-    return Checkpoint(
-        **{**unsigned.__dict__, "signature": base64.b64encode(signature).decode()}
-    )
+    return Checkpoint(**{**unsigned.__dict__, "signature": base64.b64encode(signature).decode()})
 
 
 def signature_problem(keyring: Keyring, checkpoint: Checkpoint) -> str | None:
