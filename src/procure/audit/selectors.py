@@ -81,15 +81,8 @@ async def latest_checkpoint() -> Checkpoint | None:
     return next(iter((await checkpoint_page(PageRequest(1, 1))).items), None)
 
 
-async def checkpoint_by_seq(seq: int) -> Checkpoint | None:
-    """The first checkpoint signed at event ``seq`` (a quiet day's checkpoint repeats the head
-    of the day before)."""
-    row = await (
-        AuditCheckpoint.select()
-        .where(AuditCheckpoint.seq == seq)
-        .order_by(AuditCheckpoint.id)
-        .first()
-    )
+async def checkpoint_of_day(day: date) -> Checkpoint | None:
+    row = await AuditCheckpoint.select().where(AuditCheckpoint.day == day).first()
     return Checkpoint.from_row(row) if row else None
 
 
