@@ -212,3 +212,32 @@ async def test_a_checkpoint_not_signed_by_the_platform_is_refused(database: None
     assert Checkpoint.parse(kept.export()) == kept
     with pytest.raises(ValueError, match="seq is missing"):
         Checkpoint.parse({k: v for k, v in kept.export().items() if k != "seq"})
+
+
+async def test_a_rotated_secret_keys_new_events_and_old_ones_keep_their_version(
+    database: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from procure.audit import services, verify
+
+    old = get_keyring()
+    rotated = Keyring(current_version=2, secrets={**old.secrets, 2: ATTACKER_SECRET[::-1]})
+    async with tampering():  # rolled back: the shared log stays under the suite's one secret
+        before = await own_events(1)
+        for module in (services, verify):
+            monkeypatch.setattr(module, "get_keyring", lambda: rotated)
+        after = await own_events(1)
+        versions = await AuditEvent.select(AuditEvent.seq, AuditEvent.key_version).where(
+            AuditEvent.seq.is_in(before + after)
+        )
+        assert {row["seq"]: row["key_version"] for row in versions} == {
+            before[0]: 1,
+            after[0]: 2,
+        }
+        kept = await head_checkpoint(rotated)
+        assert kept.key_version == 2
+        verdict = await verify_log(kept)
+        assert verdict.ok, verdict.summary()
+        only_new = Keyring(current_version=2, secrets={2: rotated.secrets[2]})
+        monkeypatch.setattr(verify, "get_keyring", lambda: only_new)
+        verdict = await verify_log()  # the first event, or a checkpoint signed under version 1
+        assert not verdict.ok and "secret version 1 is not configured" in verdict.reason
