@@ -595,7 +595,7 @@ def audit_verify(checkpoint_file: Path | None) -> None:
 )
 def audit_checkpoint(out: Path | None) -> None:
     """The latest signed checkpoint of the log, as JSON (the daily job makes them)."""
-    from procure.audit.selectors import latest_checkpoint
+    from procure.audit.checkpoint_selectors import latest_checkpoint
 
     checkpoint = needs_database(latest_checkpoint)()
     if checkpoint is None:

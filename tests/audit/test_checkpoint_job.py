@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from procure.audit.chain import signature_problem
+from procure.audit.checkpoint_selectors import checkpoint_page, latest_checkpoint
 from procure.audit.jobs import daily_checkpoint
-from procure.audit.selectors import checkpoint_page, latest_checkpoint
 from procure.audit.tables import AuditCheckpoint, AuditHead
 from procure.audit.verify import verify_log
 from procure.calendar import local_day

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from litestar.testing import AsyncTestClient
 
 from procure.audit.chain import Checkpoint, signature_problem
-from procure.audit.selectors import public_keys
+from procure.audit.checkpoint_selectors import public_keys
 from procure.audit.services import checkpoint_make
 from procure.keyring import get_keyring
 from tests.conftest import every_page

@@ -12,7 +12,8 @@ from litestar.params import FromPath, FromQuery, Parameter
 from pydantic import BaseModel
 
 from procure.audit.chain import Checkpoint
-from procure.audit.selectors import checkpoint_of_day, checkpoint_page, event_page, public_keys
+from procure.audit.checkpoint_selectors import checkpoint_of_day, checkpoint_page, public_keys
+from procure.audit.selectors import event_page
 from procure.db.pagination import PAGING, PageRequest, page_request, paged
 from procure.security.policy import Action
 

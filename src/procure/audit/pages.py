@@ -6,7 +6,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from procure.audit.selectors import checkpoint_page, public_keys
+from procure.audit.checkpoint_selectors import checkpoint_page, public_keys
 from procure.db.pagination import PAGING, PageRequest
 from procure.security.policy import Action
 

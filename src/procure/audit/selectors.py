@@ -1,5 +1,4 @@
-"""Reading the audit log: newest first, filtered and paged in SQL, sealed bids redacted; and its
-signed checkpoints, which are public."""
+"""Reading the audit log: newest first, filtered and paged in SQL, sealed bids redacted."""
 
 from __future__ import annotations
 
@@ -9,10 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
-from procure.audit.chain import Checkpoint, public_key
-from procure.audit.tables import AuditCheckpoint, AuditEvent
+from procure.audit.tables import AuditEvent
 from procure.db.pagination import Page, PageRequest, paginate
-from procure.keyring import get_keyring
 from procure.settings import get_settings
 
 SEALED = "(sealed)"
@@ -68,25 +65,3 @@ async def event_page(
 async def recent_events(limit: int) -> list[dict[str, Any]]:
     """The latest events (the auditor's start page)."""
     return (await event_page(PageRequest(1, limit))).items
-
-
-async def checkpoint_page(paging: PageRequest) -> Page[Checkpoint]:
-    """One page of the signed checkpoints, newest first."""
-    query = AuditCheckpoint.select().order_by(AuditCheckpoint.day, ascending=False)
-    page = await paginate(query, AuditCheckpoint.count(), paging)
-    return page.map(Checkpoint.from_row)
-
-
-async def latest_checkpoint() -> Checkpoint | None:
-    return next(iter((await checkpoint_page(PageRequest(1, 1))).items), None)
-
-
-async def checkpoint_of_day(day: date) -> Checkpoint | None:
-    row = await AuditCheckpoint.select().where(AuditCheckpoint.day == day).first()
-    return Checkpoint.from_row(row) if row else None
-
-
-def public_keys() -> dict[int, str]:
-    """The checkpoints' public keys of every configured secret version (base64, raw Ed25519)."""
-    keyring = get_keyring()
-    return {version: public_key(keyring, version) for version in sorted(keyring.secrets)}
