@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from procure.audit.chain import GENESIS_HASH, Checkpoint, event_hash, signature_problem
+from procure.audit.chain import GENESIS_HASH, Checkpoint, event_hash, signature_problem, utc
 from procure.audit.tables import AuditCheckpoint, AuditEvent, AuditHead
 from procure.keyring import KeyUnavailable, get_keyring
 
@@ -49,7 +49,7 @@ class Verdict:
 
 
 def _label(source: str, checkpoint: Checkpoint) -> str:
-    return f"{source} (event {checkpoint.seq}, signed {checkpoint.signed_at:%Y-%m-%d %H:%M}Z)"
+    return f"{source} (event {checkpoint.seq}, signed {utc(checkpoint.signed_at):%Y-%m-%d %H:%M}Z)"
 
 
 async def verify_log(kept: Checkpoint | None = None) -> Verdict:
