@@ -6,6 +6,7 @@ with write access to the database would do it, on events the test wrote itself."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -203,7 +204,7 @@ async def test_a_rewrite_before_a_kept_checkpoint_is_detected_even_with_the_key(
 async def test_a_checkpoint_not_signed_by_the_platform_is_refused(database: None) -> None:
     await own_events(1)
     kept = await head_checkpoint()
-    forged_head = Checkpoint(**{**kept.__dict__, "head_hash": "a" * 64})
+    forged_head = dataclasses.replace(kept, head_hash="a" * 64)
     verdict = await verify_log(forged_head)
     assert not verdict.ok and "signature does not verify" in verdict.reason
     other = await head_checkpoint(Keyring(current_version=1, secrets={1: ATTACKER_SECRET}))

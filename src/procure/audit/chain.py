@@ -17,7 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,7 +147,7 @@ def sign(keyring: Keyring, *, seq: int, head_hash: str, signed_at: datetime) -> 
         signature="",
     )
     signature = checkpoint_signing_key(keyring.secret(version)).sign(unsigned.note().encode())
-    return Checkpoint(**{**unsigned.__dict__, "signature": base64.b64encode(signature).decode()})
+    return replace(unsigned, signature=base64.b64encode(signature).decode())
 
 
 def signature_problem(keyring: Keyring, checkpoint: Checkpoint) -> str | None:
