@@ -29,7 +29,8 @@ from procure.acceptance.controllers import AcceptanceController, ContractAccepta
 from procure.acceptance.pages import AcceptancePages
 from procure.approvals.controllers import ApprovalController
 from procure.approvals.pages import ApprovalPages
-from procure.audit.controllers import AuditController
+from procure.audit.controllers import AuditController, CheckpointController
+from procure.audit.pages import CheckpointPages
 from procure.bids.controllers import BidController, BidReviewController
 from procure.catalog.controllers import CatalogController
 from procure.catalog.pages import CatalogPageController
@@ -121,6 +122,7 @@ API_CONTROLLERS = [
     SurveyRoundController,
     ContractSurveyController,
     AuditController,
+    CheckpointController,
     OCDSController,
     RiskFlagController,
     ApprovalController,
@@ -147,6 +149,7 @@ PAGE_CONTROLLERS = [
     EvaluationPages,
     RiskPages,
     DisclosurePages,
+    CheckpointPages,
     ApprovalPages,
     ExpertPoolPages,
     CommitteePages,

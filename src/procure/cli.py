@@ -563,15 +563,56 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@needs_database
-async def audit_verify() -> None:
-    """Recompute the hash chain of the audit log."""
-    from procure.audit.services import verify_chain
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a checkpoint you kept (JSON): prove the log still extends it",
+)
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Check every event's keyed hash and link, the stored head and the signed checkpoints.
+    Exits 1 naming the first bad or missing event, 2 when it cannot check."""
+    from procure.audit.chain import Checkpoint
 
-    ok, count, message = await verify_chain()
-    if not ok:
-        fail(f"audit chain broken after {count} events: {message}")
-    click.echo(f"audit chain intact: {count} events")
+    kept = None
+    if checkpoint_file is not None:
+        try:
+            kept = Checkpoint.parse(json.loads(checkpoint_file.read_text()))
+        except (ValueError, UnicodeDecodeError) as error:
+            fail(f"{checkpoint_file}: {error}")
+
+    @needs_database
+    async def verify() -> None:
+        from procure.audit.verify import verify_log
+
+        verdict = await verify_log(kept)
+        if not verdict.ok:
+            click.echo(verdict.summary(), err=True)
+            sys.exit(1)
+        click.echo(verdict.summary())
+
+    verify()
+
+
+@audit.command("checkpoint")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write it to this file (default: print it)",
+)
+def audit_checkpoint(out: Path | None) -> None:
+    """The latest signed checkpoint of the log, as JSON (the daily job makes them)."""
+    from procure.audit.checkpoint_selectors import latest_checkpoint
+
+    checkpoint = needs_database(latest_checkpoint)()
+    if checkpoint is None:
+        fail("no checkpoint yet: the daily job audit.checkpoint makes one (or `procure jobs run`)")
+    text = json.dumps(checkpoint.export(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text)
+    click.echo(f"wrote the checkpoint of event {checkpoint.seq} to {out}")
 
 
 @main.group("calendar")

@@ -6,6 +6,10 @@ secret, together with the secret's version (``tender.bid_key_version``). The set
 current secret (PROCURE_SECRET_KEY, PROCURE_SECRET_KEY_VERSION) and earlier ones that still
 unwrap (PROCURE_PREVIOUS_SECRET_KEYS); `procure keys rotate` re-wraps every tender key under the
 current one, after which the earlier secrets are no longer needed.
+
+The same secrets key the audit log (procure.audit.chain): each version derives, by HKDF with its
+own label, the HMAC key that chains the events written under it and the Ed25519 key that signs
+the log's checkpoints. Nothing derived from a secret is ever stored in the database.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -31,11 +37,31 @@ class KeyUnavailable(Exception):
     configured under that version is not the one that wrapped it. The message says which."""
 
 
-def master_key(secret_key: str) -> bytes:
-    """The key-encryption key of a secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_WRAP_AAD).derive(
+_AUDIT_CHAIN_INFO = b"procure:audit-chain:v1"
+_AUDIT_CHECKPOINT_INFO = b"procure:audit-checkpoint:v1"
+
+
+def _derive(secret_key: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
         secret_key.encode()
     )
+
+
+def master_key(secret_key: str) -> bytes:
+    """The key-encryption key of a secret."""
+    return _derive(secret_key, _WRAP_AAD)
+
+
+@lru_cache(maxsize=16)
+def audit_chain_key(secret_key: str) -> bytes:
+    """The HMAC-SHA256 key that chains the audit events written under a secret."""
+    return _derive(secret_key, _AUDIT_CHAIN_INFO)
+
+
+@lru_cache(maxsize=16)
+def checkpoint_signing_key(secret_key: str) -> Ed25519PrivateKey:
+    """The Ed25519 key that signs the audit log's checkpoints made under a secret."""
+    return Ed25519PrivateKey.from_private_bytes(_derive(secret_key, _AUDIT_CHECKPOINT_INFO))
 
 
 def fingerprint(secret_key: str) -> str:
@@ -100,6 +126,16 @@ class Keyring:
                 f"the secret configured as version {version} (fingerprint "
                 f"{fingerprint(secret)}) is not the one that wrapped this key"
             ) from None
+
+    def secret(self, version: int) -> str:
+        """The secret of ``version``; KeyUnavailable names it when it is not configured."""
+        secret = self.secrets.get(version)
+        if secret is None:
+            raise KeyUnavailable(
+                f"secret version {version} is not configured: set it in "
+                f"PROCURE_PREVIOUS_SECRET_KEYS (configured: {sorted(self.secrets)})"
+            )
+        return secret
 
     def rewrap(self, wrapped: bytes, version: int) -> WrappedKey:
         """The same data key, wrapped under the current secret."""

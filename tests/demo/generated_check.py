@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.app import create_app
-from procure.audit.services import verify_chain
+from procure.audit.verify import verify_log
 from procure.bids.sealing import unseal
 from procure.bids.services import open_due_bids
 from procure.bids.tables import Award, Bid, BidLine, BidStatus
@@ -154,9 +154,9 @@ async def main() -> dict[str, Any]:
     out["opened_totals"] = all(b["total_fen"] for b in opened)
     out["opened_lines"] = await BidLine.count().where(BidLine.bid.tender == tendering["id"])
     out["problems"] = problems
-    ok, events, _message = await verify_chain()
-    out["audit_ok"] = ok
-    out["audit_events"] = events
+    verdict = await verify_log()
+    out["audit_ok"] = verdict.ok
+    out["audit_events"] = verdict.events
     out["flags"] = len(await scan())
     contract = await Contract.select(Contract.id, Contract.department).first()
     buyer = (

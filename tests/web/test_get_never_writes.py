@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.acceptance.tables import Acceptance
 from procure.approvals.tables import Approval
+from procure.audit.tables import AuditCheckpoint
 from procure.catalog.tables import CatalogItem
 from procure.committees.tables import Expert
 from procure.complaints.tables import Challenge, Complaint
@@ -107,6 +108,7 @@ async def _values(tender_id: int) -> dict[str, list[str]]:
         "organization_id": [await _first(Organization.select(Organization.id))],
         "attachment_id": [await _first(ReportAttachment.select(ReportAttachment.id))],
         "item_id": [await _first(CatalogItem.select(CatalogItem.id))],
+        "day": [await _first(AuditCheckpoint.select(AuditCheckpoint.day), "day")],
         "kind": sorted(DOCUMENTS),
         "code": ["en", "zh-CN"],
         "ocid": [f"{get_settings().ocid_prefix}-{tender['reference']}"],

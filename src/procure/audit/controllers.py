@@ -1,4 +1,4 @@
-"""Reading the audit log (auditors and admins)."""
+"""Reading the audit log (auditors and admins) and its signed checkpoints (anyone)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, Parameter
 from pydantic import BaseModel
 
+from procure.audit.chain import Checkpoint
+from procure.audit.checkpoint_selectors import checkpoint_of_day, checkpoint_page, public_keys
 from procure.audit.selectors import event_page
 from procure.db.pagination import PAGING, PageRequest, page_request, paged
 from procure.security.policy import Action
@@ -56,3 +59,55 @@ class AuditController(Controller):
             before_seq=before_seq,
         )
         return paged(request, page.map(lambda row: AuditEventOut(**row)))
+
+
+class CheckpointOut(BaseModel):
+    """A signed checkpoint: Ed25519 over ``signed_note`` (C2SP tlog-checkpoint: the log id, the
+    number of events, the head hash in base64, the time), by ``public_key`` (base64, raw)."""
+
+    log_id: str
+    seq: int
+    head_hash: str
+    signed_at: str
+    key_version: int
+    public_key: str
+    signature: str
+    signed_note: str
+
+
+def checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
+    return CheckpointOut(**checkpoint.export())
+
+
+PUBLIC = {"action": Action.disclosure_read}
+
+
+class CheckpointController(Controller):
+    """The audit log's signed checkpoints and the keys that sign them, for anyone to keep."""
+
+    path = "/api/v1/audit"
+    tags = ["audit"]
+
+    @get("/checkpoints", opt=PUBLIC, dependencies=PAGING)
+    async def checkpoints(
+        self, request: Request[Any, Any, Any], paging: NamedDependency[PageRequest]
+    ) -> Response[list[CheckpointOut]]:
+        """Newest first, one a day; pages: ``page``, ``per_page`` (≤ 100)."""
+        return paged(request, (await checkpoint_page(paging)).map(checkpoint_out))
+
+    @get("/checkpoints/{day:date}", opt=PUBLIC)
+    async def checkpoint(self, day: FromPath[date]) -> Response[CheckpointOut]:
+        """The checkpoint of a day (local, YYYY-MM-DD), as a file to keep: ``procure audit
+        verify --checkpoint FILE`` proves the log still extends it."""
+        found = await checkpoint_of_day(day)
+        if found is None:
+            raise NotFoundException(f"no checkpoint for {day.isoformat()}")
+        return Response(
+            checkpoint_out(found),
+            headers={"content-disposition": f'attachment; filename="audit-checkpoint-{day}.json"'},
+        )
+
+    @get("/public-keys", opt=PUBLIC)
+    async def keys(self) -> dict[str, str]:
+        """The checkpoints' Ed25519 public keys by secret version (base64 of the raw key)."""
+        return {str(version): key for version, key in public_keys().items()}

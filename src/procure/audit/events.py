@@ -89,8 +89,6 @@ class AuditAction(StrEnum):
     risk_flag_reopened = "risk_flag.reopened"
     ocds_imported = "ocds.imported"
     ocds_dataset_deleted = "ocds.dataset_deleted"
-    ocds_platform_refreshed = "ocds.platform_refreshed"
-    risk_rule_run = "risk.rule_run"
     approval_requested = "approval.requested"
     approval_approved = "approval.approved"
     approval_refused = "approval.refused"
@@ -126,3 +124,5 @@ class AuditAction(StrEnum):
     suspension_expired = "procurement.suspension_expired"
     tender_keys_rotated = "tender_keys.rotated"
     database_restored = "database.restored"
+    #: Written once, by the migration that keyed the chain (events before it were re-keyed).
+    audit_chain_keyed = "audit.chain_keyed"

@@ -1,46 +1,20 @@
-"""Writing to the audit log: record() appends one event to the hash chain, inside the caller's
-transaction, so the event exists exactly when the change it describes does."""
+"""Writing to the audit log: record() appends one event to the keyed hash chain, inside the
+caller's transaction, so the event exists exactly when the change it describes does; and the
+daily checkpoint, the only writer of checkpoints."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from procure.audit.chain import Checkpoint, canonical_json, event_hash, sign
 from procure.audit.events import AuditAction
-from procure.audit.tables import AuditEvent, AuditHead
-from procure.db import in_transaction
+from procure.audit.tables import AuditCheckpoint, AuditEvent, AuditHead
+from procure.db import in_transaction, transaction
+from procure.keyring import get_keyring
 from procure.security.actors import Actor
 
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def event_hash(
-    *,
-    prev_hash: str,
-    seq: int,
-    occurred_at: str,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_id: str,
-    data: dict[str, Any],
-) -> str:
-    body = canonical_json(
-        {
-            "prev": prev_hash,
-            "seq": seq,
-            "at": occurred_at,
-            "actor": actor,
-            "action": action,
-            "subject": [subject_type, subject_id],
-            "data": data,
-        }
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+__all__ = ["canonical_json", "checkpoint_make", "record"]
 
 
 async def record(
@@ -54,6 +28,7 @@ async def record(
     """Append an event; returns its sequence number. Must run inside the write's transaction."""
     if not in_transaction():
         raise RuntimeError("audit.record() must be called inside the write's transaction")
+    keyring = get_keyring()
     # Bumping the head row takes its row lock, which serialises concurrent writers of the chain.
     head = (
         await AuditHead.update({AuditHead.seq: AuditHead.seq + 1})
@@ -61,60 +36,36 @@ async def record(
         .returning(AuditHead.seq, AuditHead.hash)
     )
     seq, prev_hash = head[0]["seq"], head[0]["hash"]
-    occurred_at = datetime.now(UTC).replace(microsecond=0)
-    payload = data or {}
-    actor_label = actor.label if actor else "system"
-    digest = event_hash(
-        prev_hash=prev_hash,
-        seq=seq,
-        occurred_at=occurred_at.isoformat(),
-        actor=actor_label,
-        action=str(action),
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=payload,
-    )
-    await AuditEvent.insert(
-        AuditEvent(
-            seq=seq,
-            occurred_at=occurred_at,
-            actor_id=actor.id if actor else None,
-            actor_label=actor_label,
-            action=str(action),
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            data=canonical_json(payload),
-            prev_hash=prev_hash,
-            hash=digest,
-        )
-    )
+    row: dict[str, Any] = {
+        "id": seq,
+        "seq": seq,
+        "occurred_at": datetime.now(UTC).replace(microsecond=0),
+        "actor_id": actor.id if actor else None,
+        "actor_label": actor.label if actor else "system",
+        "action": str(action),
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "data": canonical_json(data or {}),
+        "prev_hash": prev_hash,
+        "key_version": keyring.current_version,
+    }
+    digest = event_hash(keyring, row)
+    await AuditEvent.insert(AuditEvent(**row, hash=digest))
     await AuditHead.update({AuditHead.hash: digest}).where(AuditHead.id == 1)
     return seq
 
 
-async def verify_chain() -> tuple[bool, int, str]:
-    """Recompute every hash in order: (ok, events checked, message)."""
-    prev = "0" * 64
-    count = 0
-    rows = await AuditEvent.select().order_by(AuditEvent.seq)
-    for row in rows:
-        count += 1
-        data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-        expected = event_hash(
-            prev_hash=prev,
-            seq=row["seq"],
-            occurred_at=_utc(row["occurred_at"]).isoformat(),
-            actor=row["actor_label"],
-            action=row["action"],
-            subject_type=row["subject_type"],
-            subject_id=row["subject_id"],
-            data=data,
+async def checkpoint_make(day: date, *, at: datetime) -> Checkpoint | None:
+    """Sign the chain's current head as the checkpoint of ``day``; None when that day has one
+    already (a repeated or late tick makes no second one)."""
+    keyring = get_keyring()
+    async with transaction():
+        head = await AuditHead.select(AuditHead.seq, AuditHead.hash).first()
+        assert head is not None, "the audit head row is made by the migrations"
+        checkpoint = sign(keyring, seq=head["seq"], head_hash=head["hash"], signed_at=at)
+        made = (
+            await AuditCheckpoint.insert(AuditCheckpoint(day=day, **checkpoint.__dict__))
+            .on_conflict(target=AuditCheckpoint.day, action="DO NOTHING")
+            .returning(AuditCheckpoint.id)
         )
-        if row["prev_hash"] != prev or row["hash"] != expected:
-            return False, count, f"event {row['seq']} does not match its hash"
-        prev = row["hash"]
-    return True, count, "ok"
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return checkpoint if made else None

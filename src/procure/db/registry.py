@@ -11,7 +11,7 @@ def all_tables() -> list[type[Table]]:
         AcceptanceRecipient,
     )
     from procure.approvals.tables import Approval
-    from procure.audit.tables import AuditEvent, AuditHead
+    from procure.audit.tables import AuditCheckpoint, AuditEvent, AuditHead
     from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
     from procure.catalog.tables import CatalogCategory, CatalogItem
     from procure.committees.tables import (
@@ -96,6 +96,7 @@ def all_tables() -> list[type[Table]]:
         SharedEntry,
         AuditEvent,
         AuditHead,
+        AuditCheckpoint,
         CatalogCategory,
         CatalogItem,
         Tender,

@@ -10,6 +10,7 @@ import importlib
 from functools import cache
 
 JOB_MODULES = (
+    "procure.audit.jobs",
     "procure.bids.jobs",
     "procure.reports.jobs",
     "procure.surveys.jobs",

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from procure.audit.events import AuditAction
-from procure.audit.services import record
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.db import transaction
@@ -94,7 +92,7 @@ async def platform_dataset_refresh(
     Only a process whose releases changed (by their hash) is rewritten, and a full refresh
     reads the tenders in batches. A read opens nothing here: the engine runs after events and
     under any clock, never as somebody's look."""
-    rewritten = seen = removed = 0
+    rewritten = 0
     async with transaction():
         if tender_ids is not None:
             references = [
@@ -106,7 +104,6 @@ async def platform_dataset_refresh(
             ocids = [export.ocid_of(reference) for reference in references]
             groups = await export.grouped_releases(ocids=ocids)
             present = {group[0]["ocid"] for group in groups}
-            seen = len(groups)
             rewritten = await _rewrite(groups, await _stored_hashes(ocids))
             gone = [ocid for ocid in ocids if ocid not in present]
         else:
@@ -114,24 +111,10 @@ async def platform_dataset_refresh(
             present = set()
             async for groups in export.process_batches(batch_size=batch_size):
                 present |= {group[0]["ocid"] for group in groups}
-                seen += len(groups)
                 rewritten += await _rewrite(groups, stored)
             gone = [ocid for ocid in stored if ocid not in present]
         if gone:
-            removed = await delete_processes(PLATFORM_DATASET, gone)
-        if rewritten or removed:
-            await record(
-                actor=None,
-                action=AuditAction.ocds_platform_refreshed,
-                subject_type="ocds_dataset",
-                subject_id=PLATFORM_DATASET,
-                data={
-                    "processes": seen,
-                    "rewritten": rewritten,
-                    "removed": removed,
-                    "scope": None if tender_ids is None else sorted(tender_ids),
-                },
-            )
+            await delete_processes(PLATFORM_DATASET, gone)
     return rewritten
 
 

@@ -11,8 +11,9 @@ Within the evaluated scope a finding opens its flag, or updates the existing one
 severity, parties, last_seen_at, policy version); a flag the rule no longer finds, and that is
 still open or explained, is resolved by the engine with the note ``condition no longer holds``.
 A flag the engine resolved opens again when its condition returns; one a person resolved or
-dismissed keeps its status and gets the fresh evidence. Each rule runs in one transaction that
-records one audit event (an incremental run records one only when a flag changed).
+dismissed keeps its status and gets the fresh evidence. Each rule runs in one transaction; the
+flags' own history (risk_flag_event) records the engine's steps. A rule run is derived data and
+records no audit event: the audit log keeps the changes people and the platform's processes make.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from typing import Any
 from piccolo.utils.encoding import dump_json
 
 from procure import clock
-from procure.audit.events import AuditAction
-from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict
 from procure.lifecycle import advance, advance_all
@@ -218,8 +217,8 @@ async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: st
 async def _engine_step(
     row: dict[str, Any], step: EngineStep, note: str, values: dict[Any, Any] | None = None
 ) -> bool:
-    """The engine's own step through the flag's transition table (no audit event per flag:
-    the rule run records one). False when a person moved the flag meanwhile: theirs stands."""
+    """The engine's own step through the flag's transition table (no audit event: the flag's
+    history records it). False when a person moved the flag meanwhile: theirs stands."""
     try:
         moved = await advance(FLAG, row_id=row["id"], action=step, actor=None, values=values)
     except Conflict:
@@ -504,22 +503,6 @@ async def _run(
             found = await with_ocids(found)
         findings = _checked(rule, found, scope)
         result = await _upsert(rule, dataset, scope, findings, policy.version)
-        if trigger is None or result.changed:
-            await record(
-                actor=None,
-                action=AuditAction.risk_rule_run,
-                subject_type="risk_rule",
-                subject_id=rule.code,
-                data={
-                    "dataset": dataset,
-                    "trigger": str(trigger) if trigger else "scan",
-                    "scope": None
-                    if scope is None
-                    else {str(kind): sorted(ids) for kind, ids in scope.items()},
-                    "policy_version": policy.version,
-                    **result.counts(),
-                },
-            )
     return result
 
 
