@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from litestar import Litestar
@@ -32,7 +33,7 @@ USERNAMES = {
     Role.regulator: "regulator",
     Role.expert: "expert",
 }
-NOWHERE = {int: "987654", str: "zz", "path": "no-such-file.txt"}
+NOWHERE = {int: "987654", str: "zz", "path": "no-such-file.txt", date: "1999-01-01"}
 
 
 @dataclass(frozen=True)
