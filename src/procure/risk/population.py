@@ -72,17 +72,22 @@ async def _read(dataset: str, summarize: Summarize) -> list[ProcessSummary]:
         processes = await dataset_processes(dataset, ocids=missing, bids=True, awards=True)
         computed = {process.id: summarize(process) for process in processes}
         await _store(list(computed.items()))
+    stored = iter(_loaded([row["summary"] for row in rows if row["summary"] is not None]))
     summaries = []
     for row in rows:
-        stored = row.pop("summary")
-        data = computed.get(row["id"]) if stored is None else _loaded(stored)
+        data = computed.get(row["id"]) if row.pop("summary") is None else next(stored)
         if data is not None:  # None: the process went meanwhile
             summaries.append(ProcessSummary(**row, data=data))
     return summaries
 
 
-def _loaded(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else load_json(value)
+def _loaded(values: list[Any]) -> list[dict[str, Any]]:
+    """The stored summaries decoded: JSON text (one document for all, which decodes faster
+    than one each), or what the driver decoded already."""
+    texts = [value for value in values if isinstance(value, str)]
+    if len(texts) < len(values):
+        return [value if isinstance(value, dict) else load_json(value) for value in values]
+    return load_json("[" + ",".join(texts) + "]")
 
 
 async def _store(summaries: Sequence[tuple[int, dict[str, Any]]]) -> None:

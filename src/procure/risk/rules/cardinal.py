@@ -847,19 +847,23 @@ async def excessive_disqualified_bids(ctx: RuleContext) -> list[Finding]:
     Buyers and procuring entities need ``minimum_contracting_processes`` submitted bids (as
     cardinal counts them), tenderers ``minimum_submitted_bids``."""
     settings: R038 = rule_settings("R038", ctx.params)
+    tenderers: dict[str, list[int]] = {}
     groups: dict[SubjectType, dict[str, list[int]]] = {
         SubjectType.buyer: {},
         SubjectType.procuring_entity: {},
-        SubjectType.organization: {},
+        SubjectType.organization: tenderers,
     }
     for summary in await _summaries(ctx, global_settings(ctx.params)):
         disqualified, submitted = summary.data["submitted"]
         if not submitted:
             continue
         for tenderer, flagged, bids, _ in summary.data["tenderers"]:
-            count = groups[SubjectType.organization].setdefault(tenderer, [0, 0])
-            count[0] += flagged
-            count[1] += bids
+            count = tenderers.get(tenderer)
+            if count is None:
+                tenderers[tenderer] = [flagged, bids]
+            else:
+                count[0] += flagged
+                count[1] += bids
         for subject_type, key in (
             (SubjectType.buyer, summary.buyer_id),
             (SubjectType.procuring_entity, summary.procuring_entity_id),
