@@ -21,12 +21,16 @@ from tests.risk.test_cardinal_rules import DATA, SECONDS, imported, jsonl, proce
 
 async def summaries(dataset: str) -> dict[str, dict[str, Any]]:
     """ocid → its stored summary row (version, summary, process id)."""
-    rows = await OcdsProcessSummary.select(
-        OcdsProcessSummary.process.ocid.as_alias("ocid"),
-        OcdsProcessSummary.process,
-        OcdsProcessSummary.version,
-        OcdsProcessSummary.summary,
-    ).where(OcdsProcessSummary.process.dataset == dataset).output(load_json=True)
+    rows = (
+        await OcdsProcessSummary.select(
+            OcdsProcessSummary.process.ocid.as_alias("ocid"),
+            OcdsProcessSummary.process,
+            OcdsProcessSummary.version,
+            OcdsProcessSummary.summary,
+        )
+        .where(OcdsProcessSummary.process.dataset == dataset)
+        .output(load_json=True)
+    )
     return {row["ocid"]: row for row in rows}
 
 
