@@ -65,8 +65,8 @@ async def _processes(
     """The processes every indicator considers (not cancelled, not excluded), with the globals.
 
     ``scoped``: the rule judges each process alone, so an incremental run reads only the
-    processes the event named. ``ocids``: only these (those the database found could hold a
-    finding, procure.risk.population).
+    processes the event named. ``ocids``: only these (those whose summaries say they can hold
+    a finding, procure.risk.population).
     """
     shared = global_settings(ctx.params)
     if scoped and ctx.scope is not None and SubjectType.tender in ctx.scope:
