@@ -8,11 +8,11 @@ dataset is large. So each process's numbers (the rules' own ``summarize`` of its
 in ``ocds_process_summary`` and read instead: one small row per process.
 
 They stay exact without any bookkeeping: a process's rows are never updated in place (an import
-or the platform's refresh deletes the process and inserts it anew, under a new id), and its
-summary goes with them (ON DELETE CASCADE). A process without a summary of the current
-``SUMMARY_VERSION`` (new, rewritten, or summarized by an older definition) is read whole,
-summarized and stored by whoever reads it first. A rule reads the full rows only of the
-processes its summaries single out (past a fence, or able to hold a finding).
+or the platform's refresh deletes the process and inserts it anew), and its summary goes with
+them (ON DELETE CASCADE), even where SQLite gives the new rows the old id. A process without a
+summary of the current ``SUMMARY_VERSION`` (new, rewritten, or summarized by an older
+definition) is read whole, summarized and stored by whoever reads it first. R030 and R035 read
+the full rows only of the processes whose summaries say they can hold a finding.
 """
 
 from __future__ import annotations
