@@ -51,6 +51,7 @@ def all_tables() -> list[type[Table]]:
         OcdsBidTenderer,
         OcdsParty,
         OcdsProcess,
+        OcdsProcessSummary,
     )
     from procure.organizations.tables import (
         Debarment,
@@ -141,6 +142,7 @@ def all_tables() -> list[type[Table]]:
         OcdsAward,
         OcdsAwardSupplier,
         OcdsAwardItem,
+        OcdsProcessSummary,
         Approval,
         Expert,
         ExpertCategory,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from piccolo.columns import DoublePrecision
 from piccolo.query.functions import Cast
@@ -92,17 +92,31 @@ async def _rows(
 
 
 _shared: ContextVar[dict[str, list[Process]] | None] = ContextVar("ocds_shared_reads", default=None)
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("ocds_shared_values", default=None)
+T = TypeVar("T")
 
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
     """Within it, a dataset's processes are read once, with every part, and shared by all who
-    ask (the risk rules of one run read the same unchanging rows; none of them modifies one)."""
-    token = _shared.set({})
+    ask (the risk rules of one run read the same unchanging rows; none of them modifies one);
+    so is each value read through ``shared_value``."""
+    token, memo = _shared.set({}), _memo.set({})
     try:
         yield
     finally:
         _shared.reset(token)
+        _memo.reset(memo)
+
+
+async def shared_value(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+    """``read()``, once per ``key`` within shared_reads(); outside it, every time."""
+    memo = _memo.get()
+    if memo is None:
+        return await read()
+    if key not in memo:
+        memo[key] = await read()
+    return cast(T, memo[key])
 
 
 async def dataset_processes(

@@ -8,7 +8,8 @@ the rules cannot use (a date without a time zone, an amount that is not a number
 not a string) is NULL there and stays, as published, in ``compiled_release``.
 """
 
-from piccolo.columns import JSON, BigInt, Integer, Numeric, Serial, Text, Varchar
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Numeric, Serial, Text, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -127,6 +128,19 @@ class OcdsAwardItem(Table, tablename="ocds_award_item"):
     classification_id = optional_text()
 
 
+class OcdsProcessSummary(Table, tablename="ocds_process_summary"):
+    """What cardinal's population indicators need of one process, derived from its rows by
+    procure.risk.population (never edited: it goes with the process's rows, which are never
+    updated in place, and a ``version`` it does not know is computed again)."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = ForeignKey(
+        references=OcdsProcess, on_delete=OnDelete.cascade, unique=True, null=False
+    )
+    version = Integer(null=False)
+    summary = JSON(null=False, default="{}")
+
+
 OCDS_CHILD_TABLES: tuple[type[Table], ...] = (
     OcdsParty,
     OcdsBid,
@@ -134,4 +148,5 @@ OCDS_CHILD_TABLES: tuple[type[Table], ...] = (
     OcdsAward,
     OcdsAwardSupplier,
     OcdsAwardItem,
+    OcdsProcessSummary,
 )

@@ -661,7 +661,8 @@ async def on_event(
     touched = _normalized(scope)
     tenders = await _touched_tenders(touched)
     # Most bid-stage rules compare a process with the whole dataset (quartile fences): they
-    # run over all of it; those judging each process alone run over the touched tenders.
+    # run over all of it, from its per-process summaries (risk.population); those judging each
+    # process alone run over the touched tenders.
     runs = [
         (
             rule,

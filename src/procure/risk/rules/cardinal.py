@@ -22,11 +22,12 @@ choice depend on scheduling when a dataset mixes currencies).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from procure.ocds.dataset import Award, Bid, Process, dataset_processes
+from procure.ocds.dataset import Award, Bid, Process, dataset_processes, shared_value
+from procure.risk import population
 from procure.risk.cardinal_settings import (
     R003,
     R018,
@@ -59,17 +60,18 @@ NOT_SUBMITTED = {"invited", "withdrawn"}  # a bid is submitted if pending, valid
 
 
 async def _processes(
-    ctx: RuleContext, *, scoped: bool, **parts: bool
+    ctx: RuleContext, *, scoped: bool, ocids: Collection[str] | None = None, **parts: bool
 ) -> tuple[list[Process], Globals]:
     """The processes every indicator considers (not cancelled, not excluded), with the globals.
 
     ``scoped``: the rule judges each process alone, so an incremental run reads only the
-    processes the event named. The rules over the whole population (quartiles) read them all.
+    processes the event named. ``ocids``: only these (those whose summaries say they can hold
+    a finding, procure.risk.population).
     """
     shared = global_settings(ctx.params)
-    ocids = None
     if scoped and ctx.scope is not None and SubjectType.tender in ctx.scope:
-        ocids = ctx.scope[SubjectType.tender]
+        within = ctx.scope[SubjectType.tender]
+        ocids = within if ocids is None else [ocid for ocid in ocids if ocid in within]
     excluded = set(shared.exclusions.procurement_method_details)
     processes = [
         process
@@ -80,7 +82,7 @@ async def _processes(
     return processes, shared
 
 
-def _compares_prices(process: Process, shared: Globals) -> bool:
+def _compares_prices(process: Process | population.ProcessSummary, shared: Globals) -> bool:
     include = shared.price_comparison_procurement_methods
     details = process.procurement_method_details
     if details is None:
@@ -293,6 +295,28 @@ async def identical_bid_prices(ctx: RuleContext) -> list[Finding]:
     return findings + tenderers.findings(ctx, "R028")
 
 
+def _late_winning_bids(process: Process) -> list[tuple[Bid, str]]:
+    """R030's late bids of a process: valid, dated (as text) after the deadline, from a
+    supplier of an active award; with that supplier."""
+    deadline = process.tender_period_end_text
+    if deadline is None:
+        return []
+    suppliers = {
+        supplier
+        for award in process.awards
+        if award.status == "active"
+        for supplier in award.suppliers
+        if supplier is not None
+    }
+    return [
+        (bid, tenderer)
+        for bid in process.bids
+        if bid.status == "valid" and bid.date_text is not None and bid.date_text > deadline
+        for tenderer in bid.tenderers
+        if tenderer is not None and tenderer in suppliers
+    ]
+
+
 @register(
     "R030",
     name_zh="逾期投标中标",
@@ -304,31 +328,18 @@ async def identical_bid_prices(ctx: RuleContext) -> list[Finding]:
 )
 async def late_bid_won(ctx: RuleContext) -> list[Finding]:
     """A valid bid dated after /tender/tenderPeriod/endDate was submitted by a supplier of an
-    active award. As cardinal does, the dates are compared as published, as text."""
-    processes, _ = await _processes(ctx, scoped=True, bids=True, awards=True)
+    active award. As cardinal does, the dates are compared as published, as text. Only the
+    processes whose summary says they have one are read."""
+    summaries = await _summaries(ctx, global_settings(ctx.params))
+    candidates = [summary.ocid for summary in summaries if summary.data["late"]]
+    processes, _ = await _processes(ctx, scoped=True, ocids=candidates, bids=True, awards=True)
     findings = []
     winners = _Organizations(1.0)
     for process in processes:
-        deadline = process.tender_period_end_text
-        if deadline is None:
-            continue
-        suppliers = {
-            supplier
-            for award in process.awards
-            if award.status == "active"
-            for supplier in award.suppliers
-            if supplier is not None
-        }
-        late = [
-            (bid, tenderer)
-            for bid in process.bids
-            if bid.status == "valid" and bid.date_text is not None and bid.date_text > deadline
-            for tenderer in bid.tenderers
-            if tenderer is not None and tenderer in suppliers
-        ]
+        late = _late_winning_bids(process)
         if late:
             evidence = {
-                "deadline": deadline,
+                "deadline": process.tender_period_end_text,
                 "late_bids": [
                     {**_bid(bid), "date": bid.date_text, "tenderer": tenderer}
                     for bid, tenderer in late
@@ -340,6 +351,25 @@ async def late_bid_won(ctx: RuleContext) -> list[Finding]:
             for _, tenderer in late:
                 winners.add(tenderer, process.ocid)
     return findings + winners.findings(ctx, "R030")
+
+
+def _sole_valid_tenderer(process: Process) -> tuple[str, list[str]] | None:
+    """R035's shape: every award final, the valid bids from one tenderer, who is the suppliers
+    of the active awards; that tenderer, and the others with disqualified bids."""
+    complete = _complete_awards(process)
+    if complete is None:
+        return None
+    suppliers = {s for award in complete for s in award.suppliers if s is not None}
+    valid: set[str] = set()
+    disqualified: set[str] = set()
+    for bid in process.bids:
+        if bid.status in ("valid", "disqualified"):
+            ids = {t for t in bid.tenderers if t is not None}
+            (valid if bid.status == "valid" else disqualified).update(ids)
+    if len(valid) != 1 or valid != suppliers:
+        return None
+    (winner,) = valid
+    return winner, sorted(disqualified - valid)
 
 
 @register(
@@ -357,23 +387,21 @@ async def all_except_winner_disqualified(ctx: RuleContext) -> list[Finding]:
     value is the number of those tenderers; the winner is flagged with 0.0."""
     settings: R035 = rule_settings("R035", ctx.params)
     minimum = max(settings.threshold, 1)
-    processes, _ = await _processes(ctx, scoped=True, bids=True, awards=True)
+    summaries = await _summaries(ctx, global_settings(ctx.params))
+    candidates = [
+        summary.ocid
+        for summary in summaries
+        if summary.data["others"] is not None and summary.data["others"] >= minimum
+    ]
+    processes, _ = await _processes(ctx, scoped=True, ocids=candidates, bids=True, awards=True)
     findings = []
     winners = _Organizations(0.0)
     for process in processes:
-        complete = _complete_awards(process)
-        if complete is None:
+        sole = _sole_valid_tenderer(process)
+        if sole is None:
             continue
-        suppliers = {s for award in complete for s in award.suppliers if s is not None}
-        valid: set[str] = set()
-        disqualified: set[str] = set()
-        for bid in process.bids:
-            if bid.status in ("valid", "disqualified"):
-                ids = {t for t in bid.tenderers if t is not None}
-                (valid if bid.status == "valid" else disqualified).update(ids)
-        others = sorted(disqualified - valid)
-        if len(valid) == 1 and valid == suppliers and len(others) >= minimum:
-            (winner,) = valid
+        winner, others = sole
+        if len(others) >= minimum:
             evidence = {"winner": winner, "disqualified_tenderers": others, "threshold": minimum}
             findings.append(
                 _finding(
@@ -489,65 +517,164 @@ async def business_similarities(ctx: RuleContext) -> list[Finding]:
 # --- population indicators: fences from the data ---------------------------------------------
 
 
+def _summary(process: Process) -> dict[str, Any]:
+    """What the indicators over the whole dataset need of one process (kept per process by
+    procure.risk.population, so that they need not read every process's rows):
+
+    - ``winner``: the sole winner (``_sole_winner``);
+    - ``prices``: with a sole winner, per currency in the order first seen, the winner's lowest
+      valid single-tenderer bid and the lowest other one, each [amount, tenderer, bid] (R024,
+      R058);
+    - ``submitted``: [disqualified, submitted] bids, and ``tenderers``: [tenderer,
+      disqualified, submitted, valid] per tenderer named by a submitted bid (R038), ``valid``
+      1 where it sent a valid single-tenderer bid (R025);
+    - ``classified``: [supplier, classifications] of its active single-supplier awards (R048);
+    - ``late``: whether R030 finds a late winning bid; ``others``: R035's disqualified other
+      tenderers, where the process has R035's shape.
+    """
+    winner = _sole_winner(process)
+    prices: dict[str, list[Any]] = {}
+    valid: set[str] = set()
+    for bid in process.bids:
+        tenderer = _sole_tenderer(bid)
+        if bid.status != "valid" or tenderer is None:
+            continue
+        valid.add(tenderer)
+        if winner is None or bid.amount is None or bid.currency is None:
+            continue
+        sides = prices.setdefault(bid.currency, [None, None])
+        side = 0 if tenderer == winner else 1
+        lowest = sides[side]
+        if lowest is None or bid.amount < lowest[0]:
+            sides[side] = [bid.amount, tenderer, _bid(bid)]
+    submitted = _submitted(process.bids)
+    tenderers: dict[str, list[int]] = {}
+    for bid in submitted:
+        for tenderer in bid.tenderers:
+            if tenderer is not None:
+                count = tenderers.setdefault(tenderer, [0, 0])
+                count[0] += bid.status == "disqualified"
+                count[1] += 1
+    classified: dict[str, set[str]] = {}
+    for award in process.awards:
+        if award.status != "active" or len(award.suppliers) != 1 or award.suppliers[0] is None:
+            continue
+        codes = {code for code in award.classifications if code is not None}
+        if codes:
+            classified.setdefault(award.suppliers[0], set()).update(codes)
+    sole = _sole_valid_tenderer(process)
+    return {
+        "winner": winner,
+        "prices": [[currency, *sides] for currency, sides in prices.items()],
+        "submitted": [sum(bid.status == "disqualified" for bid in submitted), len(submitted)],
+        "tenderers": [
+            [tenderer, *count, int(tenderer in valid)] for tenderer, count in tenderers.items()
+        ],
+        "classified": [[supplier, sorted(codes)] for supplier, codes in classified.items()],
+        "late": bool(_late_winning_bids(process)),
+        "others": None if sole is None else len(sole[1]),
+    }
+
+
+async def _summaries(ctx: RuleContext, shared: Globals) -> list[population.ProcessSummary]:
+    """The summaries of the processes every indicator considers, in import order."""
+    excluded = frozenset(shared.exclusions.procurement_method_details)
+
+    async def considered() -> list[population.ProcessSummary]:
+        return [
+            summary
+            for summary in await population.process_summaries(ctx.dataset, _summary)
+            if summary.tender_status != "cancelled"
+            and summary.procurement_method_details not in excluded
+        ]
+
+    return await shared_value(("considered", ctx.dataset, excluded), considered)
+
+
 @dataclass(frozen=True)
 class _Difference:
     """The winning bid and the lowest other valid bid of a process, in the main currency."""
 
     ratio: float
     winner: str
-    winning_bid: Bid
+    winning_bid: dict[str, Any]  # as evidence names a bid (_bid)
+    winning_amount: float
     second: str
-    second_bid: Bid
+    second_bid: dict[str, Any]
+    second_amount: float
     currency: str
 
 
-def _second_lowest_bid_ratios(processes: list[Process], shared: Globals) -> dict[str, _Difference]:
-    """cardinal's SecondLowestBidRatio: (lowest other valid bid − winning bid) ÷ winning bid.
+async def _bid_ratios(ctx: RuleContext, shared: Globals) -> dict[str, _Difference]:
+    """cardinal's SecondLowestBidRatio, (lowest other valid bid − winning bid) ÷ winning bid,
+    of each process that has one, in import order, with the bids behind it.
 
     Only processes whose awards are all final, with one active award to one supplier, where the
-    winner's lowest valid bid (one tenderer per bid) is not above the lowest other one.
+    winner's lowest valid bid (one tenderer per bid) in the main currency (the settings', else
+    the first observed) is not above the lowest other one.
     """
     currency = shared.currency
     ratios: dict[str, _Difference] = {}
-    for process in processes:
-        if not _compares_prices(process, shared):
+    for summary in await _summaries(ctx, shared):
+        if summary.data["winner"] is None or not _compares_prices(summary, shared):
             continue
-        supplier = _sole_winner(process)
-        if supplier is None:
-            continue
-        winner: tuple[str, Bid, float] | None = None
-        lowest: tuple[str, Bid, float] | None = None
-        for bid in process.bids:
-            tenderer = _sole_tenderer(bid)
-            if bid.status != "valid" or bid.amount is None or bid.currency is None:
+        prices = summary.data["prices"]
+        currency = currency or (prices[0][0] if prices else None)
+        for in_currency, winning, lowest in prices:
+            if in_currency != currency or winning is None or lowest is None:
                 continue
-            if tenderer is None:
-                continue
-            currency = currency or bid.currency
-            if bid.currency != currency:
-                continue
-            if tenderer == supplier:
-                if winner is None or bid.amount < winner[2]:
-                    winner = (tenderer, bid, bid.amount)
-            elif lowest is None or bid.amount < lowest[2]:
-                lowest = (tenderer, bid, bid.amount)
-        if winner is not None and lowest is not None and lowest[2] >= winner[2]:
-            ratio = divide(lowest[2] - winner[2], winner[2])
-            ratios[process.ocid] = _Difference(
-                ratio, winner[0], winner[1], lowest[0], lowest[1], currency or ""
-            )
+            (winning_amount, winner, winning_bid), (amount, second, second_bid) = winning, lowest
+            if amount >= winning_amount:
+                ratios[summary.ocid] = _Difference(
+                    divide(amount - winning_amount, winning_amount),
+                    winner,
+                    winning_bid,
+                    winning_amount,
+                    second,
+                    second_bid,
+                    amount,
+                    in_currency,
+                )
     return ratios
+
+
+async def _beyond_fence(
+    ctx: RuleContext, *, lower: bool, threshold: float | None
+) -> tuple[dict[str, _Difference], dict[str, float]]:
+    """R024 (``lower``) and R058: the processes whose SecondLowestBidRatio is at most the lower
+    fence (at least the upper one), with the bids behind it, and the fences."""
+    shared = global_settings(ctx.params)
+    ratios = await shared_value(
+        ("R024/R058 ratios", ctx.dataset, shared.model_dump_json()),
+        lambda: _bid_ratios(ctx, shared),
+    )
+    name = "lower_fence" if lower else "upper_fence"
+    if threshold is None:
+        q1, q3 = quartiles([difference.ratio for difference in ratios.values()])
+        fence = lower_fence(q1, q3) if lower else upper_fence(q1, q3)
+        fences = {"q1": q1, "q3": q3, name: fence}
+    else:
+        q1, fence = 1.0, threshold
+        fences = {name: fence}
+    if not (fence > 0.0 and (q1 > 0.0 or not lower)):
+        return {}, fences
+
+    return {
+        ocid: difference
+        for ocid, difference in ratios.items()
+        if (difference.ratio <= fence if lower else difference.ratio >= fence)
+    }, fences
 
 
 def _difference_evidence(difference: _Difference, **fences: float) -> dict[str, Any]:
     return {
         "difference": difference.ratio,
         "winner": difference.winner,
-        "winning_bid": _bid(difference.winning_bid),
-        "winning_amount": difference.winning_bid.amount,
+        "winning_bid": difference.winning_bid,
+        "winning_amount": difference.winning_amount,
         "second_lowest_bidder": difference.second,
-        "second_lowest_bid": _bid(difference.second_bid),
-        "second_lowest_amount": difference.second_bid.amount,
+        "second_lowest_bid": difference.second_bid,
+        "second_lowest_amount": difference.second_amount,
         "currency": difference.currency,
         **fences,
     }
@@ -567,28 +694,16 @@ async def price_close_to_winning_bid(ctx: RuleContext) -> list[Finding]:
     lower fence, Q1 − 1.5 × IQR of all differences (or ``threshold``); skipped when Q1 or the
     fence is not positive. The winner and the second-lowest bidder are flagged with 0.0."""
     settings: FenceThreshold = rule_settings("R024", ctx.params)
-    processes, shared = await _processes(ctx, scoped=False, bids=True, awards=True)
-    ratios = _second_lowest_bid_ratios(processes, shared)
-    fences: dict[str, float] = {}
-    if settings.threshold is None:
-        q1, q3 = quartiles([d.ratio for d in ratios.values()])
-        fence = lower_fence(q1, q3)
-        fences = {"q1": q1, "q3": q3, "lower_fence": fence}
-    else:
-        q1, fence = 1.0, settings.threshold
-        fences = {"lower_fence": fence}
-    if not (q1 > 0.0 and fence > 0.0):
-        return []
+    differences, fences = await _beyond_fence(ctx, lower=True, threshold=settings.threshold)
     findings = []
     tenderers = _Organizations(0.0)
-    for ocid, difference in ratios.items():
-        if difference.ratio <= fence:
-            evidence = _difference_evidence(difference, **fences)
-            findings.append(
-                _finding(ctx, "R024", SubjectType.tender, ocid, difference.ratio, evidence, ocid)
-            )
-            tenderers.add(difference.winner, ocid)
-            tenderers.add(difference.second, ocid)
+    for ocid, difference in differences.items():
+        evidence = _difference_evidence(difference, **fences)
+        findings.append(
+            _finding(ctx, "R024", SubjectType.tender, ocid, difference.ratio, evidence, ocid)
+        )
+        tenderers.add(difference.winner, ocid)
+        tenderers.add(difference.second, ocid)
     return findings + tenderers.findings(ctx, "R024")
 
 
@@ -606,26 +721,15 @@ async def heavily_discounted_bid(ctx: RuleContext) -> list[Finding]:
     upper fence, Q3 + 1.5 × IQR of all differences (or ``threshold``), when the fence is
     positive. The winner is flagged with 0.0."""
     settings: FenceThreshold = rule_settings("R058", ctx.params)
-    processes, shared = await _processes(ctx, scoped=False, bids=True, awards=True)
-    ratios = _second_lowest_bid_ratios(processes, shared)
-    if settings.threshold is None:
-        q1, q3 = quartiles([d.ratio for d in ratios.values()])
-        fence = upper_fence(q1, q3)
-        fences = {"q1": q1, "q3": q3, "upper_fence": fence}
-    else:
-        fence = settings.threshold
-        fences = {"upper_fence": fence}
-    if not fence > 0.0:
-        return []
+    differences, fences = await _beyond_fence(ctx, lower=False, threshold=settings.threshold)
     findings = []
     winners = _Organizations(0.0)
-    for ocid, difference in ratios.items():
-        if difference.ratio >= fence:
-            evidence = _difference_evidence(difference, **fences)
-            findings.append(
-                _finding(ctx, "R058", SubjectType.tender, ocid, difference.ratio, evidence, ocid)
-            )
-            winners.add(difference.winner, ocid)
+    for ocid, difference in differences.items():
+        evidence = _difference_evidence(difference, **fences)
+        findings.append(
+            _finding(ctx, "R058", SubjectType.tender, ocid, difference.ratio, evidence, ocid)
+        )
+        winners.add(difference.winner, ocid)
     return findings + winners.findings(ctx, "R058")
 
 
@@ -645,18 +749,14 @@ async def excessive_unsuccessful_bids(ctx: RuleContext) -> list[Finding]:
     least the ``percentile`` (75) of all tenderers'. Skipped when Q1 or the fence is not
     positive."""
     settings: R025 = rule_settings("R025", ctx.params)
-    processes, _ = await _processes(ctx, scoped=False, bids=True, awards=True)
     counts: dict[str, list[int]] = {}  # tenderer → [wins, processes]
-    for process in processes:
-        supplier = _sole_winner(process)
+    for summary in await _summaries(ctx, global_settings(ctx.params)):
+        supplier = summary.data["winner"]
         if supplier is None:
             continue
-        valid = {
-            tenderer
-            for bid in process.bids
-            if bid.status == "valid" and (tenderer := _sole_tenderer(bid)) is not None
-        }
-        for tenderer in sorted(valid):
+        for tenderer, *_, valid in summary.data["tenderers"]:
+            if not valid:
+                continue
             count = counts.setdefault(tenderer, [0, 0])
             count[0] += tenderer == supplier
             count[1] += 1
@@ -747,33 +847,31 @@ async def excessive_disqualified_bids(ctx: RuleContext) -> list[Finding]:
     Buyers and procuring entities need ``minimum_contracting_processes`` submitted bids (as
     cardinal counts them), tenderers ``minimum_submitted_bids``."""
     settings: R038 = rule_settings("R038", ctx.params)
-    processes, _ = await _processes(ctx, scoped=False, bids=True)
+    tenderers: dict[str, list[int]] = {}
     groups: dict[SubjectType, dict[str, list[int]]] = {
         SubjectType.buyer: {},
         SubjectType.procuring_entity: {},
-        SubjectType.organization: {},
+        SubjectType.organization: tenderers,
     }
-    for process in processes:
-        submitted = _submitted(process.bids)
+    for summary in await _summaries(ctx, global_settings(ctx.params)):
+        disqualified, submitted = summary.data["submitted"]
         if not submitted:
             continue
-        disqualified = 0
-        for bid in submitted:
-            flagged = int(bid.status == "disqualified")
-            disqualified += flagged
-            for tenderer in bid.tenderers:
-                if tenderer is not None:
-                    count = groups[SubjectType.organization].setdefault(tenderer, [0, 0])
-                    count[0] += flagged
-                    count[1] += 1
+        for tenderer, flagged, bids, _ in summary.data["tenderers"]:
+            count = tenderers.get(tenderer)
+            if count is None:
+                tenderers[tenderer] = [flagged, bids]
+            else:
+                count[0] += flagged
+                count[1] += bids
         for subject_type, key in (
-            (SubjectType.buyer, process.buyer_id),
-            (SubjectType.procuring_entity, process.procuring_entity_id),
+            (SubjectType.buyer, summary.buyer_id),
+            (SubjectType.procuring_entity, summary.procuring_entity_id),
         ):
             if key is not None:
                 count = groups[subject_type].setdefault(key, [0, 0])
                 count[0] += disqualified
-                count[1] += len(submitted)
+                count[1] += submitted
     minimum = settings.minimum_contracting_processes
     return (
         _excessive(ctx, SubjectType.buyer, groups[SubjectType.buyer], minimum, settings.threshold)
@@ -809,24 +907,12 @@ async def heterogeneous_supplier(ctx: RuleContext) -> list[Finding]:
     (or ``threshold``) among the suppliers awarded in at least
     ``minimum_contracting_processes`` processes."""
     settings: R048 = rule_settings("R048", ctx.params)
-    processes, _ = await _processes(ctx, scoped=False, awards=True)
     varieties: dict[str, tuple[list[int], set[str]]] = {}
-    for process in processes:
-        observed: set[str] = set()
-        for award in process.awards:
-            if award.status != "active" or len(award.suppliers) != 1:
-                continue
-            supplier = award.suppliers[0]
-            if supplier is None:
-                continue
-            for code in award.classifications:
-                if code is None:
-                    continue
-                count, codes = varieties.setdefault(supplier, ([0], set()))
-                if supplier not in observed:
-                    observed.add(supplier)
-                    count[0] += 1
-                codes.add(code[: settings.digits])
+    for summary in await _summaries(ctx, global_settings(ctx.params)):
+        for supplier, codes in summary.data["classified"]:
+            count, prefixes = varieties.setdefault(supplier, ([0], set()))
+            count[0] += 1
+            prefixes.update(code[: settings.digits] for code in codes)
     lengths = {
         supplier: float(len(codes))
         for supplier, (count, codes) in varieties.items()
