@@ -41,6 +41,36 @@ SUMMARY_COLUMNS = (
     Contract.organization.id.as_alias("organization_id"),
     Contract.organization.name.as_alias("organization_name"),
 )
+# The contract page's columns, built once: a column reached through a foreign key is a copy
+# Piccolo makes on every access, a good part of building a query.
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Contract.bid_receipt_sha256,
+    Contract.signed_at,
+    Contract.buyer_signed_at,
+    Contract.buyer_signed_by.display_name.as_alias("buyer_signed_by_name"),
+    Contract.organization_signed_at,
+    Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
+    Contract.terminated_reason,
+    Contract.tender.reference.as_alias("tender_reference"),
+)
+COMMUNITY_COLUMNS = (
+    ContractCommunity.community.code.as_alias("code"),
+    ContractCommunity.community.name.as_alias("name"),
+)
+LINE_COLUMNS = (
+    ContractScopeLine.line_no,
+    ContractScopeLine.quantity,
+    ContractScopeLine.unit_price_fen,
+    ContractScopeLine.amount_fen,
+    ContractScopeLine.description,
+    ContractScopeLine.catalog_item.name.as_alias("item_name"),
+    ContractScopeLine.catalog_item.unit.as_alias("unit"),
+)
+RECTIFICATION_COLUMNS = (
+    *Rectification.all_columns(),
+    Rectification.submitted_by.display_name.as_alias("submitted_by_name"),
+)
 
 
 async def _scope(actor: Actor) -> Any:
@@ -98,17 +128,7 @@ async def contract_page(
 
 async def contract_detail(actor: Actor, contract_id: int) -> dict:
     contract = (
-        await Contract.select(
-            *SUMMARY_COLUMNS,
-            Contract.bid_receipt_sha256,
-            Contract.signed_at,
-            Contract.buyer_signed_at,
-            Contract.buyer_signed_by.display_name.as_alias("buyer_signed_by_name"),
-            Contract.organization_signed_at,
-            Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
-            Contract.terminated_reason,
-            Contract.tender.reference.as_alias("tender_reference"),
-        )
+        await Contract.select(*DETAIL_COLUMNS)
         .where((Contract.id == contract_id) & await _scope(actor))
         .first()
     )
@@ -121,21 +141,10 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         contract["payments"],
         contract["amendments"],
     ) = await read_together(
-        ContractCommunity.select(
-            ContractCommunity.community.code.as_alias("code"),
-            ContractCommunity.community.name.as_alias("name"),
-        )
+        ContractCommunity.select(*COMMUNITY_COLUMNS)
         .where(ContractCommunity.contract == contract_id)
         .run(),
-        ContractScopeLine.select(
-            ContractScopeLine.line_no,
-            ContractScopeLine.quantity,
-            ContractScopeLine.unit_price_fen,
-            ContractScopeLine.amount_fen,
-            ContractScopeLine.description,
-            ContractScopeLine.catalog_item.name.as_alias("item_name"),
-            ContractScopeLine.catalog_item.unit.as_alias("unit"),
-        )
+        ContractScopeLine.select(*LINE_COLUMNS)
         .where(ContractScopeLine.contract == contract_id)
         .order_by(ContractScopeLine.line_no)
         .run(),
@@ -275,10 +284,7 @@ async def instalments(contract_id: int, seq: int | None = None) -> list[dict[str
         return []
     effects, found = await read_together(
         instalment_effects(ids),
-        Rectification.select(
-            *Rectification.all_columns(),
-            Rectification.submitted_by.display_name.as_alias("submitted_by_name"),
-        )
+        Rectification.select(*RECTIFICATION_COLUMNS)
         .where(Rectification.payment.is_in(ids))
         .order_by(Rectification.id, ascending=False)
         .run(),
