@@ -103,7 +103,7 @@ class DurableSQLiteEngine(SQLiteEngine):
             # leaves one to commit; a read skips the trip.
             if connection.in_transaction:
                 await connection.commit()
-            return list(rows)  # type: ignore[arg-type]
+            return list(rows)
         finally:
             await connection.close()
 
