@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import aiosqlite
 import pytest
 
 from procure.catalog.tables import CatalogItem
 from procure.contracts.tables import Contract
-from procure.db import get_engine, transaction
+from procure.db import get_engine, read_together, transaction
 from procure.db.engines import DurableSQLiteEngine
 from procure.geography.tables import Community
 from procure.organizations.tables import Organization
@@ -45,6 +46,37 @@ async def test_a_plain_sqlite_connection_would_not_enforce_foreign_keys(database
         connection.execute("PRAGMA foreign_keys") as cursor,
     ):
         assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def test_reads_together_answer_in_order_and_inside_a_transaction_share_it(
+    database: None,
+) -> None:
+    first, second = (
+        await Community.select(Community.id, Community.name).order_by(Community.id).limit(2)
+    )
+
+    def reads() -> list[Any]:
+        return [
+            Community.select(Community.name).where(Community.id == first["id"]).first().run(),
+            Community.select(Community.name).where(Community.id == second["id"]).first().run(),
+        ]
+
+    assert await read_together(*reads()) == [{"name": first["name"]}, {"name": second["name"]}]
+    # Inside a transaction the reads see its own uncommitted write (they run on its connection,
+    # one after the other: PostgreSQL would refuse two statements at once on one connection).
+    with pytest.raises(_Rollback):
+        async with transaction():
+            await Community.update({Community.name: "读在一起"}).where(Community.id == first["id"])
+            assert await read_together(*reads()) == [
+                {"name": "读在一起"},
+                {"name": second["name"]},
+            ]
+            raise _Rollback
+    assert await read_together(*reads()) == [{"name": first["name"]}, {"name": second["name"]}]
 
 
 async def test_check_constraints_refuse_bad_rows(database: None) -> None:

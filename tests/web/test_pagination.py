@@ -21,7 +21,7 @@ from procure import clock
 from procure.audit.selectors import event_page
 from procure.bids.sealing import new_wrapped_tender_key
 from procure.contracts.tables import Contract, ContractStatus, ReportingFrequency
-from procure.db.pagination import PageRequest, page_request
+from procure.db.pagination import PageRequest, page_request, pager_window
 from procure.departments.tables import Department, DepartmentLevel
 from procure.errors import InvalidInput
 from procure.geography.tables import District
@@ -118,6 +118,25 @@ def test_a_page_request_has_defaults_and_bounds() -> None:
     assert page_request("3", "50") == PageRequest(3, 50)
     assert page_request(" ", "") == PageRequest(1, 20)
     assert page_request("2", "100").offset == 100
+
+
+@pytest.mark.parametrize(
+    ("current", "pages", "window"),
+    [
+        (1, 1, [1]),
+        (3, 5, [1, 2, 3, 4, 5]),
+        (1, 500, [1, 2, 3, None, 500]),
+        (250, 500, [1, None, 248, 249, 250, 251, 252, None, 500]),
+        (500, 500, [1, None, 498, 499, 500]),
+        (4, 9, [1, 2, 3, 4, 5, 6, None, 9]),
+        (15, 10, [1, None, 10]),  # a page past the end links back to the last
+    ],
+)
+def test_the_pager_shows_the_ends_and_the_pages_near_the_current_one(
+    current: int, pages: int, window: list[int | None]
+) -> None:
+    # A handful of numbers however long the list: the pager does not grow with the data.
+    assert pager_window(current, pages) == window
 
 
 @pytest.mark.parametrize(
