@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -137,6 +138,17 @@ class DurableSQLiteEngine(SQLiteEngine):
             f"WHEN {violated} BEGIN {abort} END"
             for event in ("INSERT", "UPDATE")
         ]
+
+
+async def roll_back_if_open(connection: asyncpg.Connection) -> None:
+    """What a PostgreSQL pool does with a connection handed back: roll back a transaction left
+    open (a cancelled request). asyncpg's default also sends ``RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()``, one more round trip after every query (Piccolo hands the
+    connection back after each); nothing here changes a session's state (no ``SET``, ``LISTEN``,
+    cursors or session advisory locks on a pooled connection; the advisory lock is a
+    transaction's), so there is nothing to reset."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 def build_engine(settings: Settings) -> Engine:
