@@ -43,7 +43,7 @@ from procure.complaints.pages import RemedyPages
 from procure.contracts.controllers import AwardContractController, ContractController
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
-from procure.db.engines import DurableSQLiteEngine
+from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
 from procure.disclosure.pages import DisclosurePages
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.controllers import (
@@ -344,7 +344,7 @@ class _Wiring:
         engine = get_engine()
         if isinstance(engine, PostgresEngine) and self.settings.database_pool_size:
             await engine.start_connection_pool(
-                min_size=1, max_size=self.settings.database_pool_size
+                min_size=1, max_size=self.settings.database_pool_size, reset=roll_back_if_open
             )
 
     async def start_jobs(self) -> None:

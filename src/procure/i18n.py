@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.core import Locale
+from babel.numbers import parse_pattern
 from babel.support import NullTranslations, Translations
 
 from procure import PACKAGE_DIR
@@ -83,12 +84,28 @@ def babel_locale(locale: str) -> str:
     return LOCALES[locale]
 
 
+#: Money's number format: two decimals, thousands grouped.
+MONEY_PATTERN = parse_pattern("#,##0.00")
+
+
+@cache
+def _number_locale(locale: str) -> Locale:
+    """Babel's locale, parsed once (a page formats every row's money with it)."""
+    return Locale.parse(babel_locale(locale))
+
+
+def _money(amount: Decimal, locale: str) -> str:
+    """As babel's ``format_decimal(amount, "#,##0.00", locale)``, without parsing the locale and
+    the pattern on every call."""
+    return MONEY_PATTERN.apply(amount, _number_locale(locale), numbering_system="latn")
+
+
 def yuan(fen: int | None, locale: str = "zh-CN") -> str:
     """12345678 fen → '123,456.78 元'."""
     if fen is None:
         return "—"
     amount = Decimal(fen) / 100
-    return f"{format_decimal(amount, format='#,##0.00', locale=babel_locale(locale))} 元"
+    return f"{_money(amount, locale)} 元"
 
 
 def wan_yuan(fen: int | None, locale: str = "zh-CN") -> str:
@@ -96,7 +113,7 @@ def wan_yuan(fen: int | None, locale: str = "zh-CN") -> str:
     if fen is None:
         return "—"
     amount = Decimal(fen) / 1_000_000
-    return f"{format_decimal(amount, format='#,##0.00', locale=babel_locale(locale))} 万元"
+    return f"{_money(amount, locale)} 万元"
 
 
 def yuan_to_fen(value: str | Decimal | int) -> int:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import aiosqlite
+import asyncpg
 import pytest
+from piccolo.engine.postgres import PostgresEngine
 
 from procure.catalog.tables import CatalogItem
 from procure.contracts.tables import Contract
-from procure.db import get_engine, transaction
-from procure.db.engines import DurableSQLiteEngine
+from procure.db import get_engine, read_together, transaction
+from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
 from procure.geography.tables import Community
 from procure.organizations.tables import Organization
 from procure.security.tables import User
@@ -45,6 +48,60 @@ async def test_a_plain_sqlite_connection_would_not_enforce_foreign_keys(database
         connection.execute("PRAGMA foreign_keys") as cursor,
     ):
         assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
+
+
+@pytest.mark.postgresql_only
+async def test_a_pooled_connection_handed_back_keeps_nothing_of_its_transaction(
+    database: None,
+) -> None:
+    engine = get_engine()
+    assert isinstance(engine, PostgresEngine)
+    # The app's pool: a connection comes back without the reset round trip after each query,
+    # but one handed back inside a transaction (a cancelled request) is rolled back.
+    pool = await asyncpg.create_pool(
+        **engine.config, min_size=1, max_size=1, reset=roll_back_if_open
+    )
+    try:
+        async with pool.acquire() as connection:
+            await connection.execute("BEGIN")
+            await connection.execute("CREATE TEMPORARY TABLE handed_back (n int) ON COMMIT DROP")
+            assert connection.is_in_transaction()
+        async with pool.acquire() as connection:  # the same connection: max_size 1
+            assert not connection.is_in_transaction()
+            assert await connection.fetchval("SELECT to_regclass('handed_back')") is None
+    finally:
+        await pool.close()
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def test_reads_together_answer_in_order_and_inside_a_transaction_share_it(
+    database: None,
+) -> None:
+    first, second = (
+        await Community.select(Community.id, Community.name).order_by(Community.id).limit(2)
+    )
+
+    def reads() -> list[Any]:
+        return [
+            Community.select(Community.name).where(Community.id == first["id"]).first().run(),
+            Community.select(Community.name).where(Community.id == second["id"]).first().run(),
+        ]
+
+    assert await read_together(*reads()) == [{"name": first["name"]}, {"name": second["name"]}]
+    # Inside a transaction the reads see its own uncommitted write (they run on its connection,
+    # one after the other: PostgreSQL would refuse two statements at once on one connection).
+    with pytest.raises(_Rollback):
+        async with transaction():
+            await Community.update({Community.name: "读在一起"}).where(Community.id == first["id"])
+            assert await read_together(*reads()) == [
+                {"name": "读在一起"},
+                {"name": second["name"]},
+            ]
+            raise _Rollback
+    assert await read_together(*reads()) == [{"name": first["name"]}, {"name": second["name"]}]
 
 
 async def test_check_constraints_refuse_bad_rows(database: None) -> None:

@@ -22,7 +22,7 @@ from procure import clock
 from procure.audit.selectors import event_page
 from procure.bids.sealing import new_wrapped_tender_key
 from procure.contracts.tables import Contract, ContractStatus, ReportingFrequency
-from procure.db.pagination import PageRequest, page_href, page_request
+from procure.db.pagination import PageRequest, page_href, page_request, pager_window
 from procure.departments.tables import Department, DepartmentLevel
 from procure.errors import InvalidInput
 from procure.geography.tables import District
@@ -126,6 +126,25 @@ def test_a_page_link_keeps_the_filters_and_drops_a_one_time_notice() -> None:
     url = URL("/approvals?decided=7&status=pending&page=1&done=ok")
     assert page_href(url, 2) == "/approvals?status=pending&page=2"
     assert page_href(URL("/tenders?q=a&page=3"), 1, "page") == "/tenders?q=a&page=1"
+
+
+@pytest.mark.parametrize(
+    ("current", "pages", "window"),
+    [
+        (1, 1, [1]),
+        (3, 5, [1, 2, 3, 4, 5]),
+        (1, 500, [1, 2, 3, None, 500]),
+        (250, 500, [1, None, 248, 249, 250, 251, 252, None, 500]),
+        (500, 500, [1, None, 498, 499, 500]),
+        (4, 9, [1, 2, 3, 4, 5, 6, None, 9]),
+        (15, 10, [1, None, 10]),  # a page past the end links back to the last
+    ],
+)
+def test_the_pager_shows_the_ends_and_the_pages_near_the_current_one(
+    current: int, pages: int, window: list[int | None]
+) -> None:
+    # A handful of numbers however long the list: the pager does not grow with the data.
+    assert pager_window(current, pages) == window
 
 
 @pytest.mark.parametrize(

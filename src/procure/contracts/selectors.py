@@ -19,6 +19,7 @@ from procure.contracts.tables import (
     PaymentStatus,
     Rectification,
 )
+from procure.db import read_together
 from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.performance.effects import instalment_effects
@@ -39,6 +40,36 @@ SUMMARY_COLUMNS = (
     Contract.department.name.as_alias("department_name"),
     Contract.organization.id.as_alias("organization_id"),
     Contract.organization.name.as_alias("organization_name"),
+)
+# The contract page's columns, built once: a column reached through a foreign key is a copy
+# Piccolo makes on every access, a good part of building a query.
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    Contract.bid_receipt_sha256,
+    Contract.signed_at,
+    Contract.buyer_signed_at,
+    Contract.buyer_signed_by.display_name.as_alias("buyer_signed_by_name"),
+    Contract.organization_signed_at,
+    Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
+    Contract.terminated_reason,
+    Contract.tender.reference.as_alias("tender_reference"),
+)
+COMMUNITY_COLUMNS = (
+    ContractCommunity.community.code.as_alias("code"),
+    ContractCommunity.community.name.as_alias("name"),
+)
+LINE_COLUMNS = (
+    ContractScopeLine.line_no,
+    ContractScopeLine.quantity,
+    ContractScopeLine.unit_price_fen,
+    ContractScopeLine.amount_fen,
+    ContractScopeLine.description,
+    ContractScopeLine.catalog_item.name.as_alias("item_name"),
+    ContractScopeLine.catalog_item.unit.as_alias("unit"),
+)
+RECTIFICATION_COLUMNS = (
+    *Rectification.all_columns(),
+    Rectification.submitted_by.display_name.as_alias("submitted_by_name"),
 )
 
 
@@ -97,47 +128,32 @@ async def contract_page(
 
 async def contract_detail(actor: Actor, contract_id: int) -> dict:
     contract = (
-        await Contract.select(
-            *SUMMARY_COLUMNS,
-            Contract.bid_receipt_sha256,
-            Contract.signed_at,
-            Contract.buyer_signed_at,
-            Contract.buyer_signed_by.display_name.as_alias("buyer_signed_by_name"),
-            Contract.organization_signed_at,
-            Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
-            Contract.terminated_reason,
-            Contract.tender.reference.as_alias("tender_reference"),
-        )
+        await Contract.select(*DETAIL_COLUMNS)
         .where((Contract.id == contract_id) & await _scope(actor))
         .first()
     )
     if contract is None:
         raise NotFound(f"contract {contract_id} not found")
-    contract["communities"] = await ContractCommunity.select(
-        ContractCommunity.community.code.as_alias("code"),
-        ContractCommunity.community.name.as_alias("name"),
-    ).where(ContractCommunity.contract == contract_id)
-    contract["lines"] = (
-        await ContractScopeLine.select(
-            ContractScopeLine.line_no,
-            ContractScopeLine.quantity,
-            ContractScopeLine.unit_price_fen,
-            ContractScopeLine.amount_fen,
-            ContractScopeLine.description,
-            ContractScopeLine.catalog_item.name.as_alias("item_name"),
-            ContractScopeLine.catalog_item.unit.as_alias("unit"),
-        )
+    (
+        contract["communities"],
+        contract["lines"],
+        contract["milestones"],
+        contract["payments"],
+        contract["amendments"],
+    ) = await read_together(
+        ContractCommunity.select(*COMMUNITY_COLUMNS)
+        .where(ContractCommunity.contract == contract_id)
+        .run(),
+        ContractScopeLine.select(*LINE_COLUMNS)
         .where(ContractScopeLine.contract == contract_id)
         .order_by(ContractScopeLine.line_no)
-    )
-    contract["milestones"] = (
-        await Milestone.select(Milestone.seq, Milestone.title, Milestone.due_on, Milestone.status)
+        .run(),
+        Milestone.select(Milestone.seq, Milestone.title, Milestone.due_on, Milestone.status)
         .where(Milestone.contract == contract_id)
         .order_by(Milestone.seq)
-    )
-    contract["payments"] = await instalments(contract_id)
-    contract["amendments"] = (
-        await Amendment.select(
+        .run(),
+        instalments(contract_id),
+        Amendment.select(
             Amendment.version,
             Amendment.reason,
             Amendment.value_delta_fen,
@@ -147,6 +163,7 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         )
         .where(Amendment.contract == contract_id)
         .order_by(Amendment.version)
+        .run(),
     )
     return contract
 
@@ -204,6 +221,8 @@ async def amendment_history(
         for n, line in original.items()
     }
     added = []
+    # Only an accepted amendment has lines in force: a contract without one (most) asks nothing.
+    accepted = any(a["status"] == AmendmentStatus.accepted for a in contract["amendments"])
     rows = (
         await AmendmentLine.select(
             AmendmentLine.quantity_delta,
@@ -217,6 +236,8 @@ async def amendment_history(
             & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
         )
         .order_by(AmendmentLine.id)
+        if accepted
+        else []
     )
     for row in rows:
         if row["line_no"] is not None and row["line_no"] in current:
@@ -259,16 +280,17 @@ async def instalments(contract_id: int, seq: int | None = None) -> list[dict[str
         where = where & (Payment.seq == seq)
     rows = await Payment.select().where(where).order_by(Payment.seq)
     ids = [row["id"] for row in rows]
-    effects = await instalment_effects(ids)
-    rectifications: dict[int, list[dict[str, Any]]] = {}
-    for row in (
-        await Rectification.select(
-            *Rectification.all_columns(),
-            Rectification.submitted_by.display_name.as_alias("submitted_by_name"),
-        )
-        .where(Rectification.payment.is_in(ids or [-1]))
+    if not ids:
+        return []
+    effects, found = await read_together(
+        instalment_effects(ids),
+        Rectification.select(*RECTIFICATION_COLUMNS)
+        .where(Rectification.payment.is_in(ids))
         .order_by(Rectification.id, ascending=False)
-    ):
+        .run(),
+    )
+    rectifications: dict[int, list[dict[str, Any]]] = {}
+    for row in found:
         rectifications.setdefault(row["payment"], []).append(row)
     views = []
     for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import os
 from collections.abc import Awaitable, Callable
@@ -81,6 +82,22 @@ async def on_commit(callback: Callable[[], Awaitable[None]]) -> None:
 
 def in_transaction() -> bool:
     return get_engine().current_transaction.get() is not None
+
+
+async def read_together(*reads: Awaitable[Any]) -> list[Any]:
+    """The results of independent reads, in order. Outside a transaction they run at once, each
+    on a connection of its own, so a page waits for the slowest round trip rather than for
+    their sum; inside one they share its connection (which runs one statement at a time on
+    PostgreSQL), so they run one after the other."""
+    if in_transaction():
+        return [await read for read in reads]
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
 
 
 async def ping() -> None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -96,10 +97,14 @@ class DurableSQLiteEngine(SQLiteEngine):
     ) -> list[dict[str, Any]]:
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-            await connection.commit()
-            return rows
+            # One trip to the connection's thread for the statement and its rows, where a
+            # cursor's execute, fetch and close took three; each trip waits for a thread switch.
+            rows = await connection.execute_fetchall(query, args or [])
+            # Autocommit (isolation_level None): only a statement that opened a transaction
+            # leaves one to commit; a read skips the trip.
+            if connection.in_transaction:
+                await connection.commit()
+            return list(rows)
         finally:
             await connection.close()
 
@@ -133,6 +138,17 @@ class DurableSQLiteEngine(SQLiteEngine):
             f"WHEN {violated} BEGIN {abort} END"
             for event in ("INSERT", "UPDATE")
         ]
+
+
+async def roll_back_if_open(connection: asyncpg.Connection) -> None:
+    """What a PostgreSQL pool does with a connection handed back: roll back a transaction left
+    open (a cancelled request). asyncpg's default also sends ``RESET ALL; UNLISTEN *; CLOSE ALL;
+    pg_advisory_unlock_all()``, one more round trip after every query (Piccolo hands the
+    connection back after each); nothing here changes a session's state (no ``SET``, ``LISTEN``,
+    cursors or session advisory locks on a pooled connection; the advisory lock is a
+    transaction's), so there is nothing to reset."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 def build_engine(settings: Settings) -> Engine:

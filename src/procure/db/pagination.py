@@ -191,6 +191,25 @@ def page_url(url: Any, number: int) -> str:
     return str(url.with_replacements(query=page_query(url, number)))
 
 
+#: How many page numbers either side of the current one the pager links to.
+PAGER_REACH = 2
+
+
+def pager_window(current: int, pages: int, reach: int = PAGER_REACH) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and those within ``reach`` of
+    ``current``, with ``None`` where numbers are left out ("…"). A handful of numbers however
+    long the list, so the pager costs the same at page 1 of 5 as of 5,000."""
+    shown = {1, pages, *range(max(1, current - reach), min(pages, current + reach) + 1)}
+    window: list[int | None] = []
+    previous = 0
+    for number in sorted(shown):
+        if number > previous + 1:
+            window.append(None)
+        window.append(number)
+        previous = number
+    return window
+
+
 def page_href(url: Any, number: int, param: str = "page") -> str:
     """``url``'s path with ``param`` set to ``number``: a page's own link."""
     return f"{url.path}?{page_query(url, number, param)}"

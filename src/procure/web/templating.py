@@ -14,7 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
-from procure.db.pagination import page_href
+from procure.db.pagination import page_href, pager_window
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
@@ -108,6 +108,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
     env.globals["page_href"] = _page_href
+    env.globals["pager_window"] = pager_window
     env.globals["period_rule"] = _period_rule
     env.globals["submission_period"] = lambda method: (
         get_policy().procurement.minimum_submission_days[method]
