@@ -25,6 +25,7 @@ from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.db.bulk import insert_rows
 from procure.errors import InvalidInput
 from procure.jobs import Trigger, record_event
 from procure.ocds.normalize import NormalizedProcess, SkippedValue, normalize
@@ -99,11 +100,6 @@ async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     return deleted
 
 
-async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
-    for batch in _batches(rows):
-        await table.insert(*(table(**row) for row in batch))
-
-
 async def write_processes(
     dataset: str,
     source: str,
@@ -117,21 +113,23 @@ async def write_processes(
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):
-        inserted = await OcdsProcess.insert(
-            *(
-                OcdsProcess(
-                    dataset=dataset,
-                    ocid=rows.ocid,
-                    source=source,
-                    imported_at=now,
-                    compiled_release=_dumps(compiled),
-                    releases=_dumps(releases),
-                    content_hash=(hashes or {}).get(rows.ocid, ""),
+        inserted = await insert_rows(
+            OcdsProcess,
+            [
+                {
+                    "dataset": dataset,
+                    "ocid": rows.ocid,
+                    "source": source,
+                    "imported_at": now,
+                    "compiled_release": _dumps(compiled),
+                    "releases": _dumps(releases),
+                    "content_hash": (hashes or {}).get(rows.ocid, ""),
                     **rows.process,
-                )
+                }
                 for rows, compiled, releases in batch
-            )
-        ).returning(OcdsProcess.id, OcdsProcess.ocid)
+            ],
+            returning=(OcdsProcess.id, OcdsProcess.ocid),
+        )
         ids.update({row["ocid"]: row["id"] for row in inserted})
 
     children: dict[type[Table], list[dict[str, Any]]] = {
@@ -155,7 +153,7 @@ async def write_processes(
         for table, items in parts:
             children[table].extend({**item, **process} for item in items)
     for table, items in children.items():
-        await _insert(table, items)
+        await insert_rows(table, items)
 
 
 async def ocds_import(

@@ -31,6 +31,7 @@ from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.db.bulk import insert_rows
 from procure.errors import Conflict
 from procure.lifecycle import advance, advance_all
 from procure.ocds.dataset import dataset_has_rows, shared_reads
@@ -195,20 +196,20 @@ def _batches(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]
 async def _events(steps: Sequence[tuple[int, str]], to_status: FlagStatus, note: str) -> None:
     """One history row per (flag, from status), a batch per INSERT."""
     now = clock.now()
-    for batch in _batches(steps):
-        await RiskFlagEvent.insert(
-            *(
-                RiskFlagEvent(
-                    flag=flag_id,
-                    from_status=from_status,
-                    to_status=to_status,
-                    actor=None,
-                    note=note,
-                    occurred_at=now,
-                )
-                for flag_id, from_status in batch
-            )
-        )
+    await insert_rows(
+        RiskFlagEvent,
+        [
+            {
+                "flag": flag_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor": None,
+                "note": note,
+                "occurred_at": now,
+            }
+            for flag_id, from_status in steps
+        ],
+    )
 
 
 async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: str) -> None:
@@ -277,20 +278,20 @@ def _scope_clause(rule: Rule, dataset: str, scope: Scope | None) -> Any:
 
 def _new_flag(
     rule: Rule, dataset: str, finding: Finding, policy_version: str, now: datetime
-) -> RiskFlag:
-    return RiskFlag(
-        rule=rule.code,
-        dataset=dataset,
-        subject_type=finding.subject_type,
-        subject_id=finding.subject_id,
-        period=finding.period,
-        status=FlagStatus.open,
-        first_seen_at=now,
+) -> dict[str, Any]:
+    return {
+        "rule": rule.code,
+        "dataset": dataset,
+        "subject_type": finding.subject_type,
+        "subject_id": finding.subject_id,
+        "period": finding.period,
+        "status": FlagStatus.open,
+        "first_seen_at": now,
         **{
             column._meta.name: value
             for column, value in _flag_values(finding, policy_version, now).items()
         },
-    )
+    }
 
 
 FLAG_IDENTITY = (
@@ -311,18 +312,14 @@ async def _insert_new(
 ) -> set[Key]:
     """Open a flag for each new finding, a batch per INSERT, with their history rows; the keys
     another run opened a moment ago (the conflict left them alone) are not in the answer."""
-    opened: set[Key] = set()
-    for batch in _batches(new):
-        rows = (
-            await RiskFlag.insert(
-                *(_new_flag(rule, dataset, finding, policy_version, now) for _, finding in batch)
-            )
-            .on_conflict(target=FLAG_IDENTITY, action="DO NOTHING")
-            .returning(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period)
-        )
-        await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
-        opened |= {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
-    return opened
+    rows = await insert_rows(
+        RiskFlag,
+        [_new_flag(rule, dataset, finding, policy_version, now) for _, finding in new],
+        on_conflict_do_nothing=FLAG_IDENTITY,
+        returning=(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period),
+    )
+    await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
+    return {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
 
 
 async def _existing(where: Any) -> dict[Key, dict[str, Any]]:
