@@ -90,6 +90,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def releases_json(releases: list[Any]) -> str:
+    """Releases as ``ocds_process.releases`` stores them."""
+    return _dumps(releases)
+
+
 async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     """Delete the processes of these ocids (their rows cascade); how many there were."""
     deleted = 0
@@ -103,11 +108,12 @@ async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
 async def write_processes(
     dataset: str,
     source: str,
-    processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]],
+    processes: Sequence[tuple[NormalizedProcess, dict[str, Any], list[Any] | str]],
     *,
     hashes: dict[str, str] | None = None,
 ) -> None:
-    """Insert normalized processes (rows, compiled release, releases) into a dataset; inside
+    """Insert normalized processes (rows, compiled release, releases or their
+    ``releases_json``) into a dataset; inside
     the caller's transaction, which has removed any process of the same ocid. ``hashes``: the
     content hash of each ocid's releases (the platform's projection keeps it)."""
     now = clock.now()
@@ -122,7 +128,7 @@ async def write_processes(
                     "source": source,
                     "imported_at": now,
                     "compiled_release": _dumps(compiled),
-                    "releases": _dumps(releases),
+                    "releases": releases if isinstance(releases, str) else _dumps(releases),
                     "content_hash": (hashes or {}).get(rows.ocid, ""),
                     **rows.process,
                 }
