@@ -112,10 +112,10 @@ async def write_processes(
     *,
     hashes: dict[str, str] | None = None,
 ) -> None:
-    """Insert normalized processes (rows, compiled release, releases or their
-    ``releases_json``) into a dataset; inside
-    the caller's transaction, which has removed any process of the same ocid. ``hashes``: the
-    content hash of each ocid's releases (the platform's projection keeps it)."""
+    """Insert normalized processes (rows, compiled release, releases or their ``releases_json``)
+    into a dataset; inside the caller's transaction, which has removed any process of the same
+    ocid. ``hashes``: the content hash of each ocid's releases (the platform's projection keeps
+    it)."""
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):

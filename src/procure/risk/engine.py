@@ -195,7 +195,7 @@ def _batches(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]
 
 
 async def _events(steps: Sequence[tuple[int, str]], to_status: FlagStatus, note: str) -> None:
-    """One history row per (flag, from status), a batch per INSERT."""
+    """One history row per (flag, from status), in multi-row INSERTs."""
     now = clock.now()
     await insert_rows(
         RiskFlagEvent,
@@ -311,7 +311,7 @@ async def _insert_new(
     policy_version: str,
     now: datetime,
 ) -> set[Key]:
-    """Open a flag for each new finding, a batch per INSERT, with their history rows; the keys
+    """Open a flag for each new finding, in multi-row INSERTs, with their history rows; the keys
     another run opened a moment ago (the conflict left them alone) are not in the answer."""
     rows = await insert_rows(
         RiskFlag,
