@@ -25,6 +25,7 @@ from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
+from procure.db.bulk import insert_rows
 from procure.errors import InvalidInput
 from procure.jobs import Trigger, record_event
 from procure.ocds.normalize import NormalizedProcess, SkippedValue, normalize
@@ -89,6 +90,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def releases_json(releases: list[Any]) -> str:
+    """Releases as ``ocds_process.releases`` stores them."""
+    return _dumps(releases)
+
+
 async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     """Delete the processes of these ocids (their rows cascade); how many there were."""
     deleted = 0
@@ -99,39 +105,37 @@ async def delete_processes(dataset: str, ocids: Sequence[str]) -> int:
     return deleted
 
 
-async def _insert(table: type[Table], rows: list[dict[str, Any]]) -> None:
-    for batch in _batches(rows):
-        await table.insert(*(table(**row) for row in batch))
-
-
 async def write_processes(
     dataset: str,
     source: str,
-    processes: list[tuple[NormalizedProcess, dict[str, Any], list[Any]]],
+    processes: Sequence[tuple[NormalizedProcess, dict[str, Any], list[Any] | str]],
     *,
     hashes: dict[str, str] | None = None,
 ) -> None:
-    """Insert normalized processes (rows, compiled release, releases) into a dataset; inside
-    the caller's transaction, which has removed any process of the same ocid. ``hashes``: the
-    content hash of each ocid's releases (the platform's projection keeps it)."""
+    """Insert normalized processes (rows, compiled release, releases or their ``releases_json``)
+    into a dataset; inside the caller's transaction, which has removed any process of the same
+    ocid. ``hashes``: the content hash of each ocid's releases (the platform's projection keeps
+    it)."""
     now = clock.now()
     ids: dict[str, int] = {}
     for batch in _batches(processes):
-        inserted = await OcdsProcess.insert(
-            *(
-                OcdsProcess(
-                    dataset=dataset,
-                    ocid=rows.ocid,
-                    source=source,
-                    imported_at=now,
-                    compiled_release=_dumps(compiled),
-                    releases=_dumps(releases),
-                    content_hash=(hashes or {}).get(rows.ocid, ""),
+        inserted = await insert_rows(
+            OcdsProcess,
+            [
+                {
+                    "dataset": dataset,
+                    "ocid": rows.ocid,
+                    "source": source,
+                    "imported_at": now,
+                    "compiled_release": _dumps(compiled),
+                    "releases": releases if isinstance(releases, str) else _dumps(releases),
+                    "content_hash": (hashes or {}).get(rows.ocid, ""),
                     **rows.process,
-                )
+                }
                 for rows, compiled, releases in batch
-            )
-        ).returning(OcdsProcess.id, OcdsProcess.ocid)
+            ],
+            returning=(OcdsProcess.id, OcdsProcess.ocid),
+        )
         ids.update({row["ocid"]: row["id"] for row in inserted})
 
     children: dict[type[Table], list[dict[str, Any]]] = {
@@ -155,7 +159,7 @@ async def write_processes(
         for table, items in parts:
             children[table].extend({**item, **process} for item in items)
     for table, items in children.items():
-        await _insert(table, items)
+        await insert_rows(table, items)
 
 
 async def ocds_import(

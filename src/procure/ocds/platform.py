@@ -10,7 +10,6 @@ edits it. A refresh rewrites, in one transaction, only the processes whose relea
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,7 +20,12 @@ from procure.db import transaction
 from procure.departments.tables import Department
 from procure.ocds import export
 from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
-from procure.ocds.imports import PLATFORM_DATASET, delete_processes, write_processes
+from procure.ocds.imports import (
+    PLATFORM_DATASET,
+    delete_processes,
+    releases_json,
+    write_processes,
+)
 from procure.ocds.normalize import normalize
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.tables import Organization
@@ -40,15 +44,14 @@ _TENDER_REFERENCE: dict[SubjectType, tuple[Any, Any]] = {
 
 #: Part of every content hash: bump it when what a process's rows are made of changes (the
 #: normalization, the tables), so that the next refresh rewrites every process.
-PROJECTION_VERSION = "1"
+PROJECTION_VERSION = "2"
 
 
-def releases_hash(releases: list[dict[str, Any]]) -> str:
-    """The hash of a process's releases: equal releases, equal compiled release and rows."""
-    text = json.dumps(
-        [PROJECTION_VERSION, releases], ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+def releases_hash(releases_json: str) -> str:
+    """The hash of a process's releases, as the JSON text stored (equal text, equal releases,
+    compiled release and rows). The text keeps the export's key order: a change in that order
+    only rewrites the processes once more, it never hides a change."""
+    return hashlib.sha256(f"{PROJECTION_VERSION}\n{releases_json}".encode()).hexdigest()
 
 
 async def _stored_hashes(ocids: Sequence[str] | None) -> dict[str, str]:
@@ -66,11 +69,12 @@ async def _rewrite(groups: list[list[dict[str, Any]]], stored: dict[str, str]) -
     prepared = []
     for releases in groups:
         ocid = releases[0]["ocid"]
-        digest = releases_hash(releases)
+        text = releases_json(releases)
+        digest = releases_hash(text)
         if stored.get(ocid) == digest:
             continue
         compiled = export.compile_release(releases)
-        prepared.append((normalize(ocid, compiled), compiled, releases, digest))
+        prepared.append((normalize(ocid, compiled), compiled, text, digest))
     if not prepared:
         return 0
     await delete_processes(PLATFORM_DATASET, [rows.ocid for rows, _, _, _ in prepared])

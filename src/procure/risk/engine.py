@@ -30,6 +30,7 @@ from piccolo.utils.encoding import dump_json
 
 from procure import clock
 from procure.db import transaction
+from procure.db.bulk import insert_rows
 from procure.errors import Conflict
 from procure.lifecycle import advance, advance_all
 from procure.ocds.dataset import dataset_has_rows, shared_reads
@@ -38,6 +39,7 @@ from procure.ocds.platform import platform_dataset_refresh, platform_subjects, w
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
 from procure.risk.cardinal_settings import policy_tables
+from procure.risk.common import shared_rule_reads
 from procure.risk.params import RuleParams, all_rule_params
 from procure.risk.registry import (
     RULES,
@@ -192,22 +194,22 @@ def _batches(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]
 
 
 async def _events(steps: Sequence[tuple[int, str]], to_status: FlagStatus, note: str) -> None:
-    """One history row per (flag, from status), a batch per INSERT."""
+    """One history row per (flag, from status), in multi-row INSERTs."""
     now = clock.now()
-    for batch in _batches(steps):
-        await RiskFlagEvent.insert(
-            *(
-                RiskFlagEvent(
-                    flag=flag_id,
-                    from_status=from_status,
-                    to_status=to_status,
-                    actor=None,
-                    note=note,
-                    occurred_at=now,
-                )
-                for flag_id, from_status in batch
-            )
-        )
+    await insert_rows(
+        RiskFlagEvent,
+        [
+            {
+                "flag": flag_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor": None,
+                "note": note,
+                "occurred_at": now,
+            }
+            for flag_id, from_status in steps
+        ],
+    )
 
 
 async def _event(flag_id: int, from_status: str, to_status: FlagStatus, note: str) -> None:
@@ -276,20 +278,20 @@ def _scope_clause(rule: Rule, dataset: str, scope: Scope | None) -> Any:
 
 def _new_flag(
     rule: Rule, dataset: str, finding: Finding, policy_version: str, now: datetime
-) -> RiskFlag:
-    return RiskFlag(
-        rule=rule.code,
-        dataset=dataset,
-        subject_type=finding.subject_type,
-        subject_id=finding.subject_id,
-        period=finding.period,
-        status=FlagStatus.open,
-        first_seen_at=now,
+) -> dict[str, Any]:
+    return {
+        "rule": rule.code,
+        "dataset": dataset,
+        "subject_type": finding.subject_type,
+        "subject_id": finding.subject_id,
+        "period": finding.period,
+        "status": FlagStatus.open,
+        "first_seen_at": now,
         **{
             column._meta.name: value
             for column, value in _flag_values(finding, policy_version, now).items()
         },
-    )
+    }
 
 
 FLAG_IDENTITY = (
@@ -308,20 +310,16 @@ async def _insert_new(
     policy_version: str,
     now: datetime,
 ) -> set[Key]:
-    """Open a flag for each new finding, a batch per INSERT, with their history rows; the keys
+    """Open a flag for each new finding, in multi-row INSERTs, with their history rows; the keys
     another run opened a moment ago (the conflict left them alone) are not in the answer."""
-    opened: set[Key] = set()
-    for batch in _batches(new):
-        rows = (
-            await RiskFlag.insert(
-                *(_new_flag(rule, dataset, finding, policy_version, now) for _, finding in batch)
-            )
-            .on_conflict(target=FLAG_IDENTITY, action="DO NOTHING")
-            .returning(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period)
-        )
-        await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
-        opened |= {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
-    return opened
+    rows = await insert_rows(
+        RiskFlag,
+        [_new_flag(rule, dataset, finding, policy_version, now) for _, finding in new],
+        on_conflict_do_nothing=FLAG_IDENTITY,
+        returning=(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period),
+    )
+    await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
+    return {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
 
 
 async def _existing(where: Any) -> dict[Key, dict[str, Any]]:
@@ -602,8 +600,8 @@ async def _run_each(
         # The bid-stage rules judge the platform's tenders through their OCDS projection,
         # brought up to date where it changed.
         await platform_dataset_refresh(tender_ids=touched)
-    # The rules of one run read the datasets' processes once between them.
-    with shared_reads():
+    # The rules of one run read the datasets' processes (and other shared rows) once between them.
+    with shared_reads(), shared_rule_reads():
         for done, (rule, scope) in enumerate(runs, start=1):
             try:
                 # An event on the platform's own processes changes nothing in imported datasets.

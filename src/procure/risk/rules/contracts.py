@@ -18,7 +18,7 @@ from procure.contracts.tables import (
 )
 from procure.performance.scoring import Grade
 from procure.performance.tables import PerformanceScore
-from procure.reports.periods import contract_periods, find_period
+from procure.reports.periods import Period, contract_periods, find_period
 from procure.risk.common import (
     HUNDREDTHS,
     contract_link,
@@ -238,16 +238,16 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
     ):
         payments[row["contract"]].append(row)
     findings = []
+    periods: dict[int, list[Period]] = {}  # by contract: its reports share them
     for report in reports:
         contract = contracts.get(report.contract_id)
         if contract is None:
             continue
-        period = find_period(
-            contract_periods(
+        if contract["id"] not in periods:
+            periods[contract["id"]] = contract_periods(
                 contract["starts_on"], contract["ends_on"], contract["reporting_frequency"], 0
-            ),
-            report.period,
-        )
+            )
+        period = find_period(periods[contract["id"]], report.period)
         if period is None:
             continue
         delivered: dict[int, int] = defaultdict(int)

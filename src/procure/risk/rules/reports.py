@@ -23,6 +23,7 @@ from procure.risk.common import (
     local_today,
     number,
     percent,
+    read_once,
     report_link,
     scoped,
     within,
@@ -59,7 +60,13 @@ class SubmittedReport:
 
 async def submitted_reports(contract_ids: list[int] | None) -> list[SubmittedReport]:
     """The submitted version of every period of these contracts (None: all), with its lines,
-    in two queries."""
+    in two queries; all of them read once per run of rules (``read_once``)."""
+    if contract_ids is None:
+        return await read_once("submitted_reports", lambda: _submitted_reports(None))
+    return await _submitted_reports(contract_ids)
+
+
+async def _submitted_reports(contract_ids: list[int] | None) -> list[SubmittedReport]:
     reports = {
         row["id"]: SubmittedReport(
             id=row["id"],
