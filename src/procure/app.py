@@ -89,6 +89,7 @@ from procure.surveys.controllers import (
 from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
+from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
 from procure.web.templating import request_locale, template_config
 from procure.worker import InProcessWorker
@@ -224,7 +225,8 @@ def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
-    if exc.variables and not _is_api(request):
+    if not _is_api(request):
+        # A catalog message (marked with N_) reads in the reader's language; others as given.
         detail = gettext(request_locale(request), exc.template, **exc.variables)
         return _error(request, 400, detail, field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
@@ -262,7 +264,9 @@ def _too_many(request: Request[Any, Any, Any], exc: TooManyRequestsException) ->
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _error(request, exc.status_code, exc.detail)
+    response = _error(request, exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})  # a 405's Allow, a 401's WWW-Authenticate
+    return response
 
 
 class _Wiring:
@@ -296,6 +300,8 @@ class _Wiring:
             session_config(self.settings.session_max_age_seconds).middleware,
             DefineMiddleware(AuthenticationMiddleware),
             pdf_throttle.middleware,
+            # Before the CSRF check, which parses a form's body.
+            DefineMiddleware(InputMiddleware),
             DefineMiddleware(SessionCSRFMiddleware, config=csrf),
         ]
 
