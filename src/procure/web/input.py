@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,80 +23,19 @@ from litestar.enums import RequestEncodingType
 from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from procure.db.pagination import BETWEEN
 from procure.errors import InvalidInput, NotFound
-from procure.i18n import N_
+from procure.inputs import (
+    ID_MAX,
+    ID_MIN,
+    NOT_UTF8,
+    TOO_DEEP,
+    check_json,
+    check_text,
+    check_whole,
+)
 
-#: The range of the id columns (PostgreSQL INTEGER, SERIAL).
-ID_MIN, ID_MAX = -(2**31), 2**31 - 1
-#: The range of any whole number a column holds (BIGINT, amounts in fen).
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-#: Deeper JSON than any of the API's schemas: refused before a recursive parser meets it.
+#: Deeper than any of the API's schemas.
 MAX_DEPTH = 32
-
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-NOT_ALLOWED = N_("contains a character that is not allowed (%(code)s)")
-TOO_DEEP = N_("is nested more than %(depth)s levels deep")
-NOT_UTF8 = N_("is not UTF-8 text")
-
-
-def check_text(field: str, value: str) -> None:
-    """Refuse a control character or a lone surrogate, naming the field."""
-    if found := CONTROL.search(value):
-        raise InvalidInput(field, NOT_ALLOWED, code=f"U+{ord(found.group()):04X}")
-
-
-def check_whole(field: str, value: int, low: int = INT_MIN, high: int = INT_MAX) -> None:
-    if not low <= value <= high:
-        raise InvalidInput(field, BETWEEN, low=low, high=high, value=value)
-
-
-def _walk(value: Any, path: str, depth: int) -> Iterator[tuple[str, Any]]:
-    if depth > MAX_DEPTH:
-        raise InvalidInput(path or "body", TOO_DEEP, depth=MAX_DEPTH)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield path or "body", key
-            yield from _walk(item, f"{path}.{key}" if path else key, depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]", depth + 1)
-    else:
-        yield path or "body", value
-
-
-def check_json(document: Any) -> None:
-    """Every string of a parsed JSON body free of control characters, every whole number within
-    a column's range, the nesting bounded; errors name the field (``lines[0].description``)."""
-    for path, value in _walk(document, "", 0):
-        if isinstance(value, str):
-            check_text(path, value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            check_whole(path, value)
-
-
-def _refuse_depth(text: str) -> None:
-    """Counts brackets outside strings, so that a document nested a million deep is refused
-    without the recursion of a parser."""
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise InvalidInput("body", TOO_DEEP, depth=MAX_DEPTH)
-        elif char in "]}":
-            depth -= 1
 
 
 @cache
@@ -148,7 +86,7 @@ class InputMiddleware:
         if content_type == "application/json" or content_type.endswith("+json"):
             body = await request.body()
             if body:
-                check_json(_parse_json(body))
+                check_json(_parse_json(body), root="", max_depth=MAX_DEPTH)
         elif content_type == RequestEncodingType.URL_ENCODED:
             try:
                 parse_qsl((await request.body()).decode(), errors="strict")
@@ -166,12 +104,11 @@ class InputMiddleware:
 def _parse_json(body: bytes) -> Any:
     """The parsed body, or None where it is not JSON (the handler's own parsing refuses it)."""
     try:
-        text = body.decode("utf-8")
+        return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise InvalidInput("body", NOT_UTF8) from None
-    _refuse_depth(text)
-    try:
-        return json.loads(text)
+    except RecursionError:  # nested far deeper than MAX_DEPTH
+        raise InvalidInput("body", TOO_DEEP, depth=MAX_DEPTH) from None
     except ValueError:
         return None
 
