@@ -91,6 +91,7 @@ from procure.tenders.controllers import ClarificationController, TenderControlle
 from procure.tenders.pages import TenderPages
 from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
+from procure.web.responses import declare_error_responses
 from procure.web.templating import request_locale, template_config
 from procure.worker import InProcessWorker
 
@@ -185,10 +186,13 @@ def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path in SIGN_IN_PATHS
 
 
-def _is_pdf(request: Request[Any, Any, Any]) -> bool:
+def _renders_pdf(handler: Any) -> bool:
     """Every route that answers a PDF document: rendering one costs a worker thread and CPU."""
-    handler = request.scope.get("route_handler")
     return getattr(handler, "media_type", None) == "application/pdf"
+
+
+def _is_pdf(request: Request[Any, Any, Any]) -> bool:
+    return _renders_pdf(request.scope.get("route_handler"))
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -326,7 +330,10 @@ class _Wiring:
             description=package_doc,
             path="/schema",
             openapi_router=Router(
-                path="/schema", route_handlers=[], opt={"action": Action.public_read}
+                path="/schema",
+                route_handlers=[],
+                opt={"action": Action.public_read},
+                include_in_schema=False,  # the document describes the API, not itself
             ),
         )
 
@@ -368,9 +375,14 @@ class _Wiring:
         await close_store(self.shared)
 
 
+def _throttled(path: str, handler: Any) -> bool:
+    """Whether a route answers 429 (for the OpenAPI document)."""
+    return path in SIGN_IN_PATHS or _renders_pdf(handler)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     wiring = _Wiring(settings or get_settings())
-    return Litestar(
+    app = Litestar(
         route_handlers=wiring.routes(),
         middleware=wiring.middleware(),
         guards=[authorize],
@@ -384,3 +396,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[log_access],
         debug=False,
     )
+    declare_error_responses(app, throttled=_throttled)
+    return app

@@ -209,8 +209,8 @@ def _collect(text: str, *, lenient: bool, warn: Callable[[str], None]) -> _Colle
         return collector
     # A single line is line 1 (or wherever it is), as in JSON Lines; a document has no lines.
     filled = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    line = filled[0] if len(filled) == 1 else None
-    collector.value(_checked(document, line), line)
+    single = filled[0] if len(filled) == 1 else None
+    collector.value(_checked(document, single), single)
     return collector
 
 
