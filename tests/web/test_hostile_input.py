@@ -71,7 +71,12 @@ async def test_an_id_beyond_the_columns_reads_as_any_unknown_id(client: AsyncTes
 
 @pytest.mark.parametrize(
     "url",
-    [f"/api/v1/tenders?department={2**31}", f"/api/v1/audit/events?before_seq={2**63}"],
+    [
+        f"/api/v1/tenders?department={2**31}",
+        f"/api/v1/tenders?department={'9' * 5000}",
+        f"/api/v1/audit/events?before_seq={2**63}",
+    ],
+    ids=["int32", "5000-digits", "int64"],
 )
 async def test_a_whole_number_query_beyond_the_columns_is_refused_naming_it(
     client: AsyncTestClient, as_user: Any, url: str

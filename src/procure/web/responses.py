@@ -49,7 +49,7 @@ def error_responses(
     responses = {400: BAD_INPUT, 401: SIGN_IN}
     if POLICY.get(action) != ANYONE or writes:
         responses[403] = REFUSED
-    if has_path_parameters:
+    if has_path_parameters or writes:  # a write's body may name an object too
         responses[404] = NOT_FOUND
     if writes:
         responses |= {409: CONFLICT, 413: TOO_LARGE}
