@@ -49,8 +49,8 @@ def _settings(*, examples: int, coverage: bool) -> hypothesis.settings:
     )
 
 
-ANONYMOUS = _settings(examples=5, coverage=True)
-SIGNED_IN = _settings(examples=3, coverage=False)
+ANONYMOUS = _settings(examples=3, coverage=True)
+SIGNED_IN = _settings(examples=2, coverage=False)
 
 
 @pytest.fixture(scope="session")
