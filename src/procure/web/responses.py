@@ -42,7 +42,7 @@ TOO_LARGE = _spec("The request body is larger than the server accepts")
 TOO_MANY = _spec("Too many attempts: try again after Retry-After seconds")
 
 
-def error_responses(
+def _error_responses(
     *, writes: bool, action: Any, has_path_parameters: bool, throttled: bool
 ) -> dict[int, ResponseSpec]:
     """The errors one operation may answer."""
@@ -69,7 +69,7 @@ def declare_error_responses(app: Litestar, *, throttled: Any) -> None:
             if not handler.resolve_include_in_schema() or is_preflight(handler):
                 continue
             handler.responses = {
-                **error_responses(
+                **_error_responses(
                     writes=not handler.http_methods <= SAFE,
                     action=handler.opt.get("action"),
                     has_path_parameters=bool(route.path_parameters),
