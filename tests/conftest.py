@@ -86,6 +86,7 @@ def postgres_reachable() -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: exercises an SQLite-specific mechanism")
     config.addinivalue_line("markers", "postgresql_only: exercises a PostgreSQL-specific mechanism")
+    config.addinivalue_line("markers", "last: runs after every other test (it writes at random)")
     if ENGINE == "postgresql" and not postgres_reachable() and os.environ.get("CI") == "true":
         raise pytest.UsageError(f"CI=true requires PostgreSQL, but {POSTGRES_URL} is unreachable")
 
@@ -95,6 +96,7 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable
     if ENGINE == "postgresql" and not postgres_reachable():
         skip = pytest.mark.skip(
             reason=f"PostgreSQL unreachable at {POSTGRES_URL} (required when CI=true)"

@@ -92,7 +92,9 @@ from procure.surveys.controllers import (
 from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
+from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
+from procure.web.responses import declare_error_responses
 from procure.web.templating import request_locale, template_config
 from procure.worker import InProcessWorker
 
@@ -189,10 +191,13 @@ def _is_sign_in(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path in SIGN_IN_PATHS
 
 
-def _is_pdf(request: Request[Any, Any, Any]) -> bool:
+def _renders_pdf(handler: Any) -> bool:
     """Every route that answers a PDF document: rendering one costs a worker thread and CPU."""
-    handler = request.scope.get("route_handler")
     return getattr(handler, "media_type", None) == "application/pdf"
+
+
+def _is_pdf(request: Request[Any, Any, Any]) -> bool:
+    return _renders_pdf(request.scope.get("route_handler"))
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -229,7 +234,8 @@ def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
-    if exc.variables and not _is_api(request):
+    if not _is_api(request):
+        # A catalog message (marked with N_) reads in the reader's language; others as given.
         detail = gettext(request_locale(request), exc.template, **exc.variables)
         return _error(request, 400, detail, field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
@@ -267,7 +273,9 @@ def _too_many(request: Request[Any, Any, Any], exc: TooManyRequestsException) ->
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _error(request, exc.status_code, exc.detail)
+    response = _error(request, exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})  # a 405's Allow, a 401's WWW-Authenticate
+    return response
 
 
 class _Wiring:
@@ -301,6 +309,8 @@ class _Wiring:
             session_config(self.settings.session_max_age_seconds).middleware,
             DefineMiddleware(AuthenticationMiddleware),
             pdf_throttle.middleware,
+            # Before the CSRF check, which parses a form's body.
+            DefineMiddleware(InputMiddleware),
             DefineMiddleware(SessionCSRFMiddleware, config=csrf),
         ]
 
@@ -325,7 +335,10 @@ class _Wiring:
             description=package_doc,
             path="/schema",
             openapi_router=Router(
-                path="/schema", route_handlers=[], opt={"action": Action.public_read}
+                path="/schema",
+                route_handlers=[],
+                opt={"action": Action.public_read},
+                include_in_schema=False,  # the document describes the API, not itself
             ),
         )
 
@@ -367,6 +380,11 @@ class _Wiring:
         await close_store(self.shared)
 
 
+def _throttled(path: str, handler: Any) -> bool:
+    """Whether a route answers 429 (for the OpenAPI document)."""
+    return path in SIGN_IN_PATHS or _renders_pdf(handler)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     wiring = _Wiring(settings or get_settings())
     app = Litestar(
@@ -383,5 +401,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[log_access, security_headers],
         debug=False,
     )
+    declare_error_responses(app, throttled=_throttled)
     trust_proxies(app, wiring.settings.trusted_proxies)
     return app

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 class InvalidInput(ValueError):
-    """Bad input, naming the field (and the row, for imports) and why. A message given with
-    ``variables`` is a catalog message (marked with ``N_``) that pages show translated."""
+    """Bad input, naming the field (and the row, for imports) and why. A catalog message
+    (marked with ``N_``, its values given as ``variables``) reads translated on pages."""
 
     def __init__(self, field: str, message: str, **variables: object) -> None:
         self.field = field

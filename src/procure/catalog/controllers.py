@@ -29,6 +29,10 @@ from procure.db.pagination import PAGING, PageRequest, paged
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.settings import get_settings
+from procure.web.responses import file_operation
+
+#: The exports (the catalog's, the expert pool's) answer the format the query asks for.
+SPREADSHEET = file_operation(*(kind.media_type for kind in FileFormat))
 
 
 def rejected_response(_: Request[Any, Any, Any], exc: Rejected) -> Response[Any]:
@@ -129,7 +133,7 @@ class CatalogController(Controller):
         filename, content = await upload_content(data)
         return await services.catalog_import(actor=request.user, filename=filename, content=content)
 
-    @get("/export", opt={"action": Action.public_read})
+    @get("/export", opt={"action": Action.public_read}, operation_class=SPREADSHEET)
     async def export(
         self,
         file_format: Annotated[FileFormat, QueryParameter(name="format")] = FileFormat.xlsx,

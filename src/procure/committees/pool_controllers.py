@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from procure.catalog.controllers import rejected_response
+from procure.catalog.controllers import SPREADSHEET, rejected_response
 from procure.catalog.files import MAX_BYTES, NO_FILE, FileFormat
 from procure.catalog.rules import Rejected
 from procure.catalog.selectors import category_names
@@ -187,7 +187,7 @@ class ExpertPoolController(Controller):
             actor=request.user, filename=filename, content=content, district_code=district
         )
 
-    @get("/export", opt={"action": Action.expert_pool_read})
+    @get("/export", opt={"action": Action.expert_pool_read}, operation_class=SPREADSHEET)
     async def export(
         self,
         request: Request[Actor, Any, Any],

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from procure.errors import InvalidInput
+from procure.inputs import check_json
 from procure.ocds.compile import CompileError, compile_releases
+
+#: The input's limits: OCDS nests a handful of levels and its texts are titles and descriptions;
+#: far more is an attack or a broken file, refused before it is compiled or stored.
+MAX_BYTES = 512 * 2**20
+MAX_DEPTH = 64
+MAX_TEXT = 100_000
 
 
 class OcdsInputError(InvalidInput):
@@ -71,11 +78,31 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+class _TooDeep(ValueError):
+    """JSON nested deeper than the decoder recurses."""
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+    try:
+        return json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise _TooDeep(f"nested more than {MAX_DEPTH} levels deep") from None
+
+
+def _checked(value: Any, line: int | None) -> Any:
+    """``value`` once every text in it is storable and within MAX_TEXT and its nesting within
+    MAX_DEPTH (numbers are read leniently: procure.ocds.normalize)."""
+    try:
+        check_json(value, root="$", max_depth=MAX_DEPTH, text_limit=MAX_TEXT, whole_numbers=False)
+    except InvalidInput as error:
+        where = f"line {line}: {error.field}" if line is not None else error.field
+        raise OcdsInputError(where, error.message) from None
+    return value
 
 
 def _json_error(line: int | None, error: ValueError) -> OcdsInputError:
+    if isinstance(error, _TooDeep):
+        return OcdsInputError(f"line {line}" if line is not None else "", str(error))
     if isinstance(error, json.JSONDecodeError):
         where = f"line {error.lineno if line is None else line} column {error.colno}"
         return OcdsInputError(where, f"not JSON: {error.msg}")
@@ -163,9 +190,10 @@ def _collect(text: str, *, lenient: bool, warn: Callable[[str], None]) -> _Colle
         if not lenient:
             try:
                 _loads(lines[first])
-            except ValueError:
+            except ValueError as error:
                 # Not JSON Lines either: the document's own error, where the decoder saw it.
-                raise _json_error(None, whole) from None
+                deep = isinstance(error, _TooDeep) and len(lines) == first + 1
+                raise _json_error(first + 1 if deep else None, whole) from None
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -177,11 +205,12 @@ def _collect(text: str, *, lenient: bool, warn: Callable[[str], None]) -> _Colle
                 # cardinal's warning; the reason in brackets is Python's decoder's.
                 warn(f"Line {number} is invalid JSON, skipping. [{error}]")
                 continue
-            collector.value(value, number)
+            collector.value(_checked(value, number), number)
         return collector
     # A single line is line 1 (or wherever it is), as in JSON Lines; a document has no lines.
     filled = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    collector.value(document, filled[0] if len(filled) == 1 else None)
+    single = filled[0] if len(filled) == 1 else None
+    collector.value(_checked(document, single), single)
     return collector
 
 
@@ -258,6 +287,8 @@ def read_processes(
     lines that are not JSON are skipped with cardinal's warning, objects that are not releases
     are skipped silently (both are listed in ``Reading.skipped``).
     """
+    if len(data) > MAX_BYTES:
+        raise OcdsInputError("", f"larger than {MAX_BYTES // 2**20} MB: split it into files")
     collector = _collect(_decode(data), lenient=lenient, warn=warn)
     groups: dict[str, list[Found]] = {}
     for found in collector.found:

@@ -82,7 +82,7 @@ class SetupController(Controller):
         filename, content = await upload_content(data)
         return await services.setup_import(actor=request.user, filename=filename, content=content)
 
-    @get("/template", opt={"action": Action.district_setup})
+    @get("/template", opt={"action": Action.district_setup}, media_type=XLSX)
     async def template(self) -> Response[bytes]:
         """The empty workbook with its headers and example rows."""
         return await template_response()
