@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from litestar.testing import AsyncTestClient
 
 from procure.audit.chain import Checkpoint, signature_problem
-from procure.audit.checkpoint_selectors import public_keys
+from procure.audit.checkpoint_selectors import checkpoint_of_day, public_keys
 from procure.audit.services import checkpoint_make
 from procure.keyring import get_keyring
 from tests.conftest import every_page
@@ -17,9 +17,11 @@ DAY = date(2001, 1, 2)  # this module's own checkpoint: no other test signs one 
 
 
 async def own_checkpoint() -> Checkpoint:
+    """The day's checkpoint: made by whichever of this module's tests runs first."""
     made = await checkpoint_make(DAY, at=datetime(2001, 1, 2, 4, tzinfo=UTC))
-    assert made is not None
-    return made
+    kept = made or await checkpoint_of_day(DAY)
+    assert kept is not None
+    return kept
 
 
 async def test_the_checkpoints_page_in_both_languages(client: AsyncTestClient) -> None:
@@ -38,6 +40,7 @@ async def test_the_checkpoints_page_in_both_languages(client: AsyncTestClient) -
 
 
 async def test_a_checkpoint_downloads_as_a_file_that_verifies(client: AsyncTestClient) -> None:
+    await own_checkpoint()
     answer = await client.get(f"/api/v1/audit/checkpoints/{DAY.isoformat()}")
     assert answer.status_code == 200
     assert "attachment" in answer.headers["content-disposition"]
