@@ -15,7 +15,7 @@ NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 
 def _flag(subject_id: str, **values: object) -> dict[str, object]:
     return {
-        "rule": "BULK_TEST",
+        "rule": "DB_BULK_TEST",
         "subject_type": "tender",
         "subject_id": subject_id,
         "severity": Severity.high,
@@ -45,7 +45,7 @@ COLUMNS = (
 async def _stored(subject_ids: list[str]) -> list[dict[str, object]]:
     return list(
         await RiskFlag.select(*COLUMNS)
-        .where((RiskFlag.rule == "BULK_TEST") & RiskFlag.subject_id.is_in(subject_ids))
+        .where((RiskFlag.rule == "DB_BULK_TEST") & RiskFlag.subject_id.is_in(subject_ids))
         .order_by(RiskFlag.subject_id)
         .output(load_json=True)
     )

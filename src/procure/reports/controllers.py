@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from procure.reports import services
-from procure.reports.files import UPLOAD_BODY_LIMIT
+from procure.reports.files import MEDIA_TYPES, UPLOAD_BODY_LIMIT
 from procure.reports.schemas import (
     AttachmentOut,
     AttachmentUpload,
@@ -22,6 +22,7 @@ from procure.reports.schemas import (
 from procure.reports.selectors import attachment_download, report_calendar, report_detail
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.responses import file_operation
 
 
 async def detail_out(actor: Actor, contract_id: int, period: str, **kwargs: Any) -> ReportDetailOut:
@@ -107,7 +108,11 @@ class ReportAttachmentController(Controller):
     path = "/api/v1/reports/attachments"
     tags = ["reports"]
 
-    @get("/{attachment_id:int}", opt={"action": Action.report_read})
+    @get(
+        "/{attachment_id:int}",
+        opt={"action": Action.report_read},
+        operation_class=file_operation(*MEDIA_TYPES.values()),
+    )
     async def download(
         self, request: Request[Actor, Any, Any], attachment_id: FromPath[int]
     ) -> Response[bytes]:
