@@ -63,6 +63,7 @@ from procure.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from procure.security.actors import Actor  # noqa: E402
 from procure.security.selectors import user_by_username  # noqa: E402
 from procure.security.services import api_token_create  # noqa: E402
+from procure.security.tables import Role  # noqa: E402
 from procure.settings import get_settings  # noqa: E402
 from procure.worker import apply_schema  # noqa: E402
 
@@ -170,6 +171,18 @@ async def login(client: AsyncTestClient, username: str, password: str = DEMO_PAS
 
 def csrf_headers(client: AsyncTestClient) -> dict[str, str]:
     return {"x-csrftoken": client.cookies.get("csrftoken") or ""}
+
+
+#: The demo user of each role.
+USERNAMES = {
+    Role.buyer: "buyer",
+    Role.organization: "org",
+    Role.committee: "committee",
+    Role.auditor: "auditor",
+    Role.admin: "admin",
+    Role.regulator: "regulator",
+    Role.expert: "expert",
+}
 
 
 async def bearer(username: str) -> dict[str, str]:

@@ -22,19 +22,10 @@ from schemathesis.pytest.lazy import get_all_tests
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 from procure.security.tables import Role
-from tests.conftest import bearer
+from tests.conftest import USERNAMES, bearer
 
 pytestmark = pytest.mark.last
 
-USERNAMES = {
-    Role.buyer: "buyer",
-    Role.organization: "org",
-    Role.committee: "committee",
-    Role.auditor: "auditor",
-    Role.admin: "admin",
-    Role.regulator: "regulator",
-    Role.expert: "expert",
-}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 
 

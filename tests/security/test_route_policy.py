@@ -23,16 +23,8 @@ from procure.security.policy import POLICY, Action
 from procure.security.selectors import user_by_username
 from procure.security.services import api_token_create
 from procure.security.tables import Role
+from tests.conftest import USERNAMES
 
-USERNAMES = {
-    Role.buyer: "buyer",
-    Role.organization: "org",
-    Role.committee: "committee",
-    Role.auditor: "auditor",
-    Role.admin: "admin",
-    Role.regulator: "regulator",
-    Role.expert: "expert",
-}
 NOWHERE = {int: "987654", str: "zz", "path": "no-such-file.txt", date: "1999-01-01"}
 
 
