@@ -3,12 +3,9 @@ percentages for evidence, and the local calendar."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
@@ -17,32 +14,6 @@ from procure.risk.registry import RuleContext, SubjectType
 from procure.settings import get_settings
 
 HUNDREDTHS = Decimal("0.01")
-T = TypeVar("T")
-
-_shared: ContextVar[dict[Hashable, Any] | None] = ContextVar("risk_shared_reads", default=None)
-
-
-@contextmanager
-def shared_rule_reads() -> Iterator[None]:
-    """Within it, a read done through ``read_once`` is done once and its answer shared: the
-    rules of one run read the same unchanging rows (they write only flags), and must not modify
-    what they are given."""
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
-async def read_once(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-    """``read()``'s answer, shared by the rules of a run under ``key``; read anew outside one."""
-    shared = _shared.get()
-    if shared is None:
-        return await read()
-    if key not in shared:
-        shared[key] = await read()
-    answer: T = shared[key]
-    return answer
 
 
 def scoped(ctx: RuleContext, subject: SubjectType) -> list[int] | None:

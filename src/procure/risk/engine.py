@@ -39,7 +39,6 @@ from procure.ocds.platform import platform_dataset_refresh, platform_subjects, w
 from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
 from procure.risk.cardinal_settings import policy_tables
-from procure.risk.common import shared_rule_reads
 from procure.risk.params import RuleParams, all_rule_params
 from procure.risk.registry import (
     RULES,
@@ -601,7 +600,7 @@ async def _run_each(
         # brought up to date where it changed.
         await platform_dataset_refresh(tender_ids=touched)
     # The rules of one run read the datasets' processes (and other shared rows) once between them.
-    with shared_reads(), shared_rule_reads():
+    with shared_reads():
         for done, (rule, scope) in enumerate(runs, start=1):
             try:
                 # An event on the platform's own processes changes nothing in imported datasets.

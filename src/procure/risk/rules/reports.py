@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from procure.ocds.dataset import shared_value
 from procure.policy import get_policy
 from procure.reports.periods import Standing, contract_periods, period_standing
 from procure.reports.tables import ActivityLine, OutOfScopeKind, ReportStatus, ServiceReport
@@ -23,7 +24,6 @@ from procure.risk.common import (
     local_today,
     number,
     percent,
-    read_once,
     report_link,
     scoped,
     within,
@@ -60,9 +60,9 @@ class SubmittedReport:
 
 async def submitted_reports(contract_ids: list[int] | None) -> list[SubmittedReport]:
     """The submitted version of every period of these contracts (None: all), with its lines,
-    in two queries; all of them read once per run of rules (``read_once``)."""
+    in two queries; all of them read once per run of rules (``shared_value``)."""
     if contract_ids is None:
-        return await read_once("submitted_reports", lambda: _submitted_reports(None))
+        return await shared_value("submitted_reports", lambda: _submitted_reports(None))
     return await _submitted_reports(contract_ids)
 
 
