@@ -5,6 +5,7 @@ Also the display helpers every page and PDF uses: money in 元 / 万元 and time
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -116,13 +117,31 @@ def wan_yuan(fen: int | None, locale: str = "zh-CN") -> str:
     return f"{_money(amount, locale)} 万元"
 
 
+#: The units an amount may be typed in, longest first: 万元 and 万 (ten thousand yuan), 元.
+_UNITS = (("万元", 10_000), ("万", 10_000), ("元", 1))
+
+
 def yuan_to_fen(value: str | Decimal | int) -> int:
-    """'1,234.5' → 123450; refuses more than two decimals rather than rounding money away."""
-    amount = Decimal(str(value).replace(",", "").strip())
+    """'1,234.5' → 123450, '30万' → 30000000 (30.5万, 300,000.00 元, full-width digits too);
+    refuses a fraction of a fen rather than rounding money away."""
+    text = unicodedata.normalize("NFKC", str(value)).replace(",", "").replace(" ", "").strip()
+    factor = 1
+    for unit, multiple in _UNITS:
+        if text.endswith(unit):
+            text, factor = text.removesuffix(unit), multiple
+            break
+    amount = Decimal(text) * factor
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise ValueError(f"{value!r} has more than two decimal places")
     return int(fen)
+
+
+def fen_to_input(fen: int | None) -> str:
+    """An amount as a form shows it to be typed again: 30000000 → '300000.00' (yuan)."""
+    return "" if fen is None else f"{Decimal(fen) / 100:.2f}"
 
 
 def local_time(

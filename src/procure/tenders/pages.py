@@ -4,7 +4,7 @@ organization's sealed bid, and the evaluators' scoring — thin, over the same s
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,10 +13,10 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from pydantic import ValidationError
 
-from procure import clock
+from procure import calendar, clock
 from procure.approvals.pages import KIND_LABELS
 from procure.approvals.selectors import pending_for
 from procure.approvals.services import approval_withdraw
@@ -29,17 +29,19 @@ from procure.complaints.selectors import tender_remedies
 from procure.db.pagination import PAGING, PageRequest
 from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community
-from procure.i18n import yuan_to_fen
+from procure.i18n import N_, yuan_to_fen
 from procure.organizations.selectors import bidding_obstacles
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
 from procure.security.tables import Role
+from procure.policy import get_policy
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.selectors import last_refused, tender_detail, tender_page
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
+from procure.web.forms import AT_LEAST_ONE, CHOOSE, Form
 
 DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
 
@@ -75,85 +77,170 @@ def validated(model: Any, data: dict[str, Any]) -> Any:
         raise InvalidInput(".".join(str(p) for p in first["loc"]) or "form", first["msg"]) from None
 
 
-def tender_from_form(form: FormMultiDict) -> TenderIn:
-    lines = [
-        {"item_code": code, "quantity": quantity, "description": description}
-        for code, quantity, description in zip(
-            form.getall("line_item", []),
-            form.getall("line_quantity", []),
-            form.getall("line_description", []),
-            strict=False,
+LINE_ROWS = 4  # scope lines and technical criteria the new-tender form offers
+
+#: The new-tender form's fields, as the reader sees them.
+TENDER_LABELS = {
+    "title": N_("Title"),
+    "description": N_("Service need"),
+    "method": N_("Method"),
+    "evaluation_method": N_("Evaluation"),
+    "ceiling": N_("Budget ceiling (yuan)"),
+    "communities": N_("Communities covered"),
+    "line_item-1": N_("Scope lines"),
+    "price_weight": N_("Price weight"),
+    "criterion_name-1": N_("Technical criterion"),
+    "clarification_deadline": N_("Clarification deadline"),
+    "submission_deadline": N_("Submission deadline"),
+    "need_evidence": N_("Evidence of residents' needs"),
+}
+_TENDER_FIELDS = {
+    "ceiling_fen": "ceiling",
+    "criteria": "price_weight",
+    "lines": "line_item-1",
+    "need_evidence": "need_evidence",
+}
+
+
+def tender_field(location: str) -> str:
+    """The new-tender form's field for a schema or service location (``lines.0.quantity``,
+    ``lines[1].item_code``, ``criteria.2.weight``)."""
+    parts = location.replace("[", ".").replace("]", "").split(".")
+    if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit():
+        name = {"quantity": "line_quantity", "description": "line_description"}.get(
+            parts[2], "line_item"
         )
-        if code
-    ]
-    criteria = [
-        {"code": "price", "name": "价格", "kind": "price", "weight": form.get("price_weight") or 0}
-    ]
+        return f"{name}-{int(parts[1]) + 1}"
+    return _TENDER_FIELDS.get(parts[0], parts[0])
+
+
+def tender_defaults(method: ProcurementMethod) -> dict[str, Any]:
+    """A new tender's deadlines: the submission deadline the method's minimum period after
+    today (and two days for the approval), the clarification deadline five days from now."""
+    today = calendar.local_day(clock.now())
+    period = get_policy().procurement.minimum_submission_days[method]
+    submission = calendar.minimum_end(today + timedelta(days=2), period)
+    clarification = min(today + timedelta(days=5), submission - timedelta(days=1))
+    return {
+        "clarification_deadline": f"{clarification.isoformat()}T17:00",
+        "submission_deadline": f"{submission.isoformat()}T09:30",
+        "price_weight": "20",
+    }
+
+
+def tender_from_form(form: Form) -> TenderIn | None:
+    """The tender the form describes, or None with every problem beside its field."""
+    lines = []
+    for n in range(1, LINE_ROWS + 1):
+        code = form.get(f"line_item-{n}")
+        if code:
+            lines.append(
+                {
+                    "item_code": code,
+                    "quantity": form.whole(f"line_quantity-{n}", required=True, low=1),
+                    "description": form.get(f"line_description-{n}"),
+                }
+            )
+    if not lines:
+        form.error("line_item-1", AT_LEAST_ONE)
+    criteria: list[dict[str, Any]] = [{"code": "price", "name": "价格", "kind": "price"}]
     if form.get("evaluation_method") == "lowest_price":
         criteria[0]["weight"] = 100
     else:
-        criteria += [
-            {"code": f"T{n}", "name": name, "kind": "technical", "weight": weight}
-            for n, (name, weight) in enumerate(
-                zip(
-                    form.getall("criterion_name", []),
-                    form.getall("criterion_weight", []),
-                    strict=False,
-                ),
-                start=1,
-            )
-            if name
-        ]
-    evidence = form.get("need_evidence", "").strip()
-    return validated(
+        criteria[0]["weight"] = form.whole("price_weight", required=True, low=0, high=100)
+        for n in range(1, LINE_ROWS + 1):
+            name = form.get(f"criterion_name-{n}").strip()
+            if name:
+                weight = form.whole(f"criterion_weight-{n}", required=True, low=0, high=100)
+                criteria.append(
+                    {"code": f"T{n}", "name": name, "kind": "technical", "weight": weight}
+                )
+    ceiling = form.amount("ceiling")
+    communities = form.getall("communities")
+    if not communities:
+        form.error("communities", CHOOSE)
+    clarification = form.when("clarification_deadline")
+    submission = form.when("submission_deadline")
+    title = form.text("title", required=True)
+    if not form.ok:
+        return None
+    evidence = form.get("need_evidence").strip()
+    return form.validated(
         TenderIn,
         {
-            "title": form.get("title", ""),
-            "description": form.get("description", ""),
+            "title": title,
+            "description": form.get("description"),
             "method": form.get("method"),
             "evaluation_method": form.get("evaluation_method"),
-            "ceiling_fen": fen(form.get("ceiling", ""), "ceiling"),
-            "communities": form.getall("communities", []),
+            "ceiling_fen": ceiling,
+            "communities": communities,
             "lines": lines,
             "criteria": criteria,
-            "clarification_deadline": local_datetime(
-                form.get("clarification_deadline", ""), "clarification_deadline"
-            ),
-            "submission_deadline": local_datetime(
-                form.get("submission_deadline", ""), "submission_deadline"
-            ),
+            "clarification_deadline": clarification,
+            "submission_deadline": submission,
             "need_evidence": [
                 {"kind": form.get("need_evidence_kind", "resident_survey"), "summary": evidence}
             ]
             if evidence
             else [],
         },
+        tender_field,
     )
 
 
-async def bid_from_form(form: FormMultiDict, line_count: int) -> BidIn:
+#: The bid form's fields; a line's price is labelled with its number when the form is made.
+BID_LABELS = {
+    "total": N_("Total price (yuan)"),
+    "technical_proposal": N_("Technical proposal"),
+    "staffing_plan": N_("Staffing plan"),
+    "attachments": N_("Attachments"),
+}
+PRICE_OF_LINE = N_("Price of line %(n)s")
+
+
+def bid_form(request: Request[Any, Any, Any], tender: dict[str, Any], posted: Any = None) -> Form:
+    form = Form.of(request, posted, labels=BID_LABELS)
+    gettext = form.translations.gettext
+    for line in tender["lines"]:
+        form.labels[f"line_{line['line_no']}"] = gettext(PRICE_OF_LINE) % {"n": line["line_no"]}
+    return form
+
+
+def bid_field(location: str) -> str:
+    parts = location.replace("[", ".").replace("]", "").split(".")
+    if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+        return f"line_{int(parts[1]) + 1}"
+    return {"total_fen": "total"}.get(parts[0], parts[0])
+
+
+async def bid_from_form(form: Form, uploads: FormMultiDict, line_count: int) -> BidIn | None:
     lines = [
-        {"line_no": n, "price_fen": fen(form.get(f"line_{n}", ""), f"line_{n}")}
-        for n in range(1, line_count + 1)
+        {"line_no": n, "price_fen": form.amount(f"line_{n}")} for n in range(1, line_count + 1)
     ]
+    total = form.amount("total")
+    technical = form.text("technical_proposal", required=True)
+    staffing = form.text("staffing_plan", required=True)
+    if not form.ok:
+        return None
     attachments = [
         {
             "filename": upload.filename,
             "content_type": upload.content_type,
             "content_base64": base64.b64encode(await upload.read()).decode(),
         }
-        for upload in form.getall("attachments", [])
+        for upload in uploads.getall("attachments", [])
         if isinstance(upload, UploadFile) and upload.filename
     ]
-    return validated(
+    return form.validated(
         BidIn,
         {
-            "total_fen": fen(form.get("total", ""), "total"),
+            "total_fen": total,
             "lines": lines,
-            "technical_proposal": form.get("technical_proposal", ""),
-            "staffing_plan": form.get("staffing_plan", ""),
+            "technical_proposal": technical,
+            "staffing_plan": staffing,
             "attachments": attachments,
         },
+        bid_field,
     )
 
 
@@ -167,6 +254,39 @@ async def form_choices() -> dict[str, Any]:
         ),
         "methods": list(ProcurementMethod),
     }
+
+
+async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
+    """What the tender's page shows this visitor."""
+    tender = await tender_detail(actor, tender_id)
+    context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
+    if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
+        context["opening"] = await opening_record(tender_id)
+    if (
+        actor is not None
+        and actor.role == Role.organization
+        and actor.organization_id is not None
+    ):
+        context["own_bid"] = await own_bid(actor, tender_id)
+        context["notice"] = await award_notice_for(actor, tender_id)
+        local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+        context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
+    context["remedies"] = await tender_remedies(actor, tender_id)
+    context["owner"] = (
+        actor is not None
+        and actor.role == Role.buyer
+        and actor.department_id == tender["department_id"]
+    )
+    if context["owner"]:
+        context["pending"] = await pending_for("tender", tender_id)
+        context["returned"] = await last_refused(tender_id)
+        context["kind_labels"] = KIND_LABELS
+    if actor is not None and is_allowed(Action.evaluation_committee_read, actor):
+        try:  # the committee, for its department, oversight and its members
+            context["committee"] = await committee_view(actor, tender_id)
+        except NotFound:
+            context["committee"] = None
+    return context
 
 
 class TenderPages(Controller):
@@ -190,49 +310,34 @@ class TenderPages(Controller):
         )
 
     @get("/tenders/new", opt={"action": Action.tender_manage})
-    async def new_page(self) -> Template:
-        return Template("tenders/new.html", context=await form_choices())
+    async def new_page(self, request: Request[Actor, Any, Any]) -> Template:
+        choices = await form_choices()
+        defaults = tender_defaults(choices["methods"][0])
+        form = Form.of(request, labels=TENDER_LABELS, defaults=defaults)
+        return Template("tenders/new.html", context={**choices, "form": form, "rows": LINE_ROWS})
 
     @post("/tenders/new", opt={"action": Action.tender_manage})
-    async def create(self, request: Request[Actor, Any, Any]) -> Redirect:
-        tender_id = await services.tender_create(
-            actor=request.user, data=tender_from_form(await request.form())
+    async def create(self, request: Request[Actor, Any, Any]) -> Redirect | Template:
+        form = Form.of(request, await request.form(), labels=TENDER_LABELS)
+        data = tender_from_form(form)
+        if data is not None:
+            try:
+                tender_id = await services.tender_create(actor=request.user, data=data)
+            except InvalidInput as refusal:
+                form.refuse(refusal, tender_field)
+            else:
+                return see(f"/tenders/{tender_id}")
+        return Template(
+            "tenders/new.html",
+            context={**await form_choices(), "form": form, "rows": LINE_ROWS},
+            status_code=HTTP_400_BAD_REQUEST,
         )
-        return see(f"/tenders/{tender_id}")
 
     @get("/tenders/{tender_id:int}", opt={"action": Action.tender_read})
     async def detail_page(
         self, request: Request[Any, Any, Any], tender_id: FromPath[int]
     ) -> Template:
-        actor = current_actor(request)
-        tender = await tender_detail(actor, tender_id)
-        context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
-        if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
-            context["opening"] = await opening_record(tender_id)
-        if (
-            actor is not None
-            and actor.role == Role.organization
-            and actor.organization_id is not None
-        ):
-            context["own_bid"] = await own_bid(actor, tender_id)
-            context["notice"] = await award_notice_for(actor, tender_id)
-            local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
-            context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
-        context["remedies"] = await tender_remedies(actor, tender_id)
-        context["owner"] = (
-            actor is not None
-            and actor.role == Role.buyer
-            and actor.department_id == tender["department_id"]
-        )
-        if context["owner"]:
-            context["pending"] = await pending_for("tender", tender_id)
-            context["returned"] = await last_refused(tender_id)
-            context["kind_labels"] = KIND_LABELS
-        if actor is not None and is_allowed(Action.evaluation_committee_read, actor):
-            try:  # the committee, for its department, oversight and its members
-                context["committee"] = await committee_view(actor, tender_id)
-            except NotFound:
-                context["committee"] = None
+        context = await detail_context(current_actor(request), tender_id)
         return Template("tenders/detail.html", context=context)
 
     @post("/tenders/{tender_id:int}/publish", opt={"action": Action.tender_manage})
@@ -326,13 +431,40 @@ class TenderPages(Controller):
         return see(f"/tenders/{tender_id}#clarifications")
 
     @post("/tenders/{tender_id:int}/bid", opt={"action": Action.bid_submit})
-    async def bid(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Template:
+    async def bid(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
+        """The sealed bid; on success the receipt is a page of its own (Post/Redirect/Get), so
+        reloading it never submits the bid again."""
         received_at = clock.now()
         tender = await tender_detail(request.user, tender_id)
-        data = await bid_from_form(await request.form(), len(tender["lines"]))
-        receipt = await bids.bid_submit(
-            actor=request.user, tender_id=tender_id, data=data, received_at=received_at
+        posted = await request.form()
+        form = bid_form(request, tender, posted)
+        data = await bid_from_form(form, posted, len(tender["lines"]))
+        if data is not None:
+            try:
+                await bids.bid_submit(
+                    actor=request.user, tender_id=tender_id, data=data, received_at=received_at
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal, bid_field)
+            else:
+                return see(f"/tenders/{tender_id}/bid/receipt")
+        context = await detail_context(request.user, tender_id)
+        return Template(
+            "tenders/detail.html",
+            context={**context, "bid_form": form},
+            status_code=HTTP_400_BAD_REQUEST,
         )
+
+    @get("/tenders/{tender_id:int}/bid/receipt", opt={"action": Action.bid_submit})
+    async def receipt_page(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Template:
+        tender = await tender_detail(request.user, tender_id)
+        receipt = await own_bid(request.user, tender_id)
+        if receipt is None:
+            raise NotFound(f"no bid of yours on tender {tender_id}")
         return Template("tenders/receipt.html", context={"tender": tender, "receipt": receipt})
 
     @post("/tenders/{tender_id:int}/bid/reconfirm", opt={"action": Action.bid_submit})

@@ -26,6 +26,7 @@ from procure.catalog.tables import CatalogItem
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
@@ -74,20 +75,27 @@ def check_criteria(method: EvaluationMethod, criteria: Sequence[Any]) -> None:
     if not bounds.minimum <= price[0].weight <= bounds.maximum:
         raise InvalidInput(
             "criteria",
-            f"the price weight must be between {bounds.minimum} and {bounds.maximum} for services "
-            f"(财政部令第87号 Art. 55), got {price[0].weight}",
+            N_(
+                "the price weight must be between %(minimum)s and %(maximum)s for services "
+                "(财政部令第87号 Art. 55), got %(weight)s"
+            ),
+            minimum=bounds.minimum,
+            maximum=bounds.maximum,
+            weight=price[0].weight,
         )
     if not technical:
-        raise InvalidInput("criteria", "综合评分法 needs at least one technical criterion")
+        raise InvalidInput("criteria", N_("综合评分法 needs at least one technical criterion"))
     total = sum(c.weight for c in criteria)
     if total != 100:
-        raise InvalidInput("criteria", f"weights must sum to 100, got {total}")
+        raise InvalidInput("criteria", N_("weights must sum to 100, got %(total)s"), total=total)
 
 
 async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
     """Turn the codes and usernames of the input into ids, naming the first one that is unknown."""
     if data.submission_deadline <= data.clarification_deadline:
-        raise InvalidInput("submission_deadline", "must be after the clarification deadline")
+        raise InvalidInput(
+            "submission_deadline", N_("must be after the clarification deadline")
+        )
     check_criteria(data.evaluation_method, data.criteria)
     items = {
         row["code"]: row["id"]

@@ -1,0 +1,253 @@
+"""One way every HTML form refuses bad input (GOV.UK "Error summary" + "Error message"): the
+page reads the posted fields through a ``Form``, which turns each bad value — unparseable,
+refused by the Pydantic schema, or refused by the service — into a message beside the field,
+in the reader's language and under the field's human label (never an internal name, never
+fen). The handler then renders the same template again with status 400 and the posted values;
+``templates/forms.html`` draws the summary and the messages. See docs/forms.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from litestar import Request
+from pydantic import BaseModel, ValidationError
+
+from procure import i18n
+from procure.errors import InvalidInput
+from procure.i18n import N_, yuan_to_fen
+from procure.settings import get_settings
+from procure.web.templating import request_locale
+
+REQUIRED = N_("Enter %(label)s")
+NOT_AMOUNT = N_(
+    "%(label)s: “%(value)s” is not an amount in yuan. Type it like 300000, 300,000.00 or 30万, "
+    "with at most two decimals."
+)
+NEGATIVE_AMOUNT = N_("%(label)s cannot be negative")
+NOT_WHOLE = N_("%(label)s must be a whole number, like 12")
+OUT_OF_RANGE = N_("%(label)s must be between %(low)s and %(high)s")
+NOT_WHEN = N_("%(label)s must be a date and time, like 2026-12-31 17:00")
+NOT_DAY = N_("%(label)s must be a date, like 2026-12-31")
+TOO_LONG = N_("%(label)s must be at most %(limit)s characters")
+TOO_SMALL = N_("%(label)s must be at least %(limit)s")
+TOO_LARGE = N_("%(label)s must be at most %(limit)s")
+CHOOSE = N_("Choose %(label)s")
+AT_LEAST_ONE = N_("Add at least one %(label)s")
+NOT_VALID = N_("%(label)s is not valid: %(reason)s")
+A_FIELD = N_("this field")
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Pydantic's error types, as the message the reader sees.
+_PYDANTIC = {
+    "missing": REQUIRED,
+    "string_too_short": REQUIRED,
+    "string_too_long": TOO_LONG,
+    "int_parsing": NOT_WHOLE,
+    "int_type": NOT_WHOLE,
+    "int_from_float": NOT_WHOLE,
+    "decimal_parsing": NOT_WHOLE,
+    "greater_than_equal": TOO_SMALL,
+    "greater_than": TOO_SMALL,
+    "less_than_equal": TOO_LARGE,
+    "less_than": TOO_LARGE,
+    "enum": CHOOSE,
+    "literal_error": CHOOSE,
+    "datetime_parsing": NOT_WHEN,
+    "datetime_from_date_parsing": NOT_WHEN,
+    "date_parsing": NOT_DAY,
+    "date_from_datetime_parsing": NOT_DAY,
+    "too_short": AT_LEAST_ONE,
+}
+
+
+class Form:
+    """The posted fields (kept to show again), their labels and the errors found so far, one per
+    field, in the order the reader meets them."""
+
+    def __init__(
+        self,
+        locale: str,
+        posted: Mapping[str, Any] | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.locale = locale
+        self.translations = i18n.translations(locale)
+        self.labels: dict[str, str] = dict(labels or {})
+        self.errors: dict[str, str] = {}
+        self.values: dict[str, list[str]] = {}
+        for name, value in (defaults or {}).items():
+            self.values[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if posted is not None:
+            self.values = {}
+            items = posted.multi_items() if hasattr(posted, "multi_items") else posted.items()
+            for name, value in items:
+                if isinstance(value, str):
+                    self.values.setdefault(name, []).append(value)
+
+    @classmethod
+    def of(
+        cls,
+        request: Request[Any, Any, Any],
+        posted: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Form:
+        return cls(request_locale(request), posted, **kwargs)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get(self, name: str, default: str = "") -> str:
+        """The (first) value of a field, as typed (for showing it again)."""
+        values = self.values.get(name)
+        return values[0] if values else default
+
+    def getall(self, name: str) -> list[str]:
+        return list(self.values.get(name, []))
+
+    def value(self, name: str, default: Any = "") -> str:
+        return self.get(name, "" if default is None else str(default))
+
+    def has(self, name: str, value: str) -> bool:
+        """Whether a checkbox or a multiple select posted (or defaults to) this value."""
+        return value in self.values.get(name, [])
+
+    def text(self, name: str, *, required: bool = False) -> str:
+        value = self.get(name).strip()
+        if required and not value:
+            self.error(name, REQUIRED)
+        return value
+
+    def amount(self, name: str, *, required: bool = True) -> int | None:
+        """An amount typed in 元 (30万, 300,000.00, 30.5万 too) as fen."""
+        text = self.get(name).strip()
+        if not text:
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        try:
+            fen = yuan_to_fen(text)
+        except (ArithmeticError, ValueError):
+            self.error(name, NOT_AMOUNT, value=text)
+            return None
+        if fen < 0:
+            self.error(name, NEGATIVE_AMOUNT)
+            return None
+        return fen
+
+    def whole(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        low: int | None = None,
+        high: int | None = None,
+        text: str | None = None,
+    ) -> int | None:
+        text = (self.get(name) if text is None else text).strip()
+        if not text:
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        try:
+            number = int(text)
+        except ValueError:
+            self.error(name, NOT_WHOLE)
+            return None
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.error(name, OUT_OF_RANGE, low=low, high=high)
+            return None
+        return number
+
+    def when(self, name: str, *, required: bool = True) -> str | None:
+        """A datetime-local value, read in the platform's time zone, as ISO 8601."""
+        text = self.get(name).strip()
+        if not text:
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        try:
+            naive = datetime.fromisoformat(text)
+        except ValueError:
+            self.error(name, NOT_WHEN)
+            return None
+        return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
+
+    def day(self, name: str, *, required: bool = True) -> date | None:
+        text = self.get(name).strip()
+        if not text:
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(name, NOT_DAY)
+            return None
+
+    # -- refusing -------------------------------------------------------------------------------
+
+    def label(self, name: str) -> str:
+        return self.translations.gettext(self.labels.get(name, A_FIELD))
+
+    def error(self, name: str, message: str, **variables: Any) -> None:
+        """Refuses a field: ``message`` is a catalog message with ``%(label)s`` and variables."""
+        if name in self.errors:
+            return  # the first problem of a field is the one to fix first
+        text = self.translations.gettext(message)
+        try:
+            self.errors[name] = text % {"label": self.label(name), **variables}
+        except (KeyError, TypeError, ValueError):
+            self.errors[name] = text
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def validated(
+        self, model: type[M], data: dict[str, Any], fields: Callable[[str], str] | None = None
+    ) -> M | None:
+        """The schema's model, or None with every complaint added beside its field. ``fields``
+        maps pydantic's location ("lines.0.quantity") to the form's field id."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as refusal:
+            for problem in refusal.errors():
+                location = ".".join(str(part) for part in problem["loc"])
+                name = fields(location) if fields else location
+                message = _PYDANTIC.get(problem["type"])
+                context = problem.get("ctx") or {}
+                limit = next(
+                    (context[k] for k in ("ge", "gt", "le", "lt", "max_length") if k in context),
+                    "",
+                )
+                if message is None:
+                    self.error(name, NOT_VALID, reason=problem["msg"])
+                else:
+                    self.error(name, message, limit=limit)
+            return None
+
+    def refuse(self, refusal: InvalidInput, fields: Callable[[str], str] | None = None) -> None:
+        """A service's refusal beside the field it names (its catalog message translated; a
+        message outside the catalog reads as the service gave it)."""
+        name = fields(refusal.field) if fields else refusal.field
+        if name not in self.labels and self.labels:
+            name = next(iter(self.labels))  # a field the form does not show: its first field
+        text = self.translations.gettext(refusal.template)
+        try:
+            text = text % refusal.variables if refusal.variables else text
+        except (KeyError, TypeError, ValueError):
+            text = refusal.message
+        if name not in self.errors:
+            self.errors[name] = f"{self.label(name)}: {text}"
+
+    def general(self, message: str) -> None:
+        """A problem of the whole form (another person acted first, a state conflict): shown in
+        the summary, linked to the form's first field."""
+        first = next(iter(self.labels), "form")
+        key = first if first not in self.errors else "form"
+        self.errors.setdefault(key, message)
