@@ -38,7 +38,7 @@ async def test_submit_a_tender_for_publication_approve_it_then_bid_on_it(
     await page.select_option("#method", "competitive_consultation")
     await page.fill("#ceiling", "200000")
     await page.check(f"input[name=communities][value='{community['code']}']")
-    await page.select_option("select[name=line_item] >> nth=0", item["code"])
+    await page.select_option("#line_item-1", item["code"])
     await page.get_by_label("数量 1").fill("100")
     await page.get_by_label("技术评分项 1").fill("服务方案")
     await page.get_by_label("权重 1").fill("50")

@@ -241,3 +241,23 @@ async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
         bids=bids,
         my_scores=await my_scores(tender_id, actor.id) if evaluator else {},
     )
+
+
+async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
+    """The abnormally-low-price explanations of a tender's bids (asked of the bidder by the
+    evaluation), for the evaluators who vote on them: the text, when it was due, and whether it
+    came in time. Callers show it only to whom ``evaluation_view`` admits."""
+    rows = await Bid.select(Bid.id, Bid.status, Bid.explanation, Bid.explanation_due_at).where(
+        (Bid.tender == tender_id) & Bid.explanation_due_at.is_not_null()
+    )
+    now = clock.now()
+    return {
+        row["id"]: {
+            "text": row["explanation"],
+            "due_at": row["explanation_due_at"],
+            "state": "given"
+            if row["explanation"]
+            else ("overdue" if now >= row["explanation_due_at"] else "awaited"),
+        }
+        for row in rows
+    }

@@ -23,6 +23,7 @@ from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote,
 from procure.complaints.selectors import Stage, procurement_block
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
@@ -621,17 +622,30 @@ async def technical_scores_submit(
     *, actor: Actor, tender_id: int, bid_id: int, scores: dict[str, int]
 ) -> None:
     """One member's scores for one bid; each member scores independently."""
+    await technical_scores_submit_all(actor=actor, tender_id=tender_id, scores={bid_id: scores})
+
+
+class BidScoresRefused(InvalidInput):
+    """A bid's scores refused inside an all-bids submission: names the bid (nothing was saved)."""
+
+    def __init__(self, bid_id: int, refusal: InvalidInput | Conflict) -> None:
+        self.bid_id = bid_id
+        self.refusal = refusal
+        if isinstance(refusal, InvalidInput):
+            super().__init__(refusal.field, refusal.template, **refusal.variables)
+        else:
+            super().__init__("scores", str(refusal))
+
+
+async def technical_scores_submit_all(
+    *, actor: Actor, tender_id: int, scores: dict[int, dict[str, int]]
+) -> None:
+    """One member's scores for several bids at once, in one transaction: all are saved, or, if
+    any bid's scores are refused, none (``BidScoresRefused`` names that bid)."""
+    if not scores:
+        raise InvalidInput("scores", N_("score at least one bid"))
     async with transaction():
         await _member_tender(actor, tender_id)
-        bid = (
-            await Bid.select(Bid.status)
-            .where((Bid.id == bid_id) & (Bid.tender == tender_id))
-            .first()
-        )
-        if bid is None:
-            raise NotFound(f"bid {bid_id} not found on tender {tender_id}")
-        if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
-            raise Conflict(f"a {bid['status']} bid is not scored")
         criteria = {
             row["code"]: row["id"]
             for row in await EvaluationCriterion.select().where(
@@ -639,30 +653,45 @@ async def technical_scores_submit(
                 & (EvaluationCriterion.kind == CriterionKind.technical)
             )
         }
-        if set(scores) != set(criteria):
-            raise InvalidInput(
-                "scores",
-                f"score each technical criterion: want {sorted(criteria)}, got {sorted(scores)}",
-            )
-        for code, score in scores.items():
-            if not 0 <= score <= 100:
-                raise InvalidInput(f"scores.{code}", f"must be 0–100, got {score}")
-        await TechnicalScore.delete().where(
-            (TechnicalScore.bid == bid_id) & (TechnicalScore.evaluator == actor.id)
+        for bid_id, given in scores.items():
+            try:
+                await _score_bid(actor, tender_id, bid_id, given, criteria)
+            except (InvalidInput, Conflict) as refusal:
+                if len(scores) == 1:
+                    raise
+                raise BidScoresRefused(bid_id, refusal) from refusal
+
+
+async def _score_bid(
+    actor: Actor, tender_id: int, bid_id: int, scores: dict[str, int], criteria: dict[str, int]
+) -> None:
+    bid = await Bid.select(Bid.status).where((Bid.id == bid_id) & (Bid.tender == tender_id)).first()
+    if bid is None:
+        raise NotFound(f"bid {bid_id} not found on tender {tender_id}")
+    if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
+        raise Conflict(f"a {bid['status']} bid is not scored")
+    if set(scores) != set(criteria):
+        raise InvalidInput(
+            "scores",
+            f"score each technical criterion: want {sorted(criteria)}, got {sorted(scores)}",
         )
-        for code, score in scores.items():
-            await TechnicalScore.insert(
-                TechnicalScore(
-                    bid=bid_id, criterion=criteria[code], evaluator=actor.id, score=score
-                )
-            )
-        await record(
-            actor=actor,
-            action=AuditAction.technical_scored,
-            subject_type="bid",
-            subject_id=bid_id,
-            data={"tender": tender_id},
+    for code, score in scores.items():
+        if not 0 <= score <= 100:
+            raise InvalidInput(f"scores.{code}", f"must be 0–100, got {score}")
+    await TechnicalScore.delete().where(
+        (TechnicalScore.bid == bid_id) & (TechnicalScore.evaluator == actor.id)
+    )
+    for code, score in scores.items():
+        await TechnicalScore.insert(
+            TechnicalScore(bid=bid_id, criterion=criteria[code], evaluator=actor.id, score=score)
         )
+    await record(
+        actor=actor,
+        action=AuditAction.technical_scored,
+        subject_type="bid",
+        subject_id=bid_id,
+        data={"tender": tender_id},
+    )
 
 
 AWARD = "tender.award"

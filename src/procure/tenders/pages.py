@@ -16,13 +16,19 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from pydantic import ValidationError
 
-from procure import calendar, clock
+from procure import calendar, clock, i18n
 from procure.approvals.pages import KIND_LABELS
 from procure.approvals.selectors import pending_for
 from procure.approvals.services import approval_withdraw
 from procure.bids import services as bids
 from procure.bids.schemas import BidIn
-from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
+from procure.bids.selectors import (
+    award_notice_for,
+    evaluation_view,
+    explanations_for,
+    opening_record,
+    own_bid,
+)
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
 from procure.complaints.selectors import tender_remedies
@@ -213,11 +219,27 @@ def bid_field(location: str) -> str:
     return {"total_fen": "total"}.get(parts[0], parts[0])
 
 
-async def bid_from_form(form: Form, uploads: FormMultiDict, line_count: int) -> BidIn | None:
+LINES_NOT_TOTAL = N_("The line prices add up to %(lines)s, not the total price %(total)s")
+ABOVE_CEILING = N_("%(label)s %(total)s is above the budget ceiling of %(ceiling)s")
+
+
+async def bid_from_form(
+    form: Form, uploads: FormMultiDict, tender: dict[str, Any]
+) -> BidIn | None:
     lines = [
-        {"line_no": n, "price_fen": form.amount(f"line_{n}")} for n in range(1, line_count + 1)
+        {"line_no": line["line_no"], "price_fen": form.amount(f"line_{line['line_no']}")}
+        for line in tender["lines"]
     ]
     total = form.amount("total")
+    prices = [line["price_fen"] for line in lines]
+    if total is not None and None not in prices:
+        money = {"total": i18n.yuan(total, form.locale)}
+        if sum(prices) != total:
+            form.error("total", LINES_NOT_TOTAL, lines=i18n.yuan(sum(prices), form.locale), **money)
+        elif total > tender["ceiling_fen"]:
+            form.error(
+                "total", ABOVE_CEILING, ceiling=i18n.yuan(tender["ceiling_fen"], form.locale), **money
+            )
     technical = form.text("technical_proposal", required=True)
     staffing = form.text("staffing_plan", required=True)
     if not form.ok:
@@ -287,6 +309,44 @@ async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
         except NotFound:
             context["committee"] = None
     return context
+
+
+NOTHING_SCORED = N_("Enter the scores of at least one bid")
+
+
+def _technical(tender: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in tender["criteria"] if c["kind"] == "technical"]
+
+
+def c_name(criteria: list[dict[str, Any]], code: str) -> str:
+    return next(str(c["name"]) for c in criteria if c["code"] == code)
+
+
+async def _evaluation_context(actor: Actor, tender_id: int) -> dict[str, Any]:
+    view = await evaluation_view(actor, tender_id)
+    tender = await tender_detail(actor, tender_id)
+    seat = await my_seat(actor, tender_id)
+    return {
+        "tender": tender,
+        "view": view,
+        "explanations": await explanations_for(tender_id),
+        # Only a seated member scores and votes, until the report is confirmed.
+        "member": seat is not None
+        and seat[0]["status"] == "seated"
+        and seat[1]["status"] == "seated",
+        "committee_status": (await committee_of(tender_id) or {}).get("status"),
+    }
+
+
+async def _evaluation(
+    request: Request[Actor, Any, Any], tender_id: int, saved: str | None = None
+) -> Template:
+    context = await _evaluation_context(request.user, tender_id)
+    form = Form.of(request)
+    for bid_id, given in context["view"].my_scores.items():
+        for code, score in given.items():
+            form.values[f"score-{bid_id}-{code}"] = [str(score)]
+    return Template("tenders/evaluation.html", context={**context, "form": form, "saved": saved})
 
 
 class TenderPages(Controller):
@@ -440,7 +500,7 @@ class TenderPages(Controller):
         tender = await tender_detail(request.user, tender_id)
         posted = await request.form()
         form = bid_form(request, tender, posted)
-        data = await bid_from_form(form, posted, len(tender["lines"]))
+        data = await bid_from_form(form, posted, tender)
         if data is not None:
             try:
                 await bids.bid_submit(
@@ -500,39 +560,50 @@ class TenderPages(Controller):
     async def evaluation_page(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Template:
-        view = await evaluation_view(request.user, tender_id)
-        tender = await tender_detail(request.user, tender_id)
-        seat = await my_seat(request.user, tender_id)
-        return Template(
-            "tenders/evaluation.html",
-            context={
-                "tender": tender,
-                "view": view,
-                # Only a seated member scores and votes, until the report is confirmed.
-                "member": seat is not None
-                and seat[0]["status"] == "seated"
-                and seat[1]["status"] == "seated",
-                "committee_status": (await committee_of(tender_id) or {}).get("status"),
-            },
-        )
+        return await _evaluation(request, tender_id, saved=request.query_params.get("saved"))
 
     @post("/tenders/{tender_id:int}/evaluation/scores", opt={"action": Action.evaluation_score})
-    async def score(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        scores = {}
-        for key, value in form.items():
-            if key.startswith("score_"):
-                try:
-                    scores[key.removeprefix("score_")] = int(value)
-                except ValueError:
-                    raise InvalidInput(key, f"{value!r} is not a whole number") from None
-        await bids.technical_scores_submit(
-            actor=request.user,
-            tender_id=tender_id,
-            bid_id=int(form.get("bid_id", 0)),
-            scores=scores,
+    async def score(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
+        """Every bid's scores in one form, saved together or not at all; a refused bid's row
+        says why, and the form keeps what was typed."""
+        form = Form.of(request, await request.form())
+        context = await _evaluation_context(request.user, tender_id)
+        technical = _technical(context["tender"])
+        scores: dict[int, dict[str, int]] = {}
+        for bid in context["view"].bids:
+            names = {c["code"]: f"score-{bid.bid_id}-{c['code']}" for c in technical}
+            for code, name in names.items():
+                form.labels[name] = f"{bid.organization_name} · {c_name(technical, code)}"
+            if not any(form.get(name).strip() for name in names.values()):
+                continue  # a bid not scored yet
+            row = {code: form.whole(name, required=True, low=0, high=100) for code, name in names.items()}
+            if all(score is not None for score in row.values()):
+                scores[bid.bid_id] = {code: int(score) for code, score in row.items() if score is not None}
+        if form.ok and not scores:
+            form.general(form.translations.gettext(NOTHING_SCORED))
+        if form.ok:
+            try:
+                await bids.technical_scores_submit_all(
+                    actor=request.user, tender_id=tender_id, scores=scores
+                )
+            except bids.BidScoresRefused as refusal:
+                first = next(iter(scores[refusal.bid_id]))
+                form.labels[f"score-{refusal.bid_id}"] = form.labels[
+                    f"score-{refusal.bid_id}-{first}"
+                ]
+                form.refuse(refusal, lambda _field: f"score-{refusal.bid_id}-{first}")
+            except InvalidInput as refusal:
+                bid_id = next(iter(scores))
+                form.refuse(refusal, lambda _field: f"score-{bid_id}-{next(iter(scores[bid_id]))}")
+            else:
+                return see(f"/tenders/{tender_id}/evaluation?saved=scores")
+        return Template(
+            "tenders/evaluation.html",
+            context={**context, "form": form},
+            status_code=HTTP_400_BAD_REQUEST,
         )
-        return see(f"/tenders/{tender_id}/evaluation")
 
     @post("/bids/{bid_id:int}/decision", opt={"action": Action.evaluation_score})
     async def decide(self, request: Request[Actor, Any, Any], bid_id: FromPath[int]) -> Redirect:
