@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from procure.bids.tables import Award
 from procure.contracts.tables import (
     Amendment,
     AmendmentLine,
@@ -26,6 +27,7 @@ from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
+from procure.tenders.tables import Tender, TenderCommunity
 
 SUMMARY_COLUMNS = (
     Contract.id,
@@ -311,3 +313,37 @@ async def instalments(contract_id: int, seq: int | None = None) -> list[dict[str
             }
         )
     return views
+
+
+async def award_for_contract(actor: Actor, tender_id: int) -> dict[str, Any]:
+    """What the buyer's contract form starts from: the awarded tender of the buyer's department,
+    its winner and the awarded price, its communities and whether it already has a contract."""
+    tender = (
+        await Tender.select(
+            Tender.id,
+            Tender.reference,
+            Tender.title,
+            Tender.status,
+            Tender.standstill_ends_at,
+        )
+        .where((Tender.id == tender_id) & (Tender.department == actor.department_id))
+        .first()
+    )
+    if tender is None:
+        raise NotFound(f"tender {tender_id} not found")
+    tender["award"] = (
+        await Award.select(
+            Award.bid.organization.name.as_alias("organization_name"),
+            Award.bid.total_fen.as_alias("value_fen"),
+        )
+        .where(Award.tender == tender_id)
+        .first()
+    )
+    tender["communities"] = await TenderCommunity.select(
+        TenderCommunity.community.code.as_alias("code"),
+        TenderCommunity.community.name.as_alias("name"),
+    ).where(TenderCommunity.tender == tender_id)
+    tender["contract_id"] = (
+        await Contract.select(Contract.id).where(Contract.tender == tender_id).first() or {}
+    ).get("id")
+    return tender

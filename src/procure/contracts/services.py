@@ -50,6 +50,7 @@ from procure.contracts.tables import (
 )
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.policy import get_policy
@@ -94,12 +95,23 @@ def _check_schedule(data: ContractIn, value_fen: int) -> None:
     limits = get_policy().contracts
     longest = limits.max_term_days_stable if data.stable_service else limits.max_term_days
     if term <= timedelta(0):
-        raise InvalidInput("ends_on", "must be after starts_on")
+        raise InvalidInput("ends_on", N_("must be after starts_on"))
     if term > timedelta(days=longest):
+        if data.stable_service:
+            raise InvalidInput(
+                "ends_on",
+                N_("the term is %(days)s days; 财政部令第102号 allows at most %(longest)s days"),
+                days=term.days,
+                longest=longest,
+            )
         raise InvalidInput(
             "ends_on",
-            f"the term is {term.days} days; 财政部令第102号 allows at most {longest} days"
-            + ("" if data.stable_service else " (up to three years with stable_service)"),
+            N_(
+                "the term is %(days)s days; 财政部令第102号 allows at most %(longest)s days"
+                " (up to three years with stable_service)"
+            ),
+            days=term.days,
+            longest=longest,
         )
     total = sum(p.amount_fen for p in data.payments)
     if total != value_fen:
@@ -107,15 +119,15 @@ def _check_schedule(data: ContractIn, value_fen: int) -> None:
             "payments", f"instalments add up to {total} fen, not the contract value {value_fen} fen"
         )
     if len(data.payments) > 1 and not data.payments[-1].performance_linked:
-        raise InvalidInput("payments", "the last instalment must depend on performance")
+        raise InvalidInput("payments", N_("the last instalment must depend on performance"))
     for index, payment in enumerate(data.payments):
         if not data.starts_on <= payment.due_on <= data.ends_on + timedelta(days=90):
             raise InvalidInput(
-                f"payments[{index}].due_on", "must fall within the term (or 90 days after it)"
+                f"payments[{index}].due_on", N_("must fall within the term (or 90 days after it)")
             )
     for index, milestone in enumerate(data.milestones):
         if not data.starts_on <= milestone.due_on <= data.ends_on:
-            raise InvalidInput(f"milestones[{index}].due_on", "must fall within the term")
+            raise InvalidInput(f"milestones[{index}].due_on", N_("must fall within the term"))
 
 
 async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> int:
