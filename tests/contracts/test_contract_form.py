@@ -63,7 +63,9 @@ async def test_the_buyer_creates_the_contract_on_a_page(
     )
     assert contract == [{"id": contract[0]["id"], "value_fen": value}]
     assert created.headers["location"] == f"/contracts/{contract[0]['id']}?done=created"
-    amounts = await Payment.select(Payment.amount_fen).where(
-        Payment.contract == contract[0]["id"]
-    ).order_by(Payment.seq)
+    amounts = (
+        await Payment.select(Payment.amount_fen)
+        .where(Payment.contract == contract[0]["id"])
+        .order_by(Payment.seq)
+    )
     assert [p["amount_fen"] for p in amounts] == [value - 100_000, 100_000]

@@ -13,7 +13,13 @@ from procure.catalog.tables import CatalogItem
 from procure.geography.tables import Community
 from procure.tenders.tables import Tender
 from tests.conftest import Clock, login
-from tests.tenders.conftest import bid_payload, member_headers, publish, seat_committee, tender_payload
+from tests.tenders.conftest import (
+    bid_payload,
+    member_headers,
+    publish,
+    seat_committee,
+    tender_payload,
+)
 
 
 async def tender_form(**overrides: str) -> dict[str, Any]:
@@ -109,7 +115,9 @@ async def test_the_bid_form_refuses_on_the_form_and_its_receipt_reloads_safely(
     assert "投标总价" in refused.text and 'value="十五万"' in refused.text
     assert 'value="9万"' in refused.text and "服务方案</textarea>" in refused.text
     assert "fen" not in refused.text and "_fen" not in refused.text
-    mismatch = await client.post(f"/tenders/{tender_id}/bid", data=bid | token | {"total": "15.5万"})
+    mismatch = await client.post(
+        f"/tenders/{tender_id}/bid", data=bid | token | {"total": "15.5万"}
+    )
     assert mismatch.status_code == 400  # the lines add up to 150,000.00 元, in 元
     assert "150,000.00 元" in mismatch.text and "155,000.00 元" in mismatch.text
     assert "fen" not in mismatch.text

@@ -12,10 +12,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from procure import calendar, clock
 from procure.approvals.pages import KIND_LABELS
 from procure.approvals.selectors import pending_for
 from procure.contracts import services
-from procure import calendar, clock
 from procure.contracts.schemas import ContractIn, PaymentRecordIn
 from procure.contracts.selectors import amendment_history, award_for_contract, contract_detail
 from procure.contracts.tables import ReportingFrequency
@@ -167,7 +167,9 @@ class ContractPages(Controller):
     include_in_schema = False
 
     @get("/tenders/{tender_id:int}/contract/new", opt={"action": Action.contract_manage})
-    async def new_page(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Template:
+    async def new_page(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Template:
         """The buyer drafts the contract from the award (the form the API's POST takes)."""
         tender = await award_for_contract(request.user, tender_id)
         form = contract_form(request, defaults=contract_defaults(tender))

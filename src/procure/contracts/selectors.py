@@ -333,7 +333,7 @@ async def award_for_contract(actor: Actor, tender_id: int) -> dict[str, Any]:
         raise NotFound(f"tender {tender_id} not found")
     tender["award"] = (
         await Award.select(
-            Award.bid.organization.name.as_alias("organization_name"),
+            Award.bid._.organization._.name.as_alias("organization_name"),
             Award.bid.total_fen.as_alias("value_fen"),
         )
         .where(Award.tender == tender_id)

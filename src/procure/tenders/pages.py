@@ -33,15 +33,15 @@ from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
 from procure.complaints.selectors import tender_remedies
 from procure.db.pagination import PAGING, PageRequest
-from procure.errors import InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
 from procure.i18n import N_, yuan_to_fen
 from procure.organizations.selectors import bidding_obstacles
+from procure.policy import get_policy
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
 from procure.security.tables import Role
-from procure.policy import get_policy
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
@@ -223,9 +223,7 @@ LINES_NOT_TOTAL = N_("The line prices add up to %(lines)s, not the total price %
 ABOVE_CEILING = N_("%(label)s %(total)s is above the budget ceiling of %(ceiling)s")
 
 
-async def bid_from_form(
-    form: Form, uploads: FormMultiDict, tender: dict[str, Any]
-) -> BidIn | None:
+async def bid_from_form(form: Form, uploads: FormMultiDict, tender: dict[str, Any]) -> BidIn | None:
     lines = [
         {"line_no": line["line_no"], "price_fen": form.amount(f"line_{line['line_no']}")}
         for line in tender["lines"]
@@ -238,7 +236,10 @@ async def bid_from_form(
             form.error("total", LINES_NOT_TOTAL, lines=i18n.yuan(sum(prices), form.locale), **money)
         elif total > tender["ceiling_fen"]:
             form.error(
-                "total", ABOVE_CEILING, ceiling=i18n.yuan(tender["ceiling_fen"], form.locale), **money
+                "total",
+                ABOVE_CEILING,
+                ceiling=i18n.yuan(tender["ceiling_fen"], form.locale),
+                **money,
             )
     technical = form.text("technical_proposal", required=True)
     staffing = form.text("staffing_plan", required=True)
@@ -284,11 +285,7 @@ async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
     context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
     if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
         context["opening"] = await opening_record(tender_id)
-    if (
-        actor is not None
-        and actor.role == Role.organization
-        and actor.organization_id is not None
-    ):
+    if actor is not None and actor.role == Role.organization and actor.organization_id is not None:
         context["own_bid"] = await own_bid(actor, tender_id)
         context["notice"] = await award_notice_for(actor, tender_id)
         local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
@@ -320,6 +317,16 @@ def _technical(tender: dict[str, Any]) -> list[dict[str, Any]]:
 
 def c_name(criteria: list[dict[str, Any]], code: str) -> str:
     return next(str(c["name"]) for c in criteria if c["code"] == code)
+
+
+def _refuse_row(
+    form: Form, scores: dict[int, dict[str, int]], bid_id: int, refusal: Exception
+) -> None:
+    """A service's refusal of one bid's scores, beside that bid's first score."""
+    field = f"score-{bid_id}-{next(iter(scores[bid_id]))}"
+    if not isinstance(refusal, InvalidInput):
+        refusal = InvalidInput("scores", str(refusal))
+    form.refuse(refusal, lambda _location: field)
 
 
 async def _evaluation_context(actor: Actor, tender_id: int) -> dict[str, Any]:
@@ -578,9 +585,14 @@ class TenderPages(Controller):
                 form.labels[name] = f"{bid.organization_name} · {c_name(technical, code)}"
             if not any(form.get(name).strip() for name in names.values()):
                 continue  # a bid not scored yet
-            row = {code: form.whole(name, required=True, low=0, high=100) for code, name in names.items()}
+            row = {
+                code: form.whole(name, required=True, low=0, high=100)
+                for code, name in names.items()
+            }
             if all(score is not None for score in row.values()):
-                scores[bid.bid_id] = {code: int(score) for code, score in row.items() if score is not None}
+                scores[bid.bid_id] = {
+                    code: int(score) for code, score in row.items() if score is not None
+                }
         if form.ok and not scores:
             form.general(form.translations.gettext(NOTHING_SCORED))
         if form.ok:
@@ -589,14 +601,9 @@ class TenderPages(Controller):
                     actor=request.user, tender_id=tender_id, scores=scores
                 )
             except bids.BidScoresRefused as refusal:
-                first = next(iter(scores[refusal.bid_id]))
-                form.labels[f"score-{refusal.bid_id}"] = form.labels[
-                    f"score-{refusal.bid_id}-{first}"
-                ]
-                form.refuse(refusal, lambda _field: f"score-{refusal.bid_id}-{first}")
-            except InvalidInput as refusal:
-                bid_id = next(iter(scores))
-                form.refuse(refusal, lambda _field: f"score-{bid_id}-{next(iter(scores[bid_id]))}")
+                _refuse_row(form, scores, refusal.bid_id, refusal)
+            except (InvalidInput, Conflict) as refusal:  # the form's one scored bid
+                _refuse_row(form, scores, next(iter(scores)), refusal)
             else:
                 return see(f"/tenders/{tender_id}/evaluation?saved=scores")
         return Template(

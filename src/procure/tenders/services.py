@@ -93,9 +93,7 @@ def check_criteria(method: EvaluationMethod, criteria: Sequence[Any]) -> None:
 async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
     """Turn the codes and usernames of the input into ids, naming the first one that is unknown."""
     if data.submission_deadline <= data.clarification_deadline:
-        raise InvalidInput(
-            "submission_deadline", N_("must be after the clarification deadline")
-        )
+        raise InvalidInput("submission_deadline", N_("must be after the clarification deadline"))
     check_criteria(data.evaluation_method, data.criteria)
     items = {
         row["code"]: row["id"]
