@@ -182,3 +182,32 @@ async def test_every_bid_is_scored_in_one_form_all_or_nothing(
     assert await TechnicalScore.count().where(TechnicalScore.bid.is_in(valid)) == 4
     again = await client.get(saved.headers["location"])
     assert 'data-testid="scores-saved"' in again.text and 'value="80"' in again.text
+
+
+async def test_the_correction_cancel_and_question_forms_refuse_on_the_tender_page(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    tender_id = await _published(client, as_user)
+    await login(client, "buyer")
+    token = {"_csrf_token": client.cookies["csrftoken"]}
+    amend = await client.post(
+        f"/tenders/{tender_id}/amendments",
+        data=token | {"summary": "提高最高限价", "ceiling": "四十万", "title": "新标题"},
+    )
+    assert amend.status_code == 400 and 'href="#amend-ceiling"' in amend.text
+    assert 'value="四十万"' in amend.text and "提高最高限价</textarea>" in amend.text
+    assert 'id="amend-ceiling-error"' in amend.text
+    cancel = await client.post(f"/tenders/{tender_id}/cancel", data=token | {"reason": " "})
+    assert cancel.status_code == 400 and 'href="#reason"' in cancel.text
+    assert "请填写终止理由" in cancel.text
+    rows = await Tender.select(Tender.status).where(Tender.id == tender_id)
+    assert rows == [{"status": "published"}]  # nothing requested
+
+    await login(client, "org")
+    asked = await client.post(
+        f"/tenders/{tender_id}/clarifications",
+        data={"_csrf_token": client.cookies["csrftoken"], "question": ""},
+        cookies={"lang": "en"},
+    )
+    assert asked.status_code == 400 and 'href="#question"' in asked.text
+    assert "There is a problem" in asked.text

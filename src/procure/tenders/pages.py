@@ -35,7 +35,7 @@ from procure.complaints.selectors import tender_remedies
 from procure.db.pagination import PAGING, PageRequest
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
-from procure.i18n import N_, yuan_to_fen
+from procure.i18n import N_
 from procure.organizations.selectors import bidding_obstacles
 from procure.policy import get_policy
 from procure.security.actors import Actor
@@ -63,15 +63,6 @@ def local_datetime(value: str, field: str) -> str:
     except ValueError:
         raise InvalidInput(field, f"{value!r} is not a date and time") from None
     return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
-
-
-def fen(value: str, field: str) -> int:
-    try:
-        return yuan_to_fen(value)
-    except (ArithmeticError, ValueError):
-        raise InvalidInput(
-            field, f"{value!r} is not an amount in yuan (at most two decimals)"
-        ) from None
 
 
 def validated(model: Any, data: dict[str, Any]) -> Any:
@@ -356,6 +347,38 @@ async def _evaluation(
     return Template("tenders/evaluation.html", context={**context, "form": form, "saved": saved})
 
 
+#: The correction form on the tender's page: its fields' labels and element ids.
+AMEND_LABELS = {
+    "summary": N_("What changes (更正事项)"),
+    "title": N_("Title"),
+    "description": N_("Description and requirements"),
+    "ceiling": N_("Budget ceiling (yuan)"),
+    "clarification_deadline": N_("Clarification deadline"),
+    "submission_deadline": N_("Submission deadline"),
+}
+AMEND_IDS = {
+    "summary": "amend-summary",
+    "title": "amend-title",
+    "description": "amend-description",
+    "ceiling": "amend-ceiling",
+    "clarification_deadline": "amend-clarification",
+    "submission_deadline": "amend-submission",
+    "changes": "amend-summary",
+}
+CANCEL_REASON = N_("Reason for cancelling")
+QUESTION = N_("Your question")
+
+
+async def _detail_refused(
+    request: Request[Actor, Any, Any], tender_id: int, **forms: Form
+) -> Template:
+    """The tender's page again, one of its forms refused (status 400)."""
+    context = await detail_context(request.user, tender_id)
+    return Template(
+        "tenders/detail.html", context={**context, **forms}, status_code=HTTP_400_BAD_REQUEST
+    )
+
+
 class TenderPages(Controller):
     include_in_schema = False
 
@@ -421,10 +444,12 @@ class TenderPages(Controller):
         return see(f"/tenders/{tender_id}")
 
     @post("/tenders/{tender_id:int}/amendments", opt={"action": Action.tender_manage})
-    async def amend(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
+    async def amend(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
         """The handler submits a correction (更正公告); the approver decides on /approvals. The
         form carries every field; only those that differ from the notice change."""
-        form = await request.form()
+        form = Form.of(request, await request.form(), labels=AMEND_LABELS, ids=AMEND_IDS)
         tender = await tender_detail(request.user, tender_id)
 
         def moved(field: str) -> str | None:
@@ -434,30 +459,53 @@ class TenderPages(Controller):
                 return None
             shown = tender[field].astimezone(ZoneInfo(get_settings().timezone))
             unchanged = given == shown.strftime("%Y-%m-%dT%H:%M")
-            return None if unchanged else local_datetime(given, field)
+            return None if unchanged else form.when(field)
 
-        data = validated(
-            TenderAmendmentIn,
-            {
-                "summary": form.get("summary", ""),
-                "affects_preparation": form.get("affects_preparation") == "yes",
-                "title": form.get("title") or None,
-                "description": form.get("description"),
-                "ceiling_fen": fen(form["ceiling"], "ceiling") if form.get("ceiling") else None,
-                "clarification_deadline": moved("clarification_deadline"),
-                "submission_deadline": moved("submission_deadline"),
-            },
-        )
-        await services.tender_amend_request(actor=request.user, tender_id=tender_id, data=data)
-        return see(f"/tenders/{tender_id}")
+        summary = form.text("summary", required=True)
+        ceiling = form.amount("ceiling", required=False)
+        clarification, submission = moved("clarification_deadline"), moved("submission_deadline")
+        data = None
+        if form.ok:
+            data = form.validated(
+                TenderAmendmentIn,
+                {
+                    "summary": summary,
+                    "affects_preparation": form.get("affects_preparation") == "yes",
+                    "title": form.get("title") or None,
+                    "description": form.get("description"),
+                    "ceiling_fen": ceiling,
+                    "clarification_deadline": clarification,
+                    "submission_deadline": submission,
+                },
+                lambda location: location.removesuffix("_fen"),
+            )
+        if data is not None:
+            try:
+                await services.tender_amend_request(
+                    actor=request.user, tender_id=tender_id, data=data
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal, lambda location: location.removesuffix("_fen"))
+            else:
+                return see(f"/tenders/{tender_id}")
+        return await _detail_refused(request, tender_id, amend_form=form)
 
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
-    async def cancel(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        await services.tender_cancel_request(
-            actor=request.user, tender_id=tender_id, reason=form.get("reason", "")
-        )
-        return see(f"/tenders/{tender_id}")
+    async def cancel(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = Form.of(request, await request.form(), labels={"reason": CANCEL_REASON})
+        reason = form.text("reason", required=True)
+        if form.ok:
+            try:
+                await services.tender_cancel_request(
+                    actor=request.user, tender_id=tender_id, reason=reason
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal)
+            else:
+                return see(f"/tenders/{tender_id}")
+        return await _detail_refused(request, tender_id, cancel_form=form)
 
     @post(
         "/tenders/{tender_id:int}/approvals/{approval_id:int}/withdraw",
@@ -474,13 +522,21 @@ class TenderPages(Controller):
         return see(f"/tenders/{tender_id}")
 
     @post("/tenders/{tender_id:int}/clarifications", opt={"action": Action.clarification_ask})
-    async def ask(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        question = form.get("question", "").strip()
-        if not question:
-            raise InvalidInput("question", "write a question")
-        await services.clarification_ask(actor=request.user, tender_id=tender_id, question=question)
-        return see(f"/tenders/{tender_id}#clarifications")
+    async def ask(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = Form.of(request, await request.form(), labels={"question": QUESTION})
+        question = form.text("question", required=True)
+        if form.ok:
+            try:
+                await services.clarification_ask(
+                    actor=request.user, tender_id=tender_id, question=question
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal)
+            else:
+                return see(f"/tenders/{tender_id}#clarifications")
+        return await _detail_refused(request, tender_id, question_form=form)
 
     @post(
         "/clarifications/{clarification_id:int}/answer", opt={"action": Action.clarification_answer}

@@ -75,8 +75,11 @@ class Form:
         *,
         labels: Mapping[str, str] | None = None,
         defaults: Mapping[str, Any] | None = None,
+        ids: Mapping[str, str] | None = None,
     ) -> None:
         self.locale = locale
+        #: A field's element id where it differs from its name (one page, several forms).
+        self.ids: dict[str, str] = dict(ids or {})
         self.translations = i18n.translations(locale)
         self.labels: dict[str, str] = dict(labels or {})
         self.errors: dict[str, str] = {}
@@ -195,14 +198,16 @@ class Form:
         return self.translations.gettext(self.labels.get(name, A_FIELD))
 
     def error(self, name: str, message: str, **variables: Any) -> None:
-        """Refuses a field: ``message`` is a catalog message with ``%(label)s`` and variables."""
-        if name in self.errors:
+        """Refuses a field: ``message`` is a catalog message with ``%(label)s`` and variables.
+        The error is kept under the field's element id, which the summary links to."""
+        key = self.ids.get(name, name)
+        if key in self.errors:
             return  # the first problem of a field is the one to fix first
         text = self.translations.gettext(message)
         try:
-            self.errors[name] = text % {"label": self.label(name), **variables}
+            self.errors[key] = text % {"label": self.label(name), **variables}
         except (KeyError, TypeError, ValueError):
-            self.errors[name] = text
+            self.errors[key] = text
 
     @property
     def ok(self) -> bool:
@@ -242,12 +247,12 @@ class Form:
             text = text % refusal.variables if refusal.variables else text
         except (KeyError, TypeError, ValueError):
             text = refusal.message
-        if name not in self.errors:
-            self.errors[name] = f"{self.label(name)}: {text}"
+        self.errors.setdefault(self.ids.get(name, name), f"{self.label(name)}: {text}")
 
     def general(self, message: str) -> None:
         """A problem of the whole form (another person acted first, a state conflict): shown in
         the summary, linked to the form's first field."""
         first = next(iter(self.labels), "form")
+        first = self.ids.get(first, first)
         key = first if first not in self.errors else "form"
         self.errors.setdefault(key, message)
