@@ -167,6 +167,9 @@ async def test_every_bid_is_scored_in_one_form_all_or_nothing(
     assert f'data-testid="explanation-{low["bid_id"]}" data-state="given"' in page.text
 
     token = {"_csrf_token": client.cookies["csrftoken"]}
+    vote = await client.post(f"/bids/{low['bid_id']}/decision", data=token | {"accept": "no"})
+    assert vote.status_code == 400 and f'href="#reason-{low["bid_id"]}"' in vote.text
+    assert "请填写" in vote.text and "志愿者承担大部分服务" in vote.text
     scores = {f"score-{bid_id}-{code}": "80" for bid_id in valid for code in ("T1", "T2")}
     bad = scores | {f"score-{valid[1]}-T2": "101"}
     refused = await client.post(f"/tenders/{tender_id}/evaluation/scores", data=bad | token)

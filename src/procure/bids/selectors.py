@@ -261,3 +261,11 @@ async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
         }
         for row in rows
     }
+
+
+async def tender_of_bid(bid_id: int) -> int:
+    """The tender a bid was made on (404 for no such bid)."""
+    row = await Bid.select(Bid.tender).where(Bid.id == bid_id).first()
+    if row is None:
+        raise NotFound(f"bid {bid_id} not found")
+    return int(row["tender"])

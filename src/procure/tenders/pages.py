@@ -28,6 +28,7 @@ from procure.bids.selectors import (
     explanations_for,
     opening_record,
     own_bid,
+    tender_of_bid,
 )
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
@@ -299,6 +300,7 @@ async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
     return context
 
 
+DECISION_REASON = N_("Reason for rejecting the bid")
 NOTHING_SCORED = N_("Enter the scores of at least one bid")
 
 
@@ -336,14 +338,19 @@ async def _evaluation_context(actor: Actor, tender_id: int) -> dict[str, Any]:
     }
 
 
+def _with_my_scores(form: Form, context: dict[str, Any]) -> Form:
+    """The scores the member has saved, shown in the scoring form."""
+    for bid_id, given in context["view"].my_scores.items():
+        for code, score in given.items():
+            form.values.setdefault(f"score-{bid_id}-{code}", [str(score)])
+    return form
+
+
 async def _evaluation(
     request: Request[Actor, Any, Any], tender_id: int, saved: str | None = None
 ) -> Template:
     context = await _evaluation_context(request.user, tender_id)
-    form = Form.of(request)
-    for bid_id, given in context["view"].my_scores.items():
-        for code, score in given.items():
-            form.values[f"score-{bid_id}-{code}"] = [str(score)]
+    form = _with_my_scores(Form.of(request), context)
     return Template("tenders/evaluation.html", context={**context, "form": form, "saved": saved})
 
 
@@ -669,15 +676,33 @@ class TenderPages(Controller):
         )
 
     @post("/bids/{bid_id:int}/decision", opt={"action": Action.evaluation_score})
-    async def decide(self, request: Request[Actor, Any, Any], bid_id: FromPath[int]) -> Redirect:
-        form = await request.form()
-        tender_id = await bids.explanation_decide(
-            actor=request.user,
-            bid_id=bid_id,
-            accept=form.get("accept") == "yes",
-            reason=form.get("reason", ""),
+    async def decide(
+        self, request: Request[Actor, Any, Any], bid_id: FromPath[int]
+    ) -> Redirect | Template:
+        """A member's vote on a bid's explanation; rejecting needs a reason, refused beside
+        the bid's row."""
+        field = f"reason-{bid_id}"
+        form = Form.of(
+            request, await request.form(), labels={field: DECISION_REASON}, ids={"reason": field}
         )
-        return see(f"/tenders/{tender_id}/evaluation")
+        accept = form.get("accept") == "yes"
+        reason = form.text("reason", required=not accept)
+        if form.ok:
+            try:
+                tender_id = await bids.explanation_decide(
+                    actor=request.user, bid_id=bid_id, accept=accept, reason=reason
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal, lambda _location: field)
+            else:
+                return see(f"/tenders/{tender_id}/evaluation")
+        tender_id = await tender_of_bid(bid_id)
+        context = await _evaluation_context(request.user, tender_id)
+        return Template(
+            "tenders/evaluation.html",
+            context={**context, "form": _with_my_scores(form, context), "decision_bid": bid_id},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
 
     @post("/tenders/{tender_id:int}/award", opt={"action": Action.award_decide})
     async def award(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
