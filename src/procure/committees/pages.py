@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from procure import clock
 from procure.bids.services import open_due_bids
@@ -20,6 +20,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
+from procure.web.forms import Form
 
 MEMBER_STATUS_LABELS = {
     "alternate": N_("Alternate"),
@@ -41,6 +42,34 @@ KIND_LABELS = {
 }
 
 
+COMPOSE_LABELS = {
+    "size": N_("Members"),
+    "buyer_representatives": N_("Buyer's representatives (usernames, comma-separated)"),
+}
+COMPOSE_IDS = {"buyer_representatives": "representatives"}
+
+
+async def _page(actor: Actor, tender_id: int, *, status_code: int = 200, **forms: Form) -> Template:
+    committee = await committee_view(actor, tender_id)
+    tender = await tender_detail(actor, tender_id)
+    return Template(
+        "committees/committee.html",
+        context={
+            "tender": tender,
+            "committee": committee,
+            "handler": actor.role == Role.buyer
+            and actor.is_handler
+            and actor.department_id == tender["department_id"],
+            "now": clock.now(),
+            "member_labels": MEMBER_STATUS_LABELS,
+            "status_labels": COMMITTEE_STATUS_LABELS,
+            "kind_labels": KIND_LABELS,
+            **forms,
+        },
+        status_code=status_code,
+    )
+
+
 def _see(tender_id: int) -> Redirect:
     return Redirect(f"/tenders/{tender_id}/committee", status_code=HTTP_303_SEE_OTHER)
 
@@ -51,46 +80,33 @@ class CommitteePages(Controller):
 
     @get("/", opt={"action": Action.evaluation_committee_read})
     async def show(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Template:
-        actor = request.user
-        committee = await committee_view(actor, tender_id)
-        tender = await tender_detail(actor, tender_id)
-        return Template(
-            "committees/committee.html",
-            context={
-                "tender": tender,
-                "committee": committee,
-                "handler": actor.role == Role.buyer
-                and actor.is_handler
-                and actor.department_id == tender["department_id"],
-                "now": clock.now(),
-                "member_labels": MEMBER_STATUS_LABELS,
-                "status_labels": COMMITTEE_STATUS_LABELS,
-                "kind_labels": KIND_LABELS,
-            },
-        )
+        return await _page(request.user, tender_id)
 
     @post("/", opt={"action": Action.evaluation_committee_manage})
     async def compose(
-        self,
-        request: Request[Actor, Any, Any],
-        tender_id: FromPath[int],
-        data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
-        try:
-            size = int(data.get("size", ""))
-        except ValueError:
-            raise InvalidInput("size", f"{data.get('size')!r} is not a whole number") from None
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = Form.of(request, await request.form(), labels=COMPOSE_LABELS, ids=COMPOSE_IDS)
+        size = form.whole("size", required=True, low=1, high=99)
         representatives = [
             name.strip()
-            for name in data.get("buyer_representatives", "").replace("，", ",").split(",")
+            for name in form.get("buyer_representatives").replace("，", ",").split(",")
             if name.strip()
         ]
-        await services.committee_compose(
-            actor=request.user,
-            tender_id=tender_id,
-            data=services.Composition(size, representatives),
+        if size is not None:
+            try:
+                await services.committee_compose(
+                    actor=request.user,
+                    tender_id=tender_id,
+                    data=services.Composition(size, representatives),
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal)
+            else:
+                return _see(tender_id)
+        return await _page(
+            request.user, tender_id, compose_form=form, status_code=HTTP_400_BAD_REQUEST
         )
-        return _see(tender_id)
 
     @post("/draw", opt={"action": Action.evaluation_committee_manage})
     async def draw(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
