@@ -8,11 +8,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from procure import i18n
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,19 +73,56 @@ async def browser() -> AsyncIterator[Browser]:
         await instance.close()
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(locale="zh-CN")
-    tab = await context.new_page()
-    yield tab
-    await context.close()
+#: Every walk runs once in each language the UI speaks.
+LANGUAGES = tuple(i18n.LOCALES)
+
+
+@pytest.fixture(params=LANGUAGES)
+def lang(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class Words:
+    """The UI's words in the walk's language, from the catalog the pages use: a walk written
+    once reads the Chinese page and the English page alike, and fails where a word is missing."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __call__(self, message: str, **values: Any) -> str:
+        return i18n.gettext(self.locale, message, **values)
 
 
 @pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(
-        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    tab = await context.new_page()
-    yield tab
-    await context.close()
+def t(lang: str) -> Words:
+    return Words(lang)
+
+
+#: Opens another signed-out tab in the walk's language (another user's browser).
+NewTab = Callable[..., Awaitable[Page]]
+
+
+@pytest.fixture
+async def new_tab(browser: Browser, live_server: str, lang: str) -> AsyncIterator[NewTab]:
+    contexts: list[BrowserContext] = []
+
+    async def open_tab(**options: Any) -> Page:
+        context = await browser.new_context(locale=lang, **options)
+        # The UI's language is the visitor's choice, kept in a cookie (/lang/{code}).
+        await context.add_cookies([{"name": i18n.LANG_COOKIE, "value": lang, "url": live_server}])
+        contexts.append(context)
+        return await context.new_page()
+
+    yield open_tab
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+async def page(new_tab: NewTab) -> Page:
+    return await new_tab()
+
+
+@pytest.fixture
+async def phone(new_tab: NewTab) -> Page:
+    return await new_tab(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

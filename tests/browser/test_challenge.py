@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from playwright.async_api import Page, expect
 
+from tests.browser.conftest import Words
 from tests.browser.test_contract_signing import sign_out
 from tests.browser.test_login import sign_in
 from tests.conftest import bearer
@@ -32,27 +33,29 @@ async def published_with_a_bid(client: AsyncTestClient) -> int:
 
 
 async def test_a_bidder_challenges_and_the_buyer_answers(
-    client: AsyncTestClient, page: Page, live_server: str
+    client: AsyncTestClient, page: Page, live_server: str, t: Words
 ) -> None:
     tender_id = await published_with_a_bid(client)
 
     await sign_in(page, live_server, "org2")
     await page.goto(f"{live_server}/tenders/{tender_id}")
     await page.get_by_test_id("challenge-link").click()
-    await expect(page.get_by_role("heading", name="提出质疑")).to_be_visible()
-    await page.get_by_label("采购文件").check()
-    await page.get_by_label("证明材料及其查证方式").fill("招标文件第三章第2条")
+    await expect(page.get_by_role("heading", name=t("File a challenge"))).to_be_visible()
+    await page.get_by_label(t("The procurement documents")).check()
+    await page.get_by_label(t("Evidence and where it can be checked")).fill("招标文件第三章第2条")
     await page.get_by_test_id("submit-challenge").click()
     summary = page.get_by_test_id("error-summary")
-    await expect(summary).to_contain_text("请填写质疑事项及事实依据")
-    await expect(page.get_by_label("证明材料及其查证方式")).to_have_value("招标文件第三章第2条")
+    await expect(summary).to_contain_text(t("Enter the grounds of your challenge."))
+    await expect(page.get_by_label(t("Evidence and where it can be checked"))).to_have_value(
+        "招标文件第三章第2条"
+    )
     await summary.get_by_role("link").first.click()
     await expect(page.locator("#grounds")).to_be_focused()
     await page.locator("#grounds").fill("资格条件要求三年以上同类项目经验，排斥新成立的社会组织。")
     await page.get_by_test_id("submit-challenge").click()
     await expect(page.get_by_test_id("notice")).to_be_visible()
     await expect(page.get_by_test_id("challenge-status")).to_have_attribute("data-status", "filed")
-    await expect(page.get_by_test_id("deadline").first).to_contain_text("个工作日")
+    await expect(page.get_by_test_id("deadline").first).to_contain_text(t("working days"))
     challenge_url = page.url.split("?")[0]
     await sign_out(page)
 
@@ -60,14 +63,16 @@ async def test_a_bidder_challenges_and_the_buyer_answers(
     await page.goto(f"{live_server}/challenges")
     path = challenge_url.removeprefix(live_server)
     await page.get_by_test_id("challenges").locator(f'a[href="{path}"]').click()
-    await page.get_by_label("部分成立").check()
+    await page.get_by_label(t("Partly upheld")).check()
     await page.locator("#answer").fill("资格条件调整为一年以上同类项目经验，将发布更正公告。")
     await page.locator("#corrective_step").select_option("amend_documents")
     await page.get_by_test_id("submit-answer").click()
     await expect(page.get_by_test_id("challenge-status")).to_have_attribute(
         "data-status", "partly_upheld"
     )
-    await expect(page.get_by_test_id("corrective-step")).to_contain_text("修改采购文件")
+    await expect(page.get_by_test_id("corrective-step")).to_contain_text(
+        t("Amend the procurement documents")
+    )
     await sign_out(page)
 
     await sign_in(page, live_server, "org2")

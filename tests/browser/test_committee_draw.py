@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from procure import clock
 from procure.bids.schemas import BidIn
@@ -17,6 +17,7 @@ from procure.security.selectors import user_by_username
 from procure.tenders.schemas import TenderIn
 from procure.tenders.services import tender_create
 from procure.tenders.tables import Tender
+from tests.browser.conftest import NewTab, Words
 from tests.browser.test_login import sign_in
 from tests.tenders.conftest import bid_payload, tender_payload
 
@@ -66,7 +67,7 @@ async def _drawn_usernames(tender_id: int) -> list[str]:
 
 
 async def test_a_draw_then_a_declaration_that_steps_aside(
-    browser: Browser, page: Page, live_server: str
+    new_tab: NewTab, page: Page, live_server: str, t: Words
 ) -> None:
     tender_id = await _tender_closing_within_the_draw_window()
     page.on("dialog", lambda dialog: dialog.accept())
@@ -83,7 +84,7 @@ async def test_a_draw_then_a_declaration_that_steps_aside(
         Tender.id == tender_id
     )
     assert await open_due_bids(tender_id)
-    expert = await (await browser.new_context(locale="zh-CN")).new_page()
+    expert = await new_tab()
     expert.on("dialog", lambda dialog: dialog.accept())
     await sign_in(expert, live_server, first)
     await expert.goto(f"{live_server}/expert")
@@ -101,7 +102,7 @@ async def test_a_draw_then_a_declaration_that_steps_aside(
     drawn = await _drawn_usernames(tender_id)
     assert first not in drawn and len(drawn) == 3  # the first alternate took the seat
 
-    other = await (await browser.new_context(locale="zh-CN")).new_page()
+    other = await new_tab()
     other.on("dialog", lambda dialog: dialog.accept())
     await sign_in(other, live_server, second)
     await other.goto(f"{live_server}/tenders/{tender_id}/committee")

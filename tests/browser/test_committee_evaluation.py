@@ -7,12 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, Dialog, Page, expect
+from playwright.async_api import Dialog, Page, expect
 
 from procure.contracts.tables import Contract, ContractCommunity, ContractStatus
 from procure.evaluations.periods import term_periods
 from procure.evaluations.tables import CommitteeEvaluation
 from procure.security.tables import Role, User
+from tests.browser.conftest import NewTab, Words
 from tests.browser.test_login import sign_in
 
 pytestmark = pytest.mark.browser
@@ -61,7 +62,7 @@ async def committee_contract() -> tuple[dict, str, str]:
 
 
 async def test_the_committee_submits_and_the_organization_reads_it(
-    browser: Browser, page: Page, live_server: str
+    new_tab: NewTab, page: Page, live_server: str, t: Words
 ) -> None:
     contract, period, org_username = await committee_contract()
 
@@ -101,7 +102,7 @@ async def test_the_committee_submits_and_the_organization_reads_it(
     total = await page.get_by_test_id("total").inner_text()
     assert total not in ("", "—")
 
-    reader = await (await browser.new_context(locale="zh-CN")).new_page()
+    reader = await new_tab()
     await sign_in(reader, live_server, org_username)
     await reader.goto(f"{live_server}/contracts/{contract['id']}/evaluations")
     evaluation = (

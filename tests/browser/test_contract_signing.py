@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from procure.approvals.tables import Approval
+from tests.browser.conftest import Words
 from tests.browser.test_login import sign_in
 from tests.risk.conftest import make_contract
 
@@ -17,11 +18,14 @@ XINLIANXIN = "52440319MJL018363J"  # the demo user `org`'s organization
 
 
 async def sign_out(page: Page) -> None:
-    await page.get_by_role("button", name="退出").click()
-    await expect(page.get_by_role("link", name="登录").first).to_be_visible()
+    """Through the header's sign-out button, whatever the page's language."""
+    await page.locator("form[action='/logout'] button").click()
+    await expect(page.locator("a[href^='/login']").first).to_be_visible()
 
 
-async def test_both_parties_sign_a_contract(database: None, page: Page, live_server: str) -> None:
+async def test_both_parties_sign_a_contract(
+    database: None, page: Page, live_server: str, t: Words
+) -> None:
     contract = await make_contract(status="draft", department="D-MZJ", organization=XINLIANXIN)
     url = f"{live_server}/contracts/{contract['id']}"
 
@@ -64,7 +68,7 @@ async def test_both_parties_sign_a_contract(database: None, page: Page, live_ser
     waiting = page.get_by_test_id("contract-to-sign").filter(
         has=page.locator(f'a[href="/contracts/{contract["id"]}"]')
     )
-    await expect(waiting).to_contain_text("采购人已签署")
+    await expect(waiting).to_contain_text(t("the buyer has signed"))
     await waiting.get_by_role("link").click()
     await page.get_by_test_id("organization-sign").click()
     await expect(page.get_by_test_id("contract-status")).to_have_attribute("data-status", "active")

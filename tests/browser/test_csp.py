@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from procure.approvals.tables import Approval
+from tests.browser.conftest import Words
 from tests.browser.test_login import sign_in
 from tests.conftest import bearer
 from tests.tenders.conftest import tender_payload
@@ -39,7 +40,7 @@ def watch_violations(page: Page) -> list[str]:
     return seen
 
 
-async def test_pages_keep_working_under_the_csp(page: Page, live_server: str) -> None:
+async def test_pages_keep_working_under_the_csp(page: Page, live_server: str, t: Words) -> None:
     await page.add_init_script(REPORT_VIOLATIONS)
     violations = watch_violations(page)
 
@@ -71,7 +72,12 @@ async def test_pages_keep_working_under_the_csp(page: Page, live_server: str) ->
     page.once("dialog", dismiss)
     await page.get_by_test_id("submit-for-publication").click()
     await expect(page.get_by_test_id("submit-for-publication")).to_be_visible()
-    assert asked == ["确定将此草稿提交审批负责人发布？审批期间草稿不可修改。"]
+    assert asked == [
+        t(
+            "Submit this draft to the approver for publication?"
+            " It cannot be edited while the request is pending."
+        )
+    ]
     # "Cancel" submitted nothing.
     assert (
         await Approval.count().where(

@@ -11,12 +11,15 @@ from playwright.async_api import Page, expect
 
 from procure.catalog.tables import CatalogItem
 from procure.geography.tables import Community
+from tests.browser.conftest import Words
 from tests.browser.test_login import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-async def test_a_refused_field_is_summarised_linked_and_kept(page: Page, live_server: str) -> None:
+async def test_a_refused_field_is_summarised_linked_and_kept(
+    page: Page, live_server: str, t: Words
+) -> None:
     item = await CatalogItem.select(CatalogItem.code).order_by(CatalogItem.code).first()
     community = await Community.select(Community.code).order_by(Community.code).first()
     assert item and community
@@ -29,10 +32,10 @@ async def test_a_refused_field_is_summarised_linked_and_kept(page: Page, live_se
     await page.fill("#line_quantity-1", "10")
     await page.fill("#criterion_name-1", "服务方案")
     await page.fill("#criterion_weight-1", "80")
-    await page.get_by_role("button", name="保存草稿").click()
+    await page.get_by_role("button", name=t("Save draft")).click()
 
     summary = page.get_by_test_id("error-summary")
-    await expect(summary).to_contain_text("最高限价")
+    await expect(summary).to_contain_text(t("Budget ceiling (yuan)"))
     await expect(page.locator("#ceiling")).to_have_value("三十万")
     await expect(page.locator("#ceiling")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#title")).to_have_value("浏览器表单测试")
@@ -41,5 +44,5 @@ async def test_a_refused_field_is_summarised_linked_and_kept(page: Page, live_se
     await expect(page).to_have_url(re.compile(r"/tenders/new#ceiling$"))
 
     await page.fill("#ceiling", "30.5万")
-    await page.get_by_role("button", name="保存草稿").click()
+    await page.get_by_role("button", name=t("Save draft")).click()
     await expect(page.get_by_test_id("tender-status")).to_have_attribute("data-status", "draft")

@@ -4,25 +4,27 @@ the contract, one campaign task a department asked for — and its buyer reads i
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from procure.contracts.tables import Contract
+from tests.browser.conftest import NewTab
 from tests.browser.test_login import sign_in
+from tests.reports.conftest import MakeContract, make_contract  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
-REFERENCE = "HT-2026-007"  # 心连心 (org) for 海湾街道 (buyer2), in force, monthly reports
-
 
 async def test_submit_a_report_then_the_buyer_reads_it(
-    browser: Browser, page: Page, live_server: str
+    new_tab: NewTab,
+    page: Page,
+    live_server: str,
+    make_contract: MakeContract,  # noqa: F811
 ) -> None:
-    contract = await Contract.select(Contract.id).where(Contract.reference == REFERENCE).first()
-    assert contract is not None
+    # Its own contract of 心连心 (org) with 海湾街道 (buyer2), monthly reports, some overdue.
+    contract = await make_contract()
+    reports = f"{live_server}/contracts/{contract['id']}/reports"
 
     await sign_in(page, live_server, "org")
-    await page.get_by_role("link", name=REFERENCE).click()
-    await expect(page).to_have_url(f"{live_server}/contracts/{contract['id']}/reports")
+    await page.goto(reports)
     missing = page.locator('[data-testid=report-periods] tr[data-standing="overdue"]').first
     period = await missing.get_attribute("data-period")
     assert period is not None
@@ -57,9 +59,9 @@ async def test_submit_a_report_then_the_buyer_reads_it(
     await expect(page.locator('tr[data-out-of-scope="true"]')).to_contain_text("街道文明办 张主任")
     report_url = page.url.split("?")[0]
 
-    buyer = await (await browser.new_context(locale="zh-CN")).new_page()
+    buyer = await new_tab()
     await sign_in(buyer, live_server, "buyer2")
-    await buyer.get_by_role("link", name=REFERENCE).click()
+    await buyer.goto(reports)
     row = buyer.locator(f'[data-testid=report-periods] tr[data-period="{period}"]')
     await expect(row).to_have_attribute("data-standing", "submitted_late")
     await row.get_by_role("link", name=period).click()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from procure import clock
+from tests.browser.conftest import NewTab, Words
 from tests.browser.test_login import sign_in
 from tests.risk.flag_helpers import HT_007, HT_011, Flags, contract, flags_cleanup
 
@@ -22,7 +23,7 @@ async def flags(database: None) -> AsyncIterator[Flags]:
 
 
 async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
-    browser: Browser, page: Page, live_server: str, flags: Flags
+    new_tab: NewTab, page: Page, live_server: str, t: Words, flags: Flags
 ) -> None:
     contract_id = (await contract(HT_007))["id"]
     now = clock.now()
@@ -48,11 +49,11 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
 
     # The auditor filters the dashboard by the rule and opens the flag.
     await sign_in(page, live_server, "auditor")
-    await page.get_by_role("link", name="风险预警").first.click()
+    await page.get_by_role("link", name=t("Risk flags")).first.click()
     await expect(page).to_have_url(f"{live_server}/risk")
     table = page.get_by_test_id("flags")
     await expect(table.locator(f'tr[data-flag-id="{other}"]')).to_be_visible()
-    await page.get_by_label("规则").select_option("SCOPE_DRIFT")
+    await page.get_by_label(t("Rule")).select_option("SCOPE_DRIFT")
     await page.get_by_test_id("apply-filters").click()
     await expect(page).to_have_url(f"{live_server}/risk?rule=SCOPE_DRIFT")
     await expect(table.locator(f'tr[data-flag-id="{other}"]')).to_have_count(0)
@@ -77,7 +78,7 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
     await expect(page.get_by_test_id("resolve-form")).to_have_count(0)
 
     # The organization involved explains the flag.
-    org = await (await browser.new_context(locale="zh-CN")).new_page()
+    org = await new_tab()
     await sign_in(org, live_server, "org")
     await org.goto(f"{live_server}/risk")
     await (
@@ -87,16 +88,16 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
         .click()
     )
     await expect(org.get_by_test_id("resolve-form")).to_have_count(0)
-    await org.get_by_label("对该预警作出说明").fill(
+    await org.get_by_label(t("Explain this flag")).fill(
         "创文宣传系街道文明办临时安排,已在服务报告中逐项列明,下月起按补充协议结算。"
     )
     await org.get_by_test_id("explain-submit").click()
-    await expect(org.get_by_test_id("flag-status")).to_contain_text("已说明")
+    await expect(org.get_by_test_id("flag-status")).to_contain_text(t("Explained"))
     await expect(org.get_by_test_id("flag-history")).to_contain_text("创文宣传系街道文明办临时安排")
     await expect(org.get_by_test_id("explain-form")).to_have_count(0)
 
     # Its buyer resolves it, with a reason.
-    buyer = await (await browser.new_context(locale="zh-CN")).new_page()
+    buyer = await new_tab()
     await sign_in(buyer, live_server, "buyer2")
     await buyer.goto(f"{live_server}/risk?status=explained")
     await (
@@ -105,11 +106,11 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
         .get_by_role("link", name=str(drift), exact=True)
         .click()
     )
-    await buyer.get_by_label("解决:风险是如何处理的?").fill(
+    await buyer.get_by_label(t("Resolve: how was the risk dealt with?")).fill(
         "已与承接主体签订补充协议,合同外事项今后须经街道书面确认。"
     )
     await buyer.get_by_test_id("resolve-submit").click()
-    await expect(buyer.get_by_test_id("flag-status")).to_contain_text("已解决")
+    await expect(buyer.get_by_test_id("flag-status")).to_contain_text(t("Resolved"))
     history = buyer.get_by_test_id("flag-history")
     await expect(history.locator('tr[data-to="explained"]')).to_contain_text("黄晓燕")
     await expect(history.locator('tr[data-to="resolved"]')).to_contain_text(
@@ -119,5 +120,5 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
 
     # The auditor sees the whole story.
     await page.reload()
-    await expect(page.get_by_test_id("flag-status")).to_contain_text("已解决")
+    await expect(page.get_by_test_id("flag-status")).to_contain_text(t("Resolved"))
     await expect(page.get_by_test_id("flag-history").locator("tr[data-to]")).to_have_count(2)
