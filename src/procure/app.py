@@ -44,6 +44,7 @@ from procure.contracts.controllers import AwardContractController, ContractContr
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
+from procure.disclosure.controllers import DisclosureController
 from procure.disclosure.pages import DisclosurePages
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.controllers import (
@@ -134,6 +135,7 @@ API_CONTROLLERS = [
     ChallengeController,
     ComplaintController,
     SetupController,
+    DisclosureController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
