@@ -18,9 +18,7 @@ from tests.risk.conftest import make_contract
 from tests.tenders.conftest import bid_payload, publish, tender_payload
 
 
-async def test_register_token_tender_bid_report_without_csrf(
-    app: Any, as_user: Any
-) -> None:
+async def test_register_token_tender_bid_report_without_csrf(app: Any, as_user: Any) -> None:
     body = registration()
     async with AsyncTestClient(app=app) as robot:
         registered = await robot.post("/api/v1/organizations/register", json=body)
@@ -44,9 +42,7 @@ async def test_register_token_tender_bid_report_without_csrf(
         assert qualified.status_code == 201, qualified.text
 
         buyer = await as_user("buyer")
-        created = await robot.post(
-            "/api/v1/tenders", json=await tender_payload(), headers=buyer
-        )
+        created = await robot.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
         tender_id = created.json()["id"]
         assert (await publish(robot, buyer, tender_id)).status_code == 200
         tenders = await robot.get("/api/v1/tenders", params={"status": "published"})

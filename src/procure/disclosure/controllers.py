@@ -103,7 +103,7 @@ class DisclosureController(Controller):
 
     @get("/acceptances/{acceptance_id:int}", opt=READ)
     async def acceptance(self, acceptance_id: FromPath[int]) -> Record:
-        return plain(await selectors.acceptance_result(acceptance_id))  # type: ignore[no-any-return]
+        return plain(await selectors.acceptance_result(acceptance_id))
 
     @get("/ratings", opt=READ)
     async def ratings(
@@ -122,28 +122,26 @@ class DisclosureController(Controller):
         only their number, and the published complaint decisions."""
         notice = await selectors.tender_notice(tender_id)
         decisions = await published_decisions(tender_id=tender_id)
-        return plain({**notice, "complaint_decisions": decisions})  # type: ignore[no-any-return]
+        return plain({**notice, "complaint_decisions": decisions})
 
     @get("/tenders/{tender_id:int}/opening", opt=READ)
     async def opening(self, tender_id: FromPath[int]) -> Record:
         """The opening record once the deadline has passed; before it ``sealed`` and no bids."""
-        return plain(await selectors.opening_record(tender_id))  # type: ignore[no-any-return]
+        return plain(await selectors.opening_record(tender_id))
 
     @get("/tenders/{tender_id:int}/award", opt=READ)
     async def award(self, tender_id: FromPath[int]) -> Record:
         """The award notice; 404 until there is one."""
-        return plain(await selectors.award_notice(tender_id))  # type: ignore[no-any-return]
+        return plain(await selectors.award_notice(tender_id))
 
     @get("/contracts/{contract_id:int}", opt=READ)
     async def contract(self, contract_id: FromPath[int]) -> Record:
         """A signed contract: parties, value, term, scope, accepted amendments and their
         cumulative change, acceptances and settled performance."""
-        return plain(await selectors.contract_disclosure(contract_id))  # type: ignore[no-any-return]
+        return plain(await selectors.contract_disclosure(contract_id))
 
     @get("/contracts/{contract_id:int}/performance/{period:str}", opt=READ)
-    async def performance_period(
-        self, contract_id: FromPath[int], period: FromPath[str]
-    ) -> Record:
+    async def performance_period(self, contract_id: FromPath[int], period: FromPath[str]) -> Record:
         """A settled period: score, grade, components and the residents' surveys in aggregate
         (counts and means only); 404 before it is settled."""
-        return plain(await selectors.performance_period(contract_id, period))  # type: ignore[no-any-return]
+        return plain(await selectors.performance_period(contract_id, period))

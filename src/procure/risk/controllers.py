@@ -109,6 +109,7 @@ class RiskFlagController(Controller):
     async def scan_status(self, job_id: FromPath[int]) -> ScanJob:
         """A queued scan's progress: pending, queued, running, done or failed (its error)."""
         return await scan_job(job_id)
+
     dependencies = FILTERS
 
     @get("/flags", opt={"action": Action.risk_read})

@@ -15,8 +15,8 @@ from procure.jobs.outbox import emit
 from procure.jobs.selectors import unfinished_of_kind
 from procure.lifecycle import advance
 from procure.risk.engine import load_rules
-from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.guards import judges_itself, may
+from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.selectors import visible_flag
 from procure.risk.states import FLAG, NOTE_FIELD, Transition
 from procure.risk.tables import RiskFlagEvent

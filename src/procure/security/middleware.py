@@ -9,13 +9,13 @@ from typing import Any
 
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Headers
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
 )
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procure.security.selectors import actor_by_id, token_actor
@@ -86,9 +86,7 @@ class SessionCSRFMiddleware:
         self.secure = CSRFMiddleware(app, secure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            scope.get("auth") == "token" or is_cookieless_json(scope)
-        ):
+        if scope["type"] == "http" and (scope.get("auth") == "token" or is_cookieless_json(scope)):
             await self.app(scope, receive, send)
             return
         middleware = self.secure if scope.get("scheme") == "https" else self.plain

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure.approvals.schemas import ApprovalRequested
 from procure.db.pagination import PAGING, PageRequest, paged
+from procure.ocds.export import ocid_of
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action
@@ -29,7 +30,6 @@ from procure.tenders.schemas import (
     TenderIn,
     TenderSummary,
 )
-from procure.ocds.export import ocid_of
 from procure.tenders.selectors import tender_detail, tender_page
 
 
