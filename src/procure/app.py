@@ -3,6 +3,7 @@ guard, templates, OpenAPI, error handling and every area's routes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
@@ -44,6 +45,7 @@ from procure.contracts.controllers import AwardContractController, ContractContr
 from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
+from procure.disclosure.controllers import DisclosureController
 from procure.disclosure.pages import DisclosurePages
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.controllers import (
@@ -134,6 +136,7 @@ API_CONTROLLERS = [
     ChallengeController,
     ComplaintController,
     SetupController,
+    DisclosureController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -248,9 +251,24 @@ def _not_authorized(request: Request[Any, Any, Any], exc: NotAuthorizedException
     return _error(request, 401, exc.detail)
 
 
+_INDEX = re.compile(r"\.(\d+)(?=\.|$)")
+
+
+def field_path(key: str) -> str:
+    """A field's path as every API error writes it, arrays indexed from 0 in brackets:
+    ``lines[0].price_fen`` (Litestar joins the schema's location with dots, ``lines.0.…``)."""
+    return _INDEX.sub(r"[\1]", key)
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Input that fails its schema: the first problem names its field, all are listed."""
     errors = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {**error, "key": field_path(str(error["key"]))}
+        if isinstance(error, dict) and error.get("key")
+        else error
+        for error in errors
+    ]
     first = errors[0] if errors and isinstance(errors[0], dict) else {}
     field = str(first.get("key") or "body")
     return _error(request, 400, str(first.get("message") or exc.detail), field=field, errors=errors)

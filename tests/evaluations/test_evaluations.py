@@ -136,7 +136,7 @@ async def test_a_score_lies_between_0_and_100(
     refused = await save(
         client, await as_user("committee"), contract, "2025-04", rubric_id, {"quality": score}
     )
-    assert (refused.status_code, refused.json()["field"]) == (400, "scores.0.score")
+    assert (refused.status_code, refused.json()["field"]) == (400, "scores[0].score")
     assert not await CommitteeEvaluation.exists().where(CommitteeEvaluation.contract == contract)
 
 

@@ -193,21 +193,21 @@ async def test_only_a_contract_in_force_takes_reports(
 
 NEGATIVE = "line 2: must not be negative"
 NO_DEPARTMENT = "line 2: name the department that requested this work"
-DEPARTMENT = "lines[2].requested_by_department_id"
+DEPARTMENT = "lines[1].requested_by_department_id"
 BAD_LINES: list[tuple[str, Any, str, str]] = [
     # (case, line 2 as sent or as bad_line() makes it, field, detail)
-    ("no scope line", {"description": "探访"}, "lines[2].scope_line_id",
+    ("no scope line", {"description": "探访"}, "lines[1].scope_line_id",
      "line 2: choose the scope line of this contract it delivers, "
      "or mark it as out-of-contract work"),
-    ("in scope with a kind", "in_scope:kind", "lines[2].out_of_scope_kind",
+    ("in scope with a kind", "in_scope:kind", "lines[1].out_of_scope_kind",
      "line 2: work within the contract has no out-of-contract kind"),
-    ("in scope with a requester", "in_scope:person", "lines[2].requested_by_person",
+    ("in scope with a requester", "in_scope:person", "lines[1].requested_by_person",
      "line 2: only out-of-contract work names who requested it"),
     ("in scope with a department", "in_scope:department", DEPARTMENT,
      "line 2: only out-of-contract work names who requested it"),
-    ("out of scope tied to a scope line", "out:scope", "lines[2].scope_line_id",
+    ("out of scope tied to a scope line", "out:scope", "lines[1].scope_line_id",
      "line 2: out-of-contract work is not tied to a scope line"),
-    ("out of scope without a kind", "out:none", "lines[2].out_of_scope_kind",
+    ("out of scope without a kind", "out:none", "lines[1].out_of_scope_kind",
      "line 2: say what kind of out-of-contract work this is: "
      "administrative, campaign, seconded staff or other"),
     ("campaign without a department", out_of_scope("campaign"), DEPARTMENT, NO_DEPARTMENT),
@@ -217,17 +217,17 @@ BAD_LINES: list[tuple[str, Any, str, str]] = [
      NO_DEPARTMENT),
     ("an unknown department", out_of_scope("campaign", requested_by_department_id=987654),
      DEPARTMENT, "line 2: department 987654 does not exist"),
-    ("no requesting person", "out:no_person", "lines[2].requested_by_person",
+    ("no requesting person", "out:no_person", "lines[1].requested_by_person",
      "line 2: name the person who requested this work"),
-    ("no description", "in_scope:no_description", "lines[2].description",
+    ("no description", "in_scope:no_description", "lines[1].description",
      "line 2: describe the activity"),
-    ("negative quantity", "in_scope:quantity", "lines[2].quantity", NEGATIVE),
-    ("negative beneficiaries", "in_scope:beneficiaries", "lines[2].beneficiaries", NEGATIVE),
-    ("negative spend", "in_scope:spend", "lines[2].spend_fen", NEGATIVE),
-    ("negative hours", "in_scope:hours", "lines[2].staff_hours", NEGATIVE),
-    ("hours with 3 decimals", "in_scope:decimals", "lines[2].staff_hours",
+    ("negative quantity", "in_scope:quantity", "lines[1].quantity", NEGATIVE),
+    ("negative beneficiaries", "in_scope:beneficiaries", "lines[1].beneficiaries", NEGATIVE),
+    ("negative spend", "in_scope:spend", "lines[1].spend_fen", NEGATIVE),
+    ("negative hours", "in_scope:hours", "lines[1].staff_hours", NEGATIVE),
+    ("hours with 3 decimals", "in_scope:decimals", "lines[1].staff_hours",
      "line 2: staff hours take at most 2 decimals"),
-    ("a huge quantity", "in_scope:huge", "lines[2].quantity", "line 2: must be at most 1000000000"),
+    ("a huge quantity", "in_scope:huge", "lines[1].quantity", "line 2: must be at most 1000000000"),
 ]  # fmt: skip
 
 
@@ -296,7 +296,7 @@ async def test_a_scope_line_of_another_contract_is_refused(
         f"{period_url(contract)}/draft", json=body, headers=await as_user("org")
     )
     assert refused.status_code == 400
-    assert refused.json()["field"] == "lines[1].scope_line_id"
+    assert refused.json()["field"] == "lines[0].scope_line_id"
     assert refused.json()["detail"] == (
         f"line 1: scope line {foreign} is not part of contract {contract['reference']}"
     )

@@ -41,13 +41,13 @@ async def test_a_line_within_the_contract_records_no_submissions(
     body = report(in_scope(contract["scope_line_ids"][0], submissions=2))
     refused = await client.put(f"{url}/draft", json=body, headers=await as_user("org"))
     assert refused.status_code == 400
-    assert refused.json()["field"] == "lines[1].submissions"
+    assert refused.json()["field"] == "lines[0].submissions"
     department = await id_of(Department, Department.code, "D-HWJD")
     negative = report(
         out_of_scope("campaign", requested_by_department_id=department, submissions=-1)
     )
     refused = await client.put(f"{url}/draft", json=negative, headers=await as_user("org"))
-    assert refused.status_code == 400 and refused.json()["field"] == "lines[1].submissions"
+    assert refused.status_code == 400 and refused.json()["field"] == "lines[0].submissions"
 
 
 def test_a_version_without_submissions_keeps_its_hash() -> None:

@@ -152,8 +152,12 @@ async def test_the_whole_story(client: AsyncTestClient, as_user, moving_clock: C
     assert (
         await client.post(f"/api/v1/tenders/{tender_id}/award", json={}, headers=buyer)
     ).status_code == 409
+    # The organization finds its bid's id, and the request to explain, in its own bid.
+    own_low = (await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=org3)).json()
+    assert own_low["id"] == low["bid_id"] and own_low["explanation_requested"] is True
+    assert own_low["explanation_due_at"] is not None
     explained = await client.post(
-        f"/api/v1/bids/{low['bid_id']}/explanation",
+        f"/api/v1/bids/{own_low['id']}/explanation",
         json={"explanation": "志愿者承担大部分服务"},
         headers=org3,
     )

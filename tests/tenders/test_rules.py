@@ -197,7 +197,7 @@ async def test_a_clock_only_transition_needs_no_write(
                     }
                 ],
             },
-            "attachments.0.content_type",
+            "attachments[0].content_type",
             "is not accepted; use PDF, Word, Excel, PNG or JPEG",
         ),
     ],

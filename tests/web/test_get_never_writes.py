@@ -21,6 +21,7 @@ from procure.complaints.tables import Challenge, Complaint
 from procure.contracts.tables import Contract, ContractStatus
 from procure.db import get_engine
 from procure.evaluations.tables import CommitteeEvaluation
+from procure.jobs.tables import OutboxEvent
 from procure.organizations.tables import Organization
 from procure.pdf.documents import DOCUMENTS
 from procure.reports.tables import ReportAttachment, ServiceReport
@@ -99,6 +100,7 @@ async def _values(tender_id: int) -> dict[str, list[str]]:
         ],
         "round_id": [await _first(SurveyRound.select(SurveyRound.id))],
         "flag_id": [await _first(RiskFlag.select(RiskFlag.id))],
+        "job_id": [await _first(OutboxEvent.select(OutboxEvent.id))],
         "approval_id": [await _first(Approval.select(Approval.id))],
         "acceptance_id": [await _first(Acceptance.select(Acceptance.id))],
         "challenge_id": [await _first(Challenge.select(Challenge.id))],

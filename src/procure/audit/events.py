@@ -87,6 +87,7 @@ class AuditAction(StrEnum):
     risk_flag_resolved = "risk_flag.resolved"
     risk_flag_dismissed = "risk_flag.dismissed"
     risk_flag_reopened = "risk_flag.reopened"
+    risk_scan_requested = "risk.scan_requested"
     ocds_imported = "ocds.imported"
     ocds_dataset_deleted = "ocds.dataset_deleted"
     approval_requested = "approval.requested"

@@ -31,6 +31,13 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 
 
+async def _own(actor: Actor, tender_id: int) -> OwnBid:
+    bid = await own_bid(actor, tender_id)
+    if bid is None:
+        raise NotFound("you have no bid on this tender")
+    return OwnBid(**bid)
+
+
 class BidController(Controller):
     path = "/api/v1/tenders/{tender_id:int}"
     tags = ["bids"]
@@ -59,14 +66,22 @@ class BidController(Controller):
         await services.bid_reconfirm(actor=request.user, tender_id=tender_id)
         bid = await own_bid(request.user, tender_id)
         assert bid is not None
-        return OwnBid(**{k: v for k, v in bid.items() if k != "id"})
+        return OwnBid(**bid)
 
     @get("/bid", opt={"action": Action.bid_submit})
     async def mine(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> OwnBid:
+        """Your organization's bid on this tender: its id (for the explanation), version,
+        status, receipt hash and any explanation asked of it; never another's."""
+        return await _own(request.user, tender_id)
+
+    @get("/bids/mine", opt={"action": Action.bid_submit})
+    async def mine_listed(
+        self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
+    ) -> list[OwnBid]:
+        """The same as ``GET …/bid`` as a list: empty when your organization has no bid here
+        (an organization keeps one bid per tender, replaced in new versions)."""
         bid = await own_bid(request.user, tender_id)
-        if bid is None:
-            raise NotFound("you have no bid on this tender")
-        return OwnBid(**{k: v for k, v in bid.items() if k != "id"})
+        return [] if bid is None else [OwnBid(**bid)]
 
     @get("/result", opt={"action": Action.bid_submit})
     async def result(

@@ -67,6 +67,7 @@ class Receipt(BaseModel):
 
 
 class OwnBid(BaseModel):
+    id: int = Field(description="the bid's id: POST /api/v1/bids/{id}/explanation names it")
     status: str
     version: int
     content_sha256: str
@@ -82,6 +83,11 @@ class OwnBid(BaseModel):
     reconfirmed_at: datetime | None = None
     resubmission_required: bool = Field(
         default=False, description="a lowered ceiling: only a new sealed bid confirms"
+    )
+    explanation_requested: bool = Field(
+        default=False,
+        description="the committee asks this bid to explain its price (status "
+        "explanation_requested) by explanation_due_at",
     )
 
 

@@ -70,6 +70,7 @@ async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:
         ] == BidStatus.reconfirmation_required and await _needs_new_bid(
             tender_id, bid["submitted_at"]
         )
+        bid["explanation_requested"] = bid["status"] == BidStatus.explanation_requested
     return bid
 
 

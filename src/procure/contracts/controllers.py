@@ -28,10 +28,18 @@ from procure.contracts.schemas import (
 )
 from procure.contracts.selectors import amendment_history, contract_detail, contract_page
 from procure.db.pagination import PAGING, PageRequest, paged
+from procure.ocds.export import ocid_of
 from procure.pdf.controllers import attachment
 from procure.pdf.documents import contract_pdf
 from procure.security.actors import Actor
 from procure.security.policy import Action
+
+
+async def detail(actor: Actor, contract_id: int) -> ContractDetail:
+    """The contract with its scope lines' ids and its OCDS ocid (the tender's process)."""
+    row = await contract_detail(actor, contract_id)
+    reference = row.get("tender_reference")
+    return ContractDetail(**row, ocid=ocid_of(reference) if reference else None)
 
 
 class ContractController(Controller):
@@ -65,7 +73,7 @@ class ContractController(Controller):
     async def get_contract(
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
     ) -> ContractDetail:
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @get(
         "/{contract_id:int}/document",
@@ -138,7 +146,7 @@ class ContractController(Controller):
         await services.amendment_decline(
             actor=request.user, contract_id=contract_id, version=version, reason=data.reason
         )
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @post(
         "/{contract_id:int}/amendments/{version:int}/withdraw",
@@ -152,7 +160,7 @@ class ContractController(Controller):
         await services.amendment_withdraw(
             actor=request.user, contract_id=contract_id, version=version
         )
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @post(
         "/{contract_id:int}/sign",
@@ -176,7 +184,7 @@ class ContractController(Controller):
     ) -> ContractDetail:
         """The organization signs its contract; with the buyer's signature it comes into force."""
         await services.contract_sign_for_organization(actor=request.user, contract_id=contract_id)
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @post(
         "/{contract_id:int}/payments/{seq:int}/withhold",
@@ -283,14 +291,14 @@ class ContractController(Controller):
         await services.rectification_answer(
             actor=request.user, contract_id=contract_id, seq=seq, accept=data.accept, note=data.note
         )
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @post("/{contract_id:int}/complete", status_code=200, opt={"action": Action.contract_manage})
     async def complete(
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
     ) -> ContractDetail:
         await services.contract_close(actor=request.user, contract_id=contract_id)
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
     @post("/{contract_id:int}/terminate", status_code=200, opt={"action": Action.contract_manage})
     async def terminate(
@@ -302,7 +310,7 @@ class ContractController(Controller):
         await services.contract_close(
             actor=request.user, contract_id=contract_id, terminate_reason=data.reason
         )
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)
 
 
 class AwardContractController(Controller):
@@ -320,4 +328,4 @@ class AwardContractController(Controller):
         contract_id = await services.contract_create(
             actor=request.user, tender_id=tender_id, data=data
         )
-        return ContractDetail(**await contract_detail(request.user, contract_id))
+        return await detail(request.user, contract_id)

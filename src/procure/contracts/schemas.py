@@ -28,6 +28,7 @@ class ContractSummary(BaseModel):
 
 
 class ContractLineOut(BaseModel):
+    id: int = Field(description="the scope line's id: a report line's scope_line_id")
     line_no: int
     item_name: str
     unit: str
@@ -71,6 +72,9 @@ class AmendmentOut(BaseModel):
 
 class ContractDetail(ContractSummary):
     tender_reference: str | None
+    ocid: str | None = Field(
+        default=None, description="the OCDS id of the tender's contracting process"
+    )
     bid_receipt_sha256: str
     signed_at: datetime | None
     buyer_signed_at: datetime | None

@@ -61,6 +61,7 @@ COMMUNITY_COLUMNS = (
     ContractCommunity.community.name.as_alias("name"),
 )
 LINE_COLUMNS = (
+    ContractScopeLine.id,
     ContractScopeLine.line_no,
     ContractScopeLine.quantity,
     ContractScopeLine.unit_price_fen,

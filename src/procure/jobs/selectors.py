@@ -60,3 +60,35 @@ async def queue_counts() -> dict[str, int]:
         )
     )
     return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def event_of_kind(event_id: int, kind: str) -> dict[str, Any] | None:
+    """One event of the given kind (its status, attempts, times and last error), or None."""
+    return (
+        await OutboxEvent.select(
+            OutboxEvent.id,
+            OutboxEvent.status,
+            OutboxEvent.attempts,
+            OutboxEvent.created_at,
+            OutboxEvent.finished_at,
+            OutboxEvent.last_error,
+        )
+        .where((OutboxEvent.id == event_id) & (OutboxEvent.kind == kind))
+        .first()
+    )
+
+
+async def unfinished_of_kind(kind: str) -> int | None:
+    """The oldest event of the kind not yet done or failed (pending, queued or running)."""
+    row = (
+        await OutboxEvent.select(OutboxEvent.id)
+        .where(
+            (OutboxEvent.kind == kind)
+            & OutboxEvent.status.is_in(
+                [EventStatus.pending, EventStatus.queued, EventStatus.running]
+            )
+        )
+        .order_by(OutboxEvent.id)
+        .first()
+    )
+    return None if row is None else int(row["id"])

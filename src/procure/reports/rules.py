@@ -101,7 +101,9 @@ class ReportInvalid(InvalidInput):
 
     @classmethod
     def on_line(cls, n: int, name: str, msgid: str, **params: Any) -> ReportInvalid:
-        return cls(f"lines[{n}].{name}", msgid, line=n, **params)
+        """Line ``n`` as people count (the message says "line 1" for the first); the field
+        path indexes the request's ``lines`` array from 0, as every API path does."""
+        return cls(f"lines[{n - 1}].{name}", msgid, line=n, **params)
 
     def text(self, gettext: Any = str) -> str:
         return _text(self.msgid, self.params, gettext)

@@ -8,11 +8,14 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
 
 from procure.db.pagination import page_headers
-from procure.errors import InvalidInput
+from procure.errors import InvalidInput, NotFound
+from procure.jobs.selectors import event_of_kind
 from procure.risk import services
 from procure.risk.guards import allowed_transitions, is_conduct_flag
+from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.schemas import (
     CountOut,
     DecisionIn,
@@ -22,6 +25,8 @@ from procure.risk.schemas import (
     FlagStatistics,
     FlagSummary,
     MonthCount,
+    ScanIn,
+    ScanJob,
 )
 from procure.risk.selectors import (
     FlagFilters,
@@ -75,9 +80,36 @@ async def detail_out(actor: Actor, flag_id: int) -> FlagDetail:
     return FlagDetail.of(flag, allowed_transitions=steps, conduct=is_conduct_flag(flag))
 
 
+async def scan_job(job_id: int) -> ScanJob:
+    row = await event_of_kind(job_id, SCAN_REQUESTED)
+    if row is None:
+        raise NotFound(f"no risk scan {job_id}")
+    return ScanJob(job_id=row.pop("id"), **row)
+
+
 class RiskFlagController(Controller):
     path = "/api/v1/risk"
     tags = ["risk"]
+
+    @post("/scans", status_code=HTTP_202_ACCEPTED, opt={"action": Action.risk_scan})
+    async def start_scan(
+        self, request: Request[Actor, Any, Any], data: JSONBody[ScanIn]
+    ) -> Response[ScanJob]:
+        """Queue a full risk scan (every enabled rule, or ``rules``) for the worker and answer
+        at once with its job; the request never runs the scan. While a scan waits or runs,
+        asking again answers that job (``Location`` says where to follow it)."""
+        job_id, _ = await services.scan_request(actor=request.user, rules=data.rules)
+        return Response(
+            await scan_job(job_id),
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/risk/scans/{job_id}"},
+        )
+
+    @get("/scans/{job_id:int}", opt={"action": Action.risk_scan})
+    async def scan_status(self, job_id: FromPath[int]) -> ScanJob:
+        """A queued scan's progress: pending, queued, running, done or failed (its error)."""
+        return await scan_job(job_id)
+
     dependencies = FILTERS
 
     @get("/flags", opt={"action": Action.risk_read})

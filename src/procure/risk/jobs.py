@@ -24,6 +24,17 @@ async def run_rules(payload: dict[str, Any]) -> None:
     await on_event(trigger, scope)
 
 
+#: The outbox kind of a full scan someone asked for (POST /api/v1/risk/scans).
+SCAN_REQUESTED = "risk.scan_requested"
+
+
+@handles(SCAN_REQUESTED)
+async def requested_scan(payload: dict[str, Any]) -> None:
+    from procure.risk.engine import scan
+
+    await scan(rules=payload.get("rules") or None)
+
+
 @periodic(
     "risk.scan",
     cron="30 2 * * *",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from procure.db.pagination import PageFields
 from procure.risk.labels import rule_of
@@ -100,3 +100,22 @@ class ExplainIn(BaseModel):
 
 class DecisionIn(BaseModel):
     reason: str
+
+
+class ScanIn(BaseModel):
+    rules: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="rule codes to run, enabled or not; none or empty: every enabled rule",
+    )
+
+
+class ScanJob(BaseModel):
+    """A full risk scan queued for the worker: follow it at GET /api/v1/risk/scans/{job_id}."""
+
+    job_id: int
+    status: str = Field(description="pending, queued, running, done or failed")
+    attempts: int = 0
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_error: str = ""

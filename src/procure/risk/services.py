@@ -7,10 +7,16 @@ from __future__ import annotations
 from litestar.exceptions import PermissionDeniedException
 
 from procure import clock
+from procure.audit.events import AuditAction
+from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs.outbox import emit
+from procure.jobs.selectors import unfinished_of_kind
 from procure.lifecycle import advance
+from procure.risk.engine import load_rules
 from procure.risk.guards import judges_itself, may
+from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.selectors import visible_flag
 from procure.risk.states import FLAG, NOTE_FIELD, Transition
 from procure.risk.tables import RiskFlagEvent
@@ -101,3 +107,29 @@ async def flag_dismiss(*, actor: Actor, flag_id: int, reason: str) -> None:
 async def flag_reopen(*, actor: Actor, flag_id: int, reason: str) -> None:
     """The regulator or an auditor reopens a dismissed flag (say why it deserves another look)."""
     await flag_step(actor=actor, flag_id=flag_id, transition=Transition.reopen, text=reason)
+
+
+async def scan_request(*, actor: Actor, rules: list[str] | None = None) -> tuple[int, bool]:
+    """Queue a full risk scan for the worker (every enabled rule, or the rules named); returns
+    the job's id and whether it is new. A scan already waiting or running is that job: asking
+    again queues nothing more."""
+    codes = None
+    if rules:
+        known = load_rules()
+        unknown = sorted({code for code in rules if code not in known})
+        if unknown:
+            raise InvalidInput("rules", f"no such rule: {', '.join(unknown)}")
+        codes = list(dict.fromkeys(rules))
+    async with transaction():
+        waiting = await unfinished_of_kind(SCAN_REQUESTED)
+        if waiting is not None:
+            return waiting, False
+        job_id = await emit(SCAN_REQUESTED, {"rules": codes})
+        await record(
+            actor=actor,
+            action=AuditAction.risk_scan_requested,
+            subject_type="outbox_event",
+            subject_id=job_id,
+            data={"rules": codes},
+        )
+    return job_id, True

@@ -65,6 +65,7 @@ class Action(StrEnum):
     risk_explain = "risk:explain"
     risk_decide = "risk:decide"
     risk_reopen = "risk:reopen"
+    risk_scan = "risk:scan"
     ocds_import = "ocds:import"
     disclosure_read = "disclosure:read"
     evaluation_committee_read = "evaluation_committee:read"
@@ -173,6 +174,9 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.risk_explain: roles(Role.buyer, Role.organization),
     Action.risk_decide: roles(Role.buyer, Role.regulator),
     Action.risk_reopen: roles(Role.regulator, Role.auditor),
+    # A full scan is started by oversight that acts (the finance department) or an
+    # administrator; it runs in the worker (the nightly one too), never in the request.
+    Action.risk_scan: roles(Role.regulator, Role.admin),
     # External OCDS data enters as read-only processes that the risk rules scan.
     Action.ocds_import: roles(Role.admin),
     # Public disclosure (信息公开) is for everyone, signed in or not; the selectors publish only

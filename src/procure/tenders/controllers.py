@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from procure.approvals.schemas import ApprovalRequested
 from procure.db.pagination import PAGING, PageRequest, paged
+from procure.ocds.export import ocid_of
 from procure.security.actors import Actor
 from procure.security.guards import current_actor
 from procure.security.policy import Action
@@ -32,8 +33,14 @@ from procure.tenders.schemas import (
 from procure.tenders.selectors import tender_detail, tender_page
 
 
+def with_ocid(row: dict[str, Any]) -> dict[str, Any]:
+    """A tender row with its OCDS ocid once it is published (a draft is in no open data)."""
+    published = row.get("published_at") is not None
+    return {**row, "ocid": ocid_of(row["reference"]) if published else None}
+
+
 async def detail(request: Request[Any, Any, Any], tender_id: int) -> TenderDetail:
-    return TenderDetail(**await tender_detail(current_actor(request), tender_id))
+    return TenderDetail(**with_ocid(await tender_detail(current_actor(request), tender_id)))
 
 
 class TenderController(Controller):
@@ -62,7 +69,7 @@ class TenderController(Controller):
             method=method,
             q=q,
         )
-        return paged(request, page.map(lambda row: TenderSummary(**row)))
+        return paged(request, page.map(lambda row: TenderSummary(**with_ocid(row))))
 
     @get("/{tender_id:int}", opt={"action": Action.tender_read})
     async def get_tender(

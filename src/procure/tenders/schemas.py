@@ -84,6 +84,10 @@ class AnswerIn(BaseModel):
 class TenderSummary(BaseModel):
     id: int
     reference: str
+    ocid: str | None = Field(
+        default=None,
+        description="the contracting process's OCDS id (/api/v1/ocds/…), once published",
+    )
     title: str
     status: str
     method: str
