@@ -34,3 +34,125 @@ def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], li
         except OCDSMergeError as error:
             raise CompileError(str(error)) from None
     return compiled, [str(warning.message) for warning in caught]
+
+
+# -- the platform's own releases, compiled without flattening -----------------------------------
+#
+# ocdsmerge flattens every release into (path → value) pairs, merges the pairs and unflattens
+# them: most of a full scan's projection time at province scale. The platform's releases are
+# well formed (every date set, string ids, one type per field), so ``compile_platform`` merges
+# them as trees in one pass, with ocdsmerge's rules (the schema's merge rules; objects in arrays
+# merged by id, those without an id appended; a null keeps its place but is left out; an object
+# a later release nulls is kept) and its key order (first appearance). Anything else it cannot
+# be sure to merge the same way (a field that changes type, a non-string id) goes to ocdsmerge.
+
+
+class _Node(dict):  # type: ignore[type-arg]
+    """An object of the compiled release being built: key → child (a node or a leaf value)."""
+
+
+class _Array(dict):  # type: ignore[type-arg]
+    """An array of objects merged by id: identifier → _Node, in first-appearance order."""
+
+
+class _Unsure(Exception):
+    """The releases need ocdsmerge itself."""
+
+
+_OMIT = "omitWhenMerged"
+_WHOLE = "wholeListMerge"
+
+
+def _is_leaf(value: Any, rule: str | None) -> bool:
+    return (
+        rule == _WHOLE
+        or not isinstance(value, (dict, list))
+        or (type(value) is list and any(not isinstance(item, dict) for item in value))
+    )
+
+
+def _merge_object(
+    node: _Node, data: dict[str, Any], rule_path: tuple[str, ...], rules: dict[Any, str]
+) -> None:
+    for key, value in data.items():
+        path = (*rule_path, key)
+        rule = rules.get(path)
+        if rule == _OMIT:
+            continue
+        if _is_leaf(value, rule):
+            current = node.get(key, None)
+            if type(current) is _Node or type(current) is _Array:
+                if value is None:
+                    continue  # a null under an object keeps the object (ocdsmerge's unflatten)
+                raise _Unsure
+            node[key] = value
+        elif value:
+            _merge_child(node, key, value, path, rules)
+
+
+def _merge_child(
+    node: _Node, key: str, value: Any, path: tuple[str, ...], rules: dict[Any, str]
+) -> None:
+    current = node.get(key)
+    is_list = type(value) is list
+    wanted = _Array if is_list else _Node
+    if type(current) is not wanted:
+        if key in node and current is not None:
+            raise _Unsure  # a leaf, or the other kind of container, at the same place
+        current = wanted()
+        node[key] = current  # a null placeholder keeps its place
+    if is_list:
+        _merge_items(current, value, path, rules)
+    else:
+        _merge_object(current, value, path, rules)
+
+
+def _merge_items(
+    array: _Array, items: list[dict[str, Any]], rule_path: tuple[str, ...], rules: dict[Any, str]
+) -> None:
+    for item in items:
+        if not item:
+            continue  # an empty object adds nothing
+        if "id" in item:
+            identifier = item["id"]
+            if type(identifier) is not str:
+                raise _Unsure
+        else:
+            identifier = object()  # no id: a new object, never merged (ocdsmerge: a uuid)
+        target = array.get(identifier)
+        if target is None:
+            target = _Node()
+            if "id" in item:
+                target["id"] = identifier
+            array[identifier] = target
+        _merge_object(target, item, rule_path, rules)
+
+
+def _plain(node: Any) -> Any:
+    kind = type(node)
+    if kind is _Node:
+        return {key: _plain(value) for key, value in node.items() if value is not None}
+    if kind is _Array:
+        return [_plain(value) for value in node.values()]
+    return node
+
+
+def compile_platform(releases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The compiled release of one process of the platform's own, equal to ocdsmerge's (key
+    order included)."""
+    rules = merger().merge_rules
+    ordered = releases if len(releases) == 1 else sorted(releases, key=lambda r: r["date"])
+    root = _Node(tag=["compiled"])
+    try:
+        for release in ordered:
+            ocid = release.get("ocid")
+            date = release.get("date")
+            if type(ocid) is not str or type(date) is not str:
+                raise _Unsure
+            root["id"] = f"{ocid}-{date}"
+            root["date"] = date
+            root["ocid"] = ocid
+            _merge_object(root, {k: v for k, v in release.items() if k != "tag"}, (), rules)
+    except _Unsure:
+        return merger().create_compiled_release(releases)
+    return _plain(root)  # type: ignore[no-any-return]
