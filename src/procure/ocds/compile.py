@@ -47,11 +47,11 @@ def compile_releases(releases: list[dict[str, Any]]) -> tuple[dict[str, Any], li
 # be sure to merge the same way (a field that changes type, a non-string id) goes to ocdsmerge.
 
 
-class _Node(dict):  # type: ignore[type-arg]
+class _Node(dict[str, Any]):
     """An object of the compiled release being built: key → child (a node or a leaf value)."""
 
 
-class _Array(dict):  # type: ignore[type-arg]
+class _Array(dict[Any, Any]):
     """An array of objects merged by id: identifier → _Node, in first-appearance order."""
 
 
@@ -101,7 +101,7 @@ def _merge_child(
             raise _Unsure  # a leaf, or the other kind of container, at the same place
         current = wanted()
         node[key] = current  # a null placeholder keeps its place
-    if is_list:
+    if isinstance(current, _Array):
         _merge_items(current, value, path, rules)
     else:
         _merge_object(current, value, path, rules)
@@ -155,4 +155,5 @@ def compile_platform(releases: list[dict[str, Any]]) -> dict[str, Any]:
             _merge_object(root, {k: v for k, v in release.items() if k != "tag"}, (), rules)
     except _Unsure:
         return merger().create_compiled_release(releases)
-    return _plain(root)  # type: ignore[no-any-return]
+    compiled: dict[str, Any] = _plain(root)
+    return compiled
