@@ -61,55 +61,61 @@ class _Unsure(Exception):
 
 _OMIT = "omitWhenMerged"
 _WHOLE = "wholeListMerge"
+#: A level of the merge rules: key → (its rule, the rules below it).
+_Rules = dict[str, tuple[str | None, "_Rules"]]
+_NONE: _Rules = {}
 
 
-def _is_leaf(value: Any, rule: str | None) -> bool:
-    return (
-        rule == _WHOLE
-        or not isinstance(value, (dict, list))
-        or (type(value) is list and any(not isinstance(item, dict) for item in value))
-    )
+@cache
+def _rules() -> _Rules:
+    """The schema's merge rules as a tree, so a merge walks it beside the data."""
+    tree: _Rules = {}
+    for path, rule in merger().merge_rules.items():
+        level = tree
+        for depth, key in enumerate(path, start=1):
+            old_rule, below = level.get(key, (None, {}))
+            level[key] = (rule if depth == len(path) else old_rule, below)
+            level = below
+    return tree
 
 
-def _merge_object(
-    node: _Node, data: dict[str, Any], rule_path: tuple[str, ...], rules: dict[Any, str]
-) -> None:
+def _merge_object(node: _Node, data: dict[str, Any], rules: _Rules) -> None:
     for key, value in data.items():
-        path = (*rule_path, key)
-        rule = rules.get(path)
+        rule, below = rules.get(key, (None, _NONE))
         if rule == _OMIT:
             continue
-        if _is_leaf(value, rule):
-            current = node.get(key, None)
-            if type(current) is _Node or type(current) is _Array:
+        kind = type(value)
+        if kind is dict:
+            leaf = rule == _WHOLE
+        elif kind is list:
+            leaf = rule == _WHOLE or any(not isinstance(item, dict) for item in value)
+        else:
+            leaf = not isinstance(value, (dict, list))
+            if not leaf:
+                raise _Unsure  # a dict or list subclass: ocdsmerge decides
+        if leaf:
+            current = node.get(key)
+            kind = type(current)
+            if kind is _Node or kind is _Array:
                 if value is None:
                     continue  # a null under an object keeps the object (ocdsmerge's unflatten)
                 raise _Unsure
             node[key] = value
         elif value:
-            _merge_child(node, key, value, path, rules)
+            current = node.get(key)
+            wanted = _Array if kind is list else _Node
+            if type(current) is not wanted:
+                if current is not None:
+                    raise _Unsure  # a leaf, or the other kind of container, at the same place
+                current = wanted()
+                node[key] = current  # a null placeholder keeps its place
+            if isinstance(current, _Array):
+                _merge_items(current, value, below)
+            elif isinstance(current, _Node):
+                _merge_object(current, value, below)
 
 
-def _merge_child(
-    node: _Node, key: str, value: Any, path: tuple[str, ...], rules: dict[Any, str]
-) -> None:
-    current = node.get(key)
-    is_list = type(value) is list
-    wanted = _Array if is_list else _Node
-    if type(current) is not wanted:
-        if key in node and current is not None:
-            raise _Unsure  # a leaf, or the other kind of container, at the same place
-        current = wanted()
-        node[key] = current  # a null placeholder keeps its place
-    if isinstance(current, _Array):
-        _merge_items(current, value, path, rules)
-    else:
-        _merge_object(current, value, path, rules)
-
-
-def _merge_items(
-    array: _Array, items: list[dict[str, Any]], rule_path: tuple[str, ...], rules: dict[Any, str]
-) -> None:
+def _merge_items(array: _Array, items: list[dict[str, Any]], rules: _Rules) -> None:
     for item in items:
         if not item:
             continue  # an empty object adds nothing
@@ -125,13 +131,17 @@ def _merge_items(
             if "id" in item:
                 target["id"] = identifier
             array[identifier] = target
-        _merge_object(target, item, rule_path, rules)
+        _merge_object(target, item, rules)
 
 
 def _plain(node: Any) -> Any:
     kind = type(node)
     if kind is _Node:
-        return {key: _plain(value) for key, value in node.items() if value is not None}
+        return {
+            key: value if type(value) is not _Node and type(value) is not _Array else _plain(value)
+            for key, value in node.items()
+            if value is not None
+        }
     if kind is _Array:
         return [_plain(value) for value in node.values()]
     return node
@@ -140,7 +150,7 @@ def _plain(node: Any) -> Any:
 def compile_platform(releases: list[dict[str, Any]]) -> dict[str, Any]:
     """The compiled release of one process of the platform's own, equal to ocdsmerge's (key
     order included)."""
-    rules = merger().merge_rules
+    rules = _rules()
     ordered = releases if len(releases) == 1 else sorted(releases, key=lambda r: r["date"])
     root = _Node(tag=["compiled"])
     try:
@@ -152,7 +162,7 @@ def compile_platform(releases: list[dict[str, Any]]) -> dict[str, Any]:
             root["id"] = f"{ocid}-{date}"
             root["date"] = date
             root["ocid"] = ocid
-            _merge_object(root, {k: v for k, v in release.items() if k != "tag"}, (), rules)
+            _merge_object(root, release, rules)
     except _Unsure:
         return merger().create_compiled_release(releases)
     compiled: dict[str, Any] = _plain(root)
