@@ -3,22 +3,30 @@
 cardinal's bid-stage rules read OCDS rows; to judge the platform's tenders exactly as they judge
 imported data, the engine refreshes this dataset from the export (the same releases the public
 endpoints publish, so never a sealed bid) before those rules run. It is a projection: nobody
-edits it. A refresh rewrites, in one transaction, only the processes whose releases changed
-(``content_hash``); after an event, only the processes of the tenders the event touched.
+edits it. A refresh rewrites, in one transaction, only the processes whose facts changed (the
+rows their releases are built from, ``content_hash``): an unchanged process is told by its rows,
+without building its releases; after an event, only the processes of the tenders the event
+touched are read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.db import transaction
 from procure.departments.tables import Department
-from procure.ocds import export
+from procure.ocds import compile as compile_module
+from procure.ocds import export, selectors
+from procure.ocds import normalize as normalize_module
 from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
 from procure.ocds.imports import (
     PLATFORM_DATASET,
@@ -27,9 +35,11 @@ from procure.ocds.imports import (
     write_processes,
 )
 from procure.ocds.normalize import normalize
+from procure.ocds.selectors import Process
 from procure.ocds.tables import OcdsProcess
 from procure.organizations.tables import Organization
 from procure.risk.registry import Finding, SubjectType
+from procure.settings import get_settings
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
 
@@ -43,15 +53,58 @@ _TENDER_REFERENCE: dict[SubjectType, tuple[Any, Any]] = {
 
 
 #: Part of every content hash: bump it when what a process's rows are made of changes (the
-#: normalization, the tables), so that the next refresh rewrites every process.
-PROJECTION_VERSION = "2"
+#: normalization, the tables), so that the next refresh rewrites every process. The source of
+#: the modules that turn facts into rows is part of the hash too (``_code_digest``).
+PROJECTION_VERSION = "3"
 
 
-def releases_hash(releases_json: str) -> str:
-    """The hash of a process's releases, as the JSON text stored (equal text, equal releases,
-    compiled release and rows). The text keeps the export's key order: a change in that order
-    only rewrites the processes once more, it never hides a change."""
-    return hashlib.sha256(f"{PROJECTION_VERSION}\n{releases_json}".encode()).hexdigest()
+@cache
+def _code_digest() -> str:
+    """A digest of the code that builds a process's releases, compiles and normalizes them:
+    a deployment that changes it rewrites every process once (the facts alone would not show
+    it)."""
+    digest = hashlib.sha256()
+    for module in (export, selectors, compile_module, normalize_module):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()
+
+
+def _fact(value: Any) -> Any:
+    """A fact JSON cannot encode, as text that names its type (so no two differ only in type)."""
+    if isinstance(value, (datetime, date, time)):
+        return f"{type(value).__name__}:{value.isoformat()}"
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return f"{type(value).__name__}:{value!r}"
+
+
+def process_hash(process: Process) -> str:
+    """The hash of the facts a process's releases are built from (selectors.processes: its rows,
+    with the status the clock gives), with the settings and code that build them: equal facts,
+    equal releases, compiled release and rows. Taken from the facts, it tells an unchanged
+    process without building its releases."""
+    settings = get_settings()
+    facts = json.dumps(
+        [
+            process.tender,
+            process.lines,
+            process.criteria,
+            process.needs,
+            process.clarifications,
+            process.corrections,
+            process.bids,
+            process.award,
+            process.contracts,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_fact,
+    )
+    head = f"{PROJECTION_VERSION}\n{_code_digest()}\n{settings.ocid_prefix}\n{settings.timezone}\n"
+    return hashlib.sha256((head + facts).encode()).hexdigest()
 
 
 async def _stored_hashes(ocids: Sequence[str] | None) -> dict[str, str]:
@@ -63,28 +116,30 @@ async def _stored_hashes(ocids: Sequence[str] | None) -> dict[str, str]:
     return {row["ocid"]: row["content_hash"] for row in await query}
 
 
-async def _rewrite(groups: list[list[dict[str, Any]]], stored: dict[str, str]) -> int:
-    """Write the processes whose releases differ from the stored ones (inside the caller's
-    transaction); how many were written."""
+async def _rewrite(processes: list[Process], stored: dict[str, str]) -> tuple[int, set[str]]:
+    """Write the processes whose facts differ from those the stored ones were built from
+    (inside the caller's transaction); how many were written, and the ocids of all given."""
     prepared = []
-    for releases in groups:
-        ocid = releases[0]["ocid"]
-        text = releases_json(releases)
-        digest = releases_hash(text)
+    build = export.builder()
+    ocids = set()
+    for process in processes:
+        ocid = export.ocid_of(process.tender["reference"])
+        ocids.add(ocid)
+        digest = process_hash(process)
         if stored.get(ocid) == digest:
             continue
+        releases = build(process)
         compiled = export.compile_release(releases)
-        prepared.append((normalize(ocid, compiled), compiled, text, digest))
-    if not prepared:
-        return 0
-    await delete_processes(PLATFORM_DATASET, [rows.ocid for rows, _, _, _ in prepared])
-    await write_processes(
-        PLATFORM_DATASET,
-        "export",
-        [(rows, compiled, releases) for rows, compiled, releases, _ in prepared],
-        hashes={rows.ocid: digest for rows, _, _, digest in prepared},
-    )
-    return len(prepared)
+        prepared.append((normalize(ocid, compiled), compiled, releases_json(releases), digest))
+    if prepared:
+        await delete_processes(PLATFORM_DATASET, [rows.ocid for rows, _, _, _ in prepared])
+        await write_processes(
+            PLATFORM_DATASET,
+            "export",
+            [(rows, compiled, releases) for rows, compiled, releases, _ in prepared],
+            hashes={rows.ocid: digest for rows, _, _, digest in prepared},
+        )
+    return len(prepared), ocids
 
 
 async def platform_dataset_refresh(
@@ -93,9 +148,9 @@ async def platform_dataset_refresh(
     """Bring the "platform" dataset up to date with the export: the processes of these tenders
     (all of them by default); the number of processes rewritten.
 
-    Only a process whose releases changed (by their hash) is rewritten, and a full refresh
-    reads the tenders in batches. A read opens nothing here: the engine runs after events and
-    under any clock, never as somebody's look."""
+    Only a process whose facts changed (by their hash) is rebuilt and rewritten, and a full
+    refresh reads the tenders in batches. A read opens nothing here: the engine runs after events
+    and under any clock, never as somebody's look."""
     rewritten = 0
     async with transaction():
         if tender_ids is not None:
@@ -106,16 +161,17 @@ async def platform_dataset_refresh(
                 )
             ]
             ocids = [export.ocid_of(reference) for reference in references]
-            groups = await export.grouped_releases(ocids=ocids)
-            present = {group[0]["ocid"] for group in groups}
-            rewritten = await _rewrite(groups, await _stored_hashes(ocids))
+            rewritten, present = await _rewrite(
+                await export.grouped_facts(ocids), await _stored_hashes(ocids)
+            )
             gone = [ocid for ocid in ocids if ocid not in present]
         else:
             stored = await _stored_hashes(None)
             present = set()
-            async for groups in export.process_batches(batch_size=batch_size):
-                present |= {group[0]["ocid"] for group in groups}
-                rewritten += await _rewrite(groups, stored)
+            async for processes in export.fact_batches(batch_size=batch_size):
+                count, ocids_seen = await _rewrite(processes, stored)
+                rewritten += count
+                present |= ocids_seen
             gone = [ocid for ocid in stored if ocid not in present]
         if gone:
             await delete_processes(PLATFORM_DATASET, gone)

@@ -23,6 +23,7 @@ from typing import Any
 
 from piccolo.utils.encoding import load_json
 
+from procure.db.bulk import insert_rows
 from procure.ocds.dataset import Process, dataset_processes, shared_value
 from procure.ocds.tables import OcdsProcess, OcdsProcessSummary
 
@@ -99,9 +100,11 @@ async def _store(summaries: Sequence[tuple[int, dict[str, Any]]]) -> None:
         await OcdsProcessSummary.delete().where(
             OcdsProcessSummary.process.is_in(ids) & (OcdsProcessSummary.version != SUMMARY_VERSION)
         )
-        await OcdsProcessSummary.insert(
-            *(
-                OcdsProcessSummary(process=process_id, version=SUMMARY_VERSION, summary=data)
+        await insert_rows(
+            OcdsProcessSummary,
+            [
+                {"process": process_id, "version": SUMMARY_VERSION, "summary": data}
                 for process_id, data in batch
-            )
-        ).on_conflict(target=OcdsProcessSummary.process, action="DO NOTHING")
+            ],
+            on_conflict_do_nothing=(OcdsProcessSummary.process,),
+        )
