@@ -18,6 +18,7 @@ from procure.db.pagination import page_href, pager_window
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
+from procure.web.labels import label
 
 
 def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -92,6 +93,18 @@ def _page_href(context: Context, number: int, param: str = "page") -> str:
 
 
 @pass_context
+def _label(context: Context, kind: str, value: object) -> str:
+    """``label(kind, value)``: the registry's label (procure.web.labels) in this page's language."""
+    return label(_context_locale(context), kind, value)
+
+
+@pass_context
+def _label_filter(context: Context, value: object, kind: str) -> str:
+    """``value|label(kind)``: the same as the global."""
+    return _label(context, kind, value)
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -108,6 +121,8 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
     env.globals["page_href"] = _page_href
+    env.globals["label"] = _label
+    env.filters["label"] = _label_filter
     env.globals["pager_window"] = pager_window
     env.globals["period_rule"] = _period_rule
     env.globals["submission_period"] = lambda method: (
