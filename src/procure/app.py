@@ -3,6 +3,7 @@ guard, templates, OpenAPI, error handling and every area's routes."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
@@ -45,7 +46,7 @@ from procure.contracts.pages import ContractPages
 from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
 from procure.disclosure.pages import DisclosurePages
-from procure.errors import Conflict, InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound, NotYet
 from procure.evaluations.controllers import (
     ContractEvaluationController,
     EvaluationController,
@@ -174,6 +175,21 @@ async def healthz() -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": engine})
 
 
+@cache
+def _favicon() -> bytes:
+    return (PACKAGE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@get("/favicon.ico", opt={"action": Action.public_read}, include_in_schema=False)
+async def favicon() -> Response[bytes]:
+    """The site's icon where browsers look for it without asking the page."""
+    return Response(
+        _favicon(),
+        media_type="image/x-icon",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
 # Registration hashes a password and signs in too, so it shares the sign-in throttle.
 SIGN_IN_PATHS = frozenset(
     {
@@ -211,10 +227,18 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith(("/api/", "/schema", "/metrics"))
 
 
+def _is_page(request: Request[Any, Any, Any]) -> bool:
+    """Whether the answer is a page: any path outside the API, and a document (PDF) a browser
+    followed a link to, which asks for HTML first."""
+    if not _is_api(request):
+        return True
+    return _is_pdf(request) and "text/html" in request.headers.get("accept", "")
+
+
 def _error(
     request: Request[Any, Any, Any], status: int, detail: str, **extra: Any
 ) -> Response[Any]:
-    if _is_api(request):
+    if not _is_page(request):
         return Response(
             {"status_code": status, "detail": detail, **extra},
             status_code=status,
@@ -230,6 +254,9 @@ def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
 
 
 def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
+    if isinstance(exc, NotYet):
+        # Asked too early: said in the asker's language, as a page to a browser.
+        return _error(request, 409, gettext(request_locale(request), exc.template, **exc.variables))
     return _error(request, 409, str(exc))
 
 
@@ -326,7 +353,7 @@ class _Wiring:
             include_in_schema=False,
         )
         metrics = metrics_controller(self.settings.metrics_token)
-        return [healthz, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
+        return [healthz, favicon, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
 
     def openapi(self) -> OpenAPIConfig:
         return OpenAPIConfig(

@@ -38,11 +38,13 @@ from procure.security.tables import Role
 from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
-from procure.tenders.selectors import last_refused, tender_detail, tender_page
+from procure.tenders.selectors import (
+    available_documents,
+    last_refused,
+    tender_detail,
+    tender_page,
+)
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
-
-DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
-
 
 def see(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER)
@@ -206,7 +208,11 @@ class TenderPages(Controller):
     ) -> Template:
         actor = current_actor(request)
         tender = await tender_detail(actor, tender_id)
-        context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
+        context: dict[str, Any] = {
+            "tender": tender,
+            "documents": available_documents(tender["status"]),
+            "now": clock.now(),
+        }
         if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
             context["opening"] = await opening_record(tender_id)
         if (

@@ -19,6 +19,7 @@ from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.tenders.states import (
     ACCEPTING_BIDS,
+    OPENED_STATES,
     ProcurementMethod,
     TenderStatus,
     awaiting_opening,
@@ -62,6 +63,25 @@ def _visible_to(actor: Actor | None) -> Any:
 #: Shown between the submission deadline and the opening job's run (开标中): a read never opens
 #: bids, the scheduler does, within seconds.
 OPENING = "opening"
+
+#: The tender's PDF documents (procure.pdf.documents) and the states in which each exists: a
+#: page links only to a document that exists, so no link answers 409.
+DOCUMENT_STATES: dict[str, frozenset[str]] = {
+    "opening-record": frozenset({*OPENED_STATES, TenderStatus.unsuccessful}),
+    "evaluation-report": frozenset(
+        {TenderStatus.evaluation, TenderStatus.awarded, TenderStatus.contracted}
+    ),
+    "award-notice": frozenset({TenderStatus.awarded, TenderStatus.contracted}),
+}
+
+
+def available_documents(status: str) -> list[str]:
+    """The documents a tender in ``status`` (as shown, ``opening`` included) has: its notice
+    once published, the opening record once opened, the evaluation report from evaluation on,
+    the award notice once awarded."""
+    if status == TenderStatus.draft:
+        return []
+    return ["tender-notice", *(kind for kind, states in DOCUMENT_STATES.items() if status in states)]
 
 
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:

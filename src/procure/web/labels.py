@@ -14,6 +14,7 @@ from procure.approvals.tables import ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.bids.tables import BidStatus
 from procure.committees.tables import CommitteeStatus, MemberStatus
+from procure.committees.pool_pages import KIND_LABELS as RELATIONSHIP_KINDS
 from procure.complaints.tables import ChallengeStatus, ComplaintStatus, SuspensionStatus
 from procure.contracts.tables import (
     AmendmentStatus,
@@ -327,6 +328,7 @@ REGISTRY: dict[str, dict[str, str]] = {
     "audit_action": AUDIT_ACTIONS,
     "subject_type": SUBJECT_TYPES,
     "credit_rating": {CreditRating.unrated: N_("Unrated")},
+    "relationship_kind": {str(kind): text for kind, text in RELATIONSHIP_KINDS.items()},
     "severity": FLAG_LABELS["severity"],
     "flag_subject": FLAG_LABELS["subject"],
 }
@@ -339,6 +341,24 @@ def label(locale: str, kind: str, value: object) -> str:
         return "—"
     message = REGISTRY[kind].get(str(value))
     return i18n.translations(locale).gettext(message) if message else str(value)
+
+
+def replaced_reasons(locale: str, reason: str) -> list[str]:
+    """Why a committee member stepped aside, as recorded ("declared: 甲; registry (employment):
+    乙"), in the reader's language: one sentence per bidder."""
+    translations = i18n.translations(locale)
+    shown: list[str] = []
+    for part in filter(None, (piece.strip() for piece in reason.split(";"))):
+        head, _, name = part.partition(": ")
+        if head == "declared" and name:
+            shown.append(translations.gettext(N_("declared a conflict with %(name)s")) % {"name": name})
+        elif head.startswith("registry (") and head.endswith(")") and name:
+            kind = label(locale, "relationship_kind", head[len("registry (") : -1])
+            message = translations.gettext(N_("the registry records %(kind)s with %(name)s"))
+            shown.append(message % {"kind": kind, "name": name})
+        else:
+            shown.append(part)
+    return shown
 
 
 def choices(locale: str, kind: str) -> list[tuple[str, str]]:

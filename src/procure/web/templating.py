@@ -18,7 +18,7 @@ from procure.db.pagination import page_href, pager_window
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
-from procure.web.labels import label
+from procure.web.labels import label, replaced_reasons
 
 
 def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -105,6 +105,11 @@ def _label_filter(context: Context, value: object, kind: str) -> str:
 
 
 @pass_context
+def _replaced_reasons(context: Context, reason: str | None) -> list[str]:
+    return replaced_reasons(_context_locale(context), reason or "")
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -123,6 +128,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["page_href"] = _page_href
     env.globals["label"] = _label
     env.filters["label"] = _label_filter
+    env.filters["replaced_reasons"] = _replaced_reasons
     env.globals["pager_window"] = pager_window
     env.globals["period_rule"] = _period_rule
     env.globals["submission_period"] = lambda method: (
