@@ -106,6 +106,7 @@ LABELS: dict[str, str] = {
     "grade": N_("Grade"),
     "held": N_("Held"),
     "high_share": N_("High-severity share"),
+    "hour": N_("hour"),
     "hour_utc": N_("Hour (UTC)"),
     "hours": N_("Hours"),
     "id": N_("ID"),

@@ -46,6 +46,7 @@ from procure.tenders.selectors import (
 )
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 
+
 def see(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 

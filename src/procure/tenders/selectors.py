@@ -81,7 +81,10 @@ def available_documents(status: str) -> list[str]:
     the award notice once awarded."""
     if status == TenderStatus.draft:
         return []
-    return ["tender-notice", *(kind for kind, states in DOCUMENT_STATES.items() if status in states)]
+    return [
+        "tender-notice",
+        *(kind for kind, states in DOCUMENT_STATES.items() if status in states),
+    ]
 
 
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:

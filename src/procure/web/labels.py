@@ -13,8 +13,7 @@ from procure.acceptance.tables import AcceptanceStatus
 from procure.approvals.tables import ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.bids.tables import BidStatus
-from procure.committees.tables import CommitteeStatus, MemberStatus
-from procure.committees.pool_pages import KIND_LABELS as RELATIONSHIP_KINDS
+from procure.committees.tables import CommitteeStatus, MemberStatus, RelationshipKind
 from procure.complaints.tables import ChallengeStatus, ComplaintStatus, SuspensionStatus
 from procure.contracts.tables import (
     AmendmentStatus,
@@ -285,6 +284,16 @@ STATUSES: dict[str, dict[str, str]] = {
     "flag_status": FLAG_LABELS["status"],
 }
 
+#: An expert's relationship with an organization (the expert pool's registry).
+RELATIONSHIP_KINDS: dict[str, str] = {
+    RelationshipKind.employment: N_("employment in the last 3 years"),
+    RelationshipKind.directorship: N_("director or supervisor"),
+    RelationshipKind.family: N_("close relative of its head"),
+    RelationshipKind.other: N_("other interest"),
+    # Found by the draw rather than declared: the organization is the expert's employer.
+    "employer": N_("the expert's employer"),
+}
+
 #: What the audit log's subjects are (``subject_type``).
 SUBJECT_TYPES: dict[str, str] = {
     "acceptance": N_("Acceptance"),
@@ -328,7 +337,7 @@ REGISTRY: dict[str, dict[str, str]] = {
     "audit_action": AUDIT_ACTIONS,
     "subject_type": SUBJECT_TYPES,
     "credit_rating": {CreditRating.unrated: N_("Unrated")},
-    "relationship_kind": {str(kind): text for kind, text in RELATIONSHIP_KINDS.items()},
+    "relationship_kind": RELATIONSHIP_KINDS,
     "severity": FLAG_LABELS["severity"],
     "flag_subject": FLAG_LABELS["subject"],
 }
@@ -351,7 +360,9 @@ def replaced_reasons(locale: str, reason: str) -> list[str]:
     for part in filter(None, (piece.strip() for piece in reason.split(";"))):
         head, _, name = part.partition(": ")
         if head == "declared" and name:
-            shown.append(translations.gettext(N_("declared a conflict with %(name)s")) % {"name": name})
+            shown.append(
+                translations.gettext(N_("declared a conflict with %(name)s")) % {"name": name}
+            )
         elif head.startswith("registry (") and head.endswith(")") and name:
             kind = label(locale, "relationship_kind", head[len("registry (") : -1])
             message = translations.gettext(N_("the registry records %(kind)s with %(name)s"))
