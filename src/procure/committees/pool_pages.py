@@ -30,6 +30,7 @@ from procure.committees.pool_selectors import (
     expert_page,
     pool_paging,
 )
+from procure.committees.tables import RelationshipKind
 from procure.errors import Conflict
 from procure.i18n import N_
 from procure.organizations.selectors import organization_choices
