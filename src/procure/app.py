@@ -93,6 +93,7 @@ from procure.surveys.controllers import (
 from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
+from procure.web.audit_log import AuditLogPages
 from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
 from procure.web.responses import declare_error_responses
@@ -153,6 +154,7 @@ PAGE_CONTROLLERS = [
     RiskPages,
     DisclosurePages,
     CheckpointPages,
+    AuditLogPages,
     ApprovalPages,
     ExpertPoolPages,
     CommitteePages,

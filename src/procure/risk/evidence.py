@@ -9,7 +9,8 @@ The rules write evidence as JSON with snake_case keys. Conventions they can rely
   addresses become links; anything else shows as text);
 - a key ending in ``_percent`` or ``_pct`` holding a number is a percentage;
 - a key in ``RATIO_KEYS`` holding a number is a fraction, shown as a percentage (0.25 → 25%);
-- ``days`` or a key ending in ``_days`` holding a whole number is a count of days (天);
+- ``days`` or a key starting with ``days_`` or ending in ``_days`` holding a whole number is
+  a count of days (天);
 - a dict under a money or percentage key passes its unit to its numbers
   (``{"thresholds_percent": {"below_mean_of_others": 20}}`` → 20%);
 - a text value that is itself a known key (``"measure": "staff_hours"``) shows as that key's label;
@@ -32,7 +33,8 @@ PERCENT_SUFFIXES = ("_percent", "_pct")
 LINK_TEXT_KEYS = ("label", "text", "title", "name")
 #: Keys holding a fraction of one (wins / processes).
 RATIO_KEYS = frozenset({"ratio"})
-DAYS_KEY, DAYS_SUFFIX = "days", "_days"
+DAYS_KEY, DAYS_SUFFIX, DAYS_PREFIX = "days", "_days", "days_"
+DAYS = N_("%(days)s days")
 
 
 #: Labels of the evidence keys the rules write (the key without its _fen/_percent suffix), and
@@ -301,7 +303,7 @@ def _unit(key: str) -> str:
         return "percent"
     if key in RATIO_KEYS:
         return "ratio"
-    if key == DAYS_KEY or key.endswith(DAYS_SUFFIX):
+    if key == DAYS_KEY or key.endswith(DAYS_SUFFIX) or key.startswith(DAYS_PREFIX):
         return "days"
     return ""
 
@@ -319,8 +321,7 @@ def _with_unit(label: str, unit: str, value: Any, locale: str) -> Item | None:
         )
         return Item(label, "percent", text=f"{shown}%")
     if unit == "days" and isinstance(value, int):
-        text = i18n.translations(locale).ngettext("%(num)d day", "%(num)d days", value)
-        return Item(label, "number", text=text % {"num": value})
+        return Item(label, "number", text=i18n.gettext(locale, DAYS, days=value))
     return None
 
 

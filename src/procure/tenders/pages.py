@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
@@ -39,6 +39,7 @@ from procure.settings import get_settings
 from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.selectors import (
+    TENDER_SORTING,
     available_documents,
     last_refused,
     tender_detail,
@@ -183,13 +184,27 @@ class TenderPages(Controller):
         status: FromQuery[str] = "",
         department: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        direction: str = Parameter(query="dir", default=""),
     ) -> Template:
+        order = TENDER_SORTING.request(sort, direction)
         page = await tender_page(
-            current_actor(request), paging, status=status, department_id=department, q=q
+            current_actor(request),
+            paging,
+            order=order,
+            status=status,
+            department_id=department,
+            q=q,
         )
         return Template(
             "tenders/list.html",
-            context={"page": page, "tenders": page.items, "status": status, "q": q},
+            context={
+                "page": page,
+                "tenders": page.items,
+                "status": status,
+                "q": q,
+                "order": order,
+            },
         )
 
     @get("/tenders/new", opt={"action": Action.tender_manage})

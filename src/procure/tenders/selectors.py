@@ -13,7 +13,7 @@ from procure import clock
 from procure.approvals.selectors import COLUMNS as APPROVAL_COLUMNS
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
-from procure.db.pagination import Page, PageRequest, contains, paginate
+from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
@@ -134,10 +134,27 @@ def tender_status(value: str) -> str:
     return value
 
 
+#: The columns a tender list sorts by (``?sort=``); newest first unless asked.
+TENDER_SORTING = Sorting(
+    columns={
+        "id": Tender.id,
+        "reference": Tender.reference,
+        "title": Tender.title,
+        "method": Tender.method,
+        "status": Tender.status,
+        "ceiling": Tender.ceiling_fen,
+        "deadline": Tender.submission_deadline,
+    },
+    default=SortRequest("id", descending=True),
+    tiebreak=Tender.id,
+)
+
+
 async def tender_page(
     actor: Actor | None,
     paging: PageRequest,
     *,
+    order: SortRequest | None = None,
     department_id: int | None = None,
     status: str | None = None,
     method: str | None = None,
@@ -160,7 +177,9 @@ async def tender_page(
             raise InvalidInput("method", f"{method!r} is not a procurement method") from None
     if q.strip():
         where &= contains(q.strip(), Tender.title, Tender.reference)
-    query = Tender.select(*SUMMARY_COLUMNS).where(where).order_by(Tender.id, ascending=False)
+    query = TENDER_SORTING.apply(
+        Tender.select(*SUMMARY_COLUMNS).where(where), order or TENDER_SORTING.default
+    )
     page = await paginate(query, Tender.count().where(where), paging)
     return page.map(lambda row: with_clock(row, now))
 

@@ -14,7 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
-from procure.db.pagination import page_href, pager_window
+from procure.db.pagination import SortRequest, page_href, pager_window, sort_query
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
@@ -110,6 +110,15 @@ def _replaced_reasons(context: Context, reason: str | None) -> list[str]:
 
 
 @pass_context
+def _sort_href(context: Context, key: str, order: SortRequest) -> str:
+    """This page's address sorted by ``key`` (the other way if it is already), filters kept."""
+    request = context.get("request")
+    if request is None:
+        return f"?sort={key}"
+    return f"{request.url.path}?{sort_query(request.url, key, order)}"
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -127,6 +136,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["can"] = _can
     env.globals["page_href"] = _page_href
     env.globals["label"] = _label
+    env.globals["sort_href"] = _sort_href
     env.filters["label"] = _label_filter
     env.filters["replaced_reasons"] = _replaced_reasons
     env.globals["pager_window"] = pager_window
