@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import ValidationError
@@ -185,7 +185,7 @@ class TenderPages(Controller):
         department: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
         sort: FromQuery[str] = "",
-        direction: str = Parameter(query="dir", default=""),
+        direction: str = QueryParameter(name="dir", default=""),
     ) -> Template:
         order = TENDER_SORTING.request(sort, direction)
         page = await tender_page(

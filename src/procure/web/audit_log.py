@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -99,7 +99,7 @@ async def provide_filters(
 
 
 async def provide_order(
-    sort: FromQuery[str] = "", direction: str = Parameter(query="dir", default="")
+    sort: FromQuery[str] = "", direction: str = QueryParameter(name="dir", default="")
 ) -> SortRequest:
     return EVENT_SORTING.request(sort, direction)
 
