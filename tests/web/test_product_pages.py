@@ -20,6 +20,7 @@ from procure.db.pagination import PageRequest
 from procure.errors import InvalidInput
 from procure.pdf.documents import DOCUMENTS
 from procure.risk import evidence
+from procure.risk.labels import LABELS as FLAG_LABELS
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.selectors import user_by_username
 from procure.tenders.selectors import TENDER_SORTING, available_documents, tender_page
@@ -49,6 +50,11 @@ def test_every_status_kind_has_chinese_labels() -> None:
     assert label("zh-CN", "tender_status", None) == "—"
     assert label("en", "approval_status", "pending") == "awaiting approval"
     assert "subject_type" in REGISTRY
+
+
+def test_the_flag_labels_agree_with_the_risk_pages() -> None:
+    assert REGISTRY["flag_status"] == dict(FLAG_LABELS["status"])
+    assert REGISTRY["severity"] == dict(FLAG_LABELS["severity"])
 
 
 def test_evidence_carries_units() -> None:

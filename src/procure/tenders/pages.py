@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -185,7 +185,7 @@ class TenderPages(Controller):
         department: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
         sort: FromQuery[str] = "",
-        direction: str = QueryParameter(name="dir", default=""),
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
     ) -> Template:
         order = TENDER_SORTING.request(sort, direction)
         page = await tender_page(

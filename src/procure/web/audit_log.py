@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
@@ -99,7 +99,7 @@ async def provide_filters(
 
 
 async def provide_order(
-    sort: FromQuery[str] = "", direction: str = QueryParameter(name="dir", default="")
+    sort: FromQuery[str] = "", direction: Annotated[str, QueryParameter(name="dir")] = ""
 ) -> SortRequest:
     return EVENT_SORTING.request(sort, direction)
 

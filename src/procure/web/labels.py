@@ -28,7 +28,6 @@ from procure.jobs.tables import EventStatus
 from procure.organizations.tables import CreditRating
 from procure.performance.tables import ObjectionStatus
 from procure.reports.tables import ReportStatus
-from procure.risk.labels import LABELS as FLAG_LABELS
 from procure.surveys.tables import RoundStatus
 from procure.tenders.states import TenderStatus
 
@@ -281,7 +280,14 @@ STATUSES: dict[str, dict[str, str]] = {
         EventStatus.done: N_("Done"),
         EventStatus.failed: N_("Failed"),
     },
-    "flag_status": FLAG_LABELS["status"],
+    # The risk pages' own table (procure.risk.labels) says the same; areas that render pages
+    # may not import the risk engine, so the flag's lifecycle is spelled out here.
+    "flag_status": {
+        "open": N_("Pending"),
+        "explained": N_("Explained"),
+        "resolved": N_("Resolved"),
+        "dismissed": N_("Dismissed"),
+    },
 }
 
 #: An expert's relationship with an organization (the expert pool's registry).
@@ -338,8 +344,7 @@ REGISTRY: dict[str, dict[str, str]] = {
     "subject_type": SUBJECT_TYPES,
     "credit_rating": {CreditRating.unrated: N_("Unrated")},
     "relationship_kind": RELATIONSHIP_KINDS,
-    "severity": FLAG_LABELS["severity"],
-    "flag_subject": FLAG_LABELS["subject"],
+    "severity": {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")},
 }
 
 
