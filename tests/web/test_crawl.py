@@ -20,7 +20,7 @@ from tests.conftest import USERNAMES, login
 #: Route patterns visited at most this often (a list and two of its records, not all of them).
 PER_PATTERN = 2
 #: Pages visited per role at most (the crawl stays well within a minute per engine).
-PER_ROLE = 70
+PER_ROLE = 30
 #: Links a crawl leaves alone: the language switch, signing out, static files.
 SKIPPED = ("/lang/", "/logout", "/static/", "/metrics", "/schema")
 

@@ -217,7 +217,9 @@ def test_documents_exist_by_state() -> None:
 
 
 async def test_a_tender_page_links_only_the_documents_that_exist(client: AsyncTestClient) -> None:
-    for row in await Tender.select(Tender.id).where(Tender.published_at.is_not_null()):
+    rows = await Tender.select(Tender.id, Tender.status).where(Tender.published_at.is_not_null())
+    one_of_each = {row["status"]: row for row in rows}  # a tender in each state
+    for row in one_of_each.values():
         page = await client.get(f"/tenders/{row['id']}")
         linked = re.findall(rf"/api/v1/tenders/{row['id']}/documents/([a-z-]+)", page.text)
         for kind in linked:
