@@ -4,6 +4,7 @@ guard, templates, OpenAPI, error handling and every area's routes."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
@@ -47,7 +48,7 @@ from procure.db import get_engine, ping
 from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
 from procure.disclosure.controllers import DisclosureController
 from procure.disclosure.pages import DisclosurePages
-from procure.errors import Conflict, InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound, NotYet
 from procure.evaluations.controllers import (
     ContractEvaluationController,
     EvaluationController,
@@ -94,6 +95,7 @@ from procure.surveys.controllers import (
 from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
+from procure.web.audit_log import AuditLogPages
 from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
 from procure.web.responses import declare_error_responses
@@ -155,6 +157,7 @@ PAGE_CONTROLLERS = [
     RiskPages,
     DisclosurePages,
     CheckpointPages,
+    AuditLogPages,
     ApprovalPages,
     ExpertPoolPages,
     CommitteePages,
@@ -175,6 +178,21 @@ async def healthz() -> Response[dict[str, str]]:
             status_code=503,
         )
     return Response({"status": "ok", "database": engine})
+
+
+@cache
+def _favicon() -> bytes:
+    return (PACKAGE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@get("/favicon.ico", opt={"action": Action.public_read}, include_in_schema=False)
+async def favicon() -> Response[bytes]:
+    """The site's icon where browsers look for it without asking the page."""
+    return Response(
+        _favicon(),
+        media_type="image/x-icon",
+        headers={"cache-control": "public, max-age=86400"},
+    )
 
 
 # Registration hashes a password and signs in too, so it shares the sign-in throttle.
@@ -214,10 +232,18 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith(("/api/", "/schema", "/metrics"))
 
 
+def _is_page(request: Request[Any, Any, Any]) -> bool:
+    """Whether the answer is a page: any path outside the API, and a document (PDF) a browser
+    followed a link to, which asks for HTML first."""
+    if not _is_api(request):
+        return True
+    return _is_pdf(request) and "text/html" in request.headers.get("accept", "")
+
+
 def _error(
     request: Request[Any, Any, Any], status: int, detail: str, **extra: Any
 ) -> Response[Any]:
-    if _is_api(request):
+    if not _is_page(request):
         return Response(
             {"status_code": status, "detail": detail, **extra},
             status_code=status,
@@ -233,6 +259,9 @@ def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
 
 
 def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
+    if isinstance(exc, NotYet):
+        # Asked too early: said in the asker's language, as a page to a browser.
+        return _error(request, 409, gettext(request_locale(request), exc.template, **exc.variables))
     return _error(request, 409, str(exc))
 
 
@@ -344,7 +373,7 @@ class _Wiring:
             include_in_schema=False,
         )
         metrics = metrics_controller(self.settings.metrics_token)
-        return [healthz, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
+        return [healthz, favicon, metrics, static, *API_CONTROLLERS, *PAGE_CONTROLLERS]
 
     def openapi(self) -> OpenAPIConfig:
         return OpenAPIConfig(

@@ -21,3 +21,13 @@ class NotFound(LookupError):
 
 class Conflict(RuntimeError):
     """The object is in a state that does not allow this (e.g. bidding after the deadline): 409."""
+
+
+class NotYet(Conflict):
+    """Something asked for before it exists (a tender's award notice before the award): 409,
+    its message a catalog one (marked with ``N_``) read in the asker's language."""
+
+    def __init__(self, message: str, **variables: object) -> None:
+        self.template = message
+        self.variables = variables
+        super().__init__(message % variables if variables else message)

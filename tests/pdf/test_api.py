@@ -9,8 +9,16 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from procure.bids import services as bid_services
+from procure.i18n import gettext, local_time
 from procure.pdf import render
+from procure.pdf.documents import (
+    NO_AWARD_YET,
+    NO_EVALUATION_YET,
+    NO_OPENING_CANCELLED,
+    SEALED_UNTIL,
+)
 from procure.security.selectors import user_by_username
+from procure.settings import get_settings
 from tests.conftest import login
 from tests.pdf.conftest import demo_tender, read_pdf
 
@@ -72,21 +80,19 @@ async def test_the_opening_record_is_409_while_bids_are_sealed(
         response = await client.get(f"/api/v1/tenders/{tender['id']}/documents/opening-record")
         assert response.status_code == 409
         assert response.headers["content-type"].startswith("application/json")
-        deadline = tender["submission_deadline"].isoformat()
-        assert response.json()["detail"] == f"bids are sealed until {deadline}"
+        deadline = local_time(tender["submission_deadline"], get_settings().timezone)
+        # Said in the reader's language (Chinese by default).
+        assert response.json()["detail"] == gettext("zh-CN", SEALED_UNTIL, deadline=deadline)
+        assert "投标截止时间" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
     ("status", "kind", "detail"),
     [
-        (
-            "published",
-            "evaluation-report",
-            "the evaluation report exists once evaluation has started",
-        ),
-        ("opened", "evaluation-report", "the evaluation report exists once evaluation has started"),
-        ("evaluation", "award-notice", "it has no award yet"),
-        ("cancelled", "opening-record", "was cancelled; there is no opening record"),
+        ("published", "evaluation-report", NO_EVALUATION_YET),
+        ("opened", "evaluation-report", NO_EVALUATION_YET),
+        ("evaluation", "award-notice", NO_AWARD_YET),
+        ("cancelled", "opening-record", NO_OPENING_CANCELLED),
     ],
 )
 async def test_a_document_before_its_time_is_409(
@@ -95,7 +101,11 @@ async def test_a_document_before_its_time_is_409(
     tender = await demo_tender(status)
     response = await client.get(f"/api/v1/tenders/{tender['id']}/documents/{kind}")
     assert response.status_code == 409
-    assert detail in response.json()["detail"]
+    assert response.json()["detail"] == gettext("zh-CN", detail)
+    english = await client.get(
+        f"/api/v1/tenders/{tender['id']}/documents/{kind}", cookies={"lang": "en"}
+    )
+    assert english.json()["detail"] == detail
 
 
 async def test_an_unknown_document_or_tender_is_404(client: AsyncTestClient) -> None:

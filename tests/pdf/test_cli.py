@@ -6,6 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from procure.i18n import local_time
+from procure.pdf.documents import SEALED_UNTIL
+from procure.settings import get_settings
 from tests.pdf.conftest import demo_tender, read_pdf
 from tests.test_cli import PROCURE, procure
 
@@ -59,6 +62,6 @@ async def test_sealed_bids_are_one_line_and_exit_2(database: None, tmp_path: Pat
         "pdf", "opening-record", str(tender["id"]), "--out", str(tmp_path / "x.pdf"), env={}
     )
     assert result.returncode == 2
-    deadline = tender["submission_deadline"].isoformat()
-    assert result.stderr.splitlines() == [f"error: bids are sealed until {deadline}"]
+    deadline = local_time(tender["submission_deadline"], get_settings().timezone)
+    assert result.stderr.splitlines() == [f"error: {SEALED_UNTIL % {'deadline': deadline}}"]
     assert not (tmp_path / "x.pdf").exists()

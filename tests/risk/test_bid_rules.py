@@ -55,7 +55,7 @@ async def test_a_line_below_the_catalog_floor_fires_one_fen_under_it(database: N
         }
     ]
     assert evidence["tender"]["url"] == f"/tenders/{tender['id']}"
-    assert evidence["explanation"]["url"] == f"/tenders/{tender['id']}/evaluation"
+    assert evidence["explanation"]["url"] == f"/tenders/{tender['id']}"
     assert await underpriced(tender, catalog_floor=False) == {}
 
 

@@ -506,7 +506,7 @@ def test_evidence_items_follow_the_conventions() -> None:
     assert items["Mean"].text.startswith("15,000.00")  # no label known: humanized
     assert items["Total"].text.startswith("1.00")
     assert items["Share"].text == "12.5%"
-    assert items["Ratio"].text == "0.4568"
+    assert items["Ratio"].text == "45.68%"  # a fraction of one, shown as a percentage
     assert items["Year"].text == "2026"
     assert items["Flagged"].kind == "boolean" and items["Note"].kind == "empty"
     assert items["Link"].kind == "text"  # a protocol-relative address is not followed

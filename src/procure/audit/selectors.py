@@ -4,12 +4,15 @@ until their tender's bids are opened."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
+
 from procure.audit.tables import AuditEvent
-from procure.db.pagination import Page, PageRequest, paginate
+from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.settings import get_settings
 
 SEALED = "(sealed)"
@@ -73,6 +76,25 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=ZoneInfo(get_settings().timezone))
 
 
+#: The columns the audit log page sorts by; newest first unless asked.
+EVENT_SORTING = Sorting(
+    columns={
+        "seq": AuditEvent.seq,
+        "time": AuditEvent.occurred_at,
+        "actor": AuditEvent.actor_label,
+        "action": AuditEvent.action,
+        "subject": AuditEvent.subject_type,
+    },
+    default=SortRequest("seq", descending=True),
+    tiebreak=AuditEvent.seq,
+)
+
+#: Events about a sealed bid (redact_sealed): the filters that name who or what (actor,
+#: subject, a search) never match them, so a filtered count tells no more than the redacted
+#: rows show.
+NOT_ABOUT_A_SEALED_BID = WhereRaw("CAST(data AS TEXT) NOT LIKE {}", '%"sealed_until"%')
+
+
 async def event_page(
     paging: PageRequest,
     *,
@@ -81,10 +103,48 @@ async def event_page(
     since: date | None = None,
     until: date | None = None,
     before_seq: int | None = None,
+    actor: str = "",
+    subject_id: str = "",
+    q: str = "",
+    q_actions: list[str] | None = None,
+    order: SortRequest | None = None,
 ) -> Page[dict[str, Any]]:
-    """One page of the log, newest first, filtered in SQL by action, subject type, the local
-    days it happened in (``since`` and ``until`` included) and ``before_seq``. The filters are
-    the ones a redacted event still shows, so none tells more than the unfiltered log."""
+    """One page of the log, newest first unless ``order`` says otherwise, filtered in SQL by
+    action, subject type, the local days it happened in (``since`` and ``until`` included),
+    ``before_seq``, the actor (a part of their name), the subject's id and a search (a part of
+    the actor, the action's code or the subject's id, or one of ``q_actions``: the actions
+    whose label matched, in the reader's language). Action, subject type and time are what a
+    redacted event still shows; the other filters leave sealed bid events out."""
+    where = event_filter(
+        action=action,
+        subject_type=subject_type,
+        since=since,
+        until=until,
+        before_seq=before_seq,
+        actor=actor,
+        subject_id=subject_id,
+        q=q,
+        q_actions=q_actions,
+    )
+    query = EVENT_SORTING.apply(AuditEvent.select().where(where), order or EVENT_SORTING.default)
+    page = (await paginate(query, AuditEvent.count().where(where), paging)).map(_decoded)
+    opened = await opened_tenders(page.items)
+    return page.map(lambda row: redact_sealed(row, opened))
+
+
+def event_filter(
+    *,
+    action: str = "",
+    subject_type: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    before_seq: int | None = None,
+    actor: str = "",
+    subject_id: str = "",
+    q: str = "",
+    q_actions: list[str] | None = None,
+) -> Any:
+    """The WHERE of event_page."""
     where: Any = AuditEvent.seq.is_not_null()
     if action.strip():
         where &= AuditEvent.action == action.strip()
@@ -96,10 +156,33 @@ async def event_page(
         where &= AuditEvent.occurred_at < _local_midnight(until + timedelta(days=1))
     if before_seq is not None:
         where &= AuditEvent.seq < before_seq
-    query = AuditEvent.select().where(where).order_by(AuditEvent.seq, ascending=False)
-    page = (await paginate(query, AuditEvent.count().where(where), paging)).map(_decoded)
-    opened = await opened_tenders(page.items)
-    return page.map(lambda row: redact_sealed(row, opened))
+    if actor.strip():
+        where &= contains(actor.strip(), AuditEvent.actor_label) & NOT_ABOUT_A_SEALED_BID
+    if subject_id.strip():
+        where &= (AuditEvent.subject_id == subject_id.strip()) & NOT_ABOUT_A_SEALED_BID
+    if q.strip():
+        found = contains(
+            q.strip(), AuditEvent.actor_label, AuditEvent.action, AuditEvent.subject_id
+        )
+        if q_actions:
+            found |= AuditEvent.action.is_in(q_actions)
+        where &= found & NOT_ABOUT_A_SEALED_BID
+    return where
+
+
+async def events_for_export(
+    order: SortRequest | None = None, batch: int = 500, **filters: Any
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every event the filters select, in ``order``, a batch at a time (paged in SQL), redacted
+    as on the page: an export streams however long the log."""
+    number = 1
+    while True:
+        page = await event_page(PageRequest(number, batch), order=order, **filters)
+        if page.items:
+            yield page.items
+        if not page.has_next:
+            return
+        number += 1
 
 
 async def recent_events(limit: int) -> list[dict[str, Any]]:

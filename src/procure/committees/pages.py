@@ -22,20 +22,6 @@ from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
 from procure.web.forms import Form
 
-MEMBER_STATUS_LABELS = {
-    "alternate": N_("Alternate"),
-    "drawn": N_("Drawn, to declare"),
-    "seated": N_("Seated"),
-    "replaced": N_("Stepped aside (回避)"),
-    "confirmed": N_("Confirmed the report"),
-}
-COMMITTEE_STATUS_LABELS = {
-    None: N_("Not drawn yet"),
-    "planned": N_("Composition set, not drawn yet"),
-    "drawn": N_("Drawn: members declare 回避"),
-    "seated": N_("Seated: the committee evaluates"),
-    "reported": N_("Report confirmed by every member"),
-}
 KIND_LABELS = {
     "expert": N_("Evaluation expert"),
     "buyer_representative": N_("Buyer's representative"),
@@ -61,8 +47,6 @@ async def _page(actor: Actor, tender_id: int, *, status_code: int = 200, **forms
             and actor.is_handler
             and actor.department_id == tender["department_id"],
             "now": clock.now(),
-            "member_labels": MEMBER_STATUS_LABELS,
-            "status_labels": COMMITTEE_STATUS_LABELS,
             "kind_labels": KIND_LABELS,
             **forms,
         },

@@ -36,17 +36,14 @@ from procure.i18n import N_
 from procure.organizations.selectors import organization_choices
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.labels import RELATIONSHIP_KINDS
 from procure.web.templating import request_locale
 
 POOL_PAGE = "/experts"
 IMPORT_PAGE = "/experts/import"
 
-KIND_LABELS = {
-    RelationshipKind.employment: N_("employment in the last 3 years"),
-    RelationshipKind.directorship: N_("director or supervisor"),
-    RelationshipKind.family: N_("close relative of its head"),
-    RelationshipKind.other: N_("other interest"),
-}
+#: The kinds a relationship may be recorded as (the form's choices).
+KIND_LABELS = {kind: RELATIONSHIP_KINDS[kind] for kind in RelationshipKind}
 
 
 @dataclass

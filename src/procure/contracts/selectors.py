@@ -21,7 +21,7 @@ from procure.contracts.tables import (
     Rectification,
 )
 from procure.db import read_together
-from procure.db.pagination import Page, PageRequest, contains, paginate
+from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
@@ -99,10 +99,26 @@ async def visible_contracts(actor: Actor) -> list[dict]:
     )
 
 
+#: The columns a contract list sorts by (``?sort=``); newest first unless asked.
+CONTRACT_SORTING = Sorting(
+    columns={
+        "id": Contract.id,
+        "reference": Contract.reference,
+        "title": Contract.title,
+        "status": Contract.status,
+        "value": Contract.value_fen,
+        "starts": Contract.starts_on,
+    },
+    default=SortRequest("id", descending=True),
+    tiebreak=Contract.id,
+)
+
+
 async def contract_page(
     actor: Actor,
     paging: PageRequest,
     *,
+    order: SortRequest | None = None,
     status: str = "",
     department_id: int | None = None,
     organization_id: int | None = None,
@@ -125,7 +141,9 @@ async def contract_page(
         where &= Contract.organization == organization_id
     if q.strip():
         where &= contains(q.strip(), Contract.title, Contract.reference)
-    query = Contract.select(*SUMMARY_COLUMNS).where(where).order_by(Contract.id, ascending=False)
+    query = CONTRACT_SORTING.apply(
+        Contract.select(*SUMMARY_COLUMNS).where(where), order or CONTRACT_SORTING.default
+    )
     return await paginate(query, Contract.count().where(where), paging)
 
 

@@ -79,6 +79,68 @@ def page_request(
     )
 
 
+@dataclass(frozen=True)
+class SortRequest:
+    """How a list is ordered: a whitelisted column key and a direction."""
+
+    key: str
+    descending: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "desc" if self.descending else "asc"
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The columns a list may be sorted by (query key → Piccolo column) and its default order.
+    Every order ends with ``tiebreak`` (a unique column), so pages never overlap."""
+
+    columns: dict[str, Any]
+    default: SortRequest
+    tiebreak: Any
+
+    def request(self, sort: str | None, direction: str | None) -> SortRequest:
+        """The order the query asks for (``?sort=column&dir=asc|desc``); an unknown column or
+        direction is refused, naming the parameter."""
+        key = (sort or "").strip() or self.default.key
+        if key not in self.columns:
+            raise InvalidInput(
+                "sort", SORT_ONE_OF, allowed=", ".join(sorted(self.columns)), value=repr(key)
+            )
+        chosen = (direction or "").strip().lower()
+        if chosen and chosen not in ("asc", "desc"):
+            raise InvalidInput("dir", DIR_ONE_OF, value=repr(direction))
+        if not chosen:
+            descending = self.default.descending if key == self.default.key else False
+        else:
+            descending = chosen == "desc"
+        return SortRequest(key, descending)
+
+    def apply(self, query: Any, order: SortRequest) -> Any:
+        """``query`` ordered by the chosen column, then by the tiebreak in the same direction."""
+        ascending = not order.descending
+        return query.order_by(self.columns[order.key], ascending=ascending).order_by(
+            self.tiebreak, ascending=ascending
+        )
+
+
+SORT_ONE_OF = N_("must be one of %(allowed)s, not %(value)s")
+DIR_ONE_OF = N_("must be asc or desc, not %(value)s")
+
+
+def sort_query(url: Any, key: str, current: SortRequest) -> str:
+    """The query of ``url`` sorted by ``key``: the other direction if it is the current column,
+    else ascending; filters kept, back to the first page, notices dropped."""
+    direction = "asc" if key != current.key or current.descending else "desc"
+    params = [
+        (name, value)
+        for name, value in url.query_params.multi_items()
+        if name not in ("sort", "dir", "page") and name not in NOTICE_PARAMS
+    ]
+    return urlencode([*params, ("sort", key), ("dir", direction)])
+
+
 def paging_dependency(default_per_page: int = DEFAULT_PER_PAGE) -> dict[str, Provide]:
     """The dependency a list handler declares to take ``paging: NamedDependency[PageRequest]``
     from its ``?page=&per_page=``."""

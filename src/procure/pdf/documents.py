@@ -16,13 +16,14 @@ from procure.bids.selectors import opening_record
 from procure.bids.tables import Award, BidLine, BidStatus
 from procure.committees.selectors import my_seat, roster
 from procure.contracts.selectors import contract_detail
-from procure.errors import Conflict, NotFound
+from procure.errors import NotFound, NotYet
+from procure.i18n import N_, local_time
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.tables import Role
 from procure.settings import get_settings
-from procure.tenders.selectors import OPENING, scope_lines, with_clock
+from procure.tenders.selectors import DOCUMENT_STATES, OPENING, scope_lines, with_clock
 from procure.tenders.states import ProcurementMethod, TenderStatus
 from procure.tenders.tables import (
     EvaluationCriterion,
@@ -33,8 +34,22 @@ from procure.tenders.tables import (
 
 Builder = Callable[..., Awaitable[dict[str, Any]]]
 
-EVALUATED = frozenset({TenderStatus.evaluation, TenderStatus.awarded, TenderStatus.contracted})
-AWARDED = frozenset({TenderStatus.awarded, TenderStatus.contracted})
+AWARDED = DOCUMENT_STATES["award-notice"]
+
+#: What a document asked for too early answers (409), in the asker's language.
+NO_OPENING_CANCELLED = N_(
+    "This tender was cancelled before its bids were opened: there is no opening record."
+)
+OPENING_NOW = N_(
+    "The bids are being opened now (the submission deadline has passed): the opening record "
+    "follows within a minute."
+)
+SEALED_UNTIL = N_(
+    "The bids are sealed until the submission deadline, %(deadline)s: the opening record "
+    "exists once they are opened."
+)
+NO_EVALUATION_YET = N_("The evaluation report exists once the evaluation has started.")
+NO_AWARD_YET = N_("The award notice exists once the award is decided.")
 
 
 def _own_department(actor: Actor | None, tender: dict[str, Any]) -> bool:
@@ -139,11 +154,13 @@ async def opening_record_context(tender_id: int, *, actor: Actor | None = None) 
     context["document_title"] = "开标记录"
     tender = context["tender"]
     if tender["status"] == TenderStatus.cancelled:
-        raise Conflict(f"tender {tender['reference']} was cancelled; there is no opening record")
+        raise NotYet(NO_OPENING_CANCELLED)
     if tender["status"] == OPENING:
-        raise Conflict(
-            f"the bids of {tender['reference']} are being opened (the deadline has passed): "
-            "the record follows within a minute"
+        raise NotYet(OPENING_NOW)
+    if tender["status"] not in DOCUMENT_STATES["opening-record"]:
+        raise NotYet(
+            SEALED_UNTIL,
+            deadline=local_time(tender["submission_deadline"], get_settings().timezone),
         )
     record = await opening_record(tender_id)
     context["bids"] = [
@@ -194,11 +211,8 @@ async def evaluation_report_context(
     context = await _tender(tender_id, actor)
     context["document_title"] = "评标报告"
     tender = context["tender"]
-    if tender["status"] not in EVALUATED:
-        raise Conflict(
-            f"tender {tender['reference']} is {tender['status']}: the evaluation report exists "
-            "once evaluation has started"
-        )
+    if tender["status"] not in DOCUMENT_STATES["evaluation-report"]:
+        raise NotYet(NO_EVALUATION_YET)
     summary = await evaluation_summary(tender_id)
     insider = await _insider(actor, tender)
     scores_shown = tender["status"] in AWARDED or (summary.complete and insider)
@@ -245,8 +259,8 @@ async def award_notice_context(tender_id: int, *, actor: Actor | None = None) ->
         .where(Award.tender == tender_id)
         .first()
     )
-    if tender["status"] not in AWARDED or award is None:
-        raise Conflict(f"tender {tender['reference']} is {tender['status']}: it has no award yet")
+    if tender["status"] not in DOCUMENT_STATES["award-notice"] or award is None:
+        raise NotYet(NO_AWARD_YET)
     winner = (
         await Organization.select(Organization.name, Organization.credit_code, Organization.address)
         .where(Organization.id == award["organization_id"])

@@ -8,6 +8,12 @@ The rules write evidence as JSON with snake_case keys. Conventions they can rely
 - ``{"url": "/contracts/7", "label": "HT-2026-007"}`` is a link (only site paths and http(s)
   addresses become links; anything else shows as text);
 - a key ending in ``_percent`` or ``_pct`` holding a number is a percentage;
+- a key in ``RATIO_KEYS`` holding a number is a fraction, shown as a percentage (0.25 → 25%);
+- ``days`` or a key starting with ``days_`` or ending in ``_days`` holding a whole number is
+  a count of days (天);
+- a dict under a money or percentage key passes its unit to its numbers
+  (``{"thresholds_percent": {"below_mean_of_others": 20}}`` → 20%);
+- a text value that is itself a known key (``"measure": "staff_hours"``) shows as that key's label;
 - a dict is a nested table (thresholds, for instance), a list a list.
 """
 
@@ -25,14 +31,21 @@ from procure.i18n import N_
 MONEY_SUFFIX = "_fen"
 PERCENT_SUFFIXES = ("_percent", "_pct")
 LINK_TEXT_KEYS = ("label", "text", "title", "name")
+#: Keys holding a fraction of one (wins / processes).
+RATIO_KEYS = frozenset({"ratio"})
+DAYS_KEY, DAYS_SUFFIX, DAYS_PREFIX = "days", "_days", "days_"
+DAYS = N_("%(days)s days")
 
 
-#: Labels of the evidence keys the rules write (the key without its _fen/_percent suffix);
-#: a key not listed here is humanized in English.
+#: Labels of the evidence keys the rules write (the key without its _fen/_percent suffix), and
+#: of the codes they write as values (a report's frequency, a payment's status); a key not
+#: listed here is humanized in English.
 LABELS: dict[str, str] = {
     "accepted_kinds": N_("Accepted kinds"),
     "activities": N_("Activities"),
     "ad_hoc_submissions": N_("Ad-hoc submissions"),
+    "address": N_("Address"),
+    "administrative": N_("Administrative work"),
     "amendments": N_("Amendments"),
     "amount": N_("Amount"),
     "amount_delta": N_("Amount change"),
@@ -41,11 +54,16 @@ LABELS: dict[str, str] = {
     "below_ceiling": N_("Below the ceiling price"),
     "below_mean_of_others": N_("Below the mean of the other bids"),
     "bid": N_("Bid"),
+    "bid_id": N_("Bid"),
     "bids": N_("Bids"),
     "bids_compared": N_("Bids compared"),
     "burst": N_("Burst"),
     "buyer": N_("Buyer"),
+    "campaign": N_("Campaign task"),
     "ceiling": N_("Ceiling price"),
+    "classifications": N_("Classifications"),
+    "classified": N_("Classified"),
+    "closed": N_("Closed"),
     "code": N_("Code"),
     "codes_issued": N_("Codes issued"),
     "committee_evaluations": N_("Committee evaluations"),
@@ -53,6 +71,7 @@ LABELS: dict[str, str] = {
     "communities": N_("Communities"),
     "communities_without_evidence": N_("Communities without evidence"),
     "community": N_("Community"),
+    "contact": N_("Contact"),
     "contract": N_("Contract"),
     "contract_reports": N_("Contract reports"),
     "contracts": N_("Contracts"),
@@ -60,31 +79,47 @@ LABELS: dict[str, str] = {
     "cumulative_delta": N_("Cumulative change"),
     "currency": N_("Currency"),
     "current_value": N_("Current value"),
+    "date": N_("Date"),
     "days": N_("Days"),
     "days_past_due": N_("Days past due"),
+    "deadline": N_("Deadline"),
     "delivered": N_("Delivered"),
     "demanded_by": N_("Demanded by"),
     "description": N_("Description"),
     "difference": N_("Difference"),
+    "digits": N_("Digits"),
+    "disqualified": N_("Disqualified"),
+    "disqualified_bids": N_("Disqualified bids"),
+    "disqualified_tenderers": N_("Disqualified tenderers"),
     "dissatisfied_below": N_("Dissatisfied below"),
     "due_on": N_("Due on"),
     "end": N_("End"),
     "evidence_recorded": N_("Evidence recorded"),
+    "excellent": N_("Excellent"),
     "explanation": N_("Explanation"),
+    "failing": N_("Fail"),
     "fence": N_("Fence"),
+    "first": N_("First"),
     "first_submitted_on": N_("First submitted on"),
     "floor": N_("Floor price"),
     "gap_points": N_("Gap (points)"),
+    "good": N_("Good"),
     "grace_days": N_("Grace days"),
     "grade": N_("Grade"),
+    "held": N_("Held"),
     "high_share": N_("High-severity share"),
+    "hour": N_("hour"),
     "hour_utc": N_("Hour (UTC)"),
     "hours": N_("Hours"),
     "id": N_("ID"),
+    "identical_prices": N_("Identical prices"),
     "iqr": N_("Interquartile range"),
     "item_code": N_("Item code"),
     "item_name": N_("Item"),
+    "key": N_("Key"),
     "kind": N_("Kind"),
+    "late": N_("Late"),
+    "late_bids": N_("Late bids"),
     "line_no": N_("Line"),
     "lines": N_("Lines"),
     "lines_below_catalog_floor": N_("Lines below the catalog floor"),
@@ -100,34 +135,47 @@ LABELS: dict[str, str] = {
     "min_grade": N_("Minimum grade"),
     "min_response_rate": N_("Minimum response rate"),
     "min_responses": N_("Minimum responses"),
+    "minimum": N_("Minimum"),
+    "monthly": N_("Monthly"),
     "name": N_("Name"),
     "number_of_tenderers": N_("Number of tenderers"),
+    "ocids": N_("OCDS ocids"),
     "of": N_("Of"),
+    "open": N_("Open"),
     "organization": N_("Organization"),
     "organizations": N_("Organizations"),
     "original_value": N_("Original value"),
+    "others": N_("Others"),
     "out_of_contract_activities": N_("Out-of-contract activities"),
     "out_of_contract_hours": N_("Out-of-contract hours"),
     "out_of_contract_lines": N_("Out-of-contract lines"),
     "out_of_contract_share": N_("Out-of-contract share"),
+    "paid": N_("Paid"),
+    "passing": N_("Pass"),
     "payments_continuing": N_("Payments continuing"),
+    "percentile": N_("Percentile"),
     "performance": N_("Performance"),
     "performance_url": N_("Performance page"),
     "period": N_("Period"),
     "period_ends_on": N_("Period ends on"),
     "period_starts_on": N_("Period starts on"),
     "planned": N_("Planned"),
+    "position": N_("Position"),
     "price": N_("Price"),
+    "prices": N_("Prices"),
+    "processes": N_("Processes"),
     "procurement_method": N_("Procurement method"),
     "procurement_method_details": N_("Procurement method (details)"),
     "q1": N_("First quartile"),
     "q3": N_("Third quartile"),
     "quantity": N_("Quantity"),
     "quantity_delta": N_("Quantity change"),
+    "quarterly": N_("Quarterly"),
     "ratio": N_("Ratio"),
     "reason": N_("Reason"),
     "reasons": N_("Reasons"),
     "reference": N_("Reference"),
+    "released": N_("Released"),
     "report": N_("Report"),
     "reporting_frequency": N_("Reporting frequency"),
     "requested_by_department": N_("Requested by department"),
@@ -135,20 +183,32 @@ LABELS: dict[str, str] = {
     "resident_satisfaction": N_("Resident satisfaction"),
     "response_rate": N_("Response rate"),
     "responses": N_("Responses"),
+    "rounds": N_("Rounds"),
+    "satisfaction": N_("Satisfaction"),
+    "scheduled": N_("Scheduled"),
     "scope_outside_tender": N_("Scope outside the tender"),
     "score": N_("Score"),
+    "scores": N_("Scores"),
+    "second": N_("Second"),
     "second_lowest": N_("Second lowest bid"),
+    "second_lowest_amount": N_("Second lowest amount"),
+    "second_lowest_bid": N_("Second lowest bid"),
+    "second_lowest_bidder": N_("Second lowest bidder"),
+    "seconded_staff": N_("Seconded staff"),
     "self_reported_high": N_("Self-reported high"),
     "self_reported_outcome": N_("Self-reported outcome"),
     "seq": N_("No."),
     "share": N_("Share"),
     "signed_at": N_("Signed at"),
+    "similar": N_("Similar"),
     "staff_hours": N_("Staff hours"),
     "standing": N_("Standing"),
     "start": N_("Start"),
     "status": N_("Status"),
     "straight_lining": N_("Straight-lining"),
     "submissions": N_("Submissions"),
+    "submitted": N_("Submitted"),
+    "submitted_bids": N_("Submitted bids"),
     "supplier": N_("Supplier"),
     "survey_round": N_("Survey round"),
     "survey_rounds": N_("Survey rounds"),
@@ -167,7 +227,10 @@ LABELS: dict[str, str] = {
     "value": N_("Value"),
     "value_delta": N_("Value change"),
     "version": N_("Version"),
+    "winner": N_("Winner"),
+    "winning_amount": N_("Winning amount"),
     "winning_bid": N_("Winning bid"),
+    "wins": N_("Wins"),
     "year": N_("Year"),
 }
 
@@ -226,14 +289,45 @@ def _fen(value: object) -> int | None:
     return None
 
 
-def _number(value: int | float, locale: str) -> str:
+def _number(value: int | float | Decimal, locale: str) -> str:
     if isinstance(value, int):
         return str(value)
     return format_decimal(value, format="#,##0.####", locale=i18n.babel_locale(locale))
 
 
-def item(key: str, value: Any, locale: str) -> Item:
+def _unit(key: str) -> str:
+    """The unit a key's numbers carry: money, percent, ratio, days, or none."""
+    if key.endswith(MONEY_SUFFIX):
+        return "money"
+    if key.endswith(PERCENT_SUFFIXES):
+        return "percent"
+    if key in RATIO_KEYS:
+        return "ratio"
+    if key == DAYS_KEY or key.endswith(DAYS_SUFFIX) or key.startswith(DAYS_PREFIX):
+        return "days"
+    return ""
+
+
+def _with_unit(label: str, unit: str, value: Any, locale: str) -> Item | None:
+    if unit == "money" and (fen := _fen(value)) is not None:
+        return Item(label, "money", text=i18n.yuan(fen, locale))
+    if not _is_number(value) and not isinstance(value, Decimal):
+        return None
+    if unit == "percent":
+        return Item(label, "percent", text=f"{_number(value, locale)}%")
+    if unit == "ratio":
+        shown = format_decimal(
+            Decimal(str(value)) * 100, format="#,##0.##", locale=i18n.babel_locale(locale)
+        )
+        return Item(label, "percent", text=f"{shown}%")
+    if unit == "days" and isinstance(value, int):
+        return Item(label, "number", text=i18n.gettext(locale, DAYS, days=value))
+    return None
+
+
+def item(key: str, value: Any, locale: str, inherited: str = "") -> Item:
     label = key_label(key, locale) if key else ""
+    unit = _unit(key) or inherited
     if isinstance(value, dict):
         if "url" in value:
             text = next((str(value[k]) for k in LINK_TEXT_KEYS if value.get(k)), str(value["url"]))
@@ -242,20 +336,21 @@ def item(key: str, value: Any, locale: str) -> Item:
             return Item(label, "text", text=text)
         if set(value) <= {"fen", *LINK_TEXT_KEYS} and (fen := _fen(value.get("fen"))) is not None:
             return Item(label, "money", text=i18n.yuan(fen, locale))
-        return Item(label, "table", children=items(value, locale))
+        children = [item(str(k), v, locale, unit) for k, v in value.items()]
+        return Item(label, "table", children=children)
     if isinstance(value, list):
-        children = [item("", element, locale) for element in value]
+        children = [item("", element, locale, unit) for element in value]
         return Item(label, "list", children=children)
     if isinstance(value, bool):
         return Item(label, "boolean", text="✓" if value else "✗")
     if value is None or value == "":
         return Item(label, "empty", text="—")
-    if key.endswith(MONEY_SUFFIX) and (fen := _fen(value)) is not None:
-        return Item(label, "money", text=i18n.yuan(fen, locale))
-    if key.endswith(PERCENT_SUFFIXES) and _is_number(value):
-        return Item(label, "percent", text=f"{_number(value, locale)}%")
-    if _is_number(value):
+    if unit and (shown := _with_unit(label, unit, value, locale)) is not None:
+        return shown
+    if _is_number(value) or isinstance(value, Decimal):
         return Item(label, "number", text=_number(value, locale))
+    if isinstance(value, str) and value in LABELS:
+        return Item(label, "text", text=i18n.gettext(locale, LABELS[value]))
     return Item(label, "text", text=str(value))
 
 

@@ -4,12 +4,12 @@ organization's sealed bid, and the evaluators' scoring — thin, over the same s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from pydantic import ValidationError
@@ -56,11 +56,15 @@ from procure.tenders.forms import (
     tender_from_form,
 )
 from procure.tenders.schemas import TenderAmendmentIn
-from procure.tenders.selectors import last_refused, tender_detail, tender_page
+from procure.tenders.selectors import (
+    TENDER_SORTING,
+    available_documents,
+    last_refused,
+    tender_detail,
+    tender_page,
+)
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 from procure.web.forms import Form
-
-DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
 
 
 def see(path: str) -> Redirect:
@@ -100,7 +104,11 @@ async def form_choices() -> dict[str, Any]:
 async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
     """What the tender's page shows this visitor."""
     tender = await tender_detail(actor, tender_id)
-    context: dict[str, Any] = {"tender": tender, "documents": DOCUMENTS, "now": clock.now()}
+    context: dict[str, Any] = {
+        "tender": tender,
+        "documents": available_documents(tender["status"]),
+        "now": clock.now(),
+    }
     if tender["status"] in {*OPENED_STATES, TenderStatus.unsuccessful}:
         context["opening"] = await opening_record(tender_id)
     if actor is not None and actor.role == Role.organization and actor.organization_id is not None:
@@ -201,13 +209,27 @@ class TenderPages(Controller):
         status: FromQuery[str] = "",
         department: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
     ) -> Template:
+        order = TENDER_SORTING.request(sort, direction)
         page = await tender_page(
-            current_actor(request), paging, status=status, department_id=department, q=q
+            current_actor(request),
+            paging,
+            order=order,
+            status=status,
+            department_id=department,
+            q=q,
         )
         return Template(
             "tenders/list.html",
-            context={"page": page, "tenders": page.items, "status": status, "q": q},
+            context={
+                "page": page,
+                "tenders": page.items,
+                "status": status,
+                "q": q,
+                "order": order,
+            },
         )
 
     @get("/tenders/new", opt={"action": Action.tender_manage})

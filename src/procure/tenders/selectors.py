@@ -13,12 +13,13 @@ from procure import clock
 from procure.approvals.selectors import COLUMNS as APPROVAL_COLUMNS
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
-from procure.db.pagination import Page, PageRequest, contains, paginate
+from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.tenders.states import (
     ACCEPTING_BIDS,
+    OPENED_STATES,
     ProcurementMethod,
     TenderStatus,
     awaiting_opening,
@@ -62,6 +63,28 @@ def _visible_to(actor: Actor | None) -> Any:
 #: Shown between the submission deadline and the opening job's run (开标中): a read never opens
 #: bids, the scheduler does, within seconds.
 OPENING = "opening"
+
+#: The tender's PDF documents (procure.pdf.documents) and the states in which each exists: a
+#: page links only to a document that exists, so no link answers 409.
+DOCUMENT_STATES: dict[str, frozenset[str]] = {
+    "opening-record": frozenset({*OPENED_STATES, TenderStatus.unsuccessful}),
+    "evaluation-report": frozenset(
+        {TenderStatus.evaluation, TenderStatus.awarded, TenderStatus.contracted}
+    ),
+    "award-notice": frozenset({TenderStatus.awarded, TenderStatus.contracted}),
+}
+
+
+def available_documents(status: str) -> list[str]:
+    """The documents a tender in ``status`` (as shown, ``opening`` included) has: its notice
+    once published, the opening record once opened, the evaluation report from evaluation on,
+    the award notice once awarded."""
+    if status == TenderStatus.draft:
+        return []
+    return [
+        "tender-notice",
+        *(kind for kind, states in DOCUMENT_STATES.items() if status in states),
+    ]
 
 
 def with_clock(row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -111,10 +134,27 @@ def tender_status(value: str) -> str:
     return value
 
 
+#: The columns a tender list sorts by (``?sort=``); newest first unless asked.
+TENDER_SORTING = Sorting(
+    columns={
+        "id": Tender.id,
+        "reference": Tender.reference,
+        "title": Tender.title,
+        "method": Tender.method,
+        "status": Tender.status,
+        "ceiling": Tender.ceiling_fen,
+        "deadline": Tender.submission_deadline,
+    },
+    default=SortRequest("id", descending=True),
+    tiebreak=Tender.id,
+)
+
+
 async def tender_page(
     actor: Actor | None,
     paging: PageRequest,
     *,
+    order: SortRequest | None = None,
     department_id: int | None = None,
     status: str | None = None,
     method: str | None = None,
@@ -137,7 +177,9 @@ async def tender_page(
             raise InvalidInput("method", f"{method!r} is not a procurement method") from None
     if q.strip():
         where &= contains(q.strip(), Tender.title, Tender.reference)
-    query = Tender.select(*SUMMARY_COLUMNS).where(where).order_by(Tender.id, ascending=False)
+    query = TENDER_SORTING.apply(
+        Tender.select(*SUMMARY_COLUMNS).where(where), order or TENDER_SORTING.default
+    )
     page = await paginate(query, Tender.count().where(where), paging)
     return page.map(lambda row: with_clock(row, now))
 

@@ -14,10 +14,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from procure import i18n
-from procure.db.pagination import page_href, pager_window
+from procure.db.pagination import SortRequest, page_href, pager_window, sort_query
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
+from procure.web.labels import label, replaced_reasons
 
 
 def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -92,6 +93,32 @@ def _page_href(context: Context, number: int, param: str = "page") -> str:
 
 
 @pass_context
+def _label(context: Context, kind: str, value: object) -> str:
+    """``label(kind, value)``: the registry's label (procure.web.labels) in this page's language."""
+    return label(_context_locale(context), kind, value)
+
+
+@pass_context
+def _label_filter(context: Context, value: object, kind: str) -> str:
+    """``value|label(kind)``: the same as the global."""
+    return _label(context, kind, value)
+
+
+@pass_context
+def _replaced_reasons(context: Context, reason: str | None) -> list[str]:
+    return replaced_reasons(_context_locale(context), reason or "")
+
+
+@pass_context
+def _sort_href(context: Context, key: str, order: SortRequest) -> str:
+    """This page's address sorted by ``key`` (the other way if it is already), filters kept."""
+    request = context.get("request")
+    if request is None:
+        return f"?sort={key}"
+    return f"{request.url.path}?{sort_query(request.url, key, order)}"
+
+
+@pass_context
 def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
@@ -108,6 +135,10 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
     env.globals["page_href"] = _page_href
+    env.globals["label"] = _label
+    env.globals["sort_href"] = _sort_href
+    env.filters["label"] = _label_filter
+    env.filters["replaced_reasons"] = _replaced_reasons
     env.globals["pager_window"] = pager_window
     env.globals["period_rule"] = _period_rule
     env.globals["submission_period"] = lambda method: (

@@ -174,12 +174,12 @@ async def underpriced_bid(ctx: RuleContext) -> list[Finding]:
                 subject_id=str(bid_id),
                 severity=params.awarded_severity if won else params.severity,
                 evidence={
-                    "bid": {"id": bid_id, "url": f"/tenders/{bid.tender_id}/evaluation"},
+                    "bid": {"id": bid_id, "url": f"/tenders/{bid.tender_id}"},
                     **bid.evidence,
                     "awarded": won,
                     "explanation": {
                         "basis": ARTICLE_60,
-                        "url": f"/tenders/{bid.tender_id}/evaluation",
+                        "url": f"/tenders/{bid.tender_id}",
                     },
                 },
                 department_id=bid.department_id,

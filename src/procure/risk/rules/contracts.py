@@ -380,7 +380,7 @@ async def low_price_low_quality(ctx: RuleContext) -> list[Finding]:
                             "price_fen": bid.evidence["price_fen"],
                             "reasons": bid.reasons,
                             "lines_below_catalog_floor": bid.evidence["lines_below_catalog_floor"],
-                            "url": f"/tenders/{bid.tender_id}/evaluation",
+                            "url": f"/tenders/{bid.tender_id}",
                         },
                         "tender": bid.evidence["tender"],
                         "performance": {
