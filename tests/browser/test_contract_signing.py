@@ -25,6 +25,10 @@ async def test_both_parties_sign_a_contract(database: None, page: Page, live_ser
     contract = await make_contract(status="draft", department="D-MZJ", organization=XINLIANXIN)
     url = f"{live_server}/contracts/{contract['id']}"
 
+    async def confirm(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.on("dialog", confirm)  # each irreversible step asks first
     # The handler asks for the buyer's signature.
     await sign_in(page, live_server, "buyer")
     await page.goto(url)
@@ -45,11 +49,6 @@ async def test_both_parties_sign_a_contract(database: None, page: Page, live_ser
         .first()
     )
     assert request is not None
-
-    async def confirm(dialog: Dialog) -> None:
-        await dialog.accept()
-
-    page.on("dialog", confirm)
     await sign_in(page, live_server, "approver")
     await page.goto(f"{live_server}/approvals")
     await page.get_by_test_id(f"approve-{request['id']}").click()

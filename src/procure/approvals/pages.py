@@ -17,6 +17,7 @@ from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.notices import done_url
 
 KIND_LABELS = {
     "tender.publish": N_("Publish the tender"),
@@ -92,4 +93,7 @@ class ApprovalPages(Controller):
         except (Conflict, InvalidInput) as error:
             message = error.message if isinstance(error, InvalidInput) else str(error)
             return await self._page(request.user, error=message, failed=approval_id)
-        return Redirect(f"/approvals?decided={approval_id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"/approvals?decided={approval_id}", "approval_decided"),
+            status_code=HTTP_303_SEE_OTHER,
+        )

@@ -20,6 +20,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
+from procure.web.notices import done_url
 
 MEMBER_STATUS_LABELS = {
     "alternate": N_("Alternate"),
@@ -41,8 +42,10 @@ KIND_LABELS = {
 }
 
 
-def _see(tender_id: int) -> Redirect:
-    return Redirect(f"/tenders/{tender_id}/committee", status_code=HTTP_303_SEE_OTHER)
+def _see(tender_id: int, done: str) -> Redirect:
+    return Redirect(
+        done_url(f"/tenders/{tender_id}/committee", done), status_code=HTTP_303_SEE_OTHER
+    )
 
 
 class CommitteePages(Controller):
@@ -90,19 +93,19 @@ class CommitteePages(Controller):
             tender_id=tender_id,
             data=services.Composition(size, representatives),
         )
-        return _see(tender_id)
+        return _see(tender_id, "committee_formed")
 
     @post("/draw", opt={"action": Action.evaluation_committee_manage})
     async def draw(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         await services.committee_draw(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "experts_drawn")
 
     @post("/supplement", opt={"action": Action.evaluation_committee_manage})
     async def supplement(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await services.committee_supplement(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "experts_supplemented")
 
     @post("/declaration", opt={"action": Action.evaluation_declare})
     async def declare(
@@ -126,11 +129,11 @@ class CommitteePages(Controller):
         await services.member_declare(
             actor=request.user, tender_id=tender_id, declarations=declarations
         )
-        return _see(tender_id)
+        return _see(tender_id, "declaration_recorded")
 
     @post("/confirmation", opt={"action": Action.evaluation_score})
     async def confirm(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await services.member_confirm(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "report_confirmed")

@@ -36,6 +36,7 @@ from procure.i18n import N_
 from procure.organizations.selectors import organization_choices
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
 POOL_PAGE = "/experts"
@@ -217,7 +218,10 @@ class ExpertPoolPages(Controller):
             return await self._expert_page(
                 request, expert_id, 409, form=data, errors=[str(conflict)]
             )
-        return Redirect(f"{POOL_PAGE}/{expert_id}?saved=added", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"{POOL_PAGE}/{expert_id}", "relationship_added"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @post(
         f"{POOL_PAGE}/{{expert_id:int}}/relationships/{{relationship_id:int}}/end",
@@ -245,7 +249,10 @@ class ExpertPoolPages(Controller):
             return await self._expert_page(request, expert_id, HTTP_400_BAD_REQUEST, errors=errors)
         except Conflict as conflict:
             return await self._expert_page(request, expert_id, 409, errors=[str(conflict)])
-        return Redirect(f"{POOL_PAGE}/{expert_id}?saved=ended", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"{POOL_PAGE}/{expert_id}", "relationship_ended"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @get(IMPORT_PAGE, opt={"action": Action.expert_pool_manage})
     async def import_form(self) -> Template:

@@ -21,11 +21,11 @@ from procure.i18n import yuan_to_fen
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
+from procure.web.notices import done_url
 
 
-def back(contract_id: int, note: str = "") -> Redirect:
-    suffix = f"?done={note}" if note else ""
-    return Redirect(f"/contracts/{contract_id}{suffix}", status_code=HTTP_303_SEE_OTHER)
+def back(contract_id: int, note: str) -> Redirect:
+    return Redirect(done_url(f"/contracts/{contract_id}", note), status_code=HTTP_303_SEE_OTHER)
 
 
 class ContractPages(Controller):
@@ -180,7 +180,7 @@ class ContractPages(Controller):
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
     ) -> Redirect:
         await services.contract_close(actor=request.user, contract_id=contract_id)
-        return back(contract_id)
+        return back(contract_id, "contract_completed")
 
     @post("/contracts/{contract_id:int}/terminate", opt={"action": Action.contract_manage})
     async def terminate(
@@ -190,4 +190,4 @@ class ContractPages(Controller):
         await services.contract_close(
             actor=request.user, contract_id=contract_id, terminate_reason=form.get("reason", "")
         )
-        return back(contract_id)
+        return back(contract_id, "contract_terminated")

@@ -26,6 +26,7 @@ from procure.bids.selectors import award_notice_for, evaluation_view, opening_re
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
 from procure.complaints.selectors import tender_remedies
+from procure.contracts.selectors import tender_contracts
 from procure.db.pagination import PAGING, PageRequest
 from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community
@@ -40,12 +41,23 @@ from procure.tenders import services
 from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.selectors import last_refused, tender_detail, tender_page
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
+from procure.web.notices import done_url
 
 DOCUMENTS = ("tender-notice", "opening-record", "evaluation-report", "award-notice")
 
 
-def see(path: str) -> Redirect:
-    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+#: Where a buyer drafts the contract of an awarded tender.
+NEW_CONTRACT_ROUTE = "/tenders/{tender_id:int}/contracts/new"
+
+
+def has_route(app: Any, path: str) -> bool:
+    """Whether ``app`` serves ``path`` (as its route is declared)."""
+    return any(route.path == path for route in app.routes)
+
+
+def see(path: str, done: str | None = None) -> Redirect:
+    """Post/Redirect/Get: to ``path``, saying ``done``'s success notice there."""
+    return Redirect(done_url(path, done) if done else path, status_code=HTTP_303_SEE_OTHER)
 
 
 def local_datetime(value: str, field: str) -> str:
@@ -198,7 +210,7 @@ class TenderPages(Controller):
         tender_id = await services.tender_create(
             actor=request.user, data=tender_from_form(await request.form())
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "tender_created")
 
     @get("/tenders/{tender_id:int}", opt={"action": Action.tender_read})
     async def detail_page(
@@ -219,6 +231,7 @@ class TenderPages(Controller):
             local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
             context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
         context["remedies"] = await tender_remedies(actor, tender_id)
+        context["contracts"] = await tender_contracts(actor, tender_id)
         context["owner"] = (
             actor is not None
             and actor.role == Role.buyer
@@ -228,6 +241,9 @@ class TenderPages(Controller):
             context["pending"] = await pending_for("tender", tender_id)
             context["returned"] = await last_refused(tender_id)
             context["kind_labels"] = KIND_LABELS
+            # The award leads on to the contract, once the page that drafts one exists.
+            if has_route(request.app, NEW_CONTRACT_ROUTE):
+                context["new_contract"] = f"/tenders/{tender_id}/contracts/new"
         if actor is not None and is_allowed(Action.evaluation_committee_read, actor):
             try:  # the committee, for its department, oversight and its members
                 context["committee"] = await committee_view(actor, tender_id)
@@ -246,7 +262,7 @@ class TenderPages(Controller):
             tender_id=tender_id,
             justification=form.get("short_period_justification", ""),
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "publish_requested")
 
     @post("/tenders/{tender_id:int}/amendments", opt={"action": Action.tender_manage})
     async def amend(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
@@ -277,7 +293,7 @@ class TenderPages(Controller):
             },
         )
         await services.tender_amend_request(actor=request.user, tender_id=tender_id, data=data)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "tender_amended")
 
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
     async def cancel(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
@@ -285,7 +301,7 @@ class TenderPages(Controller):
         await services.tender_cancel_request(
             actor=request.user, tender_id=tender_id, reason=form.get("reason", "")
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "tender_cancelled")
 
     @post(
         "/tenders/{tender_id:int}/approvals/{approval_id:int}/withdraw",
@@ -299,7 +315,7 @@ class TenderPages(Controller):
     ) -> Redirect:
         """The handler takes back a pending request about the tender (to correct the draft)."""
         await approval_withdraw(actor=request.user, approval_id=approval_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "request_withdrawn")
 
     @post("/tenders/{tender_id:int}/clarifications", opt={"action": Action.clarification_ask})
     async def ask(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
@@ -308,7 +324,7 @@ class TenderPages(Controller):
         if not question:
             raise InvalidInput("question", "write a question")
         await services.clarification_ask(actor=request.user, tender_id=tender_id, question=question)
-        return see(f"/tenders/{tender_id}#clarifications")
+        return see(f"/tenders/{tender_id}#clarifications", "question_asked")
 
     @post(
         "/clarifications/{clarification_id:int}/answer", opt={"action": Action.clarification_answer}
@@ -323,7 +339,7 @@ class TenderPages(Controller):
         tender_id = await services.clarification_answer(
             actor=request.user, clarification_id=clarification_id, answer=answer
         )
-        return see(f"/tenders/{tender_id}#clarifications")
+        return see(f"/tenders/{tender_id}#clarifications", "question_answered")
 
     @post("/tenders/{tender_id:int}/bid", opt={"action": Action.bid_submit})
     async def bid(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Template:
@@ -340,14 +356,14 @@ class TenderPages(Controller):
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.bid_reconfirm(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "bid_reconfirmed")
 
     @post("/tenders/{tender_id:int}/bid/withdraw", opt={"action": Action.bid_submit})
     async def withdraw(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.bid_withdraw(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "bid_withdrawn")
 
     @post("/bids/{bid_id:int}/explanation", opt={"action": Action.bid_explain})
     async def explain(self, request: Request[Actor, Any, Any], bid_id: FromPath[int]) -> Redirect:
@@ -355,14 +371,14 @@ class TenderPages(Controller):
         tender_id = await bids.explanation_give(
             actor=request.user, bid_id=bid_id, explanation=form.get("explanation", "")
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "explanation_sent")
 
     @post("/tenders/{tender_id:int}/evaluation/start", opt={"action": Action.tender_manage})
     async def start_evaluation(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.evaluation_start(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}/evaluation")
+        return see(f"/tenders/{tender_id}/evaluation", "evaluation_started")
 
     @get("/tenders/{tender_id:int}/evaluation", opt={"action": Action.evaluation_score})
     async def evaluation_page(
@@ -400,7 +416,7 @@ class TenderPages(Controller):
             bid_id=int(form.get("bid_id", 0)),
             scores=scores,
         )
-        return see(f"/tenders/{tender_id}/evaluation")
+        return see(f"/tenders/{tender_id}/evaluation", "scores_saved")
 
     @post("/bids/{bid_id:int}/decision", opt={"action": Action.evaluation_score})
     async def decide(self, request: Request[Actor, Any, Any], bid_id: FromPath[int]) -> Redirect:
@@ -411,9 +427,11 @@ class TenderPages(Controller):
             accept=form.get("accept") == "yes",
             reason=form.get("reason", ""),
         )
-        return see(f"/tenders/{tender_id}/evaluation")
+        return see(f"/tenders/{tender_id}/evaluation", "bid_decided")
 
     @post("/tenders/{tender_id:int}/award", opt={"action": Action.award_decide})
     async def award(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         await bids.award_request(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")  # the award now waits for an approver
+        return see(
+            f"/tenders/{tender_id}", "award_requested"
+        )  # the award now waits for an approver
