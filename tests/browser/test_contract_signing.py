@@ -52,7 +52,7 @@ async def test_both_parties_sign_a_contract(database: None, page: Page, live_ser
     await sign_in(page, live_server, "approver")
     await page.goto(f"{live_server}/approvals")
     await page.get_by_test_id(f"approve-{request['id']}").click()
-    await expect(page.get_by_test_id("approval-done")).to_be_visible()
+    await expect(page.get_by_test_id("done")).to_be_visible()
     await page.goto(url)
     await expect(page.get_by_test_id("buyer-signature")).to_contain_text("赵立新")
     await expect(page.get_by_test_id("contract-status")).to_have_attribute("data-status", "draft")

@@ -249,7 +249,6 @@ def test_every_irreversible_button_asks_first() -> None:
 
 async def test_a_rendered_page_s_irreversible_buttons_ask_first(client: AsyncTestClient) -> None:
     contract = await make_contract(status="active", department="D-MZJ")
-    buyer = await actor("buyer")
     await login(client, "buyer")
     page = (await client.get(f"/contracts/{contract['id']}")).text
     buttons = 0
@@ -259,7 +258,7 @@ async def test_a_rendered_page_s_irreversible_buttons_ask_first(client: AsyncTes
                 continue
             buttons += 1
             assert "data-confirm=" in button, button
-    assert buttons >= 2 or buyer.department_id is None  # complete and terminate
+    assert buttons >= 2  # at least: mark as completed, terminate
 
 
 # -- success notices -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -46,7 +46,6 @@ class ApprovalPages(Controller):
         actor: Actor,
         *,
         paging: PageRequest = FIRST,
-        decided: int = 0,
         error: str = "",
         failed: int = 0,
     ) -> Template:
@@ -57,7 +56,6 @@ class ApprovalPages(Controller):
                 "awaiting": await awaiting(actor),
                 "approvals": approvals,
                 "kind_labels": KIND_LABELS,
-                "decided": decided,
                 "error": error,
                 "failed": failed,
             },
@@ -69,9 +67,8 @@ class ApprovalPages(Controller):
         self,
         request: Request[Actor, Any, Any],
         paging: NamedDependency[PageRequest],
-        decided: FromQuery[int] = 0,
     ) -> Template:
-        return await self._page(request.user, paging=paging, decided=decided)
+        return await self._page(request.user, paging=paging)
 
     @post("/{approval_id:int}/{decision:str}", opt={"action": Action.approval_decide})
     async def decide(
@@ -94,6 +91,6 @@ class ApprovalPages(Controller):
             message = error.message if isinstance(error, InvalidInput) else str(error)
             return await self._page(request.user, error=message, failed=approval_id)
         return Redirect(
-            done_url(f"/approvals?decided={approval_id}", "approval_decided"),
+            done_url("/approvals", "approval_decided"),
             status_code=HTTP_303_SEE_OTHER,
         )
