@@ -21,7 +21,9 @@ async def test_submit_a_report_then_the_buyer_reads_it(
     assert contract is not None
 
     await sign_in(page, live_server, "org")
-    await page.get_by_role("link", name=REFERENCE).click()
+    # The contracts table's reference leads to the contract's reports (the to-do list above it
+    # links single periods).
+    await page.get_by_test_id("contracts").get_by_role("link", name=REFERENCE).click()
     await expect(page).to_have_url(f"{live_server}/contracts/{contract['id']}/reports")
     missing = page.locator('[data-testid=report-periods] tr[data-standing="overdue"]').first
     period = await missing.get_attribute("data-period")

@@ -318,3 +318,13 @@ async def test_an_action_s_redirect_says_it_is_done(client: AsyncTestClient, lan
     unknown = await client.get(f"/risk/flags/{flag}?done=no_such_key")
     assert 'data-testid="done"' not in unknown.text
     await client.get("/lang/zh-CN")
+
+
+async def test_the_notice_leaves_a_page_s_own_variables_alone(client: AsyncTestClient) -> None:
+    """The tender page has its own ``notice`` (the award notice): base.html's message must
+    not replace it, whoever reads the page with a done-key."""
+    tender = await make_tender(totals=(9_000_000,), bidders=(XINLIANXIN,))
+    await login(client, "org")
+    page = await client.get(f"/tenders/{tender['id']}?done=tender_created")
+    assert page.status_code == 200
+    assert 'data-done="tender_created"' in page.text
