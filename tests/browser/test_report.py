@@ -62,7 +62,7 @@ async def test_submit_a_report_then_the_buyer_reads_it(
 
     buyer = await (await browser.new_context(locale="zh-CN")).new_page()
     await sign_in(buyer, live_server, "buyer2")
-    await buyer.get_by_role("link", name=REFERENCE).click()
+    await buyer.get_by_test_id("contracts").get_by_role("link", name=REFERENCE).click()
     row = buyer.locator(f'[data-testid=report-periods] tr[data-period="{period}"]')
     await expect(row).to_have_attribute("data-standing", "submitted_late")
     await row.get_by_role("link", name=period).click()
