@@ -37,6 +37,7 @@ async def test_a_bidder_challenges_and_the_buyer_answers(
 ) -> None:
     tender_id = await published_with_a_bid(client)
 
+    page.on("dialog", lambda dialog: dialog.accept())  # filing and answering ask first
     await sign_in(page, live_server, "org2")
     await page.goto(f"{live_server}/tenders/{tender_id}")
     await page.get_by_test_id("challenge-link").click()
@@ -53,7 +54,7 @@ async def test_a_bidder_challenges_and_the_buyer_answers(
     await expect(page.locator("#grounds")).to_be_focused()
     await page.locator("#grounds").fill("资格条件要求三年以上同类项目经验，排斥新成立的社会组织。")
     await page.get_by_test_id("submit-challenge").click()
-    await expect(page.get_by_test_id("notice")).to_be_visible()
+    await expect(page.get_by_test_id("done")).to_be_visible()
     await expect(page.get_by_test_id("challenge-status")).to_have_attribute("data-status", "filed")
     await expect(page.get_by_test_id("deadline").first).to_contain_text(t("working days"))
     challenge_url = page.url.split("?")[0]

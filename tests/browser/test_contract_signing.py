@@ -29,6 +29,10 @@ async def test_both_parties_sign_a_contract(
     contract = await make_contract(status="draft", department="D-MZJ", organization=XINLIANXIN)
     url = f"{live_server}/contracts/{contract['id']}"
 
+    async def confirm(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.on("dialog", confirm)  # each irreversible step asks first
     # The handler asks for the buyer's signature.
     await sign_in(page, live_server, "buyer")
     await page.goto(url)
@@ -49,15 +53,10 @@ async def test_both_parties_sign_a_contract(
         .first()
     )
     assert request is not None
-
-    async def confirm(dialog: Dialog) -> None:
-        await dialog.accept()
-
-    page.on("dialog", confirm)
     await sign_in(page, live_server, "approver")
     await page.goto(f"{live_server}/approvals")
     await page.get_by_test_id(f"approve-{request['id']}").click()
-    await expect(page.get_by_test_id("approval-done")).to_be_visible()
+    await expect(page.get_by_test_id("done")).to_be_visible()
     await page.goto(url)
     await expect(page.get_by_test_id("buyer-signature")).to_contain_text("赵立新")
     await expect(page.get_by_test_id("contract-status")).to_have_attribute("data-status", "draft")

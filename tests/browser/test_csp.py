@@ -96,6 +96,9 @@ async def test_pages_keep_working_under_the_csp(page: Page, live_server: str, t:
         "data-kind", "tender.publish"
     )
     assert len(asked) == 2
+    # "OK" did it, and the page it lands on says so.
+    await expect(page.get_by_test_id("done")).to_have_attribute("data-done", "publish_requested")
+    await expect(page.get_by_test_id("done")).to_have_attribute("role", "status")
 
     # The risk dashboard draws its bars without inline style.
     await page.goto(f"{live_server}/risk")

@@ -51,6 +51,7 @@ async def test_submit_a_report_then_the_buyer_reads_it(
             {"name": "探访记录.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7 visits"}
         ]
     )
+    page.on("dialog", lambda dialog: dialog.accept())  # submitting locks the report: it asks
     await form.get_by_test_id("submit-report").click()
 
     await expect(page.get_by_test_id("report-status")).to_have_attribute("data-status", "submitted")

@@ -79,6 +79,7 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
 
     # The organization involved explains the flag.
     org = await new_tab()
+    org.on("dialog", lambda dialog: dialog.accept())  # each step asks first
     await sign_in(org, live_server, "org")
     await org.goto(f"{live_server}/risk")
     await (
@@ -98,6 +99,7 @@ async def test_an_auditor_drills_down_then_the_parties_settle_the_flag(
 
     # Its buyer resolves it, with a reason.
     buyer = await new_tab()
+    buyer.on("dialog", lambda dialog: dialog.accept())
     await sign_in(buyer, live_server, "buyer2")
     await buyer.goto(f"{live_server}/risk?status=explained")
     await (

@@ -65,7 +65,7 @@ async def test_submit_a_tender_for_publication_approve_it_then_bid_on_it(
     request = approver.get_by_test_id("awaiting-approval").filter(has_text=title)
     await expect(request).to_have_attribute("data-kind", "tender.publish")
     await request.get_by_role("button", name=t("Approve")).click()
-    await expect(approver.get_by_test_id("approval-done")).to_be_visible()
+    await expect(approver.get_by_test_id("done")).to_be_visible()
     public = await new_tab()
     await public.goto(f"{live_server}/tenders?status=published")  # anyone sees it now
     await expect(public.get_by_text(title)).to_be_visible()

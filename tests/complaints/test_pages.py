@@ -46,7 +46,8 @@ async def test_filing_a_challenge_on_its_page(
         )
         assert done.status_code == 303, done.text
         shown = await browser.get(done.headers["location"])
-        assert 'data-testid="notice"' in shown.text and "评分不当" in shown.text
+        assert 'data-testid="done" data-done="challenge_filed"' in shown.text
+        assert "评分不当" in shown.text
 
         again = await browser.post(
             f"/tenders/{who.tender_id}/challenge",

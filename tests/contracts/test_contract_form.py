@@ -62,7 +62,7 @@ async def test_the_buyer_creates_the_contract_on_a_page(
         Contract.tender == tender_id
     )
     assert contract == [{"id": contract[0]["id"], "value_fen": value}]
-    assert created.headers["location"] == f"/contracts/{contract[0]['id']}?done=created"
+    assert created.headers["location"] == f"/contracts/{contract[0]['id']}?done=contract_created"
     amounts = (
         await Payment.select(Payment.amount_fen)
         .where(Payment.contract == contract[0]["id"])

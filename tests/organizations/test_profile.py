@@ -223,7 +223,10 @@ async def test_the_profile_forms_save_and_refuse_like_the_api(client: AsyncTestC
         data={**PROFILE, "certified_social_workers": "9", "_csrf_token": token},
         follow_redirects=False,
     )
-    assert saved.status_code == 303 and saved.headers["location"] == "/organization/profile"
+    assert (
+        saved.status_code == 303
+        and saved.headers["location"] == "/organization/profile?done=profile_saved"
+    )
     row = await Organization.select().where(Organization.id == organization_id).first()
     assert row is not None and row["certified_social_workers"] == 9
 

@@ -177,7 +177,10 @@ async def test_the_registration_page_registers_and_signs_in(client: AsyncTestCli
         data={**body, "_csrf_token": client.cookies.get("csrftoken")},
         follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == "/organization"
+    assert (
+        response.status_code == 303
+        and response.headers["location"] == "/organization?done=registered"
+    )
     start = await client.get("/organization")
     assert start.status_code == 200 and body["name"] in start.text
     # A new organization has no registration certificate on file yet: the page says so.

@@ -86,7 +86,7 @@ async def test_draft_submit_lock_and_correct_in_the_browser_form(
         files={"line-2-files": ("签到表.pdf", PDF)},
     )
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"] == f"{page_url(contract)}?saved=draft"
+    assert saved.headers["location"] == f"{page_url(contract)}?done=report_draft"
     api = f"/api/v1/contracts/{contract['id']}/reports/2026-04"
     draft = (await client.get(api)).json()["report"]
     assert draft["status"] == "draft" and draft["outcome_self_score"] == 80
@@ -103,8 +103,9 @@ async def test_draft_submit_lock_and_correct_in_the_browser_form(
     assert 'data-testid="draft-version"' in again.text
 
     submitted = await post(client, page_url(contract), await form_data(contract, "submit"))
-    assert submitted.headers["location"] == f"{page_url(contract)}?saved=submitted"
-    locked = await client.get(f"{page_url(contract)}?saved=submitted")
+    assert submitted.headers["location"] == f"{page_url(contract)}?done=report_submitted"
+    locked = await client.get(submitted.headers["location"])
+    assert 'data-done="report_submitted"' in locked.text
     assert 'data-testid="report-status" data-status="submitted"' in locked.text
     assert 'data-testid="report-form"' not in locked.text
     assert 'data-testid="correct-report"' in locked.text

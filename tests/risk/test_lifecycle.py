@@ -350,7 +350,10 @@ async def test_the_flag_page_forms_take_each_step(client: AsyncTestClient, flags
         data={"explanation": "志愿者承担部分探访。", "_csrf_token": token},
         follow_redirects=False,
     )
-    assert sent.status_code == 303 and sent.headers["location"] == f"/risk/flags/{flag_id}"
+    assert (
+        sent.status_code == 303
+        and sent.headers["location"] == f"/risk/flags/{flag_id}?done=flag_explained"
+    )
     again = await client.post(
         f"/risk/flags/{flag_id}/explain",
         data={"explanation": "再次说明", "_csrf_token": token},

@@ -184,4 +184,6 @@ async def test_a_committee_starts_and_closes_a_round_from_its_page(client: Async
         follow_redirects=False,
     )
     assert closed.status_code == 303
-    assert closed.headers["location"] == f"/contracts/{contract_row['id']}/surveys"
+    assert closed.headers["location"] == (
+        f"/contracts/{contract_row['id']}/surveys?done=round_closed"
+    )

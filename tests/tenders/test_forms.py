@@ -184,7 +184,7 @@ async def test_every_bid_is_scored_in_one_form_all_or_nothing(
     assert saved.status_code == 303, saved.text
     assert await TechnicalScore.count().where(TechnicalScore.bid.is_in(valid)) == 4
     again = await client.get(saved.headers["location"])
-    assert 'data-testid="scores-saved"' in again.text and 'value="80"' in again.text
+    assert 'data-done="scores_saved"' in again.text and 'value="80"' in again.text
 
 
 async def test_the_correction_cancel_and_question_forms_refuse_on_the_tender_page(

@@ -34,6 +34,7 @@ from procure.errors import InvalidInput
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
+from procure.web.notices import done_url
 
 #: Rows of the group form; empty rows are left out.
 GROUP_ROWS = 5
@@ -58,7 +59,7 @@ def _valid(model: Any, data: dict[str, Any]) -> Any:
 
 
 def _back(acceptance_id: int, note: str) -> Redirect:
-    return Redirect(f"/acceptances/{acceptance_id}?done={note}", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(done_url(f"/acceptances/{acceptance_id}", note), status_code=HTTP_303_SEE_OTHER)
 
 
 def _handler_of(actor: Actor, department_id: int) -> bool:

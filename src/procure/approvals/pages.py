@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -17,6 +17,7 @@ from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.notices import done_url
 
 KIND_LABELS = {
     "tender.publish": N_("Publish the tender"),
@@ -45,7 +46,6 @@ class ApprovalPages(Controller):
         actor: Actor,
         *,
         paging: PageRequest = FIRST,
-        decided: int = 0,
         error: str = "",
         failed: int = 0,
     ) -> Template:
@@ -56,7 +56,6 @@ class ApprovalPages(Controller):
                 "awaiting": await awaiting(actor),
                 "approvals": approvals,
                 "kind_labels": KIND_LABELS,
-                "decided": decided,
                 "error": error,
                 "failed": failed,
             },
@@ -68,9 +67,8 @@ class ApprovalPages(Controller):
         self,
         request: Request[Actor, Any, Any],
         paging: NamedDependency[PageRequest],
-        decided: FromQuery[int] = 0,
     ) -> Template:
-        return await self._page(request.user, paging=paging, decided=decided)
+        return await self._page(request.user, paging=paging)
 
     @post("/{approval_id:int}/{decision:str}", opt={"action": Action.approval_decide})
     async def decide(
@@ -92,4 +90,7 @@ class ApprovalPages(Controller):
         except (Conflict, InvalidInput) as error:
             message = error.message if isinstance(error, InvalidInput) else str(error)
             return await self._page(request.user, error=message, failed=approval_id)
-        return Redirect(f"/approvals?decided={approval_id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url("/approvals", "approval_decided"),
+            status_code=HTTP_303_SEE_OTHER,
+        )

@@ -9,7 +9,7 @@ from typing import Any
 from procure import clock
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
-from procure.bids.tables import Bid, BidStatus
+from procure.bids.tables import Award, Bid, BidStatus
 from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.security.actors import Actor
@@ -270,3 +270,59 @@ async def tender_of_bid(bid_id: int) -> int:
     if row is None:
         raise NotFound(f"bid {bid_id} not found")
     return int(row["tender"])
+
+
+async def explanations_owed(actor: Actor) -> list[dict[str, Any]]:
+    """The organization's bids whose abnormally low price the committee asked it to explain
+    (财政部令第87号 第六十条), with the deadline (policy ``explanation_hours``): its start page."""
+    if actor.organization_id is None:
+        return []
+    return (
+        await Bid.select(
+            Bid.id,
+            Bid.tender.id.as_alias("tender_id"),
+            Bid.tender.reference.as_alias("reference"),
+            Bid.tender.title.as_alias("title"),
+            Bid.explanation_due_at,
+        )
+        .where(
+            (Bid.organization == actor.organization_id)
+            & (Bid.status == BidStatus.explanation_requested)
+            & (Bid.explanation == "")
+        )
+        .order_by(Bid.explanation_due_at)
+    )
+
+
+async def bid_results(actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    """The organization's latest bids on awarded tenders, each marked won or not, in one query
+    for the bids and one for their tenders' awards."""
+    if actor.organization_id is None:
+        return []
+    rows = (
+        await Bid.select(
+            Bid.id,
+            Bid.tender.id.as_alias("tender_id"),
+            Bid.tender.reference.as_alias("reference"),
+            Bid.tender.title.as_alias("title"),
+        )
+        .where(
+            (Bid.organization == actor.organization_id)
+            & Bid.tender.status.is_in([TenderStatus.awarded, TenderStatus.contracted])
+        )
+        .order_by(Bid.id, ascending=False)
+        .limit(limit)
+    )
+    awards = await Award.select(Award.tender, Award.bid, Award.decided_at).where(
+        Award.tender.is_in([row["tender_id"] for row in rows] or [-1])
+    )
+    by_tender = {award["tender"]: award for award in awards}
+    return [
+        {
+            **row,
+            "won": by_tender[row["tender_id"]]["bid"] == row["id"],
+            "decided_at": by_tender[row["tender_id"]]["decided_at"],
+        }
+        for row in rows
+        if row["tender_id"] in by_tender
+    ]

@@ -21,6 +21,7 @@ from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
 from procure.web.forms import Form
+from procure.web.notices import done_url
 
 KIND_LABELS = {
     "expert": N_("Evaluation expert"),
@@ -54,8 +55,10 @@ async def _page(actor: Actor, tender_id: int, *, status_code: int = 200, **forms
     )
 
 
-def _see(tender_id: int) -> Redirect:
-    return Redirect(f"/tenders/{tender_id}/committee", status_code=HTTP_303_SEE_OTHER)
+def _see(tender_id: int, done: str) -> Redirect:
+    return Redirect(
+        done_url(f"/tenders/{tender_id}/committee", done), status_code=HTTP_303_SEE_OTHER
+    )
 
 
 class CommitteePages(Controller):
@@ -87,7 +90,7 @@ class CommitteePages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal)
             else:
-                return _see(tender_id)
+                return _see(tender_id, "committee_formed")
         return await _page(
             request.user, tender_id, compose_form=form, status_code=HTTP_400_BAD_REQUEST
         )
@@ -95,14 +98,14 @@ class CommitteePages(Controller):
     @post("/draw", opt={"action": Action.evaluation_committee_manage})
     async def draw(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         await services.committee_draw(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "experts_drawn")
 
     @post("/supplement", opt={"action": Action.evaluation_committee_manage})
     async def supplement(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await services.committee_supplement(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "experts_supplemented")
 
     @post("/declaration", opt={"action": Action.evaluation_declare})
     async def declare(
@@ -126,11 +129,11 @@ class CommitteePages(Controller):
         await services.member_declare(
             actor=request.user, tender_id=tender_id, declarations=declarations
         )
-        return _see(tender_id)
+        return _see(tender_id, "declaration_recorded")
 
     @post("/confirmation", opt={"action": Action.evaluation_score})
     async def confirm(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await services.member_confirm(actor=request.user, tender_id=tender_id)
-        return _see(tender_id)
+        return _see(tender_id, "report_confirmed")

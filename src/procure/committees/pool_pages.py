@@ -37,6 +37,7 @@ from procure.organizations.selectors import organization_choices
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.web.labels import RELATIONSHIP_KINDS
+from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
 POOL_PAGE = "/experts"
@@ -183,9 +184,8 @@ class ExpertPoolPages(Controller):
         self,
         request: Request[Actor, Any, Any],
         expert_id: FromPath[int],
-        saved: FromQuery[str] = "",
     ) -> Template:
-        return await self._expert_page(request, expert_id, saved=saved)
+        return await self._expert_page(request, expert_id)
 
     @post(f"{POOL_PAGE}/{{expert_id:int}}/relationships", opt={"action": Action.expert_pool_manage})
     async def add_relationship(
@@ -214,7 +214,10 @@ class ExpertPoolPages(Controller):
             return await self._expert_page(
                 request, expert_id, 409, form=data, errors=[str(conflict)]
             )
-        return Redirect(f"{POOL_PAGE}/{expert_id}?saved=added", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"{POOL_PAGE}/{expert_id}", "relationship_added"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @post(
         f"{POOL_PAGE}/{{expert_id:int}}/relationships/{{relationship_id:int}}/end",
@@ -242,7 +245,10 @@ class ExpertPoolPages(Controller):
             return await self._expert_page(request, expert_id, HTTP_400_BAD_REQUEST, errors=errors)
         except Conflict as conflict:
             return await self._expert_page(request, expert_id, 409, errors=[str(conflict)])
-        return Redirect(f"{POOL_PAGE}/{expert_id}?saved=ended", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"{POOL_PAGE}/{expert_id}", "relationship_ended"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @get(IMPORT_PAGE, opt={"action": Action.expert_pool_manage})
     async def import_form(self) -> Template:

@@ -190,7 +190,7 @@ class RemedyPages(Controller):
         challenge_id, errors, status = await _attempt(request, write)
         if errors:
             return await self._challenge_form(request, tender_id, form, errors, status)
-        return see(f"/challenges/{challenge_id}?done=filed")
+        return see(f"/challenges/{challenge_id}?done=challenge_filed")
 
     # -- lists and details -----------------------------------------------------
 
@@ -325,7 +325,7 @@ class RemedyPages(Controller):
             "complaint",
             ("grounds",),
             write,
-            lambda complaint_id: f"/complaints/{complaint_id}?done=filed",
+            lambda complaint_id: f"/complaints/{complaint_id}?done=complaint_filed",
         )
 
     # -- the regulator ---------------------------------------------------------

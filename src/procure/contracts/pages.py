@@ -25,6 +25,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.web.forms import REQUIRED, Form
+from procure.web.notices import done_url
 
 
 def _new_contract(tender: dict[str, Any], form: Form, status_code: int = 200) -> Template:
@@ -43,9 +44,8 @@ def _new_contract(tender: dict[str, Any], form: Form, status_code: int = 200) ->
     )
 
 
-def back(contract_id: int, note: str = "") -> Redirect:
-    suffix = f"?done={note}" if note else ""
-    return Redirect(f"/contracts/{contract_id}{suffix}", status_code=HTTP_303_SEE_OTHER)
+def back(contract_id: int, note: str) -> Redirect:
+    return Redirect(done_url(f"/contracts/{contract_id}", note), status_code=HTTP_303_SEE_OTHER)
 
 
 MILESTONE_ROWS = 3
@@ -193,7 +193,7 @@ class ContractPages(Controller):
             except Conflict as conflict:
                 form.general(str(conflict))
             else:
-                return back(contract_id, "created")
+                return back(contract_id, "contract_created")
         return _new_contract(tender, form, status_code=HTTP_400_BAD_REQUEST)
 
     @get("/contracts/{contract_id:int}", opt={"action": Action.contract_read})
@@ -345,7 +345,7 @@ class ContractPages(Controller):
         self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
     ) -> Redirect:
         await services.contract_close(actor=request.user, contract_id=contract_id)
-        return back(contract_id)
+        return back(contract_id, "contract_completed")
 
     @post("/contracts/{contract_id:int}/terminate", opt={"action": Action.contract_manage})
     async def terminate(
@@ -355,4 +355,4 @@ class ContractPages(Controller):
         await services.contract_close(
             actor=request.user, contract_id=contract_id, terminate_reason=form.get("reason", "")
         )
-        return back(contract_id)
+        return back(contract_id, "contract_terminated")

@@ -27,6 +27,7 @@ from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
+from procure.tenders.states import TenderStatus
 from procure.tenders.tables import Tender, TenderCommunity
 
 SUMMARY_COLUMNS = (
@@ -55,6 +56,7 @@ DETAIL_COLUMNS = (
     Contract.organization_signed_by.display_name.as_alias("organization_signed_by_name"),
     Contract.terminated_reason,
     Contract.tender.reference.as_alias("tender_reference"),
+    Contract.tender.id.as_alias("tender_id"),
 )
 COMMUNITY_COLUMNS = (
     ContractCommunity.community.code.as_alias("code"),
@@ -366,3 +368,33 @@ async def award_for_contract(actor: Actor, tender_id: int) -> dict[str, Any]:
         await Contract.select(Contract.id).where(Contract.tender == tender_id).first() or {}
     ).get("id")
     return tender
+
+
+async def tender_contracts(actor: Actor | None, tender_id: int) -> list[dict[str, Any]]:
+    """The contracts signed under the tender that the actor may open (the tender page links
+    to them); none for a visitor, who finds them under public disclosure."""
+    if actor is None:
+        return []
+    return (
+        await Contract.select(Contract.id, Contract.reference, Contract.title, Contract.status)
+        .where((Contract.tender == tender_id) & await _scope(actor))
+        .order_by(Contract.id)
+    )
+
+
+async def tenders_to_contract(actor: Actor) -> list[dict[str, Any]]:
+    """The buyer's awarded tenders with no contract yet: the next step is to draw one up."""
+    if actor.role != Role.buyer or actor.department_id is None:
+        return []
+    awarded = (
+        await Tender.select(Tender.id, Tender.reference, Tender.title)
+        .where((Tender.department == actor.department_id) & (Tender.status == TenderStatus.awarded))
+        .order_by(Tender.id)
+    )
+    if not awarded:
+        return []
+    contracted = await Contract.select(Contract.tender).where(
+        Contract.tender.is_in([row["id"] for row in awarded])
+    )
+    taken = {row["tender"] for row in contracted}
+    return [row for row in awarded if row["id"] not in taken]

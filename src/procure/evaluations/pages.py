@@ -31,6 +31,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.pages import validated
+from procure.web.notices import done_url
 
 RUBRICS_PAGE = "/rubrics"
 BLANK_CRITERION_ROWS = 3
@@ -245,7 +246,12 @@ class EvaluationPages(Controller):
             return await _form_page(
                 actor, contract_id, period, requested_rubric=rubric_id, entered=form, error=error
             )
-        return see(f"{form_path(contract_id, period)}?saved={'submitted' if submit else 'draft'}")
+        return see(
+            done_url(
+                form_path(contract_id, period),
+                "evaluation_submitted" if submit else "evaluation_draft",
+            )
+        )
 
     @get("/evaluations/{evaluation_id:int}", opt={"action": Action.report_read})
     async def detail_page(
@@ -272,7 +278,7 @@ class EvaluationPages(Controller):
             return await _rubrics_page(
                 error=error, target="new", entered={"name": name, "rows": _rows(rows)}
             )
-        return see(f"{RUBRICS_PAGE}?saved={rubric_id}#rubric-{rubric_id}")
+        return see(done_url(f"{RUBRICS_PAGE}?saved={rubric_id}#rubric-{rubric_id}", "rubric_saved"))
 
     @post(f"{RUBRICS_PAGE}/{{rubric_id:int}}/versions", opt={"action": Action.rubric_manage})
     async def revise_rubric(
@@ -290,4 +296,4 @@ class EvaluationPages(Controller):
             return await _rubrics_page(
                 error=error, target=str(rubric_id), entered={"rows": _rows(rows)}
             )
-        return see(f"{RUBRICS_PAGE}?saved={changed}#rubric-{changed}")
+        return see(done_url(f"{RUBRICS_PAGE}?saved={changed}#rubric-{changed}", "rubric_saved"))

@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure import clock
-from procure.contracts.selectors import contract_detail
+from procure.contracts.selectors import contract_detail, visible_contracts
 from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import Conflict, NotFound
-from procure.evaluations.periods import check_period
+from procure.evaluations.periods import check_period, term_periods
 from procure.evaluations.scoring import mean_total, weighted_total
 from procure.evaluations.tables import (
     CommitteeEvaluation,
@@ -282,3 +282,41 @@ async def committee_score(contract_id: int, period: str) -> Decimal | None:
     for row in rows:
         by_evaluation.setdefault(row["evaluation"], []).append((row["score"], row["weight"]))
     return mean_total([weighted_total(scores) for scores in by_evaluation.values()])
+
+
+async def periods_to_evaluate(actor: Actor) -> list[dict[str, Any]]:
+    """For a committee: each begun period of the contracts in force covering its community that
+    it has not submitted an evaluation for, the oldest first (its start page). One query for the
+    contracts and one for the evaluations."""
+    if actor.role != Role.committee or actor.community_id is None:
+        return []
+    contracts = [c for c in await visible_contracts(actor) if c["status"] == ContractStatus.active]
+    evaluations = await CommitteeEvaluation.select(
+        CommitteeEvaluation.contract, CommitteeEvaluation.period, CommitteeEvaluation.status
+    ).where(
+        (CommitteeEvaluation.community == actor.community_id)
+        & CommitteeEvaluation.contract.is_in([c["id"] for c in contracts] or [-1])
+    )
+    state = {(row["contract"], row["period"]): row["status"] for row in evaluations}
+    today = local_today()
+    rows = []
+    for contract in contracts:
+        for period in term_periods(
+            starts_on=contract["starts_on"],
+            ends_on=contract["ends_on"],
+            quarterly=is_quarterly(contract),
+            today=today,
+        ):
+            status = state.get((contract["id"], period))
+            if status == EvaluationStatus.submitted:
+                continue
+            rows.append(
+                {
+                    "contract_id": contract["id"],
+                    "reference": contract["reference"],
+                    "title": contract["title"],
+                    "period": period,
+                    "has_draft": status == EvaluationStatus.draft,
+                }
+            )
+    return sorted(rows, key=lambda row: (row["period"], row["reference"]))

@@ -32,6 +32,7 @@ from procure.security.actors import Actor
 from procure.security.controllers import sign_in
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
+from procure.web.notices import done_url
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -137,7 +138,7 @@ class RegistrationPageController(Controller):
                 status_code=400,
             )
         await sign_in(request, data.username.strip(), data.password)
-        return Redirect("/organization", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(done_url("/organization", "registered"), status_code=HTTP_303_SEE_OTHER)
 
 
 class ProfilePageController(Controller):
@@ -177,7 +178,7 @@ class ProfilePageController(Controller):
             )
         except InvalidInput as error:
             return await self._page(request.user, error=error, failed="profile", form=data)
-        return Redirect(PROFILE_PAGE, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(done_url(PROFILE_PAGE, "profile_saved"), status_code=HTTP_303_SEE_OTHER)
 
     @post("/qualifications", opt={"action": Action.organization_profile})
     async def add_qualification(
@@ -191,7 +192,9 @@ class ProfilePageController(Controller):
             )
         except InvalidInput as error:
             return await self._page(request.user, error=error, failed="new", form=data)
-        return Redirect(PROFILE_PAGE, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(PROFILE_PAGE, "qualification_saved"), status_code=HTTP_303_SEE_OTHER
+        )
 
     @post("/qualifications/{qualification_id:int}", opt={"action": Action.organization_profile})
     async def update_qualification(
@@ -211,7 +214,9 @@ class ProfilePageController(Controller):
             return await self._page(
                 request.user, error=error, failed=str(qualification_id), form=data
             )
-        return Redirect(PROFILE_PAGE, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(PROFILE_PAGE, "qualification_saved"), status_code=HTTP_303_SEE_OTHER
+        )
 
     @post(
         "/qualifications/{qualification_id:int}/delete",
@@ -225,7 +230,9 @@ class ProfilePageController(Controller):
             organization_id=own_id(request.user),
             qualification_id=qualification_id,
         )
-        return Redirect(PROFILE_PAGE, status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(PROFILE_PAGE, "qualification_removed"), status_code=HTTP_303_SEE_OTHER
+        )
 
 
 class RegistryPageController(Controller):
@@ -302,7 +309,10 @@ class RegistryPageController(Controller):
             return await self._detail(
                 request, organization_id, error=error, failed="rating", form=data
             )
-        return Redirect(f"/organizations/{organization_id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"/organizations/{organization_id}", "rating_changed"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @post("/{organization_id:int}/debarments", opt={"action": Action.organization_oversee})
     async def debar(
@@ -325,7 +335,10 @@ class RegistryPageController(Controller):
             return await self._detail(
                 request, organization_id, error=error, failed="debarment", form=data
             )
-        return Redirect(f"/organizations/{organization_id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"/organizations/{organization_id}", "debarred"),
+            status_code=HTTP_303_SEE_OTHER,
+        )
 
     @post(
         "/{organization_id:int}/debarments/{debarment_id:int}/lift",
@@ -351,4 +364,7 @@ class RegistryPageController(Controller):
             return await self._detail(
                 request, organization_id, error=error, failed=f"lift-{debarment_id}", form=data
             )
-        return Redirect(f"/organizations/{organization_id}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            done_url(f"/organizations/{organization_id}", "debarment_lifted"),
+            status_code=HTTP_303_SEE_OTHER,
+        )

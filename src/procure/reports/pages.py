@@ -42,6 +42,7 @@ from procure.reports.services import FileForDraft, attachment_check
 from procure.reports.tables import OutOfScopeKind, ReportStatus
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
 BLANK_ROWS = 6  # the form always offers at least this many activity lines
@@ -281,9 +282,9 @@ class ReportPages(Controller):
             )
         except (ReportInvalid, ReportConflict) as error:
             return await _refused(request, detail, posted, error, rows_used)
-        outcome = "submitted" if submit else "draft"
+        outcome = "report_submitted" if submit else "report_draft"
         return Redirect(
-            f"{report_url(contract_id, period)}?saved={outcome}", status_code=HTTP_303_SEE_OTHER
+            done_url(report_url(contract_id, period), outcome), status_code=HTTP_303_SEE_OTHER
         )
 
 

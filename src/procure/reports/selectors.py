@@ -354,3 +354,30 @@ async def overdue_periods(today: date) -> list[tuple[int, str]]:
         if _standing(period, versions.get((contract["id"], period.label), []), today).standing
         == Standing.overdue
     ]
+
+
+async def reports_to_file(actor: Actor) -> list[dict[str, Any]]:
+    """The ended periods of the contracts in force that have no submitted report yet, each with
+    its due date and whether it is overdue (the start pages' to-do list): one query for the
+    contracts and one for their reports."""
+    contracts = [c for c in await visible_contracts(actor) if c["status"] == ContractStatus.active]
+    versions = await _versions_by_period([c["id"] for c in contracts])
+    today = local_today()
+    rows = []
+    for contract in contracts:
+        for period in reporting_periods(contract):
+            found = versions.get((contract["id"], period.label), [])
+            if period.ends_on >= today or _first_submission(found) is not None:
+                continue
+            rows.append(
+                {
+                    "contract_id": contract["id"],
+                    "reference": contract["reference"],
+                    "title": contract["title"],
+                    "period": period.label,
+                    "due_on": period.due_on,
+                    "overdue": _standing(period, found, today).standing == Standing.overdue,
+                    "has_draft": any(v["status"] == ReportStatus.draft for v in found),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["due_on"], row["reference"]))

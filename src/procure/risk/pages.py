@@ -36,6 +36,7 @@ from procure.risk.states import NOTE_FIELD, Transition
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.settings import get_settings
+from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
 DASHBOARD = "/risk"
@@ -177,7 +178,13 @@ async def _step(
             error_step=transition,
             typed=note,
         )
-    return Redirect(flag_url(flag_id), status_code=HTTP_303_SEE_OTHER)
+    done = {
+        Transition.explain: "flag_explained",
+        Transition.resolve: "flag_resolved",
+        Transition.dismiss: "flag_dismissed",
+        Transition.reopen: "flag_reopened",
+    }[transition]
+    return Redirect(done_url(flag_url(flag_id), done), status_code=HTTP_303_SEE_OTHER)
 
 
 async def _export(

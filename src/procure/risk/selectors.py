@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from procure import clock
+from procure.bids.tables import Bid
 from procure.contracts.tables import Contract, ContractCommunity
 from procure.db.pagination import Page, PageRequest, page_request, paginate
 from procure.departments.tables import Department
@@ -148,6 +149,9 @@ def subject_url(flag: dict[str, Any]) -> str | None:
         SubjectType.contract: "/contracts/{}",
         SubjectType.organization: "/organizations/{}",
         SubjectType.survey_round: "/surveys/rounds/{}/results",
+        # No page of its own: the department's tenders.
+        SubjectType.buyer: "/tenders?department={}",
+        SubjectType.procuring_entity: "/tenders?department={}",
     }
     page = pages.get(flag["subject_type"])
     subject = str(flag["subject_id"])
@@ -178,11 +182,22 @@ async def _with_subjects(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 table.id.is_in(sorted(subject_ids))
             )
             names |= {(subject_type, str(r["id"])): r["name"] for r in found}
+    # A bid has no page of its own: it links to its tender's.
+    bid_tenders: dict[str, int] = {}
+    if bid_ids := wanted.get(SubjectType.bid):
+        found = await Bid.select(
+            Bid.id, Bid.tender.as_alias("tender_id"), Bid.tender.reference.as_alias("name")
+        ).where(Bid.id.is_in(sorted(bid_ids)))
+        for r in found:
+            names[(SubjectType.bid, str(r["id"]))] = r["name"]
+            bid_tenders[str(r["id"])] = r["tender_id"]
     for row in rows:
         row["subject_label"] = names.get(
             (row["subject_type"], row["subject_id"]), row["subject_id"]
         )
         row["subject_url"] = subject_url(row)
+        if row["subject_type"] == SubjectType.bid and row["subject_id"] in bid_tenders:
+            row["subject_url"] = f"/tenders/{bid_tenders[row['subject_id']]}"
     return rows
 
 
@@ -378,3 +393,15 @@ async def recently_dismissed(actor: Actor, limit: int = 10) -> list[dict[str, An
         row["dismissed_by"] = event.get("actor_name")
         row["dismissal_reason"] = event.get("note", "")
     return rows
+
+
+async def open_flags_for(actor: Actor, limit: int = 20) -> list[dict[str, Any]]:
+    """Flags about the actor's own department (open or explained) or organization (open): what
+    it may explain or decide (its start page)."""
+    if actor.role == Role.buyer:  # it explains its own conduct and decides the others
+        waiting = RiskFlag.status.is_in([FlagStatus.open, FlagStatus.explained])
+    elif actor.role == Role.organization:
+        waiting = RiskFlag.status == FlagStatus.open
+    else:
+        return []
+    return await _latest_flags(actor, waiting, limit)

@@ -32,6 +32,7 @@ from procure.surveys.selectors import (
     scoped_round,
 )
 from procure.tenders.pages import local_datetime, see, validated
+from procure.web.notices import done_url
 
 THANKS_PAGE = "/surveys/thanks"
 
@@ -90,7 +91,7 @@ class SurveyPages(Controller):
             },
         )
         await services.survey_round_start(actor=request.user, data=data)
-        return see(f"/contracts/{contract_id}/surveys")
+        return see(done_url(f"/contracts/{contract_id}/surveys", "round_opened"))
 
     @post("/surveys/rounds/{round_id:int}/close", opt={"action": Action.survey_manage})
     async def close_round(
@@ -98,7 +99,7 @@ class SurveyPages(Controller):
     ) -> Redirect:
         await services.survey_round_close(actor=request.user, round_id=round_id)
         round_row = await scoped_round(request.user, round_id)
-        return see(f"/contracts/{round_row['contract_id']}/surveys")
+        return see(done_url(f"/contracts/{round_row['contract_id']}/surveys", "round_closed"))
 
     @post(
         "/surveys/rounds/{round_id:int}/tokens",

@@ -316,3 +316,15 @@ async def closed_by_clock(now: datetime) -> list[int]:
         (SurveyRound.closes_at <= now) & SurveyRound.closed_at.is_null()
     )
     return [row["id"] for row in rows]
+
+
+async def rounds_to_run(actor: Actor) -> list[dict[str, Any]]:
+    """The committee's survey rounds not yet closed (scheduled or open), soonest to close first,
+    with their counts (its start page)."""
+    rows = (
+        await SurveyRound.select(*ROUND_COLUMNS)
+        .where(_own_rounds(actor) & SurveyRound.closed_at.is_null())
+        .order_by(SurveyRound.closes_at)
+    )
+    now = clock.now()
+    return [r for r in await _with_counts(rows) if round_status(r, now) != "closed"]

@@ -30,6 +30,7 @@ from procure.bids.selectors import (
 from procure.catalog.tables import CatalogItem
 from procure.committees.selectors import committee_of, committee_view, my_seat
 from procure.complaints.selectors import tender_remedies
+from procure.contracts.selectors import tender_contracts
 from procure.db.pagination import PAGING, PageRequest
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community
@@ -65,10 +66,12 @@ from procure.tenders.selectors import (
 )
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 from procure.web.forms import Form
+from procure.web.notices import done_url
 
 
-def see(path: str) -> Redirect:
-    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
+def see(path: str, done: str | None = None) -> Redirect:
+    """Post/Redirect/Get: to ``path``, saying ``done``'s success notice there."""
+    return Redirect(done_url(path, done) if done else path, status_code=HTTP_303_SEE_OTHER)
 
 
 def local_datetime(value: str, field: str) -> str:
@@ -117,6 +120,7 @@ async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
         local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
         context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
     context["remedies"] = await tender_remedies(actor, tender_id)
+    context["contracts"] = await tender_contracts(actor, tender_id)
     context["owner"] = (
         actor is not None
         and actor.role == Role.buyer
@@ -180,12 +184,10 @@ def _with_my_scores(form: Form, context: dict[str, Any]) -> Form:
     return form
 
 
-async def _evaluation(
-    request: Request[Actor, Any, Any], tender_id: int, saved: str | None = None
-) -> Template:
+async def _evaluation(request: Request[Actor, Any, Any], tender_id: int) -> Template:
     context = await _evaluation_context(request.user, tender_id)
     form = _with_my_scores(Form.of(request), context)
-    return Template("tenders/evaluation.html", context={**context, "form": form, "saved": saved})
+    return Template("tenders/evaluation.html", context={**context, "form": form})
 
 
 async def _detail_refused(
@@ -249,7 +251,7 @@ class TenderPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal, tender_field)
             else:
-                return see(f"/tenders/{tender_id}")
+                return see(f"/tenders/{tender_id}", "tender_created")
         return Template(
             "tenders/new.html",
             context={**await form_choices(), "form": form, "rows": LINE_ROWS},
@@ -274,7 +276,7 @@ class TenderPages(Controller):
             tender_id=tender_id,
             justification=form.get("short_period_justification", ""),
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "publish_requested")
 
     @post("/tenders/{tender_id:int}/amendments", opt={"action": Action.tender_manage})
     async def amend(
@@ -320,7 +322,7 @@ class TenderPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal, lambda location: location.removesuffix("_fen"))
             else:
-                return see(f"/tenders/{tender_id}")
+                return see(f"/tenders/{tender_id}", "tender_amended")
         return await _detail_refused(request, tender_id, amend_form=form)
 
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
@@ -337,7 +339,7 @@ class TenderPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal)
             else:
-                return see(f"/tenders/{tender_id}")
+                return see(f"/tenders/{tender_id}", "tender_cancelled")
         return await _detail_refused(request, tender_id, cancel_form=form)
 
     @post(
@@ -352,7 +354,7 @@ class TenderPages(Controller):
     ) -> Redirect:
         """The handler takes back a pending request about the tender (to correct the draft)."""
         await approval_withdraw(actor=request.user, approval_id=approval_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "request_withdrawn")
 
     @post("/tenders/{tender_id:int}/clarifications", opt={"action": Action.clarification_ask})
     async def ask(
@@ -368,7 +370,7 @@ class TenderPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal)
             else:
-                return see(f"/tenders/{tender_id}#clarifications")
+                return see(f"/tenders/{tender_id}#clarifications", "question_asked")
         return await _detail_refused(request, tender_id, question_form=form)
 
     @post(
@@ -384,7 +386,7 @@ class TenderPages(Controller):
         tender_id = await services.clarification_answer(
             actor=request.user, clarification_id=clarification_id, answer=answer
         )
-        return see(f"/tenders/{tender_id}#clarifications")
+        return see(f"/tenders/{tender_id}#clarifications", "question_answered")
 
     @post("/tenders/{tender_id:int}/bid", opt={"action": Action.bid_submit})
     async def bid(
@@ -428,14 +430,14 @@ class TenderPages(Controller):
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.bid_reconfirm(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "bid_reconfirmed")
 
     @post("/tenders/{tender_id:int}/bid/withdraw", opt={"action": Action.bid_submit})
     async def withdraw(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.bid_withdraw(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "bid_withdrawn")
 
     @post("/bids/{bid_id:int}/explanation", opt={"action": Action.bid_explain})
     async def explain(self, request: Request[Actor, Any, Any], bid_id: FromPath[int]) -> Redirect:
@@ -443,20 +445,20 @@ class TenderPages(Controller):
         tender_id = await bids.explanation_give(
             actor=request.user, bid_id=bid_id, explanation=form.get("explanation", "")
         )
-        return see(f"/tenders/{tender_id}")
+        return see(f"/tenders/{tender_id}", "explanation_sent")
 
     @post("/tenders/{tender_id:int}/evaluation/start", opt={"action": Action.tender_manage})
     async def start_evaluation(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Redirect:
         await bids.evaluation_start(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}/evaluation")
+        return see(f"/tenders/{tender_id}/evaluation", "evaluation_started")
 
     @get("/tenders/{tender_id:int}/evaluation", opt={"action": Action.evaluation_score})
     async def evaluation_page(
         self, request: Request[Actor, Any, Any], tender_id: FromPath[int]
     ) -> Template:
-        return await _evaluation(request, tender_id, saved=request.query_params.get("saved"))
+        return await _evaluation(request, tender_id)
 
     @post("/tenders/{tender_id:int}/evaluation/scores", opt={"action": Action.evaluation_score})
     async def score(
@@ -494,7 +496,7 @@ class TenderPages(Controller):
             except (InvalidInput, Conflict) as refusal:  # the form's one scored bid
                 _refuse_row(form, scores, next(iter(scores)), refusal)
             else:
-                return see(f"/tenders/{tender_id}/evaluation?saved=scores")
+                return see(f"/tenders/{tender_id}/evaluation", "scores_saved")
         return Template(
             "tenders/evaluation.html",
             context={**context, "form": form},
@@ -521,7 +523,7 @@ class TenderPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal, lambda _location: field)
             else:
-                return see(f"/tenders/{tender_id}/evaluation")
+                return see(f"/tenders/{tender_id}/evaluation", "bid_decided")
         tender_id = await tender_of_bid(bid_id)
         context = await _evaluation_context(request.user, tender_id)
         return Template(
@@ -533,4 +535,6 @@ class TenderPages(Controller):
     @post("/tenders/{tender_id:int}/award", opt={"action": Action.award_decide})
     async def award(self, request: Request[Actor, Any, Any], tender_id: FromPath[int]) -> Redirect:
         await bids.award_request(actor=request.user, tender_id=tender_id)
-        return see(f"/tenders/{tender_id}")  # the award now waits for an approver
+        return see(
+            f"/tenders/{tender_id}", "award_requested"
+        )  # the award now waits for an approver

@@ -15,19 +15,25 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from procure import i18n
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.selectors import recent_events
-from procure.bids.selectors import bids_to_reconfirm
+from procure.bids.selectors import bid_results, bids_to_reconfirm, explanations_owed
 from procure.committees.selectors import expert_tasks
-from procure.contracts.selectors import awaiting_organization, contract_page
+from procure.contracts.selectors import (
+    awaiting_organization,
+    contract_page,
+    tenders_to_contract,
+)
 from procure.db.pagination import PAGING, PageRequest
 from procure.departments.tables import Department
+from procure.evaluations.selectors import periods_to_evaluate
 from procure.geography.tables import Community
 from procure.organizations.selectors import bidding_obstacles, local_today, recent_decisions
 from procure.organizations.tables import Organization
-from procure.reports.selectors import overdue_report_count
+from procure.reports.selectors import overdue_report_count, reports_to_file
 from procure.risk.pages import risk_labels
 from procure.risk.selectors import (
     conduct_flags_waiting,
     conduct_flags_waiting_count,
+    open_flags_for,
     recently_dismissed,
 )
 from procure.security.actors import Actor
@@ -35,6 +41,7 @@ from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
 from procure.security.selectors import user_page
+from procure.surveys.selectors import rounds_to_run
 from procure.tenders.selectors import count_by_status, tender_page
 from procure.web.templating import request_locale
 
@@ -135,6 +142,10 @@ class WorkspaceController(Controller):
                 "overdue_reports": await overdue_report_count(actor),
                 "awaiting_approval": await awaiting(actor),
                 "returned": await returned(actor),
+                # Awarded tenders waiting for their contract, flags to explain or decide.
+                "to_contract": await tenders_to_contract(actor),
+                "flags": await open_flags_for(actor),
+                **risk_labels(request_locale(request)),
             },
         )
 
@@ -161,6 +172,12 @@ class WorkspaceController(Controller):
                 "obstacles": await bidding_obstacles(organization["id"], on=local_today())
                 if organization
                 else [],
+                # Abnormally low prices to explain by their deadline, awards, flags, reports.
+                "explanations": await explanations_owed(actor),
+                "results": await bid_results(actor),
+                "flags": await open_flags_for(actor),
+                "reports_due": await reports_to_file(actor),
+                **risk_labels(request_locale(request)),
             },
         )
 
@@ -185,6 +202,8 @@ class WorkspaceController(Controller):
             context={
                 "community": community,
                 "contracts": await contract_page(actor, paging),
+                "to_evaluate": await periods_to_evaluate(actor),
+                "rounds": await rounds_to_run(actor),
             },
         )
 
@@ -197,6 +216,9 @@ class WorkspaceController(Controller):
             context={
                 "events": await recent_events(20),
                 "contracts": await contract_page(request.user, paging),
+                # Dismissed flags an auditor may reopen, saying why.
+                "dismissed_flags": await recently_dismissed(request.user),
+                **risk_labels(request_locale(request)),
             },
         )
 

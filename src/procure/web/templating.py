@@ -19,6 +19,7 @@ from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
 from procure.web.labels import label, replaced_reasons
+from procure.web.notices import DONE_PARAM, notice_message
 
 
 def request_locale(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -123,6 +124,16 @@ def _current_locale(context: Context) -> str:
     return _context_locale(context)
 
 
+@pass_context
+def _done_notice(context: Context) -> str | None:
+    """The translated success notice this page's ``?done=`` key asks for, if any."""
+    request = context.get("request")
+    if request is None:
+        return None
+    message = notice_message(request.query_params.get(DONE_PARAM))
+    return _gettext(context, message) if message else None
+
+
 def build_environment(templates_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -134,6 +145,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["current_locale"] = _current_locale
     env.globals["can"] = _can
+    env.globals["done_notice"] = _done_notice
     env.globals["page_href"] = _page_href
     env.globals["label"] = _label
     env.globals["sort_href"] = _sort_href
