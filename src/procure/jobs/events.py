@@ -17,10 +17,12 @@ class SubjectType(StrEnum):
     buyer = "buyer"
     procuring_entity = "procuring_entity"
     survey_round = "survey_round"
+    approval = "approval"
 
 
 class Trigger(StrEnum):
-    """Events after which the risk rules that name them run again, incrementally."""
+    """Events after which the risk rules that name them run again, incrementally, and of which
+    the people concerned are told (procure.notifications)."""
 
     tender_published = "tender_published"
     bids_opened = "bids_opened"
@@ -33,3 +35,5 @@ class Trigger(StrEnum):
     survey_closed = "survey_closed"
     performance_settled = "performance_settled"
     ocds_imported = "ocds_imported"
+    explanation_requested = "explanation_requested"
+    approval_requested = "approval_requested"

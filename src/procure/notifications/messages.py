@@ -1,0 +1,93 @@
+"""What each kind of notification says, in the recipient's language, and where it links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from procure import i18n
+from procure.i18n import N_
+from procure.notifications.tables import Channel, NotificationKind
+
+DEFAULT_LOCALE = "zh-CN"
+
+#: Each kind's line, with its data's fields (the inbox shows it in the reader's language).
+TITLES: dict[str, str] = {
+    NotificationKind.explanation_requested: N_(
+        "Your bid for “%(tender)s” is abnormally low: explain the price in writing by %(due)s, "
+        "or the committee may reject the bid"
+    ),
+    NotificationKind.explanation_due_soon: N_(
+        "Reminder: the explanation of your abnormally low price for “%(tender)s” is due by %(due)s"
+    ),
+    NotificationKind.award_won: N_("Your bid won the tender “%(tender)s” (中标)"),
+    NotificationKind.award_lost: N_(
+        "The tender “%(tender)s” was awarded to another bidder; you may challenge the result "
+        "until %(standstill)s"
+    ),
+    NotificationKind.approval_waiting: N_("A step waits for your approval: %(summary)s"),
+}
+
+#: How the preferences page names each kind.
+KIND_LABELS: dict[str, str] = {
+    NotificationKind.explanation_requested: N_(
+        "An explanation of an abnormally low price is asked"
+    ),
+    NotificationKind.explanation_due_soon: N_("An explanation is due soon"),
+    NotificationKind.award_won: N_("Your bid won"),
+    NotificationKind.award_lost: N_("Your bid did not win"),
+    NotificationKind.approval_waiting: N_("A step waits for your approval"),
+}
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.inbox: N_("Inbox only"),
+    Channel.email: N_("Inbox and e-mail at once"),
+    Channel.digest: N_("Inbox and the daily digest e-mail"),
+    Channel.off: N_("Off"),
+}
+
+
+def locale_of(stored: str | None) -> str:
+    """A user's stored language, or the default when none (or an unknown one) is stored."""
+    return stored if stored in i18n.LOCALES else DEFAULT_LOCALE
+
+
+def title(kind: str, data: Mapping[str, Any], locale: str) -> str:
+    return i18n.gettext(locale, TITLES[kind], **dict(data))
+
+
+def email_one(
+    *, kind: str, data: Mapping[str, Any], link: str, locale: str, site_url: str
+) -> tuple[str, str]:
+    """The subject and body of the e-mail sent at once."""
+    line = title(kind, data, locale)
+    body = "\n\n".join(
+        [
+            line,
+            f"{site_url.rstrip('/')}{link}",
+            _footer(locale, site_url),
+        ]
+    )
+    return f"[procure] {line}"[:300], body
+
+
+def email_digest(
+    *, items: list[dict[str, Any]], day: str, locale: str, site_url: str
+) -> tuple[str, str]:
+    """The subject and body of a user's daily digest."""
+    subject = i18n.gettext(
+        locale, N_("[procure] Your digest of %(day)s: %(count)s items"), day=day, count=len(items)
+    )
+    lines = [
+        f"- {title(item['kind'], item['data'], locale)}\n  {site_url.rstrip('/')}{item['link']}"
+        for item in items
+    ]
+    return subject[:300], "\n\n".join(["\n".join(lines), _footer(locale, site_url)])
+
+
+def _footer(locale: str, site_url: str) -> str:
+    return i18n.gettext(
+        locale,
+        N_("Choose what you are told, and how: %(url)s"),
+        url=f"{site_url.rstrip('/')}/notifications/preferences",
+    )

@@ -1,0 +1,149 @@
+"""Each trigger tells the right people, and only them: an abnormally low bid's organization
+(with its deadline, then a reminder), each bidder its result, a department's approvers what
+waits for them. Nobody learns of another organization's bid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from procure.approvals.tables import Approval
+from procure.notifications.jobs import remind_deadlines
+from procure.notifications.selectors import decoded
+from procure.notifications.tables import Notification
+from procure.security.tables import Role, User
+from tests.conftest import Clock, csrf_headers, login
+from tests.tenders.conftest import (
+    award_a_tender,
+    bid_payload,
+    publish,
+    seat_committee,
+    tender_payload,
+)
+
+
+async def told(username: str, kind: str, key_part: str = "") -> list[dict[str, Any]]:
+    """The notifications of ``kind`` the user holds (whose key contains ``key_part``)."""
+    rows = await Notification.select(Notification.key, Notification.data, Notification.link).where(
+        (Notification.recipient.username == username) & (Notification.kind == kind)
+    )
+    return [{**row, "data": decoded(row["data"])} for row in rows if key_part in row["key"]]
+
+
+async def test_an_abnormally_low_price_is_told_to_its_organization_only(
+    client: AsyncTestClient, as_user: Any, moving_clock: Clock
+) -> None:
+    buyer = await as_user("buyer")
+    tender_id = (
+        await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    ).json()["id"]
+    await publish(client, buyer, tender_id)
+    for who, total in (("org", 26_000_000), ("org2", 27_000_000), ("org3", 10_000_000)):
+        response = await client.put(
+            f"/api/v1/tenders/{tender_id}/bid", json=bid_payload(total), headers=await as_user(who)
+        )
+        assert response.status_code == 201, response.text
+    moving_clock.advance(days=13)
+    await seat_committee(client, tender_id, buyer)
+    started = await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer)
+    assert started.status_code == 200, started.text
+    low = next(b for b in started.json()["bids"] if b["status"] == "explanation_requested")
+
+    [asked] = await told("org3", "explanation_requested", f"bid:{low['bid_id']}")
+    assert asked["link"] == f"/tenders/{tender_id}"
+    assert asked["data"]["tender"] == "测试社区长者助餐服务项目" and asked["data"]["due"]
+    for other in ("org", "org2", "buyer", "auditor", "regulator"):
+        assert await told(other, "explanation_requested", f"bid:{low['bid_id']}") == []
+
+    # In the recipient's language (Chinese by default), with the deadline; the header counts it.
+    listed = (await client.get("/api/v1/notifications", headers=await as_user("org3"))).json()
+    item = next(i for i in listed["items"] if i["kind"] == "explanation_requested")
+    assert asked["data"]["due"] in item["title"] and "异常低价" in item["title"]
+    assert listed["unread"] >= 1
+    others = (await client.get("/api/v1/notifications", headers=await as_user("org"))).json()
+    assert all(i["kind"] != "explanation_requested" for i in others["items"])
+
+    # Six hours before the explanation is due, a reminder: once, however often the job runs.
+    assert await remind_deadlines() == 0
+    moving_clock.advance(worker=False, hours=19)
+    assert await remind_deadlines() >= 1
+    assert len(await told("org3", "explanation_due_soon", f"bid:{low['bid_id']}")) == 1
+    assert await told("org", "explanation_due_soon", f"bid:{low['bid_id']}") == []
+    await remind_deadlines()
+    assert len(await told("org3", "explanation_due_soon", f"bid:{low['bid_id']}")) == 1
+
+
+async def test_each_bidder_learns_its_result_and_approvers_what_waits(
+    client: AsyncTestClient, as_user: Any, moving_clock: Clock
+) -> None:
+    buyer = await as_user("buyer")
+    bidders = [await as_user("org"), await as_user("org2")]
+    before = await Approval.count()
+    tender_id = await award_a_tender(client, buyer, bidders, moving_clock)
+
+    key = f"award:tender:{tender_id}"
+    [won] = await told("org", "award_won", key)
+    assert won["link"] == f"/tenders/{tender_id}"
+    assert await told("org", "award_lost", key) == []
+    [lost] = await told("org2", "award_lost", key)
+    assert lost["data"]["standstill"]
+    assert await told("org2", "award_won", key) == []
+    for outsider in ("org3", "buyer", "committee", "regulator"):
+        assert (
+            await told(outsider, "award_won", key) == await told(outsider, "award_lost", key) == []
+        )
+
+    # Each approval request (publish, award) went to the department's approvers but the handler.
+    approvals = await Approval.select(
+        Approval.id, Approval.department, Approval.requested_by
+    ).where(Approval.id > before)
+    assert len(approvals) >= 2
+    for approval in approvals:
+        rows = await Notification.select(
+            Notification.recipient.department.as_alias("department"),
+            Notification.recipient.role.as_alias("role"),
+            Notification.recipient.is_approver.as_alias("is_approver"),
+            Notification.recipient.as_alias("user"),
+        ).where(Notification.key == f"approval:{approval['id']}")
+        assert rows, approval
+        assert all(
+            r["department"] == approval["department"]
+            and r["role"] == Role.buyer
+            and r["is_approver"]
+            and r["user"] != approval["requested_by"]
+            for r in rows
+        )
+        approvers = await User.count().where(
+            (User.department == approval["department"])
+            & User.is_approver.eq(True)
+            & User.is_active.eq(True)
+            & (User.id != approval["requested_by"])
+        )
+        assert len(rows) == approvers
+
+    # The inbox page shows them, with the unread count in the header; marking read is a POST
+    # that redirects (PRG), and only the reader's own notifications can be marked.
+    await login(client, "org2")
+    page = await client.get("/notifications")
+    assert page.status_code == 200 and 'data-testid="unread-count"' in page.text
+    assert 'data-kind="award_lost"' in page.text and f'href="/tenders/{tender_id}"' in page.text
+    mine = await Notification.select(Notification.id).where(
+        (Notification.recipient.username == "org2") & (Notification.key == key)
+    )
+    theirs = await Notification.select(Notification.id).where(
+        (Notification.recipient.username == "org") & (Notification.key == key)
+    )
+    headers = csrf_headers(client)
+    refused = await client.post(f"/notifications/{theirs[0]['id']}/read", headers=headers)
+    assert refused.status_code == 404
+    marked = await client.post(
+        f"/notifications/{mine[0]['id']}/read", headers=headers, follow_redirects=False
+    )
+    assert marked.status_code == 303 and marked.headers["location"] == "/notifications?done=1"
+    read = (
+        await Notification.select(Notification.read_at)
+        .where(Notification.id.is_in([mine[0]["id"], theirs[0]["id"]]))
+        .order_by(Notification.id)
+    )
+    assert {r["read_at"] is None for r in read} == {True, False}
