@@ -18,7 +18,8 @@ from procure.settings import get_settings
 class SMTPInbox:
     """What the server received; while ``refusing``, it answers every message 451."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
+        self.port = port
         self.messages: list[EmailMessage] = []
         self.refusing = False
         self.refused = 0
@@ -44,8 +45,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SMTPInbox]:
-    inbox = SMTPInbox()
     port = free_port()
+    inbox = SMTPInbox(port)
     server = Controller(inbox, hostname="127.0.0.1", port=port)
     server.start()
     monkeypatch.setattr(get_settings(), "smtp_url", f"smtp://127.0.0.1:{port}")

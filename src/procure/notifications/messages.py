@@ -30,9 +30,7 @@ TITLES: dict[str, str] = {
 
 #: How the preferences page names each kind.
 KIND_LABELS: dict[str, str] = {
-    NotificationKind.explanation_requested: N_(
-        "An explanation of an abnormally low price is asked"
-    ),
+    NotificationKind.explanation_requested: N_("You are asked to explain an abnormally low price"),
     NotificationKind.explanation_due_soon: N_("An explanation is due soon"),
     NotificationKind.award_won: N_("Your bid won"),
     NotificationKind.award_lost: N_("Your bid did not win"),

@@ -43,7 +43,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 async def inbox_page(actor: Actor, paging: PageRequest, *, unread: bool = False) -> Page[Any]:
     """The user's own notifications, newest first, one page cut in SQL."""
-    condition = Notification.recipient == actor.id
+    condition: Any = Notification.recipient == actor.id
     if unread:
         condition &= Notification.read_at.is_null()
     query = (
