@@ -253,6 +253,7 @@ async def forwards():
                     "award_won": "award_won",
                     "award_lost": "award_lost",
                     "approval_waiting": "approval_waiting",
+                    "clarification_answered": "clarification_answered",
                 },
             ),
             "db_column_name": None,
@@ -469,6 +470,7 @@ async def forwards():
                     "award_won": "award_won",
                     "award_lost": "award_lost",
                     "approval_waiting": "approval_waiting",
+                    "clarification_answered": "clarification_answered",
                 },
             ),
             "db_column_name": None,
@@ -522,7 +524,7 @@ async def forwards():
         constraint_name="notification_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered')"
         },
         schema=None,
     )
@@ -551,7 +553,7 @@ async def forwards():
         constraint_name="notification_preference_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered')"
         },
         schema=None,
     )

@@ -147,3 +147,31 @@ async def test_each_bidder_learns_its_result_and_approvers_what_waits(
         .order_by(Notification.id)
     )
     assert {r["read_at"] is None for r in read} == {True, False}
+
+
+async def test_a_clarification_answer_is_told_to_the_asker_only(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    buyer = await as_user("buyer")
+    tender_id = (
+        await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    ).json()["id"]
+    await publish(client, buyer, tender_id)
+    asked = await client.post(
+        f"/api/v1/tenders/{tender_id}/clarifications",
+        json={"question": "可否分包?"},
+        headers=await as_user("org2"),
+    )
+    assert asked.status_code == 201, asked.text
+    key = f"clarification:{asked.json()['id']}"
+    assert await told("org2", "clarification_answered", key) == []  # asked, not yet answered
+    answered = await client.post(
+        f"/api/v1/clarifications/{asked.json()['id']}/answer",
+        json={"answer": "不得分包。"},
+        headers=buyer,
+    )
+    assert answered.status_code == 200, answered.text
+    [answer] = await told("org2", "clarification_answered", key)
+    assert answer["link"] == f"/tenders/{tender_id}"
+    for other in ("org", "org3", "buyer"):
+        assert await told(other, "clarification_answered", key) == []

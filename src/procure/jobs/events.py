@@ -18,6 +18,7 @@ class SubjectType(StrEnum):
     procuring_entity = "procuring_entity"
     survey_round = "survey_round"
     approval = "approval"
+    clarification = "clarification"
 
 
 class Trigger(StrEnum):
@@ -37,3 +38,4 @@ class Trigger(StrEnum):
     ocds_imported = "ocds_imported"
     explanation_requested = "explanation_requested"
     approval_requested = "approval_requested"
+    clarification_answered = "clarification_answered"

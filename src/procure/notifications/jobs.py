@@ -83,6 +83,24 @@ async def approval_requested(payload: dict[str, Any]) -> None:
         )
 
 
+@handles(str(Trigger.clarification_answered))
+async def clarification_answered(payload: dict[str, Any]) -> None:
+    """The organization that asked learns that its question is answered (others read the
+    answer with the tender; the asker's name is shown to nobody)."""
+    for clarification_id in _ids(payload, SubjectType.clarification):
+        asked = await selectors.clarification_asked(clarification_id)
+        if asked is None:
+            continue
+        accounts = await selectors.organization_accounts([asked["asked_by"]])
+        await services.notify(
+            accounts.get(asked["asked_by"], []),
+            kind=NotificationKind.clarification_answered,
+            key=f"clarification:{clarification_id}",
+            link=f"/tenders/{asked['tender']}",
+            data={"tender": asked["tender_title"]},
+        )
+
+
 @handles(services.EMAIL_EVENT)
 async def send_email(payload: dict[str, Any]) -> None:
     """Send one e-mail; an SMTP refusal fails the event, which the outbox retries later."""

@@ -26,6 +26,9 @@ TITLES: dict[str, str] = {
         "until %(standstill)s"
     ),
     NotificationKind.approval_waiting: N_("A step waits for your approval: %(summary)s"),
+    NotificationKind.clarification_answered: N_(
+        "Your question on “%(tender)s” is answered: the answer is published with the tender"
+    ),
 }
 
 #: How the preferences page names each kind.
@@ -35,6 +38,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.award_won: N_("Your bid won"),
     NotificationKind.award_lost: N_("Your bid did not win"),
     NotificationKind.approval_waiting: N_("A step waits for your approval"),
+    NotificationKind.clarification_answered: N_("Your question about a tender is answered"),
 }
 
 CHANNEL_LABELS: dict[str, str] = {

@@ -18,7 +18,7 @@ from procure.i18n import local_time
 from procure.notifications.tables import Channel, Notification, NotificationPreference
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
-from procure.tenders.tables import Tender
+from procure.tenders.tables import Clarification, Tender
 
 PER_PAGE = 20
 RECIPIENT_COLUMNS = (User.id, User.email, User.locale)
@@ -160,6 +160,19 @@ async def award_outcome(tender_id: int) -> dict[str, Any] | None:
         "standstill": local_time(award["standstill_ends_at"]),
         "bidders": sorted({row["organization"] for row in bidders}),
     }
+
+
+async def clarification_asked(clarification_id: int) -> dict[str, Any] | None:
+    """An answered question: who asked it, on which tender."""
+    return await (
+        Clarification.select(
+            Clarification.asked_by,
+            Clarification.tender,
+            Clarification.tender.title.as_alias("tender_title"),
+        )
+        .where((Clarification.id == clarification_id) & Clarification.answered_at.is_not_null())
+        .first()
+    )
 
 
 async def digest_due() -> dict[int, list[dict[str, Any]]]:

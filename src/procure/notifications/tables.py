@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     award_won = "award_won"  # 中标
     award_lost = "award_lost"  # 未中标
     approval_waiting = "approval_waiting"  # a step waits for the approver
+    clarification_answered = "clarification_answered"  # 澄清答复 to the organization that asked
 
 
 class Channel(StrEnum):
