@@ -524,7 +524,7 @@ async def forwards():
         constraint_name="notification_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon')"
         },
         schema=None,
     )
@@ -553,7 +553,7 @@ async def forwards():
         constraint_name="notification_preference_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon')"
         },
         schema=None,
     )

@@ -54,3 +54,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SMTPInbox]:
         yield inbox
     finally:
         server.stop()
+
+
+# The risk flags tests/notifications/test_flags.py raises (tests/risk/flag_helpers.py).
+from tests.risk.flag_helpers import flags  # noqa: E402, F401

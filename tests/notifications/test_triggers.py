@@ -4,6 +4,7 @@ waits for them. Nobody learns of another organization's bid."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -13,6 +14,7 @@ from procure.notifications.jobs import remind_deadlines
 from procure.notifications.selectors import decoded
 from procure.notifications.tables import Notification
 from procure.security.tables import Role, User
+from procure.tenders.tables import Tender
 from tests.conftest import Clock, csrf_headers, login
 from tests.tenders.conftest import (
     award_a_tender,
@@ -93,6 +95,19 @@ async def test_each_bidder_learns_its_result_and_approvers_what_waits(
         assert (
             await told(outsider, "award_won", key) == await told(outsider, "award_lost", key) == []
         )
+
+    # Two days before the challenge window (质疑期) closes, the losing bidder is reminded, once.
+    assert await told("org2", "challenge_closing", key.replace("award", "challenge_closing")) == []
+    standstill = await Tender.select(Tender.standstill_ends_at).where(Tender.id == tender_id)
+    gap = standstill[0]["standstill_ends_at"] - moving_clock.now() - timedelta(hours=47)
+    moving_clock.advance(worker=False, seconds=gap.total_seconds())
+    await remind_deadlines()
+    await remind_deadlines()
+    closing = f"challenge_closing:tender:{tender_id}"
+    [reminded] = await told("org2", "challenge_closing", closing)
+    assert reminded["data"]["due"] == lost["data"]["standstill"]
+    for not_losing in ("org", "org3", "buyer", "committee"):
+        assert await told(not_losing, "challenge_closing", closing) == []
 
     # Each approval request (publish, award) went to the department's approvers but the handler.
     approvals = await Approval.select(

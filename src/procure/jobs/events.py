@@ -19,6 +19,8 @@ class SubjectType(StrEnum):
     survey_round = "survey_round"
     approval = "approval"
     clarification = "clarification"
+    risk_flag = "risk_flag"
+    risk_flag_event = "risk_flag_event"
 
 
 class Trigger(StrEnum):
@@ -39,3 +41,5 @@ class Trigger(StrEnum):
     explanation_requested = "explanation_requested"
     approval_requested = "approval_requested"
     clarification_answered = "clarification_answered"
+    risk_flag_raised = "risk_flag_raised"
+    risk_flag_decided = "risk_flag_decided"

@@ -3,7 +3,7 @@ sent with retries, deadline reminders and the daily digest. Nothing here runs in
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from procure import clock
@@ -14,6 +14,11 @@ from procure.jobs.outbox import handles
 from procure.jobs.schedule import periodic
 from procure.notifications import selectors, services
 from procure.notifications.tables import NotificationKind
+from procure.policy import get_policy
+from procure.reports.selectors import reports_due_between
+
+#: The flags of the platform's own processes (imported OCDS data has no party here).
+PLATFORM_DATASET = "platform"
 
 #: How long before an explanation is due its organization is reminded.
 EXPLANATION_REMINDER = timedelta(hours=6)
@@ -101,6 +106,40 @@ async def clarification_answered(payload: dict[str, Any]) -> None:
         )
 
 
+@handles(str(Trigger.risk_flag_raised))
+async def risk_flag_raised(payload: dict[str, Any]) -> None:
+    """The parties to a flag the platform's rules opened (or opened again) are told of it; a
+    flag on imported data (no party on the platform) tells nobody."""
+    for flag in await selectors.flags_raised(_ids(payload, SubjectType.risk_flag)):
+        if flag["dataset"] != PLATFORM_DATASET:
+            continue
+        await services.notify(
+            await selectors.flag_audience(flag),
+            kind=NotificationKind.risk_flag_raised,
+            key=f"risk_flag_raised:{flag['id']}:{flag['opened']}",
+            link=f"/risk/flags/{flag['id']}",
+            data={"rule": flag["rule"]},
+        )
+
+
+@handles(str(Trigger.risk_flag_decided))
+async def risk_flag_decided(payload: dict[str, Any]) -> None:
+    """A person's step on a flag (explained, resolved, dismissed, reopened) is told to the
+    flag's other parties, never to the one who took it."""
+    for event_id in _ids(payload, SubjectType.risk_flag_event):
+        step = await selectors.flag_step_taken(event_id)
+        if step is None:
+            continue
+        audience = [u for u in await selectors.flag_audience(step) if u["id"] != step["actor"]]
+        await services.notify(
+            audience,
+            kind=NotificationKind.risk_flag_decided,
+            key=f"risk_flag_decided:{event_id}",
+            link=f"/risk/flags/{step['id']}",
+            data={"rule": step["rule"], "status": step["to_status"]},
+        )
+
+
 @handles(services.EMAIL_EVENT)
 async def send_email(payload: dict[str, Any]) -> None:
     """Send one e-mail; an SMTP refusal fails the event, which the outbox retries later."""
@@ -110,13 +149,75 @@ async def send_email(payload: dict[str, Any]) -> None:
 @periodic(
     "notifications.deadlines",
     cron="*/10 * * * *",
-    description="reminds organizations of explanations due within 6 hours, once each",
+    description="reminds people of deadlines: explanations due within 6 hours; challenge "
+    "windows, survey rounds and service reports closing within the policy's "
+    "[notifications] remind_before_hours; each once",
 )
 async def remind_deadlines() -> int:
-    """Returns how many reminders were sent now (each bid's reminder goes once: its key)."""
+    """Returns how many reminders were sent now (each goes once: its key)."""
     now = clock.now()
     bids = await selectors.explanations_due_by(now, now + EXPLANATION_REMINDER)
-    return await _tell_explanations(bids, NotificationKind.explanation_due_soon)
+    told = await _tell_explanations(bids, NotificationKind.explanation_due_soon)
+    until = now + timedelta(hours=get_policy().notifications.remind_before_hours)
+    told += await _remind_challenges(now, until)
+    told += await _remind_surveys(now, until)
+    told += await _remind_reports(local_day(now), local_day(until))
+    return told
+
+
+async def _remind_challenges(now: datetime, until: datetime) -> int:
+    """The losing bidders, before the award's challenge window (质疑期) closes."""
+    told = 0
+    for tender in await selectors.challenges_closing(now, until):
+        accounts = await selectors.organization_accounts(tender["losers"])
+        for organization in tender["losers"]:
+            told += await services.notify(
+                accounts.get(organization, []),
+                kind=NotificationKind.challenge_closing,
+                key=f"challenge_closing:tender:{tender['id']}",
+                link=f"/tenders/{tender['id']}",
+                data={"tender": tender["title"], "due": tender["standstill"]},
+            )
+    return told
+
+
+async def _remind_surveys(now: datetime, until: datetime) -> int:
+    """The residents' committee running a survey round, before the round closes."""
+    told = 0
+    for round_ in await selectors.surveys_closing(now, until):
+        told += await services.notify(
+            round_["committee"],
+            kind=NotificationKind.survey_closing,
+            key=f"survey_closing:round:{round_['id']}",
+            link=f"/surveys/rounds/{round_['id']}/results",
+            data={
+                "contract": round_["contract"],
+                "period": round_["period"],
+                "due": local_time(round_["closes_at"]),
+            },
+        )
+    return told
+
+
+async def _remind_reports(first: date, last: date) -> int:
+    """The organization of a contract, before a period's service report is due (not for a
+    report already submitted)."""
+    due = await reports_due_between(first, last)
+    accounts = await selectors.organization_accounts([r["organization"] for r in due])
+    told = 0
+    for report in due:
+        told += await services.notify(
+            accounts.get(report["organization"], []),
+            kind=NotificationKind.report_due_soon,
+            key=f"report_due_soon:contract:{report['contract']}:{report['period']}",
+            link=f"/contracts/{report['contract']}/reports/{report['period']}",
+            data={
+                "contract": report["reference"],
+                "period": report["period"],
+                "due": report["due_on"].isoformat(),
+            },
+        )
+    return told
 
 
 @periodic(

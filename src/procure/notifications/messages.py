@@ -29,6 +29,29 @@ TITLES: dict[str, str] = {
     NotificationKind.clarification_answered: N_(
         "Your question on “%(tender)s” is answered: the answer is published with the tender"
     ),
+    NotificationKind.risk_flag_raised: N_(
+        "A risk flag (%(rule)s) was raised on a matter you are a party to: read it, and explain "
+        "it if you can"
+    ),
+    NotificationKind.risk_flag_decided: N_("The risk flag (%(rule)s) changed"),
+    NotificationKind.challenge_closing: N_(
+        "The challenge period (质疑期) of “%(tender)s” ends at %(due)s: challenge the result "
+        "before then if you mean to"
+    ),
+    NotificationKind.survey_closing: N_(
+        "The residents' survey on contract %(contract)s (%(period)s) closes at %(due)s"
+    ),
+    NotificationKind.report_due_soon: N_(
+        "The service report of contract %(contract)s for %(period)s is due on %(due)s"
+    ),
+}
+
+#: A decision's line, by the flag's new status (the kind's line is the fallback).
+DECISION_TITLES: dict[str, str] = {
+    "explained": N_("The risk flag (%(rule)s) was explained"),
+    "resolved": N_("The risk flag (%(rule)s) was resolved: the risk was dealt with"),
+    "dismissed": N_("The risk flag (%(rule)s) was dismissed as unfounded"),
+    "open": N_("The risk flag (%(rule)s) was reopened for another look"),
 }
 
 #: How the preferences page names each kind.
@@ -39,6 +62,11 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.award_lost: N_("Your bid did not win"),
     NotificationKind.approval_waiting: N_("A step waits for your approval"),
     NotificationKind.clarification_answered: N_("Your question about a tender is answered"),
+    NotificationKind.risk_flag_raised: N_("A risk flag is raised on a matter of yours"),
+    NotificationKind.risk_flag_decided: N_("A risk flag of yours is explained, closed or reopened"),
+    NotificationKind.challenge_closing: N_("The challenge period of a result ends soon"),
+    NotificationKind.survey_closing: N_("A survey round of your committee closes soon"),
+    NotificationKind.report_due_soon: N_("A service report is due soon"),
 }
 
 CHANNEL_LABELS: dict[str, str] = {
@@ -55,7 +83,10 @@ def locale_of(stored: str | None) -> str:
 
 
 def title(kind: str, data: Mapping[str, Any], locale: str) -> str:
-    return i18n.gettext(locale, TITLES[kind], **dict(data))
+    message = TITLES[kind]
+    if kind == NotificationKind.risk_flag_decided:
+        message = DECISION_TITLES.get(str(data.get("status", "")), message)
+    return i18n.gettext(locale, message, **dict(data))
 
 
 def email_one(

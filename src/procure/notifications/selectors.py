@@ -16,8 +16,11 @@ from procure.bids.tables import Award, Bid, BidStatus
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.i18n import local_time
 from procure.notifications.tables import Channel, Notification, NotificationPreference
+from procure.risk.guards import is_conduct_flag
+from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
+from procure.surveys.tables import RoundStatus, SurveyRound
 from procure.tenders.tables import Clarification, Tender
 
 PER_PAGE = 20
@@ -173,6 +176,109 @@ async def clarification_asked(clarification_id: int) -> dict[str, Any] | None:
         .where((Clarification.id == clarification_id) & Clarification.answered_at.is_not_null())
         .first()
     )
+
+
+FLAG_COLUMNS = (
+    RiskFlag.id,
+    RiskFlag.rule,
+    RiskFlag.subject_type,
+    RiskFlag.status,
+    RiskFlag.dataset,
+    RiskFlag.department.as_alias("department_id"),
+    RiskFlag.organization.as_alias("organization_id"),
+)
+
+
+async def flag_audience(flag: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who is told of a flag: those who may read it and have a part in it (risk.selectors'
+    visibility, risk.guards' steps): the organization concerned, the buying department
+    concerned (its buyers) and, for a flag about a department's conduct or naming none, the
+    regulators (财政部门), who decide it. Auditors read every flag and are told of none;
+    committees read contract flags but take no step on them."""
+    parties: Any = User.id.is_null()
+    if flag["organization_id"] is not None:
+        parties |= (User.role == Role.organization) & (User.organization == flag["organization_id"])
+    if flag["department_id"] is not None:
+        parties |= (User.role == Role.buyer) & (User.department == flag["department_id"])
+    if flag["department_id"] is None or is_conduct_flag(flag):
+        parties |= User.role == Role.regulator
+    return await User.select(*RECIPIENT_COLUMNS).where(
+        parties & (User.is_active == True)  # noqa: E712
+    )
+
+
+async def flags_raised(flag_ids: list[int]) -> list[dict[str, Any]]:
+    """The flags of an event still open, each with the id of the history row that opened it
+    (a flag opened again is told of again)."""
+    flags = await RiskFlag.select(*FLAG_COLUMNS).where(
+        RiskFlag.id.is_in(flag_ids or [-1]) & (RiskFlag.status == FlagStatus.open)
+    )
+    for flag in flags:
+        opened = await (
+            RiskFlagEvent.select(RiskFlagEvent.id)
+            .where(
+                (RiskFlagEvent.flag == flag["id"]) & (RiskFlagEvent.to_status == FlagStatus.open)
+            )
+            .order_by(RiskFlagEvent.id, ascending=False)
+            .first()
+        )
+        flag["opened"] = opened["id"] if opened else 0
+    return flags
+
+
+async def flag_step_taken(event_id: int) -> dict[str, Any] | None:
+    """A person's step on a flag (explained, resolved, dismissed, reopened): the flag, the
+    step's new status and who took it."""
+    step = await (
+        RiskFlagEvent.select(RiskFlagEvent.flag, RiskFlagEvent.to_status, RiskFlagEvent.actor)
+        .where((RiskFlagEvent.id == event_id) & RiskFlagEvent.actor.is_not_null())
+        .first()
+    )
+    if step is None:
+        return None
+    flag = await RiskFlag.select(*FLAG_COLUMNS).where(RiskFlag.id == step["flag"]).first()
+    if flag is None:
+        return None
+    return {**flag, "to_status": step["to_status"], "actor": step["actor"]}
+
+
+async def challenges_closing(now: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The awarded tenders whose challenge window (质疑期) ends between now and ``until``,
+    with their losing bidders (the organizations whose opened bid did not win)."""
+    tenders = await Tender.select(Tender.id).where(
+        (Tender.standstill_ends_at > now) & (Tender.standstill_ends_at <= until)
+    )
+    closing = []
+    for tender in tenders:
+        outcome = await award_outcome(tender["id"])
+        if outcome is not None:
+            losers = [o for o in outcome["bidders"] if o != outcome["winner"]]
+            closing.append({**outcome, "id": tender["id"], "losers": losers})
+    return closing
+
+
+async def surveys_closing(now: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The open survey rounds that close between now and ``until``, each with the accounts of
+    the residents' committee that runs it."""
+    rounds = await SurveyRound.select(
+        SurveyRound.id,
+        SurveyRound.community,
+        SurveyRound.period,
+        SurveyRound.closes_at,
+        SurveyRound.contract.reference.as_alias("contract"),
+    ).where(
+        (SurveyRound.status == RoundStatus.open)
+        & SurveyRound.closed_at.is_null()
+        & (SurveyRound.closes_at > now)
+        & (SurveyRound.closes_at <= until)
+    )
+    for round_ in rounds:
+        round_["committee"] = await User.select(*RECIPIENT_COLUMNS).where(
+            (User.role == Role.committee)
+            & (User.community == round_["community"])
+            & (User.is_active == True)  # noqa: E712
+        )
+    return rounds
 
 
 async def digest_due() -> dict[int, list[dict[str, Any]]]:

@@ -21,6 +21,11 @@ class NotificationKind(StrEnum):
     award_lost = "award_lost"  # 未中标
     approval_waiting = "approval_waiting"  # a step waits for the approver
     clarification_answered = "clarification_answered"  # 澄清答复 to the organization that asked
+    risk_flag_raised = "risk_flag_raised"  # 风险预警 on a matter one is a party to
+    risk_flag_decided = "risk_flag_decided"  # a flag one is a party to explained, closed, reopened
+    challenge_closing = "challenge_closing"  # 质疑期 ends soon, to the losing bidders
+    survey_closing = "survey_closing"  # a survey round closes soon, to its committee
+    report_due_soon = "report_due_soon"  # a service report is due soon, to the organization
 
 
 class Channel(StrEnum):

@@ -9,6 +9,8 @@ from litestar.exceptions import PermissionDeniedException
 from procure import clock
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import record_event
+from procure.jobs.events import SubjectType, Trigger
 from procure.lifecycle import advance
 from procure.risk.guards import judges_itself, may
 from procure.risk.selectors import visible_flag
@@ -70,7 +72,7 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 field: note,
             },
         )
-        await RiskFlagEvent.insert(
+        rows = await RiskFlagEvent.insert(
             RiskFlagEvent(
                 flag=flag_id,
                 from_status=flag["status"],
@@ -79,6 +81,10 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 note=note,
                 occurred_at=clock.now(),
             )
+        ).returning(RiskFlagEvent.id)
+        # The flag's other parties are told of the step (procure.notifications).
+        await record_event(
+            Trigger.risk_flag_decided, {SubjectType.risk_flag_event: [rows[0]["id"]]}
         )
 
 
