@@ -254,6 +254,12 @@ async def forwards():
                     "award_lost": "award_lost",
                     "approval_waiting": "approval_waiting",
                     "clarification_answered": "clarification_answered",
+                    "risk_flag_raised": "risk_flag_raised",
+                    "risk_flag_decided": "risk_flag_decided",
+                    "challenge_closing": "challenge_closing",
+                    "survey_closing": "survey_closing",
+                    "report_due_soon": "report_due_soon",
+                    "tender_matching": "tender_matching",
                 },
             ),
             "db_column_name": None,
@@ -471,6 +477,12 @@ async def forwards():
                     "award_lost": "award_lost",
                     "approval_waiting": "approval_waiting",
                     "clarification_answered": "clarification_answered",
+                    "risk_flag_raised": "risk_flag_raised",
+                    "risk_flag_decided": "risk_flag_decided",
+                    "challenge_closing": "challenge_closing",
+                    "survey_closing": "survey_closing",
+                    "report_due_soon": "report_due_soon",
+                    "tender_matching": "tender_matching",
                 },
             ),
             "db_column_name": None,
@@ -524,7 +536,7 @@ async def forwards():
         constraint_name="notification_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching')"
         },
         schema=None,
     )
@@ -553,7 +565,7 @@ async def forwards():
         constraint_name="notification_preference_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching')"
         },
         schema=None,
     )

@@ -190,3 +190,56 @@ async def test_a_clarification_answer_is_told_to_the_asker_only(
     assert answer["link"] == f"/tenders/{tender_id}"
     for other in ("org", "org3", "buyer"):
         assert await told(other, "clarification_answered", key) == []
+
+
+async def test_a_new_tender_is_told_to_the_organizations_following_its_categories(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    from procure.notifications.tables import OrganizationCategory
+
+    payload = await tender_payload()
+    # The preferences page: an organization's account chooses the categories it follows.
+    await login(client, "org3")
+    page = await client.get("/notifications/preferences")
+    assert page.status_code == 200 and 'name="categories" value="care"' in page.text
+    refused = await client.post(
+        "/notifications/preferences",
+        data={"categories": ["care", "nonsense"]},
+        headers=csrf_headers(client),
+    )
+    assert refused.status_code == 400 and "服务目录类别" in refused.text  # nothing saved
+    assert (
+        await OrganizationCategory.count().where(
+            OrganizationCategory.organization.name == "滨海区同心社区发展服务中心"
+        )
+        == 0
+    )
+    saved = await client.post(
+        "/notifications/preferences",
+        data={"categories": ["approval", "care", "mutual_aid", "capacity", "technology"]},
+        headers=csrf_headers(client),
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    follows = await OrganizationCategory.count().where(
+        OrganizationCategory.organization.name == "滨海区同心社区发展服务中心"
+    )
+    assert follows == 5
+    # A buyer's account has no categories to choose.
+    await login(client, "buyer")
+    assert 'name="categories"' not in (await client.get("/notifications/preferences")).text
+
+    try:
+        buyer = await as_user("buyer")
+        tender_id = (await client.post("/api/v1/tenders", json=payload, headers=buyer)).json()["id"]
+        key = f"tender_matching:tender:{tender_id}"
+        assert await told("org3", "tender_matching", key) == []  # a draft: nobody
+        await publish(client, buyer, tender_id)
+        [row] = await told("org3", "tender_matching", key)
+        assert row["link"] == f"/tenders/{tender_id}" and row["data"]["due"]
+        for other in ("org", "org2", "buyer", "regulator"):
+            assert await told(other, "tender_matching", key) == []
+    finally:
+        await OrganizationCategory.delete().where(
+            OrganizationCategory.organization.name == "滨海区同心社区发展服务中心"
+        )

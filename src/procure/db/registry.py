@@ -43,7 +43,12 @@ def all_tables() -> list[type[Table]]:
     )
     from procure.geography.tables import Community, District, SubDistrict
     from procure.jobs.tables import OutboxEvent, ScheduleMark
-    from procure.notifications.tables import EmailMessage, Notification, NotificationPreference
+    from procure.notifications.tables import (
+        EmailMessage,
+        Notification,
+        NotificationPreference,
+        OrganizationCategory,
+    )
     from procure.ocds.tables import (
         OcdsAward,
         OcdsAwardItem,
@@ -164,4 +169,5 @@ def all_tables() -> list[type[Table]]:
         EmailMessage,
         Notification,
         NotificationPreference,
+        OrganizationCategory,
     ]

@@ -106,6 +106,24 @@ async def clarification_answered(payload: dict[str, Any]) -> None:
         )
 
 
+@handles(str(Trigger.tender_published))
+async def tender_published(payload: dict[str, Any]) -> None:
+    """The organizations following a catalogue category of the tender's items learn of it."""
+    for tender_id in _ids(payload, SubjectType.tender):
+        tender, organizations = await selectors.tender_followers(tender_id)
+        if tender is None:
+            continue
+        accounts = await selectors.organization_accounts(organizations)
+        for organization in organizations:
+            await services.notify(
+                accounts.get(organization, []),
+                kind=NotificationKind.tender_matching,
+                key=f"tender_matching:tender:{tender_id}",
+                link=f"/tenders/{tender_id}",
+                data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
+            )
+
+
 @handles(str(Trigger.risk_flag_raised))
 async def risk_flag_raised(payload: dict[str, Any]) -> None:
     """The parties to a flag the platform's rules opened (or opened again) are told of it; a

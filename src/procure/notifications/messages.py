@@ -44,6 +44,9 @@ TITLES: dict[str, str] = {
     NotificationKind.report_due_soon: N_(
         "The service report of contract %(contract)s for %(period)s is due on %(due)s"
     ),
+    NotificationKind.tender_matching: N_(
+        "A new tender in a category you follow: “%(tender)s”; bids are due by %(due)s"
+    ),
 }
 
 #: A decision's line, by the flag's new status (the kind's line is the fallback).
@@ -67,6 +70,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.challenge_closing: N_("The challenge period of a result ends soon"),
     NotificationKind.survey_closing: N_("A survey round of your committee closes soon"),
     NotificationKind.report_due_soon: N_("A service report is due soon"),
+    NotificationKind.tender_matching: N_("A tender is published in a category you follow"),
 }
 
 CHANNEL_LABELS: dict[str, str] = {

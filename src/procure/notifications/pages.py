@@ -18,8 +18,10 @@ from procure.notifications.mail import email_enabled
 from procure.notifications.messages import CHANNEL_LABELS, KIND_LABELS, TITLES
 from procure.notifications.selectors import (
     PER_PAGE,
+    catalog_categories,
     channels_of,
     contact_of,
+    followed_categories,
     inbox_page,
     unread_count,
 )
@@ -76,8 +78,11 @@ class NotificationPages(Controller):
         form: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         saved: int = 0,
+        categories: list[str] | None = None,
     ) -> Template:
         chosen = await channels_of(request.user.id)
+        organization = request.user.organization_id
+        followed = categories if categories is not None else await followed_categories(organization)
         contact = await contact_of(request.user.id)
         values = form or {
             "email": contact["email"],
@@ -95,6 +100,8 @@ class NotificationPages(Controller):
                 "errors": errors or {},
                 "saved": saved,
                 "email_enabled": email_enabled(),
+                "categories": await catalog_categories() if organization is not None else [],
+                "followed": followed,
             },
             status_code=HTTP_400_BAD_REQUEST if errors else 200,
         )
@@ -109,16 +116,20 @@ class NotificationPages(Controller):
     async def save_preferences(self, request: Request[Actor, Any, Any]) -> Template | Redirect:
         data = await request.form()
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
+        chosen = [str(value) for value in data.getall("categories", [])]
         try:
             await services.preferences_save(
                 actor=request.user,
                 channels=services.parse_channels(form),
                 email=form.get("email", ""),
                 locale=form.get("locale", ""),
+                categories=services.parse_categories(chosen),
             )
         except InvalidInput as error:
             message = i18n.gettext(request_locale(request), error.template, **error.variables)
-            return await self._preferences(request, form=form, errors={error.field: message})
+            return await self._preferences(
+                request, form=form, errors={error.field: message}, categories=chosen
+            )
         return see("/notifications/preferences?saved=1")
 
 

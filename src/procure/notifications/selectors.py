@@ -13,15 +13,21 @@ from typing import Any
 
 from procure.approvals.tables import Approval
 from procure.bids.tables import Award, Bid, BidStatus
+from procure.catalog.tables import CatalogCategory
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.i18n import local_time
-from procure.notifications.tables import Channel, Notification, NotificationPreference
+from procure.notifications.tables import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    OrganizationCategory,
+)
 from procure.risk.guards import is_conduct_flag
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
 from procure.surveys.tables import RoundStatus, SurveyRound
-from procure.tenders.tables import Clarification, Tender
+from procure.tenders.tables import Clarification, ScopeLine, Tender
 
 PER_PAGE = 20
 RECIPIENT_COLUMNS = (User.id, User.email, User.locale)
@@ -279,6 +285,45 @@ async def surveys_closing(now: datetime, until: datetime) -> list[dict[str, Any]
             & (User.is_active == True)  # noqa: E712
         )
     return rounds
+
+
+async def followed_categories(organization_id: int | None) -> list[str]:
+    """The catalogue categories an organization follows (none for an account of no organization)."""
+    if organization_id is None:
+        return []
+    rows = await OrganizationCategory.select(OrganizationCategory.category).where(
+        OrganizationCategory.organization == organization_id
+    )
+    return sorted(row["category"] for row in rows)
+
+
+async def catalog_categories() -> list[dict[str, Any]]:
+    """The catalogue's categories, to choose from."""
+    return await CatalogCategory.select(
+        CatalogCategory.code, CatalogCategory.name_zh, CatalogCategory.name_en
+    ).order_by(CatalogCategory.id)
+
+
+async def tender_followers(tender_id: int) -> tuple[dict[str, Any] | None, list[int]]:
+    """A published tender and the organizations following a category of its scope's items."""
+    tender = await (
+        Tender.select(Tender.id, Tender.title, Tender.submission_deadline)
+        .where((Tender.id == tender_id) & Tender.published_at.is_not_null())
+        .first()
+    )
+    if tender is None:
+        return None, []
+    lines = await ScopeLine.select(ScopeLine.catalog_item.category.as_alias("category")).where(
+        ScopeLine.tender == tender_id
+    )
+    codes = await CatalogCategory.select(CatalogCategory.code).where(
+        CatalogCategory.id.is_in([row["category"] for row in lines] or [-1])
+    )
+    categories = sorted({row["code"] for row in codes})
+    followers = await OrganizationCategory.select(OrganizationCategory.organization).where(
+        OrganizationCategory.category.is_in(categories or ["-"])
+    )
+    return tender, sorted({row["organization"] for row in followers})
 
 
 async def digest_due() -> dict[int, list[dict[str, Any]]]:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from procure import clock
+from procure.catalog.tables import CategoryCode
 from procure.db import transaction
 from procure.errors import InvalidInput, NotFound
 from procure.i18n import N_
@@ -22,6 +23,7 @@ from procure.notifications.tables import (
     Notification,
     NotificationKind,
     NotificationPreference,
+    OrganizationCategory,
 )
 from procure.security.actors import Actor
 from procure.security.services import user_contact_update
@@ -160,12 +162,38 @@ def parse_channels(form: Mapping[str, str]) -> dict[NotificationKind, Channel]:
     return channels
 
 
+def parse_categories(values: list[str]) -> list[CategoryCode]:
+    """The catalogue categories chosen; an unknown one is refused."""
+    try:
+        return sorted({CategoryCode(value) for value in values if value})
+    except ValueError:
+        raise InvalidInput(
+            "categories",
+            N_("must be catalogue categories: approval, care, mutual_aid, capacity, technology"),
+        ) from None
+
+
 async def preferences_save(
-    *, actor: Actor, channels: Mapping[NotificationKind, Channel], email: str, locale: str
+    *,
+    actor: Actor,
+    channels: Mapping[NotificationKind, Channel],
+    email: str,
+    locale: str,
+    categories: list[CategoryCode] | None = None,
 ) -> None:
-    """The user's channel per kind, e-mail address and language, in one transaction."""
+    """The user's channel per kind, e-mail address and language, and (for an organization's
+    account, when given) the catalogue categories its organization follows, in one
+    transaction."""
     async with transaction():
         await user_contact_update(actor=actor, email=email, locale=locale)
+        if categories is not None and actor.organization_id is not None:
+            await OrganizationCategory.delete().where(
+                OrganizationCategory.organization == actor.organization_id
+            )
+            for category in categories:
+                await OrganizationCategory.insert(
+                    OrganizationCategory(organization=actor.organization_id, category=category)
+                )
         for kind, channel in channels.items():
             await NotificationPreference.insert(
                 NotificationPreference(user=actor.id, kind=kind, channel=channel)

@@ -8,7 +8,9 @@ from piccolo.columns import JSON, Serial, Text, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
+from procure.catalog.tables import CategoryCode
 from procure.db.columns import created_at, enum_check, enum_column, optional_time, parent
+from procure.organizations.tables import Organization
 from procure.security.tables import User
 
 
@@ -26,6 +28,7 @@ class NotificationKind(StrEnum):
     challenge_closing = "challenge_closing"  # 质疑期 ends soon, to the losing bidders
     survey_closing = "survey_closing"  # a survey round closes soon, to its committee
     report_due_soon = "report_due_soon"  # a service report is due soon, to the organization
+    tender_matching = "tender_matching"  # a tender published in a category the organization follows
 
 
 class Channel(StrEnum):
@@ -80,3 +83,16 @@ class NotificationPreference(Table, tablename="notification_preference"):
     notification_preference_once = Unique(["user", "kind"])
     notification_preference_kind_valid = enum_check("kind", NotificationKind)
     notification_preference_channel_valid = enum_check("channel", Channel)
+
+
+class OrganizationCategory(Table, tablename="organization_category"):
+    """A catalogue category an organization follows: it is told of each tender published in
+    it (its accounts choose them on the preferences page)."""
+
+    id: Serial
+
+    organization = parent(Organization, cascade=True)
+    category = enum_column(CategoryCode)
+
+    organization_category_once = Unique(["organization", "category"])
+    organization_category_valid = enum_check("category", CategoryCode)
