@@ -260,6 +260,7 @@ async def forwards():
                     "survey_closing": "survey_closing",
                     "report_due_soon": "report_due_soon",
                     "tender_matching": "tender_matching",
+                    "bid_deadline_soon": "bid_deadline_soon",
                 },
             ),
             "db_column_name": None,
@@ -483,6 +484,7 @@ async def forwards():
                     "survey_closing": "survey_closing",
                     "report_due_soon": "report_due_soon",
                     "tender_matching": "tender_matching",
+                    "bid_deadline_soon": "bid_deadline_soon",
                 },
             ),
             "db_column_name": None,
@@ -536,7 +538,7 @@ async def forwards():
         constraint_name="notification_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching', 'bid_deadline_soon')"
         },
         schema=None,
     )
@@ -565,7 +567,7 @@ async def forwards():
         constraint_name="notification_preference_kind_valid",
         constraint_class=Check,
         params={
-            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching')"
+            "condition": "kind IN ('explanation_requested', 'explanation_due_soon', 'award_won', 'award_lost', 'approval_waiting', 'clarification_answered', 'risk_flag_raised', 'risk_flag_decided', 'challenge_closing', 'survey_closing', 'report_due_soon', 'tender_matching', 'bid_deadline_soon')"
         },
         schema=None,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from procure.approvals.tables import Approval
+from procure.catalog.tables import CategoryCode
 from procure.notifications.jobs import remind_deadlines
 from procure.notifications.selectors import decoded
 from procure.notifications.tables import Notification
@@ -192,8 +193,14 @@ async def test_a_clarification_answer_is_told_to_the_asker_only(
         assert await told(other, "clarification_answered", key) == []
 
 
+async def org_id(username: str) -> int:
+    row = await User.select(User.organization).where(User.username == username).first()
+    assert row is not None
+    return int(row["organization"])
+
+
 async def test_a_new_tender_is_told_to_the_organizations_following_its_categories(
-    client: AsyncTestClient, as_user: Any
+    client: AsyncTestClient, as_user: Any, moving_clock: Clock
 ) -> None:
     from procure.notifications.tables import OrganizationCategory
 
@@ -210,7 +217,7 @@ async def test_a_new_tender_is_told_to_the_organizations_following_its_categorie
     assert refused.status_code == 400 and "服务目录类别" in refused.text  # nothing saved
     assert (
         await OrganizationCategory.count().where(
-            OrganizationCategory.organization.name == "滨海区同心社区发展服务中心"
+            OrganizationCategory.organization.is_in([await org_id("org2"), await org_id("org3")])
         )
         == 0
     )
@@ -239,7 +246,32 @@ async def test_a_new_tender_is_told_to_the_organizations_following_its_categorie
         assert row["link"] == f"/tenders/{tender_id}" and row["data"]["due"]
         for other in ("org", "org2", "buyer", "regulator"):
             assert await told(other, "tender_matching", key) == []
+
+        # Two days before bids close, the followers that have not bid are reminded, once: org2
+        # follows too but has bid, so only org3 is reminded.
+        await OrganizationCategory.insert(
+            *[
+                OrganizationCategory(organization=await org_id("org2"), category=category)
+                for category in CategoryCode
+            ]
+        )
+        bid = await client.put(
+            f"/api/v1/tenders/{tender_id}/bid",
+            json=bid_payload(26_000_000),
+            headers=await as_user("org2"),
+        )
+        assert bid.status_code == 201, bid.text
+        closes = await Tender.select(Tender.submission_deadline).where(Tender.id == tender_id)
+        gap = closes[0]["submission_deadline"] - moving_clock.now() - timedelta(hours=47)
+        moving_clock.advance(worker=False, seconds=gap.total_seconds())
+        await remind_deadlines()
+        await remind_deadlines()
+        closing = f"bid_deadline_soon:tender:{tender_id}"
+        [reminded] = await told("org3", "bid_deadline_soon", closing)
+        assert reminded["data"]["due"] == row["data"]["due"]
+        for other in ("org", "org2", "buyer", "regulator"):
+            assert await told(other, "bid_deadline_soon", closing) == []
     finally:
         await OrganizationCategory.delete().where(
-            OrganizationCategory.organization.name == "滨海区同心社区发展服务中心"
+            OrganizationCategory.organization.is_in([await org_id("org2"), await org_id("org3")])
         )

@@ -167,9 +167,10 @@ async def send_email(payload: dict[str, Any]) -> None:
 @periodic(
     "notifications.deadlines",
     cron="*/10 * * * *",
-    description="reminds people of deadlines: explanations due within 6 hours; challenge "
-    "windows, survey rounds and service reports closing within the policy's "
-    "[notifications] remind_before_hours; each once",
+    description="reminds people of deadlines: explanations due within 6 hours; bids (to "
+    "organizations following the tender's categories that have not bid), challenge windows, "
+    "survey rounds and service reports closing within the policy's [notifications] "
+    "remind_before_hours; each once",
 )
 async def remind_deadlines() -> int:
     """Returns how many reminders were sent now (each goes once: its key)."""
@@ -177,9 +178,26 @@ async def remind_deadlines() -> int:
     bids = await selectors.explanations_due_by(now, now + EXPLANATION_REMINDER)
     told = await _tell_explanations(bids, NotificationKind.explanation_due_soon)
     until = now + timedelta(hours=get_policy().notifications.remind_before_hours)
+    told += await _remind_bids(now, until)
     told += await _remind_challenges(now, until)
     told += await _remind_surveys(now, until)
     told += await _remind_reports(local_day(now), local_day(until))
+    return told
+
+
+async def _remind_bids(now: datetime, until: datetime) -> int:
+    """The organizations following a tender's categories that have not bid, before bids close."""
+    told = 0
+    for tender in await selectors.bids_closing(now, until):
+        accounts = await selectors.organization_accounts(tender["organizations"])
+        for organization in tender["organizations"]:
+            told += await services.notify(
+                accounts.get(organization, []),
+                kind=NotificationKind.bid_deadline_soon,
+                key=f"bid_deadline_soon:tender:{tender['id']}",
+                link=f"/tenders/{tender['id']}",
+                data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
+            )
     return told
 
 

@@ -47,6 +47,9 @@ TITLES: dict[str, str] = {
     NotificationKind.tender_matching: N_(
         "A new tender in a category you follow: “%(tender)s”; bids are due by %(due)s"
     ),
+    NotificationKind.bid_deadline_soon: N_(
+        "Bids for “%(tender)s”, in a category you follow, close at %(due)s"
+    ),
 }
 
 #: A decision's line, by the flag's new status (the kind's line is the fallback).
@@ -71,6 +74,9 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.survey_closing: N_("A survey round of your committee closes soon"),
     NotificationKind.report_due_soon: N_("A service report is due soon"),
     NotificationKind.tender_matching: N_("A tender is published in a category you follow"),
+    NotificationKind.bid_deadline_soon: N_(
+        "Bids close soon for a tender in a category you follow (and you have not bid)"
+    ),
 }
 
 CHANNEL_LABELS: dict[str, str] = {

@@ -326,6 +326,25 @@ async def tender_followers(tender_id: int) -> tuple[dict[str, Any] | None, list[
     return tender, sorted({row["organization"] for row in followers})
 
 
+async def bids_closing(now: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The published tenders whose bids close between now and ``until``, each with the
+    organizations following a category of its items that have not bid on it."""
+    tenders = await Tender.select(Tender.id).where(
+        Tender.published_at.is_not_null()
+        & (Tender.submission_deadline > now)
+        & (Tender.submission_deadline <= until)
+    )
+    closing = []
+    for row in tenders:
+        tender, followers = await tender_followers(row["id"])
+        if tender is None or not followers:
+            continue
+        bidders = await Bid.select(Bid.organization).where(Bid.tender == row["id"])
+        waiting = sorted(set(followers) - {bid["organization"] for bid in bidders})
+        closing.append({**tender, "organizations": waiting})
+    return closing
+
+
 async def digest_due() -> dict[int, list[dict[str, Any]]]:
     """Per user with an e-mail address: the notifications they chose for the digest that no
     digest has carried yet, oldest first."""

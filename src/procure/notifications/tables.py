@@ -29,6 +29,7 @@ class NotificationKind(StrEnum):
     survey_closing = "survey_closing"  # a survey round closes soon, to its committee
     report_due_soon = "report_due_soon"  # a service report is due soon, to the organization
     tender_matching = "tender_matching"  # a tender published in a category the organization follows
+    bid_deadline_soon = "bid_deadline_soon"  # bids close soon, to followers that have not bid
 
 
 class Channel(StrEnum):
