@@ -57,6 +57,8 @@ from procure.evaluations.controllers import (
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
 from procure.i18n import gettext
+from procure.notifications.controllers import NotificationController
+from procure.notifications.pages import NotificationPages, unread_in_header
 from procure.observability.logs import AccessLogMiddleware, log_access, logging_config
 from procure.observability.metrics import metrics_controller, prometheus_config
 from procure.ocds.controllers import OCDSController
@@ -139,6 +141,7 @@ API_CONTROLLERS = [
     ComplaintController,
     SetupController,
     DisclosureController,
+    NotificationController,
 ]
 PAGE_CONTROLLERS = [
     PageController,
@@ -164,6 +167,7 @@ PAGE_CONTROLLERS = [
     AcceptancePages,
     RemedyPages,
     SetupPages,
+    NotificationPages,
 ]
 
 
@@ -438,6 +442,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=wiring.routes(),
         middleware=wiring.middleware(),
         guards=[authorize],
+        before_request=unread_in_header,
         stores=wiring.stores(),
         template_config=template_config(wiring.settings.templates_dir),
         openapi_config=wiring.openapi(),

@@ -196,6 +196,11 @@ class Reports(BaseModel):
     allowed_attachment_types: list[AttachmentType] = Field(min_length=1)
 
 
+class Notifications(BaseModel):
+    # How long before a deadline (a challenge window, a survey round, a report) people are told.
+    remind_before_hours: int = Field(default=48, ge=1, le=720)
+
+
 class Policy(BaseModel):
     version: str
     procurement: Procurement
@@ -204,6 +209,7 @@ class Policy(BaseModel):
     performance: Performance
     reports: Reports
     calendar: Calendar = Field(default_factory=Calendar)
+    notifications: Notifications = Field(default_factory=Notifications)
     periods: dict[str, Period]
     # The risk rules' parameters, one table per rule code ([risk.R003], [risk.SCOPE_DRIFT] …);
     # each rule validates its own table (procure.risk).

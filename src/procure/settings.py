@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     #: worker (the test suite: a test sees the rules' flags when the service returns).
     jobs_eager: bool = False
 
+    #: The SMTP server notifications are e-mailed through: smtp://user:password@host:port
+    #: (STARTTLS when the server offers it) or smtps://… (TLS from the start). Unset: no e-mail
+    #: is sent; the in-app inbox works all the same.
+    smtp_url: str | None = None
+    #: The sender of the e-mails.
+    smtp_from: str = "procure <noreply@localhost>"
+    #: The address the e-mails' links start with (the site as people reach it).
+    site_url: str = "http://127.0.0.1:8000"
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -149,6 +158,16 @@ class Settings(BaseSettings):
             return None
         if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("use redis://HOST:PORT/DB, rediss://… or unix:///path.sock")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("use smtp://[user:password@]HOST[:PORT] or smtps://…")
         return value
 
     @property

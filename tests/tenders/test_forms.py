@@ -84,7 +84,7 @@ async def test_an_amount_in_wan_is_read_as_yuan(client: AsyncTestClient) -> None
         follow_redirects=False,
     )
     assert created.status_code == 303, created.text
-    tender_id = int(created.headers["location"].rsplit("/", 1)[1])
+    tender_id = int(created.headers["location"].split("?")[0].rsplit("/", 1)[1])
     row = await Tender.select(Tender.ceiling_fen).where(Tender.id == tender_id).first()
     assert row == {"ceiling_fen": 30_500_000}
 

@@ -23,6 +23,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import in_transaction, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.security.actors import Actor
 from procure.security.tables import Role
@@ -97,6 +98,8 @@ async def approval_request(
         subject_id=approval_id,
         data={"kind": kind, "subject": [subject_type, str(subject_id)]},
     )
+    # The department's approvers are told (procure.notifications) that a step waits for them.
+    await record_event(Trigger.approval_requested, {SubjectType.approval: [approval_id]})
     return approval_id
 
 

@@ -443,6 +443,12 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
                     "due": due.isoformat(),
                 },
             )
+        if findings:
+            # The organizations are told (procure.notifications): the explanation period runs.
+            await record_event(
+                Trigger.explanation_requested,
+                {SubjectType.tender: [tender_id], SubjectType.bid: [f.bid_id for f in findings]},
+            )
     return [f.bid_id for f in findings]
 
 

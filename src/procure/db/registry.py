@@ -43,6 +43,12 @@ def all_tables() -> list[type[Table]]:
     )
     from procure.geography.tables import Community, District, SubDistrict
     from procure.jobs.tables import OutboxEvent, ScheduleMark
+    from procure.notifications.tables import (
+        EmailMessage,
+        Notification,
+        NotificationPreference,
+        OrganizationCategory,
+    )
     from procure.ocds.tables import (
         OcdsAward,
         OcdsAwardItem,
@@ -160,4 +166,8 @@ def all_tables() -> list[type[Table]]:
         Suspension,
         OutboxEvent,
         ScheduleMark,
+        EmailMessage,
+        Notification,
+        NotificationPreference,
+        OrganizationCategory,
     ]

@@ -17,10 +17,15 @@ class SubjectType(StrEnum):
     buyer = "buyer"
     procuring_entity = "procuring_entity"
     survey_round = "survey_round"
+    approval = "approval"
+    clarification = "clarification"
+    risk_flag = "risk_flag"
+    risk_flag_event = "risk_flag_event"
 
 
 class Trigger(StrEnum):
-    """Events after which the risk rules that name them run again, incrementally."""
+    """Events after which the risk rules that name them run again, incrementally, and of which
+    the people concerned are told (procure.notifications)."""
 
     tender_published = "tender_published"
     bids_opened = "bids_opened"
@@ -33,3 +38,8 @@ class Trigger(StrEnum):
     survey_closed = "survey_closed"
     performance_settled = "performance_settled"
     ocds_imported = "ocds_imported"
+    explanation_requested = "explanation_requested"
+    approval_requested = "approval_requested"
+    clarification_answered = "clarification_answered"
+    risk_flag_raised = "risk_flag_raised"
+    risk_flag_decided = "risk_flag_decided"

@@ -16,6 +16,7 @@ JOB_MODULES = (
     "procure.surveys.jobs",
     "procure.risk.jobs",
     "procure.security.jobs",
+    "procure.notifications.jobs",
 )
 
 

@@ -4,8 +4,10 @@ An event is delivered at least once: a worker claims it (a compare-and-set from 
 queued to running), runs its handler outside any transaction, and marks it done. A handler that
 raises is retried with a growing delay and, after ``MAX_ATTEMPTS``, marked failed — kept, listed
 by ``procure jobs`` and put back by ``procure jobs retry``; never dropped. A worker that dies
-mid-run leaves its event running; after ``LEASE`` it is claimed again. Handlers are therefore
-idempotent (the risk engine's upsert converges to the same flags however often it runs).
+mid-run leaves its event running; after ``LEASE`` it is claimed again. An event kind may have
+several consumers (the risk rules and the notifications); they run in the order they registered
+and a failure retries the event for all of them. Handlers are therefore idempotent (the risk
+engine's upsert converges to the same flags however often it runs; a notification has a key).
 """
 
 from __future__ import annotations
@@ -32,26 +34,26 @@ MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=15)  # a claim older than this belongs to a worker that died
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
-_HANDLERS: dict[str, Handler] = {}
+_HANDLERS: dict[str, list[Handler]] = {}
 _WAKERS: list[Callable[[int], Awaitable[None]]] = []
 
 
 def handles(*kinds: str) -> Callable[[Handler], Handler]:
-    """Register the one handler of each event kind."""
+    """Register a consumer of each event kind (once per kind, however often it is imported)."""
 
     def register(handler: Handler) -> Handler:
         for kind in kinds:
-            if _HANDLERS.get(kind, handler) is not handler:
-                raise RuntimeError(f"event kind {kind!r} has a handler already")
-            _HANDLERS[kind] = handler
+            consumers = _HANDLERS.setdefault(kind, [])
+            if handler not in consumers:
+                consumers.append(handler)
         return handler
 
     return register
 
 
-def handler_for(kind: str) -> Handler | None:
+def handlers_for(kind: str) -> list[Handler]:
     modules.load()
-    return _HANDLERS.get(kind)
+    return list(_HANDLERS.get(kind, ()))
 
 
 def add_waker(waker: Callable[[int], Awaitable[None]]) -> Callable[[], None]:
@@ -105,11 +107,12 @@ async def deliver(event_id: int) -> bool:
         )
     except (Conflict, NotFound):
         return False  # another worker has it, it is done, or its time has not come
-    handler = handler_for(row["kind"])
+    handlers = handlers_for(row["kind"])
     try:
-        if handler is None:
+        if not handlers:
             raise LookupError(f"no handler for event kind {row['kind']!r}")
-        await handler(_payload(row["payload"]))
+        for handler in handlers:
+            await handler(_payload(row["payload"]))
     except Exception as error:
         await _failed(event_id, row["attempts"], error)
         return True

@@ -381,3 +381,30 @@ async def reports_to_file(actor: Actor) -> list[dict[str, Any]]:
                 }
             )
     return sorted(rows, key=lambda row: (row["due_on"], row["reference"]))
+
+
+async def reports_due_between(first: date, last: date) -> list[dict[str, Any]]:
+    """Each report of a contract in force due on a day from ``first`` to ``last`` with no
+    submitted version yet: its contract, organization and period (for reminding it)."""
+    contracts = await Contract.select(
+        Contract.id,
+        Contract.reference,
+        Contract.organization,
+        Contract.starts_on,
+        Contract.ends_on,
+        Contract.reporting_frequency,
+    ).where(Contract.status == ContractStatus.active)
+    versions = await _versions_by_period([c["id"] for c in contracts])
+    return [
+        {
+            "contract": contract["id"],
+            "reference": contract["reference"],
+            "organization": contract["organization"],
+            "period": period.label,
+            "due_on": period.due_on,
+        }
+        for contract in contracts
+        for period in reporting_periods(contract)
+        if first <= period.due_on <= last
+        and _first_submission(versions.get((contract["id"], period.label), [])) is None
+    ]

@@ -32,6 +32,7 @@ from procure import clock
 from procure.db import transaction
 from procure.db.bulk import insert_rows
 from procure.errors import Conflict
+from procure.jobs import record_event
 from procure.lifecycle import advance, advance_all
 from procure.ocds.dataset import dataset_has_rows, shared_reads
 from procure.ocds.export import ocid_of
@@ -318,7 +319,15 @@ async def _insert_new(
         returning=(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period),
     )
     await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
+    await _raised([row["id"] for row in rows])
     return {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
+
+
+async def _raised(flag_ids: list[int]) -> None:
+    """The flags opened (or opened again) now, an event in the run's transaction: their
+    parties are told (procure.notifications)."""
+    if flag_ids:
+        await record_event(Trigger.risk_flag_raised, {SubjectType.risk_flag: flag_ids})
 
 
 async def _existing(where: Any) -> dict[Key, dict[str, Any]]:
@@ -412,6 +421,7 @@ async def _upsert(
         # Another run opened these a moment ago: update those.
         existing.update({key: row for key, row in (await _existing(where)).items() if key in raced})
     unchanged: list[int] = []
+    reopened: list[int] = []
     refreshed: list[int] = []  # the same finding under another policy version
     changed: list[tuple[int, Finding]] = []  # new evidence, severity or parties
     for key, finding in findings.items():
@@ -423,12 +433,14 @@ async def _upsert(
             row, EngineStep.condition_back, CONDITION_BACK, values
         ):
             result.reopened += 1
+            reopened.append(row["id"])
         elif _differs(row, finding):
             changed.append((row["id"], finding))
         elif row["policy_version"] != policy_version:
             refreshed.append(row["id"])
         else:
             unchanged.append(row["id"])
+    await _raised(reopened)
     await _update_changed(changed, policy_version, now)
     result.updated += len(changed)
     for batch in _batches(refreshed):

@@ -11,6 +11,8 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.jobs import record_event
+from procure.jobs.events import SubjectType, Trigger
 from procure.jobs.outbox import emit
 from procure.jobs.selectors import unfinished_of_kind
 from procure.lifecycle import advance
@@ -76,7 +78,7 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 field: note,
             },
         )
-        await RiskFlagEvent.insert(
+        rows = await RiskFlagEvent.insert(
             RiskFlagEvent(
                 flag=flag_id,
                 from_status=flag["status"],
@@ -85,6 +87,10 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
                 note=note,
                 occurred_at=clock.now(),
             )
+        ).returning(RiskFlagEvent.id)
+        # The flag's other parties are told of the step (procure.notifications).
+        await record_event(
+            Trigger.risk_flag_decided, {SubjectType.risk_flag_event: [rows[0]["id"]]}
         )
 
 

@@ -83,6 +83,8 @@ class Action(StrEnum):
     complaint_file = "complaint:file"
     complaint_decide = "complaint:decide"
     district_setup = "district:setup"
+    notification_read = "notification:read"
+    notification_manage = "notification:manage"
 
 
 ANONYMOUS = None
@@ -207,6 +209,10 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.challenge_answer: roles(Role.buyer),
     Action.complaint_file: roles(Role.organization),
     Action.complaint_decide: roles(Role.regulator),
+    # Everyone signed in has an inbox and chooses what they are told; each reads and marks only
+    # their own notifications (the selectors and services scope every row to the user).
+    Action.notification_read: SIGNED_IN,
+    Action.notification_manage: SIGNED_IN,
 }
 
 #: Roles that read across every department, organization and community. The regulator (财政部门)

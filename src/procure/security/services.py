@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import LOCALES, N_
 from procure.security.actors import Actor
 from procure.security.passwords import (
     check_password,
@@ -202,4 +204,26 @@ async def api_token_revoke(*, actor: Actor, token_id: int) -> None:
             action=AuditAction.api_token_revoked,
             subject_type="api_token",
             subject_id=token_id,
+        )
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def user_contact_update(*, actor: Actor, email: str, locale: str) -> None:
+    """A user's own e-mail address ("" for none) and language ("" for the default, zh-CN), as
+    notifications use them."""
+    email = email.strip()
+    if email and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        raise InvalidInput("email", N_("must be an e-mail address such as name@example.cn"))
+    if locale not in ("", *LOCALES):
+        raise InvalidInput("locale", N_("must be one of the offered languages"))
+    async with transaction():
+        await User.update({User.email: email, User.locale: locale}).where(User.id == actor.id)
+        await record(
+            actor=actor,
+            action=AuditAction.user_updated,
+            subject_type="user",
+            subject_id=actor.id,
+            data={"email": bool(email), "locale": locale},
         )

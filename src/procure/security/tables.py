@@ -40,6 +40,9 @@ class User(Table, tablename="app_user"):
     is_approver = Boolean(null=False, default=False)
     created_at = created_at()
     last_login_at = optional_time()
+    # Where notifications are e-mailed ("" : none) and in which language ("" : zh-CN).
+    email = Varchar(length=254, null=False, default="")
+    locale = Varchar(length=8, null=False, default="")
 
     app_user_role_valid = enum_check("role", Role)
     # Each role acts for exactly the body it belongs to, and for no other.

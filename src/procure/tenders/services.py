@@ -476,6 +476,11 @@ async def clarification_answer(*, actor: Actor, clarification_id: int, answer: s
             data={"tender": question["tender"]},
         )
         tender_id = int(question["tender"])
+        # The asking organization is told (procure.notifications).
+        await record_event(
+            Trigger.clarification_answered,
+            {SubjectType.tender: [tender_id], SubjectType.clarification: [clarification_id]},
+        )
     return tender_id
 
 

@@ -115,6 +115,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.risk_flag_resolved: N_("Risk flag resolved"),
     AuditAction.risk_flag_dismissed: N_("Risk flag dismissed"),
     AuditAction.risk_flag_reopened: N_("Risk flag reopened"),
+    AuditAction.risk_scan_requested: N_("Risk scan requested"),
     AuditAction.ocds_imported: N_("OCDS data imported"),
     AuditAction.ocds_dataset_deleted: N_("OCDS dataset deleted"),
     AuditAction.approval_requested: N_("Approval requested"),
