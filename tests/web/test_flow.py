@@ -208,13 +208,15 @@ async def test_a_flag_links_to_its_subject(client: AsyncTestClient) -> None:
 
 #: Forms whose step can be taken back or redone, so they do not ask first: signing in and out,
 #: drafts and profiles one edits again, a sealed bid one may replace until the deadline, scores
-#: saved until the report is confirmed, catalog entries and rubric versions (old ones kept).
+#: saved until the report is confirmed, catalog entries and rubric versions (old ones kept),
+#: notifications marked read and notification preferences.
 #: The resident's survey page (/s/<token>) loads no script at all: it cannot ask.
 REVERSIBLE = re.compile(
     r"^(/login|/logout|/register|/tenders/new|/tenders/\{\{ tender\.id \}\}/bid"
     r"|/tenders/\{\{ tender\.id \}\}/evaluation/scores|/tenders/\{\{ tender\.id \}\}/committee"
     r"|/organization/profile(/qualifications(/\{\{ q\.id \}\})?)?|/catalog/import"
-    r"|\{\{ action \}\}|/rubrics(/\{\{ latest\.id \}\}/versions)?|/s/\{\{ token \}\})$"
+    r"|\{\{ action \}\}|/rubrics(/\{\{ latest\.id \}\}/versions)?|/s/\{\{ token \}\}"
+    r"|/notifications/(read-all|\{\{ n\.id \}\}/read|preferences))$"
 )
 #: Buttons that save a draft in a form whose other button submits it.
 DRAFT_BUTTON = re.compile(r'value="(draft|save)"')
