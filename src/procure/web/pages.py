@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -40,7 +40,7 @@ from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
-from procure.security.selectors import user_page
+from procure.security.selectors import USER_SORTING, user_page
 from procure.surveys.selectors import rounds_to_run
 from procure.tenders.selectors import count_by_status, tender_page
 from procure.web.templating import request_locale
@@ -248,5 +248,14 @@ class WorkspaceController(Controller):
         )
 
     @get("/admin", opt={"action": Action.workspace_admin})
-    async def admin(self, paging: NamedDependency[PageRequest]) -> Template:
-        return Template("workspace/admin.html", context={"users": await user_page(paging)})
+    async def admin(
+        self,
+        paging: NamedDependency[PageRequest],
+        role: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
+    ) -> Template:
+        order = USER_SORTING.request(sort, direction)
+        users = await user_page(paging, order=order, role=role, q=q)
+        return Template("workspace/admin.html", context={"users": users, "order": order})
