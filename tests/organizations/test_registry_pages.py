@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
@@ -122,3 +123,30 @@ async def test_the_start_page_warns_an_organization_that_cannot_bid(
     assert 'data-code="debarred"' in warned.text
     assert 'data-code="qualification_missing"' in warned.text
     assert "禁止参与政府购买服务活动" in warned.text
+
+
+async def test_the_registry_sorts_on_the_server_and_keeps_the_order_across_pages(
+    client: AsyncTestClient,
+) -> None:
+    ids = [
+        await registered(name=f"排序测试{letter}社工中心", certified_social_workers=workers)
+        for letter, workers in (("乙", 3), ("甲", 9), ("丙", 5))
+    ]
+    query = {"q": "排序测试", "sort": "social_workers"}
+    ascending = await client.get("/organizations", params={**query, "dir": "asc"})
+    assert ascending.status_code == 200
+    order = [int(m) for m in re.findall(r'<tr data-organization="(\d+)"', ascending.text)]
+    assert order == [ids[0], ids[2], ids[1]]
+    assert 'aria-sort="ascending"' in ascending.text and 'class="table-scroll"' in ascending.text
+    descending = await client.get("/organizations", params={**query, "dir": "desc"})
+    order = [int(m) for m in re.findall(r'<tr data-organization="(\d+)"', descending.text)]
+    assert order == [ids[1], ids[2], ids[0]]
+    second = await client.get(
+        "/organizations", params={**query, "dir": "desc", "per_page": "2", "page": "2"}
+    )
+    assert re.findall(r'<tr data-organization="(\d+)"', second.text) == [str(ids[0])]
+    previous = re.search(r'<a rel="prev" href="([^"]+)"', second.text)
+    assert previous is not None
+    assert "sort=social_workers" in previous[1] and "dir=desc" in previous[1]
+    refused = await client.get("/organizations", params={"sort": "password"})
+    assert refused.status_code == 400 and "sort" in refused.text

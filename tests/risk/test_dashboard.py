@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -423,6 +424,19 @@ async def test_the_dashboard_pages_through_flags(client: AsyncTestClient, flags:
         "/risk", params={"dataset": flags.tag, "severity": "high", "page": "2"}
     )
     assert second.text.count("data-flag-id=") == 5
+    # A sorted list keeps its order from page to page.
+    oldest = await client.get(
+        "/risk", params={"dataset": flags.tag, "severity": "high", "sort": "id", "dir": "asc"}
+    )
+    following = html.unescape(oldest.text.split('rel="next" href="')[1].split('"')[0])
+    assert parse_qs(urlsplit(following).query)["sort"] == ["id"]
+    assert parse_qs(urlsplit(following).query)["dir"] == ["asc"]
+    first_ids = [int(i) for i in re.findall(r'<tr data-flag-id="(\d+)"', oldest.text)]
+    last_ids = [
+        int(i) for i in re.findall(r'<tr data-flag-id="(\d+)"', (await client.get(following)).text)
+    ]
+    assert first_ids == sorted(first_ids) and len(last_ids) == 5
+    assert max(first_ids) < min(last_ids)
 
 
 async def test_the_flag_page_shows_the_evidence_readably(
@@ -613,3 +627,28 @@ async def test_a_buyer_subject_is_named_by_its_department(
     assert page.status_code == 200
     subject = page.text.split("<dd>", 1)[1].split("</dd>", 1)[0]
     assert MZJ in subject
+
+
+async def test_the_dashboard_sorts_its_flags_on_the_server(
+    client: AsyncTestClient, flags: Flags
+) -> None:
+    made = sorted((await district(flags)).values())
+    await login(client, "auditor")
+
+    def listed_ids(text: str) -> list[int]:
+        return [int(i) for i in re.findall(r'<tr data-flag-id="(\d+)"', text)]
+
+    query = {"dataset": flags.tag, "sort": "id"}
+    ascending = await client.get("/risk", params={**query, "dir": "asc"})
+    assert ascending.status_code == 200
+    assert listed_ids(ascending.text) == made
+    assert 'aria-sort="ascending"' in ascending.text
+    descending = await client.get("/risk", params={**query, "dir": "desc"})
+    assert listed_ids(descending.text) == made[::-1]
+    # The filter form's empty choices are dropped, the order kept.
+    tidied = await client.get(
+        "/risk", params={**query, "dir": "desc", "rule": ""}, follow_redirects=False
+    )
+    assert tidied.status_code == 303
+    assert parse_qs(urlsplit(tidied.headers["location"]).query)["sort"] == ["id"]
+    assert (await client.get("/risk", params={"sort": "evidence"})).status_code == 400

@@ -427,3 +427,41 @@ async def test_a_start_page_pages_its_contracts(client: AsyncTestClient) -> None
     total = await Contract.count()
     assert page.text.count('<tr><td><a href="/contracts/') == min(total, 20)
     assert (await client.get("/auditor", params={"page": "0"})).status_code == 400
+
+
+async def test_the_admin_sorts_users_on_the_server(client: AsyncTestClient) -> None:
+    names = {"sorttest_b": "乙测试", "sorttest_c": "甲测试", "sorttest_a": "丙测试"}
+    await User.insert(
+        *(
+            User(
+                username=u,
+                display_name=d,
+                password_hash="x",
+                role=Role.auditor,
+                is_active=False,
+            )
+            for u, d in names.items()
+        )
+    )
+    await login(client, "admin")
+
+    def usernames(text: str) -> list[str]:
+        return re.findall(r'<td translate="no">(sorttest_\w)</td>', text)
+
+    ascending = await client.get("/admin", params={"q": "sorttest_", "sort": "username"})
+    assert ascending.status_code == 200
+    assert usernames(ascending.text) == ["sorttest_a", "sorttest_b", "sorttest_c"]
+    assert 'aria-sort="ascending"' in ascending.text and 'class="table-scroll"' in ascending.text
+    descending = await client.get(
+        "/admin", params={"q": "sorttest_", "sort": "username", "dir": "desc"}
+    )
+    assert usernames(descending.text) == ["sorttest_c", "sorttest_b", "sorttest_a"]
+    second = await client.get(
+        "/admin",
+        params={"q": "sorttest_", "sort": "username", "dir": "desc", "per_page": 2, "page": 2},
+    )
+    assert usernames(second.text) == ["sorttest_a"]
+    previous = re.search(r'<a rel="prev" href="([^"]+)"', second.text)
+    assert previous is not None and "sort=username" in html.unescape(previous[1])
+    assert "dir=desc" in html.unescape(previous[1])
+    assert (await client.get("/admin", params={"sort": "password_hash"})).status_code == 400

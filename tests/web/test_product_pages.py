@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from procure.audit.events import AuditAction
 from procure.audit.selectors import SEALED, event_page
 from procure.audit.services import record
+from procure.contracts.selectors import CONTRACT_SORTING, contract_page
 from procure.db import transaction
 from procure.db.pagination import PageRequest
 from procure.demo import read_fixture
@@ -256,3 +257,34 @@ async def test_the_favicon(client: AsyncTestClient) -> None:
     assert 'rel="icon"' in home.text
     svg = await client.get("/static/favicon.svg")
     assert svg.status_code == 200 and b"<svg" in svg.content
+
+
+# -- the start pages' contract tables ----------------------------------------------------------
+
+
+async def test_a_start_pages_contracts_sort_on_the_server(client: AsyncTestClient) -> None:
+    await login(client, "auditor")
+    row = await user_by_username("auditor")
+    assert row is not None
+    auditor = Actor.from_row(row)
+
+    def contract_ids(text: str) -> list[int]:
+        table = text[text.index('data-testid="contracts"') :]
+        table = table[: table.index("</table>")]
+        return [int(i) for i in re.findall(r'<a href="/contracts/(\d+)">', table)]
+
+    for direction in ("asc", "desc"):
+        order = CONTRACT_SORTING.request("starts", direction)
+        expected = await contract_page(auditor, PageRequest(1, 3), order=order)
+        starts = [c["starts_on"] for c in expected.items]
+        assert len(starts) >= 2 and starts == sorted(starts, reverse=direction == "desc")
+        page = await client.get(f"/auditor?sort=starts&dir={direction}&per_page=3")
+        assert page.status_code == 200
+        assert contract_ids(page.text) == [c["id"] for c in expected.items]
+        assert 'aria-sort="{}"'.format("ascending" if direction == "asc" else "descending") in (
+            page.text
+        )
+    second = await client.get("/auditor?sort=starts&dir=desc&per_page=1&page=2")
+    previous = re.search(r'<a rel="prev" href="([^"]+)"', second.text)
+    assert previous is not None and "sort=starts" in previous[1] and "dir=desc" in previous[1]
+    assert (await client.get("/auditor?sort=organization")).status_code == 400

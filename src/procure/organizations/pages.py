@@ -4,11 +4,11 @@ registry and an organization's public page with the buyers' oversight forms."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import BaseModel, ValidationError
@@ -26,7 +26,12 @@ from procure.organizations.schemas import (
     RegistrationIn,
     as_invalid_input,
 )
-from procure.organizations.selectors import local_today, organization_detail, registry_page
+from procure.organizations.selectors import (
+    REGISTRY_SORTING,
+    local_today,
+    organization_detail,
+    registry_page,
+)
 from procure.organizations.tables import CreditRating, QualificationKind, RegistrationType
 from procure.security.actors import Actor
 from procure.security.controllers import sign_in
@@ -270,8 +275,11 @@ class RegistryPageController(Controller):
         paging: NamedDependency[PageRequest],
         q: FromQuery[str] = "",
         registration_type: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
     ) -> Template:
-        page = await registry_page(paging, q=q, registration_type=registration_type)
+        order = REGISTRY_SORTING.request(sort, direction)
+        page = await registry_page(paging, order=order, q=q, registration_type=registration_type)
         return Template(
             "organizations/registry.html",
             context={
@@ -280,6 +288,7 @@ class RegistryPageController(Controller):
                 "q": q,
                 "registration_type": registration_type,
                 "registration_types": list(RegistrationType),
+                "order": order,
             },
         )
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from procure.db.pagination import Page, PageRequest, contains, paginate
+from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import (
     Debarment,
@@ -81,13 +81,31 @@ async def debarred_ids(on: date | None = None) -> set[int]:
     return set(await current_debarments(on))
 
 
+#: The columns the public registry sorts by (``?sort=``); by name unless asked.
+REGISTRY_SORTING = Sorting(
+    columns={
+        "name": Organization.name,
+        "credit_code": Organization.credit_code,
+        "registration_type": Organization.registration_type,
+        "founded": Organization.founded_on,
+        "social_workers": Organization.certified_social_workers,
+    },
+    default=SortRequest("name"),
+    tiebreak=Organization.id,
+)
+
+
 async def registry_page(
-    paging: PageRequest, *, q: str = "", registration_type: str = ""
+    paging: PageRequest,
+    *,
+    order: SortRequest | None = None,
+    q: str = "",
+    registration_type: str = "",
 ) -> Page[dict[str, Any]]:
-    """One page of the organizations by name with what the public registry shows (the credit
-    rating in force, the debarment in force), filtered in SQL by a word of the name or the
-    credit code and by registration type; the page's ratings and debarments are read in two
-    queries, whatever its length."""
+    """One page of the organizations (by name unless ``order`` says otherwise) with what the
+    public registry shows (the credit rating in force, the debarment in force), filtered in
+    SQL by a word of the name or the credit code and by registration type; the page's ratings
+    and debarments are read in two queries, whatever its length."""
     where: Any = Organization.id.is_not_null()
     if q.strip():
         where &= contains(q.strip(), Organization.name, Organization.credit_code)
@@ -99,20 +117,16 @@ async def registry_page(
             raise InvalidInput(
                 "registration_type", f"{registration_type!r} is not one of {choices}"
             ) from None
-    query = (
-        Organization.select(
-            Organization.id,
-            Organization.credit_code,
-            Organization.name,
-            Organization.registration_type,
-            Organization.founded_on,
-            Organization.certified_social_workers,
-            Organization.credit_rating,
-        )
-        .where(where)
-        .order_by(Organization.name)
-        .order_by(Organization.id)
-    )
+    query = Organization.select(
+        Organization.id,
+        Organization.credit_code,
+        Organization.name,
+        Organization.registration_type,
+        Organization.founded_on,
+        Organization.certified_social_workers,
+        Organization.credit_rating,
+    ).where(where)
+    query = REGISTRY_SORTING.apply(query, order or REGISTRY_SORTING.default)
     page = await paginate(query, Organization.count().where(where), paging)
     ids = [row["id"] for row in page.items]
     debarred = await current_debarments(organizations=ids)

@@ -5,16 +5,17 @@ the same selectors and services as the API."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from procure import i18n
+from procure.db.pagination import SortRequest
 from procure.errors import Conflict, InvalidInput
 from procure.pdf.controllers import attachment
 from procure.risk import evidence, services
@@ -23,6 +24,7 @@ from procure.risk.exports import ExportFormat, write_flags
 from procure.risk.guards import allowed_transitions, is_conduct_flag
 from procure.risk.labels import label, rule_name
 from procure.risk.selectors import (
+    FLAG_SORTING,
     FlagFilters,
     flag_counts,
     flag_detail,
@@ -54,7 +56,9 @@ def risk_labels(locale: str) -> dict[str, Any]:
     }
 
 
-async def _dashboard(actor: Actor, filters: FlagFilters, page: int, locale: str) -> dict[str, Any]:
+async def _dashboard(
+    actor: Actor, filters: FlagFilters, page: int, locale: str, order: SortRequest
+) -> dict[str, Any]:
     counts = await flag_counts(actor, filters)
     # The filters' choices come from every flag the viewer may see, not only the filtered.
     choices = await flag_counts(actor, FlagFilters()) if filters.active else counts
@@ -70,7 +74,8 @@ async def _dashboard(actor: Actor, filters: FlagFilters, page: int, locale: str)
         "trend": trend,
         "trend_bars": [(row["month"], row["count"]) for row in trend],
         "trend_maximum": max([row["count"] for row in trend] + [1]),
-        "flags": await flag_page(actor, filters, flag_paging(page)),
+        "flags": await flag_page(actor, filters, flag_paging(page), order),
+        "order": order,
         **risk_labels(locale),
     }
 
@@ -100,14 +105,20 @@ class RiskPages(Controller):
 
     @get(DASHBOARD, opt={"action": Action.risk_read})
     async def dashboard(
-        self, request: Request[Actor, Any, Any], filters: Filters, page: FromQuery[int] = 1
+        self,
+        request: Request[Actor, Any, Any],
+        filters: Filters,
+        page: FromQuery[int] = 1,
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
     ) -> Template | Redirect:
+        order = FLAG_SORTING.request(sort, direction)
         if "" in request.query_params.values():
             # The filter form sends its "any" choices empty: keep the address short.
-            query = filters.query(page=page if page > 1 else None)
+            query = filters.query(page=page if page > 1 else None, sort=sort, dir=direction)
             target = f"{DASHBOARD}?{query}" if query else DASHBOARD
             return Redirect(target, status_code=HTTP_303_SEE_OTHER)
-        context = await _dashboard(request.user, filters, page, request_locale(request))
+        context = await _dashboard(request.user, filters, page, request_locale(request), order)
         return Template("risk/dashboard.html", context=context)
 
     @get(f"{DASHBOARD}/export.csv", opt={"action": Action.risk_read})

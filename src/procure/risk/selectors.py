@@ -21,7 +21,14 @@ from piccolo.query.functions.aggregate import Count
 from procure import clock
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract, ContractCommunity
-from procure.db.pagination import Page, PageRequest, page_request, paginate
+from procure.db.pagination import (
+    Page,
+    PageRequest,
+    Sorting,
+    SortRequest,
+    page_request,
+    paginate,
+)
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import Organization
@@ -210,15 +217,28 @@ def flag_paging(page: str | int | None = None, per_page: str | int | None = None
     return page_request(page, per_page, default_per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
 
 
+#: The columns the dashboard's flag list sorts by (``?sort=``); newest first unless asked.
+FLAG_SORTING = Sorting(
+    columns={
+        "id": RiskFlag.id,
+        "rule": RiskFlag.rule,
+        "status": RiskFlag.status,
+        "period": RiskFlag.period,
+        "first_seen": RiskFlag.first_seen_at,
+    },
+    default=SortRequest("first_seen", descending=True),
+    tiebreak=RiskFlag.id,
+)
+
+
 async def flag_page(
-    actor: Actor, filters: FlagFilters, paging: PageRequest
+    actor: Actor, filters: FlagFilters, paging: PageRequest, order: SortRequest | None = None
 ) -> Page[dict[str, Any]]:
-    """One page of the flags the actor may see that match the filters, newest first."""
+    """One page of the flags the actor may see that match the filters, newest first unless
+    ``order`` says otherwise."""
     where = await _where(actor, filters)
-    query = (
-        RiskFlag.select(*FLAG_COLUMNS)
-        .where(where)
-        .order_by(RiskFlag.first_seen_at, RiskFlag.id, ascending=False)
+    query = FLAG_SORTING.apply(
+        RiskFlag.select(*FLAG_COLUMNS).where(where), order or FLAG_SORTING.default
     )
     page = await paginate(query, RiskFlag.count().where(where), paging)
     return Page(await _with_subjects(page.items), page.total, page.page, page.per_page)

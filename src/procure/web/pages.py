@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -18,11 +18,12 @@ from procure.audit.selectors import recent_events
 from procure.bids.selectors import bid_results, bids_to_reconfirm, explanations_owed
 from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import (
+    CONTRACT_SORTING,
     awaiting_organization,
     contract_page,
     tenders_to_contract,
 )
-from procure.db.pagination import PAGING, PageRequest
+from procure.db.pagination import PAGING, PageRequest, SortRequest
 from procure.departments.tables import Department
 from procure.evaluations.selectors import periods_to_evaluate
 from procure.geography.tables import Community
@@ -40,7 +41,7 @@ from procure.security.actors import Actor
 from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
-from procure.security.selectors import user_page
+from procure.security.selectors import USER_SORTING, user_page
 from procure.surveys.selectors import rounds_to_run
 from procure.tenders.selectors import count_by_status, tender_page
 from procure.web.templating import request_locale
@@ -117,17 +118,27 @@ OPEN_FOR_BIDS = "published,tendering"
 LATEST = PageRequest(1, 10)
 
 
+async def provide_contract_order(
+    sort: FromQuery[str] = "", direction: Annotated[str, QueryParameter(name="dir")] = ""
+) -> SortRequest:
+    """How a start page's contract list is ordered (``?sort=&dir=``, the contract columns)."""
+    return CONTRACT_SORTING.request(sort, direction)
+
+
 class WorkspaceController(Controller):
     """Each role's start page: what that role acts for, and what it needs to do next."""
 
     include_in_schema = False
     # The page's main list (contracts, users) pages with ?page=; the others show their latest
     # few and link to their own list.
-    dependencies = PAGING
+    dependencies = {**PAGING, "contract_order": Provide(provide_contract_order)}
 
     @get("/buyer", opt={"action": Action.workspace_buyer})
     async def buyer(
-        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        contract_order: NamedDependency[SortRequest],
     ) -> Template:
         actor = request.user
         department = await Department.select().where(Department.id == actor.department_id).first()
@@ -136,7 +147,8 @@ class WorkspaceController(Controller):
             context={
                 "department": department,
                 "tenders": await tender_page(actor, LATEST, department_id=actor.department_id),
-                "contracts": await contract_page(actor, paging),
+                "contracts": await contract_page(actor, paging, order=contract_order),
+                "order": contract_order,
                 # Contracts to sign and supplementary agreements to accept or decline.
                 "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
@@ -151,7 +163,10 @@ class WorkspaceController(Controller):
 
     @get("/organization", opt={"action": Action.workspace_organization})
     async def organization(
-        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        contract_order: NamedDependency[SortRequest],
     ) -> Template:
         actor = request.user
         organization = (
@@ -162,7 +177,8 @@ class WorkspaceController(Controller):
             context={
                 "organization": organization,
                 "open_tenders": await tender_page(actor, LATEST, status=OPEN_FOR_BIDS),
-                "contracts": await contract_page(actor, paging),
+                "contracts": await contract_page(actor, paging, order=contract_order),
+                "order": contract_order,
                 # Contracts to sign and supplementary agreements to accept or decline.
                 "awaiting": await awaiting_organization(actor),
                 "overdue_reports": await overdue_report_count(actor),
@@ -183,7 +199,10 @@ class WorkspaceController(Controller):
 
     @get("/committee", opt={"action": Action.workspace_committee})
     async def committee(
-        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        contract_order: NamedDependency[SortRequest],
     ) -> Template:
         actor = request.user
         community = (
@@ -201,7 +220,8 @@ class WorkspaceController(Controller):
             "workspace/committee.html",
             context={
                 "community": community,
-                "contracts": await contract_page(actor, paging),
+                "contracts": await contract_page(actor, paging, order=contract_order),
+                "order": contract_order,
                 "to_evaluate": await periods_to_evaluate(actor),
                 "rounds": await rounds_to_run(actor),
             },
@@ -209,13 +229,17 @@ class WorkspaceController(Controller):
 
     @get("/auditor", opt={"action": Action.workspace_auditor})
     async def auditor(
-        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        contract_order: NamedDependency[SortRequest],
     ) -> Template:
         return Template(
             "workspace/auditor.html",
             context={
                 "events": await recent_events(20),
-                "contracts": await contract_page(request.user, paging),
+                "contracts": await contract_page(request.user, paging, order=contract_order),
+                "order": contract_order,
                 # Dismissed flags an auditor may reopen, saying why.
                 "dismissed_flags": await recently_dismissed(request.user),
                 **risk_labels(request_locale(request)),
@@ -224,7 +248,10 @@ class WorkspaceController(Controller):
 
     @get("/regulator", opt={"action": Action.workspace_regulator})
     async def regulator(
-        self, request: Request[Actor, Any, Any], paging: NamedDependency[PageRequest]
+        self,
+        request: Request[Actor, Any, Any],
+        paging: NamedDependency[PageRequest],
+        contract_order: NamedDependency[SortRequest],
     ) -> Template:
         actor = request.user
         department = await Department.select().where(Department.id == actor.department_id).first()
@@ -236,7 +263,8 @@ class WorkspaceController(Controller):
                 "waiting_count": await conduct_flags_waiting_count(actor),
                 "dismissed_flags": await recently_dismissed(actor),
                 "decisions": await recent_decisions(),
-                "contracts": await contract_page(actor, paging),
+                "contracts": await contract_page(actor, paging, order=contract_order),
+                "order": contract_order,
                 **risk_labels(request_locale(request)),
             },
         )
@@ -248,5 +276,14 @@ class WorkspaceController(Controller):
         )
 
     @get("/admin", opt={"action": Action.workspace_admin})
-    async def admin(self, paging: NamedDependency[PageRequest]) -> Template:
-        return Template("workspace/admin.html", context={"users": await user_page(paging)})
+    async def admin(
+        self,
+        paging: NamedDependency[PageRequest],
+        role: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
+    ) -> Template:
+        order = USER_SORTING.request(sort, direction)
+        users = await user_page(paging, order=order, role=role, q=q)
+        return Template("workspace/admin.html", context={"users": users, "order": order})
