@@ -262,17 +262,30 @@ def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     return _error(request, 404, str(exc))
 
 
+def _translated(
+    request: Request[Any, Any, Any], template: str, variables: dict[str, object], given: str
+) -> str:
+    """A refusal's catalog message in the reader's language (as given when it is not one)."""
+    try:
+        return gettext(request_locale(request), template, **variables)
+    except (KeyError, TypeError, ValueError):
+        return given
+
+
 def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
     if isinstance(exc, NotYet):
         # Asked too early: said in the asker's language, as a page to a browser.
         return _error(request, 409, gettext(request_locale(request), exc.template, **exc.variables))
+    if not _is_api(request):
+        # A catalog message (marked with N_) reads in the reader's language; others as given.
+        return _error(request, 409, _translated(request, exc.template, exc.variables, str(exc)))
     return _error(request, 409, str(exc))
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     if not _is_api(request):
         # A catalog message (marked with N_) reads in the reader's language; others as given.
-        detail = gettext(request_locale(request), exc.template, **exc.variables)
+        detail = _translated(request, exc.template, exc.variables, exc.message)
         return _error(request, 400, detail, field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
 

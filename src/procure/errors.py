@@ -20,14 +20,16 @@ class NotFound(LookupError):
 
 
 class Conflict(RuntimeError):
-    """The object is in a state that does not allow this (e.g. bidding after the deadline): 409."""
+    """The object is in a state that does not allow this (e.g. bidding after the deadline): 409.
+    A catalog message (marked with ``N_``, its values given as ``variables``) reads translated
+    on pages; the API keeps the English text."""
+
+    def __init__(self, message: str = "", **variables: object) -> None:
+        self.template = message
+        self.variables = variables
+        super().__init__(message % variables if variables else message)
 
 
 class NotYet(Conflict):
     """Something asked for before it exists (a tender's award notice before the award): 409,
-    its message a catalog one (marked with ``N_``) read in the asker's language."""
-
-    def __init__(self, message: str, **variables: object) -> None:
-        self.template = message
-        self.variables = variables
-        super().__init__(message % variables if variables else message)
+    its message a catalog one (marked with ``N_``) read in the asker's language, also in the API."""

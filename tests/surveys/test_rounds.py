@@ -303,7 +303,7 @@ async def test_the_page_form_downloads_a_sheet_of_twelve_on_one_page(
         data={"count": "many"},
         headers=csrf_headers(client),
     )
-    assert bad.status_code == 400 and "&#39;many&#39; is not a number of codes" in bad.text
+    assert bad.status_code == 400 and "&#39;many&#39;不是有效的二维码数量" in bad.text
 
 
 async def test_token_counts_outside_1_to_2000_are_refused(client: AsyncTestClient) -> None:
@@ -336,3 +336,39 @@ async def test_a_template_from_the_api_serves_a_round(client: AsyncTestClient) -
     )
     started = await start_round(client, "committee2", template_id=template_id)
     assert started["template_name"] == "渔港社区康复服务问卷"
+
+
+async def test_the_round_pages_refuse_in_chinese(client: AsyncTestClient) -> None:
+    """Starting a round twice, closing it in the past or twice, and codes for a closed round are
+    refused on the pages in the Chinese UI's language, never as the API's English sentence."""
+    started = await start_round(client)
+    await login(client, "committee")
+    url = f"/contracts/{started['contract_id']}/surveys"
+    form = {
+        "period": started["period"],
+        "closes_at": (clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    twice = await client.post(url, data=form, headers=csrf_headers(client))
+    assert twice.status_code == 409
+    assert f"在本社区已有{started['period']}的满意度调查" in twice.text
+    assert "this community already" not in twice.text
+    past = await client.post(
+        url,
+        data=form | {"closes_at": (clock.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
+        headers=csrf_headers(client),
+    )
+    assert past.status_code == 400 and "须晚于开始时间" in past.text
+    assert "must be after opens_at" not in past.text
+    round_url = f"/surveys/rounds/{started['id']}"
+    closed = await client.post(
+        f"{round_url}/close", headers=csrf_headers(client), follow_redirects=False
+    )
+    assert closed.status_code == 303
+    again = await client.post(f"{round_url}/close", headers=csrf_headers(client))
+    assert again.status_code == 409 and f"满意度调查{started['id']}已结束" in again.text
+    assert "is closed already" not in again.text
+    codes = await client.post(
+        f"{round_url}/tokens", data={"count": "3"}, headers=csrf_headers(client)
+    )
+    assert codes.status_code == 409 and "不能再生成二维码" in codes.text
+    assert "no more tokens" not in codes.text

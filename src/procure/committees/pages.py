@@ -119,7 +119,7 @@ class CommitteePages(Controller):
         for key, value in data.items():
             if key.startswith("conflict_"):
                 if value not in ("yes", "no"):
-                    raise InvalidInput(key, "answer yes or no for each bidder")
+                    raise InvalidInput(key, N_("answer yes or no for each bidder"))
                 organization_id = int(key.removeprefix("conflict_"))
                 declarations.append(
                     services.Declaration(

@@ -590,8 +590,14 @@ async def expert_relationship_add(
             )
             if same:
                 raise Conflict(
-                    f"expert {expert['code']} already has this {relationship.kind} relationship "
-                    f"with {relationship.credit_code} (relationship {known['id']})"
+                    N_(
+                        "expert %(code)s already has this %(kind)s relationship "
+                        "with %(credit_code)s (relationship %(id)s)"
+                    ),
+                    code=expert["code"],
+                    kind=relationship.kind,
+                    credit_code=relationship.credit_code,
+                    id=known["id"],
                 )
         rows = await ExpertRelationship.insert(
             ExpertRelationship(
@@ -646,9 +652,13 @@ async def expert_relationship_end(
                 ExpertRelationship.id == relationship_id
             )
             raise Conflict(
-                f"relationship {relationship_id} already ended on {ended[0]['ended_on']}: "
-                "an ended relationship stays on record for the 3-year look-back "
-                "(财库〔2016〕198号 第十六条)"
+                N_(
+                    "relationship %(id)s already ended on %(ended_on)s: "
+                    "an ended relationship stays on record for the 3-year look-back "
+                    "(财库〔2016〕198号 第十六条)"
+                ),
+                id=relationship_id,
+                ended_on=ended[0]["ended_on"],
             )
         await record(
             actor=actor,

@@ -40,6 +40,7 @@ from procure.committees.tables import (
 from procure.db import transaction
 from procure.departments.tables import Department
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.security.actors import Actor
@@ -67,21 +68,36 @@ def check_composition(*, method: str, ceiling_fen: int, size: int, representativ
     if size < minimum:
         raise InvalidInput(
             "size",
-            f"{METHOD_NAMES.get(method, method)} with a budget of {ceiling_fen // 100} 元 needs "
-            f"at least {minimum} members (财政部令第87号 Art. 47), got {size}",
+            N_(
+                "%(method)s with a budget of %(budget)s 元 needs at least %(minimum)s members "
+                "(财政部令第87号 Art. 47), got %(size)s"
+            ),
+            method=METHOD_NAMES.get(method, method),
+            budget=ceiling_fen // 100,
+            minimum=minimum,
+            size=size,
         )
     if size % 2 == 0:
         raise InvalidInput(
-            "size", f"the committee has an odd number of members (87号令 Art. 47), got {size}"
+            "size",
+            N_("the committee has an odd number of members (87号令 Art. 47), got %(size)s"),
+            size=size,
         )
     experts = size - representatives
     if experts * rules.expert_share_denominator < size * rules.expert_share_numerator:
         most = size - -(-size * rules.expert_share_numerator // rules.expert_share_denominator)
         raise InvalidInput(
             "buyer_representatives",
-            f"experts hold at least {rules.expert_share_numerator}/"
-            f"{rules.expert_share_denominator} of the seats (87号令 Art. 47): a committee of "
-            f"{size} takes at most {most} buyer representatives, got {representatives}",
+            N_(
+                "experts hold at least %(numerator)s/%(denominator)s of the seats "
+                "(87号令 Art. 47): a committee of %(size)s takes at most %(most)s buyer "
+                "representatives, got %(given)s"
+            ),
+            numerator=rules.expert_share_numerator,
+            denominator=rules.expert_share_denominator,
+            size=size,
+            most=most,
+            given=representatives,
         )
 
 
@@ -93,7 +109,7 @@ class Composition:
 
 async def _representatives(tender: dict[str, Any], usernames: list[str]) -> list[int]:
     if len(set(usernames)) != len(usernames):
-        raise InvalidInput("buyer_representatives", "each representative is named once")
+        raise InvalidInput("buyer_representatives", N_("each representative is named once"))
     rows = await User.select(User.id, User.username).where(
         User.username.is_in(usernames or ["-"])
         & (User.role == Role.buyer)
@@ -105,8 +121,11 @@ async def _representatives(tender: dict[str, Any], usernames: list[str]) -> list
         if username not in found:
             raise InvalidInput(
                 "buyer_representatives",
-                f"{username!r} is not an active buyer user of the tender's department "
-                "(采购人代表 come from the buyer itself)",
+                N_(
+                    "%(username)s is not an active buyer user of the tender's department "
+                    "(采购人代表 come from the buyer itself)"
+                ),
+                username=repr(username),
             )
     return [found[u] for u in usernames]
 
@@ -135,7 +154,9 @@ async def _ensure_committee(tender: dict[str, Any]) -> int:
 
 def _before_the_draw(tender: dict[str, Any]) -> None:
     if tender["status"] not in (TenderStatus.draft, *ACCEPTING_BIDS, TenderStatus.opened):
-        raise Conflict(f"tender is {tender['status']}; its committee can no longer change")
+        raise Conflict(
+            N_("tender is %(status)s; its committee can no longer change"), status=tender["status"]
+        )
 
 
 async def committee_compose(*, actor: Actor, tender_id: int, data: Composition) -> None:
@@ -178,15 +199,18 @@ async def committee_draw(*, actor: Actor, tender_id: int) -> dict[str, Any]:
     tender = await handled_tender(actor, tender_id)
     _before_the_draw(tender)
     if tender["published_at"] is None:
-        raise Conflict("the committee is drawn for a published tender")
+        raise Conflict(N_("the committee is drawn for a published tender"))
     rules = get_policy().committee
     now = clock.now()
     opens = tender["submission_deadline"] - timedelta(hours=rules.draw_window_hours)
     if now < opens:
         raise Conflict(
-            f"the draw takes place shortly before the evaluation: from {opens.isoformat()} "
-            f"({rules.draw_window_hours} hours before the submission deadline, "
-            "财库〔2016〕198号 Art. 15)"
+            N_(
+                "the draw takes place shortly before the evaluation: from %(opens)s "
+                "(%(hours)s hours before the submission deadline, 财库〔2016〕198号 Art. 15)"
+            ),
+            opens=opens.isoformat(),
+            hours=rules.draw_window_hours,
         )
     committee_id = await _ensure_committee(tender)
     department = (
@@ -213,8 +237,13 @@ async def committee_draw(*, actor: Actor, tender_id: int) -> dict[str, Any]:
         )
         if len(candidates) < seats:
             raise Conflict(
-                f"the pool holds {len(candidates)} eligible experts in category "
-                f"{committee['category']}; the committee needs {seats}"
+                N_(
+                    "the pool holds %(count)s eligible experts in category %(category)s; "
+                    "the committee needs %(seats)s"
+                ),
+                count=len(candidates),
+                category=committee["category"],
+                seats=seats,
             )
         seed = new_seed()
         result = draw_order(seed, candidates, seats, rules.alternates)
@@ -272,14 +301,14 @@ async def committee_supplement(*, actor: Actor, tender_id: int) -> dict[str, Any
     async with transaction():
         committee = await committee_of(tender_id)
         if committee is None or committee["status"] != CommitteeStatus.drawn:
-            raise Conflict("a supplementary draw fills a drawn committee's empty seats")
+            raise Conflict(N_("a supplementary draw fills a drawn committee's empty seats"))
         members = await CommitteeMember.select().where(CommitteeMember.committee == committee["id"])
         holding = sum(m["status"] in HOLDING_A_SEAT for m in members)
         empty = committee["size"] - holding
         if empty <= 0:
-            raise Conflict("no seat is empty")
+            raise Conflict(N_("no seat is empty"))
         if any(m["status"] == MemberStatus.alternate for m in members):
-            raise Conflict("an alternate takes an empty seat first")
+            raise Conflict(N_("an alternate takes an empty seat first"))
         candidates, _excluded = await candidates_for(
             district_id=department["district"],
             category=committee["category"],
@@ -290,8 +319,12 @@ async def committee_supplement(*, actor: Actor, tender_id: int) -> dict[str, Any
         candidates = [c for c in candidates if c not in drawn_before]
         if len(candidates) < empty:
             raise Conflict(
-                f"the pool holds {len(candidates)} eligible experts not drawn before; "
-                f"{empty} seats are empty"
+                N_(
+                    "the pool holds %(count)s eligible experts not drawn before; "
+                    "%(empty)s seats are empty"
+                ),
+                count=len(candidates),
+                empty=empty,
             )
         seed = new_seed()
         seats = draw_order(seed, candidates, empty, 0).seats
@@ -353,14 +386,18 @@ async def member_declare(*, actor: Actor, tender_id: int, declarations: list[Dec
         tender = await Tender.select(Tender.status).where(Tender.id == tender_id).first()
         assert tender is not None
         if tender["status"] not in OPENED_STATES:
-            raise Conflict("declarations are made once the bids are opened at the deadline")
+            raise Conflict(N_("declarations are made once the bids are opened at the deadline"))
         names = {b["organization_id"]: b["name"] for b in await bidders(tender_id)}
         given = [d.organization_id for d in declarations]
         if len(set(given)) != len(given) or set(given) != set(names):
             raise InvalidInput(
                 "declarations",
-                f"declare once for each bidder: expected organizations {sorted(names)}, "
-                f"got {sorted(given)}",
+                N_(
+                    "declare once for each bidder: expected organizations %(expected)s, "
+                    "got %(given)s"
+                ),
+                expected=sorted(names),
+                given=sorted(given),
             )
         today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
         detected: dict[int, str] = {}
@@ -464,8 +501,11 @@ async def member_confirm(*, actor: Actor, tender_id: int) -> str:
             raise NotFound(f"tender {tender_id} not found among those you evaluate")
         if not summary.complete:
             raise Conflict(
-                "the evaluation is not complete: explanations, votes or scores are pending, "
-                f"{summary.missing_scores} scores missing"
+                N_(
+                    "the evaluation is not complete: explanations, votes or scores are pending, "
+                    "%(missing)s scores missing"
+                ),
+                missing=summary.missing_scores,
             )
         ranking = [b.bid_id for b in summary.bids if b.rank is not None]
         row = await advance(

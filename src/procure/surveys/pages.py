@@ -16,6 +16,7 @@ from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ReportingFrequency
 from procure.errors import InvalidInput
 from procure.evaluations.periods import term_periods
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
@@ -112,7 +113,7 @@ class SurveyPages(Controller):
         """The form's 生成并下载二维码: the browser downloads the sheet and stays on the page."""
         raw = str((await request.form()).get("count", "")).strip()
         if not raw.isdigit():
-            raise InvalidInput("count", f"{raw!r} is not a number of codes")
+            raise InvalidInput("count", N_("%(value)s is not a number of codes"), value=repr(raw))
         return await token_sheet_response(request, round_id, int(raw))
 
     @get("/surveys/rounds/{round_id:int}/results", opt={"action": Action.survey_results})

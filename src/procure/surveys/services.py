@@ -21,6 +21,7 @@ from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.periods import check_period
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.security.actors import Actor
@@ -95,14 +96,16 @@ async def _insert_template(actor: Actor | None, data: SurveyTemplateIn) -> int:
     use one keep their answers tied to its items."""
     name = data.name.strip()
     if not name:
-        raise InvalidInput("name", "must not be blank")
+        raise InvalidInput("name", N_("must not be blank"))
     if not any(item.kind == SurveyItemKind.likert5 for item in data.items):
-        raise InvalidInput("items", "a questionnaire needs at least one Likert (1–5) item")
+        raise InvalidInput("items", N_("a questionnaire needs at least one Likert (1–5) item"))
     for index, item in enumerate(data.items):
         if not item.text_zh.strip():
-            raise InvalidInput(f"items[{index}].text_zh", "must not be blank")
+            raise InvalidInput(f"items[{index}].text_zh", N_("must not be blank"))
     if await SurveyTemplate.exists().where(SurveyTemplate.name == name):
-        raise InvalidInput("name", f"a questionnaire named {name!r} exists already")
+        raise InvalidInput(
+            "name", N_("a questionnaire named %(name)s exists already"), name=repr(name)
+        )
     rows = await SurveyTemplate.insert(
         SurveyTemplate(name=name, description=data.description.strip())
     )
@@ -135,7 +138,9 @@ async def _insert_template(actor: Actor | None, data: SurveyTemplateIn) -> int:
 async def survey_template_create(*, actor: Actor, data: SurveyTemplateIn) -> int:
     if data.name.strip() == DEFAULT_TEMPLATE_NAME:
         raise InvalidInput(
-            "name", f"{DEFAULT_TEMPLATE_NAME!r} is the standard questionnaire's name"
+            "name",
+            N_("%(name)s is the standard questionnaire's name"),
+            name=repr(DEFAULT_TEMPLATE_NAME),
         )
     async with transaction():
         template_id = await _insert_template(actor, data)
@@ -164,7 +169,7 @@ async def default_template(*, actor: Actor | None) -> int:
 
 def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
-        raise InvalidInput(field, "needs a time zone offset, e.g. 2026-05-01T09:00:00+08:00")
+        raise InvalidInput(field, N_("needs a time zone offset, e.g. 2026-05-01T09:00:00+08:00"))
     return value
 
 
@@ -178,7 +183,10 @@ async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
         raise NotFound(f"contract {data.contract_id} not found")
     contract = await contract_detail(actor, data.contract_id)  # covers our community, or 404
     if contract["status"] == ContractStatus.draft:
-        raise Conflict(f"contract {contract['reference']} is not signed: no service to survey yet")
+        raise Conflict(
+            N_("contract %(reference)s is not signed: no service to survey yet"),
+            reference=contract["reference"],
+        )
     now = clock.now()
     check_period(
         data.period,
@@ -190,9 +198,9 @@ async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
     opens_at = _aware(data.opens_at, "opens_at") if data.opens_at else now
     closes_at = _aware(data.closes_at, "closes_at")
     if closes_at <= opens_at:
-        raise InvalidInput("closes_at", "must be after opens_at")
+        raise InvalidInput("closes_at", N_("must be after opens_at"))
     if closes_at <= now:
-        raise InvalidInput("closes_at", "must be in the future")
+        raise InvalidInput("closes_at", N_("must be in the future"))
     async with transaction():
         if data.template_id is None:
             template_id = await default_template(actor=actor)
@@ -202,15 +210,18 @@ async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
                 (SurveyItem.template == template_id) & (SurveyItem.kind == SurveyItemKind.likert5)
             )
             if not likert:
-                raise InvalidInput("template_id", f"no questionnaire {template_id}")
+                raise InvalidInput("template_id", N_("no questionnaire %(id)s"), id=template_id)
         duplicate = await SurveyRound.exists().where(
             (SurveyRound.contract == data.contract_id)
             & (SurveyRound.community == actor.community_id)
             & (SurveyRound.period == data.period)
         )
         conflict = Conflict(
-            f"contract {contract['reference']} has a survey round for {data.period} in this "
-            "community already"
+            N_(
+                "contract %(reference)s has a survey round for %(period)s in this community already"
+            ),
+            reference=contract["reference"],
+            period=data.period,
         )
         if duplicate:
             raise conflict
@@ -270,7 +281,7 @@ async def survey_round_close(*, actor: Actor, round_id: int) -> None:
             or current["status"] == RoundStatus.closed
             or current["closes_at"] <= now
         ):
-            raise Conflict(f"survey round {round_id} is closed already")
+            raise Conflict(N_("survey round %(id)s is closed already"), id=round_id)
         # The compare-and-set: of simultaneous closings, one applies.
         await advance(
             SURVEY_ROUND,
@@ -309,10 +320,10 @@ async def survey_tokens_issue(*, actor: Actor, round_id: int, count: int) -> Iss
     """Make COUNT single-use tokens for a round that is not closed. Only their SHA-256 is
     stored, so the caller must hand them out now (the QR sheet): nobody can see them again."""
     if not 1 <= count <= MAX_TOKENS_PER_SHEET:
-        raise InvalidInput("count", f"must be between 1 and {MAX_TOKENS_PER_SHEET}")
+        raise InvalidInput("count", N_("must be between 1 and %(most)s"), most=MAX_TOKENS_PER_SHEET)
     round_row = await _managed_round(actor, round_id)
     if round_row["status"] == "closed":
-        raise Conflict(f"survey round {round_id} is closed: no more tokens")
+        raise Conflict(N_("survey round %(id)s is closed: no more tokens"), id=round_id)
     tokens = tuple(new_token() for _ in range(count))
     async with transaction():
         await SurveyToken.insert(
@@ -352,17 +363,25 @@ def parse_answers(
         if not raw:
             if item["required"]:
                 raise InvalidInput(
-                    field, f"question {item['seq']} ({item['text_zh']}) must be answered"
+                    field,
+                    N_("question %(seq)s (%(text)s) must be answered"),
+                    seq=item["seq"],
+                    text=item["text_zh"],
                 )
             continue
         if item["kind"] == SurveyItemKind.likert5:
             if raw not in {"1", "2", "3", "4", "5"}:
-                raise InvalidInput(field, f"question {item['seq']}: choose a score from 1 to 5")
+                raise InvalidInput(
+                    field, N_("question %(seq)s: choose a score from 1 to 5"), seq=item["seq"]
+                )
             answers.append((item["id"], int(raw), ""))
         else:
             if len(raw) > MAX_FREE_TEXT:
                 raise InvalidInput(
-                    field, f"question {item['seq']}: at most {MAX_FREE_TEXT} characters"
+                    field,
+                    N_("question %(seq)s: at most %(most)s characters"),
+                    seq=item["seq"],
+                    most=MAX_FREE_TEXT,
                 )
             answers.append((item["id"], None, raw))
     return answers
