@@ -125,12 +125,19 @@ class Form:
             self.error(name, REQUIRED)
         return value
 
+    def _given(self, name: str, required: bool, text: str | None = None) -> str | None:
+        """The field's text, stripped; None when it is empty (refused when it is required)."""
+        given = (self.get(name) if text is None else text).strip()
+        if given:
+            return given
+        if required:
+            self.error(name, REQUIRED)
+        return None
+
     def amount(self, name: str, *, required: bool = True) -> int | None:
         """An amount typed in 元 (30万, 300,000.00, 30.5万 too) as fen."""
-        text = self.get(name).strip()
-        if not text:
-            if required:
-                self.error(name, REQUIRED)
+        text = self._given(name, required)
+        if text is None:
             return None
         try:
             fen = yuan_to_fen(text)
@@ -151,13 +158,11 @@ class Form:
         high: int | None = None,
         text: str | None = None,
     ) -> int | None:
-        text = (self.get(name) if text is None else text).strip()
-        if not text:
-            if required:
-                self.error(name, REQUIRED)
+        given = self._given(name, required, text)
+        if given is None:
             return None
         try:
-            number = int(text)
+            number = int(given)
         except ValueError:
             self.error(name, NOT_WHOLE)
             return None
@@ -168,10 +173,8 @@ class Form:
 
     def when(self, name: str, *, required: bool = True) -> str | None:
         """A datetime-local value, read in the platform's time zone, as ISO 8601."""
-        text = self.get(name).strip()
-        if not text:
-            if required:
-                self.error(name, REQUIRED)
+        text = self._given(name, required)
+        if text is None:
             return None
         try:
             naive = datetime.fromisoformat(text)
@@ -181,10 +184,8 @@ class Form:
         return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
 
     def day(self, name: str, *, required: bool = True) -> date | None:
-        text = self.get(name).strip()
-        if not text:
-            if required:
-                self.error(name, REQUIRED)
+        text = self._given(name, required)
+        if text is None:
             return None
         try:
             return date.fromisoformat(text)
