@@ -40,9 +40,9 @@ async def test_a_step_moves_the_row_and_records_its_event(database: None) -> Non
             row_id=approval_id,
             action=ApprovalStep.withdraw,
             actor=handler,
-            values={Approval.reason: "kernel test"},
+            values={Approval.reason: "内核测试"},
         )
-    assert row["status"] == ApprovalStatus.withdrawn and row["reason"] == "kernel test"
+    assert row["status"] == ApprovalStatus.withdrawn and row["reason"] == "内核测试"
     assert await audit_count(AuditAction.approval_withdrawn, "approval", approval_id) == 1
 
 
@@ -94,7 +94,7 @@ async def test_a_step_for_many_rows_moves_only_those_in_a_source_state(database:
             APPROVAL,
             where=Approval.id.is_in([first, second]),
             action=ApprovalStep.withdraw,
-            values={Approval.reason: "bulk"},
+            values={Approval.reason: "批量"},
         )
     assert moved == [first]
     statuses = await Approval.select(Approval.id, Approval.status).where(
