@@ -18,7 +18,7 @@ from procure.errors import InvalidInput
 from procure.security.selectors import token_digest
 from procure.surveys import services
 from procure.surveys.schemas import SurveyTemplateIn
-from procure.surveys.tables import SurveyItem, SurveyTemplate, SurveyToken
+from procure.surveys.tables import SurveyItem, SurveyRound, SurveyTemplate, SurveyToken
 from tests.conftest import bearer, csrf_headers, login
 from tests.surveys.conftest import actor, contract, issue, start_round
 
@@ -303,7 +303,9 @@ async def test_the_page_form_downloads_a_sheet_of_twelve_on_one_page(
         data={"count": "many"},
         headers=csrf_headers(client),
     )
-    assert bad.status_code == 400 and "&#39;many&#39;不是有效的二维码数量" in bad.text
+    assert bad.status_code == 400 and 'data-testid="error-summary"' in bad.text
+    assert f'id="count-{started["id"]}" name="count" type="number"' in bad.text
+    assert 'value="many"' in bad.text
 
 
 async def test_token_counts_outside_1_to_2000_are_refused(client: AsyncTestClient) -> None:
@@ -372,3 +374,35 @@ async def test_the_round_pages_refuse_in_chinese(client: AsyncTestClient) -> Non
     )
     assert codes.status_code == 409 and "不能再生成二维码" in codes.text
     assert "no more tokens" not in codes.text
+
+
+async def test_the_round_forms_keep_the_input_and_name_the_field_in_chinese(
+    client: AsyncTestClient,
+) -> None:
+    """A closing time that is no time and a code count that is no number: the page again (400),
+    the message in the summary and beside the field in Chinese, what was typed kept, nothing
+    written."""
+    started = await start_round(client)
+    await login(client, "committee")
+    url = f"/contracts/{started['contract_id']}/surveys"
+    rounds = await SurveyRound.count()
+    bad_time = await client.post(
+        url,
+        data={"period": started["period"], "closes_at": "下周五"},
+        headers=csrf_headers(client),
+    )
+    assert bad_time.status_code == 400
+    assert bad_time.text.count("截止时间应为日期和时间") == 2  # the summary and the field
+    assert 'id="closes_at-error"' in bad_time.text and 'value="下周五"' in bad_time.text
+    assert await SurveyRound.count() == rounds
+    count_id = f"count-{started['id']}"
+    bad_count = await client.post(
+        f"/surveys/rounds/{started['id']}/tokens",
+        data={"count": "5000"},
+        headers=csrf_headers(client),
+    )
+    assert bad_count.status_code == 400
+    assert bad_count.text.count("二维码数量应在 1 到 2000 之间") == 2
+    assert f'href="#{count_id}"' in bad_count.text and f'id="{count_id}-error"' in bad_count.text
+    assert 'value="5000"' in bad_count.text
+    assert await SurveyToken.count().where(SurveyToken.round == started["id"]) == 0
