@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 from litestar.testing import AsyncTestClient
 
+from procure.approvals.tables import Approval
 from procure.contracts.tables import Contract, Payment
 from tests.conftest import Clock, login
-from tests.contracts.test_contracts import awarded_tender
+from tests.contracts.helpers import sign_for_buyer
+from tests.contracts.test_contracts import awarded_tender, contract_payload
 
 
 async def test_the_buyer_creates_the_contract_on_a_page(
@@ -69,3 +71,26 @@ async def test_the_buyer_creates_the_contract_on_a_page(
         .order_by(Payment.seq)
     )
     assert [p["amount_fen"] for p in amounts] == [value - 100_000, 100_000]
+
+
+async def test_a_contract_page_s_state_conflict_reads_in_chinese(
+    client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    """Asking again to sign a contract the buyer already signed is refused on the error page in
+    Chinese, never with the API's English sentence (which the API keeps); nothing is asked."""
+    tender_id, value, buyer = await awarded_tender(client, moving_clock)
+    await moving_clock.past_standstill(tender_id)
+    created = await client.post(
+        f"/api/v1/tenders/{tender_id}/contract", json=contract_payload(value), headers=buyer
+    )
+    contract_id = int(created.json()["id"])
+    await sign_for_buyer(client, contract_id)
+    asked = await Approval.count()
+    await login(client, "buyer")
+    token = {"_csrf_token": client.cookies["csrftoken"]}
+    again = await client.post(f"/contracts/{contract_id}/sign", data=token)
+    assert again.status_code == 409 and "采购人已于" in again.text
+    assert "the buyer signed contract" not in again.text
+    api = await client.post(f"/api/v1/contracts/{contract_id}/sign", headers=buyer)
+    assert api.status_code == 409 and "the buyer signed contract" in api.json()["detail"]
+    assert await Approval.count() == asked

@@ -214,3 +214,22 @@ async def test_the_correction_cancel_and_question_forms_refuse_on_the_tender_pag
     )
     assert asked.status_code == 400 and 'href="#question"' in asked.text
     assert "There is a problem" in asked.text
+
+
+async def test_a_tender_page_s_state_conflict_reads_in_chinese(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    """Asking to publish a tender already published is refused on the error page in Chinese,
+    not with the API's English sentence (which the API keeps), nor an internal field name."""
+    buyer = await as_user("buyer")
+    created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    tender_id = int(created.json()["id"])
+    await publish(client, buyer, tender_id)
+    await login(client, "buyer")
+    token = {"_csrf_token": client.cookies["csrftoken"]}
+    again = await client.post(f"/tenders/{tender_id}/publish", data=token)
+    assert again.status_code == 409 and "只有草稿可以发布" in again.text
+    assert "only a draft can be published" not in again.text
+    api = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
+    assert api.status_code == 409
+    assert api.json()["detail"] == "tender is published, only a draft can be published"

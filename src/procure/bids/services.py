@@ -230,7 +230,10 @@ async def bid_reconfirm(*, actor: Actor, tender_id: int) -> None:
         if bid is None:
             raise NotFound("you have no bid on this tender")
         if bid["status"] != BidStatus.reconfirmation_required:
-            raise Conflict(f"this bid is {bid['status']}: there is nothing to re-confirm")
+            raise Conflict(
+                N_("this bid is %(status)s: there is nothing to re-confirm"),
+                status=f"{bid['status']}",
+            )
         lowered = (
             await TenderAmendment.select(TenderAmendment.number)
             .where(
@@ -295,7 +298,7 @@ async def _open(tender_id: int, now: datetime) -> None:
             Tender.status, (Tender.id == tender_id) & Tender.status.is_in(list(ACCEPTING_BIDS))
         ).returning(Tender.id)
     ):
-        raise Conflict(f"tender {tender_id} is already opened")
+        raise Conflict(N_("tender %(tender)s is already opened"), tender=tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     assert tender is not None
     # Bids not re-confirmed after a correction that can affect preparation stay sealed and
@@ -370,7 +373,11 @@ async def _unsuccessful_if_too_few(tender: dict[str, Any], live_bids: int, when:
 async def _tender_in(actor: Actor, tender_id: int, *statuses: TenderStatus) -> dict[str, Any]:
     tender = await own_tender(actor, tender_id)
     if tender["status"] not in statuses:
-        raise Conflict(f"tender is {tender['status']}; this needs {' or '.join(statuses)}")
+        raise Conflict(
+            N_("tender is %(status)s; this needs %(needs)s"),
+            status=f"{tender['status']}",
+            needs=" or ".join(statuses),
+        )
     return tender
 
 
@@ -381,7 +388,9 @@ async def _member_tender(actor: Actor, tender_id: int) -> tuple[dict[str, Any], 
     tender = await Tender.select().where(Tender.id == tender_id).first()
     assert tender is not None
     if tender["status"] != TenderStatus.evaluation:
-        raise Conflict(f"tender is {tender['status']}, not under evaluation")
+        raise Conflict(
+            N_("tender is %(status)s, not under evaluation"), status=f"{tender['status']}"
+        )
     if committee["status"] != CommitteeStatus.seated or member["status"] != MemberStatus.seated:
         raise Conflict(
             "the evaluation report is being confirmed: scores and decisions are final "
@@ -614,7 +623,7 @@ async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
             reason=reason,
         )
         if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
-            raise Conflict(f"a {bid['status']} bid cannot be disqualified")
+            raise Conflict(N_("a %(status)s bid cannot be disqualified"), status=f"{bid['status']}")
         if yes >= needed:
             await _disqualify(actor, tender, bid_id, (VoteQuestion.compliance, True), {}, yes, no)
 
@@ -675,7 +684,7 @@ async def _score_bid(
     if bid is None:
         raise NotFound(f"bid {bid_id} not found on tender {tender_id}")
     if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
-        raise Conflict(f"a {bid['status']} bid is not scored")
+        raise Conflict(N_("a %(status)s bid is not scored"), status=f"{bid['status']}")
     if set(scores) != set(criteria):
         raise InvalidInput(
             "scores",
@@ -683,7 +692,7 @@ async def _score_bid(
         )
     for code, score in scores.items():
         if not 0 <= score <= 100:
-            raise InvalidInput(f"scores.{code}", f"must be 0–100, got {score}")
+            raise InvalidInput(f"scores.{code}", N_("must be 0–100, got %(score)s"), score=score)
     await TechnicalScore.delete().where(
         (TechnicalScore.bid == bid_id) & (TechnicalScore.evaluator == actor.id)
     )
@@ -710,7 +719,10 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
     tender = await own_tender(actor, tender_id)  # another department's tender does not exist
     async with transaction():
         if tender["status"] != TenderStatus.evaluation:
-            raise Conflict(f"tender is {tender['status']}; this needs evaluation")
+            raise Conflict(
+                N_("tender is %(status)s; this needs evaluation"),
+                status=f"{tender['status']}",
+            )
         if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
             raise Conflict(blocked)
         committee = await committee_of(tender_id)

@@ -191,7 +191,7 @@ class ContractPages(Controller):
             except InvalidInput as refusal:
                 form.refuse(refusal, contract_field)
             except Conflict as conflict:
-                form.general(str(conflict))
+                form.conflict(conflict)
             else:
                 return back(contract_id, "contract_created")
         return _new_contract(tender, form, status_code=HTTP_400_BAD_REQUEST)

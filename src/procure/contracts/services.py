@@ -116,7 +116,10 @@ def _check_schedule(data: ContractIn, value_fen: int) -> None:
     total = sum(p.amount_fen for p in data.payments)
     if total != value_fen:
         raise InvalidInput(
-            "payments", f"instalments add up to {total} fen, not the contract value {value_fen} fen"
+            "payments",
+            N_("instalments add up to %(total)s fen, not the contract value %(value)s fen"),
+            total=total,
+            value=value_fen,
         )
     if len(data.payments) > 1 and not data.payments[-1].performance_linked:
         raise InvalidInput("payments", N_("the last instalment must depend on performance"))
@@ -135,15 +138,19 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
     async with transaction():
         tender = await own_tender(actor, tender_id)
         if tender["status"] != TenderStatus.awarded:
-            raise Conflict(f"tender is {tender['status']}; a contract needs an award")
+            raise Conflict(
+                N_("tender is %(status)s; a contract needs an award"),
+                status=f"{tender['status']}",
+            )
         if tender["standstill_ends_at"] and clock.now() < tender["standstill_ends_at"]:
             raise Conflict(
-                f"the standstill period runs until {tender['standstill_ends_at'].isoformat()}"
+                N_("the standstill period runs until %(until)s"),
+                until=tender["standstill_ends_at"].isoformat(),
             )
         if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.contract):
             raise Conflict(blocked)
         if await Contract.exists().where(Contract.tender == tender_id):
-            raise Conflict("this tender already has a contract")
+            raise Conflict(N_("this tender already has a contract"))
         award = (
             await Award.select(
                 Award.id,
@@ -156,7 +163,7 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
             .first()
         )
         if award is None:
-            raise Conflict("the tender has no award")
+            raise Conflict(N_("the tender has no award"))
         _check_schedule(data, award["value"])
         covered = {
             row["code"]: row["id"]
@@ -167,7 +174,9 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
         }
         for code in data.communities:
             if code not in covered:
-                raise InvalidInput("communities", f"{code!r} is not covered by the tender")
+                raise InvalidInput(
+                    "communities", N_("%(code)r is not covered by the tender"), code=code
+                )
         rows = await Contract.insert(
             Contract(
                 reference=f"pending-{tender_id}",
@@ -275,12 +284,16 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> int:
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.draft:
-            raise Conflict(f"contract is {contract['status']}; only a draft is signed")
+            raise Conflict(
+                N_("contract is %(status)s; only a draft is signed"),
+                status=f"{contract['status']}",
+            )
         await _not_blocked(contract["tender"])
         if contract["buyer_signed_at"] is not None:
             raise Conflict(
-                f"the buyer signed contract {contract['reference']} on "
-                f"{contract['buyer_signed_at'].isoformat()}"
+                N_("the buyer signed contract %(reference)s on %(when)s"),
+                reference=contract["reference"],
+                when=contract["buyer_signed_at"].isoformat(),
             )
         approval_id = await approval_request(
             actor=actor,
@@ -363,7 +376,10 @@ async def contract_sign_for_organization(*, actor: Actor, contract_id: int) -> N
     async with transaction():
         contract = await party_contract(actor, contract_id)
         if contract["status"] != ContractStatus.draft:
-            raise Conflict(f"contract is {contract['status']}; only a draft is signed")
+            raise Conflict(
+                N_("contract is %(status)s; only a draft is signed"),
+                status=f"{contract['status']}",
+            )
         row = await _signature(
             contract_id=contract_id,
             step=ContractStep.sign_for_organization,
@@ -385,7 +401,7 @@ async def contract_close(
     values: dict[Any, Any] = {Contract.closed_on: closed_on}
     if terminate_reason is not None:
         if not terminate_reason.strip():
-            raise InvalidInput("reason", "a termination needs a reason")
+            raise InvalidInput("reason", N_("a termination needs a reason"))
         values[Contract.terminated_reason] = terminate_reason.strip()
     async with transaction():
         await own_contract(actor, contract_id)

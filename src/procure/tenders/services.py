@@ -118,7 +118,7 @@ async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
     }
     for code in codes:
         if code not in communities:
-            raise InvalidInput("communities", f"no community {code!r}")
+            raise InvalidInput("communities", N_("no community %(code)r"), code=code)
     return {"items": items, "communities": communities}
 
 
@@ -268,7 +268,9 @@ async def _publishable(
     minimum submission period (or a justification for a shorter one). Returns the period facts
     the audit event and the tender keep."""
     if tender["status"] != TenderStatus.draft:
-        raise Conflict(f"tender is {tender['status']}, only a draft can be published")
+        raise Conflict(
+            N_("tender is %(status)s, only a draft can be published"), status=f"{tender['status']}"
+        )
     if tender["clarification_deadline"] <= now:
         raise InvalidInput("clarification_deadline", "has already passed; move it into the future")
     criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender["id"])
@@ -373,7 +375,7 @@ def _cancellable(tender: dict[str, Any], now: datetime) -> TenderStatus:
         submission_deadline=tender["submission_deadline"],
     )
     if status not in CANCELLABLE:
-        raise Conflict(f"a tender that is {status} cannot be cancelled")
+        raise Conflict(N_("a tender that is %(status)s cannot be cancelled"), status=f"{status}")
     return status
 
 

@@ -16,7 +16,7 @@ from litestar import Request
 from pydantic import BaseModel, ValidationError
 
 from procure import i18n
-from procure.errors import InvalidInput
+from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_, yuan_to_fen
 from procure.settings import get_settings
 from procure.web.templating import request_locale
@@ -249,6 +249,18 @@ class Form:
         except (KeyError, TypeError, ValueError):
             text = refusal.message
         self.errors.setdefault(self.ids.get(name, name), f"{self.label(name)}: {text}")
+
+    def conflict(self, conflict: Conflict) -> None:
+        """A service's state conflict in the form's summary, its catalog message translated (a
+        message outside the catalog reads as the service gave it)."""
+        text = str(conflict)
+        if conflict.template:
+            try:
+                said = self.translations.gettext(conflict.template)
+                text = said % conflict.variables if conflict.variables else said
+            except (KeyError, TypeError, ValueError):
+                pass
+        self.general(text)
 
     def general(self, message: str) -> None:
         """A problem of the whole form (another person acted first, a state conflict): shown in
