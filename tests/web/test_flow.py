@@ -31,8 +31,20 @@ async def flag_about(
     department: int | None = None,
     organization: int | None = None,
 ) -> int:
+    # Seen last of all the stored flags: start pages list the latest, and other tests' flags
+    # may carry times their moving clocks set.
+    latest = (
+        await RiskFlag.select(RiskFlag.last_seen_at)
+        .order_by(RiskFlag.last_seen_at, ascending=False)
+        .first()
+    )
+    seen = max(clock.now(), latest["last_seen_at"] if latest else clock.now()) + timedelta(
+        seconds=1
+    )
     rows = await RiskFlag.insert(
         RiskFlag(
+            first_seen_at=seen,
+            last_seen_at=seen,
             rule="R-CONTRACT-SCOPE",
             dataset="platform",
             subject_type=subject_type,
