@@ -217,7 +217,7 @@ async def test_the_preferences_form_refuses_bad_input_and_saves_good(
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    assert saved.headers["location"] == "/notifications/preferences?saved=1"
+    assert saved.headers["location"] == "/notifications/preferences?done=preferences_saved"
     contact = await recipient("org3")
     assert contact["email"] == "org3@example.cn" and contact["locale"] == "en"
     chosen = await NotificationPreference.select(NotificationPreference.channel).where(

@@ -167,7 +167,10 @@ async def test_each_bidder_learns_its_result_and_approvers_what_waits(
     marked = await client.post(
         f"/notifications/{mine[0]['id']}/read", headers=headers, follow_redirects=False
     )
-    assert marked.status_code == 303 and marked.headers["location"] == "/notifications?done=1"
+    assert (
+        marked.status_code == 303
+        and marked.headers["location"] == "/notifications?done=marked_read"
+    )
     read = (
         await Notification.select(Notification.read_at)
         .where(Notification.id.is_in([mine[0]["id"], theirs[0]["id"]]))

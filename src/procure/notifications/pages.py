@@ -28,6 +28,7 @@ from procure.notifications.selectors import (
 from procure.notifications.tables import Channel, NotificationKind
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
 
@@ -45,7 +46,6 @@ class NotificationPages(Controller):
         request: Request[Actor, Any, Any],
         paging: NamedDependency[PageRequest],
         unread: FromQuery[bool] = False,
-        done: FromQuery[int] = 0,
     ) -> Template:
         return Template(
             "notifications/index.html",
@@ -53,7 +53,6 @@ class NotificationPages(Controller):
                 "notifications": await inbox_page(request.user, paging, unread=unread),
                 "titles": TITLES,
                 "unread_only": unread,
-                "done": done,
             },
         )
 
@@ -64,12 +63,12 @@ class NotificationPages(Controller):
         await services.notifications_mark_read(
             actor=request.user, notification_ids=[notification_id]
         )
-        return see("/notifications?done=1")
+        return see(done_url("/notifications", "marked_read"))
 
     @post("/read-all", opt={"action": Action.notification_manage})
     async def mark_all_read(self, request: Request[Actor, Any, Any]) -> Redirect:
-        count = await services.notifications_mark_read(actor=request.user, notification_ids=None)
-        return see(f"/notifications?done={max(count, 1)}")
+        await services.notifications_mark_read(actor=request.user, notification_ids=None)
+        return see(done_url("/notifications", "marked_read"))
 
     async def _preferences(
         self,
@@ -77,7 +76,6 @@ class NotificationPages(Controller):
         *,
         form: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
-        saved: int = 0,
         categories: list[str] | None = None,
     ) -> Template:
         chosen = await channels_of(request.user.id)
@@ -98,7 +96,6 @@ class NotificationPages(Controller):
                 "channel_labels": CHANNEL_LABELS,
                 "values": values,
                 "errors": errors or {},
-                "saved": saved,
                 "email_enabled": email_enabled(),
                 "categories": await catalog_categories() if organization is not None else [],
                 "followed": followed,
@@ -107,10 +104,8 @@ class NotificationPages(Controller):
         )
 
     @get("/preferences", opt={"action": Action.notification_read})
-    async def preferences(
-        self, request: Request[Actor, Any, Any], saved: FromQuery[int] = 0
-    ) -> Template:
-        return await self._preferences(request, saved=saved)
+    async def preferences(self, request: Request[Actor, Any, Any]) -> Template:
+        return await self._preferences(request)
 
     @post("/preferences", opt={"action": Action.notification_manage})
     async def save_preferences(self, request: Request[Actor, Any, Any]) -> Template | Redirect:
@@ -130,7 +125,7 @@ class NotificationPages(Controller):
             return await self._preferences(
                 request, form=form, errors={error.field: message}, categories=chosen
             )
-        return see("/notifications/preferences?saved=1")
+        return see(done_url("/notifications/preferences", "preferences_saved"))
 
 
 async def unread_in_header(request: Request[Any, Any, Any]) -> None:

@@ -38,6 +38,9 @@ NOTICES: dict[str, str] = {
     "experts_supplemented": N_("A replacement expert is drawn."),
     "declaration_recorded": N_("Your declaration is recorded."),
     "report_confirmed": N_("You have confirmed the evaluation report."),
+    # Notifications
+    "marked_read": N_("Marked as read."),
+    "preferences_saved": N_("Your preferences are saved."),
     # Contracts
     "contract_created": N_(
         "The draft contract is created from the award. Request the buyer's signature when it is"
