@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from procure import clock
 from procure.errors import Conflict
 from procure.policy import CalendarYear, Period, PeriodUnit, get_policy
 from procure.settings import get_settings
@@ -73,6 +74,12 @@ def local_day(moment: datetime | date) -> date:
     if isinstance(moment, datetime):
         return moment.astimezone(_zone()).date()
     return moment
+
+
+def local_today() -> date:
+    """Today on the server clock in the district's time zone: a day ends at local midnight, not
+    UTC's (debarments, due dates and months all turn over then)."""
+    return local_day(clock.now())
 
 
 def _entered(year: int) -> CalendarYear | None:

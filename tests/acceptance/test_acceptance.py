@@ -22,8 +22,6 @@ from tests.conftest import bearer, login
 from tests.contracts.helpers import approve, requested
 from tests.risk.conftest import HAIBIN, XINLIANXIN, YUGANG, id_of, make_contract, unique
 
-TODAY = date.today()
-
 
 async def contract(**overrides: Any) -> dict[str, Any]:
     return await make_contract(
@@ -33,9 +31,12 @@ async def contract(**overrides: Any) -> dict[str, Any]:
             "communities": (HAIBIN, YUGANG),
             "quantities": (100, 20),
             "value_fen": 200,
-            "starts_on": TODAY - timedelta(days=200),
-            "ends_on": TODAY + timedelta(days=20),
-            "payments": [(TODAY - timedelta(days=30), "scheduled"), (TODAY, "scheduled")],
+            "starts_on": date.today() - timedelta(days=200),
+            "ends_on": date.today() + timedelta(days=20),
+            "payments": [
+                (date.today() - timedelta(days=30), "scheduled"),
+                (date.today(), "scheduled"),
+            ],
             **overrides,
         }
     )
@@ -141,7 +142,7 @@ async def test_acceptance_with_recipients_end_to_end(client: AsyncTestClient, as
     assert f"/disclosure/acceptances/{acceptance_id}" in on_contract.text
 
     # Passed: the contract may be completed and its last instalment paid.
-    voucher = {"paid_on": TODAY.isoformat(), "amount_fen": 100, "voucher_no": "PZ-AC-1"}
+    voucher = {"paid_on": date.today().isoformat(), "amount_fen": 100, "voucher_no": "PZ-AC-1"}
     paid = await client.post(
         f"/api/v1/contracts/{c['id']}/payments/2/record", json=voucher, headers=buyer
     )
@@ -155,7 +156,7 @@ async def test_failed_acceptance_blocks_completion_and_final_payment(
 ) -> None:
     c = await contract()
     buyer, approver = await as_user("buyer"), await as_user("approver")
-    voucher = {"paid_on": TODAY.isoformat(), "amount_fen": 100, "voucher_no": "PZ-AC-2"}
+    voucher = {"paid_on": date.today().isoformat(), "amount_fen": 100, "voucher_no": "PZ-AC-2"}
     last = f"/api/v1/contracts/{c['id']}/payments/2/record"
 
     none_yet = await client.post(f"/api/v1/contracts/{c['id']}/complete", headers=buyer)
@@ -213,7 +214,7 @@ async def test_per_requirement_results_and_the_group(client: AsyncTestClient, as
     bad_stage = await set_up(client, c["id"], buyer, stage="2020-01")
     assert bad_stage.status_code == 400 and bad_stage.json()["field"] == "stage"
 
-    stage = (TODAY - timedelta(days=40)).strftime("%Y-%m")
+    stage = (date.today() - timedelta(days=40)).strftime("%Y-%m")
     staged = await set_up(client, c["id"], buyer, stage=stage)
     assert staged.status_code == 201, staged.text
     acceptance_id = staged.json()["id"]

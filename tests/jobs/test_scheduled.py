@@ -17,10 +17,11 @@ from procure.bids import jobs as bids_jobs
 from procure.bids.jobs import open_due
 from procure.bids.selectors import due_to_open
 from procure.bids.tables import Bid
+from procure.calendar import local_today
 from procure.jobs.schedule import periodic_jobs
 from procure.jobs.tables import OutboxEvent, ScheduleMark
 from procure.reports.jobs import mark_overdue
-from procure.reports.selectors import local_today, overdue_periods
+from procure.reports.selectors import overdue_periods
 from procure.settings import get_settings
 from procure.surveys.jobs import rounds_closed
 from procure.tenders.tables import Tender

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from procure.calendar import local_today
 from procure.errors import NotFound
 from procure.organizations.schemas import QualificationIn
-from procure.organizations.selectors import Obstacle, bidding_obstacles, can_bid, local_today
+from procure.organizations.selectors import Obstacle, bidding_obstacles, can_bid
 from procure.organizations.services import debarment_impose, qualification_add
 from procure.organizations.tables import Debarment, Qualification, QualificationKind
 from procure.security.actors import Actor
@@ -17,8 +18,6 @@ from procure.security.tables import User
 from tests.organizations.conftest import actor, organization_named, registered
 
 pytestmark = pytest.mark.usefixtures("database")
-
-TODAY = local_today()
 
 
 async def clean_organization() -> int:
@@ -51,15 +50,15 @@ async def debarred_until(organization_id: int, ends_on: date, days: int = 30) ->
 async def test_the_demo_organization_of_org_may_bid() -> None:
     user = await user_by_username("org")
     assert user is not None
-    assert await bidding_obstacles(user["organization"], on=TODAY) == []
-    assert await can_bid(user["organization"], on=TODAY) is True
+    assert await bidding_obstacles(user["organization"], on=local_today()) == []
+    assert await can_bid(user["organization"], on=local_today()) is True
 
 
 async def test_the_debarred_demo_organization_is_told_why() -> None:
     organization_id = await organization_named("惠邻社区服务")
     debarment = await Debarment.select().where(Debarment.organization == organization_id).first()
     assert debarment is not None
-    obstacles = await bidding_obstacles(organization_id, on=TODAY)
+    obstacles = await bidding_obstacles(organization_id, on=local_today())
     start, end = debarment["starts_on"].isoformat(), debarment["ends_on"].isoformat()
     assert obstacles == [
         Obstacle(
@@ -75,12 +74,12 @@ async def test_the_debarred_demo_organization_is_told_why() -> None:
             },
         )
     ]
-    assert await can_bid(organization_id, on=TODAY) is False
+    assert await can_bid(organization_id, on=local_today()) is False
 
 
 async def test_the_demo_organization_with_an_expired_certificate_is_told_which() -> None:
     organization_id = await organization_named("阳光家庭")
-    obstacles = await bidding_obstacles(organization_id, on=TODAY)
+    obstacles = await bidding_obstacles(organization_id, on=local_today())
     assert [(o.code, o.details) for o in obstacles] == [
         (
             "qualification_expired",
@@ -105,8 +104,8 @@ async def test_a_qualification_is_valid_through_its_expiry_day(on: date, codes: 
 
 async def test_a_debarment_that_ended_yesterday_blocks_nothing() -> None:
     organization_id = await clean_organization()
-    await debarred_until(organization_id, ends_on=TODAY - timedelta(days=1))
-    assert await bidding_obstacles(organization_id, on=TODAY) == []
+    await debarred_until(organization_id, ends_on=local_today() - timedelta(days=1))
+    assert await bidding_obstacles(organization_id, on=local_today()) == []
 
 
 @pytest.mark.parametrize(
@@ -118,14 +117,14 @@ async def test_the_debarment_period_includes_starts_on_and_excludes_ends_on(
     offset: int, codes: list
 ) -> None:
     organization_id = await clean_organization()
-    await debarred_until(organization_id, ends_on=TODAY, days=30)
-    on = TODAY + timedelta(days=offset)
+    await debarred_until(organization_id, ends_on=local_today(), days=30)
+    on = local_today() + timedelta(days=offset)
     assert [o.code for o in await bidding_obstacles(organization_id, on=on)] == codes
 
 
 async def test_an_organization_without_a_registration_certificate_may_not_bid() -> None:
     organization_id = await registered()
-    obstacles = await bidding_obstacles(organization_id, on=TODAY)
+    obstacles = await bidding_obstacles(organization_id, on=local_today())
     assert [(o.code, o.details) for o in obstacles] == [
         ("qualification_missing", {"kind": "registration_certificate"})
     ]
@@ -145,7 +144,7 @@ async def test_a_renewed_certificate_replaces_the_expired_one() -> None:
                 required=True,
             )
         )
-    assert await bidding_obstacles(organization_id, on=TODAY) == []
+    assert await bidding_obstacles(organization_id, on=local_today()) == []
     # Before the renewal was issued only the old certificate counted.
     assert [o.code for o in await bidding_obstacles(organization_id, on=date(2024, 1, 1))] == []
     assert [o.code for o in await bidding_obstacles(organization_id, on=date(2023, 1, 1))] == []
@@ -169,7 +168,7 @@ async def test_a_required_flag_is_honoured_and_an_optional_expiry_is_not() -> No
                 required=required,
             ),
         )
-    obstacles = await bidding_obstacles(organization_id, on=TODAY)
+    obstacles = await bidding_obstacles(organization_id, on=local_today())
     assert [(o.code, o.details["kind"]) for o in obstacles] == [
         ("qualification_expired", "elderly_care_license")
     ]
@@ -187,14 +186,14 @@ async def test_debarment_and_expiry_are_both_reported() -> None:
             required=True,
         )
     )
-    await debarred_until(organization_id, ends_on=TODAY + timedelta(days=10))
-    codes = [o.code for o in await bidding_obstacles(organization_id, on=TODAY)]
+    await debarred_until(organization_id, ends_on=local_today() + timedelta(days=10))
+    codes = [o.code for o in await bidding_obstacles(organization_id, on=local_today())]
     assert codes == ["debarred", "qualification_expired"]
 
 
 async def test_an_unknown_organization_is_not_found() -> None:
     with pytest.raises(NotFound):
-        await bidding_obstacles(987654, on=TODAY)
+        await bidding_obstacles(987654, on=local_today())
 
 
 async def own_user(organization_id: int) -> Actor:

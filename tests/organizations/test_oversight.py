@@ -11,14 +11,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from procure.audit.tables import AuditEvent
+from procure.calendar import local_today
 from procure.departments.tables import Department
-from procure.organizations.selectors import bidding_obstacles, debarred_ids, local_today
+from procure.organizations.selectors import bidding_obstacles, debarred_ids
 from procure.organizations.tables import Debarment, Organization
 from procure.security.tables import User
 from tests.conftest import csrf_headers, login
 from tests.organizations.conftest import iso, organization_named, registered
-
-TODAY = local_today()
 
 
 async def events(action: str, subject_id: int) -> list[dict]:
@@ -100,7 +99,7 @@ async def test_the_regulator_debars_for_the_finance_department(client: AsyncTest
     await login(client, "regulator")
     response = await client.post(
         f"/api/v1/organizations/{organization_id}/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=365)),
+        json=debarment(local_today(), local_today() + timedelta(days=365)),
         headers=csrf_headers(client),
     )
     assert response.status_code == 201, response.text
@@ -113,7 +112,7 @@ async def test_the_regulator_debars_for_the_finance_department(client: AsyncTest
     assert created["decided_by"] == department[0]["name"]
     assert created["in_force"] is True
     assert organization_id in await debarred_ids()
-    assert [o.code for o in await bidding_obstacles(organization_id, on=TODAY)] == [
+    assert [o.code for o in await bidding_obstacles(organization_id, on=local_today())] == [
         "debarred",
         "qualification_missing",
     ]
@@ -122,7 +121,7 @@ async def test_the_regulator_debars_for_the_finance_department(client: AsyncTest
 
     public = (await client.get(f"/api/v1/organizations/{organization_id}")).json()
     assert public["debarment"]["reason"] == "提供虚假材料"
-    assert public["debarment"]["ends_on"] == iso(TODAY + timedelta(days=365))
+    assert public["debarment"]["ends_on"] == iso(local_today() + timedelta(days=365))
 
 
 async def test_an_administrators_debarment_names_no_department(client: AsyncTestClient) -> None:
@@ -130,7 +129,7 @@ async def test_an_administrators_debarment_names_no_department(client: AsyncTest
     await login(client, "admin")
     response = await client.post(
         f"/api/v1/organizations/{organization_id}/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=30)),
+        json=debarment(local_today(), local_today() + timedelta(days=30)),
         headers=csrf_headers(client),
     )
     assert response.status_code == 201 and response.json()["decided_by"] is None
@@ -140,18 +139,22 @@ async def test_an_administrators_debarment_names_no_department(client: AsyncTest
     ("body", "field", "reason"),
     [
         (
-            debarment(TODAY, TODAY),
+            debarment(local_today(), local_today()),
             "ends_on",
-            f"must be after starts_on ({iso(TODAY)})",
+            f"must be after starts_on ({iso(local_today())})",
         ),
         (
-            debarment(TODAY, TODAY - timedelta(days=1)),
+            debarment(local_today(), local_today() - timedelta(days=1)),
             "ends_on",
-            f"must be after starts_on ({iso(TODAY)})",
+            f"must be after starts_on ({iso(local_today())})",
         ),
-        (debarment(TODAY, TODAY + timedelta(days=1), reason=""), "reason", "must not be empty"),
         (
-            debarment(TODAY, TODAY + timedelta(days=1), appeal_note=" "),
+            debarment(local_today(), local_today() + timedelta(days=1), reason=""),
+            "reason",
+            "must not be empty",
+        ),
+        (
+            debarment(local_today(), local_today() + timedelta(days=1), appeal_note=" "),
             "appeal_note",
             "must not be empty: record the organization's statement and defence (陈述、申辩) "
             "heard before the debarment, or that it waived it (行政处罚法 第四十五条)",
@@ -178,7 +181,7 @@ async def test_an_unknown_organization_cannot_be_debarred(client: AsyncTestClien
     await login(client, "regulator")
     response = await client.post(
         "/api/v1/organizations/987654/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=1)),
+        json=debarment(local_today(), local_today() + timedelta(days=1)),
         headers=csrf_headers(client),
     )
     assert response.status_code == 404
@@ -186,13 +189,13 @@ async def test_an_unknown_organization_cannot_be_debarred(client: AsyncTestClien
 
 async def test_a_debarment_is_lifted_early_to_today(client: AsyncTestClient) -> None:
     organization_id = await registered()
-    started = TODAY - timedelta(days=10)
+    started = local_today() - timedelta(days=10)
     await login(client, "regulator")
     headers = csrf_headers(client)
     created = (
         await client.post(
             f"/api/v1/organizations/{organization_id}/debarments",
-            json=debarment(started, TODAY + timedelta(days=100)),
+            json=debarment(started, local_today() + timedelta(days=100)),
             headers=headers,
         )
     ).json()
@@ -201,18 +204,20 @@ async def test_a_debarment_is_lifted_early_to_today(client: AsyncTestClient) -> 
     assert response.status_code == 200, response.text
     assert response.json()["debarment"] is None
     row = await Debarment.select().where(Debarment.id == created["id"]).first()
-    assert row is not None and (row["starts_on"], row["ends_on"]) == (started, TODAY)
+    assert row is not None and (row["starts_on"], row["ends_on"]) == (started, local_today())
     assert organization_id not in await debarred_ids()
-    assert "debarred" not in [o.code for o in await bidding_obstacles(organization_id, on=TODAY)]
+    assert "debarred" not in [
+        o.code for o in await bidding_obstacles(organization_id, on=local_today())
+    ]
     recorded = await events("debarment.lifted", created["id"])
     assert recorded[0]["data"]["reason"] == "复议撤销"
-    assert recorded[0]["data"]["lifted_on"] == iso(TODAY)
+    assert recorded[0]["data"]["lifted_on"] == iso(local_today())
 
     again = await client.post(lift, json={"reason": "再次"}, headers=headers)
     assert again.status_code == 400
     assert again.json() == {
         "status_code": 400,
-        "detail": f"the debarment ended on {iso(TODAY)}; nothing to lift",
+        "detail": f"the debarment ended on {iso(local_today())}; nothing to lift",
         "field": "debarment_id",
     }
 
@@ -224,7 +229,7 @@ async def test_a_debarment_not_yet_begun_is_withdrawn(client: AsyncTestClient) -
     created = (
         await client.post(
             f"/api/v1/organizations/{organization_id}/debarments",
-            json=debarment(TODAY, TODAY + timedelta(days=30)),
+            json=debarment(local_today(), local_today() + timedelta(days=30)),
             headers=headers,
         )
     ).json()
@@ -273,7 +278,7 @@ async def test_an_organization_can_neither_rate_nor_debar(client: AsyncTestClien
     )
     debar = await client.post(
         f"/api/v1/organizations/{target}/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=30)),
+        json=debarment(local_today(), local_today() + timedelta(days=30)),
         headers=headers,
     )
     assert (rating.status_code, debar.status_code) == (403, 403)
@@ -322,7 +327,7 @@ async def test_debarment_by_a_buyer_is_refused(client: AsyncTestClient, username
     headers = csrf_headers(client)
     debar = await client.post(
         f"/api/v1/organizations/{target}/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=30)),
+        json=debarment(local_today(), local_today() + timedelta(days=30)),
         headers=headers,
     )
     rating = await client.put(
@@ -357,8 +362,8 @@ async def test_the_services_refuse_a_buyer_too() -> None:
         await services.debarment_impose(
             actor=Actor.from_row(user),
             organization_id=target,
-            starts_on=TODAY,
-            ends_on=TODAY + timedelta(days=30),
+            starts_on=local_today(),
+            ends_on=local_today() + timedelta(days=30),
             reason="x",
             appeal_note="x",
         )
@@ -369,7 +374,7 @@ async def test_an_auditor_reads_but_does_not_debar(client: AsyncTestClient) -> N
     await login(client, "auditor")
     debar = await client.post(
         f"/api/v1/organizations/{target}/debarments",
-        json=debarment(TODAY, TODAY + timedelta(days=30)),
+        json=debarment(local_today(), local_today() + timedelta(days=30)),
         headers=csrf_headers(client),
     )
     assert debar.status_code == 403
@@ -391,7 +396,7 @@ async def test_each_decision_is_kept_in_the_public_history(client: AsyncTestClie
     assert rated.status_code == 200, rated.text
     created = await client.post(
         f"/api/v1/organizations/{organization_id}/debarments",
-        json=debarment(TODAY - timedelta(days=5), TODAY + timedelta(days=365)),
+        json=debarment(local_today() - timedelta(days=5), local_today() + timedelta(days=365)),
         headers=headers,
     )
     assert created.status_code == 201, created.text
@@ -407,7 +412,7 @@ async def test_each_decision_is_kept_in_the_public_history(client: AsyncTestClie
         (d["kind"], d["before"], d["after"], d["reason"], d["appeal_note"], d["decider_role"])
         for d in reversed(public["decisions"])
     ]
-    period = f"{iso(TODAY - timedelta(days=5))}/{iso(TODAY + timedelta(days=365))}"
+    period = f"{iso(local_today() - timedelta(days=5))}/{iso(local_today() + timedelta(days=365))}"
     assert decisions == [
         (
             "credit_rating",
@@ -428,7 +433,7 @@ async def test_each_decision_is_kept_in_the_public_history(client: AsyncTestClie
         (
             "debarment_lifted",
             period,
-            f"{iso(TODAY - timedelta(days=5))}/{iso(TODAY)}",
+            f"{iso(local_today() - timedelta(days=5))}/{iso(local_today())}",
             "行政复议决定撤销",
             "复议申请书",
             "regulator",
@@ -463,8 +468,8 @@ async def test_the_regulator_debars_through_the_page(client: AsyncTestClient) ->
     assert 'data-testid="debarment-form"' in page.text
     token = client.cookies.get("csrftoken")
     form = {
-        "starts_on": iso(TODAY),
-        "ends_on": iso(TODAY + timedelta(days=365)),
+        "starts_on": iso(local_today()),
+        "ends_on": iso(local_today() + timedelta(days=365)),
         "reason": "提供虚假材料",
         "_csrf_token": token,
     }

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
 
-from procure.organizations.selectors import local_today
+from procure.calendar import local_today
 from procure.organizations.tables import Debarment, Organization
 from procure.security.tables import User
 from tests.conftest import login

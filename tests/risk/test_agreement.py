@@ -13,11 +13,11 @@ from litestar.testing import AsyncTestClient
 
 from procure import clock
 from procure.bids.tables import Bid
+from procure.calendar import local_today
 from procure.contracts.tables import ContractScopeLine
 from procure.departments.tables import Department
 from procure.performance.tables import PerformanceScore
 from procure.reports.periods import contract_periods
-from procure.reports.selectors import local_today
 from procure.risk.engine import scan
 from procure.risk.tables import RiskFlag, RiskFlagEvent
 from procure.surveys.services import survey_answer, survey_tokens_issue

@@ -9,6 +9,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from procure import clock
+from procure.calendar import local_day
 from procure.contracts.tables import (
     Contract,
     ContractCommunity,
@@ -20,7 +21,7 @@ from procure.evaluations.periods import term_periods
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
 from procure.surveys.selectors import template_items
-from procure.surveys.services import local_today, survey_tokens_issue
+from procure.surveys.services import survey_tokens_issue
 from procure.surveys.tables import SurveyRound
 from tests.conftest import bearer
 
@@ -45,7 +46,7 @@ async def contract(
         return row
     demo = await Contract.select().where(Contract.reference == DEMO_CONTRACT).first()
     assert demo is not None
-    today = local_today(clock.now())
+    today = local_day(clock.now())
     async with transaction():
         created = await Contract.insert(
             Contract(
@@ -85,7 +86,7 @@ async def free_period(contract_row: dict[str, Any], community_id: int) -> str:
         starts_on=contract_row["starts_on"],
         ends_on=contract_row["ends_on"],
         quarterly=False,
-        today=local_today(clock.now()),
+        today=local_day(clock.now()),
     )
     free = [p for p in periods if p not in taken]
     assert free, f"no free period left on {CONTRACT} for community {community_id}"

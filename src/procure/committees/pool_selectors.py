@@ -11,12 +11,12 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
+from procure.calendar import local_today
 from procure.catalog.selectors import category_names
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship, RelationshipKind
 from procure.db.pagination import Page, PageRequest, page_request, paginate
 from procure.departments.tables import Department
 from procure.errors import NotFound
-from procure.organizations.selectors import local_today
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
 from procure.security.actors import Actor

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from procure.calendar import local_today
 from procure.contracts.selectors import contract_detail
 from procure.errors import InvalidInput
 from procure.evaluations import services
@@ -22,7 +23,6 @@ from procure.evaluations.selectors import (
     evaluable_contract,
     evaluation_detail,
     is_quarterly,
-    local_today,
     own_evaluation,
     rubric,
     rubrics,

@@ -5,12 +5,10 @@ and everyone else only submitted ones."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from procure import clock
+from procure.calendar import local_today
 from procure.contracts.selectors import contract_detail, visible_contracts
 from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db.pagination import Page, PageRequest, contains, paginate
@@ -26,7 +24,6 @@ from procure.evaluations.tables import (
 )
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.settings import get_settings
 
 CRITERION_COLUMNS = (
     RubricCriterion.id,
@@ -133,11 +130,6 @@ async def latest_versions(names: Iterable[str]) -> dict[str, int]:
         .order_by(Rubric.version)
     )
     return {row["name"]: row["id"] for row in rows}  # the last, highest version wins
-
-
-def local_today() -> date:
-    """Today on the server clock, in the platform's time zone (where months begin)."""
-    return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
 def is_quarterly(contract: dict[str, Any]) -> bool:

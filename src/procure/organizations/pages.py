@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from pydantic import BaseModel, ValidationError
 
+from procure.calendar import local_today
 from procure.db.pagination import PAGING, PageRequest
 from procure.errors import InvalidInput
 from procure.organizations import services
@@ -26,12 +27,7 @@ from procure.organizations.schemas import (
     RegistrationIn,
     as_invalid_input,
 )
-from procure.organizations.selectors import (
-    REGISTRY_SORTING,
-    local_today,
-    organization_detail,
-    registry_page,
-)
+from procure.organizations.selectors import REGISTRY_SORTING, organization_detail, registry_page
 from procure.organizations.tables import CreditRating, QualificationKind, RegistrationType
 from procure.security.actors import Actor
 from procure.security.controllers import sign_in

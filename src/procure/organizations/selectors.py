@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from procure.calendar import local_today
 from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
 from procure.organizations.tables import (
@@ -20,7 +20,6 @@ from procure.organizations.tables import (
     RegistrationType,
 )
 from procure.performance.effects import rating_in_force, ratings_in_force
-from procure.settings import get_settings
 
 #: Every organization needs a current registration certificate (登记证书) to bid, whatever its
 #: ``required`` flag says: without this an organization could untick or delete its expired one.
@@ -48,11 +47,6 @@ class Obstacle:
     message_zh: str
     message_en: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def local_today() -> date:
-    """Today in the deployment's time zone: a debarment ends at local midnight, not UTC's."""
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def _in_force(on: date) -> Any:

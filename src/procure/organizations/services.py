@@ -14,11 +14,12 @@ from litestar.exceptions import PermissionDeniedException
 
 from procure.audit.events import AuditAction
 from procure.audit.services import record
+from procure.calendar import local_today
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.organizations.credit_code import CreditCodeError, validate_credit_code
 from procure.organizations.schemas import ProfileIn, QualificationIn, RegistrationIn
-from procure.organizations.selectors import ALWAYS_REQUIRED, local_today, qualification_row
+from procure.organizations.selectors import ALWAYS_REQUIRED, qualification_row
 from procure.organizations.tables import (
     CreditRating,
     Debarment,

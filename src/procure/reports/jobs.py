@@ -3,9 +3,10 @@ looking, and the rules that watch late reports run then (风险: 报告逾期)."
 
 from __future__ import annotations
 
+from procure.calendar import local_today
 from procure.jobs import SubjectType, Trigger, record_once
 from procure.jobs.schedule import periodic
-from procure.reports.selectors import local_today, overdue_periods
+from procure.reports.selectors import overdue_periods
 
 
 @periodic(

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from procure import i18n
+from procure.calendar import local_today
 from procure.contracts.tables import ContractStatus
 from procure.i18n import yuan_to_fen
 from procure.policy import get_policy
@@ -34,7 +35,6 @@ from procure.reports.schemas import ActivityLineIn, ReportIn
 from procure.reports.selectors import (
     form_choices,
     is_reporting_organization,
-    local_today,
     report_calendar,
     report_detail,
 )

@@ -10,10 +10,9 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from procure import clock
 from procure.audit.services import canonical_json
+from procure.calendar import local_day, local_today
 from procure.contracts.selectors import contract_detail, visible_contracts
 from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.departments.tables import Department
@@ -31,18 +30,8 @@ from procure.reports.rules import minutes_to_hours
 from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.settings import get_settings
 
 READABLE_BY_ALL = (ReportStatus.submitted, ReportStatus.superseded)
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in the platform's zone: due dates are local days, not UTC's."""
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).date()
-
-
-def local_today() -> date:
-    return local_day(clock.now())
 
 
 def reporting_periods(contract: dict[str, Any]) -> list[Period]:

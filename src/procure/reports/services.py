@@ -11,6 +11,7 @@ from typing import Any
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
+from procure.calendar import local_day
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.db import lock_rows, transaction
@@ -37,12 +38,7 @@ from procure.reports.rules import (
     check_report,
 )
 from procure.reports.schemas import ReportIn
-from procure.reports.selectors import (
-    is_reporting_organization,
-    local_day,
-    period_of,
-    report_version,
-)
+from procure.reports.selectors import is_reporting_organization, period_of, report_version
 from procure.reports.states import REPORT, ReportStep
 from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
 from procure.security.actors import Actor

@@ -3,15 +3,11 @@ percentages for evidence, and the local calendar."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from procure import clock
 from procure.contracts.tables import Contract
 from procure.risk.registry import RuleContext, SubjectType
-from procure.settings import get_settings
 
 HUNDREDTHS = Decimal("0.01")
 
@@ -42,14 +38,6 @@ def number(value: Decimal | None) -> float | None:
 
 def hours(minutes: int) -> float | None:
     return number(Decimal(minutes) / 60)
-
-
-def local_day(moment: Any) -> date:
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).date()
-
-
-def local_today() -> date:
-    return local_day(clock.now())
 
 
 # -- links: what a flag's reader follows to the objects -----------------------------------------

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from procure import clock
+from procure.calendar import local_day
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ReportingFrequency
 from procure.errors import InvalidInput
@@ -79,7 +80,7 @@ async def _contract_page(
             starts_on=contract["starts_on"],
             ends_on=contract["ends_on"],
             quarterly=contract["reporting_frequency"] == ReportingFrequency.quarterly,
-            today=services.local_today(now),
+            today=local_day(now),
         )
         context |= {
             "templates": await list_templates(),

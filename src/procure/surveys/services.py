@@ -7,15 +7,15 @@ import secrets
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
+from procure.calendar import local_day
 from procure.contracts.selectors import contract_detail
 from procure.contracts.tables import ContractStatus, ReportingFrequency
 from procure.db import transaction
@@ -27,7 +27,6 @@ from procure.lifecycle import advance
 from procure.security.actors import Actor
 from procure.security.selectors import token_digest
 from procure.security.tables import Role
-from procure.settings import get_settings
 from procure.surveys.schemas import MAX_TOKENS_PER_SHEET, RoundIn, SurveyItemIn, SurveyTemplateIn
 from procure.surveys.selectors import answerable_round, refusal, scoped_round
 from procure.surveys.states import SURVEY_ROUND, RoundStep
@@ -173,10 +172,6 @@ def _aware(value: datetime, field: str) -> datetime:
     return value
 
 
-def local_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(get_settings().timezone)).date()
-
-
 async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
     """A committee surveys its own community about a contract that covers it, once per period."""
     if actor.role != Role.committee or actor.community_id is None:
@@ -193,7 +188,7 @@ async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
         starts_on=contract["starts_on"],
         ends_on=contract["ends_on"],
         quarterly=contract["reporting_frequency"] == ReportingFrequency.quarterly,
-        today=local_today(now),
+        today=local_day(now),
     )
     opens_at = _aware(data.opens_at, "opens_at") if data.opens_at else now
     closes_at = _aware(data.closes_at, "closes_at")

@@ -16,6 +16,7 @@ from procure import i18n
 from procure.approvals.selectors import awaiting, returned
 from procure.audit.selectors import recent_events
 from procure.bids.selectors import bid_results, bids_to_reconfirm, explanations_owed
+from procure.calendar import local_today
 from procure.committees.selectors import expert_tasks
 from procure.contracts.selectors import (
     CONTRACT_SORTING,
@@ -27,7 +28,7 @@ from procure.db.pagination import PAGING, PageRequest, SortRequest
 from procure.departments.tables import Department
 from procure.evaluations.selectors import periods_to_evaluate
 from procure.geography.tables import Community
-from procure.organizations.selectors import bidding_obstacles, local_today, recent_decisions
+from procure.organizations.selectors import bidding_obstacles, recent_decisions
 from procure.organizations.tables import Organization
 from procure.reports.selectors import overdue_report_count, reports_to_file
 from procure.risk.pages import risk_labels

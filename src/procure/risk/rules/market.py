@@ -6,11 +6,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from procure.calendar import local_day
 from procure.contracts.tables import Amendment, AmendmentStatus, Contract, ContractStatus
 from procure.risk.common import (
     contract_link,
     department_link,
-    local_day,
     number,
     organization_link,
     percent,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from procure.calendar import local_day, local_today
 from procure.ocds.dataset import shared_value
 from procure.policy import get_policy
 from procure.reports.periods import Standing, contract_periods, period_standing
@@ -20,8 +21,6 @@ from procure.risk.common import (
     contracts_by_id,
     department_link,
     hours,
-    local_day,
-    local_today,
     number,
     percent,
     report_link,
