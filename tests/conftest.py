@@ -40,9 +40,9 @@ os.environ.update(
     PROCURE_ENVIRONMENT="test",
     PROCURE_SECRET_KEY=TEST_SECRET,
     PROCURE_VAR_DIR=str(RUN_DIR / "var"),
-    # The in-process test client runs the app's lifespan on its own event loop; a pool made
-    # there cannot serve the tests' loop. Servers started by the browser tests use a pool.
-    PROCURE_DATABASE_POOL_SIZE="0",
+    # The in-process test client serves requests on its own event loop, where the app's
+    # lifespan makes this pool (the engine keeps one pool per loop; the tests' own is below).
+    PROCURE_DATABASE_POOL_SIZE="4",
     # The suite signs in far more often than a person; the throttle has its own test.
     PROCURE_LOGIN_ATTEMPTS_PER_MINUTE="100000",
     # Likewise for PDF downloads, whose throttle has its own test (tests/pdf/test_cache.py).
@@ -54,10 +54,12 @@ os.environ.update(
 
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
+from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
 from procure import clock  # noqa: E402
 from procure.app import create_app  # noqa: E402
 from procure.db import get_engine  # noqa: E402
+from procure.db.engines import roll_back_if_open  # noqa: E402
 from procure.db.migrate import upgrade  # noqa: E402
 from procure.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from procure.security.actors import Actor  # noqa: E402
@@ -129,6 +131,11 @@ DEMO_TENDERS: set[int] = set()
 @pytest.fixture(scope="session")
 async def database() -> AsyncIterator[None]:
     """A freshly migrated database holding the demo district, shared by the whole run."""
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        # The tests' own pool, on the session's event loop: a new server connection per query
+        # costs several milliseconds.
+        await engine.start_connection_pool(min_size=1, max_size=20, reset=roll_back_if_open)
     await reset_database()
     await upgrade()
     await apply_schema(get_settings())  # the task queue's tables, as `procure db upgrade` makes
@@ -143,6 +150,8 @@ async def database() -> AsyncIterator[None]:
 
     DEMO_TENDERS.update(row["id"] for row in await Tender.select(Tender.id))
     yield
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
 from typing import Any
 
 import aiosqlite
 import asyncpg
+from asyncpg.pool import Pool
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -151,9 +154,39 @@ async def roll_back_if_open(connection: asyncpg.Connection) -> None:
         await connection.execute("ROLLBACK")
 
 
+class LoopBoundPostgresEngine(PostgresEngine):
+    """A PostgreSQL engine with one pool per event loop.
+
+    asyncpg connections belong to the loop that made them. Piccolo keeps one ``pool``; here each
+    loop sees only its own (a test client serves requests on its portal's loop while the tests
+    run on theirs), and a loop without one (a command's ``asyncio.run`` in a thread) opens a
+    connection per query, as Piccolo does without a pool, instead of borrowing a foreign one."""
+
+    @property  # type: ignore[override]
+    def pool(self) -> Pool | None:
+        try:
+            return self._pools.get(asyncio.get_running_loop())
+        except RuntimeError:  # no running loop
+            return None
+
+    @pool.setter
+    def pool(self, value: Pool | None) -> None:
+        if "_pools" not in self.__dict__:
+            self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pool] = (
+                weakref.WeakKeyDictionary()
+            )
+        if value is None:
+            try:
+                self._pools.pop(asyncio.get_running_loop(), None)
+            except RuntimeError:
+                pass
+        else:
+            self._pools[asyncio.get_running_loop()] = value
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.database_engine == "sqlite":
         path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
         return DurableSQLiteEngine(path=str(path))
-    return PostgresEngine(config={"dsn": settings.database_url})
+    return LoopBoundPostgresEngine(config={"dsn": settings.database_url})
