@@ -12,6 +12,7 @@ from procure.errors import Conflict, NotFound
 from procure.lifecycle import advance
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
+from procure.web import labels
 from tests.concurrency import audit_count
 
 
@@ -50,9 +51,18 @@ async def test_a_step_from_the_wrong_state_is_a_conflict_and_writes_nothing(data
     approval_id, handler = await pending_approval()
     async with transaction():
         await advance(APPROVAL, row_id=approval_id, action=ApprovalStep.refuse, actor=handler)
-    with pytest.raises(Conflict, match="is refused; 'approve' is allowed only from pending"):
+    with pytest.raises(Conflict) as refused:
         async with transaction():
             await advance(APPROVAL, row_id=approval_id, action=ApprovalStep.approve, actor=handler)
+    assert str(refused.value) == (
+        f"This approval (no. {approval_id}) is refused; this step needs it pending"
+    )
+    # On a page the statuses and the subject read as their labels, in the reader's language.
+    said = labels.message("zh-CN", refused.value.template, refused.value.variables)
+    assert (
+        said
+        == f"该审批（编号 {approval_id}）当前状态为“已退回”，此操作仅在状态为“待审批”时可以进行"
+    )
     assert await audit_count(AuditAction.approval_approved, "approval", approval_id) == 0
 
 

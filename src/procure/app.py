@@ -56,7 +56,6 @@ from procure.evaluations.controllers import (
 )
 from procure.evaluations.pages import EvaluationPages
 from procure.geography.controllers import ReferenceController
-from procure.i18n import gettext
 from procure.notifications.controllers import NotificationController
 from procure.notifications.pages import NotificationPages, unread_in_header
 from procure.observability.logs import AccessLogMiddleware, log_access, logging_config
@@ -97,6 +96,7 @@ from procure.surveys.controllers import (
 from procure.surveys.pages import ResidentPages, SurveyPages
 from procure.tenders.controllers import ClarificationController, TenderController
 from procure.tenders.pages import TenderPages
+from procure.web import labels
 from procure.web.audit_log import AuditLogPages
 from procure.web.input import InputMiddleware
 from procure.web.pages import PageController, WorkspaceController
@@ -262,30 +262,23 @@ def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     return _error(request, 404, str(exc))
 
 
-def _translated(
-    request: Request[Any, Any, Any], template: str, variables: dict[str, object], given: str
-) -> str:
-    """A refusal's catalog message in the reader's language (as given when it is not one)."""
-    try:
-        return gettext(request_locale(request), template, **variables)
-    except (KeyError, TypeError, ValueError):
-        return given
-
-
 def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
     if isinstance(exc, NotYet):
         # Asked too early: said in the asker's language, as a page to a browser.
-        return _error(request, 409, gettext(request_locale(request), exc.template, **exc.variables))
+        return _error(
+            request, 409, labels.message(request_locale(request), exc.template, exc.variables)
+        )
     if not _is_api(request):
         # A catalog message (marked with N_) reads in the reader's language; others as given.
-        return _error(request, 409, _translated(request, exc.template, exc.variables, str(exc)))
+        locale = request_locale(request)
+        return _error(request, 409, labels.message(locale, exc.template, exc.variables, str(exc)))
     return _error(request, 409, str(exc))
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     if not _is_api(request):
         # A catalog message (marked with N_) reads in the reader's language; others as given.
-        detail = _translated(request, exc.template, exc.variables, exc.message)
+        detail = labels.message(request_locale(request), exc.template, exc.variables, exc.message)
         return _error(request, 400, detail, field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
 

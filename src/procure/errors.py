@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 
+def english(message: str, variables: dict[str, object]) -> str:
+    """A catalog message with its values, as the API says it: a list of values reads as
+    ``a, b``, a status enum as its value."""
+    if not variables:
+        return message
+    return message % {
+        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in variables.items()
+    }
+
+
 class InvalidInput(ValueError):
     """Bad input, naming the field (and the row, for imports) and why. A catalog message
     (marked with ``N_``, its values given as ``variables``) reads translated on pages."""
@@ -11,7 +22,7 @@ class InvalidInput(ValueError):
         self.field = field
         self.template = message
         self.variables = variables
-        self.message = message % variables if variables else message
+        self.message = english(message, variables)
         super().__init__(f"{field}: {self.message}")
 
 
@@ -27,7 +38,7 @@ class Conflict(RuntimeError):
     def __init__(self, message: str = "", **variables: object) -> None:
         self.template = message
         self.variables = variables
-        super().__init__(message % variables if variables else message)
+        super().__init__(english(message, variables))
 
 
 class NotYet(Conflict):

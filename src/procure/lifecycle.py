@@ -24,6 +24,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import in_transaction
 from procure.errors import Conflict, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 
 
@@ -38,7 +39,8 @@ class Step:
 
 def step(sources: Iterable[StrEnum] | StrEnum, target: StrEnum, audit: AuditAction | None) -> Step:
     members = [sources] if isinstance(sources, StrEnum) else list(sources)
-    return Step(frozenset(str(s) for s in members), str(target), audit)
+    # The members themselves (equal to their values): a refusal names them by their labels.
+    return Step(frozenset(members), target, audit)
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,13 @@ async def advance(
         current = await table.select(status).where(scope).first()
         if current is None:
             raise NotFound(f"{lifecycle.name} {row_id} not found")
+        statuses = type(the_step.target)
         raise Conflict(
-            f"{lifecycle.name} {row_id} is {current[lifecycle.status_column]}; "
-            f"'{action}' is allowed only from {', '.join(sorted(the_step.sources))}"
+            N_("This %(subject)s (no. %(id)s) is %(status)s; this step needs it %(allowed)s"),
+            subject=lifecycle.subject_type,
+            id=row_id,
+            status=statuses(current[lifecycle.status_column]),
+            allowed=sorted(the_step.sources),
         )
     row: dict[str, Any] = rows[0]
     if the_step.audit is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import weakref
 from typing import Any
@@ -162,7 +163,7 @@ class LoopBoundPostgresEngine(PostgresEngine):
     run on theirs), and a loop without one (a command's ``asyncio.run`` in a thread) opens a
     connection per query, as Piccolo does without a pool, instead of borrowing a foreign one."""
 
-    @property  # type: ignore[override]
+    @property
     def pool(self) -> Pool | None:
         try:
             return self._pools.get(asyncio.get_running_loop())
@@ -176,10 +177,8 @@ class LoopBoundPostgresEngine(PostgresEngine):
                 weakref.WeakKeyDictionary()
             )
         if value is None:
-            try:
+            with contextlib.suppress(RuntimeError):
                 self._pools.pop(asyncio.get_running_loop(), None)
-            except RuntimeError:
-                pass
         else:
             self._pools[asyncio.get_running_loop()] = value
 

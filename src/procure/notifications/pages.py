@@ -10,7 +10,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from procure import i18n
 from procure.db.pagination import PageRequest, paging_dependency
 from procure.errors import InvalidInput
 from procure.notifications import services
@@ -28,6 +27,7 @@ from procure.notifications.selectors import (
 from procure.notifications.tables import Channel, NotificationKind
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web import labels
 from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
@@ -121,7 +121,7 @@ class NotificationPages(Controller):
                 categories=services.parse_categories(chosen),
             )
         except InvalidInput as error:
-            message = i18n.gettext(request_locale(request), error.template, **error.variables)
+            message = labels.message(request_locale(request), error.template, error.variables)
             return await self._preferences(
                 request, form=form, errors={error.field: message}, categories=chosen
             )

@@ -19,6 +19,7 @@ from procure import i18n
 from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_, yuan_to_fen
 from procure.settings import get_settings
+from procure.web import labels
 from procure.web.templating import request_locale
 
 REQUIRED = N_("Enter %(label)s")
@@ -243,24 +244,15 @@ class Form:
         name = fields(refusal.field) if fields else refusal.field
         if name not in self.labels and self.labels:
             name = next(iter(self.labels))  # a field the form does not show: its first field
-        text = self.translations.gettext(refusal.template)
-        try:
-            text = text % refusal.variables if refusal.variables else text
-        except (KeyError, TypeError, ValueError):
-            text = refusal.message
+        text = labels.message(self.locale, refusal.template, refusal.variables, refusal.message)
         self.errors.setdefault(self.ids.get(name, name), f"{self.label(name)}: {text}")
 
     def conflict(self, conflict: Conflict) -> None:
         """A service's state conflict in the form's summary, its catalog message translated (a
         message outside the catalog reads as the service gave it)."""
-        text = str(conflict)
-        if conflict.template:
-            try:
-                said = self.translations.gettext(conflict.template)
-                text = said % conflict.variables if conflict.variables else said
-            except (KeyError, TypeError, ValueError):
-                pass
-        self.general(text)
+        given = str(conflict)
+        text = labels.message(self.locale, conflict.template, conflict.variables, given)
+        self.general(text if conflict.template else given)
 
     def general(self, message: str) -> None:
         """A problem of the whole form (another person acted first, a state conflict): shown in

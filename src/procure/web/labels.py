@@ -8,6 +8,8 @@ units: 元 for amounts in fen, % for ratios, 天 for days."""
 
 from __future__ import annotations
 
+from enum import Enum
+
 from procure import i18n
 from procure.acceptance.tables import AcceptanceStatus
 from procure.approvals.tables import ApprovalStatus
@@ -356,6 +358,39 @@ def label(locale: str, kind: str, value: object) -> str:
         return "—"
     message = REGISTRY[kind].get(str(value))
     return i18n.translations(locale).gettext(message) if message else str(value)
+
+
+#: Which registry names each status enum's members (read off STATUSES' keys).
+_ENUM_KINDS: dict[type, str] = {
+    type(value): kind
+    for kind, names in STATUSES.items()
+    for value in names
+    if isinstance(value, Enum)
+}
+
+
+def _shown(locale: str, name: str, value: object) -> object:
+    if isinstance(value, list | tuple):
+        separator = "、" if locale.startswith("zh") else ", "
+        return separator.join(str(_shown(locale, name, one)) for one in value)
+    if type(value) in _ENUM_KINDS:
+        return label(locale, _ENUM_KINDS[type(value)], value)
+    if name == "subject":
+        return label(locale, "subject_type", value)
+    return value
+
+
+def message(locale: str, template: str, variables: dict[str, object], given: str = "") -> str:
+    """A refusal's catalog message in ``locale`` with its values filled in: a status value
+    given as its enum member reads as the status's label ("草稿", not ``draft``), a list as the
+    language lists, ``subject`` as the subject type's name. A message outside the catalog, or
+    whose values do not fit, reads as ``given`` (the English text)."""
+    shown = {name: _shown(locale, name, value) for name, value in variables.items()}
+    try:
+        text = i18n.translations(locale).gettext(template)
+        return text % shown if shown else text
+    except (KeyError, TypeError, ValueError):
+        return given or template
 
 
 def replaced_reasons(locale: str, reason: str) -> list[str]:
