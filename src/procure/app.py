@@ -259,6 +259,9 @@ def _error(
 
 
 def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    if not _is_api(request):
+        locale = request_locale(request)
+        return _error(request, 404, labels.message(locale, exc.template, exc.variables, str(exc)))
     return _error(request, 404, str(exc))
 
 

@@ -27,7 +27,17 @@ class InvalidInput(ValueError):
 
 
 class NotFound(LookupError):
-    """The object does not exist, or lies outside the actor's scope: both answer 404."""
+    """The object does not exist, or lies outside the actor's scope: both answer 404. A catalog
+    message (marked with ``N_``, its values given as ``variables``) reads translated on pages;
+    the API keeps the English text."""
+
+    def __init__(self, message: str = "", **variables: object) -> None:
+        self.template = message
+        self.variables = variables
+        super().__init__(english(message, variables))
+
+    def __str__(self) -> str:  # LookupError's would quote the message like a key
+        return str(self.args[0]) if self.args else ""
 
 
 class Conflict(RuntimeError):
