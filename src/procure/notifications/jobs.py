@@ -28,6 +28,20 @@ def _ids(payload: dict[str, Any], kind: SubjectType) -> list[int]:
     return [int(i) for i in payload.get("scope", {}).get(str(kind), [])]
 
 
+async def _tell_organizations(
+    organizations: list[int],
+    *,
+    kind: NotificationKind,
+    key: str,
+    link: str,
+    data: dict[str, Any],
+) -> int:
+    """Every active account of each organization, told once per ``key``."""
+    accounts = await selectors.organization_accounts(organizations)
+    recipients = [user for organization in organizations for user in accounts.get(organization, [])]
+    return await services.notify(recipients, kind=kind, key=key, link=link, data=data)
+
+
 async def _tell_explanations(bids: list[dict[str, Any]], kind: NotificationKind) -> int:
     accounts = await selectors.organization_accounts([bid["organization"] for bid in bids])
     told = 0
@@ -56,15 +70,14 @@ async def award(payload: dict[str, Any]) -> None:
         outcome = await selectors.award_outcome(tender_id)
         if outcome is None:
             continue
-        accounts = await selectors.organization_accounts(outcome["bidders"])
-        for organization in outcome["bidders"]:
-            kind = (
-                NotificationKind.award_won
-                if organization == outcome["winner"]
-                else NotificationKind.award_lost
-            )
-            await services.notify(
-                accounts.get(organization, []),
+        won = [o for o in outcome["bidders"] if o == outcome["winner"]]
+        lost = [o for o in outcome["bidders"] if o != outcome["winner"]]
+        for organizations, kind in (
+            (won, NotificationKind.award_won),
+            (lost, NotificationKind.award_lost),
+        ):
+            await _tell_organizations(
+                organizations,
                 kind=kind,
                 key=f"award:tender:{tender_id}",
                 link=f"/tenders/{tender_id}",
@@ -96,9 +109,8 @@ async def clarification_answered(payload: dict[str, Any]) -> None:
         asked = await selectors.clarification_asked(clarification_id)
         if asked is None:
             continue
-        accounts = await selectors.organization_accounts([asked["asked_by"]])
-        await services.notify(
-            accounts.get(asked["asked_by"], []),
+        await _tell_organizations(
+            [asked["asked_by"]],
             kind=NotificationKind.clarification_answered,
             key=f"clarification:{clarification_id}",
             link=f"/tenders/{asked['tender']}",
@@ -113,15 +125,13 @@ async def tender_published(payload: dict[str, Any]) -> None:
         tender, organizations = await selectors.tender_followers(tender_id)
         if tender is None:
             continue
-        accounts = await selectors.organization_accounts(organizations)
-        for organization in organizations:
-            await services.notify(
-                accounts.get(organization, []),
-                kind=NotificationKind.tender_matching,
-                key=f"tender_matching:tender:{tender_id}",
-                link=f"/tenders/{tender_id}",
-                data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
-            )
+        await _tell_organizations(
+            organizations,
+            kind=NotificationKind.tender_matching,
+            key=f"tender_matching:tender:{tender_id}",
+            link=f"/tenders/{tender_id}",
+            data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
+        )
 
 
 @handles(str(Trigger.risk_flag_raised))
@@ -189,15 +199,13 @@ async def _remind_bids(now: datetime, until: datetime) -> int:
     """The organizations following a tender's categories that have not bid, before bids close."""
     told = 0
     for tender in await selectors.bids_closing(now, until):
-        accounts = await selectors.organization_accounts(tender["organizations"])
-        for organization in tender["organizations"]:
-            told += await services.notify(
-                accounts.get(organization, []),
-                kind=NotificationKind.bid_deadline_soon,
-                key=f"bid_deadline_soon:tender:{tender['id']}",
-                link=f"/tenders/{tender['id']}",
-                data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
-            )
+        told += await _tell_organizations(
+            tender["organizations"],
+            kind=NotificationKind.bid_deadline_soon,
+            key=f"bid_deadline_soon:tender:{tender['id']}",
+            link=f"/tenders/{tender['id']}",
+            data={"tender": tender["title"], "due": local_time(tender["submission_deadline"])},
+        )
     return told
 
 
@@ -205,15 +213,13 @@ async def _remind_challenges(now: datetime, until: datetime) -> int:
     """The losing bidders, before the award's challenge window (质疑期) closes."""
     told = 0
     for tender in await selectors.challenges_closing(now, until):
-        accounts = await selectors.organization_accounts(tender["losers"])
-        for organization in tender["losers"]:
-            told += await services.notify(
-                accounts.get(organization, []),
-                kind=NotificationKind.challenge_closing,
-                key=f"challenge_closing:tender:{tender['id']}",
-                link=f"/tenders/{tender['id']}",
-                data={"tender": tender["title"], "due": tender["standstill"]},
-            )
+        told += await _tell_organizations(
+            tender["losers"],
+            kind=NotificationKind.challenge_closing,
+            key=f"challenge_closing:tender:{tender['id']}",
+            link=f"/tenders/{tender['id']}",
+            data={"tender": tender["title"], "due": tender["standstill"]},
+        )
     return told
 
 
