@@ -104,7 +104,9 @@ async def advance(
         scope = primary == row_id if where is None else (primary == row_id) & where
         current = await table.select(status).where(scope).first()
         if current is None:
-            raise NotFound(f"{lifecycle.name} {row_id} not found")
+            raise NotFound(
+                N_("%(subject)s %(id)s not found"), subject=lifecycle.subject_type, id=row_id
+            )
         statuses = type(the_step.target)
         raise Conflict(
             N_("This %(subject)s (no. %(id)s) is %(status)s; this step needs it %(allowed)s"),

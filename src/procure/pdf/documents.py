@@ -90,7 +90,7 @@ async def _tender(tender_id: int, actor: Actor | None) -> dict[str, Any]:
         .first()
     )
     if tender is None or (tender["published_at"] is None and not _own_department(actor, tender)):
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     now = clock.now()
     with_clock(tender, now)
     zone = get_settings().timezone
@@ -308,7 +308,11 @@ async def document_pdf(
 ) -> tuple[str, bytes]:
     """The document's file name (e.g. ZB-2026-030-开标记录.pdf) and its PDF bytes."""
     if kind not in DOCUMENTS:
-        raise NotFound(f"no document {kind!r}; the documents are {', '.join(DOCUMENTS)}")
+        raise NotFound(
+            N_("no document '%(kind)s'; the documents are %(documents)s"),
+            kind=kind,
+            documents=list(DOCUMENTS),
+        )
     # WeasyPrint takes half a second to import: only what renders a document pays for it.
     from procure.pdf.render import render_pdf_async
 
