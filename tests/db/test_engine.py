@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -9,10 +10,11 @@ import aiosqlite
 import asyncpg
 import pytest
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
 
 from procure.catalog.tables import CatalogItem
 from procure.contracts.tables import Contract
-from procure.db import get_engine, read_together, transaction
+from procure.db import get_engine, one_moment, read_together, transaction
 from procure.db.engines import DurableSQLiteEngine, roll_back_if_open
 from procure.geography.tables import Community
 from procure.organizations.tables import Organization
@@ -71,6 +73,37 @@ async def test_a_pooled_connection_handed_back_keeps_nothing_of_its_transaction(
             assert await connection.fetchval("SELECT to_regclass('handed_back')") is None
     finally:
         await pool.close()
+
+
+@pytest.mark.postgresql_only
+async def test_reads_of_one_moment_do_not_see_a_commit_between_them(database: None) -> None:
+    engine = get_engine()
+    await engine.run_ddl("CREATE TABLE IF NOT EXISTS one_moment_probe (id serial PRIMARY KEY)")
+
+    async def count() -> int:
+        rows = await engine.run_querystring(
+            QueryString("SELECT count(*) AS n FROM one_moment_probe")
+        )
+        return int(rows[0]["n"])
+
+    async def written_elsewhere() -> None:
+        engine.current_transaction.set(None)  # this task's context: a connection of its own
+        await engine.run_ddl("INSERT INTO one_moment_probe DEFAULT VALUES")
+
+    async def read() -> tuple[int, int]:
+        before = await count()
+        await asyncio.create_task(written_elsewhere())
+        return before, await count()
+
+    # Even inside a write's transaction, whose own statements each see the latest commits.
+    async with transaction():
+        seen = await one_moment(read)
+        assert seen[0] == seen[1]
+        assert await count() == seen[0] + 1
+    # The kernel's counterpart: the same reads without it see the row arrive.
+    async with transaction():
+        before, after = await read()
+    assert after == before + 1
 
 
 class _Rollback(Exception):

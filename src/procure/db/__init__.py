@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
@@ -15,6 +15,8 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query import Update
 from piccolo.querystring import QueryString
+
+T = TypeVar("T")
 
 PICCOLO_CONF = "procure.db.piccolo_conf"
 os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
@@ -98,6 +100,27 @@ async def read_together(*reads: Awaitable[Any]) -> list[Any]:
         for task in tasks:
             task.cancel()
         raise
+
+
+async def one_moment(read: Callable[[], Awaitable[T]]) -> T:
+    """``read()``'s several statements as of one moment: on PostgreSQL in a read-only
+    REPEATABLE READ transaction on a connection of its own (also inside a write's transaction,
+    whose statements each see the latest commits), so that a row written between two of them
+    (a process and its bids) is either wholly there or not at all. On SQLite one writer holds
+    the database at a time, so the reads of a write's transaction see one moment already."""
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine):
+        return await read()
+
+    async def alone() -> T:
+        engine.current_transaction.set(None)  # this task's copy of the context only
+        async with engine.transaction() as snapshot:
+            await snapshot.connection.execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+            )
+            return await read()
+
+    return await asyncio.create_task(alone())
 
 
 async def ping() -> None:

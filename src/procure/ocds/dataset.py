@@ -16,6 +16,7 @@ from piccolo.columns import DoublePrecision
 from piccolo.query.functions import Cast
 from piccolo.table import Table
 
+from procure.db import one_moment
 from procure.ocds.tables import (
     OcdsAward,
     OcdsAwardItem,
@@ -149,6 +150,21 @@ async def _read_processes(
     bids: bool = False,
     awards: bool = False,
     parties: bool = False,
+) -> list[Process]:
+    """The processes and their parts as of one moment: a refresh rewriting processes between
+    the reads would otherwise leave parts without their process, or a process without them."""
+    return await one_moment(
+        lambda: _read_now(dataset, ocids=ocids, bids=bids, awards=awards, parties=parties)
+    )
+
+
+async def _read_now(
+    dataset: str,
+    *,
+    ocids: Collection[str] | None,
+    bids: bool,
+    awards: bool,
+    parties: bool,
 ) -> list[Process]:
     where: Any = OcdsProcess.dataset == dataset
     if ocids is not None:
