@@ -260,29 +260,24 @@ def _error(
 
 def _not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     if not _is_api(request):
-        locale = request_locale(request)
-        return _error(request, 404, labels.message(locale, exc.template, exc.variables, str(exc)))
+        return _error(request, 404, labels.refusal(request_locale(request), exc))
     return _error(request, 404, str(exc))
 
 
 def _conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
     if isinstance(exc, NotYet):
         # Asked too early: said in the asker's language, as a page to a browser.
-        return _error(
-            request, 409, labels.message(request_locale(request), exc.template, exc.variables)
-        )
+        return _error(request, 409, labels.refusal(request_locale(request), exc))
     if not _is_api(request):
         # A catalog message (marked with N_) reads in the reader's language; others as given.
-        locale = request_locale(request)
-        return _error(request, 409, labels.message(locale, exc.template, exc.variables, str(exc)))
+        return _error(request, 409, labels.refusal(request_locale(request), exc))
     return _error(request, 409, str(exc))
 
 
 def _invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     if not _is_api(request):
         # A catalog message (marked with N_) reads in the reader's language; others as given.
-        detail = labels.message(request_locale(request), exc.template, exc.variables, exc.message)
-        return _error(request, 400, detail, field=exc.field)
+        return _error(request, 400, labels.refusal(request_locale(request), exc), field=exc.field)
     return _error(request, 400, exc.message, field=exc.field)
 
 
@@ -333,7 +328,13 @@ def _too_many(request: Request[Any, Any, Any], exc: TooManyRequestsException) ->
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    response = _error(request, exc.status_code, exc.detail)
+    # A page reads a catalog message (a guard's refusal) in the reader's language.
+    detail = (
+        exc.detail
+        if _is_api(request)
+        else labels.message(request_locale(request), exc.detail, {}, exc.detail)
+    )
+    response = _error(request, exc.status_code, detail)
     response.headers.update(exc.headers or {})  # a 405's Allow, a 401's WWW-Authenticate
     return response
 

@@ -121,7 +121,7 @@ class NotificationPages(Controller):
                 categories=services.parse_categories(chosen),
             )
         except InvalidInput as error:
-            message = labels.message(request_locale(request), error.template, error.variables)
+            message = labels.refusal(request_locale(request), error)
             return await self._preferences(
                 request, form=form, errors={error.field: message}, categories=chosen
             )

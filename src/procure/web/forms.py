@@ -244,15 +244,13 @@ class Form:
         name = fields(refusal.field) if fields else refusal.field
         if name not in self.labels and self.labels:
             name = next(iter(self.labels))  # a field the form does not show: its first field
-        text = labels.message(self.locale, refusal.template, refusal.variables, refusal.message)
+        text = labels.refusal(self.locale, refusal)
         self.errors.setdefault(self.ids.get(name, name), f"{self.label(name)}: {text}")
 
     def conflict(self, conflict: Conflict) -> None:
         """A service's state conflict in the form's summary, its catalog message translated (a
         message outside the catalog reads as the service gave it)."""
-        given = str(conflict)
-        text = labels.message(self.locale, conflict.template, conflict.variables, given)
-        self.general(text if conflict.template else given)
+        self.general(labels.refusal(self.locale, conflict))
 
     def general(self, message: str) -> None:
         """A problem of the whole form (another person acted first, a state conflict): shown in

@@ -24,6 +24,7 @@ from procure.contracts.tables import (
     PaymentStatus,
     RectificationStatus,
 )
+from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.tables import EvaluationStatus
 from procure.i18n import N_
 from procure.jobs.tables import EventStatus
@@ -385,12 +386,20 @@ def message(locale: str, template: str, variables: dict[str, object], given: str
     given as its enum member reads as the status's label ("草稿", not ``draft``), a list as the
     language lists, ``subject`` as the subject type's name. A message outside the catalog, or
     whose values do not fit, reads as ``given`` (the English text)."""
+    if not template:
+        return given
     shown = {name: _shown(locale, name, value) for name, value in variables.items()}
     try:
         text = i18n.translations(locale).gettext(template)
         return text % shown if shown else text
     except (KeyError, TypeError, ValueError):
         return given or template
+
+
+def refusal(locale: str, error: Conflict | InvalidInput | NotFound) -> str:
+    """What a domain error says to a reader of ``locale`` (see ``message``)."""
+    given = error.message if isinstance(error, InvalidInput) else str(error)
+    return message(locale, error.template, error.variables, given)
 
 
 def replaced_reasons(locale: str, reason: str) -> list[str]:
