@@ -27,6 +27,7 @@ from procure.evaluations.selectors import (
     rubric,
     rubrics,
 )
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
@@ -57,10 +58,12 @@ def evaluation_from_form(form: FormMultiDict, criteria: list[dict[str, Any]]) ->
         comment = form.get(f"comment_{code}", "")
         if not raw:
             if comment.strip():
-                raise InvalidInput(f"score_{code}", "a comment needs a score from 0 to 100")
+                raise InvalidInput(f"score_{code}", N_("a comment needs a score from 0 to 100"))
             continue
         if not raw.isdigit() or int(raw) > 100:
-            raise InvalidInput(f"score_{code}", f"{raw!r} is not a whole number from 0 to 100")
+            raise InvalidInput(
+                f"score_{code}", N_("%(value)r is not a whole number from 0 to 100"), value=raw
+            )
         scores.append({"criterion": code, "score": int(raw), "comment": comment})
     rubric_id = form.get("rubric_id", "")
     return validated(
