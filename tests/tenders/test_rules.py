@@ -180,7 +180,7 @@ async def test_a_clock_only_transition_needs_no_write(
         (
             {**bid_payload(20_000_000), "lines": [{"line_no": 1, "price_fen": 20_000_000}]},
             "lines",
-            "expected lines [1, 2], got [1]",
+            "price every scope line once: expected lines 1, 2, got 1",
         ),
         (
             {

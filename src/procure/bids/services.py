@@ -88,8 +88,8 @@ async def _check_lines(tender: dict[str, Any], data: BidIn) -> None:
         raise InvalidInput(
             "lines",
             N_("price every scope line once: expected lines %(expected)s, got %(given)s"),
-            expected=str(sorted(scope)),
-            given=str(sorted(given)),
+            expected=sorted(scope),
+            given=sorted(given),
         )
     line_sum = sum(line.price_fen for line in data.lines)
     if line_sum != data.total_fen:
@@ -727,8 +727,8 @@ async def _score_bid(
         raise InvalidInput(
             "scores",
             N_("score each technical criterion: want %(wanted)s, got %(given)s"),
-            wanted=str(sorted(criteria)),
-            given=str(sorted(scores)),
+            wanted=sorted(criteria),
+            given=sorted(scores),
         )
     for code, score in scores.items():
         if not 0 <= score <= 100:
