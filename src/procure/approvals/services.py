@@ -52,7 +52,10 @@ def require_handler(actor: Actor, department_id: int | None) -> None:
         raise NotFound(N_("not found"))
     if not actor.is_handler:
         raise PermissionDeniedException(
-            "this step is prepared by a handler (经办) of the department; your account is not one"
+            N_(
+                "this step is prepared by a handler (经办) of the department; your account is "
+                "not one"
+            )
         )
 
 
@@ -117,10 +120,10 @@ async def _approvable(actor: Actor, approval_id: int) -> dict[str, Any]:
         raise NotFound(APPROVAL_NOT_FOUND, id=approval_id)
     if not actor.is_approver:
         raise PermissionDeniedException(
-            "only an approver (审批负责人) of the department decides an approval"
+            N_("only an approver (审批负责人) of the department decides an approval")
         )
     if row["requested_by"] == actor.id:
-        raise PermissionDeniedException("no one approves their own work: ask another approver")
+        raise PermissionDeniedException(N_("no one approves their own work: ask another approver"))
     return decoded(row)
 
 
