@@ -170,3 +170,32 @@ async def test_the_approvals_page_lists_what_waits(client: AsyncTestClient, data
     assert f'data-id="{approval_id}"' in page.text
     start = await client.get("/buyer")
     assert 'data-testid="awaiting-approvals"' in start.text
+
+
+async def test_the_approvals_page_says_a_refusal_in_the_readers_language(
+    client: AsyncTestClient, database
+) -> None:
+    """A decision the page refuses reads in Chinese: what the refusal needs, and the approval's
+    status by its label."""
+    from tests.conftest import csrf_headers, login
+
+    approval_id = await requested()
+    await login(client, "approver")
+    token = csrf_headers(client)["x-csrftoken"]
+    empty = await client.post(
+        f"/approvals/{approval_id}/refuse", data={"_csrf_token": token, "reason": " "}
+    )
+    assert empty.status_code == 409
+    assert "退回申请须向经办人说明理由" in empty.text
+    refused = await client.post(
+        f"/approvals/{approval_id}/refuse",
+        data={"_csrf_token": token, "reason": "预算依据不足"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303
+    again = await client.post(f"/approvals/{approval_id}/approve", data={"_csrf_token": token})
+    assert again.status_code == 409
+    assert (
+        f"该审批（编号 {approval_id}）当前状态为“已退回”，此操作仅在状态为“待审批”时可以进行"
+        in again.text
+    )

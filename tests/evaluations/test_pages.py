@@ -49,6 +49,7 @@ async def test_the_committee_scores_saves_submits_and_sees_it_locked(
     bad = await client.post(url, data=form(client, rubric_id, "draft", quality="abc"))
     assert bad.status_code == 400
     assert 'data-field="score_quality"' in bad.text and 'value="abc"' in bad.text
+    assert "不是 0 至 100 之间的整数" in bad.text  # the refusal reads in the reader's language
 
     saved = await client.post(
         url, data=form(client, rubric_id, "draft", delivery="70"), follow_redirects=False
@@ -69,6 +70,7 @@ async def test_the_committee_scores_saves_submits_and_sees_it_locked(
 
     again = await client.post(url, data=form(client, rubric_id, "draft", delivery="10"))
     assert again.status_code == 409
+    assert "2025-09 的评估已提交并锁定" in again.text
 
 
 async def test_the_organization_reads_only_the_submitted_evaluation(

@@ -277,7 +277,8 @@ async def test_the_rubric_page_creates_and_versions(client: AsyncTestClient) -> 
     }
     refused = await client.post("/rubrics", data=form)
     assert refused.status_code == 400
-    assert 'data-field="criteria"' in refused.text and "got 90" in refused.text
+    assert 'data-field="criteria"' in refused.text
+    assert "各项权重之和应为 100，当前为 90" in refused.text  # in the reader's language
     assert f'value="{name}"' in refused.text  # what was typed is kept
     created = await client.post("/rubrics", data={**form, "weight": ["60", "40", ""]})
     assert created.status_code == 200 and name in created.text

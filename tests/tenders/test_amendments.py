@@ -453,3 +453,27 @@ async def test_a_correction_restarts_the_challenge_period_of_the_documents(
     await amend(client, buyer, tender_id, description="更正后的服务要求：增加夜间巡访。")
     again = await client.post(path, json=challenge, headers=org)
     assert again.status_code == 201, again.text
+
+
+async def test_a_draft_cannot_be_corrected_and_the_page_says_so_in_chinese(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    """The refusal names the tender's status by its label in the reader's language; the API
+    keeps the English text."""
+    buyer = await as_user("buyer")
+    created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    tender_id = int(created.json()["id"])
+    page = await client.post(
+        f"/tenders/{tender_id}/amendments",
+        data={"summary": "更正服务要求", "description": "新的服务要求"},
+        headers={**buyer, "Referer": "http://testserver.local/"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 409
+    assert "状态为“草稿”的采购项目不能更正：更正公告须在投标截止时间前发布" in page.text
+    api = await request_amendment(client, buyer, tender_id, description="新的服务要求")
+    assert api.status_code == 409
+    assert api.json()["detail"] == (
+        "a tender that is draft cannot be corrected: a correction (更正公告) is published "
+        "before the submission deadline"
+    )

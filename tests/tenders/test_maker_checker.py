@@ -78,7 +78,11 @@ async def test_a_publish_request_waits_for_the_approver(
     assert edit.status_code == 409
     assert f"approval request {approval_id} to publish this draft is pending" in edit.text
     again = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
-    assert again.status_code == 409 and f"approval request {approval_id}" in again.text
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"Approval request {approval_id} to publish this tender is already pending; wait for "
+        "the decision or withdraw it"
+    )
     cancelling = await client.post(
         f"/api/v1/tenders/{tender_id}/cancel", json={"reason": "改期"}, headers=buyer
     )
@@ -365,3 +369,22 @@ async def test_every_demo_tender_was_published_by_an_approver_other_than_its_han
         for a in approvals:
             assert a["status"] == "approved" and a["department"] == tender["department"]
             assert a["handler"] and a["approver"] and a["requested_by"] != a["decided_by"]
+
+
+async def test_a_second_request_on_the_page_names_the_pending_one_in_chinese(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    buyer = await as_user("buyer")
+    tender_id = await draft(client, buyer)
+    approval_id = await request_publish(client, buyer, tender_id)
+    again = await client.post(
+        f"/tenders/{tender_id}/publish",
+        data={},
+        headers={**buyer, "Referer": "http://testserver.local/"},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409
+    assert (
+        f"发布该采购项目的审批申请（编号 {approval_id}）正在等待审批，请等待审批结果或先撤回该申请"
+        in again.text
+    )

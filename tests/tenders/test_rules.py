@@ -167,16 +167,20 @@ async def test_a_clock_only_transition_needs_no_write(
 @pytest.mark.parametrize(
     ("bid", "field", "message"),
     [
-        (bid_payload(30_000_001), "total_fen", "exceeds the budget ceiling of 30000000 fen"),
+        (
+            bid_payload(30_000_001),
+            "total_fen",
+            "300,000.01 元 exceeds the budget ceiling of 300,000.00 元",
+        ),
         (
             {**bid_payload(20_000_000), "total_fen": 20_000_100},
             "lines",
-            "the line prices add up to 20000000 fen, not the total 20000100 fen",
+            "the line prices add up to 200,000.00 元, not the total 200,001.00 元",
         ),
         (
             {**bid_payload(20_000_000), "lines": [{"line_no": 1, "price_fen": 20_000_000}]},
             "lines",
-            "expected lines [1, 2], got [1]",
+            "price every scope line once: expected lines 1, 2, got 1",
         ),
         (
             {

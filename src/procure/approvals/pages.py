@@ -17,7 +17,9 @@ from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
+from procure.web import labels
 from procure.web.notices import done_url
+from procure.web.templating import request_locale
 
 KIND_LABELS = {
     "tender.publish": N_("Publish the tender"),
@@ -79,7 +81,8 @@ class ApprovalPages(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Template | Redirect:
         if decision not in {"approve", "refuse"}:
-            return await self._page(request.user, error="unknown decision", failed=approval_id)
+            error = labels.message(request_locale(request), N_("unknown decision"), {})
+            return await self._page(request.user, error=error, failed=approval_id)
         try:
             await services.approval_decide(
                 actor=request.user,
@@ -88,7 +91,10 @@ class ApprovalPages(Controller):
                 reason=data.get("reason", ""),
             )
         except (Conflict, InvalidInput) as error:
-            message = error.message if isinstance(error, InvalidInput) else str(error)
+            # The refusal in the reader's language, its statuses by their labels.
+            given = error.message if isinstance(error, InvalidInput) else str(error)
+            locale = request_locale(request)
+            message = labels.message(locale, error.template, error.variables, given)
             return await self._page(request.user, error=message, failed=approval_id)
         return Redirect(
             done_url("/approvals", "approval_decided"),

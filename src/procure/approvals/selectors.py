@@ -8,11 +8,14 @@ from typing import Any
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
 
 PER_PAGE = 50
+#: Said of an approval that does not exist, or not for the asker (404).
+APPROVAL_NOT_FOUND = N_("approval %(id)s not found")
 
 COLUMNS = (
     Approval.id,
@@ -57,8 +60,12 @@ async def approval_page(
         try:
             clause = Approval.status == ApprovalStatus(status)
         except ValueError:
-            choices = ", ".join(ApprovalStatus)
-            raise InvalidInput("status", f"{status!r} is not a status (use {choices})") from None
+            raise InvalidInput(
+                "status",
+                N_("%(value)r is not a status (use %(choices)s)"),
+                value=status,
+                choices=[str(choice) for choice in ApprovalStatus],  # the values to type
+            ) from None
         condition = clause if condition is None else condition & clause
     if mine:
         clause = Approval.requested_by == actor.id
@@ -108,7 +115,7 @@ async def approval_detail(actor: Actor, approval_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"approval {approval_id} not found")
+        raise NotFound(APPROVAL_NOT_FOUND, id=approval_id)
     return decoded(row)
 
 

@@ -16,13 +16,14 @@ from typing import Any
 from litestar.exceptions import PermissionDeniedException
 
 from procure import clock
-from procure.approvals.selectors import decoded
+from procure.approvals.selectors import APPROVAL_NOT_FOUND, decoded
 from procure.approvals.states import APPROVAL, ApprovalStep
 from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import in_transaction, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.security.actors import Actor
@@ -48,10 +49,13 @@ def executes(kind: str) -> Callable[[Executor], Executor]:
 def require_handler(actor: Actor, department_id: int | None) -> None:
     """Only a handler (经办) of the department prepares a step that needs approval."""
     if actor.role != Role.buyer or department_id is None or actor.department_id != department_id:
-        raise NotFound("not found")
+        raise NotFound(N_("not found"))
     if not actor.is_handler:
         raise PermissionDeniedException(
-            "this step is prepared by a handler (经办) of the department; your account is not one"
+            N_(
+                "this step is prepared by a handler (经办) of the department; your account is "
+                "not one"
+            )
         )
 
 
@@ -74,7 +78,10 @@ async def approval_request(
     key = f"{kind}:{subject_type}:{subject_id}"
     if await Approval.exists().where(Approval.pending_key == key):
         raise Conflict(
-            f"a request to {kind} {subject_type} {subject_id} is already awaiting approval"
+            N_("a request to %(kind)s %(subject)s %(id)s is already awaiting approval"),
+            kind=kind,
+            subject=subject_type,
+            id=subject_id,
         )
     rows = await Approval.insert(
         Approval(
@@ -110,13 +117,13 @@ async def _approvable(actor: Actor, approval_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None or actor.role != Role.buyer:
-        raise NotFound(f"approval {approval_id} not found")
+        raise NotFound(APPROVAL_NOT_FOUND, id=approval_id)
     if not actor.is_approver:
         raise PermissionDeniedException(
-            "only an approver (审批负责人) of the department decides an approval"
+            N_("only an approver (审批负责人) of the department decides an approval")
         )
     if row["requested_by"] == actor.id:
-        raise PermissionDeniedException("no one approves their own work: ask another approver")
+        raise PermissionDeniedException(N_("no one approves their own work: ask another approver"))
     return decoded(row)
 
 
@@ -124,7 +131,7 @@ async def approval_decide(*, actor: Actor, approval_id: int, approve: bool, reas
     """Approve (and carry out) or refuse a pending step; a refusal needs a reason."""
     reason = reason.strip()
     if not approve and not reason:
-        raise InvalidInput("reason", "a refusal needs a reason for the handler")
+        raise InvalidInput("reason", N_("a refusal needs a reason for the handler"))
     async with transaction():
         row = await _approvable(actor, approval_id)
         await advance(

@@ -27,6 +27,7 @@ from procure.bids.schemas import (
 )
 from procure.bids.selectors import award_notice_for, evaluation_view, opening_record, own_bid
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
 
@@ -34,7 +35,7 @@ from procure.security.policy import Action
 async def _own(actor: Actor, tender_id: int) -> OwnBid:
     bid = await own_bid(actor, tender_id)
     if bid is None:
-        raise NotFound("you have no bid on this tender")
+        raise NotFound(N_("you have no bid on this tender"))
     return OwnBid(**bid)
 
 
@@ -90,7 +91,7 @@ class BidController(Controller):
         """The award notice for this organization: its rank and scores, and the winner's."""
         notice = await award_notice_for(request.user, tender_id)
         if notice is None:
-            raise NotFound("no award notice for you on this tender")
+            raise NotFound(N_("no award notice for you on this tender"))
         mine, winner = notice["mine"], notice["winner"]
         return ResultOut(
             won=notice["won"],

@@ -11,7 +11,7 @@ from procure.bids.scoring import Candidate, rank_composite, rank_lowest_price
 from procure.bids.tables import Bid, BidStatus, TechnicalScore
 from procure.committees.selectors import seated_user_ids
 from procure.errors import NotFound
-from procure.tenders.states import CriterionKind, EvaluationMethod
+from procure.tenders.states import TENDER_NOT_FOUND, CriterionKind, EvaluationMethod
 from procure.tenders.tables import EvaluationCriterion, Tender
 
 RANKABLE = (BidStatus.valid,)
@@ -64,7 +64,7 @@ async def evaluation_summary(tender_id: int) -> EvaluationSummary:
         .first()
     )
     if tender is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     criteria = [
         CriterionView(c["code"], c["name"], c["kind"], c["weight"])
         for c in await EvaluationCriterion.select()

@@ -12,6 +12,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict
+from procure.i18n import N_
 from procure.keyring import Keyring, KeyUnavailable, get_keyring
 from procure.security.actors import Actor
 from procure.tenders.tables import Tender
@@ -110,7 +111,11 @@ async def tender_keys_rotate(*, actor: Actor | None, keyring: Keyring | None = N
                 fresh = keyring.rewrap(row["wrapped_bid_key"], version)
             except KeyUnavailable as error:
                 reference = row["reference"]
-                raise Conflict(f"tender {reference}: {error}; nothing was re-wrapped") from None
+                raise Conflict(
+                    N_("tender %(reference)s: %(reason)s; nothing was re-wrapped"),
+                    reference=reference,
+                    reason=str(error),
+                ) from None
             # Compare-and-set on the old wrapping: a concurrent rotation wins or loses as a whole.
             changed = (
                 await Tender.update(
@@ -124,7 +129,10 @@ async def tender_keys_rotate(*, actor: Actor | None, keyring: Keyring | None = N
                 .returning(Tender.id)
             )
             if not changed:
-                raise Conflict(f"tender {row['reference']}: its key changed during the rotation")
+                raise Conflict(
+                    N_("tender %(reference)s: its key changed during the rotation"),
+                    reference=row["reference"],
+                )
             rewrapped[version] = rewrapped.get(version, 0) + 1
         rotation = Rotation(version=current, rewrapped=rewrapped, already_current=already_current)
         if rotation.total_rewrapped:

@@ -9,12 +9,20 @@ from typing import Any
 from procure import clock
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
+from procure.bids.states import BID_NOT_FOUND
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.tables import Role
-from procure.tenders.states import ACCEPTING_BIDS, OPENED_STATES, TenderStatus, awaiting_opening
+from procure.tenders.states import (
+    ACCEPTING_BIDS,
+    OPENED_STATES,
+    TENDER_NOT_FOUND,
+    TenderStatus,
+    awaiting_opening,
+)
 from procure.tenders.tables import Tender, TenderAmendment
 
 OWN_COLUMNS = (
@@ -117,11 +125,16 @@ async def opening_record(tender_id: int) -> dict[str, Any]:
         .first()
     )
     if tender is None or tender["published_at"] is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     if tender["status"] not in {*OPENED_STATES, TenderStatus.unsuccessful}:
         if awaiting_opening(tender, clock.now()):
-            raise Conflict("the deadline has passed and the bids are being opened: try again soon")
-        raise Conflict(f"bids are sealed until {tender['submission_deadline'].isoformat()}")
+            raise Conflict(
+                N_("the deadline has passed and the bids are being opened: try again soon")
+            )
+        raise Conflict(
+            N_("bids are sealed until %(deadline)s"),
+            deadline=tender["submission_deadline"].isoformat(),
+        )
     bids = (
         await Bid.select(
             Bid.id.as_alias("bid_id"),
@@ -205,7 +218,7 @@ async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
         await Tender.select(Tender.department, Tender.status).where(Tender.id == tender_id).first()
     )
     if tender is None:
-        raise NotFound(f"tender {tender_id} not found among those you evaluate")
+        raise NotFound(N_("tender %(id)s not found among those you evaluate"), id=tender_id)
     own_department = actor.role == Role.buyer and tender["department"] == actor.department_id
     evaluator = False
     if not own_department:
@@ -268,7 +281,7 @@ async def tender_of_bid(bid_id: int) -> int:
     """The tender a bid was made on (404 for no such bid)."""
     row = await Bid.select(Bid.tender).where(Bid.id == bid_id).first()
     if row is None:
-        raise NotFound(f"bid {bid_id} not found")
+        raise NotFound(BID_NOT_FOUND, id=bid_id)
     return int(row["tender"])
 
 

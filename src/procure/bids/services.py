@@ -16,14 +16,14 @@ from procure.audit.services import record
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal
-from procure.bids.states import BID, BidStep
+from procure.bids.states import BID, BID_NOT_FOUND, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
 from procure.complaints.selectors import Stage, procurement_block
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
-from procure.i18n import N_
+from procure.i18n import N_, yuan
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import get_keyring
 from procure.lifecycle import advance, advance_all
@@ -33,7 +33,13 @@ from procure.policy import get_policy
 from procure.security.actors import Actor
 from procure.settings import get_settings
 from procure.tenders.services import own_tender
-from procure.tenders.states import ACCEPTING_BIDS, CriterionKind, ProcurementMethod, TenderStatus
+from procure.tenders.states import (
+    ACCEPTING_BIDS,
+    TENDER_NOT_FOUND,
+    CriterionKind,
+    ProcurementMethod,
+    TenderStatus,
+)
 from procure.tenders.tables import EvaluationCriterion, ScopeLine, Tender, TenderAmendment
 from procure.tenders.transitions import TENDER, TenderStep
 
@@ -56,12 +62,16 @@ async def _lock_open_tender(tender_id: int, received_at: datetime) -> dict[str, 
     ).returning(Tender.id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None or tender["published_at"] is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     deadline = tender["submission_deadline"]
     if not locked or received_at >= deadline:
         raise Conflict(
-            f"bids closed at the submission deadline {deadline.isoformat()}; "
-            f"this request reached the server at {received_at.isoformat()}"
+            N_(
+                "bids closed at the submission deadline %(deadline)s; this request reached the "
+                "server at %(received)s"
+            ),
+            deadline=deadline.isoformat(),
+            received=received_at.isoformat(),
         )
     return tender
 
@@ -73,21 +83,28 @@ async def _check_lines(tender: dict[str, Any], data: BidIn) -> None:
     }
     given = [line.line_no for line in data.lines]
     if len(set(given)) != len(given):
-        raise InvalidInput("lines", "each scope line may be priced once")
+        raise InvalidInput("lines", N_("each scope line may be priced once"))
     if set(given) != scope:
         raise InvalidInput(
             "lines",
-            f"price every scope line once: expected lines {sorted(scope)}, got {sorted(given)}",
+            N_("price every scope line once: expected lines %(expected)s, got %(given)s"),
+            expected=sorted(scope),
+            given=sorted(given),
         )
     line_sum = sum(line.price_fen for line in data.lines)
     if line_sum != data.total_fen:
         raise InvalidInput(
-            "lines", f"the line prices add up to {line_sum} fen, not the total {data.total_fen} fen"
+            "lines",
+            N_("the line prices add up to %(lines)s, not the total %(total)s"),
+            lines=yuan(line_sum, "en"),
+            total=yuan(data.total_fen, "en"),
         )
     if data.total_fen > tender["ceiling_fen"]:
         raise InvalidInput(
             "total_fen",
-            f"{data.total_fen} fen exceeds the budget ceiling of {tender['ceiling_fen']} fen",
+            N_("%(total)s exceeds the budget ceiling of %(ceiling)s"),
+            total=yuan(data.total_fen, "en"),
+            ceiling=yuan(tender["ceiling_fen"], "en"),
         )
 
 
@@ -110,12 +127,13 @@ async def bid_submit(
     """Submit or replace the organization's sealed bid; refused at and after the deadline."""
     received_at = received_at or clock.now()
     if actor.organization_id is None:
-        raise NotFound("only an organization bids")
+        raise NotFound(N_("only an organization bids"))
     local_day = received_at.astimezone(ZoneInfo(get_settings().timezone)).date()
     obstacles = await bidding_obstacles(actor.organization_id, on=local_day)
     if obstacles:
         raise Conflict(
-            "this organization cannot bid: " + "; ".join(o.message_en for o in obstacles)
+            N_("this organization cannot bid: %(obstacles)s"),
+            obstacles="; ".join(o.message_en for o in obstacles),
         )
     organization = (
         await Organization.select(Organization.credit_code)
@@ -195,13 +213,13 @@ async def bid_withdraw(*, actor: Actor, tender_id: int) -> None:
     """Withdraw the organization's own submitted bid before the deadline (BID withdraw)."""
     received_at = clock.now()
     if actor.organization_id is None:
-        raise NotFound("only an organization bids")
+        raise NotFound(N_("only an organization bids"))
     async with transaction():
         tender = await _lock_open_tender(tender_id, received_at)
         mine = (Bid.tender == tender_id) & (Bid.organization == actor.organization_id)
         bid = await Bid.select(Bid.id).where(mine).first()
         if bid is None:
-            raise NotFound("you have no submitted bid on this tender")
+            raise NotFound(N_("you have no submitted bid on this tender"))
         await advance(
             BID,
             row_id=bid["id"],
@@ -222,17 +240,17 @@ async def bid_reconfirm(*, actor: Actor, tender_id: int) -> None:
     lowered ceiling a sealed bid may exceed it: then only a new sealed bid confirms."""
     received_at = clock.now()
     if actor.organization_id is None:
-        raise NotFound("only an organization bids")
+        raise NotFound(N_("only an organization bids"))
     async with transaction():
         tender = await _lock_open_tender(tender_id, received_at)
         mine = (Bid.tender == tender_id) & (Bid.organization == actor.organization_id)
         bid = await Bid.select(Bid.id, Bid.status, Bid.submitted_at).where(mine).first()
         if bid is None:
-            raise NotFound("you have no bid on this tender")
+            raise NotFound(N_("you have no bid on this tender"))
         if bid["status"] != BidStatus.reconfirmation_required:
             raise Conflict(
                 N_("this bid is %(status)s: there is nothing to re-confirm"),
-                status=f"{bid['status']}",
+                status=BidStatus(bid["status"]),
             )
         lowered = (
             await TenderAmendment.select(TenderAmendment.number)
@@ -245,8 +263,11 @@ async def bid_reconfirm(*, actor: Actor, tender_id: int) -> None:
         )
         if lowered is not None:
             raise Conflict(
-                f"correction no. {lowered['number']} lowered the budget ceiling: submit a new "
-                "sealed bid instead of confirming this one"
+                N_(
+                    "correction no. %(number)s lowered the budget ceiling: submit a new sealed "
+                    "bid instead of confirming this one"
+                ),
+                number=lowered["number"],
             )
         await advance(
             BID,
@@ -375,8 +396,8 @@ async def _tender_in(actor: Actor, tender_id: int, *statuses: TenderStatus) -> d
     if tender["status"] not in statuses:
         raise Conflict(
             N_("tender is %(status)s; this needs %(needs)s"),
-            status=f"{tender['status']}",
-            needs=" or ".join(statuses),
+            status=TenderStatus(tender["status"]),
+            needs=list(statuses),
         )
     return tender
 
@@ -389,12 +410,15 @@ async def _member_tender(actor: Actor, tender_id: int) -> tuple[dict[str, Any], 
     assert tender is not None
     if tender["status"] != TenderStatus.evaluation:
         raise Conflict(
-            N_("tender is %(status)s, not under evaluation"), status=f"{tender['status']}"
+            N_("tender is %(status)s, not under evaluation"),
+            status=TenderStatus(tender["status"]),
         )
     if committee["status"] != CommitteeStatus.seated or member["status"] != MemberStatus.seated:
         raise Conflict(
-            "the evaluation report is being confirmed: scores and decisions are final "
-            "(财政部令第87号 Art. 62)"
+            N_(
+                "the evaluation report is being confirmed: scores and decisions are final "
+                "(财政部令第87号 Art. 62)"
+            )
         )
     return tender, member | {"size": committee["size"]}
 
@@ -408,8 +432,10 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
         committee = await committee_of(tender_id)
         if committee is None or committee["status"] != CommitteeStatus.seated:
             raise Conflict(
-                "the evaluation committee is not seated: draw it and let every member declare "
-                "回避 first (财政部令第87号 Art. 47, 48)"
+                N_(
+                    "the evaluation committee is not seated: draw it and let every member "
+                    "declare 回避 first (财政部令第87号 Art. 47, 48)"
+                )
             )
         bids = await Bid.select(Bid.id, Bid.total_fen).where(
             (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
@@ -469,11 +495,13 @@ async def explanation_give(*, actor: Actor, bid_id: int, explanation: str) -> in
             .first()
         )
         if bid is None:
-            raise NotFound(f"bid {bid_id} not found")
+            raise NotFound(BID_NOT_FOUND, id=bid_id)
         if bid["status"] != BidStatus.explanation_requested:
-            raise Conflict("no explanation is requested of this bid")
+            raise Conflict(N_("no explanation is requested of this bid"))
         if clock.now() >= bid["explanation_due_at"]:
-            raise Conflict(f"the explanation was due by {bid['explanation_due_at'].isoformat()}")
+            raise Conflict(
+                N_("the explanation was due by %(due)s"), due=bid["explanation_due_at"].isoformat()
+            )
         await Bid.update({Bid.explanation: explanation.strip()}).where(Bid.id == bid_id)
         await record(
             actor=actor,
@@ -484,6 +512,13 @@ async def explanation_give(*, actor: Actor, bid_id: int, explanation: str) -> in
         )
         tender_id = int(bid["tender"])
     return tender_id
+
+
+#: A member votes once on each question about a bid.
+VOTED = {
+    VoteQuestion.explanation: N_("you have already voted on the explanation of bid %(id)s"),
+    VoteQuestion.compliance: N_("you have already voted on the compliance of bid %(id)s"),
+}
 
 
 async def _vote(
@@ -498,7 +533,7 @@ async def _vote(
     the majority needed (more than half of the committee, 87号令 Art. 57)."""
     bid = await Bid.select().where(Bid.id == bid_id).first()
     if bid is None:
-        raise NotFound(f"bid {bid_id} not found")
+        raise NotFound(BID_NOT_FOUND, id=bid_id)
     tender, member = await _member_tender(actor, bid["tender"])
     inserted = (
         await MemberVote.insert(
@@ -515,7 +550,7 @@ async def _vote(
         .returning(MemberVote.id)
     )
     if not inserted:
-        raise Conflict(f"you have already voted on the {question} of bid {bid_id}")
+        raise Conflict(VOTED[question], id=bid_id)
     votes = await MemberVote.select(MemberVote.in_favour).where(
         (MemberVote.bid == bid_id) & (MemberVote.question == question)
     )
@@ -544,7 +579,7 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
     majority of the committee accepts it, or rejects the bid as invalid."""
     reason = reason.strip()
     if not accept and not reason:
-        raise InvalidInput("reason", "rejecting a bid needs a reason")
+        raise InvalidInput("reason", N_("rejecting a bid needs a reason"))
     async with transaction():
         current = await Bid.select().where(Bid.id == bid_id).first()
         if (
@@ -554,7 +589,8 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
             and clock.now() < current["explanation_due_at"]
         ):
             raise Conflict(
-                f"the bidder may still explain until {current['explanation_due_at'].isoformat()}"
+                N_("the bidder may still explain until %(due)s"),
+                due=current["explanation_due_at"].isoformat(),
             )
         tender, bid, yes, no, needed = await _vote(
             actor=actor,
@@ -564,7 +600,7 @@ async def explanation_decide(*, actor: Actor, bid_id: int, accept: bool, reason:
             reason=reason,
         )
         if bid["status"] != BidStatus.explanation_requested:
-            raise Conflict("this bid has no explanation pending a decision")
+            raise Conflict(N_("this bid has no explanation pending a decision"))
         if yes >= needed:
             await advance(
                 BID,
@@ -613,7 +649,7 @@ async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
     committee disqualifies it, with the members' reasons."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "disqualifying a bid needs a reason")
+        raise InvalidInput("reason", N_("disqualifying a bid needs a reason"))
     async with transaction():
         tender, bid, yes, no, needed = await _vote(
             actor=actor,
@@ -623,7 +659,9 @@ async def bid_disqualify(*, actor: Actor, bid_id: int, reason: str) -> None:
             reason=reason,
         )
         if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
-            raise Conflict(N_("a %(status)s bid cannot be disqualified"), status=f"{bid['status']}")
+            raise Conflict(
+                N_("a %(status)s bid cannot be disqualified"), status=BidStatus(bid["status"])
+            )
         if yes >= needed:
             await _disqualify(actor, tender, bid_id, (VoteQuestion.compliance, True), {}, yes, no)
 
@@ -649,7 +687,7 @@ class BidScoresRefused(InvalidInput):
         if isinstance(refusal, InvalidInput):
             super().__init__(refusal.field, refusal.template, **refusal.variables)
         else:
-            super().__init__("scores", str(refusal))
+            super().__init__("scores", refusal.template or str(refusal), **refusal.variables)
 
 
 async def technical_scores_submit_all(
@@ -682,13 +720,15 @@ async def _score_bid(
 ) -> None:
     bid = await Bid.select(Bid.status).where((Bid.id == bid_id) & (Bid.tender == tender_id)).first()
     if bid is None:
-        raise NotFound(f"bid {bid_id} not found on tender {tender_id}")
+        raise NotFound(N_("bid %(id)s not found on tender %(tender)s"), id=bid_id, tender=tender_id)
     if bid["status"] not in (BidStatus.valid, BidStatus.explanation_requested):
-        raise Conflict(N_("a %(status)s bid is not scored"), status=f"{bid['status']}")
+        raise Conflict(N_("a %(status)s bid is not scored"), status=BidStatus(bid["status"]))
     if set(scores) != set(criteria):
         raise InvalidInput(
             "scores",
-            f"score each technical criterion: want {sorted(criteria)}, got {sorted(scores)}",
+            N_("score each technical criterion: want %(wanted)s, got %(given)s"),
+            wanted=sorted(criteria),
+            given=sorted(scores),
         )
     for code, score in scores.items():
         if not 0 <= score <= 100:
@@ -721,25 +761,30 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
         if tender["status"] != TenderStatus.evaluation:
             raise Conflict(
                 N_("tender is %(status)s; this needs evaluation"),
-                status=f"{tender['status']}",
+                status=TenderStatus(tender["status"]),
             )
         if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
             raise Conflict(blocked)
         committee = await committee_of(tender_id)
         if committee is None or committee["status"] != CommitteeStatus.reported:
             raise Conflict(
-                "the award follows the committee's report: every member must first confirm "
-                "the evaluation report (财政部令第87号 Art. 62, 63)"
+                N_(
+                    "the award follows the committee's report: every member must first confirm "
+                    "the evaluation report (财政部令第87号 Art. 62, 63)"
+                )
             )
         ranking = list(committee["ranking"])
         first = ranking[0] if ranking else None
         if first is None:
-            raise Conflict("the committee recommended no bid")
+            raise Conflict(N_("the committee recommended no bid"))
         if bid_id is not None and bid_id != first:
             raise InvalidInput(
                 "bid_id",
-                f"the award goes to the committee's first-ranked bid ({first}); another "
-                "candidate only if the first declines (财政部令第87号 Art. 64)",
+                N_(
+                    "the award goes to the committee's first-ranked bid (%(first)s); another "
+                    "candidate only if the first declines (财政部令第87号 Art. 64)"
+                ),
+                first=first,
             )
         winner = (
             await Bid.select(Bid.organization.name.as_alias("name"), Bid.total_fen)
@@ -773,9 +818,9 @@ async def _award(approval: dict[str, Any], approver: Actor) -> None:
         raise Conflict(blocked)
     committee = await committee_of(tender_id)
     if committee is None or committee["status"] != CommitteeStatus.reported:
-        raise Conflict("the committee's report is not confirmed")
+        raise Conflict(N_("the committee's report is not confirmed"))
     if not committee["ranking"] or committee["ranking"][0] != bid_id:
-        raise Conflict("the award no longer matches the committee's first-ranked bid")
+        raise Conflict(N_("the award no longer matches the committee's first-ranked bid"))
     now = clock.now()
     # The standstill is the challenge window against the result (财政部令第94号 第十条).
     challenge = calendar.deadline("challenge", now)

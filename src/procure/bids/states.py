@@ -9,7 +9,11 @@ from enum import StrEnum
 
 from procure.audit.events import AuditAction
 from procure.bids.tables import Bid, BidStatus
+from procure.i18n import N_
 from procure.lifecycle import Lifecycle, step
+
+#: Said of a bid that does not exist, or not for the asker (404).
+BID_NOT_FOUND = N_("bid %(id)s not found")
 
 
 class BidStep(StrEnum):

@@ -27,11 +27,14 @@ from procure.evaluations.selectors import (
     rubric,
     rubrics,
 )
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.pages import validated
+from procure.web import labels
 from procure.web.notices import done_url
+from procure.web.templating import request_locale
 
 RUBRICS_PAGE = "/rubrics"
 BLANK_CRITERION_ROWS = 3
@@ -57,10 +60,12 @@ def evaluation_from_form(form: FormMultiDict, criteria: list[dict[str, Any]]) ->
         comment = form.get(f"comment_{code}", "")
         if not raw:
             if comment.strip():
-                raise InvalidInput(f"score_{code}", "a comment needs a score from 0 to 100")
+                raise InvalidInput(f"score_{code}", N_("a comment needs a score from 0 to 100"))
             continue
         if not raw.isdigit() or int(raw) > 100:
-            raise InvalidInput(f"score_{code}", f"{raw!r} is not a whole number from 0 to 100")
+            raise InvalidInput(
+                f"score_{code}", N_("%(value)r is not a whole number from 0 to 100"), value=raw
+            )
         scores.append({"criterion": code, "score": int(raw), "comment": comment})
     rubric_id = form.get("rubric_id", "")
     return validated(
@@ -85,6 +90,13 @@ async def _form_rubric(evaluation: dict[str, Any] | None, requested: int | None)
     return await rubric(await services.default_rubric())
 
 
+def said(request: Request[Any, Any, Any], error: InvalidInput) -> str:
+    """A refusal in the reader's language, its statuses by their labels (as the API says it
+    when it is no catalog message)."""
+    locale = request_locale(request)
+    return labels.message(locale, error.template, error.variables, error.message)
+
+
 async def _form_page(
     actor: Actor,
     contract_id: int,
@@ -93,6 +105,7 @@ async def _form_page(
     requested_rubric: int | None = None,
     entered: FormMultiDict | None = None,
     error: InvalidInput | None = None,
+    said: str = "",
     saved: str = "",
 ) -> Template:
     contract = await evaluable_contract(actor, contract_id, period)
@@ -117,6 +130,7 @@ async def _form_page(
             "choices": choices,
             "values": values,
             "error": error,
+            "said": said,
             "saved": saved,
         },
         status_code=HTTP_400_BAD_REQUEST if error else 200,
@@ -145,6 +159,7 @@ async def _rubrics_page(
     *,
     saved: str = "",
     error: InvalidInput | None = None,
+    said: str = "",
     target: str = "",
     entered: dict[str, Any] | None = None,
 ) -> Template:
@@ -170,6 +185,7 @@ async def _rubrics_page(
             "forms": forms,
             "saved": saved,
             "error": error,
+            "said": said,
             "target": target,
         },
         status_code=HTTP_400_BAD_REQUEST if error else 200,
@@ -244,7 +260,13 @@ class EvaluationPages(Controller):
             )
         except InvalidInput as error:
             return await _form_page(
-                actor, contract_id, period, requested_rubric=rubric_id, entered=form, error=error
+                actor,
+                contract_id,
+                period,
+                requested_rubric=rubric_id,
+                entered=form,
+                error=error,
+                said=said(request, error),
             )
         return see(
             done_url(
@@ -276,7 +298,10 @@ class EvaluationPages(Controller):
             rubric_id = await services.rubric_create(actor=request.user, data=data)
         except InvalidInput as error:
             return await _rubrics_page(
-                error=error, target="new", entered={"name": name, "rows": _rows(rows)}
+                error=error,
+                said=said(request, error),
+                target="new",
+                entered={"name": name, "rows": _rows(rows)},
             )
         return see(done_url(f"{RUBRICS_PAGE}?saved={rubric_id}#rubric-{rubric_id}", "rubric_saved"))
 
@@ -294,6 +319,9 @@ class EvaluationPages(Controller):
             )
         except InvalidInput as error:
             return await _rubrics_page(
-                error=error, target=str(rubric_id), entered={"rows": _rows(rows)}
+                error=error,
+                said=said(request, error),
+                target=str(rubric_id),
+                entered={"rows": _rows(rows)},
             )
         return see(done_url(f"{RUBRICS_PAGE}?saved={changed}#rubric-{changed}", "rubric_saved"))

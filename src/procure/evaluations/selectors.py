@@ -22,6 +22,7 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.tables import Role
 
@@ -115,7 +116,7 @@ async def _described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def rubric(rubric_id: int) -> dict[str, Any]:
     found = await rubrics(rubric_id)
     if not found:
-        raise NotFound(f"rubric {rubric_id} not found")
+        raise NotFound(N_("rubric %(id)s not found"), id=rubric_id)
     return found[0]
 
 
@@ -140,10 +141,13 @@ async def evaluable_contract(actor: Actor, contract_id: int, period: str) -> dic
     """The contract a committee may evaluate for the period: one covering its community (404
     otherwise), signed (409 for a draft), with the period in its term and begun (400)."""
     if actor.role != Role.committee or actor.community_id is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     contract = await contract_detail(actor, contract_id)
     if contract["status"] == ContractStatus.draft:
-        raise Conflict(f"contract {contract['reference']} is not signed yet: nothing to evaluate")
+        raise Conflict(
+            N_("contract %(reference)s is not signed yet: nothing to evaluate"),
+            reference=contract["reference"],
+        )
     check_period(
         period,
         starts_on=contract["starts_on"],
@@ -234,7 +238,7 @@ async def evaluation_detail(actor: Actor, evaluation_id: int) -> dict[str, Any]:
         .where((CommitteeEvaluation.id == evaluation_id) & _visible(actor))
         .first()
     )
-    missing = NotFound(f"evaluation {evaluation_id} not found")
+    missing = NotFound(N_("evaluation %(id)s not found"), id=evaluation_id)
     if row is None:
         raise missing
     try:

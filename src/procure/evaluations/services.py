@@ -30,6 +30,7 @@ from procure.evaluations.tables import (
     Rubric,
     RubricCriterion,
 )
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.security.actors import Actor
@@ -60,11 +61,13 @@ def check_criteria(criteria: Sequence[CriterionIn]) -> None:
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
         raise InvalidInput(
-            "criteria", f"criterion codes must be unique: {', '.join(repeated)} appears twice"
+            "criteria",
+            N_("criterion codes must be unique: %(codes)s appears twice"),
+            codes=repeated,
         )
     total = sum(c.weight for c in criteria)
     if total != HUNDRED:
-        raise InvalidInput("criteria", f"weights must sum to 100, got {total}")
+        raise InvalidInput("criteria", N_("weights must sum to 100, got %(total)s"), total=total)
 
 
 def _criteria_data(criteria: Sequence[Any]) -> list[dict[str, Any]]:
@@ -127,12 +130,14 @@ async def rubric_create(*, actor: Actor, data: RubricIn) -> int:
     _require(actor, Action.rubric_manage)
     name = data.name.strip()
     if not name:
-        raise InvalidInput("name", "must not be empty")
+        raise InvalidInput("name", N_("must not be empty"))
     check_criteria(data.criteria)
     async with transaction():
         if await Rubric.exists().where(Rubric.name == name):
             raise InvalidInput(
-                "name", f"a rubric named {name!r} exists: change it by adding a version"
+                "name",
+                N_("a rubric named %(name)r exists: change it by adding a version"),
+                name=name,
             )
         rows = await Rubric.insert(Rubric(name=name, version=1)).returning(Rubric.id)
         rubric_id = rows[0]["id"]
@@ -223,7 +228,9 @@ async def _lock(contract_id: int, community_id: int | None, period: str) -> dict
 
 def _locked(contract: dict[str, Any], period: str) -> Conflict:
     return Conflict(
-        f"the evaluation of {contract['reference']} for {period} is submitted and locked"
+        N_("the evaluation of %(reference)s for %(period)s is submitted and locked"),
+        reference=contract["reference"],
+        period=period,
     )
 
 
@@ -244,12 +251,14 @@ async def _choose_rubric(requested: int | None, current: int | None) -> int:
     await _lock_rubric(requested)
     found = await rubrics(requested)
     if not found:
-        raise InvalidInput("rubric_id", f"no rubric {requested}")
+        raise InvalidInput("rubric_id", N_("no rubric %(id)s"), id=requested)
     chosen = found[0]
     if not chosen["latest"]:
         raise InvalidInput(
             "rubric_id",
-            f"version {chosen['version']} of {chosen['name']} is superseded: use the latest",
+            N_("version %(version)s of %(name)s is superseded: use the latest"),
+            version=chosen["version"],
+            name=chosen["name"],
         )
     return requested
 
@@ -261,11 +270,14 @@ async def _write_scores(evaluation_id: int, rubric_id: int, data: EvaluationIn) 
         if line.criterion not in criteria:
             raise InvalidInput(
                 f"scores[{index}].criterion",
-                f"no criterion {line.criterion!r} in this rubric: use one of "
-                + ", ".join(criteria),
+                N_("no criterion %(code)r in this rubric: use one of %(codes)s"),
+                code=line.criterion,
+                codes=list(criteria),
             )
         if line.criterion in seen:
-            raise InvalidInput(f"scores[{index}].criterion", f"{line.criterion} is scored twice")
+            raise InvalidInput(
+                f"scores[{index}].criterion", N_("%(code)s is scored twice"), code=line.criterion
+            )
         seen.add(line.criterion)
     await EvaluationScore.delete().where(EvaluationScore.evaluation == evaluation_id)
     if data.scores:
@@ -294,7 +306,7 @@ async def _submit(actor: Actor, evaluation_id: int, rubric_id: int, period: str)
     missing = [c["code"] for c in criteria if c["id"] not in given]
     if missing:
         raise InvalidInput(
-            "scores", f"score every criterion before submitting: {', '.join(missing)}"
+            "scores", N_("score every criterion before submitting: %(codes)s"), codes=missing
         )
     total = weighted_total([(given[c["id"]], c["weight"]) for c in criteria])
     await advance(
@@ -342,7 +354,7 @@ async def evaluation_save(
             else:  # a colleague's request created it a moment ago: lock theirs instead
                 existing = await _lock(contract_id, actor.community_id, period)
         if existing is None:
-            raise Conflict("the evaluation changed while saving: try again")
+            raise Conflict(N_("the evaluation changed while saving: try again"))
         if existing["status"] == EvaluationStatus.submitted:
             raise _locked(contract, period)
         evaluation_id = existing["id"]
@@ -380,7 +392,11 @@ async def evaluation_submit(*, actor: Actor, contract_id: int, period: str) -> i
         contract = await evaluable_contract(actor, contract_id, period)
         existing = await _lock(contract_id, actor.community_id, period)
         if existing is None:
-            raise NotFound(f"no evaluation of {contract['reference']} for {period} yet")
+            raise NotFound(
+                N_("no evaluation of %(reference)s for %(period)s yet"),
+                reference=contract["reference"],
+                period=period,
+            )
         if existing["status"] == EvaluationStatus.submitted:
             raise _locked(contract, period)
         evaluation_id = existing["id"]

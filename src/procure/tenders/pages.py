@@ -79,7 +79,7 @@ def local_datetime(value: str, field: str) -> str:
     try:
         naive = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(field, f"{value!r} is not a date and time") from None
+        raise InvalidInput(field, N_("%(value)r is not a date and time"), value=value) from None
     return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
 
 
@@ -155,7 +155,9 @@ def _refuse_row(
 ) -> None:
     """A service's refusal of one bid's scores, beside that bid's first score."""
     field = f"score-{bid_id}-{next(iter(scores[bid_id]))}"
-    if not isinstance(refusal, InvalidInput):
+    if isinstance(refusal, Conflict):  # said in the catalog's words, like the API says it
+        refusal = InvalidInput("scores", refusal.template or str(refusal), **refusal.variables)
+    elif not isinstance(refusal, InvalidInput):
         refusal = InvalidInput("scores", str(refusal))
     form.refuse(refusal, lambda _location: field)
 
@@ -382,7 +384,7 @@ class TenderPages(Controller):
         form = await request.form()
         answer = form.get("answer", "").strip()
         if not answer:
-            raise InvalidInput("answer", "write an answer")
+            raise InvalidInput("answer", N_("write an answer"))
         tender_id = await services.clarification_answer(
             actor=request.user, clarification_id=clarification_id, answer=answer
         )
@@ -422,7 +424,7 @@ class TenderPages(Controller):
         tender = await tender_detail(request.user, tender_id)
         receipt = await own_bid(request.user, tender_id)
         if receipt is None:
-            raise NotFound(f"no bid of yours on tender {tender_id}")
+            raise NotFound(N_("no bid of yours on tender %(id)s"), id=tender_id)
         return Template("tenders/receipt.html", context={"tender": tender, "receipt": receipt})
 
     @post("/tenders/{tender_id:int}/bid/reconfirm", opt={"action": Action.bid_submit})

@@ -15,11 +15,13 @@ from procure.approvals.tables import Approval, ApprovalStatus
 from procure.bids.tables import Bid, BidStatus
 from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.tenders.states import (
     ACCEPTING_BIDS,
     OPENED_STATES,
+    TENDER_NOT_FOUND,
     ProcurementMethod,
     TenderStatus,
     awaiting_opening,
@@ -129,8 +131,12 @@ def status_is(shown: str, now: datetime) -> Any:
 def tender_status(value: str) -> str:
     """A ``status`` filter's value, refused by name when a reader never sees it."""
     if value not in SHOWN_STATUSES:
-        choices = ", ".join(SHOWN_STATUSES)
-        raise InvalidInput("status", f"{value!r} is not a tender status (use {choices})")
+        raise InvalidInput(
+            "status",
+            N_("%(value)r is not a tender status (use %(choices)s)"),
+            value=value,
+            choices=list(SHOWN_STATUSES),
+        )
     return value
 
 
@@ -174,7 +180,9 @@ async def tender_page(
         try:
             where &= Tender.method == ProcurementMethod(method)
         except ValueError:
-            raise InvalidInput("method", f"{method!r} is not a procurement method") from None
+            raise InvalidInput(
+                "method", N_("%(value)r is not a procurement method"), value=method
+            ) from None
     if q.strip():
         where &= contains(q.strip(), Tender.title, Tender.reference)
     query = TENDER_SORTING.apply(
@@ -198,7 +206,7 @@ async def tender_detail(actor: Actor | None, tender_id: int) -> dict:
         .first()
     )
     if tender is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     with_clock(tender, clock.now())
     tender["lines"] = await scope_lines(tender_id)
     tender["communities"] = await TenderCommunity.select(

@@ -38,6 +38,7 @@ from procure.tenders.schemas import TenderAmendmentIn, TenderIn
 from procure.tenders.states import (
     ACCEPTING_BIDS,
     CANCELLABLE,
+    TENDER_NOT_FOUND,
     CriterionKind,
     EvaluationMethod,
     TenderStatus,
@@ -60,15 +61,16 @@ def check_criteria(method: EvaluationMethod, criteria: Sequence[Any]) -> None:
     criteria, all summing to 100; 最低评标价法 is price alone."""
     codes = [c.code for c in criteria]
     if len(set(codes)) != len(codes):
-        raise InvalidInput("criteria", "criterion codes must be unique")
+        raise InvalidInput("criteria", N_("criterion codes must be unique"))
     price = [c for c in criteria if c.kind == CriterionKind.price]
     technical = [c for c in criteria if c.kind == CriterionKind.technical]
     if len(price) != 1:
-        raise InvalidInput("criteria", "exactly one price criterion is required")
+        raise InvalidInput("criteria", N_("exactly one price criterion is required"))
     if method == EvaluationMethod.lowest_price:
         if technical or price[0].weight != 100:
             raise InvalidInput(
-                "criteria", "最低评标价法 evaluates price alone: one price criterion weighing 100"
+                "criteria",
+                N_("最低评标价法 evaluates price alone: one price criterion weighing 100"),
             )
         return
     bounds = get_policy().procurement.price_weight
@@ -105,7 +107,9 @@ async def _resolve(data: TenderIn, actor: Actor) -> dict[str, Any]:
     for index, line in enumerate(data.lines):
         if line.item_code not in items:
             raise InvalidInput(
-                f"lines[{index}].item_code", f"no active catalog item {line.item_code!r}"
+                f"lines[{index}].item_code",
+                N_("no active catalog item %(code)r"),
+                code=line.item_code,
             )
     codes = sorted(
         set(data.communities) | {e.community_code for e in data.need_evidence if e.community_code}
@@ -173,7 +177,7 @@ def _header(data: TenderIn) -> dict[str, Any]:
 async def tender_create(*, actor: Actor, data: TenderIn) -> int:
     """A draft tender of the buyer's department; its reference is CG-<year>-<id>."""
     if actor.role != Role.buyer or actor.department_id is None:
-        raise NotFound("only a buyer drafts tenders")
+        raise NotFound(N_("only a buyer drafts tenders"))
     ids = await _resolve(data, actor)
     bid_key = get_keyring().new_key()
     async with transaction():
@@ -210,17 +214,47 @@ async def own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     return row
 
 
 #: The approval kinds of the tender's steps that need an approver (maker–checker).
 PUBLISH = "tender.publish"
 CANCEL = "tender.cancel"
+#: The approval kind of a correction to a published tender (更正公告).
+AMEND = "tender.amend"
+
+
+#: What a pending request about the tender waits to do, by its kind.
+PENDING = {
+    PUBLISH: N_(
+        "Approval request %(id)s to publish this tender is already pending; wait for the "
+        "decision or withdraw it"
+    ),
+    CANCEL: N_(
+        "Approval request %(id)s to cancel this tender is already pending; wait for the "
+        "decision or withdraw it"
+    ),
+    AMEND: N_(
+        "Approval request %(id)s to correct this tender is already pending; wait for the "
+        "decision or withdraw it"
+    ),
+}
+#: A pending request of another kind (the award's, bids.services).
+OTHER_PENDING = N_(
+    "Approval request %(id)s about this tender is already pending; wait for the decision or "
+    "withdraw it"
+)
 
 
 async def _pending_requests(tender_id: int) -> list[dict[str, Any]]:
     return await pending_for("tender", tender_id)
+
+
+async def _refuse_if_pending(tender_id: int) -> None:
+    """One request about the tender at a time: another while one is pending is a 409 naming it."""
+    for pending in await _pending_requests(tender_id):
+        raise Conflict(PENDING.get(pending["kind"], OTHER_PENDING), id=pending["id"])
 
 
 async def _locked_own_tender(actor: Actor, tender_id: int) -> dict[str, Any]:
@@ -241,14 +275,17 @@ async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None
         tender = await own_tender(actor, tender_id)
         if tender["status"] != TenderStatus.draft:
             raise Conflict(
-                "only a draft can be edited; a published tender changes by clarification"
+                N_("only a draft can be edited; a published tender changes by clarification")
             )
         for pending in await _pending_requests(tender_id):
             if pending["kind"] == PUBLISH:
                 raise Conflict(
-                    f"approval request {pending['id']} to publish this draft is pending; the "
-                    f"draft cannot change under the approver — withdraw the request "
-                    f"(POST /api/v1/approvals/{pending['id']}/withdraw) to edit it"
+                    N_(
+                        "approval request %(id)s to publish this draft is pending; the draft "
+                        "cannot change under the approver — withdraw the request "
+                        "(POST /api/v1/approvals/%(id)s/withdraw) to edit it"
+                    ),
+                    id=pending["id"],
                 )
         await Tender.update(_header(data)).where(Tender.id == tender_id)  # type: ignore[arg-type]
         await _write_parts(tender_id, data, ids)
@@ -261,6 +298,21 @@ async def tender_update(*, actor: Actor, tender_id: int, data: TenderIn) -> None
         )
 
 
+#: A submission period shorter than the method's minimum, by the minimum's unit.
+SHORT_PERIOD = {
+    PeriodUnit.working: N_(
+        "the submission period must last at least %(days)s working days for %(method)s "
+        "(%(basis)s): the deadline may fall on %(earliest)s at the earliest; give "
+        "short_period_justification to publish it"
+    ),
+    PeriodUnit.calendar: N_(
+        "the submission period must last at least %(days)s days for %(method)s (%(basis)s): "
+        "the deadline may fall on %(earliest)s at the earliest; give short_period_justification "
+        "to publish it"
+    ),
+}
+
+
 async def _publishable(
     tender: dict[str, Any], *, now: datetime, justification: str
 ) -> dict[str, Any]:
@@ -269,10 +321,13 @@ async def _publishable(
     the audit event and the tender keep."""
     if tender["status"] != TenderStatus.draft:
         raise Conflict(
-            N_("tender is %(status)s, only a draft can be published"), status=f"{tender['status']}"
+            N_("tender is %(status)s, only a draft can be published"),
+            status=TenderStatus(tender["status"]),
         )
     if tender["clarification_deadline"] <= now:
-        raise InvalidInput("clarification_deadline", "has already passed; move it into the future")
+        raise InvalidInput(
+            "clarification_deadline", N_("has already passed; move it into the future")
+        )
     criteria = await EvaluationCriterion.select().where(EvaluationCriterion.tender == tender["id"])
     check_criteria(
         EvaluationMethod(tender["evaluation_method"]), [SimpleNamespace(**c) for c in criteria]
@@ -283,12 +338,13 @@ async def _publishable(
     justification = justification.strip()
     short = deadline_day < earliest
     if short and not justification:
-        unit = "working days" if rule.unit is PeriodUnit.working else "days"
         raise InvalidInput(
             "submission_deadline",
-            f"the submission period must last at least {rule.days} {unit} for "
-            f"{tender['method']} ({rule.basis}): the deadline may fall on {earliest} at the "
-            f"earliest; give short_period_justification to publish it",
+            SHORT_PERIOD[rule.unit],
+            days=rule.days,
+            method=tender["method"],
+            basis=rule.basis,
+            earliest=earliest.isoformat(),
         )
     return {
         "period_days": (tender["submission_deadline"] - now).days,
@@ -324,11 +380,7 @@ async def tender_publish_request(*, actor: Actor, tender_id: int, justification:
     async with transaction():
         tender = await _locked_own_tender(actor, tender_id)
         require_handler(actor, tender["department"])
-        for pending in await _pending_requests(tender_id):
-            raise Conflict(
-                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
-                "already pending; wait for the decision or withdraw it"
-            )
+        await _refuse_if_pending(tender_id)
         facts = await _publishable(tender, now=now, justification=justification)
         approval_id = await approval_request(
             actor=actor,
@@ -349,7 +401,7 @@ async def _publish_approved(approval: dict[str, Any], approver: Actor) -> None:
     now = clock.now()
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     facts = await _publishable(
         tender, now=now, justification=str(approval["payload"].get("justification", ""))
     )
@@ -375,7 +427,7 @@ def _cancellable(tender: dict[str, Any], now: datetime) -> TenderStatus:
         submission_deadline=tender["submission_deadline"],
     )
     if status not in CANCELLABLE:
-        raise Conflict(N_("a tender that is %(status)s cannot be cancelled"), status=f"{status}")
+        raise Conflict(N_("a tender that is %(status)s cannot be cancelled"), status=status)
     return status
 
 
@@ -384,16 +436,12 @@ async def tender_cancel_request(*, actor: Actor, tender_id: int, reason: str) ->
     cancels it by approving. Returns the approval id."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "a cancellation needs a reason")
+        raise InvalidInput("reason", N_("a cancellation needs a reason"))
     async with transaction():
         tender = await _locked_own_tender(actor, tender_id)
         require_handler(actor, tender["department"])
         _cancellable(tender, clock.now())
-        for pending in await _pending_requests(tender_id):
-            raise Conflict(
-                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
-                "already pending; wait for the decision or withdraw it"
-            )
+        await _refuse_if_pending(tender_id)
         approval_id = await approval_request(
             actor=actor,
             kind=CANCEL,
@@ -411,7 +459,7 @@ async def _cancel_approved(approval: dict[str, Any], approver: Actor) -> None:
     tender_id = int(approval["subject_id"])
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     status = _cancellable(tender, clock.now())
     reason = str(approval["payload"].get("reason", ""))
     await advance(
@@ -431,7 +479,7 @@ async def clarification_ask(*, actor: Actor, tender_id: int, question: str) -> i
     async with transaction():
         tender = await Tender.select().where(Tender.id == tender_id).first()
         if tender is None or tender["published_at"] is None:
-            raise NotFound(f"tender {tender_id} not found")
+            raise NotFound(TENDER_NOT_FOUND, id=tender_id)
         status = effective_status(
             tender["status"],
             now=now,
@@ -439,7 +487,7 @@ async def clarification_ask(*, actor: Actor, tender_id: int, question: str) -> i
             submission_deadline=tender["submission_deadline"],
         )
         if status != TenderStatus.published:
-            raise Conflict("the clarification period is over")
+            raise Conflict(N_("the clarification period is over"))
         rows = await Clarification.insert(
             Clarification(
                 tender=tender_id,
@@ -463,10 +511,10 @@ async def clarification_answer(*, actor: Actor, clarification_id: int, answer: s
     async with transaction():
         question = await Clarification.select().where(Clarification.id == clarification_id).first()
         if question is None:
-            raise NotFound(f"clarification {clarification_id} not found")
+            raise NotFound(N_("clarification %(id)s not found"), id=clarification_id)
         tender = await own_tender(actor, question["tender"])
         if TenderStatus(tender["status"]) not in ACCEPTING_BIDS:
-            raise Conflict("answers are published while the tender is open")
+            raise Conflict(N_("answers are published while the tender is open"))
         await Clarification.update(
             {Clarification.answer: answer.strip(), Clarification.answered_at: clock.now()}
         ).where(Clarification.id == clarification_id)
@@ -486,8 +534,6 @@ async def clarification_answer(*, actor: Actor, clarification_id: int, answer: s
     return tender_id
 
 
-#: The approval kind of a correction to a published tender (更正公告).
-AMEND = "tender.amend"
 #: Fields whose change always affects bid preparation (87号令 第二十七条: 可能影响投标文件编制).
 ALWAYS_AFFECTING = frozenset({"description", "ceiling_fen", "criteria"})
 AMENDABLE = ("title", "description", "ceiling_fen", "criteria")
@@ -560,8 +606,11 @@ def amendment_plan(
     clarification_before = tender["clarification_deadline"]
     if now >= submission_before:
         raise Conflict(
-            f"the submission deadline {submission_before.isoformat()} has passed: a tender is "
-            "corrected before its submission deadline"
+            N_(
+                "the submission deadline %(deadline)s has passed: a tender is corrected before "
+                "its submission deadline"
+            ),
+            deadline=submission_before.isoformat(),
         )
     changes: dict[str, dict[str, Any]] = {}
     for field in AMENDABLE:
@@ -585,11 +634,14 @@ def amendment_plan(
     if submission < submission_before:
         raise InvalidInput(
             "submission_deadline",
-            "a correction may extend the submission deadline, never bring it forward "
-            f"(now {submission_before.isoformat()})",
+            N_(
+                "a correction may extend the submission deadline, never bring it forward "
+                "(now %(deadline)s)"
+            ),
+            deadline=submission_before.isoformat(),
         )
     if clarification != clarification_before and clarification <= now:
-        raise InvalidInput("clarification_deadline", "must be in the future")
+        raise InvalidInput("clarification_deadline", N_("must be in the future"))
     affecting = declared_affecting or bool(ALWAYS_AFFECTING & changes.keys())
     period = get_policy().periods["tender_amendment_notice"]
     earliest = calendar.minimum_end(now, period)
@@ -601,9 +653,9 @@ def amendment_plan(
             clarification = clarification + (lawful - submission)
         submission = lawful
     if clarification >= submission:
-        raise InvalidInput("clarification_deadline", "must be before the submission deadline")
+        raise InvalidInput("clarification_deadline", N_("must be before the submission deadline"))
     if submission == submission_before and clarification == clarification_before and not changes:
-        raise InvalidInput("changes", "the correction changes nothing in the tender")
+        raise InvalidInput("changes", N_("the correction changes nothing in the tender"))
     for field, before, after in (
         ("submission_deadline", submission_before, submission),
         ("clarification_deadline", clarification_before, clarification),
@@ -644,8 +696,11 @@ def _accepting(tender: dict[str, Any], now: datetime) -> None:
     )
     if status not in ACCEPTING_BIDS:
         raise Conflict(
-            f"a tender that is {status} cannot be corrected: a correction (更正公告) is "
-            "published before the submission deadline"
+            N_(
+                "a tender that is %(status)s cannot be corrected: a correction (更正公告) is "
+                "published before the submission deadline"
+            ),
+            status=status,
         )
 
 
@@ -657,16 +712,12 @@ async def tender_amend_request(*, actor: Actor, tender_id: int, data: TenderAmen
     now = clock.now()
     summary = data.summary.strip()
     if not summary:
-        raise InvalidInput("summary", "say what the correction changes (更正事项)")
+        raise InvalidInput("summary", N_("say what the correction changes (更正事项)"))
     async with transaction():
         tender = await _locked_own_tender(actor, tender_id)
         require_handler(actor, tender["department"])
         _accepting(tender, now)
-        for pending in await _pending_requests(tender_id):
-            raise Conflict(
-                f"approval request {pending['id']} ({pending['kind']}) about this tender is "
-                "already pending; wait for the decision or withdraw it"
-            )
+        await _refuse_if_pending(tender_id)
         proposal = _proposed(data)
         plan = amendment_plan(
             tender,
@@ -705,7 +756,7 @@ async def _amend_approved(approval: dict[str, Any], approver: Actor) -> None:
     await lock_rows(Tender.status, Tender.id == tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None:  # pragma: no cover - tenders are never deleted
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(TENDER_NOT_FOUND, id=tender_id)
     _accepting(tender, now)
     payload = approval["payload"]
     notice = await notice_snapshot(tender)

@@ -5,6 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from procure.i18n import N_
+
+#: Said of a tender that does not exist, or not for the asker (404).
+TENDER_NOT_FOUND = N_("tender %(id)s not found")
+
 
 class TenderStatus(StrEnum):
     draft = "draft"
