@@ -149,7 +149,7 @@ async def procurement_refusal(tender_id: int, now: datetime, *, stage: Stage) ->
                 "the finance department suspended this procurement (暂停采购活动) until "
                 "%(until)s: %(reason)s (财政部令第94号 第二十八条)"
             ),
-            until=suspension["ends_at"].isoformat(),
+            until=calendar.shown_end(suspension["ends_at"]),
             reason=suspension["reason"],
         )
     if stage is Stage.award:

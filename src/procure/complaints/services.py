@@ -432,7 +432,7 @@ async def suspension_order(*, actor: Actor, complaint_id: int, data: SuspensionI
             if current["ends_at"] > now:
                 raise Conflict(
                     N_("the procurement is suspended already until %(until)s"),
-                    until=current["ends_at"].isoformat(),
+                    until=calendar.shown_end(current["ends_at"]),
                 )
             await advance(
                 SUSPENSION,
@@ -481,7 +481,7 @@ async def suspension_lift(*, actor: Actor, suspension_id: int, reason: str) -> i
             raise NotFound(N_("suspension %(id)s not found"), id=suspension_id)
         if current["ends_at"] <= clock.now():
             raise Conflict(
-                N_("the suspension ended on %(day)s"), day=current["ends_at"].isoformat()
+                N_("the suspension ended on %(day)s"), day=calendar.shown_end(current["ends_at"])
             )
         row = await advance(
             SUSPENSION,

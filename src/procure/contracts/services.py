@@ -19,6 +19,7 @@ from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.tables import Award, BidLine
+from procure.calendar import shown_moment
 from procure.catalog.tables import CatalogItem
 from procure.complaints.selectors import Stage, procurement_refusal
 from procure.contracts.schemas import AmendmentIn, ContractIn, PaymentRecordIn
@@ -145,7 +146,7 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
         if tender["standstill_ends_at"] and clock.now() < tender["standstill_ends_at"]:
             raise Conflict(
                 N_("the standstill period runs until %(until)s"),
-                until=tender["standstill_ends_at"].isoformat(),
+                until=shown_moment(tender["standstill_ends_at"]),
             )
         if refusal := await procurement_refusal(tender_id, clock.now(), stage=Stage.contract):
             raise refusal
@@ -304,7 +305,7 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> int:
             raise Conflict(
                 N_("the buyer signed contract %(reference)s on %(when)s"),
                 reference=contract["reference"],
-                when=contract["buyer_signed_at"].isoformat(),
+                when=shown_moment(contract["buyer_signed_at"]),
             )
         approval_id = await approval_request(
             actor=actor,
@@ -347,7 +348,7 @@ async def _signature(
                 if party == "buyer"
                 else N_("the organization signed contract %(reference)s on %(when)s"),
                 reference=current["reference"],
-                when=current[signed_at].isoformat(),
+                when=shown_moment(current[signed_at]),
             ) from None
         raise
     other = "organization" if party == "buyer" else "buyer"

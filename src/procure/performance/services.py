@@ -12,7 +12,7 @@ from procure import clock
 from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.calendar import deadline
+from procure.calendar import deadline, shown_end, shown_moment
 from procure.contracts.services import own_contract, party_contract
 from procure.contracts.tables import PaymentStatus
 from procure.db import transaction
@@ -65,7 +65,7 @@ async def _settleable(actor: Actor, contract: dict[str, Any], period: str) -> di
         raise Conflict(
             N_("the performance of %(period)s was settled on %(settled_at)s"),
             period=period,
-            settled_at=result["settled"]["settled_at"].isoformat(),
+            settled_at=shown_moment(result["settled"]["settled_at"]),
         )
     readiness = result["readiness"]
     if not readiness["ready"]:
@@ -207,7 +207,7 @@ async def settlement_object(*, actor: Actor, contract_id: int, period: str, grou
                     "(%(rule)s): an objection is no longer possible"
                 ),
                 period=period,
-                ended=ends.isoformat(),
+                ended=shown_end(ends),
                 rule=rule.describe(),
             )
         await advance(
