@@ -76,6 +76,17 @@ def local_day(moment: datetime | date) -> date:
     return moment
 
 
+def shown_moment(moment: datetime) -> str:
+    """A moment as a refusal names it: the district's wall-clock time, "2026-10-09 14:30"."""
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def shown_end(ends_at: datetime) -> str:
+    """The end of a period as a refusal names it: 24:00 of its last day (民法典 第二百零三条),
+    "2026-10-12 24:00", not 00:00 of the next."""
+    return f"{local_day(ends_at - timedelta(microseconds=1)).isoformat()} 24:00"
+
+
 def local_today() -> date:
     """Today on the server clock in the district's time zone: a day ends at local midnight, not
     UTC's (debarments, due dates and months all turn over then)."""

@@ -16,6 +16,7 @@ from procure.audit.events import AuditAction
 from procure.departments.tables import Department
 from procure.security.services import user_create
 from procure.security.tables import Role, User
+from procure.web import labels
 from tests.acceptance.helpers import GROUP, set_up
 from tests.concurrency import audit_count, exactly_one_success, race
 from tests.conftest import bearer, login
@@ -379,3 +380,34 @@ async def test_pages(client: AsyncTestClient, as_user) -> None:
     await login(client, "org")
     seen = await client.get(f"/acceptances/{acceptance_id}")
     assert seen.status_code == 200 and "138****5678" not in seen.text and "李阿姨" not in seen.text
+
+
+async def test_a_refusal_on_the_acceptance_pages_reads_in_chinese(
+    client: AsyncTestClient, as_user
+) -> None:
+    c = await contract()
+    buyer, approver = await as_user("buyer"), await as_user("approver")
+    created = await set_up(client, c["id"], buyer)
+    assert created.status_code == 201, created.text
+    early_id = created.json()["id"]
+    await login(client, "buyer")
+    token = client.cookies.get("csrftoken") or ""
+    conclusion = {"_csrf_token": token, "result": "passed", "conclusion": "服务达到合同要求"}
+    # No requirement judged yet: which ones, listed as Chinese lists them.
+    early = await client.post(f"/acceptances/{early_id}/conclude", data=conclusion)
+    assert early.status_code == 409
+    assert "第 1、2 项验收项目尚未登记验收结果" in early.text
+    assert "have no result yet" not in early.text
+
+    # A confirmed acceptance's result stands: its status by its label.
+    c2 = await contract()
+    passed_id = await recorded(client, c2["id"], buyer, await as_user("committee"))
+    await approve(
+        client, await requested(await conclude(client, passed_id, buyer, "passed")), approver
+    )
+    changed = await client.post(
+        f"/acceptances/{passed_id}/items/1", data={"_csrf_token": token, "result": "met"}
+    )
+    assert changed.status_code == 409
+    passed = labels.label("zh-CN", "acceptance_status", "passed")
+    assert f"验收 {passed_id} 当前状态为“{passed}”，验收结果已确定，不能再修改" in changed.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from tests.complaints.helpers import answer, awarded, complained, filed
+from tests.complaints.helpers import accept, answer, awarded, complained, filed
 from tests.conftest import Clock, login
 
 
@@ -167,3 +167,52 @@ async def test_the_auditor_reads_and_the_pages_render_in_english(
             f"/complaints/{complaint_id}/admissibility", data=form(auditor, accept="yes")
         )
         assert refused.status_code == 403
+
+
+async def test_a_refusal_on_the_remedy_pages_reads_in_chinese_with_its_status_label(
+    app: Any, client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    who = await awarded(client, moving_clock)
+    challenge_id = await filed(client, who, "process")
+    assert (await answer(client, who, challenge_id, "rejected")).status_code == 200
+    complaint_id = await complained(client, who, challenge_id)
+    await accept(client, who, complaint_id)
+    decided = await client.post(
+        f"/api/v1/complaints/{complaint_id}/decision",
+        json={"outcome": "rejected", "public_text": "经审查，投诉事项缺乏事实依据，驳回投诉。"},
+        headers=who.regulator,
+    )
+    assert decided.status_code == 200
+    # The API keeps the English text, the status by its value …
+    api = await client.post(
+        f"/api/v1/complaints/{complaint_id}/suspension",
+        json={"reason": "调查期间暂停"},
+        headers=who.regulator,
+    )
+    assert api.status_code == 409 and api.json()["detail"] == (
+        f"complaint {complaint_id} is rejected; a procurement is suspended only while its "
+        "complaint is handled"
+    )
+    # … the page says it in Chinese, the status by its label.
+    async with AsyncTestClient(app=app) as regulator:
+        await login(regulator, "regulator")
+        refused = await regulator.post(
+            f"/complaints/{complaint_id}/suspension",
+            data=form(regulator, reason="调查期间暂停", until=""),
+        )
+        assert refused.status_code == 409
+        assert (
+            f"投诉 {complaint_id} 当前状态为“投诉驳回”；仅在投诉处理期间可以暂停采购活动"
+            in refused.text
+        )
+        assert "is rejected" not in refused.text
+    # A second challenge against the same step: the supplier reads why in Chinese.
+    async with AsyncTestClient(app=app) as supplier:
+        await login(supplier, "org2")
+        again = await supplier.post(
+            f"/tenders/{who.tender_id}/challenge",
+            data=form(supplier, subject="process", grounds="再次质疑"),
+        )
+        assert again.status_code == 409
+        assert "贵单位已就本项目的采购过程提出过质疑" in again.text
+        assert "财政部令第94号 第十一条" in again.text

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.approvals.selectors import pending_for
 from procure.contracts.tables import Payment
+from procure.web import labels
 from tests.acceptance.helpers import passed_final_acceptance
 from tests.conftest import login
 from tests.contracts.helpers import approve, rectified, requested
@@ -121,3 +122,27 @@ async def test_the_handler_asks_on_the_contract_page(client: AsyncTestClient) ->
         (await Payment.select(Payment.id).where(Payment.contract == contract["id"]).first())["id"],
     )
     assert [p["kind"] for p in pending] == ["payment.record"]
+
+
+async def test_a_refused_instalment_step_reads_in_chinese_on_the_page(
+    client: AsyncTestClient,
+) -> None:
+    contract = await make_contract(
+        department="D-MZJ", organization=XINLIANXIN, payments=[(date.today(), "scheduled")]
+    )
+    await login(client, "buyer")
+    token = client.cookies.get("csrftoken")
+    base = f"/contracts/{contract['id']}/payments/1"
+    # A scheduled instalment is not held: releasing it is refused, its status by its label.
+    release = await client.post(f"{base}/release", data={"_csrf_token": token, "reason": "已整改"})
+    assert release.status_code == 409
+    scheduled = labels.label("zh-CN", "payment_status", "scheduled")
+    assert f"第 1 期款项当前状态为“{scheduled}”，不能办理恢复支付" in release.text
+    assert "is scheduled" not in release.text
+    # An amount that is not one: what to enter, in Chinese.
+    bad = await client.post(
+        f"{base}/record",
+        data={"_csrf_token": token, "paid_on": date.today().isoformat(), "amount": "一些"},
+    )
+    assert bad.status_code == 400
+    assert "请填写付款日期（YYYY-MM-DD）、付款金额（以元为单位" in bad.text

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from procure.audit.events import AuditAction
 from procure.contracts.tables import Payment, Rectification
+from procure.i18n import yuan
 from procure.policy import get_policy
 from tests.acceptance.helpers import passed_final_acceptance
 from tests.concurrency import audit_count
@@ -55,7 +56,12 @@ async def test_a_deduction_per_grade_and_the_payment_of_what_is_due(
         record, json={**voucher, "amount_fen": INSTALMENT_FEN}, headers=who["handler"]
     )
     assert whole.status_code == 400 and whole.json()["field"] == "amount_fen"
-    assert str(due) in whole.json()["detail"]
+    # The amounts read in yuan, never in fen.
+    assert whole.json()["detail"] == (
+        f"the instalment is {yuan(INSTALMENT_FEN, 'en')} less "
+        f"{yuan(TWELFTH * percent // 100, 'en')} deducted for performance; "
+        f"record the payment of the {yuan(due, 'en')} due"
+    )
     approval_id = await requested(
         await client.post(record, json={**voucher, "amount_fen": due}, headers=who["handler"])
     )

@@ -222,3 +222,20 @@ async def test_parallel_objections_and_decisions_succeed_once(
             )
         )
     )
+
+
+async def test_a_late_objection_reads_in_chinese_on_the_page(
+    client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    contract = await settled_on_september_29(client, moving_clock)
+    org = (await parties(contract["id"]))["organization"]
+    at(moving_clock, 2026, 10, 13, 0, 30)
+    late = await client.post(
+        f"/contracts/{contract['id']}/settlements/2026-08/objection",
+        data={"grounds": "迟到的申辩"},
+        headers=org,
+    )
+    assert late.status_code == 409
+    assert "2026-08 绩效结算的申辩期已于 2026-10-12 24:00 届满" in late.text
+    assert "5 工作日" in late.text and "不能再提出申辩" in late.text
+    assert "no longer possible" not in late.text

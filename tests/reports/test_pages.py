@@ -205,3 +205,15 @@ async def test_pages_for_periods_that_have_not_begun_or_contracts_not_in_force(
     refused = await post(client, page_url(completed), await form_data(completed))
     assert refused.status_code == 409
     assert "is not in force" in refused.text
+
+
+async def test_a_period_the_contract_does_not_have_reads_in_chinese(
+    client: AsyncTestClient, make_contract: MakeContract
+) -> None:
+    contract = await make_contract()
+    await login(client, "org")
+    client.cookies.set("lang", "zh-CN")
+    missing = await client.get(page_url(contract, "2031-01"))
+    assert missing.status_code == 404
+    assert f"合同 {contract['reference']} 没有报告期 &#39;2031-01&#39;" in missing.text
+    assert "has no reporting period" not in missing.text

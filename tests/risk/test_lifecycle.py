@@ -15,6 +15,7 @@ from procure.risk import services
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
+from procure.web import labels
 from tests.conftest import csrf_headers, login
 from tests.risk.flag_helpers import (
     HT_007,
@@ -374,3 +375,25 @@ async def test_the_flag_page_forms_take_each_step(client: AsyncTestClient, flags
     assert await status_of(flag_id) == FlagStatus.dismissed
     closed = await client.get(f"/risk/flags/{flag_id}")
     assert "-form" not in closed.text.split("flag-history")[1]  # no forms on a closed flag
+
+
+async def test_a_refused_step_reads_in_chinese(flags: Flags) -> None:
+    """The refusal's catalog message as a page shows it: in Chinese, the rule it breaks."""
+    flag_id = await flags.on_contract(HT_007)
+    await services.flag_dismiss(actor=await actor("regulator"), flag_id=flag_id, reason="误报")
+    with pytest.raises(Conflict) as refused:
+        await services.flag_resolve(actor=await actor("buyer2"), flag_id=flag_id, reason="x")
+    assert str(refused.value) == (
+        f"risk flag {flag_id} is dismissed; only a flag that is explained or open can be resolved"
+    )
+    said = labels.message("zh-CN", refused.value.template, refused.value.variables)
+    assert said == (
+        f"风险提示 {flag_id} 当前状态不允许此操作：只有待处理或已说明的风险提示可以办结"
+    )
+    with pytest.raises(InvalidInput) as long:
+        await services.flag_dismiss(
+            actor=await actor("regulator"), flag_id=flag_id, reason="长" * 4001
+        )
+    assert labels.message("zh-CN", long.value.template, long.value.variables) == (
+        "不得超过 4000 个字符"
+    )

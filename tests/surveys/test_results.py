@@ -187,3 +187,13 @@ async def test_a_committee_starts_and_closes_a_round_from_its_page(client: Async
     assert closed.headers["location"] == (
         f"/contracts/{contract_row['id']}/surveys?done=round_closed"
     )
+
+
+async def test_a_round_that_does_not_exist_reads_in_chinese(client: AsyncTestClient) -> None:
+    await login(client, "buyer2")
+    missing = await client.get("/surveys/rounds/987654/results")
+    assert missing.status_code == 404
+    assert "未找到满意度调查轮次 987654" in missing.text
+    assert "not found" not in missing.text
+    api = await client.get("/api/v1/surveys/rounds/987654/results", headers=await bearer("buyer2"))
+    assert api.status_code == 404 and api.json()["detail"] == "survey round 987654 not found"

@@ -19,6 +19,7 @@ from procure.acceptance.tables import (
 from procure.contracts.selectors import contract_detail
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.security.actors import PLATFORM_READER, Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -66,7 +67,7 @@ async def contract_acceptances(actor: Actor, contract_id: int) -> list[dict[str,
 async def acceptance_row(acceptance_id: int) -> dict[str, Any]:
     row = await Acceptance.select().where(Acceptance.id == acceptance_id).first()
     if row is None:
-        raise NotFound(f"acceptance {acceptance_id} not found")
+        raise NotFound(N_("acceptance %(id)s not found"), id=acceptance_id)
     return row
 
 
@@ -239,7 +240,7 @@ async def public_acceptance(acceptance_id: int) -> dict[str, Any]:
     per requirement, the recipients' opinions in counts only; 404 while it is a draft."""
     row = await acceptance_row(acceptance_id)
     if row["status"] not in CONFIRMED:
-        raise NotFound(f"acceptance {acceptance_id} not found")
+        raise NotFound(N_("acceptance %(id)s not found"), id=acceptance_id)
     view = await acceptance_view(PLATFORM_READER, acceptance_id)
     acceptance = dict(view["acceptance"])
     acceptance.pop("prepared_by", None)

@@ -32,6 +32,7 @@ from procure.audit.services import record
 from procure.contracts.tables import Contract, ContractCommunity, ContractScopeLine, ContractStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.lifecycle import advance
 from procure.reports.periods import LABEL_PATTERN, contract_periods
 from procure.security.actors import Actor
@@ -51,7 +52,7 @@ def _today() -> Any:
 async def _contract(contract_id: int) -> dict[str, Any]:
     row = await Contract.select().where(Contract.id == contract_id).first()
     if row is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     return row
 
 
@@ -61,7 +62,11 @@ def _stage(contract: dict[str, Any], stage: str) -> bool:
     if not stage:
         return True
     if not LABEL_PATTERN.fullmatch(stage):
-        raise InvalidInput("stage", f"{stage!r} is not a period: write YYYY-MM, or leave it empty")
+        raise InvalidInput(
+            "stage",
+            N_("%(stage)s is not a period: write YYYY-MM, or leave it empty"),
+            stage=repr(stage),
+        )
     periods = contract_periods(
         contract["starts_on"], contract["ends_on"], contract["reporting_frequency"], 0
     )
@@ -69,20 +74,26 @@ def _stage(contract: dict[str, Any], stage: str) -> bool:
     if found is None:
         raise InvalidInput(
             "stage",
-            f"{stage} is not one of the contract's {contract['reporting_frequency']} periods",
+            N_("%(stage)s is not one of the contract's %(frequency)s periods"),
+            stage=stage,
+            frequency=contract["reporting_frequency"],
         )
     if found.starts_on > _today():
-        raise InvalidInput("stage", f"{stage} has not begun: a stage is accepted once delivered")
+        raise InvalidInput(
+            "stage", N_("%(stage)s has not begun: a stage is accepted once delivered"), stage=stage
+        )
     return found.label == periods[-1].label
 
 
 async def _check_group(contract: dict[str, Any], data: AcceptanceIn) -> None:
     if len(data.members) < MIN_GROUP:
         raise InvalidInput(
-            "members", f"an acceptance group (验收小组) needs at least {MIN_GROUP} members"
+            "members",
+            N_("an acceptance group (验收小组) needs at least %(count)s members"),
+            count=MIN_GROUP,
         )
     if not any(m.kind == MemberKind.buyer_staff for m in data.members):
-        raise InvalidInput("members", "the group needs at least one of the buyer's staff")
+        raise InvalidInput("members", N_("the group needs at least one of the buyer's staff"))
     organization = (
         await Contract.select(Contract.organization.name.as_alias("name"))
         .where(Contract.id == contract["id"])
@@ -93,7 +104,7 @@ async def _check_group(contract: dict[str, Any], data: AcceptanceIn) -> None:
         if organization["name"] and organization["name"] in member.affiliation:
             raise InvalidInput(
                 f"members[{index}].affiliation",
-                "the organization under review never sits in its own acceptance group",
+                N_("the organization under review never sits in its own acceptance group"),
             )
 
 
@@ -103,11 +114,16 @@ async def acceptance_create(*, actor: Actor, contract_id: int, data: AcceptanceI
     contract = await _contract(contract_id)
     require_handler(actor, contract["department"])
     if data.accepted_on > _today():
-        raise InvalidInput("accepted_on", "record the acceptance on or after the day it took place")
+        raise InvalidInput(
+            "accepted_on", N_("record the acceptance on or after the day it took place")
+        )
     async with transaction():
         contract = await _contract(contract_id)
         if contract["status"] != ContractStatus.active:
-            raise Conflict(f"contract is {contract['status']}; only an active contract is accepted")
+            raise Conflict(
+                N_("contract is %(status)s; only an active contract is accepted"),
+                status=ContractStatus(contract["status"]),
+            )
         final = _stage(contract, data.stage)
         await _check_group(contract, data)
         earlier = await Acceptance.select(Acceptance.status, Acceptance.attempt).where(
@@ -115,8 +131,10 @@ async def acceptance_create(*, actor: Actor, contract_id: int, data: AcceptanceI
         )
         if any(row["status"] != AcceptanceStatus.failed for row in earlier):
             raise Conflict(
-                "this stage already has an acceptance in progress or passed; a new attempt "
-                "follows only a failed one"
+                N_(
+                    "this stage already has an acceptance in progress or passed; a new attempt "
+                    "follows only a failed one"
+                )
             )
         rows = await Acceptance.insert(
             Acceptance(
@@ -163,7 +181,11 @@ async def _draft(actor: Actor, acceptance_id: int) -> dict[str, Any]:
     contract = await _contract(acceptance["contract"])
     require_handler(actor, contract["department"])
     if acceptance["status"] != AcceptanceStatus.draft:
-        raise Conflict(f"acceptance {acceptance_id} is {acceptance['status']}: its result stands")
+        raise Conflict(
+            N_("acceptance %(id)s is %(status)s: its result stands"),
+            id=acceptance_id,
+            status=AcceptanceStatus(acceptance["status"]),
+        )
     return acceptance
 
 
@@ -171,7 +193,7 @@ async def item_record(*, actor: Actor, acceptance_id: int, line_no: int, data: I
     """The result for one requirement, with notes and evidence; a requirement not fully met
     says why."""
     if data.result != RequirementResult.met and not data.notes.strip():
-        raise InvalidInput("notes", "say what was not met")
+        raise InvalidInput("notes", N_("say what was not met"))
     async with transaction():
         await _draft(actor, acceptance_id)
         updated = (
@@ -190,7 +212,11 @@ async def item_record(*, actor: Actor, acceptance_id: int, line_no: int, data: I
             .returning(AcceptanceItem.id)
         )
         if not updated:
-            raise NotFound(f"acceptance {acceptance_id} has no requirement {line_no}")
+            raise NotFound(
+                N_("acceptance %(id)s has no requirement %(line)s"),
+                id=acceptance_id,
+                line=line_no,
+            )
         await record(
             actor=actor,
             action=AuditAction.acceptance_recorded,
@@ -224,7 +250,11 @@ async def recipient_invite(*, actor: Actor, acceptance_id: int, data: RecipientI
             .first()
         )
         if community is None:
-            raise InvalidInput("community", f"{data.community!r} is not served by this contract")
+            raise InvalidInput(
+                "community",
+                N_("%(community)s is not served by this contract"),
+                community=repr(data.community),
+            )
         rows = await AcceptanceRecipient.insert(
             AcceptanceRecipient(
                 acceptance=acceptance_id,
@@ -262,15 +292,17 @@ async def opinion_record(
         )
         if actor.role == Role.committee:
             if recipient is None or recipient["community"] != actor.community_id:
-                raise NotFound(f"recipient {recipient_id} not found")
+                raise NotFound(N_("recipient %(id)s not found"), id=recipient_id)
         else:
             contract = await _contract(acceptance["contract"])
             require_handler(actor, contract["department"])
         if recipient is None:
-            raise NotFound(f"recipient {recipient_id} not found")
+            raise NotFound(N_("recipient %(id)s not found"), id=recipient_id)
         if acceptance["status"] != AcceptanceStatus.draft:
             raise Conflict(
-                f"acceptance {acceptance_id} is {acceptance['status']}: its result stands"
+                N_("acceptance %(id)s is %(status)s: its result stands"),
+                id=acceptance_id,
+                status=AcceptanceStatus(acceptance["status"]),
             )
         await AcceptanceRecipient.update(
             {
@@ -295,19 +327,22 @@ async def _ready(acceptance_id: int, result: Verdict) -> None:
     items = await AcceptanceItem.select(AcceptanceItem.line_no, AcceptanceItem.result).where(
         AcceptanceItem.acceptance == acceptance_id
     )
-    missing = [str(item["line_no"]) for item in items if not item["result"]]
+    missing = [item["line_no"] for item in items if not item["result"]]
     if missing:
-        raise Conflict(f"requirements {', '.join(missing)} have no result yet")
+        raise Conflict(N_("requirements %(lines)s have no result yet"), lines=missing)
     heard = await AcceptanceRecipient.count().where(
         (AcceptanceRecipient.acceptance == acceptance_id) & (AcceptanceRecipient.opinion != "")
     )
     if heard == 0:
         raise Conflict(
-            f"no service recipient's opinion is recorded: {ARTICLE_45} requires inviting the "
-            "service recipients to the acceptance of a public service"
+            N_(
+                "no service recipient's opinion is recorded: %(article)s requires inviting the "
+                "service recipients to the acceptance of a public service"
+            ),
+            article=ARTICLE_45,
         )
     if result == Verdict.passed and any(i["result"] == RequirementResult.not_met for i in items):
-        raise InvalidInput("result", "a requirement is not met: the acceptance cannot pass")
+        raise InvalidInput("result", N_("a requirement is not met: the acceptance cannot pass"))
 
 
 async def acceptance_conclude(*, actor: Actor, acceptance_id: int, data: ConcludeIn) -> int:
@@ -345,7 +380,7 @@ async def _confirm(approval: dict[str, Any], approver: Actor) -> None:
         raise PermissionDeniedException("no one confirms an acceptance they prepared")
     payload = approval["payload"]
     if await fingerprint(acceptance_id) != payload["fingerprint"]:
-        raise Conflict("the acceptance changed since it was submitted: submit it again")
+        raise Conflict(N_("the acceptance changed since it was submitted: submit it again"))
     result = Verdict(payload["result"])
     await _ready(acceptance_id, result)
     await advance(

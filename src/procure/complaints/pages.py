@@ -45,6 +45,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
+from procure.web import labels
 from procure.web.templating import request_locale
 
 REQUIRED = {
@@ -89,14 +90,20 @@ async def _attempt(
         return await write(), {}, 200
     except InvalidInput as error:
         field = error.field if error.field in REQUIRED else "form"
-        return None, {field: error.message}, HTTP_400_BAD_REQUEST
+        message = labels.message(
+            request_locale(request), error.template, error.variables, error.message
+        )
+        return None, {field: message}, HTTP_400_BAD_REQUEST
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "form"
         message = _gettext(request)(REQUIRED[field]) if field in REQUIRED else first["msg"]
         return None, {field if field in REQUIRED else "form": message}, HTTP_400_BAD_REQUEST
     except Conflict as error:
-        return None, {"form": str(error)}, HTTP_409_CONFLICT
+        message = labels.message(
+            request_locale(request), error.template, error.variables, str(error)
+        )
+        return None, {"form": message}, HTTP_409_CONFLICT
 
 
 async def _form_step(
@@ -267,9 +274,7 @@ class RemedyPages(Controller):
     ) -> Template | Redirect:
         async def write(form: dict[str, str]) -> None:
             if form["outcome"] != "rejected" and not form.get("corrective_step"):
-                raise InvalidInput(
-                    "corrective_step", _gettext(request)(REQUIRED["corrective_step"])
-                )
+                raise InvalidInput("corrective_step", REQUIRED["corrective_step"])
             data = AnswerIn.model_validate(
                 {
                     "outcome": form["outcome"],
@@ -388,7 +393,7 @@ class RemedyPages(Controller):
         async def write(form: dict[str, str]) -> None:
             accept = form["accept"] == "yes"
             if not accept and not form.get("reason", "").strip():
-                raise InvalidInput("reason", _gettext(request)(REQUIRED["reason"]))
+                raise InvalidInput("reason", REQUIRED["reason"])
             data = AdmissibilityIn(accept=accept, reason=form.get("reason", ""))
             await services.complaint_admit(actor=request.user, complaint_id=complaint_id, data=data)
 
@@ -421,7 +426,7 @@ class RemedyPages(Controller):
             try:
                 last = date.fromisoformat(until) if until else None
             except ValueError:
-                raise InvalidInput("until", _gettext(request)(REQUIRED["until"])) from None
+                raise InvalidInput("until", REQUIRED["until"]) from None
             data = SuspensionIn(reason=form["reason"], until=last)
             await services.suspension_order(
                 actor=request.user, complaint_id=complaint_id, data=data

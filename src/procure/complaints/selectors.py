@@ -27,7 +27,8 @@ from procure.complaints.tables import (
     SuspensionStatus,
 )
 from procure.db.pagination import Page, PageRequest, paginate
-from procure.errors import InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -129,17 +130,27 @@ async def suspension_in_force(tender_id: int, now: datetime) -> dict[str, Any] |
 
 
 async def procurement_block(tender_id: int, now: datetime, *, stage: Stage) -> str | None:
-    """Why the tender may not go on to ``stage`` now, or None.
+    """Why the tender may not go on to ``stage`` now (in English), or None; prefer
+    ``procurement_refusal``, whose refusal reads in the reader's language on pages."""
+    refusal = await procurement_refusal(tender_id, now, stage=stage)
+    return str(refusal) if refusal is not None else None
+
+
+async def procurement_refusal(tender_id: int, now: datetime, *, stage: Stage) -> Conflict | None:
+    """The refusal to let the tender go on to ``stage`` now, or None.
 
     A suspension by the finance department (94号令 第二十八条) stops the award, the contract
     and its signature. The contract also waits for every challenge about the result to be
     answered (and, if upheld, corrected) and for every complaint about it to be decided."""
     suspension = await suspension_in_force(tender_id, now)
     if suspension is not None:
-        return (
-            f"the finance department suspended this procurement (暂停采购活动) until "
-            f"{suspension['ends_at'].isoformat()}: {suspension['reason']} "
-            f"(财政部令第94号 第二十八条)"
+        return Conflict(
+            N_(
+                "the finance department suspended this procurement (暂停采购活动) until "
+                "%(until)s: %(reason)s (财政部令第94号 第二十八条)"
+            ),
+            until=calendar.shown_end(suspension["ends_at"]),
+            reason=suspension["reason"],
         )
     if stage is Stage.award:
         return None
@@ -155,13 +166,20 @@ async def procurement_block(tender_id: int, now: datetime, *, stage: Stage) -> s
     if challenge is not None:
         if challenge["status"] == ChallengeStatus.filed:
             due = answer_deadline(challenge)
-            return (
-                f"challenge {challenge['id']} against the result awaits the buyer's written "
-                f"answer (due {due.last_day.isoformat()}, 财政部令第94号 第十三条)"
+            return Conflict(
+                N_(
+                    "challenge %(id)s against the result awaits the buyer's written answer "
+                    "(due %(due)s, 财政部令第94号 第十三条)"
+                ),
+                id=challenge["id"],
+                due=due.last_day.isoformat(),
             )
-        return (
-            f"challenge {challenge['id']} against the result was upheld; its corrective step "
-            "must be taken first (财政部令第94号 第十六条)"
+        return Conflict(
+            N_(
+                "challenge %(id)s against the result was upheld; its corrective step must be "
+                "taken first (财政部令第94号 第十六条)"
+            ),
+            id=challenge["id"],
         )
     complaint = (
         await Complaint.select(Complaint.id)
@@ -173,9 +191,12 @@ async def procurement_block(tender_id: int, now: datetime, *, stage: Stage) -> s
         .first()
     )
     if complaint is not None:
-        return (
-            f"complaint {complaint['id']} against the result awaits the finance department's "
-            "decision (财政部令第94号 第二十六条)"
+        return Conflict(
+            N_(
+                "complaint %(id)s against the result awaits the finance department's decision "
+                "(财政部令第94号 第二十六条)"
+            ),
+            id=complaint["id"],
         )
     return None
 
@@ -268,8 +289,12 @@ def _enum_filter(column: Any, kind: type[StrEnum], value: str, field: str) -> An
     try:
         return column == kind(value.strip())
     except ValueError:
-        choices = ", ".join(kind)
-        raise InvalidInput(field, f"{value!r} is not a status (use {choices})") from None
+        raise InvalidInput(
+            field,
+            N_("%(value)s is not a status (use %(choices)s)"),
+            value=repr(value),
+            choices=list(kind),
+        ) from None
 
 
 async def visible_challenges(actor: Actor, *, tender_id: int) -> list[dict]:
@@ -317,7 +342,7 @@ async def challenge_detail(actor: Actor, challenge_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"challenge {challenge_id} not found")
+        raise NotFound(N_("challenge %(id)s not found"), id=challenge_id)
     view = _challenge_view(actor, row, clock.now())
     view["complaint"] = (await _complaints_by_challenge(actor, [challenge_id])).get(challenge_id)
     filing = await filing_deadline(row["tender"], ChallengeSubject(row["subject"]))
@@ -395,7 +420,7 @@ async def complaint_detail(actor: Actor, complaint_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"complaint {complaint_id} not found")
+        raise NotFound(N_("complaint %(id)s not found"), id=complaint_id)
     now = clock.now()
     suspensions = await _suspensions([row["tender"]], now)
     view = _complaint_view(row, now, suspensions.get(row["tender"], []))
@@ -489,7 +514,7 @@ def _published(condition: Any) -> Any:
 async def published_decision(complaint_id: int) -> dict[str, Any]:
     rows = await published_decisions(complaint_id=complaint_id)
     if not rows:
-        raise NotFound(f"complaint decision {complaint_id} not found")
+        raise NotFound(N_("complaint decision %(id)s not found"), id=complaint_id)
     decision = rows[0]
     decision["suspensions"] = (await _suspensions([decision["tender_id"]], clock.now())).get(
         decision["tender_id"], []

@@ -49,6 +49,7 @@ from procure.complaints.tables import (
 )
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.lifecycle import advance
 from procure.security.actors import Actor
 from procure.security.tables import Role
@@ -64,6 +65,38 @@ SUSPENDABLE = (
     TenderStatus.awarded,
 )
 
+#: "The challenge period ended", by what the challenge is against (each its own catalog message:
+#: the step reads as a phrase of the sentence in every language).
+PERIOD_ENDED = {
+    ChallengeSubject.documents: N_(
+        "the challenge period against the documents ended on %(day)s (%(rule)s, counted from "
+        "%(knew)s)"
+    ),
+    ChallengeSubject.process: N_(
+        "the challenge period against the process ended on %(day)s (%(rule)s, counted from "
+        "%(knew)s)"
+    ),
+    ChallengeSubject.result: N_(
+        "the challenge period against the result ended on %(day)s (%(rule)s, counted from %(knew)s)"
+    ),
+}
+
+#: "Challenged already", by what the challenge is against.
+CHALLENGED_ALREADY = {
+    ChallengeSubject.documents: N_(
+        "your organization has challenged the documents of this tender already: a supplier "
+        "challenges each step once, with all its grounds (财政部令第94号 第十一条)"
+    ),
+    ChallengeSubject.process: N_(
+        "your organization has challenged the process of this tender already: a supplier "
+        "challenges each step once, with all its grounds (财政部令第94号 第十一条)"
+    ),
+    ChallengeSubject.result: N_(
+        "your organization has challenged the result of this tender already: a supplier "
+        "challenges each step once, with all its grounds (财政部令第94号 第十一条)"
+    ),
+}
+
 
 async def _locked_tender(tender_id: int) -> dict[str, Any]:
     """The published tender, its row locked for this transaction (a no-op UPDATE) so that
@@ -71,7 +104,7 @@ async def _locked_tender(tender_id: int) -> dict[str, Any]:
     await lock_rows(Tender.status, Tender.id == tender_id)
     tender = await Tender.select().where(Tender.id == tender_id).first()
     if tender is None or tender["status"] == TenderStatus.draft:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     return tender
 
 
@@ -82,38 +115,37 @@ async def challenge_file(*, actor: Actor, tender_id: int, data: ChallengeIn) -> 
     """A bidder challenges the documents, the process or the result within 7 working days of
     the day it knew (94号令 第十条, 第十一条); returns the challenge's id."""
     if actor.role != Role.organization or actor.organization_id is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     subject = ChallengeSubject(data.subject)
     now = clock.now()
     async with transaction():
         await _locked_tender(tender_id)
         if tender_id not in await bid_tenders(actor.organization_id):
             raise Conflict(
-                "only a supplier that took part in this tender (a bid on it) may challenge it "
-                "(财政部令第94号 第十一条)"
+                N_(
+                    "only a supplier that took part in this tender (a bid on it) may challenge "
+                    "it (财政部令第94号 第十一条)"
+                )
             )
         if (
             subject is ChallengeSubject.result
             and await knowledge_moment(tender_id, subject) is None
         ):
-            raise Conflict("there is no award notice yet: the result cannot be challenged")
+            raise Conflict(N_("there is no award notice yet: the result cannot be challenged"))
         deadline = await filing_deadline(tender_id, subject)
         if deadline is not None and deadline.passed(now):
             raise Conflict(
-                f"the challenge period against the {subject.value} ended on "
-                f"{deadline.last_day.isoformat()} ({deadline.rule}, counted from "
-                f"{_day(await knowledge_moment(tender_id, subject))})"
+                PERIOD_ENDED[subject],
+                day=deadline.last_day.isoformat(),
+                rule=deadline.rule,
+                knew=_day(await knowledge_moment(tender_id, subject)),
             )
         if await Challenge.exists().where(
             (Challenge.tender == tender_id)
             & (Challenge.organization == actor.organization_id)
             & (Challenge.subject == subject)
         ):
-            raise Conflict(
-                f"your organization has challenged the {subject.value} of this tender already: "
-                "a supplier challenges each step once, with all its grounds "
-                "(财政部令第94号 第十一条)"
-            )
+            raise Conflict(CHALLENGED_ALREADY[subject])
         knew = await knowledge_moment(tender_id, subject)
         rows = await Challenge.insert(
             Challenge(
@@ -161,7 +193,7 @@ async def _department_challenge(actor: Actor, challenge_id: int) -> dict[str, An
             .first()
         )
     if row is None:
-        raise NotFound(f"challenge {challenge_id} not found")
+        raise NotFound(N_("challenge %(id)s not found"), id=challenge_id)
     return row
 
 
@@ -171,13 +203,15 @@ async def challenge_answer(*, actor: Actor, challenge_id: int, data: AnswerIn) -
     outcome = ChallengeStatus(data.outcome)
     answer = data.answer.strip()
     if not answer:
-        raise InvalidInput("answer", "the answer gives its reasons in writing")
+        raise InvalidInput("answer", N_("the answer gives its reasons in writing"))
     upheld = outcome is not ChallengeStatus.rejected
     if upheld and data.corrective_step is None:
         raise InvalidInput(
             "corrective_step",
-            "an upheld challenge names its corrective step: amend the documents, re-evaluate "
-            "or re-procure (财政部令第94号 第十六条)",
+            N_(
+                "an upheld challenge names its corrective step: amend the documents, "
+                "re-evaluate or re-procure (财政部令第94号 第十六条)"
+            ),
         )
     step = data.corrective_step.value if upheld and data.corrective_step else ""
     async with transaction():
@@ -206,7 +240,7 @@ async def challenge_correct(*, actor: Actor, challenge_id: int, note: str) -> No
     """The buyer records that the upheld challenge's corrective step has been taken."""
     note = note.strip()
     if not note:
-        raise InvalidInput("note", "say what was done (the amendment, the re-evaluation…)")
+        raise InvalidInput("note", N_("say what was done (the amendment, the re-evaluation…)"))
     async with transaction():
         row = await _department_challenge(actor, challenge_id)
         await advance(
@@ -239,7 +273,7 @@ async def complaint_file(*, actor: Actor, challenge_id: int, data: ComplaintIn) 
             .first()
         )
     if row is None:
-        raise NotFound(f"challenge {challenge_id} not found")
+        raise NotFound(N_("challenge %(id)s not found"), id=challenge_id)
     now = clock.now()
     async with transaction():
         # The challenge's row lock: parallel complaints about it queue.
@@ -250,16 +284,27 @@ async def complaint_file(*, actor: Actor, challenge_id: int, data: ComplaintIn) 
             answer = answer_deadline(row)
             if row["status"] == ChallengeStatus.filed and not answer.passed(now):
                 raise Conflict(
-                    f"the buyer may answer until {answer.last_day.isoformat()} ({answer.rule}); "
-                    "a complaint comes after the answer or after that day (财政部令第94号 第十七条)"
+                    N_(
+                        "the buyer may answer until %(day)s (%(rule)s); a complaint comes after "
+                        "the answer or after that day (财政部令第94号 第十七条)"
+                    ),
+                    day=answer.last_day.isoformat(),
+                    rule=answer.rule,
                 )
             late = complaint_deadline(row)
             raise Conflict(
-                f"the complaint period ended on {late.last_day.isoformat()} ({late.rule}, "
-                f"counted from the answer deadline {answer.last_day.isoformat()})"
+                N_(
+                    "the complaint period ended on %(day)s (%(rule)s, counted from the answer "
+                    "deadline %(answer)s)"
+                ),
+                day=late.last_day.isoformat(),
+                rule=late.rule,
+                answer=answer.last_day.isoformat(),
             )
         if await Complaint.exists().where(Complaint.challenge == challenge_id):
-            raise Conflict(f"challenge {challenge_id} has been complained about already")
+            raise Conflict(
+                N_("challenge %(id)s has been complained about already"), id=challenge_id
+            )
         rows = await Complaint.insert(
             Complaint(
                 challenge=challenge_id,
@@ -291,7 +336,7 @@ async def complaint_file(*, actor: Actor, challenge_id: int, data: ComplaintIn) 
 
 def _regulator(actor: Actor) -> None:
     if actor.role != Role.regulator:
-        raise NotFound("not found")
+        raise NotFound(N_("not found"))
 
 
 async def complaint_admit(*, actor: Actor, complaint_id: int, data: AdmissibilityIn) -> None:
@@ -301,7 +346,7 @@ async def complaint_admit(*, actor: Actor, complaint_id: int, data: Admissibilit
     reason = data.reason.strip()
     if not data.accept and not reason:
         raise InvalidInput(
-            "reason", "a complaint not accepted is told why (财政部令第94号 第二十一条)"
+            "reason", N_("a complaint not accepted is told why (财政部令第94号 第二十一条)")
         )
     async with transaction():
         await advance(
@@ -324,7 +369,7 @@ async def complaint_decide(*, actor: Actor, complaint_id: int, data: DecisionIn)
     _regulator(actor)
     text = data.public_text.strip()
     if not text:
-        raise InvalidInput("public_text", "the decision is published with its reasons")
+        raise InvalidInput("public_text", N_("the decision is published with its reasons"))
     outcome = ComplaintStatus(data.outcome)
     async with transaction():
         await advance(
@@ -349,35 +394,45 @@ async def suspension_order(*, actor: Actor, complaint_id: int, data: SuspensionI
     _regulator(actor)
     reason = data.reason.strip()
     if not reason:
-        raise InvalidInput("reason", "a suspension says why")
+        raise InvalidInput("reason", N_("a suspension says why"))
     now = clock.now()
     limit = calendar.deadline("suspension", now)
     until = data.until or limit.last_day
     if until < calendar.local_day(now):
-        raise InvalidInput("until", "the suspension's last day cannot be in the past")
+        raise InvalidInput("until", N_("the suspension's last day cannot be in the past"))
     if until > limit.last_day:
         raise InvalidInput(
             "until",
-            f"a suspension lasts at most until {limit.last_day.isoformat()} ({limit.rule})",
+            N_("a suspension lasts at most until %(day)s (%(rule)s)"),
+            day=limit.last_day.isoformat(),
+            rule=limit.rule,
         )
     async with transaction():
         complaint = await Complaint.select().where(Complaint.id == complaint_id).first()
         if complaint is None:
-            raise NotFound(f"complaint {complaint_id} not found")
+            raise NotFound(N_("complaint %(id)s not found"), id=complaint_id)
         if complaint["status"] not in PENDING_COMPLAINT:
             raise Conflict(
-                f"complaint {complaint_id} is {complaint['status']}; a procurement is suspended "
-                "only while its complaint is handled"
+                N_(
+                    "complaint %(id)s is %(status)s; a procurement is suspended only while its "
+                    "complaint is handled"
+                ),
+                id=complaint_id,
+                status=ComplaintStatus(complaint["status"]),
             )
         tender = await _locked_tender(complaint["tender"])
         if tender["status"] not in SUSPENDABLE:
-            raise Conflict(f"tender is {tender['status']}; there is nothing left to suspend")
+            raise Conflict(
+                N_("tender is %(status)s; there is nothing left to suspend"),
+                status=TenderStatus(tender["status"]),
+            )
         key = f"tender:{tender['id']}"
         current = await Suspension.select().where(Suspension.in_force_key == key).first()
         if current is not None:
             if current["ends_at"] > now:
                 raise Conflict(
-                    f"the procurement is suspended already until {current['ends_at'].isoformat()}"
+                    N_("the procurement is suspended already until %(until)s"),
+                    until=calendar.shown_end(current["ends_at"]),
                 )
             await advance(
                 SUSPENSION,
@@ -419,13 +474,15 @@ async def suspension_lift(*, actor: Actor, suspension_id: int, reason: str) -> i
     _regulator(actor)
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "lifting a suspension says why")
+        raise InvalidInput("reason", N_("lifting a suspension says why"))
     async with transaction():
         current = await Suspension.select().where(Suspension.id == suspension_id).first()
         if current is None:
-            raise NotFound(f"suspension {suspension_id} not found")
+            raise NotFound(N_("suspension %(id)s not found"), id=suspension_id)
         if current["ends_at"] <= clock.now():
-            raise Conflict(f"the suspension ended on {current['ends_at'].isoformat()}")
+            raise Conflict(
+                N_("the suspension ended on %(day)s"), day=calendar.shown_end(current["ends_at"])
+            )
         row = await advance(
             SUSPENSION,
             row_id=suspension_id,

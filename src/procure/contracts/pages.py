@@ -283,7 +283,7 @@ class ContractPages(Controller):
         """A handler asks an approver to withhold, release or record an instalment."""
         kind = f"payment.{step}"
         if kind not in services.PAYMENT_STEPS:
-            raise NotFound(f"no instalment step {step!r}")
+            raise NotFound(N_("no instalment step %(step)s"), step=repr(step))
         form = await request.form()
         paid = None
         if step == "record":
@@ -295,8 +295,14 @@ class ContractPages(Controller):
                         "voucher_no": str(form.get("voucher_no", "")),
                     }
                 )
-            except (ValueError, ArithmeticError) as error:
-                raise InvalidInput("paid_on, amount, voucher_no", str(error)) from None
+            except (ValueError, ArithmeticError):
+                raise InvalidInput(
+                    "paid_on, amount, voucher_no",
+                    N_(
+                        "give the day paid (YYYY-MM-DD), the amount paid in yuan (more than "
+                        "zero, at most two decimal places) and the voucher number"
+                    ),
+                ) from None
         await services.payment_request(
             actor=request.user,
             contract_id=contract_id,

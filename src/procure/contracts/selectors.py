@@ -23,6 +23,7 @@ from procure.contracts.tables import (
 from procure.db import read_together
 from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.performance.effects import instalment_effects
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
@@ -133,9 +134,11 @@ async def contract_page(
         try:
             where &= Contract.status == ContractStatus(status.strip())
         except ValueError:
-            choices = ", ".join(ContractStatus)
             raise InvalidInput(
-                "status", f"{status!r} is not a contract status (use {choices})"
+                "status",
+                N_("%(value)s is not a contract status (use %(choices)s)"),
+                value=repr(status),
+                choices=list(ContractStatus),
             ) from None
     if department_id is not None:
         where &= Contract.department == department_id
@@ -156,7 +159,7 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         .first()
     )
     if contract is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     (
         contract["communities"],
         contract["lines"],
@@ -351,7 +354,7 @@ async def award_for_contract(actor: Actor, tender_id: int) -> dict[str, Any]:
         .first()
     )
     if tender is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     tender["award"] = (
         await Award.select(
             Award.bid._.organization._.name.as_alias("organization_name"),

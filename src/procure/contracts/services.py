@@ -19,8 +19,9 @@ from procure.approvals.tables import Approval
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.tables import Award, BidLine
+from procure.calendar import shown_moment
 from procure.catalog.tables import CatalogItem
-from procure.complaints.selectors import Stage, procurement_block
+from procure.complaints.selectors import Stage, procurement_refusal
 from procure.contracts.schemas import AmendmentIn, ContractIn, PaymentRecordIn
 from procure.contracts.selectors import instalments
 from procure.contracts.states import (
@@ -50,7 +51,7 @@ from procure.contracts.tables import (
 )
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
-from procure.i18n import N_
+from procure.i18n import N_, yuan
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.policy import get_policy
@@ -72,7 +73,7 @@ async def own_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     return row
 
 
@@ -86,7 +87,7 @@ async def party_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
             .first()
         )
     if row is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     return row
 
 
@@ -140,15 +141,15 @@ async def contract_create(*, actor: Actor, tender_id: int, data: ContractIn) -> 
         if tender["status"] != TenderStatus.awarded:
             raise Conflict(
                 N_("tender is %(status)s; a contract needs an award"),
-                status=f"{tender['status']}",
+                status=TenderStatus(tender["status"]),
             )
         if tender["standstill_ends_at"] and clock.now() < tender["standstill_ends_at"]:
             raise Conflict(
                 N_("the standstill period runs until %(until)s"),
-                until=tender["standstill_ends_at"].isoformat(),
+                until=shown_moment(tender["standstill_ends_at"]),
             )
-        if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.contract):
-            raise Conflict(blocked)
+        if refusal := await procurement_refusal(tender_id, clock.now(), stage=Stage.contract):
+            raise refusal
         if await Contract.exists().where(Contract.tender == tender_id):
             raise Conflict(N_("this tender already has a contract"))
         award = (
@@ -254,18 +255,29 @@ def _today() -> Any:
     return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
+#: What needs a passed final acceptance, as its refusal says it.
+FINAL_ACCEPTANCE_NEEDED = {
+    "completion": N_(
+        "completing the contract needs a passed final acceptance (履约验收合格) of contract "
+        "%(id)s: record it on /contracts/%(id)s/acceptances and have an approver confirm it"
+    ),
+    "final_payment": N_(
+        "the final payment needs a passed final acceptance (履约验收合格) of contract %(id)s: "
+        "record it on /contracts/%(id)s/acceptances and have an approver confirm it"
+    ),
+}
+
+
 async def _final_acceptance_check(contract_id: int, what: str, seq: int | None = None) -> None:
-    """Completion and the last instalment need a passed final acceptance (履约验收,
-    政府采购法实施条例 第四十五条): 409 naming what is missing."""
+    """Completion and the last instalment (``what``: a key of FINAL_ACCEPTANCE_NEEDED) need a
+    passed final acceptance (履约验收, 政府采购法实施条例 第四十五条): 409 naming what is
+    missing."""
     if seq is not None and await Payment.exists().where(
         (Payment.contract == contract_id) & (Payment.seq > seq)
     ):
         return
     if not await final_acceptance_passed(contract_id):
-        raise Conflict(
-            f"{what} needs a passed final acceptance (履约验收合格) of contract {contract_id}: "
-            f"record it on /contracts/{contract_id}/acceptances and have an approver confirm it"
-        )
+        raise Conflict(FINAL_ACCEPTANCE_NEEDED[what], id=contract_id)
 
 
 # -- the two signatures ---------------------------------------------------------------------------
@@ -274,9 +286,9 @@ async def _final_acceptance_check(contract_id: int, what: str, seq: int | None =
 async def _not_blocked(tender_id: int | None) -> None:
     """No signature while the procurement is suspended or a remedy about its result is open."""
     if tender_id is not None and (
-        blocked := await procurement_block(tender_id, clock.now(), stage=Stage.contract)
+        refusal := await procurement_refusal(tender_id, clock.now(), stage=Stage.contract)
     ):
-        raise Conflict(blocked)
+        raise refusal
 
 
 async def contract_sign(*, actor: Actor, contract_id: int) -> int:
@@ -286,14 +298,14 @@ async def contract_sign(*, actor: Actor, contract_id: int) -> int:
         if contract["status"] != ContractStatus.draft:
             raise Conflict(
                 N_("contract is %(status)s; only a draft is signed"),
-                status=f"{contract['status']}",
+                status=ContractStatus(contract["status"]),
             )
         await _not_blocked(contract["tender"])
         if contract["buyer_signed_at"] is not None:
             raise Conflict(
                 N_("the buyer signed contract %(reference)s on %(when)s"),
                 reference=contract["reference"],
-                when=contract["buyer_signed_at"].isoformat(),
+                when=shown_moment(contract["buyer_signed_at"]),
             )
         approval_id = await approval_request(
             actor=actor,
@@ -332,7 +344,11 @@ async def _signature(
         current = await Contract.select().where(Contract.id == contract_id).first()
         if current is not None and current[signed_at] is not None:
             raise Conflict(
-                f"the {party} signed contract {contract_id} on {current[signed_at].isoformat()}"
+                N_("the buyer signed contract %(reference)s on %(when)s")
+                if party == "buyer"
+                else N_("the organization signed contract %(reference)s on %(when)s"),
+                reference=current["reference"],
+                when=shown_moment(current[signed_at]),
             ) from None
         raise
     other = "organization" if party == "buyer" else "buyer"
@@ -378,7 +394,7 @@ async def contract_sign_for_organization(*, actor: Actor, contract_id: int) -> N
         if contract["status"] != ContractStatus.draft:
             raise Conflict(
                 N_("contract is %(status)s; only a draft is signed"),
-                status=f"{contract['status']}",
+                status=ContractStatus(contract["status"]),
             )
         row = await _signature(
             contract_id=contract_id,
@@ -406,7 +422,7 @@ async def contract_close(
     async with transaction():
         await own_contract(actor, contract_id)
         if terminate_reason is None:
-            await _final_acceptance_check(contract_id, "completing the contract")
+            await _final_acceptance_check(contract_id, "completion")
         await advance(
             CONTRACT,
             row_id=contract_id,
@@ -439,10 +455,17 @@ async def _increase_check(
         )
         raise InvalidInput(
             "lines",
-            f"the amendments would add {cumulative} fen ({percent}%) to the original value of "
-            f"{contract['value_fen']} fen; {ARTICLE_49} allows supplementary agreements of at "
-            f"most {limit}% (补充合同的采购金额不得超过原合同采购金额的百分之十): "
-            "a larger change needs a new procurement",
+            N_(
+                "the amendments would add %(added)s (%(percent)s%%) to the original value of "
+                "%(value)s; %(article)s allows supplementary agreements of at most %(limit)s%% "
+                "(补充合同的采购金额不得超过原合同采购金额的百分之十): a larger change needs a "
+                "new procurement"
+            ),
+            added=yuan(cumulative, "en"),
+            percent=percent,
+            value=yuan(contract["value_fen"], "en"),
+            article=ARTICLE_49,
+            limit=limit,
         )
 
 
@@ -465,7 +488,10 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
     async with transaction():
         contract = await own_contract(actor, contract_id)
         if contract["status"] != ContractStatus.active:
-            raise Conflict(f"contract is {contract['status']}; only an active contract is amended")
+            raise Conflict(
+                N_("contract is %(status)s; only an active contract is amended"),
+                status=ContractStatus(contract["status"]),
+            )
         scope = {
             row["line_no"]: row
             for row in await ContractScopeLine.select().where(
@@ -478,19 +504,23 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
             where = f"lines[{index}]"
             if (line.line_no is None) == (line.item_code is None):
                 raise InvalidInput(
-                    where, "give either line_no (change a scope line) or item_code (add scope)"
+                    where, N_("give either line_no (change a scope line) or item_code (add scope)")
                 )
             if line.quantity_delta == 0:
-                raise InvalidInput(f"{where}.quantity_delta", "must not be zero")
+                raise InvalidInput(f"{where}.quantity_delta", N_("must not be zero"))
             if line.line_no is not None:
                 existing = scope.get(line.line_no)
                 if existing is None:
                     raise InvalidInput(
-                        f"{where}.line_no", f"the contract has no scope line {line.line_no}"
+                        f"{where}.line_no",
+                        N_("the contract has no scope line %(line)s"),
+                        line=line.line_no,
                     )
                 if existing["quantity"] + line.quantity_delta < 0:
                     raise InvalidInput(
-                        f"{where}.quantity_delta", f"would take line {line.line_no} below zero"
+                        f"{where}.quantity_delta",
+                        N_("would take line %(line)s below zero"),
+                        line=line.line_no,
                     )
                 changes.append(
                     {"scope_line": existing["id"], "catalog_item": existing["catalog_item"]}
@@ -502,17 +532,25 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
                     .first()
                 )
                 if item is None:
-                    raise InvalidInput(f"{where}.item_code", f"no catalog item {line.item_code!r}")
+                    raise InvalidInput(
+                        f"{where}.item_code",
+                        N_("no catalog item %(code)s"),
+                        code=repr(line.item_code),
+                    )
                 if item["id"] not in in_tender:
                     raise InvalidInput(
                         f"{where}.item_code",
-                        f"{line.item_code} is not in the tender's scope: scope outside the "
-                        f"tender needs a new procurement ({ARTICLE_49} covers only "
-                        "supplementary purchases of the same goods or services)",
+                        N_(
+                            "%(code)s is not in the tender's scope: scope outside the tender "
+                            "needs a new procurement (%(article)s covers only supplementary "
+                            "purchases of the same goods or services)"
+                        ),
+                        code=line.item_code,
+                        article=ARTICLE_49,
                     )
                 if line.quantity_delta < 0:
                     raise InvalidInput(
-                        f"{where}.quantity_delta", "new scope must add a positive quantity"
+                        f"{where}.quantity_delta", N_("new scope must add a positive quantity")
                     )
                 changes.append({"scope_line": None, "catalog_item": item["id"]})
             changes[-1].update(
@@ -569,11 +607,14 @@ async def amendment_create(*, actor: Actor, contract_id: int, data: AmendmentIn)
 async def _propose_amendment(approval: dict[str, Any], approver: Actor) -> None:
     amendment = await Amendment.select().where(Amendment.id == int(approval["subject_id"])).first()
     if amendment is None:
-        raise NotFound("the amendment no longer exists")
+        raise NotFound(N_("the amendment no longer exists"))
     contract = await Contract.select().where(Contract.id == amendment["contract"]).first()
     assert contract is not None
     if contract["status"] != ContractStatus.active:
-        raise Conflict(f"contract is {contract['status']}; only an active contract is amended")
+        raise Conflict(
+            N_("contract is %(status)s; only an active contract is amended"),
+            status=ContractStatus(contract["status"]),
+        )
     await _increase_check(
         contract,
         amendment["value_delta_fen"],
@@ -598,7 +639,11 @@ async def _party_amendment(actor: Actor, contract_id: int, version: int) -> tupl
         .first()
     )
     if amendment is None:
-        raise NotFound(f"amendment {version} of contract {contract_id} not found")
+        raise NotFound(
+            N_("amendment %(version)s of contract %(id)s not found"),
+            version=version,
+            id=contract_id,
+        )
     return contract, amendment
 
 
@@ -607,7 +652,10 @@ async def amendment_accept(*, actor: Actor, contract_id: int, version: int) -> N
     async with transaction():
         contract, amendment = await _party_amendment(actor, contract_id, version)
         if contract["status"] != ContractStatus.active:
-            raise Conflict(f"contract is {contract['status']}; only an active contract is amended")
+            raise Conflict(
+                N_("contract is %(status)s; only an active contract is amended"),
+                status=ContractStatus(contract["status"]),
+            )
         await _increase_check(contract, amendment["value_delta_fen"], [AmendmentStatus.accepted])
         now = clock.now()
         await advance(
@@ -635,7 +683,7 @@ async def amendment_decline(*, actor: Actor, contract_id: int, version: int, rea
     """The organization declines the supplementary agreement, saying why; nothing changes."""
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("reason", "declining a supplementary agreement needs a reason")
+        raise InvalidInput("reason", N_("declining a supplementary agreement needs a reason"))
     async with transaction():
         _, amendment = await _party_amendment(actor, contract_id, version)
         await advance(
@@ -663,7 +711,11 @@ async def amendment_withdraw(*, actor: Actor, contract_id: int, version: int) ->
             .first()
         )
         if amendment is None:
-            raise NotFound(f"amendment {version} of contract {contract_id} not found")
+            raise NotFound(
+                N_("amendment %(version)s of contract %(id)s not found"),
+                version=version,
+                id=contract_id,
+            )
         await advance(
             AMENDMENT,
             row_id=amendment["id"],
@@ -701,7 +753,9 @@ async def _instalment(contract_id: int, seq: int) -> dict[str, Any]:
     await lock_rows(Payment.status, (Payment.contract == contract_id) & (Payment.seq == seq))
     found = await instalments(contract_id, seq)
     if not found:
-        raise NotFound(f"instalment {seq} of contract {contract_id} not found")
+        raise NotFound(
+            N_("instalment %(seq)s of contract %(id)s not found"), seq=seq, id=contract_id
+        )
     return found[0]
 
 
@@ -710,14 +764,24 @@ def _check_payable(payment: dict[str, Any]) -> None:
     deduct from it is still open to objection or awaiting the regulator's decision. (Further
     conditions, such as a passed acceptance for the final payment, are added here.)"""
     for pending in payment["pending"]:
-        until = (
-            f"its objection period ends on {pending['until'].isoformat()}"
-            if pending["until"] is not None
-            else "an objection awaits the regulator's decision"
-        )
+        if pending["until"] is not None:
+            raise Conflict(
+                N_(
+                    "instalment %(seq)s: the settlement of %(period)s may hold it or deduct from "
+                    "it, and its objection period ends on %(until)s: record the payment after "
+                    "that"
+                ),
+                seq=payment["seq"],
+                period=pending["period"],
+                until=pending["until"].isoformat(),
+            )
         raise Conflict(
-            f"instalment {payment['seq']}: the settlement of {pending['period']} may hold it "
-            f"or deduct from it, and {until}: record the payment after that"
+            N_(
+                "instalment %(seq)s: the settlement of %(period)s may hold it or deduct from it, "
+                "and an objection awaits the regulator's decision: record the payment after that"
+            ),
+            seq=payment["seq"],
+            period=pending["period"],
         )
 
 
@@ -728,8 +792,11 @@ def _accepted_rectification(payment: dict[str, Any]) -> dict[str, Any]:
     )
     if accepted is None:
         raise Conflict(
-            f"instalment {payment['seq']} is released only after the organization's "
-            "rectification (整改) is accepted"
+            N_(
+                "instalment %(seq)s is released only after the organization's rectification "
+                "(整改) is accepted"
+            ),
+            seq=payment["seq"],
         )
     return accepted
 
@@ -749,18 +816,21 @@ async def payment_request(
     step, label = PAYMENT_STEPS[kind]
     reason = reason.strip()
     if kind != "payment.record" and not reason:
-        raise InvalidInput("reason", f"{label} needs a reason")
+        raise InvalidInput("reason", N_("%(step)s needs a reason"), step=label)
     async with transaction():
         contract = await own_contract(actor, contract_id)
         payment = await _instalment(contract_id, seq)
         if contract["status"] == ContractStatus.draft:
-            raise Conflict("the contract is not signed yet: no instalment is due")
+            raise Conflict(N_("the contract is not signed yet: no instalment is due"))
         if step not in PAYMENT.allowed(payment["status"]):
             raise Conflict(
-                f"instalment {seq} is {payment['status']}; {label} is not possible from there"
+                N_("instalment %(seq)s is %(status)s; %(step)s is not possible from there"),
+                seq=seq,
+                status=PaymentStatus(payment["status"]),
+                step=label,
             )
         if kind == "payment.record":
-            await _final_acceptance_check(contract_id, "the final payment", seq)
+            await _final_acceptance_check(contract_id, "final_payment", seq)
         payload: dict[str, Any] = {"contract": contract_id, "seq": seq, "reason": reason}
         if step == PaymentStep.release:
             payload["rectification"] = _accepted_rectification(payment)["id"]
@@ -769,16 +839,18 @@ async def payment_request(
             if paid.amount_fen != payment["amount_due_fen"]:
                 raise InvalidInput(
                     "amount_fen",
-                    f"the instalment is {payment['amount_fen']} fen"
-                    + (
-                        f" less {payment['deduction_fen']} fen deducted for performance"
-                        if payment["deduction_fen"]
-                        else ""
+                    N_(
+                        "the instalment is %(amount)s less %(deduction)s deducted for "
+                        "performance; record the payment of the %(due)s due"
                     )
-                    + f"; record the payment of the {payment['amount_due_fen']} fen due",
+                    if payment["deduction_fen"]
+                    else N_("the instalment is %(amount)s; record the payment of the %(due)s due"),
+                    amount=yuan(payment["amount_fen"], "en"),
+                    deduction=yuan(payment["deduction_fen"], "en"),
+                    due=yuan(payment["amount_due_fen"], "en"),
                 )
             if paid.paid_on > _today():
-                raise InvalidInput("paid_on", "a payment is recorded once it is made")
+                raise InvalidInput("paid_on", N_("a payment is recorded once it is made"))
             payload |= {
                 "paid_on": paid.paid_on.isoformat(),
                 "amount_fen": paid.amount_fen,
@@ -823,15 +895,22 @@ def _payment_executor(kind: str) -> None:
         payment = await _instalment(int(payload["contract"]), int(payload["seq"]))
         audit = {"approval": approval["id"], "requested_by": approval["requested_by"], **payload}
         if step not in PAYMENT.allowed(payment["status"]):
-            raise Conflict(f"instalment {payment['seq']} is {payment['status']} now")
+            raise Conflict(
+                N_("instalment %(seq)s is %(status)s now"),
+                seq=payment["seq"],
+                status=PaymentStatus(payment["status"]),
+            )
         values: dict[Any, Any] = {Payment.status_reason: payload["reason"]}
         if step == PaymentStep.record:
-            await _final_acceptance_check(payload["contract"], "the final payment", payload["seq"])
+            await _final_acceptance_check(payload["contract"], "final_payment", payload["seq"])
             _check_payable(payment)
             if payload["amount_fen"] != payment["amount_due_fen"]:
                 raise Conflict(
-                    f"the amount due changed to {payment['amount_due_fen']} fen since the "
-                    "request: refuse it and request again"
+                    N_(
+                        "the amount due changed to %(due)s since the request: refuse it and "
+                        "request again"
+                    ),
+                    due=yuan(payment["amount_due_fen"], "en"),
                 )
             values = {
                 Payment.paid_at: clock.now(),
@@ -877,17 +956,21 @@ async def rectification_submit(
     """The organization reports what it put right for a held instalment; one open at a time."""
     description = description.strip()
     if not description:
-        raise InvalidInput("description", "say what was put right")
+        raise InvalidInput("description", N_("say what was put right"))
     async with transaction():
         await party_contract(actor, contract_id)
         payment = await _instalment(contract_id, seq)
         if payment["status"] != PaymentStatus.held:
-            raise Conflict(f"instalment {seq} is not held: there is nothing to rectify")
+            raise Conflict(
+                N_("instalment %(seq)s is not held: there is nothing to rectify"), seq=seq
+            )
         if any(
             r["status"] in (RectificationStatus.submitted, RectificationStatus.accepted)
             for r in payment["rectifications"]
         ):
-            raise Conflict(f"a rectification of instalment {seq} is already awaiting its answer")
+            raise Conflict(
+                N_("a rectification of instalment %(seq)s is already awaiting its answer"), seq=seq
+            )
         rows = await Rectification.insert(
             Rectification(
                 payment=payment["id"],
@@ -913,7 +996,7 @@ async def rectification_answer(
     """A handler of the buyer accepts the rectification, or returns it with a note."""
     note = note.strip()
     if not accept and not note:
-        raise InvalidInput("note", "say why the rectification is returned")
+        raise InvalidInput("note", N_("say why the rectification is returned"))
     async with transaction():
         contract = await own_contract(actor, contract_id)
         require_handler(actor, contract["department"])
@@ -923,7 +1006,7 @@ async def rectification_answer(
             None,
         )
         if waiting is None:
-            raise Conflict(f"no rectification of instalment {seq} awaits an answer")
+            raise Conflict(N_("no rectification of instalment %(seq)s awaits an answer"), seq=seq)
         await advance(
             RECTIFICATION,
             row_id=waiting["id"],

@@ -17,6 +17,7 @@ from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import InvalidInput
 from procure.evaluations.selectors import committee_score
 from procure.evaluations.tables import CommitteeEvaluation, EvaluationStatus
+from procure.i18n import N_
 from procure.performance import effects
 from procure.performance.scoring import combine, delivery_ratio, grade, recommendation, two_places
 from procure.performance.tables import ObjectionStatus, PerformanceScore
@@ -46,7 +47,8 @@ def period_of(contract: dict[str, Any], label: str) -> Period:
     if period is None:
         raise InvalidInput(
             "period",
-            f"{label!r} is not a reporting period of this contract (YYYY-MM within its term)",
+            N_("%(period)s is not a reporting period of this contract (YYYY-MM within its term)"),
+            period=repr(label),
         )
     return period
 
@@ -330,8 +332,12 @@ async def objection_page(paging: PageRequest, status: str | None = None) -> Page
         try:
             where &= PerformanceScore.objection == ObjectionStatus(status)
         except ValueError:
-            choices = ", ".join(s for s in ObjectionStatus if s is not ObjectionStatus.none)
-            raise InvalidInput("status", f"{status!r} is not a status (use {choices})") from None
+            raise InvalidInput(
+                "status",
+                N_("%(value)s is not a status (use %(choices)s)"),
+                value=repr(status),
+                choices=[s for s in ObjectionStatus if s is not ObjectionStatus.none],
+            ) from None
     query = (
         PerformanceScore.select(
             *PerformanceScore.all_columns(),

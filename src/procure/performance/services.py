@@ -12,11 +12,12 @@ from procure import clock
 from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.calendar import deadline
+from procure.calendar import deadline, shown_end, shown_moment
 from procure.contracts.services import own_contract, party_contract
 from procure.contracts.tables import PaymentStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.performance.scoring import Recommendation
@@ -61,19 +62,28 @@ async def _settleable(actor: Actor, contract: dict[str, Any], period: str) -> di
     period_of(contract, period)
     result = await performance(actor, contract["id"], period)
     if result["settled"] is not None:
-        settled_at = result["settled"]["settled_at"].isoformat()
-        raise Conflict(f"the performance of {period} was settled on {settled_at}")
+        raise Conflict(
+            N_("the performance of %(period)s was settled on %(settled_at)s"),
+            period=period,
+            settled_at=shown_moment(result["settled"]["settled_at"]),
+        )
     readiness = result["readiness"]
     if not readiness["ready"]:
-        missing = readiness["missing_text"]
-        possible = readiness["possible_from"].isoformat()
         raise Conflict(
-            f"the performance of {period} cannot be settled yet: {missing}. "
-            f"Settling becomes possible on {possible} (the committee's and residents' inputs "
-            "count from the day they are all in, the report's due date always)"
+            N_(
+                "the performance of %(period)s cannot be settled yet: %(missing)s. Settling "
+                "becomes possible on %(possible)s (the committee's and residents' inputs count "
+                "from the day they are all in, the report's due date always)"
+            ),
+            period=period,
+            missing=readiness["missing_text"],
+            possible=readiness["possible_from"].isoformat(),
         )
     if result["score"] is None:
-        raise Conflict(f"nothing to score for {period}: no evaluation, survey or report yet")
+        raise Conflict(
+            N_("nothing to score for %(period)s: no evaluation, survey or report yet"),
+            period=period,
+        )
     return result
 
 
@@ -104,8 +114,13 @@ async def _settle(approval: dict[str, Any], approver: Actor) -> None:
     result = await _settleable(approver, contract, period)
     if str(result["score"]) != payload["score"]:
         raise Conflict(
-            f"the score of {period} changed from {payload['score']} to {result['score']} "
-            "since the request: refuse it and request the settlement again"
+            N_(
+                "the score of %(period)s changed from %(before)s to %(now)s since the request: "
+                "refuse it and request the settlement again"
+            ),
+            period=period,
+            before=payload["score"],
+            now=str(result["score"]),
         )
     effect = await _effects(contract, period, result)
     objection = deadline("settlement_objection", clock.now())
@@ -159,7 +174,7 @@ async def _settlement(contract_id: int, period: str) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"the performance of {period} is not settled")
+        raise NotFound(N_("the performance of %(period)s is not settled"), period=period)
     return row
 
 
@@ -169,7 +184,7 @@ async def settlement_object(*, actor: Actor, contract_id: int, period: str, grou
     regulator's decision."""
     grounds = grounds.strip()
     if not grounds:
-        raise InvalidInput("grounds", "give the grounds of the objection")
+        raise InvalidInput("grounds", N_("give the grounds of the objection"))
     async with transaction():
         await party_contract(actor, contract_id)
         settlement = await _settlement(contract_id, period)
@@ -177,10 +192,23 @@ async def settlement_object(*, actor: Actor, contract_id: int, period: str, grou
         ends = settlement["objection_ends_at"]
         if ends is None or now >= ends:
             rule = get_policy().periods["settlement_objection"]
-            ended = "" if ends is None else f" ended at {ends.isoformat()}"
+            if ends is None:
+                raise Conflict(
+                    N_(
+                        "the objection period of the settlement of %(period)s (%(rule)s): an "
+                        "objection is no longer possible"
+                    ),
+                    period=period,
+                    rule=rule.describe(),
+                )
             raise Conflict(
-                f"the objection period of the settlement of {period}{ended} "
-                f"({rule.describe()}): an objection is no longer possible"
+                N_(
+                    "the objection period of the settlement of %(period)s ended at %(ended)s "
+                    "(%(rule)s): an objection is no longer possible"
+                ),
+                period=period,
+                ended=shown_end(ends),
+                rule=rule.describe(),
             )
         await advance(
             OBJECTION,
@@ -204,9 +232,9 @@ async def objection_decide(
     deduction and rating effect; rejected lets them apply from now."""
     decision = decision.strip()
     if not decision:
-        raise InvalidInput("decision", "give the reasons of the decision")
+        raise InvalidInput("decision", N_("give the reasons of the decision"))
     if actor.role != Role.regulator:
-        raise NotFound(f"objection {settlement_id} not found")
+        raise NotFound(N_("objection %(id)s not found"), id=settlement_id)
     async with transaction():
         row = await advance(
             OBJECTION,

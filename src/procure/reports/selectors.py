@@ -17,6 +17,7 @@ from procure.contracts.selectors import contract_detail, visible_contracts
 from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.departments.tables import Department
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.policy import get_policy
 from procure.reports.periods import (
     Period,
@@ -46,7 +47,11 @@ def reporting_periods(contract: dict[str, Any]) -> list[Period]:
 def period_of(contract: dict[str, Any], label: str) -> Period:
     period = find_period(reporting_periods(contract), label)
     if period is None:
-        raise NotFound(f"contract {contract['reference']} has no reporting period {label!r}")
+        raise NotFound(
+            N_("contract %(reference)s has no reporting period %(period)s"),
+            reference=contract["reference"],
+            period=repr(label),
+        )
     return period
 
 
@@ -242,7 +247,7 @@ async def report_version(report_id: int) -> dict[str, Any]:
         .first()
     )
     if report is None:
-        raise NotFound(f"report {report_id} not found")
+        raise NotFound(N_("report %(id)s not found"), id=report_id)
     report.update(await version_content(report_id))
     report["content_sha256"] = content_sha256(report)
     return report
@@ -275,7 +280,12 @@ async def report_detail(
     else:
         chosen = next((v for v in visible if v["version"] == version), None)
         if chosen is None:
-            raise NotFound(f"period {label} of {contract['reference']} has no version {version}")
+            raise NotFound(
+                N_("period %(period)s of %(reference)s has no version %(version)s"),
+                period=label,
+                reference=contract["reference"],
+                version=version,
+            )
     return {
         "contract": contract,
         "contract_id": contract_id,
@@ -302,12 +312,12 @@ async def attachment_download(actor: Actor, attachment_id: int) -> dict[str, Any
         .first()
     )
     if attachment is None:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(N_("attachment %(id)s not found"), id=attachment_id)
     contract = await contract_detail(actor, attachment["contract_id"])
     if attachment["report_status"] not in READABLE_BY_ALL and not is_reporting_organization(
         actor, contract
     ):
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(N_("attachment %(id)s not found"), id=attachment_id)
     return attachment
 
 

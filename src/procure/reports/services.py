@@ -17,6 +17,7 @@ from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
 from procure.db import lock_rows, transaction
 from procure.departments.tables import Department
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
 from procure.policy import get_policy
@@ -63,7 +64,7 @@ async def _reporting_contract(actor: Actor, contract_id: int, label: str) -> tup
     that has begun."""
     contract = await contract_detail(actor, contract_id)
     if not is_reporting_organization(actor, contract):
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     period = period_of(contract, label)
     if local_day(clock.now()) < period.starts_on:
         raise ReportConflict(PERIOD_NOT_BEGUN, period=label, starts_on=period.starts_on.isoformat())

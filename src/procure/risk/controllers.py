@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from procure.db.pagination import page_headers
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs.selectors import event_of_kind
 from procure.risk import services
 from procure.risk.guards import allowed_transitions, is_conduct_flag
@@ -44,7 +45,7 @@ def _id(field: str, text: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise InvalidInput(field, "must be a department or organization id (a whole number)")
+        raise InvalidInput(field, N_("must be a department or organization id (a whole number)"))
     return int(text)
 
 
@@ -83,7 +84,7 @@ async def detail_out(actor: Actor, flag_id: int) -> FlagDetail:
 async def scan_job(job_id: int) -> ScanJob:
     row = await event_of_kind(job_id, SCAN_REQUESTED)
     if row is None:
-        raise NotFound(f"no risk scan {job_id}")
+        raise NotFound(N_("no risk scan %(id)s"), id=job_id)
     return ScanJob(job_id=row.pop("id"), **row)
 
 

@@ -31,6 +31,7 @@ from procure.db.pagination import (
 )
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.organizations.tables import Organization
 from procure.risk.guards import CONDUCT_RULES, DEPARTMENT_SUBJECTS
 from procure.risk.registry import SubjectType
@@ -83,11 +84,11 @@ class FlagFilters:
 
     def __post_init__(self) -> None:
         if self.severity and self.severity not in Severity.__members__:
-            raise InvalidInput("severity", f"must be one of {', '.join(Severity)}")
+            raise InvalidInput("severity", N_("must be one of %(choices)s"), choices=list(Severity))
         if self.status and self.status not in FlagStatus.__members__:
-            raise InvalidInput("status", f"must be one of {', '.join(FlagStatus)}")
+            raise InvalidInput("status", N_("must be one of %(choices)s"), choices=list(FlagStatus))
         if self.period and not PERIOD_PATTERN.match(self.period):
-            raise InvalidInput("period", "must look like 2026, 2026-03 or 2026Q1")
+            raise InvalidInput("period", N_("must look like 2026, 2026-03 or 2026Q1"))
 
     @property
     def active(self) -> bool:
@@ -331,7 +332,7 @@ async def visible_flag(actor: Actor, flag_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"risk flag {flag_id} not found")
+        raise NotFound(N_("risk flag %(id)s not found"), id=flag_id)
     row["evidence"] = _loaded(row["evidence"])
     return (await _with_subjects([row]))[0]
 

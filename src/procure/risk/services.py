@@ -11,6 +11,7 @@ from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.jobs import record_event
 from procure.jobs.events import SubjectType, Trigger
 from procure.jobs.outbox import emit
@@ -21,25 +22,34 @@ from procure.risk.guards import judges_itself, may
 from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.selectors import visible_flag
 from procure.risk.states import FLAG, NOTE_FIELD, Transition
-from procure.risk.tables import RiskFlagEvent
+from procure.risk.tables import FlagStatus, RiskFlagEvent
 from procure.security.actors import Actor
 
 MAX_NOTE = 4000
 
-STEP_NAMES = {
-    Transition.explain: "explained",
-    Transition.resolve: "resolved",
-    Transition.dismiss: "dismissed",
-    Transition.reopen: "reopened",
+#: Each step's refusal when the flag is not in a state the step starts from (its sources).
+WRONG_STATE = {
+    Transition.explain: N_(
+        "risk flag %(id)s is %(status)s; only a flag that is open can be explained"
+    ),
+    Transition.resolve: N_(
+        "risk flag %(id)s is %(status)s; only a flag that is explained or open can be resolved"
+    ),
+    Transition.dismiss: N_(
+        "risk flag %(id)s is %(status)s; only a flag that is explained or open can be dismissed"
+    ),
+    Transition.reopen: N_(
+        "risk flag %(id)s is %(status)s; only a flag that is dismissed can be reopened"
+    ),
 }
 
 
 def _note(field: str, text: str) -> str:
     note = text.strip()
     if not note:
-        raise InvalidInput(field, "is required: say why")
+        raise InvalidInput(field, N_("is required: say why"))
     if len(note) > MAX_NOTE:
-        raise InvalidInput(field, f"must be at most {MAX_NOTE} characters")
+        raise InvalidInput(field, N_("must be at most %(max)s characters"), max=MAX_NOTE)
     return note
 
 
@@ -58,13 +68,9 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
             )
         if not may(actor, transition, flag):
             # Visible but not a party to this step (e.g. a committee): as if absent.
-            raise NotFound(f"risk flag {flag_id} not found")
+            raise NotFound(N_("risk flag %(id)s not found"), id=flag_id)
         if flag["status"] not in step.sources:
-            allowed = " or ".join(sorted(step.sources))
-            raise Conflict(
-                f"risk flag {flag_id} is {flag['status']}; only a flag that is {allowed} "
-                f"can be {STEP_NAMES[transition]}"
-            )
+            raise Conflict(WRONG_STATE[transition], id=flag_id, status=FlagStatus(flag["status"]))
         # The compare-and-set: of simultaneous steps from the same state, one applies.
         await advance(
             FLAG,
@@ -124,7 +130,7 @@ async def scan_request(*, actor: Actor, rules: list[str] | None = None) -> tuple
         known = load_rules()
         unknown = sorted({code for code in rules if code not in known})
         if unknown:
-            raise InvalidInput("rules", f"no such rule: {', '.join(unknown)}")
+            raise InvalidInput("rules", N_("no such rule: %(codes)s"), codes=unknown)
         codes = list(dict.fromkeys(rules))
     async with transaction():
         waiting = await unfinished_of_kind(SCAN_REQUESTED)

@@ -13,6 +13,7 @@ from procure import clock
 from procure.contracts.selectors import contract_detail
 from procure.db.pagination import Page, PageRequest, paginate
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.selectors import token_digest
 from procure.security.tables import Role
@@ -114,7 +115,7 @@ async def survey_template(template_id: int) -> dict[str, Any]:
         await SurveyTemplate.select(*TEMPLATE_COLUMNS).where(SurveyTemplate.id == template_id)
     )
     if not found:
-        raise NotFound(f"survey template {template_id} not found")
+        raise NotFound(N_("survey template %(id)s not found"), id=template_id)
     return found[0]
 
 
@@ -160,7 +161,7 @@ async def scoped_round(actor: Actor, round_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"survey round {round_id} not found")
+        raise NotFound(N_("survey round %(id)s not found"), id=round_id)
     await contract_detail(actor, row["contract_id"])  # the contract's scope, or 404
     return (await _with_counts([row]))[0]
 

@@ -175,7 +175,7 @@ def _aware(value: datetime, field: str) -> datetime:
 async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
     """A committee surveys its own community about a contract that covers it, once per period."""
     if actor.role != Role.committee or actor.community_id is None:
-        raise NotFound(f"contract {data.contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=data.contract_id)
     contract = await contract_detail(actor, data.contract_id)  # covers our community, or 404
     if contract["status"] == ContractStatus.draft:
         raise Conflict(
@@ -257,7 +257,7 @@ async def survey_round_start(*, actor: Actor, data: RoundIn) -> int:
 async def _managed_round(actor: Actor, round_id: int) -> dict[str, Any]:
     """The round, if this actor is the committee that runs it."""
     if actor.role != Role.committee:
-        raise NotFound(f"survey round {round_id} not found")
+        raise NotFound(N_("survey round %(id)s not found"), id=round_id)
     return await scoped_round(actor, round_id)
 
 
