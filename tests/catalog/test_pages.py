@@ -7,7 +7,9 @@ import re
 from litestar.testing import AsyncTestClient
 
 from procure import i18n
+from procure.catalog.rules import CODE_TAKEN, Rejected
 from procure.catalog.tables import CatalogItem
+from procure.web import labels
 from tests.catalog.helpers import csv_bytes
 from tests.conftest import login
 
@@ -187,3 +189,15 @@ async def test_the_import_form_without_a_file(client: AsyncTestClient) -> None:
     )
     assert response.status_code == 400
     assert "no file was uploaded" in response.text
+
+
+async def test_a_missing_item_and_a_refused_code_read_in_chinese(client: AsyncTestClient) -> None:
+    await login(client, "buyer")
+    missing = await client.get("/catalog/items/987654/edit")
+    assert missing.status_code == 404 and "编号为 987654 的目录项不存在" in missing.text
+    assert "not found" not in missing.text
+    # A rule's refusal carries its catalog message and values, for any page to translate.
+    refused = Rejected.one("code", CODE_TAKEN, code="SW-001")
+    assert refused.message == "SW-001 is already used by another item"
+    said = labels.message("zh-CN", refused.template, refused.variables)
+    assert said == "编码 SW-001 已被其他目录项使用"

@@ -75,5 +75,13 @@ async def test_draw_and_declare_through_the_pages(app, as_user, moving_clock: Cl
         assert declared.status_code == 303, declared.text
         page = await expert.get(f"/tenders/{tender_id}/committee")
         assert 'data-testid="stepped-aside"' in page.text
-        assert (await expert.get(f"/tenders/{tender_id}/evaluation")).status_code == 404
+        stepped_aside = await expert.get(f"/tenders/{tender_id}/evaluation")
+        assert stepped_aside.status_code == 404
+        assert f"在您参与评审的采购项目中，没有编号为 {tender_id} 的项目" in stepped_aside.text
     assert first not in await _drawn(tender_id) and len(await _drawn(tender_id)) == 3
+    async with AsyncTestClient(app=app) as other:
+        # Until every member has declared, no member sees the bids: said in Chinese on the page.
+        await login(other, (await _drawn(tender_id))[0])
+        early = await other.get(f"/tenders/{tender_id}/evaluation")
+        assert early.status_code == 409 and "评审委员会尚未组成" in early.text
+        assert "not seated yet" not in early.text

@@ -479,3 +479,21 @@ async def test_the_year_is_the_local_calendar_year(client: AsyncTestClient, as_u
     in_2025 = await client.get("/disclosure/tenders", params={"q": title, "year": "2025"})
     assert references(in_2026.text) == [created.json()["reference"]]
     assert references(in_2025.text) == []
+
+
+async def test_a_refused_filter_and_a_missing_page_read_in_the_reader_s_language(
+    client: AsyncTestClient,
+) -> None:
+    """The refusals read in Chinese by default, in English on request; never a mix."""
+    unknown = await client.get("/disclosure/tenders", params={"community": "000000000000"})
+    assert unknown.status_code == 400
+    assert "社区 '000000000000' 不存在" in html.unescape(unknown.text)
+    english = await client.get(
+        "/disclosure/tenders", params={"community": "000000000000"}, cookies={"lang": "en"}
+    )
+    assert "no community '000000000000'" in html.unescape(english.text)
+    year = await client.get("/disclosure/tenders", params={"year": "1066"})
+    assert year.status_code == 400 and "年份须在 " in year.text
+    missing = await client.get("/disclosure/contracts/987654")
+    assert missing.status_code == 404 and "编号为 987654 的合同不存在" in missing.text
+    assert "not found" not in missing.text

@@ -265,3 +265,18 @@ async def test_the_api_lists_and_marks_only_your_own(client: AsyncTestClient, as
     await login(client, "org2")
     assert (await client.get("/notifications")).status_code == 200
     assert (await client.get("/api/v1/notifications", headers=org2)).json()["unread"] == unread
+
+
+async def test_marking_someone_else_s_notice_read_is_refused_in_chinese(
+    client: AsyncTestClient,
+) -> None:
+    await tell("org2", NotificationKind.award_won)
+    theirs = await Notification.select(Notification.id).where(
+        Notification.recipient.username == "org2"
+    )
+    await login(client, "org")
+    refused = await client.post(
+        f"/notifications/{theirs[0]['id']}/read", headers=csrf_headers(client)
+    )
+    assert refused.status_code == 404 and "通知不存在" in refused.text
+    assert "notification not found" not in refused.text

@@ -32,6 +32,7 @@ from procure.ocds.tables import (
 )
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
+from procure.web import labels
 
 RELEASE_1 = {
     "ocid": "ocds-t-1",
@@ -292,8 +293,11 @@ async def test_bad_input_imports_nothing(database: None, data: bytes, message: s
 async def test_datasets_and_permission(database: None) -> None:
     with pytest.raises(InvalidInput, match="the platform's own processes"):
         await ocds_import(actor=None, source=package(RELEASE_1), dataset="platform")
-    with pytest.raises(InvalidInput, match="1–40 characters"):
+    with pytest.raises(InvalidInput, match="1–40 characters") as refused:
         await ocds_import(actor=None, source=package(RELEASE_1), dataset="no spaces")
+    # The refusal is a catalog message: a page reads it in the reader's language.
+    said = labels.message("zh-CN", refused.value.template, refused.value.variables)
+    assert said == "须为 1–40 个字符，仅可使用字母、数字及 _ . : -，并以字母或数字开头"
     buyer = await user_by_username("buyer")
     admin = await user_by_username("admin")
     assert buyer is not None and admin is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -203,3 +204,26 @@ async def test_the_registration_page_shows_the_reason_and_keeps_the_form(
     assert f'value="{body["name"]}"' in response.text
     assert PASSWORD not in response.text  # a refused password is never sent back
     assert (await client.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_the_registration_page_reads_its_refusals_in_chinese(
+    client: AsyncTestClient,
+) -> None:
+    """The reader's language (Chinese by default) for the service's refusal and for a field the
+    form could not read; the API keeps the English text."""
+    await client.get("/register")
+    token = {"_csrf_token": client.cookies.get("csrftoken")}
+    wrong_authority = registration(credit_code=with_check("91440300MA5DXXXX0"))
+    response = await client.post("/register", data={**wrong_authority, **token})
+    assert response.status_code == 400 and 'data-field="credit_code"' in response.text
+    text = html.unescape(response.text)
+    assert "登记管理部门代码 '9' 不是民政（“5”）" in text
+    assert "is not civil affairs" not in text
+    undated = await client.post("/register", data={**registration(founded_on="明年"), **token})
+    assert undated.status_code == 400 and 'data-field="founded_on"' in undated.text
+    assert "应为日期，例如 2026-12-31" in undated.text
+    api = await post_registration(client, wrong_authority)
+    assert api.status_code == 400 and api.json()["detail"] == (
+        "registration authority '9' is not civil affairs ('5'): only social organizations "
+        "registered with civil affairs (民政) can be contractors here"
+    )

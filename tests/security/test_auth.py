@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from procure.app import create_app
 from procure.audit.tables import AuditEvent
-from procure.security.tables import ApiToken, SessionRecord
+from procure.errors import InvalidInput
+from procure.security.services import user_create
+from procure.security.tables import ApiToken, Role, SessionRecord
 from procure.settings import get_settings
+from procure.web import labels
 from tests.conftest import csrf_headers, login
 
 
@@ -210,3 +214,20 @@ async def test_password_guessing_is_throttled() -> None:
         statuses = [(await client.post("/login", data=form)).status_code for _ in range(4)]
         assert statuses == [401, 401, 401, 429]
         assert (await client.get("/")).status_code == 200  # reading is not throttled
+
+
+async def test_a_user_without_its_department_is_refused_in_either_language(
+    database: None,
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        await user_create(
+            actor=None,
+            username="no-department",
+            display_name="无部门",
+            password="Qx7!lantern-harbour",
+            role=Role.buyer,
+        )
+    assert refused.value.field == "department"
+    assert refused.value.message == "a buyer user must act for a department"
+    said = labels.message("zh-CN", refused.value.template, refused.value.variables)
+    assert said == "角色为 buyer 的用户须隶属于某一部门"

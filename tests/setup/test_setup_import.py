@@ -12,11 +12,14 @@ import pytest
 
 from procure.audit.tables import AuditEvent
 from procure.departments.tables import Department
+from procure.errors import InvalidInput
 from procure.geography.tables import Community, District, SubDistrict
 from procure.security.passwords import verify_password
 from procure.security.tables import User
+from procure.setup.selectors import setup_page
 from procure.setup.services import read_setup, setup_import
 from procure.setup.workbook import WorkbookRejected, template_workbook
+from procure.web import labels
 from tests.setup.workbooks import district, in_english, xlsx
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -277,3 +280,19 @@ async def test_imports_racing_for_the_same_new_district_create_it_once() -> None
         "departments": 3,
         "users": 5,
     }
+
+
+async def test_a_refused_workbook_and_a_bad_list_read_in_chinese(database: None) -> None:
+    """The refusal carries its catalog message: a page says it in the reader's language, the
+    API in English."""
+    with pytest.raises(WorkbookRejected) as empty:
+        await setup_import(actor=None, filename="设置.xlsx", content=b"")
+    assert empty.value.message == "the file is empty"
+    assert labels.message("zh-CN", empty.value.template, empty.value.variables) == "文件为空"
+    with pytest.raises(InvalidInput) as unknown:
+        await setup_page(district_code="", kind="nonsense")
+    assert unknown.value.message == (
+        "must be one of sub_districts, communities, committees, departments, users"
+    )
+    said = labels.message("zh-CN", unknown.value.template, unknown.value.variables)
+    assert said == "须为以下之一：sub_districts、communities、committees、departments、users"

@@ -67,6 +67,9 @@ async def test_an_id_beyond_the_columns_reads_as_any_unknown_id(client: AsyncTes
     response = await client.get(f"/api/v1/tenders/{2**31}")
     assert response.status_code == 404
     assert response.json()["detail"] == f"no tender {2**31}"
+    # A page names the kind of object in the reader's language.
+    page = await client.get(f"/disclosure/tenders/{2**31}")
+    assert page.status_code == 404 and f"编号为 {2**31} 的采购项目不存在" in page.text
 
 
 @pytest.mark.parametrize(

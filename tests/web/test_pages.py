@@ -89,6 +89,14 @@ async def test_another_roles_page_is_forbidden(client: AsyncTestClient) -> None:
     assert "无权执行此操作" in page.text
 
 
+async def test_an_unknown_role_filter_is_refused_in_chinese(client: AsyncTestClient) -> None:
+    await login(client, "admin")
+    page = await client.get("/admin", params={"role": "pirate"})
+    assert page.status_code == 400
+    assert "'pirate' 不是有效的角色（可选：buyer、organization、" in html.unescape(page.text)
+    assert "is not a role" not in page.text
+
+
 async def test_healthz(client: AsyncTestClient) -> None:
     from tests.conftest import ENGINE
 

@@ -87,6 +87,9 @@ class Rejected(InvalidInput):
 
     def __init__(self, summary: Problem, problems: Sequence[Problem] = ()) -> None:
         super().__init__(summary.field, summary.text())
+        # The catalog message and its values (one may be called ``field``), for a page to read
+        # in its reader's language.
+        self.template, self.variables = summary.message, dict(summary.params)
         self.summary = summary
         self.problems = tuple(problems)
 

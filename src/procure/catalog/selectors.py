@@ -8,6 +8,7 @@ from typing import Any
 from procure.catalog.tables import CatalogCategory, CatalogItem, CategoryCode
 from procure.db.pagination import Page, PageRequest, contains, paginate
 from procure.errors import NotFound
+from procure.i18n import N_
 
 ITEM_COLUMNS = (
     CatalogItem.id,
@@ -67,7 +68,7 @@ async def catalog_item_page(
 async def catalog_item(item_id: int) -> dict[str, Any]:
     row = await CatalogItem.select(*ITEM_COLUMNS).where(CatalogItem.id == item_id).first()
     if row is None:
-        raise NotFound(f"catalog item {item_id} not found")
+        raise NotFound(N_("catalog item %(id)s not found"), id=item_id)
     return _with_indicators(row)
 
 

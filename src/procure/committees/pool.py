@@ -634,7 +634,11 @@ async def expert_relationship_end(
         expert = await expert_detail(expert_id, district_id=scope)
         known = next((r for r in expert["relationships"] if r["id"] == relationship_id), None)
         if known is None:
-            raise NotFound(f"relationship {relationship_id} of expert {expert_id} not found")
+            raise NotFound(
+                N_("relationship %(id)s of expert %(expert)s not found"),
+                id=relationship_id,
+                expert=expert_id,
+            )
         if known["started_on"] is not None and ended_on < known["started_on"]:
             raise Rejected.one(
                 "ended_on", RELATIONSHIP_RULES["ended_on"][1], started_on=known["started_on"]

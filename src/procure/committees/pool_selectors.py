@@ -17,6 +17,7 @@ from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
 from procure.db.pagination import Page, PageRequest, page_request, paginate
 from procure.departments.tables import Department
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.organizations.tables import Organization
 from procure.policy import get_policy
 from procure.security.actors import Actor
@@ -89,7 +90,7 @@ async def actor_district(actor: Actor) -> int | None:
         .first()
     )
     if row is None:
-        raise NotFound("the regulator's department is not on record")
+        raise NotFound(N_("the regulator's department is not on record"))
     return int(row["district"])
 
 
@@ -190,7 +191,7 @@ async def expert_detail(expert_id: int, *, district_id: int | None) -> dict[str,
         .first()
     )
     if row is None:
-        raise NotFound(f"expert {expert_id} not found")
+        raise NotFound(N_("expert %(expert)s not found"), expert=expert_id)
     row["categories"] = (await _categories_of([expert_id]))[expert_id]
     row["relationships"] = (await _relationships_of([expert_id]))[expert_id]
     return row
@@ -201,7 +202,7 @@ async def expert_id_by_code(code: str, *, district_id: int | None) -> int:
         await Expert.select(Expert.id).where((Expert.code == code) & _in_scope(district_id)).first()
     )
     if row is None:
-        raise NotFound(f"expert {code} not found")
+        raise NotFound(N_("expert %(expert)s not found"), expert=code)
     return int(row["id"])
 
 

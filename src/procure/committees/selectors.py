@@ -16,6 +16,7 @@ from procure.committees.tables import (
     MemberStatus,
 )
 from procure.errors import Conflict, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import OVERSIGHT_ROLES
 from procure.security.tables import Role
@@ -69,12 +70,14 @@ async def seated_member(actor: Actor, tender_id: int) -> tuple[dict[str, Any], d
     回避; before that no member sees any bid (财库〔2016〕198号 Art. 16)."""
     seat = await my_seat(actor, tender_id)
     if seat is None or seat[1]["status"] in (MemberStatus.alternate, MemberStatus.replaced):
-        raise NotFound(f"tender {tender_id} not found among those you evaluate")
+        raise NotFound(N_("tender %(id)s not found among those you evaluate"), id=tender_id)
     committee, member = seat
     if committee["status"] not in (CommitteeStatus.seated, CommitteeStatus.reported):
         raise Conflict(
-            "the committee is not seated yet: until every member has declared 回避 "
-            "(财库〔2016〕198号), no member sees any bid"
+            N_(
+                "the committee is not seated yet: until every member has declared 回避 "
+                "(财库〔2016〕198号), no member sees any bid"
+            )
         )
     return committee, member
 
@@ -146,11 +149,11 @@ async def committee_view(actor: Actor, tender_id: int) -> dict[str, Any]:
         .first()
     )
     if tender is None:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     seat = await my_seat(actor, tender_id)
     own_department = actor.role == Role.buyer and actor.department_id == tender["department"]
     if seat is None and not own_department and actor.role not in OVERSIGHT_ROLES:
-        raise NotFound(f"tender {tender_id} not found")
+        raise NotFound(N_("tender %(id)s not found"), id=tender_id)
     committee = await committee_of(tender_id)
     if committee is None:
         return {"tender_id": tender_id, "status": None, "members": [], "me": None, "bidders": []}
@@ -189,7 +192,7 @@ async def draw_record(tender_id: int, actor: Actor | None) -> dict[str, Any]:
     public = tender is not None and tender["status"] in PUBLISHED_AFTER
     oversight = actor is not None and actor.role in OVERSIGHT_ROLES
     if committee is None or not committee["seed"] or not (public or oversight):
-        raise NotFound(f"no published committee draw for tender {tender_id}")
+        raise NotFound(N_("no published committee draw for tender %(id)s"), id=tender_id)
     members = await members_of(committee["id"])
     experts = [m for m in members if m["kind"] == MemberKind.expert]
     representatives = [m for m in members if m["kind"] == MemberKind.buyer_representative]

@@ -382,7 +382,7 @@ async def member_declare(*, actor: Actor, tender_id: int, declarations: list[Dec
                 .first()
             )
         if committee is None or member is None:
-            raise NotFound(f"tender {tender_id} not found among those you evaluate")
+            raise NotFound(N_("tender %(id)s not found among those you evaluate"), id=tender_id)
         tender = await Tender.select(Tender.status).where(Tender.id == tender_id).first()
         assert tender is not None
         if tender["status"] not in OPENED_STATES:
@@ -498,7 +498,7 @@ async def member_confirm(*, actor: Actor, tender_id: int) -> str:
                 .first()
             )
         if committee is None or seat is None:
-            raise NotFound(f"tender {tender_id} not found among those you evaluate")
+            raise NotFound(N_("tender %(id)s not found among those you evaluate"), id=tender_id)
         if not summary.complete:
             raise Conflict(
                 N_(

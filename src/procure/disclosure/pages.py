@@ -15,6 +15,7 @@ from procure.db.pagination import PAGING, PageRequest
 from procure.disclosure import selectors
 from procure.disclosure.selectors import Filters
 from procure.errors import InvalidInput
+from procure.i18n import N_
 from procure.security.policy import Action
 
 
@@ -29,7 +30,7 @@ async def provide_filters(
     try:
         number = int(year) if year.strip() else None
     except ValueError:
-        raise InvalidInput("year", f"{year!r} is not a year") from None
+        raise InvalidInput("year", N_("%(year)r is not a year"), year=year) from None
     return await selectors.filters_from(
         sub_district=sub_district, community=community, category=category, year=number, q=q
     )

@@ -47,6 +47,7 @@ from procure.disclosure.obligations import (
 )
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.geography.tables import Community, SubDistrict
+from procure.i18n import N_
 from procure.organizations.selectors import current_debarments
 from procure.organizations.tables import CreditRating, Organization
 from procure.pdf.documents import award_notice_context, opening_record_context
@@ -128,17 +129,24 @@ async def filters_from(
     """The filters of a request; a code that names nothing is refused, naming its field."""
     filters = Filters(sub_district.strip(), community.strip(), category.strip(), year, q.strip())
     if len(filters.q) > MAX_KEYWORD:
-        raise InvalidInput("q", f"at most {MAX_KEYWORD} characters")
+        raise InvalidInput("q", N_("at most %(max)s characters"), max=MAX_KEYWORD)
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidInput("year", f"a year between {FIRST_YEAR} and {LAST_YEAR}")
+        raise InvalidInput(
+            "year", N_("a year between %(first)s and %(last)s"), first=FIRST_YEAR, last=LAST_YEAR
+        )
     checks = (
         ("sub_district", SubDistrict, SubDistrict.code, filters.sub_district),
         ("community", Community, Community.code, filters.community),
         ("category", CatalogCategory, CatalogCategory.code, filters.category),
     )
+    unknown = {
+        "sub_district": N_("no sub-district %(value)r"),
+        "community": N_("no community %(value)r"),
+        "category": N_("no category %(value)r"),
+    }
     for name, table, column, value in checks:
         if value and not await table.exists().where(column == value):
-            raise InvalidInput(name, f"no {name.replace('_', '-')} {value!r}")
+            raise InvalidInput(name, unknown[name], value=value)
     return filters
 
 
@@ -595,14 +603,18 @@ async def award_notice(tender_id: int) -> dict[str, Any]:
     try:
         notice = await award_notice_context(tender_id)
     except Conflict:
-        raise NotFound(f"tender {tender['reference']} has no award notice") from None
+        raise NotFound(
+            N_("tender %(reference)s has no award notice"), reference=tender["reference"]
+        ) from None
     award = (
         await Award.select(Award.decided_at, Award.published_at)
         .where(Award.tender == tender_id)
         .first()
     )
     if award is None:
-        raise NotFound(f"tender {tender['reference']} has no award notice")
+        raise NotFound(
+            N_("tender %(reference)s has no award notice"), reference=tender["reference"]
+        )
     return {
         "tender": tender,
         "winner": notice["winner"],
@@ -662,7 +674,7 @@ async def _public_contract_row(contract_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"contract {contract_id} not found")
+        raise NotFound(N_("contract %(id)s not found"), id=contract_id)
     return row
 
 
@@ -794,7 +806,11 @@ async def performance_period(contract_id: int, period: str) -> dict[str, Any]:
         .first()
     )
     if score is None:
-        raise NotFound(f"no settled performance of contract {contract_id} for {period!r}")
+        raise NotFound(
+            N_("no settled performance of contract %(id)s for %(period)r"),
+            id=contract_id,
+            period=period,
+        )
     contract = await Contract.select(*CONTRACT_COLUMNS).where(Contract.id == contract_id).first()
     return {
         "contract": contract,

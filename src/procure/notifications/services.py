@@ -137,7 +137,7 @@ async def notifications_mark_read(*, actor: Actor, notification_ids: list[int] |
             (Notification.recipient == actor.id) & Notification.id.is_in(notification_ids)
         )
         if owned != len(set(notification_ids)):
-            raise NotFound("notification not found")
+            raise NotFound(N_("notification not found"))
     async with transaction():
         rows = await (
             Notification.update({Notification.read_at: clock.now()})

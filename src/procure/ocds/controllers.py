@@ -10,6 +10,7 @@ from litestar.params import FromPath
 
 from procure.db.pagination import PAGING, Page, PageRequest, page_headers
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.ocds import export
 from procure.security.policy import Action
 
@@ -66,7 +67,7 @@ class OCDSController(Controller):
         """The releases of one contracting process."""
         package = await export.release_package(uri=str(request.url), ocids=[ocid])
         if not package["releases"]:
-            raise NotFound(f"no contracting process {ocid}")
+            raise NotFound(N_("no contracting process %(ocid)s"), ocid=ocid)
         return package
 
     @get("/records/{ocid:str}", opt={"action": Action.ocds_read})
@@ -74,5 +75,5 @@ class OCDSController(Controller):
         """The record of one contracting process, in a record package."""
         package = await export.record_package(uri=str(request.url), ocids=[ocid])
         if not package["records"]:
-            raise NotFound(f"no contracting process {ocid}")
+            raise NotFound(N_("no contracting process %(ocid)s"), ocid=ocid)
         return package

@@ -27,6 +27,7 @@ from procure.audit.services import record
 from procure.db import transaction
 from procure.db.bulk import insert_rows
 from procure.errors import InvalidInput
+from procure.i18n import N_
 from procure.jobs import Trigger, record_event
 from procure.ocds.normalize import NormalizedProcess, SkippedValue, normalize
 from procure.ocds.reader import read_processes
@@ -77,12 +78,13 @@ def _require_importer(actor: Actor | None) -> None:
 def check_dataset_name(dataset: str) -> None:
     if dataset == PLATFORM_DATASET:
         raise InvalidInput(
-            "dataset", "'platform' holds the platform's own processes; import into another dataset"
+            "dataset",
+            N_("'platform' holds the platform's own processes; import into another dataset"),
         )
     if not DATASET_NAME.fullmatch(dataset):
         raise InvalidInput(
             "dataset",
-            "1–40 characters: letters, digits and _ . : -, starting with a letter or digit",
+            N_("1–40 characters: letters, digits and _ . : -, starting with a letter or digit"),
         )
 
 

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from procure.db.pagination import PAGING, PageRequest, paged
 from procure.errors import NotFound
+from procure.i18n import N_
 from procure.organizations import services
 from procure.organizations.schemas import (
     CreditRatingIn,
@@ -41,7 +42,7 @@ from procure.security.policy import Action
 def own_id(actor: Actor) -> int:
     """The organization an organization user keeps (the database gives it exactly one)."""
     if actor.organization_id is None:
-        raise NotFound("you act for no organization")
+        raise NotFound(N_("you act for no organization"))
     return actor.organization_id
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from procure.calendar import local_today
 from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.organizations.tables import (
     Debarment,
     Organization,
@@ -107,9 +108,11 @@ async def registry_page(
         try:
             where &= Organization.registration_type == RegistrationType(registration_type.strip())
         except ValueError:
-            choices = ", ".join(RegistrationType)
             raise InvalidInput(
-                "registration_type", f"{registration_type!r} is not one of {choices}"
+                "registration_type",
+                N_("%(given)r is not one of %(choices)s"),
+                given=registration_type,
+                choices=list(RegistrationType),
             ) from None
     query = Organization.select(
         Organization.id,
@@ -233,7 +236,7 @@ async def organization_detail(organization_id: int, *, own: bool = False) -> dic
     numbers; ``own`` (the organization reading itself) includes them."""
     organization = await Organization.select().where(Organization.id == organization_id).first()
     if organization is None:
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(N_("organization %(id)s not found"), id=organization_id)
     organization["credit_rating"] = await rating_in_force(
         organization_id, organization["credit_rating"]
     )
@@ -265,7 +268,7 @@ async def qualification_row(organization_id: int, qualification_id: int) -> dict
         .first()
     )
     if row is None:
-        raise NotFound(f"qualification {qualification_id} not found")
+        raise NotFound(N_("qualification %(id)s not found"), id=qualification_id)
     return row
 
 
@@ -328,7 +331,7 @@ async def bidding_obstacles(organization_id: int, *, on: date) -> list[Obstacle]
     certificate is always required.
     """
     if not await Organization.exists().where(Organization.id == organization_id):
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(N_("organization %(id)s not found"), id=organization_id)
     debarments = (
         await Debarment.select(
             Debarment.id, Debarment.starts_on, Debarment.ends_on, Debarment.reason

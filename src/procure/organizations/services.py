@@ -17,6 +17,7 @@ from procure.audit.services import record
 from procure.calendar import local_today
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.organizations.credit_code import CreditCodeError, validate_credit_code
 from procure.organizations.schemas import ProfileIn, QualificationIn, RegistrationIn
 from procure.organizations.selectors import ALWAYS_REQUIRED, qualification_row
@@ -57,7 +58,7 @@ PROFILE_FIELDS = (
 def _text(field: str, value: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidInput(field, "must not be empty")
+        raise InvalidInput(field, N_("must not be empty"))
     return text
 
 
@@ -66,25 +67,36 @@ def checked_credit_code(credit_code: str, registration_type: RegistrationType | 
     try:
         code = validate_credit_code(credit_code)
     except CreditCodeError as error:
-        raise InvalidInput("credit_code", str(error)) from None
+        raise InvalidInput("credit_code", error.template, **error.variables) from None
     if code[0] != CIVIL_AFFAIRS:
         raise InvalidInput(
             "credit_code",
-            f"registration authority {code[0]!r} is not civil affairs ('5'): only social "
-            "organizations registered with civil affairs (民政) can be contractors here",
+            N_(
+                "registration authority %(authority)r is not civil affairs ('5'): only social "
+                "organizations registered with civil affairs (民政) can be contractors here"
+            ),
+            authority=code[0],
         )
     kind = CIVIL_AFFAIRS_TYPES.get(code[1])
     if kind is None:
         raise InvalidInput(
             "credit_code",
-            f"second character {code[1]!r} is not a social group ('1'), social service agency "
-            "('2') or foundation ('3')",
+            N_(
+                "second character %(character)r is not a social group ('1'), social service "
+                "agency ('2') or foundation ('3')"
+            ),
+            character=code[1],
         )
     if kind != registration_type:
         raise InvalidInput(
             "registration_type",
-            f"is {registration_type} but the credit code's second character {code[1]!r} "
-            f"stands for {kind}",
+            N_(
+                "is %(given)s but the credit code's second character %(character)r "
+                "stands for %(kind)s"
+            ),
+            given=registration_type,
+            character=code[1],
+            kind=kind,
         )
     return code
 
@@ -93,15 +105,15 @@ def _profile(data: ProfileIn) -> dict[str, Any]:
     """The profile fields, checked (in the order of the form) and trimmed."""
     name = _text("name", data.name)
     if data.founded_on > local_today():
-        raise InvalidInput("founded_on", "cannot be in the future")
+        raise InvalidInput("founded_on", N_("cannot be in the future"))
     if data.certified_social_workers < 0:
-        raise InvalidInput("certified_social_workers", "cannot be negative")
+        raise InvalidInput("certified_social_workers", N_("cannot be negative"))
     address = _text("address", data.address)
     contact_person = _text("contact_person", data.contact_person)
     phone = _text("phone", data.phone)
     if not PHONE.fullmatch(phone) or sum(ch.isdigit() for ch in phone) < 7:
         raise InvalidInput(
-            "phone", "must be a phone number: at least 7 digits, with - + ( ) or spaces"
+            "phone", N_("must be a phone number: at least 7 digits, with - + ( ) or spaces")
         )
     return {
         "name": name,
@@ -122,7 +134,7 @@ async def organization_register(*, actor: Actor | None, data: RegistrationIn) ->
     # transaction is what keeps an organization from ever existing without its user.
     async with transaction():
         if await Organization.exists().where(Organization.credit_code == code):
-            raise InvalidInput("credit_code", f"{code} is already registered")
+            raise InvalidInput("credit_code", N_("%(code)s is already registered"), code=code)
         rows = await Organization.insert(
             Organization(credit_code=code, registration_type=data.registration_type, **fields)
         )
@@ -156,13 +168,13 @@ def _check_own(actor: Actor, organization_id: int) -> None:
         is_allowed(Action.organization_profile, actor)
         and owns(actor, organization_id=organization_id)
     ):
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(N_("organization %(id)s not found"), id=organization_id)
 
 
 async def _existing(organization_id: int) -> dict:
     row = await Organization.select().where(Organization.id == organization_id).first()
     if row is None:
-        raise NotFound(f"organization {organization_id} not found")
+        raise NotFound(N_("organization %(id)s not found"), id=organization_id)
     return row
 
 
@@ -195,9 +207,13 @@ async def organization_profile_update(
 
 def _qualification(data: QualificationIn) -> dict[str, Any]:
     if data.issued_on > local_today():
-        raise InvalidInput("issued_on", "cannot be in the future")
+        raise InvalidInput("issued_on", N_("cannot be in the future"))
     if data.expires_on is not None and data.expires_on <= data.issued_on:
-        raise InvalidInput("expires_on", f"must be after issued_on ({data.issued_on.isoformat()})")
+        raise InvalidInput(
+            "expires_on",
+            N_("must be after issued_on (%(issued_on)s)"),
+            issued_on=data.issued_on.isoformat(),
+        )
     return {
         "kind": data.kind,
         "document_no": _text("document_no", data.document_no),
@@ -234,8 +250,11 @@ async def qualification_update(
         if current["expires_on"] is not None and current["expires_on"] < local_today():
             raise InvalidInput(
                 "expires_on",
-                f"the qualification expired on {current['expires_on'].isoformat()} and cannot be "
-                "changed; add the renewed document as a new qualification",
+                N_(
+                    "the qualification expired on %(expired_on)s and cannot be changed; add the "
+                    "renewed document as a new qualification"
+                ),
+                expired_on=current["expires_on"].isoformat(),
             )
         changes = {
             name: [current[name], value] for name, value in fields.items() if current[name] != value
@@ -287,8 +306,10 @@ def _appeal_note(value: str, *, required: bool) -> str:
     if required and not note:
         raise InvalidInput(
             "appeal_note",
-            "must not be empty: record the organization's statement and defence (陈述、申辩) "
-            "heard before the debarment, or that it waived it (行政处罚法 第四十五条)",
+            N_(
+                "must not be empty: record the organization's statement and defence (陈述、申辩) "
+                "heard before the debarment, or that it waived it (行政处罚法 第四十五条)"
+            ),
         )
     return note
 
@@ -375,7 +396,11 @@ async def debarment_impose(
     A penalty: the organization's statement and defence (or its waiver) is recorded with it."""
     _check_overseer(actor)
     if ends_on <= starts_on:
-        raise InvalidInput("ends_on", f"must be after starts_on ({starts_on.isoformat()})")
+        raise InvalidInput(
+            "ends_on",
+            N_("must be after starts_on (%(starts_on)s)"),
+            starts_on=starts_on.isoformat(),
+        )
     reason = _text("reason", reason)
     appeal_note = _appeal_note(appeal_note, required=True)
     decided_by = _deciding_department(actor)
@@ -439,11 +464,12 @@ async def debarment_lift(
             .first()
         )
         if current is None:
-            raise NotFound(f"debarment {debarment_id} not found")
+            raise NotFound(N_("debarment %(id)s not found"), id=debarment_id)
         if current["ends_on"] <= today:
             raise InvalidInput(
                 "debarment_id",
-                f"the debarment ended on {current['ends_on'].isoformat()}; nothing to lift",
+                N_("the debarment ended on %(ended_on)s; nothing to lift"),
+                ended_on=current["ends_on"].isoformat(),
             )
         data = {
             "organization_id": organization_id,
@@ -462,7 +488,7 @@ async def debarment_lift(
                 .returning(Debarment.id)
             )
             if not lifted:
-                raise Conflict(f"debarment {debarment_id} changed meanwhile: reload it")
+                raise Conflict(N_("debarment %(id)s changed meanwhile: reload it"), id=debarment_id)
             action = AuditAction.debarment_lifted
             kind = DecisionKind.debarment_lifted
             after = f"{current['starts_on'].isoformat()}/{today.isoformat()}"
@@ -472,7 +498,7 @@ async def debarment_lift(
                 await Debarment.delete().where(Debarment.id == debarment_id).returning(Debarment.id)
             )
             if not deleted:
-                raise Conflict(f"debarment {debarment_id} was withdrawn meanwhile")
+                raise Conflict(N_("debarment %(id)s was withdrawn meanwhile"), id=debarment_id)
             action = AuditAction.debarment_withdrawn
             kind = DecisionKind.debarment_withdrawn
             after = ""

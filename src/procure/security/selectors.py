@@ -8,6 +8,7 @@ from typing import Any
 
 from procure.db.pagination import Page, PageRequest, Sorting, SortRequest, contains, paginate
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.tables import ApiToken, Role, User
 
@@ -100,8 +101,12 @@ async def user_page(
         try:
             where &= User.role == Role(role.strip())
         except ValueError:
-            choices = ", ".join(Role)
-            raise InvalidInput("role", f"{role!r} is not a role (use {choices})") from None
+            raise InvalidInput(
+                "role",
+                N_("%(given)r is not a role (use %(choices)s)"),
+                given=role,
+                choices=list(Role),
+            ) from None
     if q.strip():
         where &= contains(q.strip(), User.username, User.display_name)
     query = USER_SORTING.apply(
@@ -113,5 +118,5 @@ async def user_page(
 async def user_row(user_id: int) -> dict[str, Any]:
     row = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
     if row is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(N_("user %(id)s not found"), id=user_id)
     return row

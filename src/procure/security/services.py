@@ -30,6 +30,17 @@ ACTS_FOR = {
     # The finance department's supervisors act for their department too (app_user_acts_for).
     Role.regulator: "department",
 }
+#: Why a role's link is missing or not allowed, one catalog message per link.
+MUST_ACT_FOR = {
+    "department": N_("a %(role)s user must act for a department"),
+    "organization": N_("a %(role)s user must act for an organization"),
+    "community": N_("a %(role)s user must act for a community"),
+}
+CANNOT_ACT_FOR = {
+    "department": N_("a %(role)s user cannot act for a department"),
+    "organization": N_("a %(role)s user cannot act for an organization"),
+    "community": N_("a %(role)s user cannot act for a community"),
+}
 
 
 async def user_create(
@@ -47,7 +58,7 @@ async def user_create(
 ) -> int:
     username = username.strip()
     if not username or len(username) > 60:
-        raise InvalidInput("username", "must be 1–60 characters")
+        raise InvalidInput("username", N_("must be 1–60 characters"))
     check_password(password, username=username, names=[display_name])
     links = {
         "department": department_id,
@@ -57,17 +68,17 @@ async def user_create(
     needed = ACTS_FOR.get(role)
     for field, value in links.items():
         if field == needed and value is None:
-            raise InvalidInput(field, f"a {role} user must act for a {field}")
+            raise InvalidInput(field, MUST_ACT_FOR[field], role=role)
         if field != needed and value is not None:
-            raise InvalidInput(field, f"a {role} user cannot act for a {field}")
+            raise InvalidInput(field, CANNOT_ACT_FOR[field], role=role)
     if role is not Role.buyer and (is_handler or is_approver):
         raise InvalidInput(
-            "role", "only a buying department's staff hold a handler's or approver's duty"
+            "role", N_("only a buying department's staff hold a handler's or approver's duty")
         )
     password_hash = await hash_password_async(password)
     async with transaction():
         if await User.exists().where(User.username == username):
-            raise InvalidInput("username", f"{username!r} is already taken")
+            raise InvalidInput("username", N_("%(username)r is already taken"), username=username)
         rows = await User.insert(
             User(
                 username=username,
@@ -129,7 +140,7 @@ async def user_update(
             .returning(User.id)
         )
         if not updated:
-            raise NotFound(f"no user {user_id} outside an organization")
+            raise NotFound(N_("no user %(id)s outside an organization"), id=user_id)
         await record(
             actor=actor,
             action=AuditAction.user_updated,
@@ -165,9 +176,9 @@ async def api_token_create(*, actor: Actor, name: str, valid_days: int | None = 
     """Issue a token for machine clients; only its SHA-256 is stored, the token is shown once."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("name", "must be 1–100 characters")
+        raise InvalidInput("name", N_("must be 1–100 characters"))
     if valid_days is not None and not 1 <= valid_days <= 366:
-        raise InvalidInput("valid_days", "must be between 1 and 366")
+        raise InvalidInput("valid_days", N_("must be between 1 and 366"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
     async with transaction():
@@ -198,7 +209,7 @@ async def api_token_revoke(*, actor: Actor, token_id: int) -> None:
             .returning(ApiToken.id)
         )
         if not revoked:
-            raise NotFound(f"no active token {token_id} of yours")
+            raise NotFound(N_("no active token %(id)s of yours"), id=token_id)
         await record(
             actor=actor,
             action=AuditAction.api_token_revoked,

@@ -9,6 +9,7 @@ from typing import Any
 from procure.departments.tables import Department
 from procure.errors import InvalidInput, NotFound
 from procure.geography.tables import Community, District, SubDistrict
+from procure.i18n import N_
 from procure.security.tables import User
 
 PER_PAGE = 50
@@ -26,7 +27,9 @@ async def district_by_code(code: str) -> dict[str, Any]:
         query = query.where(District.code == code)
     row = await query.order_by(District.code).first()
     if row is None:
-        raise NotFound(f"no district {code}" if code else "no district has been set up yet")
+        if code:
+            raise NotFound(N_("no district %(code)s"), code=code)
+        raise NotFound(N_("no district has been set up yet"))
     return row
 
 
@@ -118,11 +121,11 @@ async def setup_page(
 ) -> dict[str, Any]:
     """One page of one of the district's lists, ordered by its natural key."""
     if kind not in LISTS:
-        raise InvalidInput("kind", f"must be one of {', '.join(LISTS)}")
+        raise InvalidInput("kind", N_("must be one of %(choices)s"), choices=list(LISTS))
     if page < 1:
-        raise InvalidInput("page", "must be 1 or more")
+        raise InvalidInput("page", N_("must be 1 or more"))
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+        raise InvalidInput("per_page", N_("must be between 1 and %(most)s"), most=MAX_PER_PAGE)
     district = await district_by_code(district_code)
     table, where, columns = LISTS[kind](district["id"])
     total = await table.count().where(where)

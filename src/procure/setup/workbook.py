@@ -179,7 +179,10 @@ class WorkbookRejected(InvalidInput):
 
     def __init__(self, problems: Sequence[SheetProblem]) -> None:
         self.problems = tuple(sorted(problems, key=_problem_order))
-        super().__init__("file", self.problems[0].text())
+        first = self.problems[0]
+        super().__init__("file", first.text())
+        # The catalog message and its values (one may be called ``field``), for a page.
+        self.template, self.variables = first.message, dict(first.params)
 
     def summary(self, locale: str) -> str:
         """ "Nothing was imported: N row(s) have errors" in ``locale``."""

@@ -24,6 +24,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procure.errors import InvalidInput, NotFound
+from procure.i18n import N_
 from procure.inputs import (
     ID_MAX,
     ID_MIN,
@@ -67,7 +68,9 @@ class InputMiddleware:
     def _check_path(scope: Scope) -> None:
         for name, value in scope.get("path_params", {}).items():
             if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
-                raise NotFound(f"no {name.removesuffix('_id')} {value}")
+                raise NotFound(
+                    N_("no %(subject)s %(id)s"), subject=name.removesuffix("_id"), id=value
+                )
             if isinstance(value, str):
                 check_text(name, value)
 

@@ -18,7 +18,7 @@ from procure.db.pagination import SortRequest, page_href, pager_window, sort_que
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
-from procure.web.labels import label, replaced_reasons
+from procure.web.labels import label, message, replaced_reasons
 from procure.web.notices import DONE_PARAM, notice_message
 
 
@@ -106,6 +106,14 @@ def _label_filter(context: Context, value: object, kind: str) -> str:
 
 
 @pass_context
+def _refusal(context: Context, error: Any) -> str:
+    """``refusal(error)``: a service's refusal (InvalidInput, Conflict, NotFound) in this page's
+    language, its values filled in; a message outside the catalog reads as the service gave it."""
+    given = getattr(error, "message", None) or str(error)
+    return message(_context_locale(context), error.template, error.variables, given)
+
+
+@pass_context
 def _replaced_reasons(context: Context, reason: str | None) -> list[str]:
     return replaced_reasons(_context_locale(context), reason or "")
 
@@ -148,6 +156,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["done_notice"] = _done_notice
     env.globals["page_href"] = _page_href
     env.globals["label"] = _label
+    env.globals["refusal"] = _refusal
     env.globals["sort_href"] = _sort_href
     env.filters["label"] = _label_filter
     env.filters["replaced_reasons"] = _replaced_reasons
