@@ -100,8 +100,8 @@ class TenderItem(Published):
     method: str
     ceiling_fen: int
     published_at: datetime
-    clarification_deadline: datetime
-    submission_deadline: datetime
+    clarification_deadline: datetime | None
+    submission_deadline: datetime | None
     opening_at: datetime | None
     department_name: str
 
@@ -261,8 +261,8 @@ class TenderTermsOut(Published):
     title: str
     description: str
     ceiling_fen: int
-    clarification_deadline: datetime
-    submission_deadline: datetime
+    clarification_deadline: datetime | None
+    submission_deadline: datetime | None
     published_at: datetime
     criteria: list[CriterionOut]
 
@@ -296,17 +296,17 @@ class TenderCorrectionOut(Published):
     changes: dict[str, ChangeOut] = Field(description="each changed term: before and after")
     before: TenderTermsOut
     published_at: datetime
-    requested_by: int | None
-    approved_by: int | None
-    approval_id: int | None
+    requested_by: int
+    approved_by: int
+    approval_id: int
     affects_preparation: bool
     deadline_moved: bool
     resubmission_required: bool
     bids_to_reconfirm: int
-    clarification_deadline_before: datetime | None
-    clarification_deadline_after: datetime | None
-    submission_deadline_before: datetime | None
-    submission_deadline_after: datetime | None
+    clarification_deadline_before: datetime
+    clarification_deadline_after: datetime
+    submission_deadline_before: datetime
+    submission_deadline_after: datetime
     rule: CorrectionRuleOut | None
 
 
@@ -322,8 +322,8 @@ class TenderNoticeOut(Published):
     evaluation_method: str
     ceiling_fen: int
     published_at: datetime
-    clarification_deadline: datetime
-    submission_deadline: datetime
+    clarification_deadline: datetime | None
+    submission_deadline: datetime | None
     opening_at: datetime | None
     standstill_ends_at: datetime | None
     department_id: int
@@ -418,7 +418,7 @@ class AwardOut(Published):
 class AwardLineOut(TenderLineOut):
     """A scope line with the winner's price."""
 
-    price_fen: int
+    price_fen: int | None
 
 
 class RankedBidOut(Published):
@@ -431,7 +431,7 @@ class RankedBidOut(Published):
     total_fen: int
     disqualification_reason: str
     price_score: DecimalText | None
-    technical: list[DecimalText]
+    technical: list[DecimalText | None] = Field(description="points per technical criterion")
     total_score: DecimalText | None
     rank: int | None
     recommended: bool
@@ -449,7 +449,7 @@ class CommitteeOut(Published):
 
     size: int
     seed: str
-    status: str
+    status: str | None = Field(description="none before a committee is formed")
     members: list[CommitteeMemberOut]
 
 
@@ -624,8 +624,8 @@ class AcceptanceDetailOut(Published):
     conclusion: str
     created_at: datetime
     confirmed_at: datetime | None
-    prepared_by_name: str
-    confirmed_by_name: str
+    prepared_by_name: str | None
+    confirmed_by_name: str | None
 
 
 class AcceptanceMemberOut(Published):
