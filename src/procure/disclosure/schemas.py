@@ -245,6 +245,7 @@ class ClarificationOut(Published):
     answer: str | None
     asked_at: datetime
     answered_at: datetime | None
+    asked_by_me: bool = Field(description="false: the disclosure is read as no one in particular")
 
 
 class EvidenceOut(Published):
