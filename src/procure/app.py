@@ -253,6 +253,9 @@ def _error(
             status_code=status,
             media_type=MediaType.JSON,
         )
+    if extra.get("field"):
+        # A page names the field by its label in the reader's language (the JSON keeps the name).
+        extra["field"] = labels.field_label(request_locale(request), str(extra["field"]))
     return Template(
         "error.html", context={"status": status, "detail": detail, **extra}, status_code=status
     )

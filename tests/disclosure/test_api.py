@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from pydantic import BaseModel
 
 from procure.contracts.tables import Contract
+from procure.disclosure import schemas
 from procure.tenders.tables import Tender
 from tests.disclosure import helpers
 
@@ -109,3 +111,97 @@ async def test_signed_in_users_read_the_same(client: AsyncTestClient, as_user: A
         f"{API}/contracts", params={"per_page": 100}, headers=await as_user("buyer")
     )
     assert signed_in.status_code == 200 and signed_in.json() == anonymous
+
+
+#: Each disclosure answer (path in the OpenAPI document) and the model that documents it.
+ITEMS: dict[str, type[BaseModel]] = {
+    "tenders": schemas.TenderItem,
+    "openings": schemas.OpeningItem,
+    "awards": schemas.AwardItem,
+    "contracts": schemas.ContractItem,
+    "performance": schemas.PerformanceItem,
+    "acceptances": schemas.AcceptanceItem,
+    "ratings": schemas.RatingItem,
+}
+RECORDS: dict[str, type[BaseModel]] = {
+    "tenders/{tender_id}": schemas.TenderRecord,
+    "tenders/{tender_id}/opening": schemas.OpeningRecord,
+    "tenders/{tender_id}/award": schemas.AwardRecord,
+    "contracts/{contract_id}": schemas.ContractRecord,
+    "contracts/{contract_id}/performance/{period}": schemas.PerformancePeriodRecord,
+    "acceptances/{acceptance_id}": schemas.AcceptanceRecord,
+}
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _object(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The object a schema describes, also where it may be null (one of an object and null)."""
+    options = [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]
+    return next(
+        _resolved(document, option)
+        for option in options
+        if "properties" in _resolved(document, option)
+    )
+
+
+async def test_the_openapi_document_lists_every_field_of_every_answer(
+    client: AsyncTestClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+
+    def answer(path: str) -> dict[str, Any]:
+        operation = document["paths"][f"{API}/{path}"]["get"]
+        return _resolved(
+            document, operation["responses"]["200"]["content"]["application/json"]["schema"]
+        )
+
+    for path, model in ITEMS.items():
+        listing = answer(path)
+        assert listing["type"] == "array", path
+        item = _resolved(document, listing["items"])
+        assert set(item["properties"]) == set(model.model_fields), path
+    for path, model in RECORDS.items():
+        assert set(answer(path)["properties"]) == set(model.model_fields), path
+    # Nested records are typed too, down to a deadline's last day.
+    award = _resolved(document, answer("awards")["items"])
+    obligation = _object(document, award["properties"]["obligation"])
+    deadline = _object(document, obligation["properties"]["deadline"])
+    assert deadline["properties"]["last_day"]["format"] == "date"
+
+
+async def test_every_real_answer_has_exactly_its_documented_fields(
+    client: AsyncTestClient,
+) -> None:
+    """Validated against the models that forbid any field they do not name: a field a selector
+    adds or drops without its model fails here."""
+    settled = await helpers.settled_period()
+    for path, model in ITEMS.items():
+        rows = (await client.get(f"{API}/{path}", params={"per_page": 100})).json()
+        assert rows, path
+        for row in rows:
+            model.model_validate(row)
+    tenders = (await client.get(f"{API}/tenders", params={"per_page": 100})).json()
+    awards = (await client.get(f"{API}/awards", params={"per_page": 100})).json()
+    contracts = (await client.get(f"{API}/contracts", params={"per_page": 100})).json()
+    acceptances = (await client.get(f"{API}/acceptances", params={"per_page": 100})).json()
+    urls = {
+        schemas.TenderRecord: [f"tenders/{row['id']}" for row in tenders],
+        schemas.OpeningRecord: [f"tenders/{row['id']}/opening" for row in tenders],
+        schemas.AwardRecord: [f"tenders/{row['tender_id']}/award" for row in awards],
+        schemas.ContractRecord: [f"contracts/{row['id']}" for row in contracts],
+        schemas.PerformancePeriodRecord: [
+            f"contracts/{settled['contract_id']}/performance/{settled['period']}"
+        ],
+        schemas.AcceptanceRecord: [f"acceptances/{row['id']}" for row in acceptances],
+    }
+    for model, paths in urls.items():
+        assert paths, model
+        for path in paths:
+            answer = await client.get(f"{API}/{path}")
+            assert answer.status_code == 200, (path, answer.text[:300])
+            model.model_validate(answer.json())

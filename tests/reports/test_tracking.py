@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from procure.reports.selectors import overdue_report_count
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
+from tests.conftest import login
 from tests.reports.conftest import LocalClock, MakeContract, report
 
 
@@ -154,3 +155,53 @@ async def test_start_pages_count_overdue_reports(
     assert shown_count((await client.get("/buyer", headers=buyer2)).text) == before["buyer2"] + 3
     # buyer (区民政局) does not buy this contract: its count does not move.
     assert shown_count((await client.get("/buyer", headers=buyer)).text) == before["buyer"]
+
+
+async def test_the_period_table_sorts_on_the_server(
+    client: AsyncTestClient, as_user: Any, make_contract: MakeContract, report_clock: LocalClock
+) -> None:
+    contract = await make_contract(starts_on=date(2026, 1, 15), ends_on=date(2026, 12, 31))
+    api = f"/api/v1/contracts/{contract['id']}/reports"
+    org = await as_user("org")
+    draft = await client.put(f"{api}/2026-04/draft", json=report(), headers=org)
+    assert draft.status_code == 200
+    assert (await client.post(f"{api}/2026-04/submit", headers=org)).status_code == 200
+    await login(client, "org")
+    url = f"/contracts/{contract['id']}/reports"
+
+    def rows(page: Any) -> list[tuple[str, str]]:
+        assert page.status_code == 200, page.text
+        return re.findall(r'<tr data-period="([^"]+)" data-standing="([^"]+)"', page.text)
+
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    chronological = await client.get(url)
+    assert [period for period, _ in rows(chronological)] == months
+    assert re.search(
+        r'aria-sort="ascending"><a class="sort" [^>]*data-sort="period"', chronological.text
+    )
+
+    # What needs action first: the overdue (oldest first), the late one, then those not yet due.
+    by_status = await client.get(f"{url}?sort=status&dir=asc")
+    assert rows(by_status) == [
+        *[(m, "overdue") for m in months[:3]],
+        ("2026-04", "submitted_late"),
+        *[(m, "not_yet_due") for m in months[4:]],
+    ]
+    link = re.search(r'<a class="sort" href="([^"]+)" data-sort="status"', by_status.text)
+    assert link is not None and "sort=status" in link[1] and "dir=desc" in link[1]
+    assert 'aria-sort="none"' in by_status.text
+
+    by_due = await client.get(f"{url}?sort=due&dir=desc")
+    assert [period for period, _ in rows(by_due)] == months[::-1]
+    assert 'aria-sort="descending"' in by_due.text
+    by_version = await client.get(f"{url}?sort=version&dir=desc")
+    assert rows(by_version)[0] == ("2026-04", "submitted_late")
+
+    refused = await client.get(f"{url}?sort=secret")
+    assert refused.status_code == 400
+    assert "须为以下之一" in refused.text and "due, period, status, version" in refused.text
+    assert "字段: 排序依据" in refused.text
+    assert (await client.get(f"{url}?sort=due&dir=sideways")).status_code == 400
+    # The JSON calendar keeps its chronological order.
+    calendar = (await client.get(api, headers=org)).json()
+    assert [p["period"] for p in calendar["periods"]] == months

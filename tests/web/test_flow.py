@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -15,6 +16,7 @@ from procure import clock, i18n
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.risk.tables import FlagStatus, RiskFlag, Severity
 from procure.tenders.tables import Tender
+from procure.web.labels import field_label
 from procure.web.notices import NOTICES, done_url
 from tests.conftest import login
 from tests.risk.conftest import XINLIANXIN, make_contract, make_department, make_tender, unique
@@ -344,3 +346,47 @@ async def test_the_notice_leaves_a_page_s_own_variables_alone(client: AsyncTestC
     page = await client.get(f"/tenders/{tender['id']}?done=tender_created")
     assert page.status_code == 200
     assert 'data-done="tender_created"' in page.text
+
+
+def test_a_field_reads_as_its_label_with_its_row_counted_from_one() -> None:
+    assert field_label("zh-CN", "lines[2].price_fen") == "第3行 · 报价"
+    assert field_label("en", "lines[2].price_fen") == "Row 3 · Price"
+    assert field_label("zh-CN", "members.0.kind") == "第1行 · 类别"  # pydantic's own location
+    assert field_label("zh-CN", "ceiling_fen") == "最高限价(元)"
+    assert field_label("zh-CN", "no_such_input") == "其中一项"
+    assert field_label("en", "scores.C1") == "Scores"  # the innermost input the registry knows
+
+
+async def test_the_error_page_names_the_field_by_its_label(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    """A form no form page answers ends on the error page, which names the refused input as
+    the reader calls it; the JSON API keeps the input's name."""
+    contract = await make_contract(department="D-MZJ", organization=XINLIANXIN)
+    await login(client, "buyer")
+    posted = {
+        "_csrf_token": client.cookies["csrftoken"],
+        "stage": "",
+        "accepted_on": date.today().isoformat(),
+        "member_name_0": "王敏",
+        "member_kind_0": "no-such-kind",
+        "member_affiliation_0": "区民政局",
+    }
+    url = f"/contracts/{contract['id']}/acceptances"
+    page = await client.post(url, data=posted)
+    assert page.status_code == 400
+    named = re.search(r'data-testid="error-field">([^<]*)<', page.text)
+    assert named is not None and named[1] == "字段: 第1行 · 类别"
+    assert "members" not in page.text and ".kind" not in page.text
+    english = await client.post(url, data=posted | {"accepted_on": "soon"}, cookies={"lang": "en"})
+    assert english.status_code == 400
+    named = re.search(r'data-testid="error-field">([^<]*)<', english.text)
+    assert named is not None and named[1] == "Field: Accepted on"
+    assert "accepted_on" not in english.text
+    body = {
+        "stage": "",
+        "accepted_on": date.today().isoformat(),
+        "members": [{"name": "王敏", "kind": "no-such-kind", "affiliation": "区民政局"}],
+    }
+    refused = await client.post(f"/api/v1{url}", json=body, headers=await as_user("buyer"))
+    assert refused.status_code == 400 and refused.json()["field"] == "members[0].kind"

@@ -123,6 +123,7 @@ async def test_the_tender_list_has_sortable_headers(client: AsyncTestClient) -> 
     refused = await client.get("/tenders?sort=secret")
     assert refused.status_code == 400
     assert "sort" in refused.text and "须为以下之一" in refused.text
+    assert "字段: 排序依据" in refused.text  # the parameter as the reader calls it
 
 
 # -- the audit log -----------------------------------------------------------------------------

@@ -94,7 +94,9 @@ class SortRequest:
 @dataclass(frozen=True)
 class Sorting:
     """The columns a list may be sorted by (query key → Piccolo column) and its default order.
-    Every order ends with ``tiebreak`` (a unique column), so pages never overlap."""
+    Every order ends with ``tiebreak`` (a unique column), so pages never overlap. A list the
+    server computes rather than reads (a contract's reporting periods) names a function of a
+    row for each column and for the tiebreak, and is put in order by ``sort``."""
 
     columns: dict[str, Any]
     default: SortRequest
@@ -123,6 +125,12 @@ class Sorting:
         return query.order_by(self.columns[order.key], ascending=ascending).order_by(
             self.tiebreak, ascending=ascending
         )
+
+    def sort(self, rows: list[T], order: SortRequest) -> list[T]:
+        """Computed ``rows`` in the chosen order, then by the tiebreak in the same direction
+        (the columns and the tiebreak are functions of a row, never giving None)."""
+        column, tiebreak = self.columns[order.key], self.tiebreak
+        return sorted(rows, key=lambda row: (column(row), tiebreak(row)), reverse=order.descending)
 
 
 SORT_ONE_OF = N_("must be one of %(allowed)s, not %(value)s")

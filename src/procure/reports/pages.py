@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
@@ -33,6 +33,7 @@ from procure.reports.rules import (
 )
 from procure.reports.schemas import ActivityLineIn, ReportIn
 from procure.reports.selectors import (
+    PERIOD_SORTING,
     form_choices,
     is_reporting_organization,
     report_calendar,
@@ -227,13 +228,19 @@ class ReportPages(Controller):
 
     @get("/contracts/{contract_id:int}/reports", opt={"action": Action.report_read})
     async def periods_page(
-        self, request: Request[Actor, Any, Any], contract_id: FromPath[int]
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        sort: FromQuery[str] = "",
+        direction: Annotated[str, QueryParameter(name="dir")] = "",
     ) -> Template:
-        calendar = await report_calendar(request.user, contract_id)
+        order = PERIOD_SORTING.request(sort, direction)
+        calendar = await report_calendar(request.user, contract_id, order=order)
         return Template(
             "reports/periods.html",
             context={
                 **calendar,
+                "order": order,
                 "can_write": _can_write(request.user, calendar["contract"]),
                 "due_days": get_policy().reports.due_days_after_period,
             },

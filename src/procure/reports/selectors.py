@@ -15,6 +15,7 @@ from procure.audit.services import canonical_json
 from procure.calendar import local_day, local_today
 from procure.contracts.selectors import contract_detail, visible_contracts
 from procure.contracts.tables import Contract, ContractScopeLine, ContractStatus
+from procure.db.pagination import Sorting, SortRequest
 from procure.departments.tables import Department
 from procure.errors import NotFound
 from procure.i18n import N_
@@ -109,8 +110,32 @@ async def _versions_by_period(contract_ids: list[int]) -> dict[tuple[int, str], 
     return grouped
 
 
-async def report_calendar(actor: Actor, contract_id: int) -> dict[str, Any]:
-    """Every period of the contract with where it stands today (procure.clock)."""
+#: Where a period stands, as its status column sorts (ascending): what needs action first.
+_STANDING_ORDER = {
+    Standing.overdue: 0,
+    Standing.submitted_late: 1,
+    Standing.submitted_on_time: 2,
+    Standing.not_yet_due: 3,
+}
+
+#: The columns the period table sorts by (``?sort=``); oldest period first unless asked.
+PERIOD_SORTING = Sorting(
+    columns={
+        "period": lambda row: row["starts_on"],
+        "due": lambda row: row["due_on"],
+        "status": lambda row: _STANDING_ORDER[row["standing"]],
+        "version": lambda row: row["latest_version"] or 0,
+    },
+    default=SortRequest("period"),
+    tiebreak=lambda row: row["starts_on"],
+)
+
+
+async def report_calendar(
+    actor: Actor, contract_id: int, *, order: SortRequest | None = None
+) -> dict[str, Any]:
+    """Every period of the contract with where it stands today (procure.clock), in ``order``
+    (the oldest first unless asked)."""
     contract = await contract_detail(actor, contract_id)
     today = local_today()
     own = is_reporting_organization(actor, contract)
@@ -119,6 +144,7 @@ async def report_calendar(actor: Actor, contract_id: int) -> dict[str, Any]:
         _period_row(p, versions.get((contract_id, p.label), []), today, own=own)
         for p in reporting_periods(contract)
     ]
+    periods = PERIOD_SORTING.sort(periods, order or PERIOD_SORTING.default)
     return {
         "contract": contract,
         "contract_id": contract_id,

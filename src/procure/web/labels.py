@@ -3,11 +3,16 @@ credit rating, in the reader's language. Templates ask ``label(kind, value)`` (a
 filter, web/templating.py); a value the registry does not know shows as itself, and
 tests/web/test_labels.py checks every lifecycle's statuses and every audit action are listed.
 
+An input's name as the API reports it (``field``: ``ceiling_fen``, ``lines[2].price_fen``) has
+one too, ``FIELDS``: the error page says ``field_label(locale, field)`` ("第3行 · 报价"), never
+the internal name.
+
 Flag evidence keys have their own registry beside the rules (procure.risk.evidence.LABELS), with
 units: 元 for amounts in fen, % for ratios, 天 for days."""
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from procure import i18n
@@ -350,6 +355,109 @@ REGISTRY: dict[str, dict[str, str]] = {
     "relationship_kind": RELATIONSHIP_KINDS,
     "severity": {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")},
 }
+
+#: The inputs the API and the pages refuse, by the name in an error's ``field`` (rows dropped).
+FIELDS: dict[str, str] = {
+    "accepted_on": N_("Accepted on"),
+    "affiliation": N_("Affiliation"),
+    "amount_fen": N_("Amount (yuan)"),
+    "answer": N_("Answer"),
+    "attachments": N_("Attachments"),
+    "buyer_representatives": N_("Buyer representatives"),
+    "categories": N_("Categories"),
+    "category": N_("Category"),
+    "ceiling_fen": N_("Budget ceiling (yuan)"),
+    "certified_social_workers": N_("Certified social workers"),
+    "changes": N_("What changes (更正事项)"),
+    "clarification_deadline": N_("Clarification deadline"),
+    "closes_at": N_("Closes at"),
+    "communities": N_("Communities covered"),
+    "community": N_("Community"),
+    "credit_code": N_("Unified social credit code"),
+    "criteria": N_("Evaluation criteria"),
+    "criterion": N_("Criterion"),
+    "decision": N_("Decision"),
+    "description": N_("Description"),
+    "dir": N_("Sort direction"),
+    "due_on": N_("Due date"),
+    "ends_on": N_("Ends on"),
+    "evaluation_method": N_("Evaluation method"),
+    "expires_on": N_("Expires on"),
+    "file": N_("File"),
+    "founded_on": N_("Founded on"),
+    "grounds": N_("Grounds"),
+    "issued_on": N_("Issued on"),
+    "item_code": N_("Service item"),
+    "items": N_("Items"),
+    "kind": N_("Kind"),
+    "line_no": N_("Line"),
+    "lines": N_("Scope lines"),
+    "locale": N_("Language"),
+    "members": N_("Members"),
+    "method": N_("Method"),
+    "milestones": N_("Milestones"),
+    "name": N_("Name"),
+    "need_evidence": N_("Evidence of residents' needs"),
+    "note": N_("Note"),
+    "notes": N_("Notes"),
+    "opens_at": N_("Opens at"),
+    "page": N_("Page"),
+    "paid_on": N_("Paid on"),
+    "password": N_("Password"),
+    "payments": N_("Instalments"),
+    "per_page": N_("Rows per page"),
+    "period": N_("Period"),
+    "phone": N_("Phone"),
+    "price_fen": N_("Price"),
+    "public_text": N_("Public text"),
+    "q": N_("Search"),
+    "quantity": N_("Quantity"),
+    "quantity_delta": N_("Change in quantity"),
+    "reason": N_("Reason"),
+    "registration_type": N_("Registration type"),
+    "reporting_frequency": N_("Reporting frequency"),
+    "result": N_("Result"),
+    "role": N_("Role"),
+    "rubric_id": N_("Rubric"),
+    "rules": N_("Rules"),
+    "scope_line_id": N_("Scope line"),
+    "scores": N_("Scores"),
+    "severity": N_("Severity"),
+    "since": N_("From"),
+    "sort": N_("Sort by"),
+    "stage": N_("Stage"),
+    "staff_hours": N_("Staff hours"),
+    "staffing_plan": N_("Staffing plan"),
+    "starts_on": N_("Starts on"),
+    "status": N_("Status"),
+    "submission_deadline": N_("Submission deadline"),
+    "summary": N_("Summary"),
+    "technical_proposal": N_("Technical proposal"),
+    "template_id": N_("Survey template"),
+    "text_zh": N_("Text (Chinese)"),
+    "title": N_("Title"),
+    "total_fen": N_("Total price (yuan)"),
+    "until": N_("Until"),
+    "username": N_("Username"),
+    "valid_days": N_("Valid for (days)"),
+    "voucher_no": N_("Voucher number"),
+    "weight": N_("Weight"),
+    "year": N_("Year"),
+}
+ROW = N_("Row %(n)s")
+SOME_FIELD = N_("one of the fields")
+_FIELD_PARTS = re.compile(r"[^.\[\]]+")
+
+
+def field_label(locale: str, field: str) -> str:
+    """An error's ``field`` as the reader calls it: each array index as its row, counted from 1,
+    then the label of the innermost input the registry knows (``lines[2].price_fen`` →
+    "第3行 · 报价"); a name it does not know reads as "one of the fields", never as itself."""
+    translations = i18n.translations(locale)
+    parts = _FIELD_PARTS.findall(field)
+    rows = [translations.gettext(ROW) % {"n": int(part) + 1} for part in parts if part.isdigit()]
+    known = next((FIELDS[part] for part in reversed(parts) if part in FIELDS), SOME_FIELD)
+    return " · ".join([*rows, translations.gettext(known)])
 
 
 def label(locale: str, kind: str, value: object) -> str:
