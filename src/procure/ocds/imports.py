@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio.to_thread
+import anyio
 from litestar.exceptions import PermissionDeniedException
 from piccolo.table import Table
 
@@ -164,6 +164,20 @@ async def write_processes(
         await insert_rows(table, items)
 
 
+async def source_bytes(source: Path | bytes, name: str | None = None) -> tuple[bytes, str]:
+    """A feed's bytes and its name (the file's, unless given); a file that cannot be read is
+    refused naming it."""
+    if not isinstance(source, Path):
+        return source, name or ""
+    try:
+        data = await anyio.to_thread.run_sync(source.read_bytes)
+    except OSError as error:
+        raise InvalidInput(
+            "file", N_("cannot read %(path)s: %(reason)s"), path=str(source), reason=error.strerror
+        ) from None
+    return data, name or source.name
+
+
 async def ocds_import(
     *,
     actor: Actor | None,
@@ -182,14 +196,7 @@ async def ocds_import(
     """
     _require_importer(actor)
     check_dataset_name(dataset)
-    if isinstance(source, Path):
-        try:
-            data = await anyio.to_thread.run_sync(source.read_bytes)
-        except OSError as error:
-            raise InvalidInput("file", f"cannot read {source}: {error.strerror}") from None
-        name = source_name or source.name
-    else:
-        data, name = source, source_name or ""
+    data, name = await source_bytes(source, source_name)
 
     reading = read_processes(data, lenient=lenient, warn=warn)
     summary = ImportSummary(

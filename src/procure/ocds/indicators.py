@@ -18,8 +18,7 @@ from piccolo.engine.base import Engine
 from piccolo.table import Table
 
 from procure.db.engines import DurableSQLiteEngine
-from procure.errors import InvalidInput
-from procure.ocds.imports import write_processes
+from procure.ocds.imports import source_bytes, write_processes
 from procure.ocds.normalize import normalize
 from procure.ocds.reader import read_processes
 from procure.ocds.tables import OCDS_CHILD_TABLES, OcdsProcess
@@ -119,14 +118,7 @@ async def ocds_indicators(
     """Read ``source`` (JSON Lines of compiled releases, read as cardinal reads them) into a
     temporary database of its own (temporary_ocds_tables), run the bid-stage rules over it,
     and drop it (even on error). The live database is neither read nor written."""
-    if isinstance(source, Path):
-        try:
-            data = await anyio.to_thread.run_sync(source.read_bytes)
-        except OSError as error:
-            raise InvalidInput("file", f"cannot read {source}: {error.strerror}") from None
-        name = source.name
-    else:
-        data, name = source, ""
+    data, name = await source_bytes(source)
     reading = read_processes(data, lenient=True, warn=warn)
     prepared = [
         (
