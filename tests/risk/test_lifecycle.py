@@ -387,9 +387,7 @@ async def test_a_refused_step_reads_in_chinese(flags: Flags) -> None:
         f"risk flag {flag_id} is dismissed; only a flag that is explained or open can be resolved"
     )
     said = labels.message("zh-CN", refused.value.template, refused.value.variables)
-    assert said == (
-        f"风险提示 {flag_id} 当前状态不允许此操作：只有待处理或已说明的风险提示可以办结"
-    )
+    assert said == (f"风险提示 {flag_id} 当前状态为“已驳回”：只有待处理或已说明的风险提示可以办结")
     with pytest.raises(InvalidInput) as long:
         await services.flag_dismiss(
             actor=await actor("regulator"), flag_id=flag_id, reason="长" * 4001

@@ -230,4 +230,4 @@ async def test_a_user_without_its_department_is_refused_in_either_language(
     assert refused.value.field == "department"
     assert refused.value.message == "a buyer user must act for a department"
     said = labels.message("zh-CN", refused.value.template, refused.value.variables)
-    assert said == "角色为 buyer 的用户须隶属于某一部门"
+    assert said == "角色为“购买主体”的用户须隶属于某一部门"

@@ -174,7 +174,9 @@ async def test_a_control_character_in_a_form_field_is_refused(client: AsyncTestC
         "/login", data={"username": "buyer\x00", "password": "x"}, headers=headers
     )
     assert response.status_code == 400
-    assert "username" in response.text
+    # The page names the field by its label in the reader's language, never its internal name.
+    assert '<p class="muted" data-testid="error-field">字段: 用户名</p>' in response.text
+    assert "username" not in response.text
 
 
 def _multipart(boundary: str, value: bytes) -> bytes:

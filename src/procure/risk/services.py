@@ -22,7 +22,7 @@ from procure.risk.guards import judges_itself, may
 from procure.risk.jobs import SCAN_REQUESTED
 from procure.risk.selectors import visible_flag
 from procure.risk.states import FLAG, NOTE_FIELD, Transition
-from procure.risk.tables import FlagStatus, RiskFlagEvent
+from procure.risk.tables import RiskFlagEvent
 from procure.security.actors import Actor
 
 MAX_NOTE = 4000
@@ -30,16 +30,17 @@ MAX_NOTE = 4000
 #: Each step's refusal when the flag is not in a state the step starts from (its sources).
 WRONG_STATE = {
     Transition.explain: N_(
-        "risk flag %(id)s is %(status)s; only a flag that is open can be explained"
+        "risk flag %(id)s is %(flag_status)s; only a flag that is open can be explained"
     ),
     Transition.resolve: N_(
-        "risk flag %(id)s is %(status)s; only a flag that is explained or open can be resolved"
+        "risk flag %(id)s is %(flag_status)s; only a flag that is explained or open can be resolved"
     ),
     Transition.dismiss: N_(
-        "risk flag %(id)s is %(status)s; only a flag that is explained or open can be dismissed"
+        "risk flag %(id)s is %(flag_status)s; only a flag that is explained or open can be "
+        "dismissed"
     ),
     Transition.reopen: N_(
-        "risk flag %(id)s is %(status)s; only a flag that is dismissed can be reopened"
+        "risk flag %(id)s is %(flag_status)s; only a flag that is dismissed can be reopened"
     ),
 }
 
@@ -70,7 +71,7 @@ async def flag_step(*, actor: Actor, flag_id: int, transition: Transition, text:
             # Visible but not a party to this step (e.g. a committee): as if absent.
             raise NotFound(N_("risk flag %(id)s not found"), id=flag_id)
         if flag["status"] not in step.sources:
-            raise Conflict(WRONG_STATE[transition], id=flag_id, status=FlagStatus(flag["status"]))
+            raise Conflict(WRONG_STATE[transition], id=flag_id, flag_status=flag["status"])
         # The compare-and-set: of simultaneous steps from the same state, one applies.
         await advance(
             FLAG,

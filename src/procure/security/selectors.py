@@ -105,7 +105,7 @@ async def user_page(
                 "role",
                 N_("%(given)r is not a role (use %(choices)s)"),
                 given=role,
-                choices=list(Role),
+                choices=[str(known) for known in Role],  # identifiers: what the query takes
             ) from None
     if q.strip():
         where &= contains(q.strip(), User.username, User.display_name)

@@ -33,11 +33,12 @@ from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluations.tables import EvaluationStatus
 from procure.i18n import N_
 from procure.jobs.tables import EventStatus
-from procure.organizations.tables import CreditRating
+from procure.organizations.tables import CreditRating, RegistrationType
 from procure.performance.tables import ObjectionStatus
 from procure.reports.tables import ReportStatus
+from procure.security.tables import Role
 from procure.surveys.tables import RoundStatus
-from procure.tenders.states import TenderStatus
+from procure.tenders.states import ProcurementMethod, TenderStatus
 
 AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.user_created: N_("User created"),
@@ -347,6 +348,33 @@ SUBJECT_TYPES: dict[str, str] = {
     "user": N_("User"),
 }
 
+ROLES: dict[str, str] = {
+    Role.buyer: N_("Buyer"),
+    Role.organization: N_("Organization"),
+    Role.committee: N_("Neighborhood committee"),
+    Role.auditor: N_("Auditor"),
+    Role.admin: N_("Administrator"),
+    Role.regulator: N_("Regulator (finance department)"),
+    Role.expert: N_("Evaluation expert"),
+}
+
+PROCUREMENT_METHODS: dict[str, str] = {
+    ProcurementMethod.open_tender: N_("Open tender"),
+    ProcurementMethod.competitive_consultation: N_("Competitive consultation"),
+    ProcurementMethod.competitive_negotiation: N_("Competitive negotiation"),
+    ProcurementMethod.single_source: N_("Single source"),
+    ProcurementMethod.project_application: N_("Project application / venture philanthropy"),
+    ProcurementMethod.direct_grant: N_("Direct grant"),
+}
+
+REGISTRATION_TYPES: dict[str, str] = {
+    RegistrationType.social_group: N_("Social group"),
+    RegistrationType.social_service_agency: N_(
+        "Social service agency (private non-enterprise unit)"
+    ),
+    RegistrationType.foundation: N_("Foundation"),
+}
+
 REGISTRY: dict[str, dict[str, str]] = {
     **STATUSES,
     "audit_action": AUDIT_ACTIONS,
@@ -354,6 +382,9 @@ REGISTRY: dict[str, dict[str, str]] = {
     "credit_rating": {CreditRating.unrated: N_("Unrated")},
     "relationship_kind": RELATIONSHIP_KINDS,
     "severity": {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")},
+    "role": ROLES,
+    "procurement_method": PROCUREMENT_METHODS,
+    "registration_type": REGISTRATION_TYPES,
 }
 
 #: The inputs the API and the pages refuse, by the name in an error's ``field`` (rows dropped).
@@ -469,10 +500,11 @@ def label(locale: str, kind: str, value: object) -> str:
     return i18n.translations(locale).gettext(message) if message else str(value)
 
 
-#: Which registry names each status enum's members (read off STATUSES' keys).
+#: Which registry names each enum's members (read off the registries' keys): a refusal's value
+#: given as a member reads as its label.
 _ENUM_KINDS: dict[type, str] = {
     type(value): kind
-    for kind, names in STATUSES.items()
+    for kind, names in REGISTRY.items()
     for value in names
     if isinstance(value, Enum)
 }
@@ -484,15 +516,17 @@ def _shown(locale: str, name: str, value: object) -> object:
         return separator.join(str(_shown(locale, name, one)) for one in value)
     if type(value) in _ENUM_KINDS:
         return label(locale, _ENUM_KINDS[type(value)], value)
-    if name == "subject":
-        return label(locale, "subject_type", value)
+    kind = "subject_type" if name == "subject" else name
+    if kind in REGISTRY:  # a value named after a registry (flag_status, severity, role…)
+        return label(locale, kind, value)
     return value
 
 
 def message(locale: str, template: str, variables: dict[str, object], given: str = "") -> str:
     """A refusal's catalog message in ``locale`` with its values filled in: a status value
-    given as its enum member reads as the status's label ("草稿", not ``draft``), a list as the
-    language lists, ``subject`` as the subject type's name. A message outside the catalog, or
+    given as its enum member reads as the status's label ("草稿", not ``draft``), as does a
+    value named after a registry (``flag_status``, ``severity``, ``role``; ``subject`` for the
+    subject type); a list as the language lists it. A message outside the catalog, or
     whose values do not fit, reads as ``given`` (the English text)."""
     if not template:
         return given
