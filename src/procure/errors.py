@@ -18,7 +18,7 @@ class InvalidInput(ValueError):
     """Bad input, naming the field (and the row, for imports) and why. A catalog message
     (marked with ``N_``, its values given as ``variables``) reads translated on pages."""
 
-    def __init__(self, field: str, message: str, **variables: object) -> None:
+    def __init__(self, field: str, message: str, /, **variables: object) -> None:
         self.field = field
         self.template = message
         self.variables = variables
@@ -31,7 +31,7 @@ class NotFound(LookupError):
     message (marked with ``N_``, its values given as ``variables``) reads translated on pages;
     the API keeps the English text."""
 
-    def __init__(self, message: str = "", **variables: object) -> None:
+    def __init__(self, message: str = "", /, **variables: object) -> None:
         self.template = message
         self.variables = variables
         super().__init__(english(message, variables))
@@ -45,7 +45,7 @@ class Conflict(RuntimeError):
     A catalog message (marked with ``N_``, its values given as ``variables``) reads translated
     on pages; the API keeps the English text."""
 
-    def __init__(self, message: str = "", **variables: object) -> None:
+    def __init__(self, message: str = "", /, **variables: object) -> None:
         self.template = message
         self.variables = variables
         super().__init__(english(message, variables))

@@ -20,7 +20,7 @@ from procure.bids.states import BID, BID_NOT_FOUND, BidStep
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
-from procure.complaints.selectors import Stage, procurement_block
+from procure.complaints.selectors import Stage, procurement_refusal
 from procure.db import lock_rows, transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_, yuan
@@ -763,8 +763,8 @@ async def award_request(*, actor: Actor, tender_id: int, bid_id: int | None = No
                 N_("tender is %(status)s; this needs evaluation"),
                 status=TenderStatus(tender["status"]),
             )
-        if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
-            raise Conflict(blocked)
+        if refusal := await procurement_refusal(tender_id, clock.now(), stage=Stage.award):
+            raise refusal
         committee = await committee_of(tender_id)
         if committee is None or committee["status"] != CommitteeStatus.reported:
             raise Conflict(
@@ -814,8 +814,8 @@ async def _award(approval: dict[str, Any], approver: Actor) -> None:
     awarded (compare-and-set) and the standstill period starts."""
     tender_id = int(approval["subject_id"])
     bid_id = int(approval["payload"]["bid_id"])
-    if blocked := await procurement_block(tender_id, clock.now(), stage=Stage.award):
-        raise Conflict(blocked)
+    if refusal := await procurement_refusal(tender_id, clock.now(), stage=Stage.award):
+        raise refusal
     committee = await committee_of(tender_id)
     if committee is None or committee["status"] != CommitteeStatus.reported:
         raise Conflict(N_("the committee's report is not confirmed"))

@@ -129,13 +129,6 @@ async def suspension_in_force(tender_id: int, now: datetime) -> dict[str, Any] |
     )
 
 
-async def procurement_block(tender_id: int, now: datetime, *, stage: Stage) -> str | None:
-    """Why the tender may not go on to ``stage`` now (in English), or None; prefer
-    ``procurement_refusal``, whose refusal reads in the reader's language on pages."""
-    refusal = await procurement_refusal(tender_id, now, stage=stage)
-    return str(refusal) if refusal is not None else None
-
-
 async def procurement_refusal(tender_id: int, now: datetime, *, stage: Stage) -> Conflict | None:
     """The refusal to let the tender go on to ``stage`` now, or None.
 

@@ -118,9 +118,9 @@ def _check_schedule(data: ContractIn, value_fen: int) -> None:
     if total != value_fen:
         raise InvalidInput(
             "payments",
-            N_("instalments add up to %(total)s fen, not the contract value %(value)s fen"),
-            total=total,
-            value=value_fen,
+            N_("instalments add up to %(total)s, not the contract value %(value)s"),
+            total=yuan(total, "en"),
+            value=yuan(value_fen, "en"),
         )
     if len(data.payments) > 1 and not data.payments[-1].performance_linked:
         raise InvalidInput("payments", N_("the last instalment must depend on performance"))
