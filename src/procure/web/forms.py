@@ -69,14 +69,18 @@ _PYDANTIC = {
 }
 
 
-def pydantic_message(problem: ErrorDetails) -> tuple[str, dict[str, Any]]:
+def pydantic_message(locale: str, problem: ErrorDetails) -> tuple[str, dict[str, Any]]:
     """One of Pydantic's complaints as the catalog message the reader sees (with ``%(label)s``)
-    and its values: the limit it broke, or Pydantic's own reason where the catalog has none.
-    The one place a Pydantic error becomes a message; every page goes through it."""
+    and its values: the limit it broke; a schema validator's InvalidInput as its catalog message
+    in ``locale``; else Pydantic's own reason. The one place a Pydantic error becomes a message;
+    every page goes through it."""
+    context = problem.get("ctx") or {}
     message = _PYDANTIC.get(problem["type"])
     if message is None:
+        error = context.get("error")
+        if isinstance(error, InvalidInput):
+            return NOT_VALID, {"reason": labels.refusal(locale, error)}
         return NOT_VALID, {"reason": problem["msg"]}
-    context = problem.get("ctx") or {}
     limit = next((context[k] for k in ("ge", "gt", "le", "lt", "max_length") if k in context), "")
     return message, {"limit": limit}
 
@@ -87,7 +91,7 @@ def invalid_input(locale: str, refusal: ValidationError) -> InvalidInput:
     pages that show one refusal (``refusal(error)``) rather than a ``Form``."""
     problem = refusal.errors()[0]
     field = ".".join(str(part) for part in problem["loc"]) or "form"
-    message, variables = pydantic_message(problem)
+    message, variables = pydantic_message(locale, problem)
     return InvalidInput(field, message, label=labels.field_label(locale, field), **variables)
 
 
@@ -259,7 +263,7 @@ class Form:
         except ValidationError as refusal:
             for problem in refusal.errors():
                 location = ".".join(str(part) for part in problem["loc"])
-                message, variables = pydantic_message(problem)
+                message, variables = pydantic_message(self.locale, problem)
                 self.error(fields(location) if fields else location, message, **variables)
             return None
 
