@@ -411,3 +411,22 @@ async def test_a_refusal_on_the_acceptance_pages_reads_in_chinese(
     assert changed.status_code == 409
     passed = labels.label("zh-CN", "acceptance_status", "passed")
     assert f"验收 {passed_id} 当前状态为“{passed}”，验收结果已确定，不能再修改" in changed.text
+
+
+async def test_a_date_that_is_not_a_date_reads_with_its_label_in_either_language(
+    client: AsyncTestClient,
+) -> None:
+    """The acceptance form's schema refuses a date that is not one: the catalog's message naming
+    the field, in Chinese or in English, never Pydantic's English."""
+    c = await contract()
+    await login(client, "buyer")
+    posted = {"_csrf_token": client.cookies.get("csrftoken") or "", "accepted_on": "下周一"}
+    refused = await client.post(f"/contracts/{c['id']}/acceptances", data=posted)
+    assert refused.status_code == 400
+    assert '<div class="card"><p>验收日期应为日期，例如 2026-12-31</p>' in refused.text
+    assert "Input should" not in refused.text
+    english = await client.post(
+        f"/contracts/{c['id']}/acceptances", data=posted, cookies={"lang": "en"}
+    )
+    assert english.status_code == 400
+    assert "<p>Accepted on must be a date, like 2026-12-31</p>" in english.text

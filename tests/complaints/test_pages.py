@@ -216,3 +216,27 @@ async def test_a_refusal_on_the_remedy_pages_reads_in_chinese_with_its_status_la
         assert again.status_code == 409
         assert "贵单位已就本项目的采购过程提出过质疑" in again.text
         assert "财政部令第94号 第十一条" in again.text
+
+
+async def test_too_long_grounds_read_with_their_label_in_either_language(
+    app: Any, client: AsyncTestClient, moving_clock: Clock
+) -> None:
+    """The challenge schema's limit on the grounds is the catalog's message naming the field,
+    beside the field and in the summary, in Chinese or in English, never Pydantic's English."""
+    who = await awarded(client, moving_clock)
+    async with AsyncTestClient(app=app) as browser:
+        await login(browser, "org2")
+        url = f"/tenders/{who.tender_id}/challenge"
+        posted = form(browser, subject="result", grounds="理" * 20_001)
+        refused = await browser.post(url, data=posted)
+        assert refused.status_code == 400
+        assert (
+            '<span class="visually-hidden">错误：</span> 申辩理由不能超过 20000 个字</p>'
+            in refused.text
+        )
+        assert '<a href="#grounds">申辩理由不能超过 20000 个字</a>' in refused.text
+        assert "String should" not in refused.text
+        browser.cookies.set("lang", "en")
+        english = await browser.post(url, data=posted)
+        assert english.status_code == 400
+        assert '<a href="#grounds">Grounds must be at most 20000 characters</a>' in english.text

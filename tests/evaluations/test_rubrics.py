@@ -296,3 +296,27 @@ async def test_the_rubric_page_creates_and_versions(client: AsyncTestClient) -> 
 async def test_the_rubric_page_is_for_buyers_and_admins(client: AsyncTestClient) -> None:
     await login(client, "committee")
     assert (await client.get("/rubrics")).status_code == 403
+
+
+async def test_the_rubric_page_names_a_field_pydantic_refused_in_the_reader_s_language(
+    client: AsyncTestClient,
+) -> None:
+    """A weight that is not a number is refused by the schema: the catalog's message with the
+    field's label and row, in Chinese or in English, never Pydantic's own English."""
+    await login(client, "admin")
+    form = {
+        "_csrf_token": csrf_headers(client)["x-csrftoken"],
+        "name": unique_name(),
+        "code": ["plan", "outcome"],
+        "name_zh": ["计划", "成效"],
+        "name_en": ["Plan", "Outcome"],
+        "weight": ["60", "四十"],
+    }
+    refused = await client.post("/rubrics", data=form)
+    assert refused.status_code == 400
+    assert 'data-field="criteria.1.weight"' in refused.text
+    assert "第2行 · 权重应为整数，例如 12</p>" in refused.text
+    assert "Input should be" not in refused.text
+    english = await client.post("/rubrics", data=form, cookies={"lang": "en"})
+    assert english.status_code == 400
+    assert "Row 2 · Weight must be a whole number, like 12</p>" in english.text

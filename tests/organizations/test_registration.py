@@ -227,3 +227,42 @@ async def test_the_registration_page_reads_its_refusals_in_chinese(
         "registration authority '9' is not civil affairs ('5'): only social organizations "
         "registered with civil affairs (民政) can be contractors here"
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "chinese", "english"),
+    [
+        (
+            {"founded_on": "明年"},
+            "founded_on",
+            "成立日期应为日期，例如 2026-12-31",
+            "Founded on must be a date, like 2026-12-31",
+        ),
+        (
+            {"certified_social_workers": "六"},
+            "certified_social_workers",
+            "持证社工应为整数，例如 12",
+            "Certified social workers must be a whole number, like 12",
+        ),
+        (
+            {"short_name": "简" * 61},
+            "short_name",
+            "简称不能超过 60 个字",
+            "Short name must be at most 60 characters",
+        ),
+    ],
+)
+async def test_a_field_the_schema_refuses_reads_with_its_label_in_either_language(
+    client: AsyncTestClient, overrides: dict[str, str], field: str, chinese: str, english: str
+) -> None:
+    """Pydantic's complaint on the registration page is the catalog's message naming the
+    field's label, never Pydantic's English."""
+    await client.get("/register")
+    posted = {**registration(**overrides), "_csrf_token": client.cookies.get("csrftoken")}
+    refused = await client.post("/register", data=posted)
+    assert refused.status_code == 400
+    assert f'data-field="{field}">\n{chinese}</p>' in html.unescape(refused.text)
+    assert "Input should" not in refused.text
+    en = await client.post("/register", data=posted, cookies={"lang": "en"})
+    assert en.status_code == 400
+    assert f'data-field="{field}">\n{english}</p>' in html.unescape(en.text)

@@ -233,3 +233,36 @@ async def test_a_tender_page_s_state_conflict_reads_in_chinese(
     api = await client.post(f"/api/v1/tenders/{tender_id}/publish", json={}, headers=buyer)
     assert api.status_code == 409
     assert api.json()["detail"] == "tender is published, only a draft can be published"
+
+
+async def test_an_attachment_the_schema_refuses_reads_in_either_language(
+    client: AsyncTestClient, as_user: Any
+) -> None:
+    """The bid schema's own refusal of a file type is a catalog message: the bid form shows it
+    under the field's label in Chinese or English, never the schema's English alone."""
+    tender_id = await _published(client, as_user)
+    await login(client, "org")
+    bid = {
+        "_csrf_token": client.cookies["csrftoken"],
+        "line_1": "9万",
+        "line_2": "6万",
+        "total": "15万",
+        "technical_proposal": "服务方案",
+        "staffing_plan": "社工3名",
+    }
+    upload = {"attachments": ("x.exe", b"MZ", "application/x-msdownload")}
+    refused = await client.post(f"/tenders/{tender_id}/bid", data=bid, files=upload)
+    assert refused.status_code == 400
+    assert (
+        "附件填写有误：不接受 &#39;application/x-msdownload&#39; 类型的文件，"
+        "请上传 PDF、Word、Excel、PNG 或 JPEG 文件"
+    ) in refused.text
+    english = await client.post(
+        f"/tenders/{tender_id}/bid", data=bid, files=upload, cookies={"lang": "en"}
+    )
+    assert english.status_code == 400
+    assert (
+        "Attachments is not valid: &#39;application/x-msdownload&#39; is not accepted; "
+        "use PDF, Word, Excel, PNG or JPEG"
+    ) in english.text
+    assert not await Bid.exists().where(Bid.tender == tender_id)

@@ -10,7 +10,6 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from pydantic import ValidationError
 
 from procure.acceptance import services
 from procure.acceptance.schemas import (
@@ -30,11 +29,12 @@ from procure.acceptance.tables import (
 )
 from procure.approvals.selectors import pending_for
 from procure.contracts.selectors import contract_detail
-from procure.errors import InvalidInput
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
+from procure.web.forms import validated
 from procure.web.notices import done_url
+from procure.web.templating import request_locale
 
 #: Rows of the group form; empty rows are left out.
 GROUP_ROWS = 5
@@ -46,16 +46,6 @@ CHOICES = {
     "results": list(RequirementResult),
     "verdicts": list(Verdict),
 }
-
-
-def _valid(model: Any, data: dict[str, Any]) -> Any:
-    """The form as its schema; the first problem names its field (400)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "form"
-        raise InvalidInput(field, first["msg"]) from None
 
 
 def _back(acceptance_id: int, note: str) -> Redirect:
@@ -100,7 +90,8 @@ class AcceptancePages(Controller):
             for n in range(GROUP_ROWS)
             if str(form.get(f"member_name_{n}", "")).strip()
         ]
-        data = _valid(
+        data = validated(
+            request_locale(request),
             AcceptanceIn,
             {
                 "stage": str(form.get("stage", "")).strip(),
@@ -148,8 +139,10 @@ class AcceptancePages(Controller):
         line_no: FromPath[int],
     ) -> Redirect:
         form = await request.form()
-        data = _valid(
-            ItemIn, {key: str(form.get(key, "")) for key in ("result", "notes", "evidence")}
+        data = validated(
+            request_locale(request),
+            ItemIn,
+            {key: str(form.get(key, "")) for key in ("result", "notes", "evidence")},
         )
         await services.item_record(
             actor=request.user, acceptance_id=acceptance_id, line_no=line_no, data=data
@@ -161,7 +154,8 @@ class AcceptancePages(Controller):
         self, request: Request[Actor, Any, Any], acceptance_id: FromPath[int]
     ) -> Redirect:
         form = await request.form()
-        data = _valid(
+        data = validated(
+            request_locale(request),
             RecipientIn,
             {key: str(form.get(key, "")) for key in ("name", "community", "kind", "contact")},
         )
@@ -179,7 +173,11 @@ class AcceptancePages(Controller):
         recipient_id: FromPath[int],
     ) -> Redirect:
         form = await request.form()
-        data = _valid(OpinionIn, {key: str(form.get(key, "")) for key in ("opinion", "comment")})
+        data = validated(
+            request_locale(request),
+            OpinionIn,
+            {key: str(form.get(key, "")) for key in ("opinion", "comment")},
+        )
         await services.opinion_record(
             actor=request.user, acceptance_id=acceptance_id, recipient_id=recipient_id, data=data
         )
@@ -190,7 +188,11 @@ class AcceptancePages(Controller):
         self, request: Request[Actor, Any, Any], acceptance_id: FromPath[int]
     ) -> Redirect:
         form = await request.form()
-        data = _valid(ConcludeIn, {key: str(form.get(key, "")) for key in ("result", "conclusion")})
+        data = validated(
+            request_locale(request),
+            ConcludeIn,
+            {key: str(form.get(key, "")) for key in ("result", "conclusion")},
+        )
         await services.acceptance_conclude(
             actor=request.user, acceptance_id=acceptance_id, data=data
         )

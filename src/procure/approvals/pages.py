@@ -92,9 +92,7 @@ class ApprovalPages(Controller):
             )
         except (Conflict, InvalidInput) as error:
             # The refusal in the reader's language, its statuses by their labels.
-            given = error.message if isinstance(error, InvalidInput) else str(error)
-            locale = request_locale(request)
-            message = labels.message(locale, error.template, error.variables, given)
+            message = labels.refusal(request_locale(request), error)
             return await self._page(request.user, error=message, failed=approval_id)
         return Redirect(
             done_url("/approvals", "approval_decided"),

@@ -9,6 +9,9 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from procure.errors import InvalidInput
+from procure.i18n import N_
+
 ALLOWED_ATTACHMENT_TYPES = {
     "application/pdf",
     "image/png",
@@ -18,6 +21,11 @@ ALLOWED_ATTACHMENT_TYPES = {
 }
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENTS = 10
+#: An attachment's refusals: InvalidInput is a ValueError, so Pydantic keeps it and a page reads
+#: it in the reader's language (procure.web.forms.pydantic_message).
+NOT_ACCEPTED = N_("%(value)s is not accepted; use PDF, Word, Excel, PNG or JPEG")
+NOT_BASE64 = N_("is not valid base64")
+WRONG_SIZE = N_("must be 1 byte to 5 MB, got %(size)s bytes")
 
 
 class BidLineIn(BaseModel):
@@ -34,7 +42,7 @@ class AttachmentIn(BaseModel):
     @classmethod
     def _allowed_type(cls, value: str) -> str:
         if value not in ALLOWED_ATTACHMENT_TYPES:
-            raise ValueError(f"{value!r} is not accepted; use PDF, Word, Excel, PNG or JPEG")
+            raise InvalidInput("content_type", NOT_ACCEPTED, value=repr(value))
         return value
 
     @field_validator("content_base64")
@@ -43,9 +51,9 @@ class AttachmentIn(BaseModel):
         try:
             size = len(base64.b64decode(value, validate=True))
         except (binascii.Error, ValueError):
-            raise ValueError("is not valid base64") from None
+            raise InvalidInput("content_base64", NOT_BASE64) from None
         if size == 0 or size > MAX_ATTACHMENT_BYTES:
-            raise ValueError(f"must be 1 byte to 5 MB, got {size} bytes")
+            raise InvalidInput("content_base64", WRONG_SIZE, size=size)
         return value
 
 

@@ -46,6 +46,7 @@ from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
 from procure.web import labels
+from procure.web.forms import invalid_input
 from procure.web.templating import request_locale
 
 REQUIRED = {
@@ -90,20 +91,14 @@ async def _attempt(
         return await write(), {}, 200
     except InvalidInput as error:
         field = error.field if error.field in REQUIRED else "form"
-        message = labels.message(
-            request_locale(request), error.template, error.variables, error.message
-        )
-        return None, {field: message}, HTTP_400_BAD_REQUEST
+        return None, {field: labels.refusal(request_locale(request), error)}, HTTP_400_BAD_REQUEST
     except ValidationError as error:
-        first = error.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "form"
-        message = _gettext(request)(REQUIRED[field]) if field in REQUIRED else first["msg"]
+        refused = invalid_input(request_locale(request), error)
+        field = refused.field.split(".")[0]
+        message = labels.refusal(request_locale(request), refused)
         return None, {field if field in REQUIRED else "form": message}, HTTP_400_BAD_REQUEST
     except Conflict as error:
-        message = labels.message(
-            request_locale(request), error.template, error.variables, str(error)
-        )
-        return None, {"form": message}, HTTP_409_CONFLICT
+        return None, {"form": labels.refusal(request_locale(request), error)}, HTTP_409_CONFLICT
 
 
 async def _form_step(

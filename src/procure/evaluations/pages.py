@@ -31,8 +31,7 @@ from procure.i18n import N_
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
-from procure.tenders.pages import validated
-from procure.web import labels
+from procure.web.forms import validated
 from procure.web.notices import done_url
 from procure.web.templating import request_locale
 
@@ -51,7 +50,9 @@ def form_path(contract_id: int, period: str) -> str:
 # -- the committee's form ------------------------------------------------------------------------
 
 
-def evaluation_from_form(form: FormMultiDict, criteria: list[dict[str, Any]]) -> EvaluationIn:
+def evaluation_from_form(
+    locale: str, form: FormMultiDict, criteria: list[dict[str, Any]]
+) -> EvaluationIn:
     """One score (0–100) and comment per criterion; an empty score is not scored yet."""
     scores = []
     for criterion in criteria:
@@ -69,6 +70,7 @@ def evaluation_from_form(form: FormMultiDict, criteria: list[dict[str, Any]]) ->
         scores.append({"criterion": code, "score": int(raw), "comment": comment})
     rubric_id = form.get("rubric_id", "")
     return validated(
+        locale,
         EvaluationIn,
         {
             "rubric_id": int(rubric_id) if rubric_id.isdigit() else None,
@@ -90,13 +92,6 @@ async def _form_rubric(evaluation: dict[str, Any] | None, requested: int | None)
     return await rubric(await services.default_rubric())
 
 
-def said(request: Request[Any, Any, Any], error: InvalidInput) -> str:
-    """A refusal in the reader's language, its statuses by their labels (as the API says it
-    when it is no catalog message)."""
-    locale = request_locale(request)
-    return labels.message(locale, error.template, error.variables, error.message)
-
-
 async def _form_page(
     actor: Actor,
     contract_id: int,
@@ -105,7 +100,6 @@ async def _form_page(
     requested_rubric: int | None = None,
     entered: FormMultiDict | None = None,
     error: InvalidInput | None = None,
-    said: str = "",
     saved: str = "",
 ) -> Template:
     contract = await evaluable_contract(actor, contract_id, period)
@@ -130,7 +124,6 @@ async def _form_page(
             "choices": choices,
             "values": values,
             "error": error,
-            "said": said,
             "saved": saved,
         },
         status_code=HTTP_400_BAD_REQUEST if error else 200,
@@ -159,7 +152,6 @@ async def _rubrics_page(
     *,
     saved: str = "",
     error: InvalidInput | None = None,
-    said: str = "",
     target: str = "",
     entered: dict[str, Any] | None = None,
 ) -> Template:
@@ -185,7 +177,6 @@ async def _rubrics_page(
             "forms": forms,
             "saved": saved,
             "error": error,
-            "said": said,
             "target": target,
         },
         status_code=HTTP_400_BAD_REQUEST if error else 200,
@@ -255,7 +246,7 @@ class EvaluationPages(Controller):
                 actor=actor,
                 contract_id=contract_id,
                 period=period,
-                data=evaluation_from_form(form, shown["criteria"]),
+                data=evaluation_from_form(request_locale(request), form, shown["criteria"]),
                 submit=submit,
             )
         except InvalidInput as error:
@@ -266,7 +257,6 @@ class EvaluationPages(Controller):
                 requested_rubric=rubric_id,
                 entered=form,
                 error=error,
-                said=said(request, error),
             )
         return see(
             done_url(
@@ -294,12 +284,11 @@ class EvaluationPages(Controller):
         form = await request.form()
         name, rows = form.get("name", ""), criteria_from_form(form)
         try:
-            data = validated(RubricIn, {"name": name, "criteria": rows})
+            data = validated(request_locale(request), RubricIn, {"name": name, "criteria": rows})
             rubric_id = await services.rubric_create(actor=request.user, data=data)
         except InvalidInput as error:
             return await _rubrics_page(
                 error=error,
-                said=said(request, error),
                 target="new",
                 entered={"name": name, "rows": _rows(rows)},
             )
@@ -313,14 +302,13 @@ class EvaluationPages(Controller):
         await rubric(rubric_id)
         rows = criteria_from_form(await request.form())
         try:
-            data = validated(RubricRevisionIn, {"criteria": rows})
+            data = validated(request_locale(request), RubricRevisionIn, {"criteria": rows})
             changed = await services.rubric_revise(
                 actor=request.user, rubric_id=rubric_id, data=data
             )
         except InvalidInput as error:
             return await _rubrics_page(
                 error=error,
-                said=said(request, error),
                 target=str(rubric_id),
                 entered={"rows": _rows(rows)},
             )

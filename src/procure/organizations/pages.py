@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from procure.calendar import local_today
 from procure.db.pagination import PAGING, PageRequest
@@ -25,7 +25,6 @@ from procure.organizations.schemas import (
     ProfileIn,
     QualificationIn,
     RegistrationIn,
-    as_invalid_input,
 )
 from procure.organizations.selectors import REGISTRY_SORTING, organization_detail, registry_page
 from procure.organizations.tables import CreditRating, QualificationKind, RegistrationType
@@ -33,7 +32,9 @@ from procure.security.actors import Actor
 from procure.security.controllers import sign_in
 from procure.security.guards import current_actor
 from procure.security.policy import Action, is_allowed
+from procure.web.forms import validated
 from procure.web.notices import done_url
+from procure.web.templating import request_locale
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -92,17 +93,15 @@ class LiftForm:
     appeal_note: str = ""
 
 
-def parsed(model: type[Model], form: Any) -> Model:
-    """The form as the API's input model; a bad field raises InvalidInput naming it."""
+def parsed(request: Request[Any, Any, Any], model: type[Model], form: Any) -> Model:
+    """The form as the API's input model; a bad field raises InvalidInput naming it, in the
+    reader's language (procure.web.forms)."""
     values = asdict(form)
     if "expires_on" in values:
         values["expires_on"] = values["expires_on"] or None
     if "required" in values:
         values["required"] = bool(values["required"])
-    try:
-        return model.model_validate(values)
-    except ValidationError as error:
-        raise as_invalid_input(error) from None
+    return validated(request_locale(request), model, values)
 
 
 def choices() -> dict[str, Any]:
@@ -129,7 +128,7 @@ class RegistrationPageController(Controller):
         """Register, then sign the new user in and take it to its start page."""
         try:
             await services.organization_register(
-                actor=current_actor(request), data=parsed(RegistrationIn, data)
+                actor=current_actor(request), data=parsed(request, RegistrationIn, data)
             )
         except InvalidInput as error:
             form = {**asdict(data), "password": ""}
@@ -175,7 +174,7 @@ class ProfilePageController(Controller):
             await services.organization_profile_update(
                 actor=request.user,
                 organization_id=own_id(request.user),
-                data=parsed(ProfileIn, data),
+                data=parsed(request, ProfileIn, data),
             )
         except InvalidInput as error:
             return await self._page(request.user, error=error, failed="profile", form=data)
@@ -189,7 +188,7 @@ class ProfilePageController(Controller):
             await services.qualification_add(
                 actor=request.user,
                 organization_id=own_id(request.user),
-                data=parsed(QualificationIn, data),
+                data=parsed(request, QualificationIn, data),
             )
         except InvalidInput as error:
             return await self._page(request.user, error=error, failed="new", form=data)
@@ -209,7 +208,7 @@ class ProfilePageController(Controller):
                 actor=request.user,
                 organization_id=own_id(request.user),
                 qualification_id=qualification_id,
-                data=parsed(QualificationIn, data),
+                data=parsed(request, QualificationIn, data),
             )
         except InvalidInput as error:
             return await self._page(
@@ -302,7 +301,7 @@ class RegistryPageController(Controller):
         data: URLEncodedBody[CreditRatingForm],
     ) -> Template | Redirect:
         try:
-            rating = parsed(CreditRatingIn, data)
+            rating = parsed(request, CreditRatingIn, data)
             await services.credit_rating_set(
                 actor=request.user,
                 organization_id=organization_id,
@@ -327,7 +326,7 @@ class RegistryPageController(Controller):
         data: URLEncodedBody[DebarmentForm],
     ) -> Template | Redirect:
         try:
-            debarment = parsed(DebarmentIn, data)
+            debarment = parsed(request, DebarmentIn, data)
             await services.debarment_impose(
                 actor=request.user,
                 organization_id=organization_id,
@@ -357,7 +356,7 @@ class RegistryPageController(Controller):
         data: URLEncodedBody[LiftForm],
     ) -> Template | Redirect:
         try:
-            lift = parsed(LiftIn, data)
+            lift = parsed(request, LiftIn, data)
             await services.debarment_lift(
                 actor=request.user,
                 organization_id=organization_id,

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from procure.errors import InvalidInput
-from procure.i18n import N_
 from procure.organizations.tables import (
     CreditRating,
     DecisionKind,
@@ -163,41 +161,3 @@ class RegistrationOut(BaseModel):
     organization: OwnOrganizationOut
     user_id: int
     username: str
-
-
-NOT_A_DAY = N_("must be a date, like 2026-12-31")
-NOT_WHOLE = N_("must be a whole number, like 12")
-#: Pydantic's error types a form meets, as catalog messages (the page names the field itself).
-_PYDANTIC = {
-    "missing": N_("must not be empty"),
-    "string_too_long": N_("must be at most %(max)s characters"),
-    "int_parsing": NOT_WHOLE,
-    "int_type": NOT_WHOLE,
-    "int_from_float": NOT_WHOLE,
-    "greater_than_equal": N_("must be at least %(limit)s"),
-    "less_than_equal": N_("must be at most %(limit)s"),
-    "enum": N_("must be one of %(choices)s"),
-    "date_parsing": NOT_A_DAY,
-    "date_type": NOT_A_DAY,
-    "date_from_datetime_parsing": NOT_A_DAY,
-    "date_from_datetime_inexact": NOT_A_DAY,
-}
-
-
-def as_invalid_input(error: ValidationError) -> InvalidInput:
-    """A form's first validation error in the shape every other bad input has, its reason a
-    catalog message where Pydantic's error type has one (else Pydantic's English)."""
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "form"
-    message = _PYDANTIC.get(first["type"])
-    if message is None:
-        return InvalidInput(field, first["msg"])
-    context = first.get("ctx") or {}
-    values = {
-        "max": context.get("max_length"),
-        "limit": context.get("ge", context.get("le")),
-        "choices": context.get("expected"),
-    }
-    return InvalidInput(
-        field, message, **{name: value for name, value in values.items() if f"%({name})" in message}
-    )

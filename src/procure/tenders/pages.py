@@ -12,7 +12,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
-from pydantic import ValidationError
 
 from procure import clock
 from procure.approvals.pages import KIND_LABELS
@@ -81,15 +80,6 @@ def local_datetime(value: str, field: str) -> str:
     except ValueError:
         raise InvalidInput(field, N_("%(value)r is not a date and time"), value=value) from None
     return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
-
-
-def validated(model: Any, data: dict[str, Any]) -> Any:
-    """Pydantic's first complaint as an InvalidInput naming the field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise InvalidInput(".".join(str(p) for p in first["loc"]) or "form", first["msg"]) from None
 
 
 async def form_choices() -> dict[str, Any]:

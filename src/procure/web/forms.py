@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from procure import i18n
 from procure.errors import Conflict, InvalidInput
@@ -51,6 +52,7 @@ _PYDANTIC = {
     "int_type": NOT_WHOLE,
     "int_from_float": NOT_WHOLE,
     "decimal_parsing": NOT_WHOLE,
+    "datetime_type": NOT_WHEN,
     "greater_than_equal": TOO_SMALL,
     "greater_than": TOO_SMALL,
     "less_than_equal": TOO_LARGE,
@@ -60,9 +62,45 @@ _PYDANTIC = {
     "datetime_parsing": NOT_WHEN,
     "datetime_from_date_parsing": NOT_WHEN,
     "date_parsing": NOT_DAY,
+    "date_type": NOT_DAY,
+    "date_from_datetime_inexact": NOT_DAY,
     "date_from_datetime_parsing": NOT_DAY,
     "too_short": AT_LEAST_ONE,
 }
+
+
+def pydantic_message(locale: str, problem: ErrorDetails) -> tuple[str, dict[str, Any]]:
+    """One of Pydantic's complaints as the catalog message the reader sees (with ``%(label)s``)
+    and its values: the limit it broke; a schema validator's InvalidInput as its catalog message
+    in ``locale``; else Pydantic's own reason. The one place a Pydantic error becomes a message;
+    every page goes through it."""
+    context = problem.get("ctx") or {}
+    message = _PYDANTIC.get(problem["type"])
+    if message is None:
+        error = context.get("error")
+        if isinstance(error, InvalidInput):
+            return NOT_VALID, {"reason": labels.refusal(locale, error)}
+        return NOT_VALID, {"reason": problem["msg"]}
+    limit = next((context[k] for k in ("ge", "gt", "le", "lt", "max_length") if k in context), "")
+    return message, {"limit": limit}
+
+
+def invalid_input(locale: str, refusal: ValidationError) -> InvalidInput:
+    """Pydantic's first complaint about a page's form as an InvalidInput naming its field, its
+    message the catalog's (``pydantic_message``) with the field's label in ``locale``: for the
+    pages that show one refusal (``refusal(error)``) rather than a ``Form``."""
+    problem = refusal.errors()[0]
+    field = ".".join(str(part) for part in problem["loc"]) or "form"
+    message, variables = pydantic_message(locale, problem)
+    return InvalidInput(field, message, label=labels.field_label(locale, field), **variables)
+
+
+def validated(locale: str, model: type[M], data: Mapping[str, Any]) -> M:
+    """A page's input as its schema; Pydantic's first complaint raises ``invalid_input``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as refusal:
+        raise invalid_input(locale, refusal) from None
 
 
 class Form:
@@ -225,17 +263,8 @@ class Form:
         except ValidationError as refusal:
             for problem in refusal.errors():
                 location = ".".join(str(part) for part in problem["loc"])
-                name = fields(location) if fields else location
-                message = _PYDANTIC.get(problem["type"])
-                context = problem.get("ctx") or {}
-                limit = next(
-                    (context[k] for k in ("ge", "gt", "le", "lt", "max_length") if k in context),
-                    "",
-                )
-                if message is None:
-                    self.error(name, NOT_VALID, reason=problem["msg"])
-                else:
-                    self.error(name, message, limit=limit)
+                message, variables = pydantic_message(self.locale, problem)
+                self.error(fields(location) if fields else location, message, **variables)
             return None
 
     def refuse(self, refusal: InvalidInput, fields: Callable[[str], str] | None = None) -> None:

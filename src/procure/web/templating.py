@@ -18,7 +18,7 @@ from procure.db.pagination import SortRequest, page_href, pager_window, sort_que
 from procure.policy import Period, PeriodUnit, get_policy
 from procure.security.policy import Action, is_allowed
 from procure.settings import get_settings
-from procure.web.labels import label, message, replaced_reasons
+from procure.web.labels import field_label, label, message, replaced_reasons
 from procure.web.notices import DONE_PARAM, notice_message
 
 
@@ -106,11 +106,22 @@ def _label_filter(context: Context, value: object, kind: str) -> str:
 
 
 @pass_context
-def _refusal(context: Context, error: Any) -> str:
+def _refusal(context: Context, error: Any, **shown: object) -> str:
     """``refusal(error)``: a service's refusal (InvalidInput, Conflict, NotFound) in this page's
-    language, its values filled in; a message outside the catalog reads as the service gave it."""
+    language, its values filled in (``shown`` replaces some, e.g. the page's own ``label`` of the
+    field); a message outside the catalog reads as the service gave it."""
     given = getattr(error, "message", None) or str(error)
-    return message(_context_locale(context), error.template, error.variables, given)
+    variables = {**error.variables, **shown}
+    return message(_context_locale(context), error.template, variables, given)
+
+
+@pass_context
+def _field_refusal(context: Context, error: Any) -> str:
+    """``field_refusal(error)``: a refused field's label, then why; a refusal that names its
+    field itself (Pydantic's, through procure.web.forms) reads as it is."""
+    if "label" in error.variables:
+        return _refusal(context, error)
+    return f"{field_label(_context_locale(context), error.field)}: {_refusal(context, error)}"
 
 
 @pass_context
@@ -157,6 +168,7 @@ def build_environment(templates_dir: Path) -> Environment:
     env.globals["page_href"] = _page_href
     env.globals["label"] = _label
     env.globals["refusal"] = _refusal
+    env.globals["field_refusal"] = _field_refusal
     env.globals["sort_href"] = _sort_href
     env.filters["label"] = _label_filter
     env.filters["replaced_reasons"] = _replaced_reasons
