@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from procure.complaints.schemas import PublishedDecision
 from procure.policy import Performance
 
 JSONValue = Any
@@ -130,9 +131,7 @@ class AwardItem(Published):
     obligation: ObligationOut
 
 
-class ContractItem(Published):
-    """A signed contract (合同公告) with its accepted amendments' count and current value."""
-
+class ContractSummaryOut(Published):
     id: int
     reference: str
     title: str
@@ -144,6 +143,11 @@ class ContractItem(Published):
     published_at: datetime | None
     department_name: str
     organization_name: str
+
+
+class ContractItem(ContractSummaryOut):
+    """A signed contract (合同公告) with its accepted amendments' count and current value."""
+
     amendment_count: int
     current_value_fen: int
     obligation: ObligationOut | None
@@ -345,20 +349,8 @@ class TenderNoticeOut(Published):
     contract_id: int | None
 
 
-class ComplaintDecisionOut(Published):
+class ComplaintDecisionOut(PublishedDecision, Published):
     """A decided complaint as the public sees it (94号令 第三十三条); never the grounds."""
-
-    id: int
-    status: str
-    public_text: str
-    decided_at: datetime | None
-    filed_at: datetime
-    tender_id: int
-    tender_reference: str
-    tender_title: str
-    department_name: str
-    organization_name: str
-    subject: str
 
 
 class TenderRecord(TenderNoticeOut):
@@ -555,20 +547,6 @@ class ContractRecord(Published):
     amendments: list[ContractAmendmentOut]
     history: AmendmentHistoryOut
     performance: list[ScoreOut]
-
-
-class ContractSummaryOut(Published):
-    id: int
-    reference: str
-    title: str
-    status: str
-    value_fen: int
-    starts_on: date
-    ends_on: date
-    signed_at: datetime
-    published_at: datetime | None
-    department_name: str
-    organization_name: str
 
 
 class CommunitySurveyOut(Published):
