@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from procure.performance.tables import PerformanceScore
-from procure.risk.registry import SubjectType
+from procure.risk.engine import on_event
+from procure.risk.registry import SubjectType, Trigger
 from procure.risk.tables import Severity
 from tests.risk.conftest import award, catalog_item, evaluate, make_contract, make_tender
 
@@ -111,3 +112,14 @@ async def test_low_quality_at_a_fair_price_is_not_low_price_low_quality(database
     contract = await won_contract(OTHERS - 500_000)
     await settled(contract["id"], "2026-01", "failing", 40)
     assert await evaluate("LOW_PRICE_LOW_QUALITY", {SubjectType.contract: [contract["id"]]}) == []
+
+
+async def test_a_tender_that_closes_with_no_bid_is_judged_without_error(database: None) -> None:
+    """Issue 13: an empty bid list once crashed UNDERPRICED_BID (an empty ``IN ()``), losing the
+    whole event's run. A tender opened with no bid raises nothing and flags nothing."""
+    empty = await make_tender(totals=[])
+    assert empty["bids"] == []
+    assert await underpriced(empty) == {}
+    # The event's run as the worker makes it: every rule the opening concerns, none failing.
+    flags = await on_event(Trigger.bids_opened, {SubjectType.tender: [empty["id"]]})
+    assert [f for f in flags if f["subject_type"] == "bid"] == []
