@@ -4,14 +4,17 @@ on the import's own event and by the full scan; what cannot be judged is skipped
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from litestar.testing import AsyncTestClient
 
 from procure.jobs.events import Trigger
+from procure.jobs.tables import OutboxEvent
 from procure.ocds.dataset import dataset_names
 from procure.ocds.imports import ocds_dataset_delete, ocds_import
 from procure.ocds.tables import OcdsProcess
@@ -20,6 +23,7 @@ from procure.risk.engine import on_event, scan
 from procure.risk.registry import Skip
 from procure.risk.rules.bids import FEWER_THAN_TWO, NO_TENDER_VALUE
 from procure.risk.tables import RiskFlag, RiskFlagEvent
+from tests.conftest import login
 
 SHORT_PERIOD = {
     "procurementMethod": "open",
@@ -154,6 +158,16 @@ async def test_an_import_event_judges_only_the_dataset_it_names(datasets: list[s
             RiskFlag.dataset.is_in([first, second]) & (RiskFlag.rule == "R018")
         )
     )
+    # The import's event names the dataset it wrote, and was delivered.
+    event = (
+        await OutboxEvent.select(OutboxEvent.payload, OutboxEvent.status)
+        .where(OutboxEvent.kind == "ocds_imported")
+        .order_by(OutboxEvent.id, ascending=False)
+        .first()
+        .output(load_json=True)
+    )
+    assert event is not None and event["status"] == "done"
+    assert event["payload"] == {"trigger": "ocds_imported", "scope": {}, "dataset": second}
     found = await on_event(Trigger.ocds_imported, {}, dataset=second)
     assert {(f["rule"], f["dataset"]) for f in found if f["rule"] == "R018"} == {("R018", second)}
     assert await flags(first, "R018") == {}
@@ -284,3 +298,17 @@ async def test_the_tender_value_is_stored(datasets: list[str]) -> None:
         12_345.67,
         "CNY",
     )
+
+
+async def test_the_flag_page_shows_an_imported_bid_evidence(
+    client: AsyncTestClient, datasets: list[str]
+) -> None:
+    dataset, _ = await underpriced(datasets, [process("page", [100_000], value=300_000)])
+    (flag,) = (await flags(dataset, "UNDERPRICED_BID")).values()
+    await login(client, "auditor")
+    page = await client.get(f"/risk/flags/{flag['id']}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    # In the default language: the tender's value, the triggers the data could not judge.
+    assert "项目金额（预算或最高限价）" in text and "未予判定（数据缺失）" in text
+    assert "page/bids/details/0" in text
