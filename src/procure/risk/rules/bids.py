@@ -19,13 +19,12 @@ from procure.policy import get_policy
 from procure.risk.common import organization_link, scoped, tender_link, within
 from procure.risk.params import FixedSeverity
 from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
+from procure.risk.rules.cardinal import NOT_SUBMITTED
 from procure.risk.tables import Severity
 
 BELOW_CATALOG_FLOOR = "below_catalog_floor"
 ARTICLE_60 = "财政部令第87号 第六十条"
 PLATFORM = "platform"
-#: Bids that were never submitted (cardinal's reading of /bids/details statuses).
-NOT_SUBMITTED = {"invited", "withdrawn"}
 #: Why an imported process is not (wholly) judged: the scan summary lists them.
 NO_TENDER_VALUE = "no usable /tender/value: the below-ceiling trigger is not judged"
 FEWER_THAN_TWO = (
