@@ -100,22 +100,23 @@ class LowBidThresholds:
 class LowBidFinding:
     bid_id: int
     reasons: tuple[str, ...]
-    evidence: Mapping[str, int | str]
+    evidence: Mapping[str, int | str | None]
 
 
 def abnormally_low(
-    prices: Mapping[int, int], *, ceiling_fen: int, thresholds: LowBidThresholds
+    prices: Mapping[int, int], *, ceiling_fen: int | None, thresholds: LowBidThresholds
 ) -> list[LowBidFinding]:
     """The bids that must explain their price before evaluation goes on (87号令 Art. 60).
 
     Every trigger compares in integer fen (price × 100 < reference × percent), so a bid exactly
-    at a threshold does not trigger it.
+    at a threshold does not trigger it. Without a ceiling (imported data may have none) the
+    ceiling trigger is not judged.
     """
     findings = []
     ordered = sorted(prices.items(), key=lambda item: item[1])
     for bid_id, price in ordered:
         reasons: list[str] = []
-        evidence: dict[str, int | str] = {"price_fen": price}
+        evidence: dict[str, int | str | None] = {"price_fen": price}
         others = [p for other, p in prices.items() if other != bid_id]
         if others:
             mean_others = Decimal(sum(others)) / len(others)
@@ -128,7 +129,7 @@ def abnormally_low(
             if price * 100 < second * thresholds.lowest_below_second:
                 reasons.append("lowest_below_second")
         evidence["ceiling_fen"] = ceiling_fen
-        if price * 100 < ceiling_fen * thresholds.below_ceiling:
+        if ceiling_fen is not None and price * 100 < ceiling_fen * thresholds.below_ceiling:
             reasons.append("below_ceiling")
         if reasons:
             findings.append(LowBidFinding(bid_id, tuple(reasons), evidence))

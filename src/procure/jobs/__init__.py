@@ -18,11 +18,15 @@ __all__ = ["SubjectType", "Trigger", "emit", "record_event", "record_once"]
 Scope = Mapping[SubjectType, Iterable[int | str]]
 
 
-async def record_event(trigger: Trigger, scope: Scope) -> int:
+async def record_event(trigger: Trigger, scope: Scope, *, dataset: str | None = None) -> int:
     """Record a domain event in the current write's transaction; its consumers (the risk
-    engine's rules) run in a worker after the commit."""
+    engine's rules) run in a worker after the commit. ``dataset``: the OCDS dataset the event
+    concerns alone (an import names the one it wrote)."""
     ids = {str(kind): [str(i) for i in subjects] for kind, subjects in scope.items()}
-    return await emit(str(trigger), {"trigger": str(trigger), "scope": ids})
+    payload: dict[str, object] = {"trigger": str(trigger), "scope": ids}
+    if dataset is not None:
+        payload["dataset"] = dataset
+    return await emit(str(trigger), payload)
 
 
 async def record_once(name: str, events: Mapping[str, tuple[Trigger, Scope]]) -> int:

@@ -68,6 +68,8 @@ class Process:
     tender_period_end: datetime | None
     tender_period_end_text: str | None
     number_of_tenderers: int | None
+    tender_value_amount: float | None = None  # /tender/value, a double as amounts are read
+    tender_value_currency: str | None = None
     bids: list[Bid] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)
     parties: list[Party] = field(default_factory=list)
@@ -184,6 +186,8 @@ async def _read_now(
             OcdsProcess.tender_period_end,
             OcdsProcess.tender_period_end_text,
             OcdsProcess.number_of_tenderers,
+            Cast(OcdsProcess.tender_value_amount, DoublePrecision(), alias="tender_value_amount"),
+            OcdsProcess.tender_value_currency,
         )
         .where(where)
         .order_by(OcdsProcess.id)
@@ -290,6 +294,12 @@ async def _read_now(
 def _json_list(text: str) -> list[str]:
     value = json.loads(text)
     return value if isinstance(value, list) else []
+
+
+async def dataset_names() -> list[str]:
+    """Every dataset that holds a contracting process, by name."""
+    rows = await OcdsProcess.select(OcdsProcess.dataset).distinct().order_by(OcdsProcess.dataset)
+    return [row["dataset"] for row in rows]
 
 
 async def dataset_has_rows(dataset: str) -> bool:

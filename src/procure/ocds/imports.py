@@ -234,10 +234,9 @@ async def ocds_import(
                 "skipped_input": len(summary.skipped_input),
             },
         )
-        if dataset == EXTERNAL_DATASET:
-            # The risk engine scans external data: its bid-stage rules judge the new processes
-            # in a worker after the commit (a failing rule never undoes the import).
-            await record_event(Trigger.ocds_imported, {})
+        # The risk engine judges every dataset: the rules over OCDS data judge this one in a
+        # worker after the commit (a failing rule never undoes the import).
+        await record_event(Trigger.ocds_imported, {}, dataset=dataset)
     return summary
 
 

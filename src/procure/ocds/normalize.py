@@ -192,6 +192,7 @@ def normalize(ocid: str, release: dict[str, Any]) -> NormalizedProcess:
     tender = read.object(release, "tender", "$")
     procuring_entity = read.object(tender, "procuringEntity", "$.tender") if tender else None
     period = read.object(tender, "tenderPeriod", "$.tender") if tender else None
+    tender_value = read.object(tender, "value", "$.tender") if tender else None
     process = {
         "buyer_id": read.text(buyer, "id", "$.buyer"),
         "procuring_entity_id": read.text(procuring_entity, "id", "$.tender.procuringEntity"),
@@ -204,6 +205,8 @@ def normalize(ocid: str, release: dict[str, Any]) -> NormalizedProcess:
         if period and isinstance(period.get("endDate"), str)
         else None,
         "number_of_tenderers": read.integer(tender, "numberOfTenderers", "$.tender"),
+        "tender_value_amount": read.amount(tender_value, "amount", "$.tender.value"),
+        "tender_value_currency": read.text(tender_value, "currency", "$.tender.value"),
     }
     rows = NormalizedProcess(ocid=ocid, process=process)
 

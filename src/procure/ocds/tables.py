@@ -1,11 +1,12 @@
 """Tables of OCDS contracting processes: the original JSON as published, and normalized rows.
 
-A process belongs to a dataset: "external" for `procure ocds import`, a temporary name for
-`procure ocds indicators`, "platform" for the platform's own processes. Imported processes are
-read-only: an import replaces a process of the same dataset and ocid as a whole, and nothing
-else writes these tables. The normalized columns hold only what the bid-stage rules use; a value
-the rules cannot use (a date without a time zone, an amount that is not a number, an id that is
-not a string) is NULL there and stays, as published, in ``compiled_release``.
+A process belongs to a dataset: the name `procure ocds import` was given ("external" by
+default), a temporary name for `procure ocds indicators`, "platform" for the platform's own
+processes. Imported processes are read-only: an import replaces a process of the same dataset
+and ocid as a whole, and nothing else writes these tables. The normalized columns hold only
+what the rules over OCDS data use; a value the rules cannot use (a date without a time zone, an
+amount that is not a number, an id that is not a string) is NULL there and stays, as published,
+in ``compiled_release``.
 """
 
 from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Numeric, Serial, Text, Varchar
@@ -47,6 +48,9 @@ class OcdsProcess(Table, tablename="ocds_process"):
     # The deadline as published (a string): cardinal compares bid dates with it as text.
     tender_period_end_text = optional_text()
     number_of_tenderers = BigInt(null=True, default=None)  # a JSON integer only
+    # /tender/value: the estimated value, the ceiling a bid is compared with (UNDERPRICED_BID).
+    tender_value_amount = Numeric(null=True, default=None)
+    tender_value_currency = optional_text()
 
     ocds_process_ocid_unique = Unique(["dataset", "ocid"])
 

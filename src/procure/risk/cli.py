@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from procure.risk.registry import Skip
 
 
 @click.group()
@@ -40,7 +43,7 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
 
         console = Console(stderr=True)
         if not console.is_terminal:
-            return await scan(rules=chosen)
+            return await scan(rules=chosen, skipped=skips.append)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -53,9 +56,10 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
             def advance(code: str, done: int, total: int) -> None:
                 bar.update(task, description=code, completed=done, total=total)
 
-            return await scan(rules=chosen, progress=advance)
+            return await scan(rules=chosen, progress=advance, skipped=skips.append)
 
     chosen = list(codes) or None
+    skips: list[Skip] = []
     failed: RuleFailures | None = None
     try:
         flags = run()
@@ -65,6 +69,7 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(flags, ensure_ascii=False, indent=2))
     else:
         _summary(flags)
+        _skipped(skips)
     if failed is not None:
         fail(str(failed))
 
@@ -77,3 +82,20 @@ def _summary(flags: list[dict[str, Any]]) -> None:
         counts = ", ".join(f"{n} {severity}" for severity, n in sorted(by_rule[code].items()))
         click.echo(f"{code:<24} {sum(by_rule[code].values()):>4}  ({counts})")
     click.echo(f"{len(flags)} flag(s) found")
+
+
+#: Processes named per line of the skipped summary; the rest are counted.
+NAMED = 5
+
+
+def _skipped(skips: list[Skip]) -> None:
+    """What the rules could not judge for missing data: one line per rule, dataset and reason,
+    with how many processes and the first few ocids."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for skip in skips:
+        grouped.setdefault((skip.rule, skip.dataset, skip.reason), []).append(skip.ocid)
+    for (code, dataset, reason), ocids in sorted(grouped.items()):
+        named = ", ".join(ocids[:NAMED]) + (
+            f" and {len(ocids) - NAMED} more" if len(ocids) > NAMED else ""
+        )
+        click.echo(f"{code} skipped {len(ocids)} process(es) of {dataset}: {reason} ({named})")

@@ -34,7 +34,7 @@ from procure.db.bulk import insert_rows
 from procure.errors import Conflict
 from procure.jobs import record_event
 from procure.lifecycle import advance, advance_all
-from procure.ocds.dataset import dataset_has_rows, shared_reads
+from procure.ocds.dataset import dataset_names, shared_reads, shared_value
 from procure.ocds.export import ocid_of
 from procure.ocds.platform import platform_dataset_refresh, platform_subjects, with_ocids
 from procure.policy import Policy, get_policy
@@ -46,6 +46,7 @@ from procure.risk.registry import (
     Finding,
     Rule,
     RuleContext,
+    Skip,
     Stage,
     SubjectType,
     Trigger,
@@ -53,8 +54,6 @@ from procure.risk.registry import (
 from procure.risk.states import ACTIVE, FLAG, EngineStep
 from procure.risk.tables import FlagStatus, RiskFlag, RiskFlagEvent
 
-#: The OCDS datasets bid-stage rules read.
-BID_DATASETS = ("platform", "external")
 PLATFORM = "platform"
 CONDITION_GONE = "condition no longer holds"
 CONDITION_BACK = "condition holds again"
@@ -62,6 +61,8 @@ CONDITION_FOUND = "condition found"
 log = logging.getLogger("procure.risk")
 
 Progress = Callable[[str, int, int], None]
+#: Told of each process (or part of its judgement) a rule skipped for missing data, and why.
+Skipped = Callable[[Skip], None]
 Scope = dict[SubjectType, frozenset[str]]
 
 
@@ -138,6 +139,7 @@ class RunResult:
     unchanged: int = 0
     closed: int = 0
     flags: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -512,6 +514,7 @@ async def _run(
             found = await with_ocids(found)
         findings = _checked(rule, found, scope)
         result = await _upsert(rule, dataset, scope, findings, policy.version)
+    result.skipped = list(context.skipped)
     return result
 
 
@@ -576,10 +579,21 @@ class UnknownRule(ValueError):
 
 
 async def _datasets(rule: Rule, only: str | None) -> list[str]:
+    """The datasets a rule judges (``only``: of that one): an oversight rule the platform's
+    tables, one that reads imported data too (``imported``) also every other dataset holding
+    processes, a bid-stage rule every dataset holding processes (the platform's projection
+    among them) — whatever its name."""
+    if rule.stage == Stage.oversight and not rule.imported:
+        return [PLATFORM] if only in (None, PLATFORM) else []
+    # One SELECT DISTINCT per run: the rules of a run share it (the projection is refreshed
+    # before the first of them).
+    held = await shared_value(("risk", "datasets"), dataset_names)
     if rule.stage == Stage.oversight:
-        return [PLATFORM]
-    wanted = [only] if only else list(BID_DATASETS)
-    return [dataset for dataset in wanted if await dataset_has_rows(dataset)]
+        # The platform's own tables, and the imported datasets (not the platform's projection).
+        names = [PLATFORM, *(name for name in held if name != PLATFORM)]
+    else:
+        names = held
+    return [name for name in names if only is None or name == only]
 
 
 class RuleFailures(RuntimeError):
@@ -602,9 +616,11 @@ async def _run_each(
     dataset: str | None,
     progress: Progress | None = None,
     touched: list[int] | None = None,
+    skipped: Skipped | None = None,
 ) -> list[dict[str, Any]]:
     """Run each rule in its own transaction; one that fails is logged and the others go on.
-    ``touched``: the tenders whose processes an event changed (None: any of them may have)."""
+    ``touched``: the tenders whose processes an event changed (None: any of them may have).
+    ``skipped``: told of what the rules could not judge for missing data (also logged)."""
     flags: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
     if dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
@@ -616,20 +632,22 @@ async def _run_each(
         for done, (rule, scope) in enumerate(runs, start=1):
             try:
                 # An event on the platform's own processes changes nothing in imported datasets.
-                only = dataset
-                if dataset is None and touched is not None and rule.stage == Stage.bid:
-                    only = PLATFORM
+                only = PLATFORM if dataset is None and touched is not None else dataset
                 for name in await _datasets(rule, only):
                     result = await _run(
                         rule,
                         params[rule.code],
                         policy=policy,
                         dataset=name,
-                        # The tenders an event touched are the platform's.
-                        scope=None if rule.stage == Stage.bid and name != PLATFORM else scope,
+                        # The subjects an event touched are the platform's.
+                        scope=scope if name == PLATFORM else None,
                         trigger=trigger,
                     )
                     flags.extend(result.flags)
+                    for skip in result.skipped:
+                        log.info("risk rule %s skipped %s/%s: %s", *_skip_args(skip))
+                        if skipped is not None:
+                            skipped(skip)
             except Exception as error:
                 log.exception("risk rule %s failed", rule.code)
                 failures.append((rule.code, error))
@@ -640,19 +658,27 @@ async def _run_each(
     return flags
 
 
+def _skip_args(skip: Skip) -> tuple[str, str, str, str]:
+    return (skip.rule, skip.dataset, skip.ocid, skip.reason)
+
+
 async def scan(
     *,
     rules: Sequence[str] | None = None,
     progress: Progress | None = None,
     policy: Policy | None = None,
+    skipped: Skipped | None = None,
 ) -> list[dict[str, Any]]:
-    """The full scan: every enabled rule (or those named, enabled or not) over everything;
-    returns the flags found, as plain data."""
+    """The full scan: every enabled rule (or those named, enabled or not) over everything —
+    the platform and every dataset holding processes; returns the flags found, as plain data.
+    ``skipped`` is told of each process a rule could not (wholly) judge, and why."""
     load_rules()
     policy = policy or get_policy()
     params = all_rule_params(policy)
     runs = [(rule, None) for rule in _selected(rules, params)]
-    return await _run_each(runs, params, policy, trigger=None, dataset=None, progress=progress)
+    return await _run_each(
+        runs, params, policy, trigger=None, dataset=None, progress=progress, skipped=skipped
+    )
 
 
 async def on_event(
@@ -663,7 +689,8 @@ async def on_event(
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
     """The incremental path: the enabled rules that ``trigger`` concerns, over the subjects of
-    ``scope`` (e.g. ``{SubjectType.contract: [12]}``); returns the flags found."""
+    ``scope`` (e.g. ``{SubjectType.contract: [12]}``); returns the flags found. ``dataset``:
+    only that dataset's (an import names the dataset it wrote)."""
     load_rules()
     policy = policy or get_policy()
     params = all_rule_params(policy)

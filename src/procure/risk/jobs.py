@@ -21,7 +21,7 @@ async def run_rules(payload: dict[str, Any]) -> None:
     # The outbox row says which trigger it was by its kind; the handler is given the payload.
     trigger = Trigger(payload["trigger"])
     scope = {SubjectType(kind): ids for kind, ids in payload.get("scope", {}).items()}
-    await on_event(trigger, scope)
+    await on_event(trigger, scope, dataset=payload.get("dataset"))
 
 
 #: The outbox kind of a full scan someone asked for (POST /api/v1/risk/scans).

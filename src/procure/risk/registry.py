@@ -44,13 +44,29 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Skip:
+    """A process (or part of its judgement) a rule could not judge for missing data, and why:
+    the scan summary lists them."""
+
+    rule: str
+    dataset: str
+    ocid: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RuleContext:
     params: dict[str, Any]
     policy_version: str
-    # The OCDS dataset bid-stage rules read ("platform", "external", or a temporary one).
+    # The OCDS dataset the rule reads ("platform", an imported one, or a temporary one).
     dataset: str = "platform"
     # Incremental runs: the subject ids an event touched, by subject type; None means all.
     scope: dict[SubjectType, frozenset[str]] | None = None
+    # What the rule could not judge, and why (``skip``); the engine reports it.
+    skipped: list[Skip] = field(default_factory=list)
+
+    def skip(self, rule: str, ocid: str, reason: str) -> None:
+        self.skipped.append(Skip(rule, self.dataset, ocid, reason))
 
 
 Evaluate = Callable[[RuleContext], Awaitable[list[Finding]]]
@@ -72,6 +88,9 @@ class Rule:
     # over the dataset, no organization summed over processes): an incremental run reads, and
     # judges, only the processes the event touched.
     per_process: bool = False
+    # An oversight rule that also judges every imported dataset (its OCDS rows), besides the
+    # platform's own tables.
+    imported: bool = False
 
 
 RULES: dict[str, Rule] = {}
@@ -88,6 +107,7 @@ def register(
     triggers: frozenset[Trigger] | set[Trigger] = frozenset(),
     params: type[BaseModel] | None = None,
     per_process: bool = False,
+    imported: bool = False,
 ) -> Callable[[Evaluate], Evaluate]:
     """Decorator: ``@register("R003", ...)`` on ``async def evaluate(ctx) -> list[Finding]``."""
 
@@ -105,6 +125,7 @@ def register(
             triggers=frozenset(triggers),
             params=params,
             per_process=per_process,
+            imported=imported,
         )
         return evaluate
 

@@ -31,7 +31,8 @@ class RiskFlag(Table, tablename="risk_flag"):
     id: Serial  # the primary key Piccolo adds
 
     rule = Varchar(length=32, null=False, index=True)
-    # "platform" for the platform's own processes, "external" for imported OCDS data.
+    # "platform" for the platform's own processes, else the imported OCDS dataset's name
+    # ("external" by default).
     dataset = Varchar(length=40, null=False, default="platform")
     subject_type = Varchar(length=32, null=False)
     subject_id = Varchar(length=64, null=False)
