@@ -87,6 +87,7 @@ def all_tables() -> list[type[Table]]:
         TenderAmendment,
         TenderCommunity,
     )
+    from procure.workrequests.tables import WorkRequest, WorkRequestCitation
 
     return [
         District,
@@ -128,6 +129,8 @@ def all_tables() -> list[type[Table]]:
         ServiceReport,
         ActivityLine,
         ReportAttachment,
+        WorkRequest,
+        WorkRequestCitation,
         SurveyTemplate,
         SurveyItem,
         SurveyRound,
