@@ -110,3 +110,16 @@ async def test_work_nobody_asked_for_and_another_departments_are_apart(database:
     (finding,) = await findings_of(contract["department"])
     assert finding.department_id == contract["department"]
     assert await findings_of(other["department"]) == []
+
+
+async def test_a_line_edited_to_name_another_department_is_not_covered(database: None) -> None:
+    contract = await make_contract()
+    line = await reported(contract, 60)
+    await cited(contract, line)
+    other = await make_contract()
+    await ActivityLine.update({ActivityLine.requested_by_department: other["department"]}).where(
+        ActivityLine.id == line
+    )
+    assert await findings_of(contract["department"]) == []
+    (finding,) = await findings_of(other["department"])
+    assert finding.evidence["unfiled_lines"][0]["reason"] == "request_of_another_department"

@@ -182,6 +182,7 @@ LABELS: dict[str, str] = {
     "report": N_("Report"),
     "reporting_frequency": N_("Reporting frequency"),
     "request_not_accepted": N_("Request not accepted"),
+    "request_of_another_department": N_("Request of another department"),
     "requested_by_department": N_("Requested by department"),
     "requested_by_person": N_("Requested by"),
     "requested_hours": N_("Requested hours"),

@@ -78,13 +78,14 @@ async def contract_requests(actor: Actor, contract_id: int) -> list[dict[str, An
 
 
 async def citations(line_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """For each of these report lines that cites a request: the request's id, status and
-    hours."""
+    """For each of these report lines that cites a request: the request's id, department,
+    status and hours."""
     if not line_ids:
         return {}
     rows = await WorkRequestCitation.select(
         WorkRequestCitation.activity_line,
         WorkRequestCitation.work_request.as_alias("id"),
+        WorkRequestCitation.work_request.department.as_alias("department"),
         WorkRequestCitation.work_request.status.as_alias("status"),
         WorkRequestCitation.work_request.hours.as_alias("hours"),
     ).where(WorkRequestCitation.activity_line.is_in(line_ids))

@@ -28,6 +28,9 @@ def _unfiled_reason(line: dict[str, Any], cited: dict[str, Any] | None, limit: D
     """Why the line's work counts as unfiled, or "" when its request covers it."""
     if cited is None:
         return "no_request"
+    if cited["department"] != line["department_id"]:
+        # The line was edited to name another department after it cited the request.
+        return "request_of_another_department"
     if cited["status"] != WorkRequestStatus.accepted:
         return "request_not_accepted"
     if Decimal(line["staff_minutes"]) > Decimal(cited["hours"] * 60) * limit:
