@@ -39,6 +39,7 @@ from procure.reports.tables import ReportStatus
 from procure.security.tables import Role
 from procure.surveys.tables import RoundStatus
 from procure.tenders.states import ProcurementMethod, TenderStatus
+from procure.workrequests.tables import WorkRequestStatus
 
 AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.user_created: N_("User created"),
@@ -229,6 +230,12 @@ STATUSES: dict[str, dict[str, str]] = {
         AcceptanceStatus.draft: N_("Being recorded"),
         AcceptanceStatus.passed: N_("Passed (合格)"),
         AcceptanceStatus.failed: N_("Failed (不合格)"),
+    },
+    "work_request_status": {
+        WorkRequestStatus.filed: N_("awaiting the organization's answer"),
+        WorkRequestStatus.accepted: N_("accepted"),
+        WorkRequestStatus.declined: N_("declined"),
+        WorkRequestStatus.amendment_proposed: N_("amendment proposed"),
     },
     "approval_status": {
         ApprovalStatus.pending: N_("awaiting approval"),
