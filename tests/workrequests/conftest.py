@@ -7,10 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from procure.calendar import local_today
+from procure.reports.tables import ActivityLine
 from procure.security.actors import Actor
 from procure.security.selectors import user_by_username
 from procure.workrequests.schemas import WorkRequestIn
 from procure.workrequests.services import work_request_file
+from tests.risk.conftest import outside, submit_report
 
 
 async def actor(username: str, **changes: Any) -> Actor:
@@ -41,3 +43,15 @@ async def filed(contract: dict[str, Any], **changes: Any) -> int:
         contract_id=contract["id"],
         data=request_in(**changes),
     )
+
+
+async def draft_line(contract: dict, department: int | None, period: str = "2026-06") -> int:
+    report = await submit_report(
+        contract["id"],
+        period,
+        [outside("administrative", department=department, minutes=300)],
+        status="draft",
+    )
+    row = await ActivityLine.select(ActivityLine.id).where(ActivityLine.report == report).first()
+    assert row is not None
+    return int(row["id"])

@@ -9,9 +9,10 @@ from litestar.testing import AsyncTestClient
 
 from procure.calendar import local_today
 from procure.workrequests.selectors import contract_requests
+from procure.workrequests.tables import WorkRequestCitation
 from tests.conftest import login
 from tests.risk.conftest import make_contract
-from tests.workrequests.conftest import actor, filed
+from tests.workrequests.conftest import actor, draft_line, filed
 
 
 async def demo_buyers_contract() -> dict:
@@ -74,3 +75,29 @@ async def test_the_organization_answers_and_others_do_not_see_the_page(
     assert declined.status_code == 303
     (row,) = await contract_requests(await actor("org"), contract["id"])
     assert row["status"] == "declined"
+
+
+async def test_the_organization_cites_an_accepted_request_on_its_draft_line(
+    client: AsyncTestClient, database: None
+) -> None:
+    contract = await make_contract()
+    request_id = await filed(contract)
+    line = await draft_line(contract, contract["department"])
+    url = f"/contracts/{contract['id']}/work-requests"
+    await login(client, "org")
+    assert f'data-testid="cite-{request_id}"' not in (await client.get(url)).text  # not accepted
+    await client.post(f"{url}/{request_id}/accept", data=form(client))
+    page = await client.get(url)
+    assert f'data-testid="cite-{request_id}"' in page.text and f'value="{line}"' in page.text
+    done = await client.post(
+        f"{url}/{request_id}/citations",
+        data=form(client, activity_line_id=str(line)),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert await WorkRequestCitation.count().where(WorkRequestCitation.activity_line == line) == 1
+    assert f'data-testid="cite-{request_id}"' not in (await client.get(url)).text  # none left
+    again = await client.post(
+        f"{url}/{request_id}/citations", data=form(client, activity_line_id=str(line))
+    )
+    assert again.status_code == 400 and 'data-testid="error-summary"' in again.text

@@ -11,7 +11,6 @@ from procure.audit.events import AuditAction
 from procure.calendar import local_today
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.performance.selectors import performance
-from procure.reports.tables import ActivityLine
 from procure.workrequests.selectors import work_request
 from procure.workrequests.services import (
     work_request_answer,
@@ -22,8 +21,8 @@ from procure.workrequests.states import WorkRequestStep
 from procure.workrequests.tables import WorkRequestCitation
 from tests.concurrency import audit_count, exactly_one_success, race
 from tests.conftest import bearer
-from tests.risk.conftest import QIMINGXING, make_contract, outside, submit_report, within
-from tests.workrequests.conftest import actor, filed, official, request_in
+from tests.risk.conftest import QIMINGXING, make_contract, submit_report, within
+from tests.workrequests.conftest import actor, draft_line, filed, official, request_in
 
 
 async def test_a_kind_off_the_admissible_list_is_refused_with_the_list(database: None) -> None:
@@ -137,18 +136,6 @@ async def test_an_amendment_proposal_says_what_to_add(database: None) -> None:
     )
     with pytest.raises(Conflict):
         await work_request_answer(actor=org, request_id=request_id, answer=WorkRequestStep.accept)
-
-
-async def draft_line(contract: dict, department: int | None, period: str = "2026-06") -> int:
-    report = await submit_report(
-        contract["id"],
-        period,
-        [outside("administrative", department=department, minutes=300)],
-        status="draft",
-    )
-    row = await ActivityLine.select(ActivityLine.id).where(ActivityLine.report == report).first()
-    assert row is not None
-    return int(row["id"])
 
 
 async def test_a_line_cites_only_an_accepted_request_of_its_department(database: None) -> None:

@@ -21,7 +21,12 @@ from procure.web.forms import Form
 from procure.web.notices import done_url
 from procure.workrequests import services
 from procure.workrequests.schemas import WorkRequestIn
-from procure.workrequests.selectors import burden_index, contract_parties, contract_requests
+from procure.workrequests.selectors import (
+    burden_index,
+    citable_lines,
+    contract_parties,
+    contract_requests,
+)
 from procure.workrequests.states import WorkRequestStep
 
 FILE_LABELS = {
@@ -32,6 +37,7 @@ FILE_LABELS = {
     "deadline": N_("Deadline"),
 }
 ANSWER_LABELS = {"note": N_("Note")}
+CITE_LABELS = {"activity_line_id": N_("Report line")}
 ANSWERS = {
     "accept": WorkRequestStep.accept,
     "decline": WorkRequestStep.decline,
@@ -52,6 +58,9 @@ async def _contract_page(
     parties = await contract_parties(contract_id)
     assert parties is not None
     policy = get_policy().workrequests
+    may_answer = (
+        actor.role == Role.organization and actor.organization_id == parties["organization"]
+    )
     return Template(
         "workrequests/contract.html",
         context={
@@ -60,8 +69,8 @@ async def _contract_page(
             "admissible": policy.admissible,
             "max_hours": policy.max_hours,
             "may_file": actor.role == Role.buyer and actor.department_id == parties["department"],
-            "may_answer": actor.role == Role.organization
-            and actor.organization_id == parties["organization"],
+            "may_answer": may_answer,
+            "citable": await citable_lines(contract_id) if may_answer else [],
             "file_form": file_form,
             "answer_form": answer_form,
             "answered": answered,
@@ -121,6 +130,45 @@ class WorkRequestPages(Controller):
                 )
         return await _contract_page(
             request.user, contract_id, file_form=form, status_code=HTTP_400_BAD_REQUEST
+        )
+
+    @post(
+        "/contracts/{contract_id:int}/work-requests/{request_id:int}/citations",
+        opt={"action": Action.work_request_answer},
+    )
+    async def cite(
+        self,
+        request: Request[Actor, Any, Any],
+        contract_id: FromPath[int],
+        request_id: FromPath[int],
+    ) -> Template | Redirect:
+        form = Form.of(
+            request,
+            await request.form(),
+            labels=CITE_LABELS,
+            ids={"activity_line_id": f"line-{request_id}"},
+        )
+        line_id = form.whole("activity_line_id", required=True, low=1)
+        if line_id is not None:
+            try:
+                await services.work_request_cite(
+                    actor=request.user, request_id=request_id, activity_line_id=line_id
+                )
+            except InvalidInput as refusal:
+                form.refuse(refusal)
+            except Conflict as conflict:
+                form.conflict(conflict)
+            else:
+                return Redirect(
+                    done_url(f"/contracts/{contract_id}/work-requests", "work_request_cited"),
+                    status_code=HTTP_303_SEE_OTHER,
+                )
+        return await _contract_page(
+            request.user,
+            contract_id,
+            answer_form=form,
+            answered=request_id,
+            status_code=HTTP_400_BAD_REQUEST,
         )
 
     @post(

@@ -7,6 +7,7 @@ from typing import Any
 
 from procure.contracts.tables import Contract
 from procure.errors import NotFound
+from procure.reports.tables import ActivityLine, ReportStatus
 from procure.security.actors import Actor
 from procure.security.tables import Role
 from procure.workrequests.guards import CONTRACT_NOT_FOUND, REQUEST_NOT_FOUND
@@ -90,6 +91,29 @@ async def citations(line_ids: list[int]) -> dict[int, dict[str, Any]]:
         WorkRequestCitation.work_request.hours.as_alias("hours"),
     ).where(WorkRequestCitation.activity_line.is_in(line_ids))
     return {row["activity_line"]: row for row in rows}
+
+
+async def citable_lines(contract_id: int) -> list[dict[str, Any]]:
+    """The out-of-contract lines of the contract's draft reports that a department asked for
+    and that cite no request yet: what the organization may tie to an accepted request."""
+    lines = (
+        await ActivityLine.select(
+            ActivityLine.id,
+            ActivityLine.description,
+            ActivityLine.staff_minutes,
+            ActivityLine.requested_by_department.as_alias("department"),
+            ActivityLine.report.period.as_alias("period"),
+        )
+        .where(
+            (ActivityLine.report.contract == contract_id)
+            & (ActivityLine.report.status == ReportStatus.draft)
+            & (ActivityLine.out_of_scope == True)  # noqa: E712 - a SQL comparison
+            & ActivityLine.requested_by_department.is_not_null()
+        )
+        .order_by(ActivityLine.id)
+    )
+    cited = await citations([line["id"] for line in lines])
+    return [line for line in lines if line["id"] not in cited]
 
 
 #: The burden index, one row per department and month (docs/workrequests.md): the requests it
