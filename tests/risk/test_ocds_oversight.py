@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from procure.ocds.tables import OcdsContract, OcdsProcess
 from procure.risk.engine import scan
 from procure.risk.registry import Skip
+from procure.risk.rules.contracts import (
+    CONTRACT_CURRENCIES,
+    NO_CONTRACT_VALUE,
+    NO_ORIGINAL_VALUE,
+    NO_POSITIVE_ORIGINAL,
+)
 from procure.risk.rules.market import (
     BUYER_CURRENCIES,
     NO_AWARD_DATE,
@@ -133,3 +140,147 @@ async def test_concentration_skips_what_it_cannot_count(datasets: list[str]) -> 
     found = await flags(dataset, "CONCENTRATION")
     assert set(found) == {"CONCENTRATION B1"}
     assert found["CONCENTRATION B1"]["evidence"]["awards"] == 3
+
+
+async def test_concentration_dates_an_award_by_its_contract_signature(
+    datasets: list[str],
+) -> None:
+    # Awards without a date, their contracts signed in 2024: counted in 2024.
+    values = [awarded(f"d-{i}", "S1" if i < 2 else "S2", 100, date=None) for i in range(3)]
+    for value in values:
+        value["contracts"] = [
+            {"id": "c", "awardID": value["awards"][0]["id"], "dateSigned": "2024-06-01T00:00:00Z"}
+        ]
+    dataset, skips = await concentration(datasets, values)
+    assert skips == []
+    (flag,) = (await flags(dataset, "CONCENTRATION")).values()
+    assert flag["period"] == "2024"
+    assert flag["evidence"]["organizations"][0]["share_percent"] == 66.67
+
+
+# --- AMENDMENT_CREEP over imported contracts ---------------------------------------------------
+
+
+def release(
+    ocid: str, number: int, amount: float | None, *, currency: str = "CNY", amendments: int = 0
+) -> dict[str, Any]:
+    """Release ``number`` of a process: its contract "c1" (of award "a1") at ``amount``."""
+    contract: dict[str, Any] = {
+        "id": "c1",
+        "awardID": "a1",
+        "dateSigned": "2025-02-01T09:00:00+08:00",
+    }
+    if amount is not None:
+        contract["value"] = {"amount": amount, "currency": currency}
+    if amendments:
+        contract["amendments"] = [
+            {"id": f"am{i}", "date": "2025-06-01T00:00:00Z"} for i in range(amendments)
+        ]
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-{number}",
+        "date": f"2025-0{number}-01T00:00:00Z",
+        "tag": ["contract"] if number == 1 else ["contractAmendment"],
+        "initiationType": "tender",
+        "contracts": [contract],
+    }
+
+
+async def creep(datasets: list[str], values: list[dict[str, Any]]) -> tuple[str, Any]:
+    dataset = await imported(datasets, "city_m", values)
+    skips: list[Skip] = []
+    await scan(rules=["AMENDMENT_CREEP"], skipped=skips.append)
+    return dataset, sorted((s.ocid, s.reason) for s in skips if s.dataset == dataset)
+
+
+async def test_amendment_creep_fires_on_an_imported_contract(datasets: list[str]) -> None:
+    # 100,000 signed, 112,000 after two amendments (the later release listed first: releases
+    # are taken in date order): +12% > 10%.
+    dataset, skips = await creep(
+        datasets,
+        [release("grown", 3, 112_000, amendments=2), release("grown", 1, 100_000)],
+    )
+    assert skips == []
+    (flag,) = (await flags(dataset, "AMENDMENT_CREEP")).values()
+    assert (flag["dataset"], flag["subject_type"], flag["subject_id"], flag["ocid"]) == (
+        dataset,
+        "contract",
+        "grown/contracts/0",
+        "grown",
+    )
+    assert flag["severity"] == "high"
+    evidence = flag["evidence"]
+    assert evidence["contract"] == {"contract_id": "c1", "position": 0}
+    assert (evidence["award_id"], evidence["reasons"]) == ("a1", ["over_limit"])
+    assert (evidence["original_value"], evidence["current_value"]) == (100_000, 112_000)
+    assert (evidence["cumulative_delta"], evidence["cumulative_percent"]) == (12_000, 12)
+    assert (evidence["currency"], evidence["max_increase_percent"]) == ("CNY", 10)
+    assert (evidence["amendments"], evidence["date_signed"]) == (2, "2025-02-01T01:00:00+00:00")
+    assert evidence["not_judged"] == ["scope_outside_tender"]
+
+
+async def test_amendment_creep_is_silent_on_clean_and_boundary_contracts(
+    datasets: list[str],
+) -> None:
+    dataset, skips = await creep(
+        datasets,
+        [
+            release("clean", 1, 100_000),
+            release("clean", 2, 105_000, amendments=1),
+            # Exactly 10% (compared strictly), and one cent above it.
+            release("boundary", 1, 100_000),
+            release("boundary", 2, 110_000, amendments=1),
+            release("above", 1, 100_000),
+            release("above", 2, 110_000.01, amendments=1),
+            # A single release, no amendments: its value is its original.
+            release("single", 1, 90_000),
+        ],
+    )
+    assert skips == []
+    assert set(await flags(dataset, "AMENDMENT_CREEP")) == {"AMENDMENT_CREEP above/contracts/0"}
+
+
+async def test_amendment_creep_skips_what_it_cannot_judge(datasets: list[str]) -> None:
+    dataset, skips = await creep(
+        datasets,
+        [
+            release("no-value", 1, None),
+            # Amended, but only one release shows the contract: the original is unknown.
+            release("no-original", 1, 150_000, amendments=1),
+            release("currency", 1, 100_000),
+            release("currency", 2, 200_000, currency="USD", amendments=1),
+            release("zero", 1, 0),
+            release("zero", 2, 50_000, amendments=1),
+        ],
+    )
+    assert skips == [
+        ("currency", CONTRACT_CURRENCIES),
+        ("no-original", NO_ORIGINAL_VALUE),
+        ("no-value", NO_CONTRACT_VALUE),
+        ("zero", NO_POSITIVE_ORIGINAL),
+    ]
+    assert await flags(dataset, "AMENDMENT_CREEP") == {}
+
+
+async def test_the_contracts_are_stored(datasets: list[str]) -> None:
+    dataset = await imported(
+        datasets,
+        "city_m",
+        [release("v", 1, 1_000.5), release("v", 2, 1_200.25, amendments=3)],
+    )
+    (row,) = await OcdsContract.select(
+        OcdsContract.contract_id,
+        OcdsContract.award_id,
+        OcdsContract.amount,
+        OcdsContract.currency,
+        OcdsContract.original_amount,
+        OcdsContract.original_currency,
+        OcdsContract.amendments,
+    ).where(
+        OcdsContract.process.is_in(
+            OcdsProcess.select(OcdsProcess.id).where(OcdsProcess.dataset == dataset)
+        )
+    )
+    assert (row["contract_id"], row["award_id"], row["amendments"]) == ("c1", "a1", 3)
+    assert (float(row["amount"]), float(row["original_amount"])) == (1_200.25, 1_000.5)
+    assert (row["currency"], row["original_currency"]) == ("CNY", "CNY")

@@ -6,12 +6,14 @@ the share of the awarded value (/awards/value) each supplier won (imported_conce
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from procure.calendar import local_day
 from procure.contracts.tables import Amendment, AmendmentStatus, Contract, ContractStatus
 from procure.ocds.dataset import dataset_processes
+from procure.ocds.tables import OcdsContract
 from procure.risk.common import (
     contract_link,
     department_link,
@@ -150,6 +152,21 @@ async def concentration(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
+async def signed_dates(dataset: str) -> dict[tuple[int, str], datetime]:
+    """When each awarded contract of a dataset was signed, by process id and award id."""
+    rows = await OcdsContract.select(
+        OcdsContract.process, OcdsContract.award_id, OcdsContract.date_signed
+    ).where(
+        (OcdsContract.process.dataset == dataset)
+        & OcdsContract.award_id.is_not_null()
+        & OcdsContract.date_signed.is_not_null()
+    )
+    signed: dict[tuple[int, str], datetime] = {}
+    for row in rows:
+        signed.setdefault((row["process"], row["award_id"]), row["date_signed"])
+    return signed
+
+
 async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) -> list[Finding]:
     """CONCENTRATION over an imported dataset: per buyer (/buyer/id) and calendar year of the
     award (its date, else its contract's dateSigned, in the district's time zone), the awards
@@ -166,6 +183,7 @@ async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) 
             skipped.add((ocid, reason))
             ctx.skip("CONCENTRATION", ocid, reason)
 
+    signed = await signed_dates(ctx.dataset)
     years: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     buyer_names: dict[str, str | None] = {}
     for process in await dataset_processes(ctx.dataset, awards=True, parties=True):
@@ -179,7 +197,7 @@ async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) 
             if party.party_id == process.buyer_id and party.name:
                 buyer_names.setdefault(process.buyer_id, party.name)
         for award in awarded:
-            when = award.date
+            when = award.date or signed.get((process.id, award.award_id or ""))
             suppliers = sorted({s for s in award.suppliers if s is not None})
             if award.amount is None:
                 skip(process.ocid, NO_AWARD_VALUE)
