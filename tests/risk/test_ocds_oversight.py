@@ -4,6 +4,7 @@ silent on a clean one and at the boundary, and skips what it cannot judge, sayin
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from procure.ocds.tables import OcdsContract, OcdsProcess
@@ -284,3 +285,47 @@ async def test_the_contracts_are_stored(datasets: list[str]) -> None:
     assert (row["contract_id"], row["award_id"], row["amendments"]) == ("c1", "a1", 3)
     assert (float(row["amount"]), float(row["original_amount"])) == (1_200.25, 1_000.5)
     assert (row["currency"], row["original_currency"]) == ("CNY", "CNY")
+
+
+async def test_the_fill_migration_stores_the_contracts_of_stored_processes(
+    datasets: list[str],
+) -> None:
+    # Processes stored before ocds_contract existed: the fill reads them as the import does.
+    await imported(
+        datasets,
+        "city_m",
+        [release("f", 1, 1_000), release("f", 2, 1_500, amendments=1), release("g", 1, None)],
+    )
+    columns = (
+        OcdsContract.process,
+        OcdsContract.position,
+        OcdsContract.contract_id,
+        OcdsContract.award_id,
+        OcdsContract.amount,
+        OcdsContract.original_amount,
+        OcdsContract.date_signed,
+        OcdsContract.amendments,
+    )
+
+    async def stored() -> list[dict[str, Any]]:
+        rows = await OcdsContract.select(*columns).order_by(OcdsContract.id)
+        return [
+            row
+            | {"amount": _float(row["amount"]), "original_amount": _float(row["original_amount"])}
+            for row in rows
+        ]
+
+    before = await stored()
+    assert len([row for row in before if row["contract_id"] == "c1"]) >= 2
+    migration = importlib.import_module(
+        "migrations.procure_2026_12_07t18_10_01_000000_ocds_contract_fill"
+    )
+    manager = await migration.forwards()
+    await OcdsContract.delete(force=True)
+    for fill in manager.raw:
+        await fill()
+    assert await stored() == before
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
