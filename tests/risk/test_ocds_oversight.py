@@ -9,6 +9,7 @@ from typing import Any
 
 from procure.ocds.tables import OcdsContract, OcdsProcess
 from procure.risk.engine import scan
+from procure.risk.evidence import key_label
 from procure.risk.registry import Skip
 from procure.risk.rules.contracts import (
     CONTRACT_CURRENCIES,
@@ -329,3 +330,16 @@ async def test_the_fill_migration_stores_the_contracts_of_stored_processes(
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def test_the_imported_evidence_keys_are_labelled_in_chinese() -> None:
+    assert {
+        key: key_label(key, "zh-CN")
+        for key in ("award_id", "awards", "contract_id", "date_signed", "over_limit")
+    } == {
+        "award_id": "授标",
+        "awards": "授标数",
+        "contract_id": "合同编号",
+        "date_signed": "签订日期",
+        "over_limit": "超出限额",
+    }
