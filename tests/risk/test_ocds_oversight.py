@@ -343,3 +343,17 @@ def test_the_imported_evidence_keys_are_labelled_in_chinese() -> None:
         "date_signed": "签订日期",
         "over_limit": "超出限额",
     }
+
+
+async def test_the_import_event_judges_the_imported_dataset(datasets: list[str]) -> None:
+    # No scan: the import's own event ran both rules over the dataset it wrote.
+    dataset = await imported(
+        datasets,
+        "city_m",
+        [
+            release("e", 1, 100_000),
+            release("e", 2, 120_000, amendments=1),
+            *(awarded(f"e-{i}", "S1" if i else "S2", 100) for i in range(3)),
+        ],
+    )
+    assert set(await flags(dataset)) == {"AMENDMENT_CREEP e/contracts/0", "CONCENTRATION B1"}
