@@ -85,7 +85,7 @@ async def test_concentration_fires_on_an_imported_buyer_year(datasets: list[str]
         dataset,
         "buyer",
         "2025",
-        "k-1",
+        "",
     )
     assert (flag["severity"], flag["department"], flag["organization"]) == ("medium", None, None)
     evidence = flag["evidence"]
