@@ -4,8 +4,11 @@ silent on a clean one and at the boundary, and skips what it cannot judge, sayin
 
 from __future__ import annotations
 
+import html
 import importlib
 from typing import Any
+
+from litestar.testing import AsyncTestClient
 
 from procure.ocds.tables import OcdsContract, OcdsProcess
 from procure.risk.engine import scan
@@ -24,7 +27,9 @@ from procure.risk.rules.market import (
     NO_BUYER,
     NO_SUPPLIER,
 )
+from tests.conftest import login
 from tests.risk.test_every_dataset import datasets, flags, imported
+from tests.web.test_crawl import Page, english_words, pattern
 
 __all__ = ["datasets"]  # the fixture, used by name
 
@@ -49,8 +54,8 @@ def awarded(
         award["date"] = date
     release: dict[str, Any] = {"ocid": ocid, "awards": [award]}
     if buyer is not None:
-        release["buyer"] = {"id": buyer, "name": f"Buyer {buyer}"}
-        release["parties"] = [{"id": buyer, "name": f"Buyer {buyer}", "roles": ["buyer"]}]
+        release["buyer"] = {"id": buyer, "name": f"采购人{buyer}"}
+        release["parties"] = [{"id": buyer, "name": f"采购人{buyer}", "roles": ["buyer"]}]
     return release
 
 
@@ -89,7 +94,7 @@ async def test_concentration_fires_on_an_imported_buyer_year(datasets: list[str]
     )
     assert (flag["severity"], flag["department"], flag["organization"]) == ("medium", None, None)
     evidence = flag["evidence"]
-    assert evidence["buyer"] == {"id": "B1", "name": "Buyer B1"}
+    assert evidence["buyer"] == {"id": "B1", "name": "采购人B1"}
     assert (evidence["year"], evidence["total_value"], evidence["currency"]) == (2025, 1000, "CNY")
     assert (evidence["awards"], evidence["share_percent"], evidence["min_contracts"]) == (4, 40, 3)
     assert evidence["organizations"] == [
@@ -357,3 +362,31 @@ async def test_the_import_event_judges_the_imported_dataset(datasets: list[str])
         ],
     )
     assert set(await flags(dataset)) == {"AMENDMENT_CREEP e/contracts/0", "CONCENTRATION B1"}
+
+
+async def test_the_flag_pages_show_the_imported_evidence_in_chinese(
+    client: AsyncTestClient, datasets: list[str]
+) -> None:
+    dataset = await imported(
+        datasets,
+        "city_m",
+        [
+            release("p", 1, 100_000),
+            release("p", 2, 120_000, amendments=1),
+            *(awarded(f"p-{i}", "S1" if i else "S2", 100) for i in range(3)),
+        ],
+    )
+    found = await flags(dataset)
+    await login(client, "auditor")
+    texts = {}
+    for key in ("AMENDMENT_CREEP p/contracts/0", "CONCENTRATION B1"):
+        page = await client.get(f"/risk/flags/{found[key]['id']}")
+        assert page.status_code == 200
+        texts[key] = html.unescape(page.text)
+        parsed = Page()
+        parsed.feed(page.text)
+        assert english_words(parsed.texts, pattern(f"/risk/flags/{found[key]['id']}")) == set(), key
+    creep = texts["AMENDMENT_CREEP p/contracts/0"]
+    assert "合同编号" in creep and "签订日期" in creep and "超出限额" in creep
+    assert "p/contracts/0" in creep
+    assert "授标数" in texts["CONCENTRATION B1"] and "采购人B1" in texts["CONCENTRATION B1"]

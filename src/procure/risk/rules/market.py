@@ -175,7 +175,8 @@ async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) 
     suppliers counts in full for each (each holds it jointly). A buyer's year is judged with
     at least ``min_contracts`` awards. What cannot be counted is skipped, saying why: an award
     without a value, a date or a supplier; a process without a buyer; a buyer's year in more
-    than one currency. The flag carries the ocid of the leading supplier's largest award."""
+    than one currency. A buyer's flag names no ocid (as everywhere): its evidence lists, per
+dominant supplier, the processes of its awards, largest first."""
     skipped: set[tuple[str, str]] = set()
 
     def skip(ocid: str, reason: str) -> None:  # once per process and reason
@@ -262,7 +263,6 @@ async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) 
                     "min_contracts": params.min_contracts,
                     "organizations": dominant,
                 },
-                ocid=dominant[0]["ocids"][0],
                 value=dominant[0]["share_percent"],
                 dataset=ctx.dataset,
             )
