@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from procure.ocds.normalize import normalize
 from procure.ocds.tables import OcdsContract, OcdsProcess
 from procure.risk.engine import scan
 from procure.risk.evidence import key_label
@@ -390,3 +391,28 @@ async def test_the_flag_pages_show_the_imported_evidence_in_chinese(
     assert "合同编号" in creep and "签订日期" in creep and "超出限额" in creep
     assert "p/contracts/0" in creep
     assert "授标数" in texts["CONCENTRATION B1"] and "采购人B1" in texts["CONCENTRATION B1"]
+
+
+def test_a_contract_s_original_value_is_read_before_its_amendments() -> None:
+    def contract(amount: float, amendments: int = 0, id: Any = 7) -> dict[str, Any]:
+        entry: dict[str, Any] = {"id": id, "value": {"amount": amount, "currency": "CNY"}}
+        if amendments:
+            entry["amendments"] = [{"id": str(i)} for i in range(amendments)]
+        return entry
+
+    compiled = {"ocid": "n", "contracts": [contract(130, 2)]}
+    releases = [
+        {"ocid": "n", "contracts": [contract(90)]},  # no date: after the dated ones
+        {"ocid": "n", "date": "2025-03-01T00:00:00Z", "contracts": [contract(130, 2)]},
+        {"ocid": "n", "date": "2025-01-01T00:00:00Z", "contracts": [contract(100, id="7")]},
+    ]
+    (row,) = normalize("n", compiled, releases).contracts
+    assert (row["contract_id"], row["amendments"]) == ("7", 2)
+    assert (row["amount"], row["original_amount"], row["original_currency"]) == (130, 100, "CNY")
+    # Without releases: an amended contract's original is unknown, an unamended one's is its
+    # value now.
+    assert normalize("n", compiled).contracts[0]["original_amount"] is None
+    plain = normalize("n", {"ocid": "n", "contracts": [contract(80)]}).contracts[0]
+    assert (plain["original_amount"], plain["original_currency"]) == (80, "CNY")
+    # Only amended releases show it: unknown.
+    assert normalize("n", compiled, releases[1:2]).contracts[0]["original_amount"] is None
