@@ -84,7 +84,7 @@ class WorkRequest(Table, tablename="work_request", schema=None):
     )
 
 
-ID = "2026-12-07T18:06:19:844393"
+ID = "2026-12-07T18:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "work requests and the report lines citing them (workrequests)"
 
