@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from procure.reports.tables import ActivityLine
-from procure.risk.registry import Finding, SubjectType
+from procure.risk.engine import on_event
+from procure.risk.registry import Finding, SubjectType, Trigger
+from procure.risk.tables import FlagStatus, RiskFlag
 from procure.workrequests.services import work_request_answer
 from procure.workrequests.states import WorkRequestStep
 from procure.workrequests.tables import WorkRequestCitation
@@ -123,3 +125,20 @@ async def test_a_line_edited_to_name_another_department_is_not_covered(database:
     assert await findings_of(contract["department"]) == []
     (finding,) = await findings_of(other["department"])
     assert finding.evidence["unfiled_lines"][0]["reason"] == "request_of_another_department"
+
+
+async def test_a_submitted_report_raises_the_flag_and_the_citation_closes_it(
+    database: None,
+) -> None:
+    # The incremental path: report_submitted on the contract judges its buying department;
+    # once the line cites an accepted request, the next run finds nothing and closes the flag.
+    contract = await make_contract()
+    line = await reported(contract, 120)
+    flags = await on_event(Trigger.report_submitted, {SubjectType.contract: [contract["id"]]})
+    (flag,) = [f for f in flags if f["rule"] == "UNFILED_REQUEST"]
+    assert (flag["subject_type"], flag["subject_id"]) == ("buyer", str(contract["department"]))
+    assert flag["organization_id"] is None
+    await cited(contract, line, hours=2)
+    await on_event(Trigger.report_submitted, {SubjectType.contract: [contract["id"]]})
+    row = await RiskFlag.select(RiskFlag.status).where(RiskFlag.id == flag["id"]).first()
+    assert row is not None and row["status"] == FlagStatus.resolved
