@@ -87,6 +87,7 @@ from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
 from procure.setup.controllers import SetupController
 from procure.setup.pages import SetupPages
+from procure.spotchecks.controllers import SpotCheckController, VerificationTaskController
 from procure.stores import close_store, shared_store, store_registry
 from procure.surveys.controllers import (
     ContractSurveyController,
@@ -125,6 +126,8 @@ API_CONTROLLERS = [
     EvaluationController,
     ReportController,
     ReportAttachmentController,
+    SpotCheckController,
+    VerificationTaskController,
     DocumentController,
     SurveyTemplateController,
     SurveyRoundController,

@@ -66,9 +66,15 @@ def all_tables() -> list[type[Table]]:
         Qualification,
     )
     from procure.performance.tables import PerformanceScore
-    from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
+    from procure.reports.tables import (
+        ActivityLine,
+        ActivityUnit,
+        ReportAttachment,
+        ServiceReport,
+    )
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
+    from procure.spotchecks.tables import SpotCheckSeed, VerificationTask
     from procure.stores.tables import SharedEntry
     from procure.surveys.tables import (
         SurveyAnswer,
@@ -127,6 +133,7 @@ def all_tables() -> list[type[Table]]:
         AmendmentLine,
         ServiceReport,
         ActivityLine,
+        ActivityUnit,
         ReportAttachment,
         SurveyTemplate,
         SurveyItem,
@@ -170,4 +177,6 @@ def all_tables() -> list[type[Table]]:
         Notification,
         NotificationPreference,
         OrganizationCategory,
+        SpotCheckSeed,
+        VerificationTask,
     ]

@@ -178,7 +178,8 @@ def _line(n: int, row: dict[str, str]) -> ActivityLineIn:
         description=row["description"],
         staff_hours=hours,
         spend_fen=spend_fen,
-        **counts,
+        quantity=counts["quantity"],
+        beneficiaries=counts["beneficiaries"],
     )
 
 
