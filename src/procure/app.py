@@ -88,6 +88,7 @@ from procure.settings import Settings, get_settings
 from procure.setup.controllers import SetupController
 from procure.setup.pages import SetupPages
 from procure.spotchecks.controllers import SpotCheckController, VerificationTaskController
+from procure.spotchecks.pages import SpotCheckPages
 from procure.stores import close_store, shared_store, store_registry
 from procure.surveys.controllers import (
     ContractSurveyController,
@@ -157,6 +158,7 @@ PAGE_CONTROLLERS = [
     SurveyPages,
     ResidentPages,
     ReportPages,
+    SpotCheckPages,
     ContractPages,
     PerformancePages,
     EvaluationPages,

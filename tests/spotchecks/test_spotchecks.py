@@ -17,6 +17,7 @@ from procure.reports.selectors import submitted_report
 from procure.spotchecks.sampling import draw_sample, sample_size, unit_key
 from procure.spotchecks.services import seed_reveal, spotcheck_seeds_commit
 from procure.spotchecks.tables import SpotCheckSeed, VerificationTask
+from tests.conftest import login
 from tests.reports.conftest import MakeContract, in_scope, report
 
 pytestmark = pytest.mark.usefixtures("report_clock")
@@ -220,3 +221,46 @@ async def test_unit_codes_are_checked(
     twice = report(in_scope(line, units=visits(1) + visits(1)))
     refused = await client.put(url, json=twice, headers=org)
     assert refused.status_code == 400 and "listed twice" in refused.text
+
+
+async def test_the_page_shows_sealed_then_revealed_and_takes_the_committees_finding(
+    client: AsyncTestClient, as_user: Any, make_contract: MakeContract
+) -> None:
+
+    contract = await make_contract()
+    await spotcheck_seeds_commit(TODAY)
+    await login(client, "org")
+    page = f"/contracts/{contract['id']}/spotchecks"
+    sealed = await client.get(page)
+    assert sealed.status_code == 200, sealed.text
+    assert 'data-period="2026-04"' in sealed.text and 'data-testid="sealed"' in sealed.text
+    assert 'data-testid="revealed-seed"' not in sealed.text
+
+    await submitted(client, await as_user("org"), contract)
+    await outbox.run_due()
+    revealed = await client.get(page)
+    assert 'data-testid="revealed-seed"' in revealed.text
+    assert 'name="outcome"' not in revealed.text  # the organization records nothing
+
+    await login(client, "committee")
+    shown = await client.get(page)
+    assert 'name="outcome"' in shown.text
+    task = (
+        await VerificationTask.select(VerificationTask.id)
+        .where(VerificationTask.seed.contract == contract["id"])
+        .order_by(VerificationTask.draw_no)
+        .first()
+    )
+    assert task is not None
+    url = f"{page}/tasks/{task['id']}"
+    token = client.cookies.get("csrftoken") or ""
+    bare = await client.post(url, data={"_csrf_token": token, "outcome": "not_delivered"})
+    assert bare.status_code == 400 and 'data-testid="refusal"' in bare.text
+    done = await client.post(
+        url,
+        data={"_csrf_token": token, "outcome": "confirm", "note": "入户核实"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200, done.text
+    assert f'id="task-{task["id"]}" data-status="confirmed"' in done.text
+    assert "100%" in done.text

@@ -66,6 +66,9 @@ LINE_UNIT_CODE = N_(
     "digits, '-', '_' or '.': use the code of your own records, never a name or a number "
     "that identifies a person"
 )
+LINE_UNIT_KIND = N_(
+    "line %(n)s: %(code)s: a unit's kind is household_visit, session or beneficiary_group"
+)
 LINE_UNIT_TWICE = N_("line %(n)s: unit code %(code)s is listed twice")
 LINE_TOO_MANY_UNITS = N_("line %(n)s: a line lists at most %(max)s units")
 LINE_NOT_IN_DRAFT = N_("the draft has no line %(n)s")
