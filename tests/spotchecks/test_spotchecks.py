@@ -264,3 +264,37 @@ async def test_the_page_shows_sealed_then_revealed_and_takes_the_committees_find
     assert done.status_code == 200, done.text
     assert f'id="task-{task["id"]}" data-status="confirmed"' in done.text
     assert "100%" in done.text
+
+
+async def test_the_verified_ratio_replaces_the_reported_one_in_the_performance_score(
+    client: AsyncTestClient, as_user: Any, make_contract: MakeContract
+) -> None:
+    contract = await make_contract()
+    await spotcheck_seeds_commit(TODAY)
+    org, committee, buyer = (
+        await as_user("org"),
+        await as_user("committee"),
+        await as_user("buyer2"),
+    )
+    await submitted(client, org, contract)
+    await outbox.run_due()
+    url = f"/api/v1/contracts/{contract['id']}/performance/?period=2026-04"
+    before = (await client.get(url, headers=buyer)).json()
+    # 40 delivered of a plan of about 8.5 per line: the report claims all of it.
+    assert before["delivery"] == before["reported_delivery"] == "100.00"
+
+    tasks = period_of(
+        (await client.get(spotchecks_url(contract), headers=committee)).json(), "2026-04"
+    )["tasks"]
+    findings = [("confirm", ""), ("confirm", ""), ("confirm", ""), ("not_delivered", "未探访")]
+    for task, (outcome, note) in zip(tasks, findings, strict=False):
+        done = await client.post(
+            f"/api/v1/verification-tasks/{task['id']}",
+            json={"outcome": outcome, "note": note},
+            headers=committee,
+        )
+        assert done.status_code == 200, done.text
+    after = (await client.get(url, headers=buyer)).json()
+    assert after["reported_delivery"] == "100.00"
+    assert after["delivery"] == "75.00"  # 3 of the 4 units reached were delivered
+    assert after["verification"]["confirmed"] == 3 and after["verification"]["open"] == 1

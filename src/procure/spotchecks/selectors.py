@@ -82,3 +82,24 @@ async def contract_spotchecks(actor: Actor, contract_id: int) -> dict[str, Any]:
             }
         )
     return {"contract_id": contract_id, "reference": contract["reference"], "periods": periods}
+
+
+async def period_verification(contract_id: int, period: str) -> dict[str, Any] | None:
+    """The period's verified delivery (as ``verified_delivery``), or None while its seed is
+    unrevealed or was never committed. For a reader that has already checked the contract's
+    scope (the performance score)."""
+    seed = (
+        await SpotCheckSeed.select(SpotCheckSeed.id)
+        .where(
+            (SpotCheckSeed.contract == contract_id)
+            & (SpotCheckSeed.period == period)
+            & SpotCheckSeed.revealed_seed.is_not_null()
+        )
+        .first()
+    )
+    if seed is None:
+        return None
+    rows = await VerificationTask.select(VerificationTask.status).where(
+        VerificationTask.seed == seed["id"]
+    )
+    return verified_delivery([row["status"] for row in rows])
