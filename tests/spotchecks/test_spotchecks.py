@@ -13,9 +13,14 @@ from litestar.testing import AsyncTestClient
 
 from procure.errors import Conflict
 from procure.jobs import outbox
+from procure.keyring import Keyring, get_keyring
 from procure.reports.selectors import submitted_report
 from procure.spotchecks.sampling import draw_sample, sample_size, unit_key
-from procure.spotchecks.services import seed_reveal, spotcheck_seeds_commit
+from procure.spotchecks.services import (
+    seed_reveal,
+    spotcheck_seeds_commit,
+    spotcheck_seeds_rotate,
+)
 from procure.spotchecks.tables import SpotCheckSeed, VerificationTask
 from tests.conftest import login
 from tests.reports.conftest import MakeContract, in_scope, report
@@ -298,3 +303,31 @@ async def test_the_verified_ratio_replaces_the_reported_one_in_the_performance_s
     assert after["reported_delivery"] == "100.00"
     assert after["delivery"] == "75.00"  # 3 of the 4 units reached were delivered
     assert after["verification"]["confirmed"] == 3 and after["verification"]["open"] == 1
+
+
+async def test_rotation_rewraps_sealed_seeds_under_the_new_secret(
+    make_contract: MakeContract,
+) -> None:
+    contract = await make_contract()
+    await spotcheck_seeds_commit(TODAY)
+    old = get_keyring()
+    rotated = Keyring(
+        current_version=old.current_version + 1,
+        secrets={**old.secrets, old.current_version + 1: "a-new-secret-" + "x" * 40},
+    )
+    assert await spotcheck_seeds_rotate(keyring=rotated) >= 6
+    assert await spotcheck_seeds_rotate(keyring=rotated) == 0  # idempotent
+    rows = await SpotCheckSeed.select(
+        SpotCheckSeed.commitment, SpotCheckSeed.sealed_seed, SpotCheckSeed.key_version
+    ).where(SpotCheckSeed.contract == contract["id"])
+    retired = Keyring(
+        current_version=rotated.current_version,
+        secrets={rotated.current_version: rotated.current_secret},
+    )
+    for row in rows:
+        assert row["key_version"] == rotated.current_version
+        seed = retired.unwrap(row["sealed_seed"], row["key_version"])
+        assert hashlib.sha256(seed).hexdigest() == row["commitment"]
+    # Put back under the deployment's own secret, for the tests that follow.
+    back = Keyring(current_version=old.current_version, secrets=rotated.secrets)
+    assert await spotcheck_seeds_rotate(keyring=back) >= 6

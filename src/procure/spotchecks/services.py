@@ -15,7 +15,7 @@ from procure.contracts.tables import ContractStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
-from procure.keyring import get_keyring
+from procure.keyring import Keyring, get_keyring
 from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.reports.selectors import reporting_periods, submitted_periods, submitted_report
@@ -192,10 +192,10 @@ async def seed_reveal(*, seed_id: int, seed: bytes, report: dict[str, Any]) -> l
     return ids
 
 
-async def spotchecks_reveal(contract_id: int) -> int:
+async def spotchecks_reveal(contract_id: int, *, keyring: Keyring | None = None) -> int:
     """Reveal the seed of every period of the contract whose report is now submitted; the
     first submitted version is the one sampled. Returns how many seeds were revealed."""
-    keyring = get_keyring()
+    keyring = keyring or get_keyring()
     pending = await SpotCheckSeed.select(
         SpotCheckSeed.id, SpotCheckSeed.period, SpotCheckSeed.sealed_seed, SpotCheckSeed.key_version
     ).where((SpotCheckSeed.contract == contract_id) & SpotCheckSeed.revealed_seed.is_null())
@@ -221,6 +221,28 @@ async def spotchecks_reveal_due() -> int:
     for row in rows:
         revealed += await spotchecks_reveal(row["contract"])
     return revealed
+
+
+async def spotcheck_seeds_rotate(*, keyring: Keyring | None = None) -> int:
+    """Re-wrap every sealed seed not yet under the current secret (beside the tender keys'
+    rotation), so the earlier secret can be retired before every period is revealed. One
+    transaction; a seed no configured secret opens stops it (KeyUnavailable names it)."""
+    keyring = keyring or get_keyring()
+    current = keyring.current_version
+    count = 0
+    async with transaction():
+        rows = await SpotCheckSeed.select(
+            SpotCheckSeed.id, SpotCheckSeed.sealed_seed, SpotCheckSeed.key_version
+        ).where(SpotCheckSeed.revealed_seed.is_null() & (SpotCheckSeed.key_version != current))
+        for row in rows:
+            fresh = keyring.rewrap(row["sealed_seed"], row["key_version"])
+            await SpotCheckSeed.update(
+                {SpotCheckSeed.sealed_seed: fresh.wrapped, SpotCheckSeed.key_version: fresh.version}
+            ).where(
+                (SpotCheckSeed.id == row["id"]) & (SpotCheckSeed.key_version == row["key_version"])
+            )
+            count += 1
+    return count
 
 
 async def verification_record(
