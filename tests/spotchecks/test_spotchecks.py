@@ -13,8 +13,10 @@ from litestar.testing import AsyncTestClient
 
 from procure.errors import Conflict
 from procure.jobs import outbox
+from procure.jobs.schedule import periodic_jobs
 from procure.keyring import Keyring, get_keyring
 from procure.reports.selectors import submitted_report
+from procure.spotchecks.jobs import commit_and_reveal
 from procure.spotchecks.sampling import draw_sample, sample_size, unit_key
 from procure.spotchecks.services import (
     seed_reveal,
@@ -331,3 +333,14 @@ async def test_rotation_rewraps_sealed_seeds_under_the_new_secret(
     # Put back under the deployment's own secret, for the tests that follow.
     back = Keyring(current_version=old.current_version, secrets=rotated.secrets)
     assert await spotcheck_seeds_rotate(keyring=back) >= 6
+
+
+async def test_the_hourly_job_commits_ahead_of_the_period(make_contract: MakeContract) -> None:
+    assert "spotchecks.commit" in {job.name for job in periodic_jobs()}
+    contract = await make_contract(starts_on=date(2026, 6, 10))
+    await commit_and_reveal()
+    rows = await SpotCheckSeed.select(SpotCheckSeed.period).where(
+        SpotCheckSeed.contract == contract["id"]
+    )
+    # On 2026-05-20 only the period beginning within 31 days is committed: June, not July.
+    assert [row["period"] for row in rows] == ["2026-06"]
