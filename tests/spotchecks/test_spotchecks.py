@@ -5,12 +5,13 @@ neighborhood committee verifies. The clock stands at 2026-05-20 (Asia/Shanghai).
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from procure.contracts.tables import Contract
 from procure.errors import Conflict
 from procure.jobs import outbox
 from procure.jobs.schedule import periodic_jobs
@@ -344,3 +345,36 @@ async def test_the_hourly_job_commits_ahead_of_the_period(make_contract: MakeCon
     )
     # On 2026-05-20 only the period beginning within 31 days is committed: June, not July.
     assert [row["period"] for row in rows] == ["2026-06"]
+
+
+async def test_the_public_contract_record_shows_commitments_and_draws_without_notes(
+    client: AsyncTestClient, as_user: Any, make_contract: MakeContract
+) -> None:
+    contract = await make_contract()
+    await Contract.update({Contract.signed_at: datetime(2026, 1, 10, tzinfo=UTC)}).where(
+        Contract.id == contract["id"]
+    )
+    await spotcheck_seeds_commit(TODAY)
+    org, committee = await as_user("org"), await as_user("committee")
+    await submitted(client, org, contract)
+    await outbox.run_due()
+    tasks = period_of(
+        (await client.get(spotchecks_url(contract), headers=committee)).json(), "2026-04"
+    )["tasks"]
+    await client.post(
+        f"/api/v1/verification-tasks/{tasks[0]['id']}",
+        json={"outcome": "not_delivered", "note": "住户王某称本月无人探访"},
+        headers=committee,
+    )
+    record = await client.get(f"/api/v1/disclosure/contracts/{contract['id']}")
+    assert record.status_code == 200, record.text
+    public = {p["period"]: p for p in record.json()["spotchecks"]}
+    assert public["2026-05"]["revealed_seed"] is None and public["2026-05"]["tasks"] == []
+    april = public["2026-04"]
+    assert hashlib.sha256(bytes.fromhex(april["revealed_seed"])).hexdigest() == april["commitment"]
+    assert april["tasks"][0]["status"] == "not_delivered"
+    assert "王某" not in record.text and all("note" not in t for t in april["tasks"])
+    page = await client.get(f"/disclosure/contracts/{contract['id']}")
+    assert page.status_code == 200
+    assert april["commitment"] in page.text and april["revealed_seed"] in page.text
+    assert "王某" not in page.text

@@ -34,6 +34,13 @@ async def contract_spotchecks(actor: Actor, contract_id: int) -> dict[str, Any]:
     """Every committed period of a contract the actor may see: the commitment; once the
     period's report is submitted, the revealed seed, the drawn tasks and the verified delivery."""
     contract = await contract_detail(actor, contract_id)
+    periods = await spotcheck_periods(contract_id, notes=True)
+    return {"contract_id": contract_id, "reference": contract["reference"], "periods": periods}
+
+
+async def spotcheck_periods(contract_id: int, *, notes: bool) -> list[dict[str, Any]]:
+    """A contract's committed periods with their draws. ``notes=False`` for the public: the
+    committee's notes may name what it found at a door, the codes and outcomes do not."""
     seeds = (
         await SpotCheckSeed.select(
             SpotCheckSeed.id,
@@ -48,19 +55,21 @@ async def contract_spotchecks(actor: Actor, contract_id: int) -> dict[str, Any]:
         .order_by(SpotCheckSeed.period)
     )
     revealed = [seed["id"] for seed in seeds if seed["revealed_seed"] is not None]
+    columns = [
+        VerificationTask.id,
+        VerificationTask.seed,
+        VerificationTask.draw_no,
+        VerificationTask.line_no,
+        VerificationTask.kind,
+        VerificationTask.code,
+        VerificationTask.rank,
+        VerificationTask.status,
+        VerificationTask.decided_at,
+    ]
+    if notes:
+        columns.append(VerificationTask.note)
     tasks = (
-        await VerificationTask.select(
-            VerificationTask.id,
-            VerificationTask.seed,
-            VerificationTask.draw_no,
-            VerificationTask.line_no,
-            VerificationTask.kind,
-            VerificationTask.code,
-            VerificationTask.rank,
-            VerificationTask.status,
-            VerificationTask.note,
-            VerificationTask.decided_at,
-        )
+        await VerificationTask.select(*columns)
         .where(VerificationTask.seed.is_in(revealed))
         .order_by(VerificationTask.seed, VerificationTask.draw_no)
         if revealed
@@ -81,7 +90,7 @@ async def contract_spotchecks(actor: Actor, contract_id: int) -> dict[str, Any]:
                 else None,
             }
         )
-    return {"contract_id": contract_id, "reference": contract["reference"], "periods": periods}
+    return periods
 
 
 async def period_verification(contract_id: int, period: str) -> dict[str, Any] | None:
