@@ -87,6 +87,8 @@ from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
 from procure.setup.controllers import SetupController
 from procure.setup.pages import SetupPages
+from procure.spotchecks.controllers import SpotCheckController, VerificationTaskController
+from procure.spotchecks.pages import SpotCheckPages
 from procure.stores import close_store, shared_store, store_registry
 from procure.surveys.controllers import (
     ContractSurveyController,
@@ -127,6 +129,8 @@ API_CONTROLLERS = [
     EvaluationController,
     ReportController,
     ReportAttachmentController,
+    SpotCheckController,
+    VerificationTaskController,
     DocumentController,
     SurveyTemplateController,
     SurveyRoundController,
@@ -157,6 +161,7 @@ PAGE_CONTROLLERS = [
     SurveyPages,
     ResidentPages,
     ReportPages,
+    SpotCheckPages,
     ContractPages,
     PerformancePages,
     EvaluationPages,

@@ -196,6 +196,23 @@ class Reports(BaseModel):
     allowed_attachment_types: list[AttachmentType] = Field(min_length=1)
 
 
+class SpotChecks(BaseModel):
+    """The sealed spot-checks of delivered units (policy.toml [spotchecks])."""
+
+    # Of a report's verifiable units, this share (rounded up) is drawn, within the bounds.
+    sample_percent: int = Field(default=10, ge=1, le=100)
+    minimum_sample: int = Field(default=5, ge=1)
+    maximum_sample: int = Field(default=30, ge=1)
+    # Seeds are committed for the periods that begin within this many days (and the current one).
+    commit_ahead_days: int = Field(default=31, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> SpotChecks:
+        if self.minimum_sample > self.maximum_sample:
+            raise ValueError("minimum_sample must not exceed maximum_sample")
+        return self
+
+
 class Notifications(BaseModel):
     # How long before a deadline (a challenge window, a survey round, a report) people are told.
     remind_before_hours: int = Field(default=48, ge=1, le=720)
@@ -235,6 +252,7 @@ class Policy(BaseModel):
     calendar: Calendar = Field(default_factory=Calendar)
     notifications: Notifications = Field(default_factory=Notifications)
     workrequests: WorkRequests
+    spotchecks: SpotChecks = Field(default_factory=SpotChecks)
     periods: dict[str, Period]
     # The risk rules' parameters, one table per rule code ([risk.R003], [risk.SCOPE_DRIFT] …);
     # each rule validates its own table (procure.risk).

@@ -131,10 +131,13 @@ def keys_status() -> None:
 
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Re-wrap every tender's bid key under the current secret (one transaction)."""
+    """Re-wrap every tender's bid key, and every sealed spot-check seed, under the current
+    secret (one transaction each)."""
     from procure.bids.keys import tender_keys_rotate
     from procure.commands import fail, needs_database
     from procure.errors import Conflict
+    from procure.keyring import KeyUnavailable
+    from procure.spotchecks.services import spotcheck_seeds_rotate
 
     @needs_database
     async def rotate() -> None:
@@ -148,6 +151,11 @@ def keys_rotate() -> None:
             f"v{rotation.version}{f' ({moved})' if moved else ''}; "
             f"{rotation.already_current} were already under it"
         )
+        try:
+            seeds = await spotcheck_seeds_rotate()
+        except KeyUnavailable as error:
+            fail(f"spot-check seeds: {error}; no seed was re-wrapped")
+        click.echo(f"re-wrapped {seeds} sealed spot-check seeds under secret v{rotation.version}")
 
     rotate()
 

@@ -67,9 +67,15 @@ def all_tables() -> list[type[Table]]:
         Qualification,
     )
     from procure.performance.tables import PerformanceScore
-    from procure.reports.tables import ActivityLine, ReportAttachment, ServiceReport
+    from procure.reports.tables import (
+        ActivityLine,
+        ActivityUnit,
+        ReportAttachment,
+        ServiceReport,
+    )
     from procure.risk.tables import RiskFlag, RiskFlagEvent
     from procure.security.tables import ApiToken, SessionRecord, User
+    from procure.spotchecks.tables import SpotCheckSeed, VerificationTask
     from procure.stores.tables import SharedEntry
     from procure.surveys.tables import (
         SurveyAnswer,
@@ -129,6 +135,7 @@ def all_tables() -> list[type[Table]]:
         AmendmentLine,
         ServiceReport,
         ActivityLine,
+        ActivityUnit,
         ReportAttachment,
         WorkRequest,
         WorkRequestCitation,
@@ -175,4 +182,6 @@ def all_tables() -> list[type[Table]]:
         Notification,
         NotificationPreference,
         OrganizationCategory,
+        SpotCheckSeed,
+        VerificationTask,
     ]

@@ -522,6 +522,44 @@ class AmendmentHistoryOut(Published):
     lines: list[HistoryLineOut]
 
 
+class SpotCheckTaskOut(Published):
+    """A drawn unit and the committee's finding; its note is not published."""
+
+    id: int
+    draw_no: int
+    line_no: int
+    kind: str
+    code: str
+    rank: str
+    status: str
+    decided_at: datetime | None
+
+
+class VerifiedDeliveryOut(Published):
+    drawn: int
+    open: int
+    confirmed: int
+    not_delivered: int
+    unreachable: int
+    ratio: float | None
+    low: float | None
+    high: float | None
+
+
+class SpotCheckPeriodOut(Published):
+    """A period's sealed spot-check: the commitment from the start; after the report, the
+    seed that anyone can check against it and redo the draw with (docs/spotchecks.md)."""
+
+    period: str
+    commitment: str
+    committed_at: datetime
+    revealed_seed: str | None
+    revealed_at: datetime | None
+    report_version: int | None
+    tasks: list[SpotCheckTaskOut]
+    delivery: VerifiedDeliveryOut | None
+
+
 class ContractRecord(Published):
     """A signed contract: parties, value, term, scope, accepted amendments and their
     cumulative change, acceptances and settled performance."""
@@ -547,6 +585,7 @@ class ContractRecord(Published):
     amendments: list[ContractAmendmentOut]
     history: AmendmentHistoryOut
     performance: list[ScoreOut]
+    spotchecks: list[SpotCheckPeriodOut]
 
 
 class CommunitySurveyOut(Published):

@@ -57,6 +57,7 @@ from procure.performance.tables import PerformanceScore
 from procure.policy import get_policy
 from procure.security.actors import PLATFORM_READER
 from procure.settings import get_settings
+from procure.spotchecks.selectors import spotcheck_periods
 from procure.surveys.tables import (
     SurveyAnswer,
     SurveyItemKind,
@@ -729,6 +730,7 @@ async def contract_disclosure(contract_id: int) -> dict[str, Any]:
         .where(PerformanceScore.contract == contract_id)
         .order_by(PerformanceScore.period)
     ]
+    contract["spotchecks"] = await spotcheck_periods(contract_id, notes=False)
     return contract
 
 

@@ -13,6 +13,7 @@ JOB_MODULES = (
     "procure.audit.jobs",
     "procure.bids.jobs",
     "procure.reports.jobs",
+    "procure.spotchecks.jobs",
     "procure.surveys.jobs",
     "procure.risk.jobs",
     "procure.security.jobs",

@@ -26,7 +26,8 @@ def plain(result: dict[str, Any]) -> dict[str, Any]:
     return {
         key: (
             str(value)
-            if value is not None and key in ("committee", "satisfaction", "delivery", "score")
+            if value is not None
+            and key in ("committee", "satisfaction", "delivery", "reported_delivery", "score")
             else value
         )
         for key, value in result.items()

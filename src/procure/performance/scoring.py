@@ -101,6 +101,13 @@ def delivery_ratio(lines: Sequence[tuple[int, int]]) -> Decimal | None:
     return two_places(sum(ratios, Decimal(0)) / len(ratios) * HUNDRED)
 
 
+def verified_delivery_ratio(reported: Decimal, confirmed: int, reached: int) -> Decimal:
+    """The self-reported delivery ratio discounted by the share of spot-checked units the
+    committee found delivered: a report that claims 100% of which 3 in 4 sampled units were
+    delivered is taken as 75%."""
+    return two_places(reported * Decimal(confirmed) / Decimal(reached))
+
+
 def credit_rating(history: Sequence[Decimal]) -> CreditRating:
     """The rating that a history of period scores earns (newest last)."""
     if not history:

@@ -19,13 +19,21 @@ from procure.evaluations.selectors import committee_score
 from procure.evaluations.tables import CommitteeEvaluation, EvaluationStatus
 from procure.i18n import N_
 from procure.performance import effects
-from procure.performance.scoring import combine, delivery_ratio, grade, recommendation, two_places
+from procure.performance.scoring import (
+    combine,
+    delivery_ratio,
+    grade,
+    recommendation,
+    two_places,
+    verified_delivery_ratio,
+)
 from procure.performance.tables import ObjectionStatus, PerformanceScore
 from procure.policy import get_policy
 from procure.reports.periods import Period, contract_periods, find_period
 from procure.reports.tables import ActivityLine, ReportStatus
 from procure.security.actors import Actor
 from procure.security.tables import Role
+from procure.spotchecks.selectors import period_verification
 from procure.surveys.selectors import round_status
 from procure.surveys.statistics import overall_mean, to_percent_scale
 from procure.surveys.tables import SurveyAnswer, SurveyItemKind, SurveyResponse, SurveyRound
@@ -170,6 +178,12 @@ async def performance(actor: Actor, contract_id: int, period: str) -> dict[str, 
             if line["planned"] is not None
         ]
     )
+    reported = delivered
+    verification = await period_verification(contract_id, period)
+    if delivered is not None and verification is not None:
+        reached = verification["confirmed"] + verification["not_delivered"]
+        if reached:  # the spot-checks' finding replaces the organization's own claim
+            delivered = verified_delivery_ratio(delivered, verification["confirmed"], reached)
     committee = await committee_score(contract_id, period)
     resident, items = await satisfaction(contract_id, period)
     combined = combine(
@@ -189,6 +203,8 @@ async def performance(actor: Actor, contract_id: int, period: str) -> dict[str, 
         "satisfaction": resident,
         "satisfaction_items": items,
         "delivery": delivered,
+        "reported_delivery": reported,
+        "verification": verification,
         "delivery_lines": lines,
         "score": combined.score,
         "weights": combined.weights,

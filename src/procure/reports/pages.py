@@ -3,6 +3,7 @@ organization's report form — thin, over the same services as the API."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -26,12 +27,13 @@ from procure.reports.rules import (
     LINE_NOT_WHOLE,
     LINE_NOT_YUAN,
     LINE_SCOPE_MISSING,
+    LINE_UNIT_KIND,
     MAX_LINES,
     SELF_SCORE_RANGE,
     ReportConflict,
     ReportInvalid,
 )
-from procure.reports.schemas import ActivityLineIn, ReportIn
+from procure.reports.schemas import ActivityLineIn, ReportIn, UnitIn
 from procure.reports.selectors import (
     PERIOD_SORTING,
     form_choices,
@@ -40,7 +42,7 @@ from procure.reports.selectors import (
     report_detail,
 )
 from procure.reports.services import FileForDraft, attachment_check
-from procure.reports.tables import OutOfScopeKind, ReportStatus
+from procure.reports.tables import OutOfScopeKind, ReportStatus, UnitKind
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.web.notices import done_url
@@ -59,6 +61,8 @@ ROW_FIELDS = (
     "hours",
     "spend",
     "submissions",
+    "unit_kind",
+    "units",
 )
 # What makes a row filled: the selects that always hold a value do not count.
 ROW_CONTENT = (
@@ -70,8 +74,13 @@ ROW_CONTENT = (
     "hours",
     "spend",
     "submissions",
+    "units",
 )
 KINDS = frozenset(kind.value for kind in OutOfScopeKind)
+UNIT_KINDS = frozenset(kind.value for kind in UnitKind)
+#: The form's units: codes apart by spaces or commas; one of another kind than the row's
+#: says its kind first (``session:S-0501``), which a code (no colon) cannot be mistaken for.
+UNIT_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
 @dataclass
@@ -100,6 +109,7 @@ class ReportForm:
                 "hours": str(line["staff_hours"]),
                 "spend": str(Decimal(line["spend_fen"]) / 100),
                 "submissions": str(line["submissions"]) if line["submissions"] else "",
+                **_units_field(line["units"]),
             }
             for line in report["lines"]
         ]
@@ -124,6 +134,27 @@ class ReportForm:
             corrects_version=str(form.get("corrects_version", "")).strip(),
             rows=rows,
         )
+
+
+def _units_field(units: list[dict[str, Any]]) -> dict[str, str]:
+    """A line's units as the row's kind (the most common) and its codes, the others prefixed."""
+    kinds = [unit["kind"] for unit in units]
+    row_kind = max(set(kinds), key=kinds.count) if kinds else UnitKind.household_visit
+    tokens = [u["code"] if u["kind"] == row_kind else f"{u['kind']}:{u['code']}" for u in units]
+    return {"unit_kind": str(row_kind), "units": " ".join(tokens)}
+
+
+def _units(n: int, row: dict[str, str]) -> list[UnitIn]:
+    row_kind = row["unit_kind"] if row["unit_kind"] in UNIT_KINDS else UnitKind.household_visit
+    units = []
+    for token in UNIT_SEPARATORS.split(row["units"]):
+        if not token:
+            continue
+        kind, _, code = token.rpartition(":")
+        if kind and kind not in UNIT_KINDS:
+            raise ReportInvalid.on_line(n, "units", LINE_UNIT_KIND, code=token)
+        units.append(UnitIn(kind=UnitKind(kind or row_kind), code=code))
+    return units
 
 
 def padded(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -178,7 +209,9 @@ def _line(n: int, row: dict[str, str]) -> ActivityLineIn:
         description=row["description"],
         staff_hours=hours,
         spend_fen=spend_fen,
-        **counts,
+        quantity=counts["quantity"],
+        beneficiaries=counts["beneficiaries"],
+        units=_units(n, row),
     )
 
 
@@ -320,6 +353,7 @@ async def _page(
             **await form_choices(detail["contract_id"]),
             "form": form,
             "kinds": [k for k in OutOfScopeKind if k != OutOfScopeKind.none],
+            "unit_kinds": list(UnitKind),
             "out_of_contract": OUT_OF_CONTRACT,
             "today": local_today(),
             "attachment_types": ", ".join(TYPE_NAMES[t] for t in policy.allowed_attachment_types),

@@ -7,6 +7,7 @@ Messages are English msgids marked with ``N_`` and translated where they are sho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -24,6 +25,9 @@ MAX_COUNT = 1_000_000_000  # quantities and minutes are 32-bit integers
 MAX_HOURS = Decimal(10_000_000)
 MAX_SPEND_FEN = 100_000_000_000  # 10亿元: far above any period's spend
 HUNDREDTHS = Decimal("0.01")
+MAX_UNITS = 1_000  # verifiable units of one line
+#: A unit's code: letters first, so a phone or ID number is never taken for one.
+UNIT_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,31}")
 
 #: Out-of-contract work that a department assigns must name that department.
 NEEDS_DEPARTMENT = frozenset(
@@ -57,6 +61,16 @@ LINE_NOT_WHOLE = N_("line %(n)s: must be a whole number")
 LINE_NOT_YUAN = N_("line %(n)s: must be an amount in yuan with at most two decimals")
 LINE_NOT_HOURS = N_("line %(n)s: must be a number of hours, e.g. 2.5")
 LINE_FILE_WITHOUT_LINE = N_("line %(n)s: a file needs a filled line")
+LINE_UNIT_CODE = N_(
+    "line %(n)s: unit code %(code)s must start with a letter and hold at most 32 letters, "
+    "digits, '-', '_' or '.': use the code of your own records, never a name or a number "
+    "that identifies a person"
+)
+LINE_UNIT_KIND = N_(
+    "line %(n)s: %(code)s: a unit's kind is household_visit, session or beneficiary_group"
+)
+LINE_UNIT_TWICE = N_("line %(n)s: unit code %(code)s is listed twice")
+LINE_TOO_MANY_UNITS = N_("line %(n)s: a line lists at most %(max)s units")
 LINE_NOT_IN_DRAFT = N_("the draft has no line %(n)s")
 TOO_MANY_LINES = N_("a report has at most %(max)s activity lines")
 TOO_LONG = N_("must be at most %(max)s characters")
@@ -236,6 +250,24 @@ def check_lines(
                 "staff_minutes": _staff_minutes(n, line.staff_hours),
                 "spend_fen": _amount(n, "spend_fen", line.spend_fen, MAX_SPEND_FEN),
                 "submissions": _amount(n, "submissions", line.submissions, MAX_COUNT),
+                "units": _units(n, line),
             }
         )
     return rows
+
+
+def _units(n: int, line: ActivityLineIn) -> list[dict[str, Any]]:
+    """The line's verifiable units as activity_unit values, codes checked and distinct."""
+    if len(line.units) > MAX_UNITS:
+        raise ReportInvalid.on_line(n, "units", LINE_TOO_MANY_UNITS, max=MAX_UNITS)
+    seen: set[str] = set()
+    units = []
+    for unit in line.units:
+        code = unit.code.strip()
+        if not UNIT_CODE.fullmatch(code):
+            raise ReportInvalid.on_line(n, "units", LINE_UNIT_CODE, code=code)
+        if code in seen:
+            raise ReportInvalid.on_line(n, "units", LINE_UNIT_TWICE, code=code)
+        seen.add(code)
+        units.append({"kind": unit.kind, "code": code})
+    return units

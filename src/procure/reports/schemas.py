@@ -9,7 +9,22 @@ from decimal import Decimal
 from litestar.datastructures import UploadFile
 from pydantic import BaseModel, Field
 
-from procure.reports.tables import OutOfScopeKind
+from procure.reports.tables import OutOfScopeKind, UnitKind
+
+
+class UnitIn(BaseModel):
+    kind: UnitKind = Field(
+        description="household_visit, session (with a sign-in list) or beneficiary_group"
+    )
+    code: str = Field(
+        description="the unit's code in the organization's records (e.g. HV-0031): no names, "
+        "addresses or phone numbers"
+    )
+
+
+class UnitOut(BaseModel):
+    kind: UnitKind
+    code: str
 
 
 class ActivityLineIn(BaseModel):
@@ -39,6 +54,10 @@ class ActivityLineIn(BaseModel):
         default=0,
         description="报送次数: reports, statistics tables or other submissions this "
         "out-of-contract work handed to the department that demanded them",
+    )
+    units: list[UnitIn] = Field(
+        default_factory=list,
+        description="verifiable units of this delivery, from which spot-checks are drawn",
     )
 
 
@@ -89,6 +108,7 @@ class ActivityLineOut(BaseModel):
     staff_minutes: int
     spend_fen: int
     submissions: int
+    units: list[UnitOut] = Field(default_factory=list)
 
 
 class ReportVersionOut(BaseModel):

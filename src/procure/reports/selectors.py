@@ -29,7 +29,13 @@ from procure.reports.periods import (
     period_standing,
 )
 from procure.reports.rules import minutes_to_hours
-from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
+from procure.reports.tables import (
+    ActivityLine,
+    ActivityUnit,
+    ReportAttachment,
+    ReportStatus,
+    ServiceReport,
+)
 from procure.security.actors import Actor
 from procure.security.tables import Role
 
@@ -198,6 +204,14 @@ async def version_content(report_id: int) -> dict[str, Any]:
         line_no[line.pop("id")] = n
         line["line_no"] = n
         line["staff_hours"] = minutes_to_hours(line["staff_minutes"])
+        line["units"] = []
+    units = (
+        await ActivityUnit.select(ActivityUnit.activity_line, ActivityUnit.kind, ActivityUnit.code)
+        .where(ActivityUnit.activity_line.report == report_id)
+        .order_by(ActivityUnit.id)
+    )
+    for unit in units:
+        lines[line_no[unit.pop("activity_line")] - 1]["units"].append(unit)
     attachments = (
         await ReportAttachment.select(
             ReportAttachment.id,
@@ -244,6 +258,8 @@ def content_sha256(report: dict[str, Any]) -> str:
                 # Only when there are any: versions submitted before lines recorded
                 # submissions keep the hash their audit event holds.
                 **({"submissions": line["submissions"]} if line.get("submissions") else {}),
+                # Likewise units: the spot-check's draw is over exactly what was hashed.
+                **({"units": line["units"]} if line.get("units") else {}),
             }
             for line in report["lines"]
         ],
@@ -433,3 +449,29 @@ async def reports_due_between(first: date, last: date) -> list[dict[str, Any]]:
         if first <= period.due_on <= last
         and _first_submission(versions.get((contract["id"], period.label), [])) is None
     ]
+
+
+async def submitted_report(contract_id: int, label: str) -> dict[str, Any] | None:
+    """The period's report as submitted (its current submitted version, with its lines and
+    their units), or None while nothing is submitted."""
+    row = (
+        await ServiceReport.select(ServiceReport.id)
+        .where(
+            (ServiceReport.contract == contract_id)
+            & (ServiceReport.period == label)
+            & (ServiceReport.status == ReportStatus.submitted)
+        )
+        .first()
+    )
+    return await report_version(row["id"]) if row else None
+
+
+async def submitted_periods(contract_ids: list[int]) -> set[tuple[int, str]]:
+    """The (contract, period) pairs of these contracts whose report has been submitted."""
+    if not contract_ids:
+        return set()
+    rows = await ServiceReport.select(ServiceReport.contract, ServiceReport.period).where(
+        ServiceReport.contract.is_in(contract_ids)
+        & ServiceReport.status.is_in(list(READABLE_BY_ALL))
+    )
+    return {(row["contract"], row["period"]) for row in rows}

@@ -41,7 +41,13 @@ from procure.reports.rules import (
 from procure.reports.schemas import ReportIn
 from procure.reports.selectors import is_reporting_organization, period_of, report_version
 from procure.reports.states import REPORT, ReportStep
-from procure.reports.tables import ActivityLine, ReportAttachment, ReportStatus, ServiceReport
+from procure.reports.tables import (
+    ActivityLine,
+    ActivityUnit,
+    ReportAttachment,
+    ReportStatus,
+    ServiceReport,
+)
 from procure.security.actors import Actor
 
 #: A file for the draft, and the line (numbered from 1) it documents, or None for the report.
@@ -129,13 +135,21 @@ async def _replace_lines(report_id: int, rows: list[dict[Any, Any]]) -> list[int
     with line n; returns the line ids in order."""
     existing = await _line_ids(report_id)
     ids = []
-    for position, values in enumerate(rows):
+    for position, row in enumerate(rows):
+        values = {key: value for key, value in row.items() if key != "units"}
         if position < len(existing):
-            await ActivityLine.update(values).where(ActivityLine.id == existing[position])
-            ids.append(existing[position])
+            line_id = existing[position]
+            await ActivityLine.update(values).where(ActivityLine.id == line_id)
+            await ActivityUnit.delete().where(ActivityUnit.activity_line == line_id)
         else:
             inserted = await ActivityLine.insert(ActivityLine(report=report_id, **values))
-            ids.append(inserted[0]["id"])
+            line_id = inserted[0]["id"]
+        ids.append(line_id)
+        units = row.get("units") or []
+        if units:
+            await ActivityUnit.insert(
+                *(ActivityUnit(activity_line=line_id, **unit) for unit in units)
+            )
     removed = existing[len(rows) :]
     if removed:
         # Evidence stays with the report when the line it documented goes.

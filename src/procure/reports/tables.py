@@ -81,6 +81,26 @@ class ActivityLine(Table, tablename="activity_line"):
     )
 
 
+class UnitKind(StrEnum):
+    household_visit = "household_visit"  # 入户探访
+    session = "session"  # 活动场次, with a sign-in list (签到表)
+    beneficiary_group = "beneficiary_group"  # 服务对象小组, named
+
+
+class ActivityUnit(Table, tablename="activity_unit"):
+    """A verifiable unit of a line's delivery: the committee finds it by its code in the
+    organization's own records (a household's service file, a sign-in list), so the platform
+    never holds the person behind it."""
+
+    id: Serial  # the primary key Piccolo adds
+    activity_line = parent(ActivityLine, cascade=True)
+    kind = enum_column(UnitKind)
+    code = Varchar(length=32, null=False)
+
+    activity_unit_once = Unique(["activity_line", "code"])
+    activity_unit_kind_valid = enum_check("kind", UnitKind)
+
+
 class ReportAttachment(Table, tablename="report_attachment"):
     id: Serial  # the primary key Piccolo adds
     report = parent(ServiceReport, cascade=True)

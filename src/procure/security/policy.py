@@ -57,6 +57,8 @@ class Action(StrEnum):
     rubric_manage = "rubric:manage"
     committee_evaluate = "committee:evaluate"
     performance_read = "performance:read"
+    spotcheck_read = "spotcheck:read"
+    spotcheck_verify = "spotcheck:verify"
     settlement_object = "settlement:object"
     objection_decide = "objection:decide"
     rectification_submit = "rectification:submit"
@@ -162,6 +164,11 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
     Action.performance_read: SIGNED_IN,
+    # A contract's spot-check commitments, revealed seeds and samples are read by whoever sees
+    # the contract (the selector scopes it, and shows no sample before its report's reveal);
+    # the committee of the contract's community records what it found for each drawn unit.
+    Action.spotcheck_read: SIGNED_IN,
+    Action.spotcheck_verify: roles(Role.committee),
     # The organization objects (申辩) to a settlement of its own contract and reports its
     # rectification (整改) of a held instalment; the finance department decides objections.
     Action.settlement_object: roles(Role.organization),

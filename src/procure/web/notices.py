@@ -68,6 +68,7 @@ NOTICES: dict[str, str] = {
     # Service reports and committee evaluations
     "report_draft": N_("Draft saved."),
     "report_submitted": N_("Report submitted. It is locked now: a correction is a new version."),
+    "finding_recorded": N_("The finding is recorded. It is final."),
     "evaluation_draft": N_("Draft saved. Only our committee can see it until it is submitted."),
     "evaluation_submitted": N_(
         "Submitted. The buyer and the organization can now read the evaluation."
