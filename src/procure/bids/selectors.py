@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from procure import clock
+from procure.bids.costfloor import FloorLine, FloorRates, LineGap, LinePlan, StaffRole, below_floor
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.states import BID_NOT_FOUND
-from procure.bids.tables import Award, Bid, BidStatus
+from procure.bids.tables import Award, Bid, BidCostPlan, BidLine, BidStaffRole, BidStatus
 from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.i18n import N_
@@ -339,3 +340,62 @@ async def bid_results(actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
         for row in rows
         if row["tender_id"] in by_tender
     ]
+
+
+async def floor_lines(bid_ids: list[int]) -> dict[int, list[FloorLine]]:
+    """The opened bids' lines with their quantities, catalog items and staffing and cost plans."""
+    lines = await BidLine.select(
+        BidLine.id,
+        BidLine.bid,
+        BidLine.price_fen,
+        BidLine.scope_line.line_no.as_alias("line_no"),
+        BidLine.scope_line.quantity.as_alias("quantity"),
+        BidLine.scope_line._.catalog_item._.code.as_alias("item_code"),
+    ).where(BidLine.bid.is_in(bid_ids or [-1]))
+    plans = {
+        row["bid_line"]: row
+        for row in await BidCostPlan.select().where(
+            BidCostPlan.bid_line.is_in([line["id"] for line in lines] or [-1])
+        )
+    }
+    roles: dict[int, list[StaffRole]] = {}
+    for row in (
+        await BidStaffRole.select()
+        .where(BidStaffRole.cost_plan.is_in([plan["id"] for plan in plans.values()] or [-1]))
+        .order_by(BidStaffRole.id)
+    ):
+        roles.setdefault(row["cost_plan"], []).append(
+            StaffRole(
+                role=row["role"],
+                headcount=row["headcount"],
+                hours=row["hours"],
+                hourly_wage_fen=row["hourly_wage_fen"],
+                social_insurance_fen=row["social_insurance_fen"],
+            )
+        )
+    by_bid: dict[int, list[FloorLine]] = {bid_id: [] for bid_id in bid_ids}
+    for line in lines:
+        plan = plans.get(line["id"])
+        by_bid[line["bid"]].append(
+            FloorLine(
+                line_no=line["line_no"],
+                item_code=line["item_code"],
+                quantity=line["quantity"],
+                price_fen=line["price_fen"],
+                plan=LinePlan(
+                    roles=tuple(roles.get(plan["id"], ())),
+                    materials_fen=plan["materials_fen"],
+                    volunteer_hours=plan["volunteer_hours"],
+                )
+                if plan
+                else None,
+            )
+        )
+    return by_bid
+
+
+async def floor_gaps(bid_ids: list[int], rates: FloorRates) -> dict[int, list[LineGap]]:
+    """Each opened bid's lines below the district cost floor (empty when it clears it)."""
+    return {
+        bid_id: below_floor(lines, rates) for bid_id, lines in (await floor_lines(bid_ids)).items()
+    }
