@@ -399,3 +399,21 @@ async def floor_gaps(bid_ids: list[int], rates: FloorRates) -> dict[int, list[Li
     return {
         bid_id: below_floor(lines, rates) for bid_id, lines in (await floor_lines(bid_ids)).items()
     }
+
+
+async def planned_staff_hours(bid_ids: list[int]) -> dict[int, dict[int, tuple[int, int]]]:
+    """The paid staff hours each bid's plan puts on each scope line, with the line's quantity:
+    bid → line_no → (paid hours, quantity); lines without planned staff are left out. The plan of
+    the awarded bid is what its contract (Contract.award) delivers against."""
+    planned: dict[int, dict[int, tuple[int, int]]] = {}
+    for row in await BidStaffRole.select(
+        BidStaffRole.headcount,
+        BidStaffRole.hours,
+        BidStaffRole.cost_plan._.bid_line._.bid.as_alias("bid"),
+        BidStaffRole.cost_plan._.bid_line._.scope_line._.line_no.as_alias("line_no"),
+        BidStaffRole.cost_plan._.bid_line._.scope_line._.quantity.as_alias("quantity"),
+    ).where(BidStaffRole.cost_plan._.bid_line._.bid.is_in(bid_ids or [-1])):
+        lines = planned.setdefault(row["bid"], {})
+        paid, _quantity = lines.get(row["line_no"], (0, row["quantity"]))
+        lines[row["line_no"]] = (paid + row["headcount"] * row["hours"], row["quantity"])
+    return planned
