@@ -186,15 +186,20 @@ async def test_the_plan_is_sealed_until_opening_then_stored_and_judged(  # type:
     ]
     tender_id, submitted = await _single_bid_tender(client, as_user, body)
     assert submitted.status_code == 201, submitted.text
-    assert await BidCostPlan.count() == 0 and await BidStaffRole.count() == 0
+    plans = BidCostPlan.bid_line._.bid._.tender == tender_id
+    roles_of_tender = BidStaffRole.cost_plan._.bid_line._.bid._.tender == tender_id
+    assert await BidCostPlan.count().where(plans) == 0
+    assert await BidStaffRole.count().where(roles_of_tender) == 0
     moving_clock.advance(days=13)
     buyer = await as_user("buyer")
     await seat_committee(client, tender_id, buyer)
     started = await client.post(f"/api/v1/tenders/{tender_id}/evaluation/start", headers=buyer)
     assert started.status_code == 200, started.text
-    roles = await BidStaffRole.select(BidStaffRole.role, BidStaffRole.headcount, BidStaffRole.hours)
+    roles = await BidStaffRole.select(
+        BidStaffRole.role, BidStaffRole.headcount, BidStaffRole.hours
+    ).where(roles_of_tender)
     assert roles == [{"role": "社工", "headcount": 2, "hours": 20}]
-    assert sorted(p["materials_fen"] for p in await BidCostPlan.select()) == [0, 5_000]
+    assert sorted(p["materials_fen"] for p in await BidCostPlan.select().where(plans)) == [0, 5_000]
     # 40 paid + 5 volunteer hours cannot staff 50 visits, though the price clears the floor.
     [bid] = await Bid.select(Bid.status).where(Bid.tender == tender_id)
     assert bid["status"] == "explanation_requested"
