@@ -20,7 +20,7 @@ from procure.bids.costfloor import (
 )
 from procure.bids.tables import Bid, BidCostPlan, BidStaffRole
 from procure.policy import get_policy
-from tests.conftest import Clock
+from tests.conftest import Clock, login
 from tests.tenders.conftest import bid_payload, publish, seat_committee, tender_payload
 
 RATES = FloorRates(
@@ -242,3 +242,56 @@ async def test_a_plan_is_checked_before_it_is_sealed(  # type: ignore[no-untyped
     _tender_id, refused = await _single_bid_tender(client, as_user, body)
     assert refused.status_code == 400, refused.text
     assert (refused.json()["field"], refused.json()["detail"]) == ("cost_plan", message)
+
+
+async def test_the_bid_form_takes_the_plan_and_refuses_it_beside_its_field(  # type: ignore[no-untyped-def]
+    client: AsyncTestClient, as_user, moving_clock: Clock
+) -> None:
+    buyer = await as_user("buyer")
+    created = await client.post("/api/v1/tenders", json=await tender_payload(), headers=buyer)
+    tender_id = created.json()["id"]
+    await publish(client, buyer, tender_id)
+    await login(client, "org")
+    token = {"_csrf_token": client.cookies["csrftoken"]}
+    page = await client.get(f"/tenders/{tender_id}")
+    assert 'data-testid="cost-plan"' in page.text and 'id="plan_2_volunteer_hours"' in page.text
+    bid = {
+        "line_1": "9万",
+        "line_2": "6万",
+        "total": "15万",
+        "technical_proposal": "服务方案",
+        "staffing_plan": "社工3名",
+    }
+    plan = {
+        f"plan_{n}_{key}": value
+        for n in (1, 2)
+        for key, value in {
+            "role": "社工",
+            "headcount": "2",
+            "hours": "40",
+            "wage": "30",
+            "insurance": "720",
+            "materials": "100",
+            "volunteer_hours": "20",
+        }.items()
+    }
+    half = {k: v for k, v in plan.items() if k.startswith("plan_1_")}
+    refused = await client.post(f"/tenders/{tender_id}/bid", data=bid | token | half)
+    assert refused.status_code == 400 and 'href="#plan_2_role"' in refused.text
+    assert 'value="720"' in refused.text  # the typed plan is kept
+    # 20 volunteer hours beside 80 paid: exactly the 20% cap. 21 is over it.
+    over = await client.post(
+        f"/tenders/{tender_id}/bid", data=bid | token | plan | {"plan_1_volunteer_hours": "21"}
+    )
+    assert over.status_code == 400 and 'href="#plan_1_role"' in over.text
+    assert "志愿者工时不得超过该行人员工时的 20%" in over.text
+    sent = await client.post(
+        f"/tenders/{tender_id}/bid", data=bid | token | plan, follow_redirects=False
+    )
+    assert sent.status_code == 303, sent.text
+    moving_clock.advance(days=13)
+    assert (await client.get(f"/api/v1/tenders/{tender_id}/opening")).status_code == 200
+    roles = await BidStaffRole.select(
+        BidStaffRole.hourly_wage_fen, BidStaffRole.social_insurance_fen
+    ).where(BidStaffRole.cost_plan._.bid_line._.bid._.tender == tender_id)
+    assert roles == [{"hourly_wage_fen": 3000, "social_insurance_fen": 72_000}] * 2
