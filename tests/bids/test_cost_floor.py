@@ -148,6 +148,11 @@ async def test_a_single_bid_below_the_floor_is_sent_to_explanation(  # type: ign
     if status == "valid":
         assert requested == []
         return
+    # The bidder asked to explain sees its gap per line on the tender's page.
+    await login(client, "org")
+    page = (await client.get(f"/tenders/{tender_id}")).text
+    assert 'data-testid="cost-floor-gaps"' in page and "低于本区成本底线" in page
+    assert "1,540.50" in page and "1,540.49" in page and "0.01" in page
     [event] = requested
     assert event["data"]["reasons"] == ["below_cost_floor"]
     assert event["data"]["evidence"]["cost_floor"] == [

@@ -1,12 +1,15 @@
-"""The district cost floor of a bid, free of the database: what paying the catalog's labour norm
-at the local minimum wage with statutory contributions costs per scope line, and which lines of a
-bid (price or staffing and cost plan) fall below it. docs/cost-floor.md gives the formula."""
+"""The district cost floor of a bid, free of the database (its rates come from the policy file):
+what paying the catalog's labour norm at the local minimum wage with statutory contributions costs
+per scope line, and which lines of a bid (price or staffing and cost plan) fall below it.
+docs/cost-floor.md gives the formula."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from procure.policy import get_policy
 
 HUNDRED = Decimal(100)
 FEN = Decimal(1)
@@ -20,6 +23,17 @@ class FloorRates:
     contribution_percent: Decimal
     volunteer_share_max_percent: int
     labour_norm_hours: Mapping[str, Decimal]  # catalog item code → staff hours per unit
+
+
+def district_rates() -> FloorRates:
+    """The rates of the deployment's policy file."""
+    floor = get_policy().procurement.cost_floor
+    return FloorRates(
+        minimum_hourly_wage_fen=floor.minimum_hourly_wage_fen,
+        contribution_percent=floor.contribution_percent,
+        volunteer_share_max_percent=floor.volunteer_share_max_percent,
+        labour_norm_hours=floor.labour_norm_hours,
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from procure import clock
-from procure.bids.costfloor import FloorLine, FloorRates, LineGap, LinePlan, StaffRole, below_floor
+from procure.bids.costfloor import (
+    FloorLine,
+    FloorRates,
+    LineGap,
+    LinePlan,
+    StaffRole,
+    below_floor,
+    district_rates,
+)
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.states import BID_NOT_FOUND
@@ -261,11 +269,13 @@ async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
 async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
     """The abnormally-low-price explanations of a tender's bids (asked of the bidder by the
     evaluation), for the evaluators who vote on them: the text, when it was due, and whether it
-    came in time. Callers show it only to whom ``evaluation_view`` admits."""
+    came in time, and the bid's lines below the district cost floor. Callers show it only to whom
+    ``evaluation_view`` admits."""
     rows = await Bid.select(Bid.id, Bid.status, Bid.explanation, Bid.explanation_due_at).where(
         (Bid.tender == tender_id) & Bid.explanation_due_at.is_not_null()
     )
     now = clock.now()
+    gaps = await floor_gaps([row["id"] for row in rows], district_rates())
     return {
         row["id"]: {
             "text": row["explanation"],
@@ -273,6 +283,7 @@ async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
             "state": "given"
             if row["explanation"]
             else ("overdue" if now >= row["explanation_due_at"] else "awaited"),
+            "cost_floor": gaps.get(row["id"], []),
         }
         for row in rows
     }
@@ -417,3 +428,9 @@ async def planned_staff_hours(bid_ids: list[int]) -> dict[int, dict[int, tuple[i
         paid, _quantity = lines.get(row["line_no"], (0, row["quantity"]))
         lines[row["line_no"]] = (paid + row["headcount"] * row["hours"], row["quantity"])
     return planned
+
+
+async def below_cost_floor(bid_id: int) -> list[LineGap]:
+    """An opened bid's lines below the district cost floor of the policy file, for the bidder
+    asked to explain its price and the committee that votes on the explanation."""
+    return (await floor_gaps([bid_id], district_rates()))[bid_id]

@@ -13,7 +13,7 @@ from procure import calendar, clock
 from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.bids.costfloor import FloorRates, LineGap, volunteer_hours_allowed
+from procure.bids.costfloor import LineGap, district_rates, volunteer_hours_allowed
 from procure.bids.schemas import BidIn, Receipt
 from procure.bids.scoring import LowBidFinding, LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal
@@ -515,7 +515,7 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
                 ceiling_fen=tender["ceiling_fen"],
                 thresholds=thresholds,
             ),
-            await floor_gaps([b["id"] for b in bids], floor_rates()),
+            await floor_gaps([b["id"] for b in bids], district_rates()),
         )
         due = clock.now() + timedelta(hours=rules.explanation_hours)
         await advance(
@@ -553,16 +553,6 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
                 {SubjectType.tender: [tender_id], SubjectType.bid: [f.bid_id for f in findings]},
             )
     return [f.bid_id for f in findings]
-
-
-def floor_rates() -> FloorRates:
-    floor = get_policy().procurement.cost_floor
-    return FloorRates(
-        minimum_hourly_wage_fen=floor.minimum_hourly_wage_fen,
-        contribution_percent=floor.contribution_percent,
-        volunteer_share_max_percent=floor.volunteer_share_max_percent,
-        labour_norm_hours=floor.labour_norm_hours,
-    )
 
 
 def _with_cost_floor(
