@@ -29,6 +29,18 @@ RATES = FloorRates(
     volunteer_share_max_percent=20,
     labour_norm_hours={"VISIT": Decimal(1), "HALF": Decimal("0.5")},
 )
+#: The gap per line of a bid one fen below the floor of 50 home visits (line 2).
+ONE_FEN_BELOW = [
+    {
+        "line_no": 2,
+        "price_fen": 154_049,
+        "floor_fen": 154_050,
+        "gap_fen": 1,
+        "norm_hours": "50",
+        "planned_hours": None,
+        "reasons": ["price_below_floor"],
+    }
+]
 SOCIAL_WORKER = StaffRole(
     "社工", headcount=2, hours=25, hourly_wage_fen=3000, social_insurance_fen=45_000
 )
@@ -148,6 +160,8 @@ async def test_a_single_bid_below_the_floor_is_sent_to_explanation(  # type: ign
     if status == "valid":
         assert requested == []
         return
+    own = await client.get(f"/api/v1/tenders/{tender_id}/bid", headers=await as_user("org"))
+    assert own.json()["cost_floor"] == ONE_FEN_BELOW
     # The bidder asked to explain sees its gap per line on the tender's page.
     await login(client, "org")
     page = (await client.get(f"/tenders/{tender_id}")).text
@@ -155,17 +169,7 @@ async def test_a_single_bid_below_the_floor_is_sent_to_explanation(  # type: ign
     assert "1,540.50" in page and "1,540.49" in page and "0.01" in page
     [event] = requested
     assert event["data"]["reasons"] == ["below_cost_floor"]
-    assert event["data"]["evidence"]["cost_floor"] == [
-        {
-            "line_no": 2,
-            "price_fen": 154_049,
-            "floor_fen": 154_050,
-            "gap_fen": 1,
-            "norm_hours": "50",
-            "planned_hours": None,
-            "reasons": ["price_below_floor"],
-        }
-    ]
+    assert event["data"]["evidence"]["cost_floor"] == ONE_FEN_BELOW
 
 
 async def test_the_plan_is_sealed_until_opening_then_stored_and_judged(  # type: ignore[no-untyped-def]

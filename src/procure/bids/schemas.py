@@ -112,6 +112,21 @@ class Receipt(BaseModel):
     received_at: AwareDatetime
 
 
+class CostFloorGapOut(BaseModel):
+    """A line of the bid below the district cost floor (docs/cost-floor.md)."""
+
+    line_no: int
+    price_fen: int
+    floor_fen: int
+    gap_fen: int = Field(description="floor − price, 0 when only the plan falls short")
+    norm_hours: str = Field(description="the catalog's labour norm × quantity, in hours")
+    planned_hours: int | None = Field(description="the plan's paid hours; null without a plan")
+    reasons: list[str] = Field(
+        description="price_below_floor, hours_below_norm, wage_below_minimum, "
+        "contributions_below_statutory"
+    )
+
+
 class OwnBid(BaseModel):
     id: int = Field(description="the bid's id: POST /api/v1/bids/{id}/explanation names it")
     status: str
@@ -134,6 +149,10 @@ class OwnBid(BaseModel):
         default=False,
         description="the committee asks this bid to explain its price (status "
         "explanation_requested) by explanation_due_at",
+    )
+    cost_floor: list[CostFloorGapOut] = Field(
+        default_factory=list,
+        description="while an explanation is asked: the lines below the district cost floor",
     )
 
 

@@ -88,6 +88,11 @@ async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:
             tender_id, bid["submitted_at"]
         )
         bid["explanation_requested"] = bid["status"] == BidStatus.explanation_requested
+        bid["cost_floor"] = (
+            [gap.as_evidence() for gap in await below_cost_floor(bid["id"])]
+            if bid["explanation_requested"]
+            else []
+        )
     return bid
 
 

@@ -20,7 +20,6 @@ from procure.approvals.services import approval_withdraw
 from procure.bids import services as bids
 from procure.bids.selectors import (
     award_notice_for,
-    below_cost_floor,
     evaluation_view,
     explanations_for,
     opening_record,
@@ -107,8 +106,6 @@ async def detail_context(actor: Actor | None, tender_id: int) -> dict[str, Any]:
         context["opening"] = await opening_record(tender_id)
     if actor is not None and actor.role == Role.organization and actor.organization_id is not None:
         context["own_bid"] = await own_bid(actor, tender_id)
-        if context["own_bid"] and context["own_bid"]["status"] == "explanation_requested":
-            context["own_floor_gaps"] = await below_cost_floor(context["own_bid"]["id"])
         context["notice"] = await award_notice_for(actor, tender_id)
         local_day = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
         context["obstacles"] = await bidding_obstacles(actor.organization_id, on=local_day)
