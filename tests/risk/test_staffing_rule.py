@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.testing import AsyncTestClient
+
 from procure.bids.tables import BidCostPlan, BidLine, BidStaffRole
+from procure.contracts.selectors import contract_detail
 from procure.risk.tables import Severity
+from procure.security.actors import Actor
+from procure.security.selectors import user_by_username
+from tests.conftest import login
 from tests.risk.conftest import (
     award,
     contract_findings,
@@ -66,3 +72,23 @@ async def test_silent_without_a_plan_and_follows_the_policy_share(database: None
     assert await findings_for(60, planned=False) == []
     assert await findings_for(479, share_percent=47) == []
     assert len(await findings_for(479, share_percent=90)) == 1
+
+
+async def test_the_winning_plan_is_part_of_the_contract(database: None) -> None:
+    contract = await planned_contract()
+    row = await user_by_username("auditor")
+    assert row is not None
+    auditor = Actor.from_row(row)
+    [line] = (await contract_detail(auditor, contract["id"]))["staffing_plan"]
+    assert (line["line_no"], line["quantity"], line["paid_hours"]) == (1, 100, 100)
+    assert line["volunteer_hours"] == 10 and line["roles"][0]["role"] == "护理员"
+    unplanned = await planned_contract(planned=False)
+    assert (await contract_detail(auditor, unplanned["id"]))["staffing_plan"] == []
+
+
+async def test_the_contract_page_shows_the_winning_plan(client: AsyncTestClient) -> None:
+    contract = await planned_contract()
+    await login(client, "auditor")
+    page = await client.get(f"/contracts/{contract['id']}")
+    assert page.status_code == 200 and 'data-testid="staffing-plan"' in page.text
+    assert "中标投标的人员与成本计划" in page.text and "护理员" in page.text

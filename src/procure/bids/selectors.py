@@ -3,6 +3,7 @@ the opening record is public and each bidder sees its own result."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -439,3 +440,20 @@ async def below_cost_floor(bid_id: int) -> list[LineGap]:
     """An opened bid's lines below the district cost floor of the policy file, for the bidder
     asked to explain its price and the committee that votes on the explanation."""
     return (await floor_gaps([bid_id], district_rates()))[bid_id]
+
+
+async def staffing_plan_of(bid_id: int) -> list[dict[str, Any]]:
+    """The staffing and cost plan of an opened bid, per scope line that has one: what the
+    contract made from the award delivers against (docs/cost-floor.md)."""
+    return [
+        {
+            "line_no": line.line_no,
+            "quantity": line.quantity,
+            "roles": [asdict(role) for role in line.plan.roles],
+            "paid_hours": line.plan.paid_hours,
+            "volunteer_hours": line.plan.volunteer_hours,
+            "materials_fen": line.plan.materials_fen,
+        }
+        for line in sorted((await floor_lines([bid_id]))[bid_id], key=lambda line: line.line_no)
+        if line.plan is not None
+    ]
