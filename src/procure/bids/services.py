@@ -423,11 +423,13 @@ async def _open(tender_id: int, now: datetime) -> None:
             ).returning(BidLine.id)
             plan = plans.get(line["line_no"])
             if plan is not None:
-                await _write_cost_plan(written[0]["id"], plan)
+                await store_cost_plan(written[0]["id"], plan)
     await _unsuccessful_if_too_few(tender, len(opened), "at opening")
 
 
-async def _write_cost_plan(bid_line_id: int, plan: dict[str, Any]) -> None:
+async def store_cost_plan(bid_line_id: int, plan: dict[str, Any]) -> None:
+    """Write an opened line's staffing and cost plan (its sealed ``cost_plan`` entry); the opening
+    calls it inside its transaction, the demo loader for the opened bids it plants."""
     written = await BidCostPlan.insert(
         BidCostPlan(
             bid_line=bid_line_id,
