@@ -4,6 +4,7 @@ single bid below the floor sent to the explanation step (issue 13)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from procure.bids.costfloor import (
     volunteer_hours_allowed,
 )
 from procure.bids.tables import Bid, BidCostPlan, BidStaffRole
-from procure.policy import get_policy
+from procure.policy import get_policy, load_policy
+from procure.settings import ConfigurationError
 from tests.conftest import Clock, login
 from tests.tenders.conftest import bid_payload, publish, seat_committee, tender_payload
 
@@ -304,3 +306,10 @@ async def test_the_bid_form_takes_the_plan_and_refuses_it_beside_its_field(  # t
         BidStaffRole.hourly_wage_fen, BidStaffRole.social_insurance_fen
     ).where(BidStaffRole.cost_plan._.bid_line._.bid._.tender == tender_id)
     assert roles == [{"hourly_wage_fen": 3000, "social_insurance_fen": 72_000}] * 2
+
+
+def test_a_norm_of_no_hours_is_refused_when_the_policy_loads(tmp_path: Path) -> None:
+    override = tmp_path / "policy.toml"
+    override.write_text('[procurement.cost_floor.labour_norm_hours]\n"C-APPR-002" = 0\n')
+    with pytest.raises(ConfigurationError, match="labour norms must be positive hours"):
+        load_policy(override)
