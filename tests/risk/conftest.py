@@ -71,6 +71,9 @@ ZHONGCHENG = "CN-USCC-52339902MJB112239T"  # 众诚: the cover bidder
 BOZHONG = "CN-USCC-52339902MJB223342D"  # 博众: most bids disqualified
 DEXIN, DERUN = "CN-USCC-52339902MJB3344562", "CN-USCC-52339902MJB44556XH"  # one address
 WANTONG = "CN-USCC-52339902MJB5566739"  # 万通: wins anything
+# … its buyers where one supplier holds more than 40% of a year's awarded value (CONCENTRATION):
+CANLIAN = "CN-USCC-133399020025310247"  # 残联: 乐龄 holds 49.75% of 2025, 42.51% of 2026
+FULIAN = "CN-USCC-1333990200253409XH"  # 妇联: 青禾 holds 42.52% of 2025
 # … and every flag a scan of it raises: (subject type, subject id) → the rules.
 EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
     ("tender", f"{EXT}2025-009"): {"R003"},  # 公开招标 with 12 days
@@ -91,6 +94,8 @@ EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
     ("organization", DEXIN): {"R044"},
     ("organization", DERUN): {"R044"},
     ("organization", WANTONG): {"R048"},
+    ("buyer", CANLIAN): {"CONCENTRATION"},  # 2025 and 2026
+    ("buyer", FULIAN): {"CONCENTRATION"},  # 2025
 }
 #: Clean external processes: the first of the population, one of six lots, 博众's only win.
 EXTERNAL_CLEAN = [f"{EXT}2025-001", f"{EXT}2025-002", f"{EXT}2026-027"]

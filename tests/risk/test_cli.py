@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import ENGINE, POSTGRES_URL, TEST_SECRET
-from tests.risk.conftest import BID_STAGE, EXTERNAL_PLANTED
+from tests.risk.conftest import BID_STAGE, CANLIAN, EXTERNAL_PLANTED
 from tests.test_cli import procure
 
 
@@ -69,6 +69,7 @@ PLANTED = [
     ("R018", "ZB-2026-027"),
     # … and on the external OCDS data, named by ocid or party id.
     *((rule, subject_id) for (_, subject_id), rules in EXTERNAL_PLANTED.items() for rule in rules),
+    ("CONCENTRATION", CANLIAN),  # its second year (2026)
 ]
 
 

@@ -45,6 +45,10 @@ class Award:
     status: str | None
     suppliers: list[str | None] = field(default_factory=list)
     classifications: list[str | None] = field(default_factory=list)  # of its items
+    award_id: str | None = None
+    amount: float | None = None  # /awards/value, a double as amounts are read
+    currency: str | None = None
+    date: datetime | None = None
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Party:
     roles: list[str]
     full_address: str | None
     contact: tuple[str | None, ...]  # name, email, telephone, fax number, url
+    name: str | None = None
 
 
 @dataclass
@@ -247,7 +252,19 @@ async def _read_now(
             classifications[row["process_id"], row["award_position"]].append(
                 row["classification_id"]
             )
-        for row in await _rows(OcdsAward, (OcdsAward.position, OcdsAward.status), dataset, ids):
+        for row in await _rows(
+            OcdsAward,
+            (
+                OcdsAward.position,
+                OcdsAward.status,
+                OcdsAward.award_id,
+                Cast(OcdsAward.amount, DoublePrecision(), alias="amount"),
+                OcdsAward.currency,
+                OcdsAward.date,
+            ),
+            dataset,
+            ids,
+        ):
             key = (row["process_id"], row["position"])
             processes[row["process_id"]].awards.append(
                 Award(
@@ -255,6 +272,10 @@ async def _read_now(
                     status=row["status"],
                     suppliers=suppliers.get(key, []),
                     classifications=classifications.get(key, []),
+                    award_id=row["award_id"],
+                    amount=row["amount"],
+                    currency=row["currency"],
+                    date=row["date"],
                 )
             )
     if parties:
@@ -262,6 +283,7 @@ async def _read_now(
             OcdsParty,
             (
                 OcdsParty.party_id,
+                OcdsParty.name,
                 OcdsParty.roles,
                 OcdsParty.full_address,
                 OcdsParty.contact_name,
@@ -286,6 +308,7 @@ async def _read_now(
                         row["contact_fax_number"],
                         row["contact_url"],
                     ),
+                    name=row["name"],
                 )
             )
     return list(processes.values())

@@ -37,6 +37,7 @@ from procure.ocds.tables import (
     OcdsAwardSupplier,
     OcdsBid,
     OcdsBidTenderer,
+    OcdsContract,
     OcdsParty,
     OcdsProcess,
 )
@@ -147,6 +148,7 @@ async def write_processes(
         OcdsAward: [],
         OcdsAwardSupplier: [],
         OcdsAwardItem: [],
+        OcdsContract: [],
     }
     for rows, _, _ in processes:
         process = {"process": ids[rows.ocid]}
@@ -157,6 +159,7 @@ async def write_processes(
             (OcdsAward, rows.awards),
             (OcdsAwardSupplier, rows.award_suppliers),
             (OcdsAwardItem, rows.award_items),
+            (OcdsContract, rows.contracts),
         )
         for table, items in parts:
             children[table].extend({**item, **process} for item in items)
@@ -209,7 +212,7 @@ async def ocds_import(
     )
     prepared = []
     for process in reading.processes:
-        rows = normalize(process.ocid, process.compiled_release)
+        rows = normalize(process.ocid, process.compiled_release, process.releases)
         summary.skipped_values.extend(rows.skipped)
         summary.skipped_values.extend(
             SkippedValue(process.ocid, "$", f"ocdsmerge: {warning}") for warning in process.warnings

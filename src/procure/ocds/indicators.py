@@ -122,7 +122,7 @@ async def ocds_indicators(
     reading = read_processes(data, lenient=True, warn=warn)
     prepared = [
         (
-            normalize(process.ocid, process.compiled_release),
+            normalize(process.ocid, process.compiled_release, process.releases),
             process.compiled_release,
             process.releases,
         )

@@ -91,6 +91,7 @@ class NormalizedProcess:
     awards: list[dict[str, Any]] = field(default_factory=list)
     award_suppliers: list[dict[str, Any]] = field(default_factory=list)
     award_items: list[dict[str, Any]] = field(default_factory=list)
+    contracts: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[SkippedValue] = field(default_factory=list)
 
 
@@ -185,8 +186,92 @@ def _full_address(address: Any) -> str | None:
     )
 
 
-def normalize(ocid: str, release: dict[str, Any]) -> NormalizedProcess:
-    """The rows of one compiled release; every unusable value is NULL and listed as skipped."""
+def _contract_key(contract: Any) -> str | None:
+    """A contract's id across releases: a string, or an integer written as one."""
+    value = contract.get("id") if isinstance(contract, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def _first_values(releases: list[Any]) -> dict[str, tuple[Decimal, str | None]]:
+    """Each contract's value before any amendment (amount, currency), by contract id: its value
+    in the earliest release that gives a usable one and lists no amendment of it. Releases in
+    date order (a release without a usable date after the dated ones), in the order read among
+    equals. Unusable values here are not reported: the compiled release's are."""
+    dated = []
+    for index, release in enumerate(releases):
+        if not isinstance(release, dict) or not isinstance(release.get("contracts"), list):
+            continue
+        when = parse_rfc3339(release["date"]) if isinstance(release.get("date"), str) else None
+        dated.append((when is None, when or datetime.min.replace(tzinfo=UTC), index, release))
+    first: dict[str, tuple[Decimal, str | None]] = {}
+    for _, _, _, release in sorted(dated, key=lambda entry: entry[:3]):
+        for contract in release["contracts"]:
+            key = _contract_key(contract)
+            value = contract.get("value") if isinstance(contract, dict) else None
+            if key is None or key in first or not isinstance(value, dict):
+                continue
+            if contract.get("amendments"):
+                continue  # already amended: not its original value
+            amount: Any = value.get("amount")
+            if not is_number(amount):
+                continue
+            exact = decimal_of(amount)
+            if exact is not None:
+                currency = value.get("currency")
+                first[key] = (exact, currency if isinstance(currency, str) else None)
+    return first
+
+
+def _contracts(
+    read: _Reader, release: dict[str, Any], releases: list[Any] | None
+) -> list[dict[str, Any]]:
+    """/contracts: each contract's current value (the compiled release's), its original value
+    (its value in the earliest release giving one before any amendment), its award, date
+    signed and how many amendments it lists. When no release gives it, the original is the
+    current value unless the contract lists amendments (then NULL: it is not known)."""
+    first = _first_values(releases or [])
+    rows = []
+    for position, contract in read.entries(release, "contracts", "$"):
+        path = f"$.contracts[{position}]"
+        if not isinstance(contract, dict):
+            read.skip(path, "not an object")
+            continue
+        value = read.object(contract, "value", path)
+        amendments = read.array(contract, "amendments", path) or []
+        amount = read.amount(value, "amount", f"{path}.value")
+        currency = read.text(value, "currency", f"{path}.value")
+        key = _contract_key(contract)
+        if key is not None and key in first:
+            original, original_currency = first[key]
+        elif amendments:
+            original, original_currency = None, None
+        else:
+            original, original_currency = amount, currency
+        rows.append(
+            {
+                "position": position,
+                "contract_id": read.identifier(contract, "id", path),
+                "award_id": read.identifier(contract, "awardID", path),
+                "status": read.text(contract, "status", path),
+                "amount": amount,
+                "currency": currency,
+                "original_amount": original,
+                "original_currency": original_currency,
+                "date_signed": read.date(contract, "dateSigned", path),
+                "amendments": len(amendments),
+            }
+        )
+    return rows
+
+
+def normalize(
+    ocid: str, release: dict[str, Any], releases: list[Any] | None = None
+) -> NormalizedProcess:
+    """The rows of one compiled release; every unusable value is NULL and listed as skipped.
+    ``releases``: the releases it was compiled from (a contract's original value is read from
+    the earliest of them)."""
     read = _Reader(ocid)
     buyer = read.object(release, "buyer", "$")
     tender = read.object(release, "tender", "$")
@@ -302,5 +387,6 @@ def normalize(ocid: str, release: dict[str, Any]) -> NormalizedProcess:
                     ),
                 }
             )
+    rows.contracts = _contracts(read, release, releases)
     rows.skipped = read.skipped
     return rows

@@ -130,7 +130,9 @@ async def _rewrite(processes: list[Process], stored: dict[str, str]) -> tuple[in
             continue
         releases = build(process)
         compiled = export.compile_release(releases)
-        prepared.append((normalize(ocid, compiled), compiled, releases_json(releases), digest))
+        prepared.append(
+            (normalize(ocid, compiled, releases), compiled, releases_json(releases), digest)
+        )
     if prepared:
         await delete_processes(PLATFORM_DATASET, [rows.ocid for rows, _, _, _ in prepared])
         await write_processes(

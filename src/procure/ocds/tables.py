@@ -132,6 +132,26 @@ class OcdsAwardItem(Table, tablename="ocds_award_item"):
     classification_id = optional_text()
 
 
+class OcdsContract(Table, tablename="ocds_contract"):
+    """An entry of /contracts: its value now (the compiled release's) and at first (its value in
+    the earliest release giving one), for AMENDMENT_CREEP."""
+
+    id: Serial  # the primary key Piccolo adds
+    process = parent(OcdsProcess, cascade=True)
+    position = Integer(null=False)
+    contract_id = optional_text()
+    award_id = optional_text()  # /contracts/awardID
+    status = optional_text()
+    amount = Numeric(null=True, default=None)  # /contracts/value, as compiled
+    currency = optional_text()
+    # The value in the earliest release that gives one; NULL when it is not known (an amended
+    # contract no earlier release shows).
+    original_amount = Numeric(null=True, default=None)
+    original_currency = optional_text()
+    date_signed = optional_time()
+    amendments = Integer(null=False, default=0)  # how many /contracts/amendments it lists
+
+
 class OcdsProcessSummary(Table, tablename="ocds_process_summary"):
     """What cardinal's population indicators need of one process, derived from its rows by
     procure.risk.population (never edited: it goes with the process's rows, which are never
@@ -152,5 +172,6 @@ OCDS_CHILD_TABLES: tuple[type[Table], ...] = (
     OcdsAward,
     OcdsAwardSupplier,
     OcdsAwardItem,
+    OcdsContract,
     OcdsProcessSummary,
 )

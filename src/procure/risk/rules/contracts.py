@@ -1,4 +1,7 @@
-"""Contracts: AMENDMENT_CREEP, UNDER_DELIVERY and LOW_PRICE_LOW_QUALITY."""
+"""Contracts: AMENDMENT_CREEP, UNDER_DELIVERY and LOW_PRICE_LOW_QUALITY.
+
+AMENDMENT_CREEP also judges every imported dataset: each OCDS contract's value now against its
+value in the earliest release that gives one (ocds_contract, imported_amendment_creep)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from procure.contracts.tables import (
     Payment,
     PaymentStatus,
 )
+from procure.ocds.tables import OcdsContract
 from procure.performance.scoring import Grade
 from procure.performance.tables import PerformanceScore
 from procure.reports.periods import Period, contract_periods, find_period
@@ -36,6 +40,12 @@ from procure.risk.rules.reports import submitted_reports
 from procure.risk.tables import Severity
 
 ARTICLE_49 = "政府采购法 第四十九条"
+PLATFORM = "platform"
+#: Why an imported contract is not judged: the scan summary lists them.
+NO_CONTRACT_VALUE = "a contract without a usable /contracts/value: not judged"
+NO_ORIGINAL_VALUE = "an amended contract whose original value no earlier release gives: not judged"
+CONTRACT_CURRENCIES = "a contract whose value changed currency: not compared"
+NO_POSITIVE_ORIGINAL = "a contract whose original value is not positive: not judged"
 #: Only a supplementary agreement the organization accepted (and so signed) changes a contract.
 ACCEPTED = Amendment.signed_at.is_not_null() & (Amendment.status == AmendmentStatus.accepted)
 
@@ -79,13 +89,17 @@ class AmendmentCreepParams(FixedSeverity):
     subject=SubjectType.contract,
     severity=Severity.high,
     stage=Stage.oversight,
-    triggers={Trigger.amendment_signed},
+    triggers={Trigger.amendment_signed, Trigger.ocds_imported},
     params=AmendmentCreepParams,
+    imported=True,
 )
 async def amendment_creep(ctx: RuleContext) -> list[Finding]:
     """The accepted amendments together raise the contract's value by more than the limit
-    (政府采购法 Art. 49: 10%), or add scope that was not in the tender."""
+    (政府采购法 Art. 49: 10%), or add scope that was not in the tender. On an imported
+    dataset: each contract's value now against its original (imported_amendment_creep)."""
     params = AmendmentCreepParams.model_validate(ctx.params)
+    if ctx.dataset != PLATFORM:
+        return await imported_amendment_creep(ctx, params)
     ids = scoped(ctx, SubjectType.contract)
     amendments: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in (
@@ -162,6 +176,87 @@ async def amendment_creep(ctx: RuleContext) -> list[Finding]:
                     "scope_outside_tender": outside.get(contract_id, []),
                 },
                 value=change,
+            )
+        )
+    return findings
+
+
+async def imported_amendment_creep(ctx: RuleContext, params: AmendmentCreepParams) -> list[Finding]:
+    """AMENDMENT_CREEP over an imported dataset: a contract (/contracts) whose value in the
+    compiled release exceeds its original value — its value in the earliest release giving
+    one — by more than the limit. What cannot be judged is skipped, saying why: no value now,
+    an amended contract without a known original, a change of currency, an original that is
+    not positive. Scope outside the tender is the platform's own: it is not judged here. The
+    subject is the contract, named by its place in the process (``ocid/contracts/<position>``).
+    """
+    rows = (
+        await OcdsContract.select(
+            OcdsContract.process.ocid.as_alias("ocid"),
+            OcdsContract.position,
+            OcdsContract.contract_id,
+            OcdsContract.award_id,
+            OcdsContract.amount,
+            OcdsContract.currency,
+            OcdsContract.original_amount,
+            OcdsContract.original_currency,
+            OcdsContract.date_signed,
+            OcdsContract.amendments,
+        )
+        .where(OcdsContract.process.dataset == ctx.dataset)
+        .order_by(OcdsContract.process)
+        .order_by(OcdsContract.position)
+    )
+    findings = []
+    for row in rows:
+        ocid = row["ocid"]
+        if row["amount"] is None:
+            ctx.skip("AMENDMENT_CREEP", ocid, NO_CONTRACT_VALUE)
+            continue
+        if row["original_amount"] is None:
+            ctx.skip("AMENDMENT_CREEP", ocid, NO_ORIGINAL_VALUE)
+            continue
+        if row["currency"] != row["original_currency"]:
+            ctx.skip("AMENDMENT_CREEP", ocid, CONTRACT_CURRENCIES)
+            continue
+        # Exact decimals, as published (SQLite hands a NUMERIC over as a float or text).
+        current, original = Decimal(str(row["amount"])), Decimal(str(row["original_amount"]))
+        if original <= 0:
+            ctx.skip("AMENDMENT_CREEP", ocid, NO_POSITIVE_ORIGINAL)
+            continue
+        delta = current - original
+        if delta * 100 <= params.max_increase_percent * original:
+            continue
+        change = percent(delta, original)
+        signed = row["date_signed"]
+        findings.append(
+            Finding(
+                rule="AMENDMENT_CREEP",
+                subject_type=SubjectType.contract,
+                subject_id=f"{ocid}/contracts/{row['position']}",
+                ocid=ocid,
+                severity=params.severity,
+                evidence={
+                    "contract": {
+                        "contract_id": row["contract_id"],
+                        "position": row["position"],
+                    },
+                    "award_id": row["award_id"],
+                    "reasons": ["over_limit"],
+                    "basis": ARTICLE_49,
+                    "original_value": number(original),
+                    "current_value": number(current),
+                    "cumulative_delta": number(delta),
+                    "currency": row["currency"],
+                    "cumulative_percent": number(change),
+                    "max_increase_percent": number(params.max_increase_percent),
+                    "amendments": row["amendments"],
+                    "date_signed": None if signed is None else signed.isoformat(),
+                    "not_judged": ["scope_outside_tender"]
+                    if params.flag_scope_outside_tender
+                    else [],
+                },
+                value=number(change),
+                dataset=ctx.dataset,
             )
         )
     return findings

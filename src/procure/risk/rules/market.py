@@ -1,13 +1,19 @@
-"""The buyer's market and its residents: CONCENTRATION and DEMAND_MISMATCH."""
+"""The buyer's market and its residents: CONCENTRATION and DEMAND_MISMATCH.
+
+CONCENTRATION also judges every imported dataset: per buyer (/buyer/id) and calendar year,
+the share of the awarded value (/awards/value) each supplier won (imported_concentration)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from procure.calendar import local_day
 from procure.contracts.tables import Amendment, AmendmentStatus, Contract, ContractStatus
+from procure.ocds.dataset import dataset_processes
+from procure.ocds.tables import OcdsContract
 from procure.risk.common import (
     contract_link,
     department_link,
@@ -26,6 +32,19 @@ from procure.tenders.tables import NeedEvidence, Tender, TenderCommunity
 
 # -- CONCENTRATION ------------------------------------------------------------------------------
 
+PLATFORM = "platform"
+#: Awards that did not (or not yet) award anything: not counted.
+NOT_AWARDED = frozenset({"pending", "cancelled", "unsuccessful"})
+#: Why an imported award is not counted: the scan summary lists them.
+NO_AWARD_VALUE = "an award without a usable /awards/value: not counted in its buyer's year"
+NO_AWARD_DATE = (
+    "an award without a usable date (/awards/date, nor its contract's dateSigned): "
+    "not counted in its buyer's year"
+)
+NO_SUPPLIER = "an award naming no supplier with an id: not counted in its buyer's year"
+NO_BUYER = "no usable /buyer/id: its awards are not counted"
+BUYER_CURRENCIES = "its buyer awarded in more than one currency that year: the year is not judged"
+
 
 class ConcentrationParams(FixedSeverity):
     # One organization holding more than this share of a buyer's contract value in a year flags.
@@ -41,14 +60,18 @@ class ConcentrationParams(FixedSeverity):
     subject=SubjectType.buyer,
     severity=Severity.medium,
     stage=Stage.oversight,
-    triggers={Trigger.contract_signed, Trigger.amendment_signed},
+    triggers={Trigger.contract_signed, Trigger.amendment_signed, Trigger.ocds_imported},
     params=ConcentrationParams,
+    imported=True,
 )
 async def concentration(ctx: RuleContext) -> list[Finding]:
     """One organization holds more than the threshold share of a buying department's contract
     value in a calendar year: the contracts it signed that year (in Asia/Shanghai), each at
-    its value with its signed amendments."""
+    its value with its signed amendments. On an imported dataset: the awards of each buyer
+    (imported_concentration)."""
     params = ConcentrationParams.model_validate(ctx.params)
+    if ctx.dataset != PLATFORM:
+        return await imported_concentration(ctx, params)
     departments = scoped(ctx, SubjectType.buyer)
     contracts = await Contract.select(
         Contract.id,
@@ -124,6 +147,124 @@ async def concentration(ctx: RuleContext) -> list[Finding]:
                 value=dominant[0]["share_percent"],
                 department_id=department_id,
                 organization_id=dominant[0]["organization"]["id"],
+            )
+        )
+    return findings
+
+
+async def signed_dates(dataset: str) -> dict[tuple[int, str], datetime]:
+    """When each awarded contract of a dataset was signed, by process id and award id."""
+    rows = await OcdsContract.select(
+        OcdsContract.process, OcdsContract.award_id, OcdsContract.date_signed
+    ).where(
+        (OcdsContract.process.dataset == dataset)
+        & OcdsContract.award_id.is_not_null()
+        & OcdsContract.date_signed.is_not_null()
+    )
+    signed: dict[tuple[int, str], datetime] = {}
+    for row in rows:
+        signed.setdefault((row["process"], row["award_id"]), row["date_signed"])
+    return signed
+
+
+async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) -> list[Finding]:
+    """CONCENTRATION over an imported dataset: per buyer (/buyer/id) and calendar year of the
+    award (its date, else its contract's dateSigned, in the district's time zone), the awards
+    made (not pending, cancelled or unsuccessful), each at its /awards/value; a supplier whose
+    awards exceed the share of the year's total flags the buyer's year. An award to several
+    suppliers counts in full for each (each holds it jointly). A buyer's year is judged with
+    at least ``min_contracts`` awards. What cannot be counted is skipped, saying why: an award
+    without a value, a date or a supplier; a process without a buyer; a buyer's year in more
+    than one currency. A buyer's flag names no ocid (as everywhere): its evidence lists, per
+dominant supplier, the processes of its awards, largest first."""
+    skipped: set[tuple[str, str]] = set()
+
+    def skip(ocid: str, reason: str) -> None:  # once per process and reason
+        if (ocid, reason) not in skipped:
+            skipped.add((ocid, reason))
+            ctx.skip("CONCENTRATION", ocid, reason)
+
+    signed = await signed_dates(ctx.dataset)
+    years: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    buyer_names: dict[str, str | None] = {}
+    for process in await dataset_processes(ctx.dataset, awards=True, parties=True):
+        awarded = [award for award in process.awards if award.status not in NOT_AWARDED]
+        if not awarded:
+            continue
+        if process.buyer_id is None:
+            skip(process.ocid, NO_BUYER)
+            continue
+        for party in process.parties:
+            if party.party_id == process.buyer_id and party.name:
+                buyer_names.setdefault(process.buyer_id, party.name)
+        for award in awarded:
+            when = award.date or signed.get((process.id, award.award_id or ""))
+            suppliers = sorted({s for s in award.suppliers if s is not None})
+            if award.amount is None:
+                skip(process.ocid, NO_AWARD_VALUE)
+            elif when is None:
+                skip(process.ocid, NO_AWARD_DATE)
+            elif not suppliers:
+                skip(process.ocid, NO_SUPPLIER)
+            else:
+                years[(process.buyer_id, local_day(when).year)].append(
+                    {
+                        "ocid": process.ocid,
+                        "award_id": award.award_id,
+                        "amount": Decimal(repr(award.amount)),
+                        "currency": award.currency,
+                        "suppliers": suppliers,
+                    }
+                )
+    findings = []
+    for (buyer_id, year), awards in sorted(years.items()):
+        currencies = {a["currency"] for a in awards}
+        if len(currencies) > 1:
+            for ocid in dict.fromkeys(a["ocid"] for a in awards):
+                skip(ocid, BUYER_CURRENCIES)
+            continue
+        total = sum(a["amount"] for a in awards)
+        if len(awards) < params.min_contracts or total <= 0:
+            continue
+        holders: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for made in awards:
+            for supplier in made["suppliers"]:
+                holders[supplier].append(made)
+        dominant: list[dict[str, Any]] = []
+        for supplier, held in holders.items():
+            value = sum(a["amount"] for a in held)
+            if value * 100 > params.share_percent * total:
+                largest = sorted(held, key=lambda a: (-a["amount"], a["ocid"]))
+                dominant.append(
+                    {
+                        "supplier": supplier,
+                        "value": number(value),
+                        "share_percent": number(percent(value, total)),
+                        "ocids": list(dict.fromkeys(a["ocid"] for a in largest)),
+                    }
+                )
+        if not dominant:
+            continue
+        dominant.sort(key=lambda d: (-d["value"], d["supplier"]))
+        findings.append(
+            Finding(
+                rule="CONCENTRATION",
+                subject_type=SubjectType.buyer,
+                subject_id=buyer_id,
+                period=str(year),
+                severity=params.severity,
+                evidence={
+                    "buyer": {"id": buyer_id, "name": buyer_names.get(buyer_id)},
+                    "year": year,
+                    "total_value": number(total),
+                    "currency": awards[0]["currency"],
+                    "awards": len(awards),
+                    "share_percent": number(params.share_percent),
+                    "min_contracts": params.min_contracts,
+                    "organizations": dominant,
+                },
+                value=dominant[0]["share_percent"],
+                dataset=ctx.dataset,
             )
         )
     return findings
