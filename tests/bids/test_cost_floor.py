@@ -23,7 +23,13 @@ from procure.bids.tables import Bid, BidCostPlan, BidStaffRole
 from procure.policy import get_policy, load_policy
 from procure.settings import ConfigurationError
 from tests.conftest import Clock, login
-from tests.tenders.conftest import bid_payload, publish, seat_committee, tender_payload
+from tests.tenders.conftest import (
+    bid_payload,
+    member_headers,
+    publish,
+    seat_committee,
+    tender_payload,
+)
 
 RATES = FloorRates(
     minimum_hourly_wage_fen=2370,
@@ -212,8 +218,13 @@ async def test_the_plan_is_sealed_until_opening_then_stored_and_judged(  # type:
     assert roles == [{"role": "社工", "headcount": 2, "hours": 20}]
     assert sorted(p["materials_fen"] for p in await BidCostPlan.select().where(plans)) == [0, 5_000]
     # 40 paid + 5 volunteer hours cannot staff 50 visits, though the price clears the floor.
-    [bid] = await Bid.select(Bid.status).where(Bid.tender == tender_id)
+    [bid] = await Bid.select(Bid.id, Bid.status).where(Bid.tender == tender_id)
     assert bid["status"] == "explanation_requested"
+    # The committee reads the opened plan and the gap beside the explanation it votes on.
+    await login(client, next(iter(await member_headers(tender_id))))
+    page = (await client.get(f"/tenders/{tender_id}/evaluation")).text
+    assert f'data-testid="plan-{bid["id"]}"' in page and "社工" in page
+    assert 'data-testid="cost-floor-gaps"' in page and "计划工时低于工时定额" in page
 
 
 @pytest.mark.parametrize(

@@ -169,14 +169,14 @@ async def signed_dates(dataset: str) -> dict[tuple[int, str], datetime]:
 
 async def imported_concentration(ctx: RuleContext, params: ConcentrationParams) -> list[Finding]:
     """CONCENTRATION over an imported dataset: per buyer (/buyer/id) and calendar year of the
-    award (its date, else its contract's dateSigned, in the district's time zone), the awards
-    made (not pending, cancelled or unsuccessful), each at its /awards/value; a supplier whose
-    awards exceed the share of the year's total flags the buyer's year. An award to several
-    suppliers counts in full for each (each holds it jointly). A buyer's year is judged with
-    at least ``min_contracts`` awards. What cannot be counted is skipped, saying why: an award
-    without a value, a date or a supplier; a process without a buyer; a buyer's year in more
-    than one currency. A buyer's flag names no ocid (as everywhere): its evidence lists, per
-dominant supplier, the processes of its awards, largest first."""
+        award (its date, else its contract's dateSigned, in the district's time zone), the awards
+        made (not pending, cancelled or unsuccessful), each at its /awards/value; a supplier whose
+        awards exceed the share of the year's total flags the buyer's year. An award to several
+        suppliers counts in full for each (each holds it jointly). A buyer's year is judged with
+        at least ``min_contracts`` awards. What cannot be counted is skipped, saying why: an award
+        without a value, a date or a supplier; a process without a buyer; a buyer's year in more
+        than one currency. A buyer's flag names no ocid (as everywhere): its evidence lists, per
+    dominant supplier, the processes of its awards, largest first."""
     skipped: set[tuple[str, str]] = set()
 
     def skip(ocid: str, reason: str) -> None:  # once per process and reason
