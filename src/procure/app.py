@@ -103,6 +103,8 @@ from procure.web.pages import PageController, WorkspaceController
 from procure.web.responses import declare_error_responses
 from procure.web.templating import request_locale, template_config
 from procure.worker import InProcessWorker
+from procure.workrequests.controllers import WorkRequestController
+from procure.workrequests.pages import WorkRequestPages
 
 API_CONTROLLERS = [
     AuthController,
@@ -134,6 +136,7 @@ API_CONTROLLERS = [
     OCDSController,
     RiskFlagController,
     ApprovalController,
+    WorkRequestController,
     ExpertPoolController,
     ContractAcceptanceController,
     AcceptanceController,
@@ -162,6 +165,7 @@ PAGE_CONTROLLERS = [
     CheckpointPages,
     AuditLogPages,
     ApprovalPages,
+    WorkRequestPages,
     ExpertPoolPages,
     CommitteePages,
     AcceptancePages,

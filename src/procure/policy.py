@@ -220,6 +220,30 @@ class Notifications(BaseModel):
     remind_before_hours: int = Field(default=48, ge=1, le=720)
 
 
+class AdmissibleKind(BaseModel):
+    """One kind of work a department may ask of a contractor at all (社区事务准入)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z_]{1,39}$")
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+class WorkRequests(BaseModel):
+    # Out-of-contract requests: the published admissible list and the most hours one may ask.
+    max_hours: int = Field(ge=1, le=2000)
+    admissible: list[AdmissibleKind] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WorkRequests:
+        codes = [kind.code for kind in self.admissible]
+        if len(set(codes)) != len(codes):
+            raise ValueError("[workrequests] admissible codes must be distinct")
+        return self
+
+    def kind(self, code: str) -> AdmissibleKind | None:
+        return next((kind for kind in self.admissible if kind.code == code), None)
+
+
 class Policy(BaseModel):
     version: str
     procurement: Procurement
@@ -229,6 +253,7 @@ class Policy(BaseModel):
     reports: Reports
     calendar: Calendar = Field(default_factory=Calendar)
     notifications: Notifications = Field(default_factory=Notifications)
+    workrequests: WorkRequests
     periods: dict[str, Period]
     # The risk rules' parameters, one table per rule code ([risk.R003], [risk.SCOPE_DRIFT] …);
     # each rule validates its own table (procure.risk).

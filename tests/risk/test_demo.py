@@ -60,7 +60,7 @@ async def external(scanned: list[dict[str, Any]]) -> dict[Subject, set[str]]:
 
 async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> None:
     rules = load_rules()
-    assert len(rules) == 25
+    assert len(rules) == 26
     assert {flag["rule"] for flag in scanned} >= set(rules)
     bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
     # The external data: cardinal's rules, and the oversight rules over imported data that its
@@ -147,6 +147,15 @@ async def test_demand_and_concentration(fired: Any) -> None:
     # (That no other buyer is concentrated holds on the demo alone: test_cli's fresh database.
     # Here other tests sign contracts for the demo's buyers.)
     assert fired[await buyer("D-XTJD")] == {"CONCENTRATION"}
+
+
+async def test_the_street_office_that_asked_without_filing(fired: Any) -> None:
+    # 海湾街道 asked HT-2026-007's organization for the 创文 campaign and its paperwork without
+    # a filed request: UNFILED_REQUEST is against the street office, never the organization.
+    assert "UNFILED_REQUEST" in fired[await buyer("D-HWJD")]
+    assert not any(
+        "UNFILED_REQUEST" in rules for (kind, _), rules in fired.items() if kind != "buyer"
+    )
 
 
 @pytest.mark.parametrize(

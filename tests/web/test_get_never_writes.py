@@ -29,6 +29,7 @@ from procure.risk.tables import RiskFlag
 from procure.settings import get_settings
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
+from procure.workrequests.tables import WorkRequest
 from tests.conftest import Clock, login
 from tests.tenders.conftest import tender_with_bids
 
@@ -102,6 +103,7 @@ async def _values(tender_id: int) -> dict[str, list[str]]:
         "flag_id": [await _first(RiskFlag.select(RiskFlag.id))],
         "job_id": [await _first(OutboxEvent.select(OutboxEvent.id))],
         "approval_id": [await _first(Approval.select(Approval.id))],
+        "request_id": [await _first(WorkRequest.select(WorkRequest.id))],
         "acceptance_id": [await _first(Acceptance.select(Acceptance.id))],
         "challenge_id": [await _first(Challenge.select(Challenge.id))],
         "complaint_id": [await _first(Complaint.select(Complaint.id))],

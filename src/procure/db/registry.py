@@ -88,6 +88,7 @@ def all_tables() -> list[type[Table]]:
         TenderAmendment,
         TenderCommunity,
     )
+    from procure.workrequests.tables import WorkRequest, WorkRequestCitation
 
     return [
         District,
@@ -131,6 +132,8 @@ def all_tables() -> list[type[Table]]:
         ServiceReport,
         ActivityLine,
         ReportAttachment,
+        WorkRequest,
+        WorkRequestCitation,
         SurveyTemplate,
         SurveyItem,
         SurveyRound,

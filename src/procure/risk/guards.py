@@ -24,9 +24,17 @@ from procure.security.tables import Role
 #: Rules whose finding is about the buying department's own conduct: keeping work in-house
 #: (INTERNALIZATION), loading the organization with its own paperwork (REPORTING_BURDEN),
 #: steering contracts to few organizations (CONCENTRATION), growing a contract by amendments
-#: (AMENDMENT_CREEP), buying what residents did not ask for (DEMAND_MISMATCH).
+#: (AMENDMENT_CREEP), buying what residents did not ask for (DEMAND_MISMATCH), asking a
+#: contractor for work without a filed request (UNFILED_REQUEST).
 CONDUCT_RULES = frozenset(
-    {"INTERNALIZATION", "REPORTING_BURDEN", "CONCENTRATION", "AMENDMENT_CREEP", "DEMAND_MISMATCH"}
+    {
+        "INTERNALIZATION",
+        "REPORTING_BURDEN",
+        "CONCENTRATION",
+        "AMENDMENT_CREEP",
+        "DEMAND_MISMATCH",
+        "UNFILED_REQUEST",
+    }
 )
 #: Subjects that are a buying department (cardinal's buyer and procuring entity).
 DEPARTMENT_SUBJECTS = frozenset({SubjectType.buyer, SubjectType.procuring_entity})

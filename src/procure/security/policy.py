@@ -74,6 +74,9 @@ class Action(StrEnum):
     approval_read = "approval:read"
     approval_request = "approval:request"
     approval_decide = "approval:decide"
+    work_request_read = "work_request:read"
+    work_request_file = "work_request:file"
+    work_request_answer = "work_request:answer"
     expert_pool_read = "expert_pool:read"
     expert_pool_manage = "expert_pool:manage"
     acceptance_opinion = "acceptance:opinion"
@@ -189,6 +192,14 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.approval_read: roles(Role.buyer, Role.regulator, Role.auditor, Role.admin),
     Action.approval_request: roles(Role.buyer),
     Action.approval_decide: roles(Role.buyer),
+    # The internalization firewall: the contract's buying department files out-of-contract
+    # requests, the contract's organization answers them (the services check which contract);
+    # oversight reads them.
+    Action.work_request_read: roles(
+        Role.buyer, Role.organization, Role.regulator, Role.auditor, Role.admin
+    ),
+    Action.work_request_file: roles(Role.buyer),
+    Action.work_request_answer: roles(Role.organization),
     # The finance department keeps its district's expert pool (财库〔2016〕198号 第四条);
     # administrators correct data errors; auditors read it.
     Action.expert_pool_read: roles(Role.regulator, Role.admin, Role.auditor),

@@ -39,6 +39,7 @@ from procure.reports.tables import ReportStatus
 from procure.security.tables import Role
 from procure.surveys.tables import RoundStatus
 from procure.tenders.states import ProcurementMethod, TenderStatus
+from procure.workrequests.tables import WorkRequestStatus
 
 AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.user_created: N_("User created"),
@@ -131,6 +132,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.approval_approved: N_("Approval granted"),
     AuditAction.approval_refused: N_("Approval refused"),
     AuditAction.approval_withdrawn: N_("Approval request withdrawn"),
+    AuditAction.work_request_filed: N_("Out-of-contract work request filed"),
+    AuditAction.work_request_accepted: N_("Out-of-contract work request accepted"),
+    AuditAction.work_request_declined: N_("Out-of-contract work request declined"),
+    AuditAction.work_request_amendment_proposed: N_("Amendment proposed for a work request"),
+    AuditAction.work_request_cited: N_("Work request cited by a report line"),
     AuditAction.expert_created: N_("Expert added"),
     AuditAction.expert_updated: N_("Expert updated"),
     AuditAction.expert_pool_imported: N_("Expert pool imported"),
@@ -224,6 +230,12 @@ STATUSES: dict[str, dict[str, str]] = {
         AcceptanceStatus.draft: N_("Being recorded"),
         AcceptanceStatus.passed: N_("Passed (合格)"),
         AcceptanceStatus.failed: N_("Failed (不合格)"),
+    },
+    "work_request_status": {
+        WorkRequestStatus.filed: N_("awaiting the organization's answer"),
+        WorkRequestStatus.accepted: N_("accepted"),
+        WorkRequestStatus.declined: N_("declined"),
+        WorkRequestStatus.amendment_proposed: N_("amendment proposed"),
     },
     "approval_status": {
         ApprovalStatus.pending: N_("awaiting approval"),

@@ -83,6 +83,9 @@ NOTICES: dict[str, str] = {
     "flag_reopened": N_("The flag is reopened."),
     # Approvals and oversight
     "approval_decided": N_("Your decision is recorded."),
+    "work_request_filed": N_("The request is filed; the organization answers it here."),
+    "work_request_answered": N_("Your answer is recorded."),
+    "work_request_cited": N_("The report line now cites the request."),
     "decided": N_("Your decision is recorded."),
     "objected": N_(
         "Your objection is lodged: the settlement's effects wait for the regulator's decision."
