@@ -17,6 +17,7 @@ from procure.approvals.tables import Approval, ApprovalStatus
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.bids.sealing import seal
+from procure.bids.services import store_cost_plan
 from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
 from procure.catalog.tables import CatalogCategory, CatalogItem
 from procure.committees.tables import Expert, ExpertCategory, ExpertRelationship
@@ -473,6 +474,8 @@ class DemoLoader:
             "technical_proposal": bid.get("proposal", ""),
             "staffing_plan": bid.get("staffing", ""),
         }
+        if "cost_plan" in bid:  # sealed as bids.services.canonical_content seals a plan
+            content["cost_plan"] = bid["cost_plan"]
         wrapped = await (
             Tender.select(Tender.wrapped_bid_key, Tender.bid_key_version)
             .where(Tender.id == tender_id)
@@ -506,8 +509,15 @@ class DemoLoader:
         )
         bid_id: int = rows[0]["id"]
         if opened:
-            for line_id, price in zip(line_ids, line_prices, strict=True):
-                await BidLine.insert(BidLine(bid=bid_id, scope_line=line_id, price_fen=price))
+            plans = {plan["line_no"]: plan for plan in bid.get("cost_plan", [])}
+            for line_no, (line_id, price) in enumerate(
+                zip(line_ids, line_prices, strict=True), start=1
+            ):
+                written = await BidLine.insert(
+                    BidLine(bid=bid_id, scope_line=line_id, price_fen=price)
+                ).returning(BidLine.id)
+                if line_no in plans:
+                    await store_cost_plan(written[0]["id"], plans[line_no])
         if evaluator is not None:
             for code, score in bid.get("technical_scores", {}).items():
                 await TechnicalScore.insert(

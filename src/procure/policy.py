@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,23 @@ class AbnormallyLow(BaseModel):
     lowest_below_second: int = Field(ge=1, le=65)
     below_ceiling: int = Field(ge=1, le=65)
     explanation_hours: float = Field(ge=0.5)
+
+
+class CostFloor(BaseModel):
+    """The district cost floor of a bid (docs/cost-floor.md)."""
+
+    minimum_hourly_wage_fen: int = Field(ge=1)
+    contribution_percent: Decimal = Field(ge=0, le=100)
+    volunteer_share_max_percent: int = Field(ge=0, le=100)
+    # Catalog item code → staff hours one unit needs (e.g. one hour per home visit).
+    labour_norm_hours: dict[str, Decimal] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _positive_norms(self) -> CostFloor:
+        bad = sorted(code for code, hours in self.labour_norm_hours.items() if hours <= 0)
+        if bad:
+            raise ValueError(f"labour norms must be positive hours: {bad}")
+        return self
 
 
 class PriceWeight(BaseModel):
@@ -108,6 +126,7 @@ class Procurement(BaseModel):
     minimum_valid_bids: dict[ProcurementMethod, int]
     price_weight: PriceWeight
     abnormally_low: AbnormallyLow
+    cost_floor: CostFloor
 
     @model_validator(mode="after")
     def _every_method(self) -> Procurement:

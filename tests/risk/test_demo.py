@@ -60,7 +60,7 @@ async def external(scanned: list[dict[str, Any]]) -> dict[Subject, set[str]]:
 
 async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> None:
     rules = load_rules()
-    assert len(rules) == 25
+    assert len(rules) == 26
     assert {flag["rule"] for flag in scanned} >= set(rules)
     bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
     # The external data: cardinal's rules, and the oversight rules over imported data that its
@@ -111,6 +111,7 @@ async def test_the_planted_contract_fires_the_oversight_rules(fired: Any) -> Non
         "UNDER_DELIVERY",
         "LATE_REPORT",
         "SATISFACTION_GAP",
+        "UNDERSTAFFED_DELIVERY",
     }
 
 

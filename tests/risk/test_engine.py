@@ -271,6 +271,8 @@ def test_every_rule_has_its_defaults_in_the_policy_file() -> None:
         "LOW_PRICE_LOW_QUALITY",
         "CONCENTRATION",
         "DEMAND_MISMATCH",
+        "UNDERSTAFFED_DELIVERY",
+        "UNFILED_REQUEST",
     }
     params = all_rule_params(load_policy())
     assert all(params[code].enabled for code in oversight)

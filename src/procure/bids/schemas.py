@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from procure.bids.costfloor import LinePlan, StaffRole
 from procure.errors import InvalidInput
 from procure.i18n import N_
 
@@ -31,6 +32,38 @@ WRONG_SIZE = N_("must be 1 byte to 5 MB, got %(size)s bytes")
 class BidLineIn(BaseModel):
     line_no: int = Field(gt=0)
     price_fen: int = Field(ge=0)
+
+
+class StaffRoleIn(BaseModel):
+    role: str = Field(min_length=1, max_length=100, description="e.g. 社工, 护理员")
+    headcount: int = Field(gt=0, le=10_000)
+    hours: int = Field(gt=0, le=1_000_000, description="hours each person works on the line")
+    hourly_wage_fen: int = Field(ge=0, description="gross hourly wage in fen")
+    social_insurance_fen: int = Field(
+        ge=0, description="the employer's social insurance for this role over the line, in fen"
+    )
+
+
+class LinePlanIn(BaseModel):
+    """A scope line's staffing and cost plan, judged against the district cost floor
+    (docs/cost-floor.md)."""
+
+    line_no: int = Field(gt=0)
+    roles: list[StaffRoleIn] = Field(default_factory=list, max_length=50)
+    materials_fen: int = Field(default=0, ge=0, description="materials and other non-staff costs")
+    volunteer_hours: int = Field(
+        default=0,
+        ge=0,
+        description="volunteer hours, declared apart from paid staff and capped at the policy's "
+        "share of the line's staff hours",
+    )
+
+    def as_plan(self) -> LinePlan:
+        return LinePlan(
+            roles=tuple(StaffRole(**role.model_dump()) for role in self.roles),
+            materials_fen=self.materials_fen,
+            volunteer_hours=self.volunteer_hours,
+        )
 
 
 class AttachmentIn(BaseModel):
@@ -62,6 +95,11 @@ class BidIn(BaseModel):
     lines: list[BidLineIn] = Field(min_length=1)
     technical_proposal: str = Field(min_length=1, max_length=20000)
     staffing_plan: str = Field(min_length=1, max_length=5000)
+    cost_plan: list[LinePlanIn] = Field(
+        default_factory=list,
+        max_length=500,
+        description="a staffing and cost plan for every scope line, or none; sealed with the bid",
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 
@@ -72,6 +110,21 @@ class Receipt(BaseModel):
     version: int
     content_sha256: str
     received_at: AwareDatetime
+
+
+class CostFloorGapOut(BaseModel):
+    """A line of the bid below the district cost floor (docs/cost-floor.md)."""
+
+    line_no: int
+    price_fen: int
+    floor_fen: int
+    gap_fen: int = Field(description="floor − price, 0 when only the plan falls short")
+    norm_hours: str = Field(description="the catalog's labour norm × quantity, in hours")
+    planned_hours: int | None = Field(description="the plan's paid hours; null without a plan")
+    reasons: list[str] = Field(
+        description="price_below_floor, hours_below_norm, wage_below_minimum, "
+        "contributions_below_statutory"
+    )
 
 
 class OwnBid(BaseModel):
@@ -96,6 +149,10 @@ class OwnBid(BaseModel):
         default=False,
         description="the committee asks this bid to explain its price (status "
         "explanation_requested) by explanation_due_at",
+    )
+    cost_floor: list[CostFloorGapOut] = Field(
+        default_factory=list,
+        description="while an explanation is asked: the lines below the district cost floor",
     )
 
 

@@ -100,7 +100,7 @@ class LowBidThresholds:
 class LowBidFinding:
     bid_id: int
     reasons: tuple[str, ...]
-    evidence: Mapping[str, int | str | None]
+    evidence: Mapping[str, object]
 
 
 def abnormally_low(
@@ -116,7 +116,7 @@ def abnormally_low(
     ordered = sorted(prices.items(), key=lambda item: item[1])
     for bid_id, price in ordered:
         reasons: list[str] = []
-        evidence: dict[str, int | str | None] = {"price_fen": price}
+        evidence: dict[str, object] = {"price_fen": price}
         others = [p for other, p in prices.items() if other != bid_id]
         if others:
             mean_others = Decimal(sum(others)) / len(others)

@@ -3,14 +3,24 @@ the opening record is public and each bidder sees its own result."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from procure import clock
+from procure.bids.costfloor import (
+    FloorLine,
+    FloorRates,
+    LineGap,
+    LinePlan,
+    StaffRole,
+    below_floor,
+    district_rates,
+)
 from procure.bids.evaluation import evaluation_summary, my_scores
 from procure.bids.schemas import EvaluationOut, ScoredBidOut
 from procure.bids.states import BID_NOT_FOUND
-from procure.bids.tables import Award, Bid, BidStatus
+from procure.bids.tables import Award, Bid, BidCostPlan, BidLine, BidStaffRole, BidStatus
 from procure.committees.selectors import my_seat, seated_member
 from procure.errors import Conflict, NotFound
 from procure.i18n import N_
@@ -79,6 +89,11 @@ async def own_bid(actor: Actor, tender_id: int) -> dict[str, Any] | None:
             tender_id, bid["submitted_at"]
         )
         bid["explanation_requested"] = bid["status"] == BidStatus.explanation_requested
+        bid["cost_floor"] = (
+            [gap.as_evidence() for gap in await below_cost_floor(bid["id"])]
+            if bid["explanation_requested"]
+            else []
+        )
     return bid
 
 
@@ -260,11 +275,13 @@ async def evaluation_view(actor: Actor, tender_id: int) -> EvaluationOut:
 async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
     """The abnormally-low-price explanations of a tender's bids (asked of the bidder by the
     evaluation), for the evaluators who vote on them: the text, when it was due, and whether it
-    came in time. Callers show it only to whom ``evaluation_view`` admits."""
+    came in time, and the bid's lines below the district cost floor. Callers show it only to whom
+    ``evaluation_view`` admits."""
     rows = await Bid.select(Bid.id, Bid.status, Bid.explanation, Bid.explanation_due_at).where(
         (Bid.tender == tender_id) & Bid.explanation_due_at.is_not_null()
     )
     now = clock.now()
+    gaps = await floor_gaps([row["id"] for row in rows], district_rates())
     return {
         row["id"]: {
             "text": row["explanation"],
@@ -272,6 +289,7 @@ async def explanations_for(tender_id: int) -> dict[int, dict[str, Any]]:
             "state": "given"
             if row["explanation"]
             else ("overdue" if now >= row["explanation_due_at"] else "awaited"),
+            "cost_floor": gaps.get(row["id"], []),
         }
         for row in rows
     }
@@ -338,4 +356,104 @@ async def bid_results(actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
         }
         for row in rows
         if row["tender_id"] in by_tender
+    ]
+
+
+async def floor_lines(bid_ids: list[int]) -> dict[int, list[FloorLine]]:
+    """The opened bids' lines with their quantities, catalog items and staffing and cost plans."""
+    lines = await BidLine.select(
+        BidLine.id,
+        BidLine.bid,
+        BidLine.price_fen,
+        BidLine.scope_line.line_no.as_alias("line_no"),
+        BidLine.scope_line.quantity.as_alias("quantity"),
+        BidLine.scope_line._.catalog_item._.code.as_alias("item_code"),
+    ).where(BidLine.bid.is_in(bid_ids or [-1]))
+    plans = {
+        row["bid_line"]: row
+        for row in await BidCostPlan.select().where(
+            BidCostPlan.bid_line.is_in([line["id"] for line in lines] or [-1])
+        )
+    }
+    roles: dict[int, list[StaffRole]] = {}
+    for row in (
+        await BidStaffRole.select()
+        .where(BidStaffRole.cost_plan.is_in([plan["id"] for plan in plans.values()] or [-1]))
+        .order_by(BidStaffRole.id)
+    ):
+        roles.setdefault(row["cost_plan"], []).append(
+            StaffRole(
+                role=row["role"],
+                headcount=row["headcount"],
+                hours=row["hours"],
+                hourly_wage_fen=row["hourly_wage_fen"],
+                social_insurance_fen=row["social_insurance_fen"],
+            )
+        )
+    by_bid: dict[int, list[FloorLine]] = {bid_id: [] for bid_id in bid_ids}
+    for line in lines:
+        plan = plans.get(line["id"])
+        by_bid[line["bid"]].append(
+            FloorLine(
+                line_no=line["line_no"],
+                item_code=line["item_code"],
+                quantity=line["quantity"],
+                price_fen=line["price_fen"],
+                plan=LinePlan(
+                    roles=tuple(roles.get(plan["id"], ())),
+                    materials_fen=plan["materials_fen"],
+                    volunteer_hours=plan["volunteer_hours"],
+                )
+                if plan
+                else None,
+            )
+        )
+    return by_bid
+
+
+async def floor_gaps(bid_ids: list[int], rates: FloorRates) -> dict[int, list[LineGap]]:
+    """Each opened bid's lines below the district cost floor (empty when it clears it)."""
+    return {
+        bid_id: below_floor(lines, rates) for bid_id, lines in (await floor_lines(bid_ids)).items()
+    }
+
+
+async def planned_staff_hours(bid_ids: list[int]) -> dict[int, dict[int, tuple[int, int]]]:
+    """The paid staff hours each bid's plan puts on each scope line, with the line's quantity:
+    bid → line_no → (paid hours, quantity); lines without planned staff are left out. The plan of
+    the awarded bid is what its contract (Contract.award) delivers against."""
+    planned: dict[int, dict[int, tuple[int, int]]] = {}
+    for row in await BidStaffRole.select(
+        BidStaffRole.headcount,
+        BidStaffRole.hours,
+        BidStaffRole.cost_plan._.bid_line._.bid.as_alias("bid"),
+        BidStaffRole.cost_plan._.bid_line._.scope_line._.line_no.as_alias("line_no"),
+        BidStaffRole.cost_plan._.bid_line._.scope_line._.quantity.as_alias("quantity"),
+    ).where(BidStaffRole.cost_plan._.bid_line._.bid.is_in(bid_ids or [-1])):
+        lines = planned.setdefault(row["bid"], {})
+        paid, _quantity = lines.get(row["line_no"], (0, row["quantity"]))
+        lines[row["line_no"]] = (paid + row["headcount"] * row["hours"], row["quantity"])
+    return planned
+
+
+async def below_cost_floor(bid_id: int) -> list[LineGap]:
+    """An opened bid's lines below the district cost floor of the policy file, for the bidder
+    asked to explain its price and the committee that votes on the explanation."""
+    return (await floor_gaps([bid_id], district_rates()))[bid_id]
+
+
+async def staffing_plan_of(bid_id: int) -> list[dict[str, Any]]:
+    """The staffing and cost plan of an opened bid, per scope line that has one: what the
+    contract made from the award delivers against (docs/cost-floor.md)."""
+    return [
+        {
+            "line_no": line.line_no,
+            "quantity": line.quantity,
+            "roles": [asdict(role) for role in line.plan.roles],
+            "paid_hours": line.plan.paid_hours,
+            "volunteer_hours": line.plan.volunteer_hours,
+            "materials_fen": line.plan.materials_fen,
+        }
+        for line in sorted((await floor_lines([bid_id]))[bid_id], key=lambda line: line.line_no)
+        if line.plan is not None
     ]

@@ -13,11 +13,21 @@ from procure import calendar, clock
 from procure.approvals.services import approval_request, executes
 from procure.audit.events import AuditAction
 from procure.audit.services import record
+from procure.bids.costfloor import LineGap, district_rates, volunteer_hours_allowed
 from procure.bids.schemas import BidIn, Receipt
-from procure.bids.scoring import LowBidThresholds, abnormally_low
+from procure.bids.scoring import LowBidFinding, LowBidThresholds, abnormally_low
 from procure.bids.sealing import receipt_hash, seal, unseal
+from procure.bids.selectors import floor_gaps
 from procure.bids.states import BID, BID_NOT_FOUND, BidStep
-from procure.bids.tables import Award, Bid, BidLine, BidStatus, TechnicalScore
+from procure.bids.tables import (
+    Award,
+    Bid,
+    BidCostPlan,
+    BidLine,
+    BidStaffRole,
+    BidStatus,
+    TechnicalScore,
+)
 from procure.committees.selectors import committee_of, majority, seated_member
 from procure.committees.tables import CommitteeStatus, MemberStatus, MemberVote, VoteQuestion
 from procure.complaints.selectors import Stage, procurement_refusal
@@ -106,11 +116,41 @@ async def _check_lines(tender: dict[str, Any], data: BidIn) -> None:
             total=yuan(data.total_fen, "en"),
             ceiling=yuan(tender["ceiling_fen"], "en"),
         )
+    _check_cost_plan(scope, data)
+
+
+def _check_cost_plan(scope: set[int], data: BidIn) -> None:
+    """A plan, when given, covers every scope line once and keeps volunteers within the cap."""
+    if not data.cost_plan:
+        return
+    planned = [plan.line_no for plan in data.cost_plan]
+    if len(set(planned)) != len(planned) or set(planned) != scope:
+        raise InvalidInput(
+            "cost_plan",
+            N_(
+                "give one staffing and cost plan per scope line: expected lines %(expected)s, "
+                "got %(given)s"
+            ),
+            expected=sorted(scope),
+            given=planned,
+        )
+    share = get_policy().procurement.cost_floor.volunteer_share_max_percent
+    for plan in data.cost_plan:
+        if not volunteer_hours_allowed(plan.as_plan(), share):
+            raise InvalidInput(
+                "cost_plan",
+                N_(
+                    "line %(line)s: volunteers may carry at most %(share)s%% of the line's staff "
+                    "hours; declare fewer volunteer hours or more paid hours"
+                ),
+                line=plan.line_no,
+                share=share,
+            )
 
 
 def canonical_content(tender: dict[str, Any], credit_code: str, data: BidIn) -> dict[str, Any]:
     """What the receipt hashes and the envelope seals."""
-    return {
+    content: dict[str, Any] = {
         "tender": tender["reference"],
         "organization": credit_code,
         "total_fen": data.total_fen,
@@ -119,6 +159,13 @@ def canonical_content(tender: dict[str, Any], credit_code: str, data: BidIn) -> 
         "staffing_plan": data.staffing_plan,
         "attachments": [a.model_dump() for a in data.attachments],
     }
+    # A bid without a plan seals exactly what it sealed before plans existed, so receipts
+    # computed by the published recipe (docs) stay valid.
+    if data.cost_plan:
+        content["cost_plan"] = [
+            plan.model_dump() for plan in sorted(data.cost_plan, key=lambda plan: plan.line_no)
+        ]
+    return content
 
 
 async def bid_submit(
@@ -369,11 +416,31 @@ async def _open(tender_id: int, now: datetime) -> None:
     }
     for bid_id, (_bid, content) in contents.items():
         await Bid.update({Bid.total_fen: content["total_fen"]}).where(Bid.id == bid_id)
+        plans = {plan["line_no"]: plan for plan in content.get("cost_plan", [])}
         for line in content["lines"]:
-            await BidLine.insert(
+            written = await BidLine.insert(
                 BidLine(bid=bid_id, scope_line=lines[line["line_no"]], price_fen=line["price_fen"])
-            )
+            ).returning(BidLine.id)
+            plan = plans.get(line["line_no"])
+            if plan is not None:
+                await store_cost_plan(written[0]["id"], plan)
     await _unsuccessful_if_too_few(tender, len(opened), "at opening")
+
+
+async def store_cost_plan(bid_line_id: int, plan: dict[str, Any]) -> None:
+    """Write an opened line's staffing and cost plan (its sealed ``cost_plan`` entry); the opening
+    calls it inside its transaction, the demo loader for the opened bids it plants."""
+    written = await BidCostPlan.insert(
+        BidCostPlan(
+            bid_line=bid_line_id,
+            materials_fen=plan["materials_fen"],
+            volunteer_hours=plan["volunteer_hours"],
+        )
+    ).returning(BidCostPlan.id)
+    if plan["roles"]:
+        await BidStaffRole.insert(
+            *(BidStaffRole(cost_plan=written[0]["id"], **role) for role in plan["roles"])
+        )
 
 
 async def _unsuccessful_if_too_few(tender: dict[str, Any], live_bids: int, when: str) -> bool:
@@ -444,10 +511,13 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
         thresholds = LowBidThresholds(
             rules.below_mean_of_others, rules.lowest_below_second, rules.below_ceiling
         )
-        findings = abnormally_low(
-            {b["id"]: b["total_fen"] for b in bids},
-            ceiling_fen=tender["ceiling_fen"],
-            thresholds=thresholds,
+        findings = _with_cost_floor(
+            abnormally_low(
+                {b["id"]: b["total_fen"] for b in bids},
+                ceiling_fen=tender["ceiling_fen"],
+                thresholds=thresholds,
+            ),
+            await floor_gaps([b["id"] for b in bids], district_rates()),
         )
         due = clock.now() + timedelta(hours=rules.explanation_hours)
         await advance(
@@ -485,6 +555,24 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
                 {SubjectType.tender: [tender_id], SubjectType.bid: [f.bid_id for f in findings]},
             )
     return [f.bid_id for f in findings]
+
+
+def _with_cost_floor(
+    findings: list[LowBidFinding], gaps: dict[int, list[LineGap]]
+) -> list[LowBidFinding]:
+    """The relative triggers' findings, with every bid below the district cost floor added —
+    even the only bid — and its gap per line as evidence."""
+    merged = {f.bid_id: f for f in findings}
+    for bid_id, lines in gaps.items():
+        if not lines:
+            continue
+        found = merged.get(bid_id, LowBidFinding(bid_id, (), {}))
+        merged[bid_id] = LowBidFinding(
+            bid_id,
+            (*found.reasons, "below_cost_floor"),
+            {**found.evidence, "cost_floor": [gap.as_evidence() for gap in lines]},
+        )
+    return sorted(merged.values(), key=lambda f: f.bid_id)
 
 
 async def explanation_give(*, actor: Actor, bid_id: int, explanation: str) -> int:

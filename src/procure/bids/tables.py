@@ -76,6 +76,38 @@ class BidLine(Table, tablename="bid_line"):
     bid_line_price_not_negative = Check("price_fen >= 0")
 
 
+class BidCostPlan(Table, tablename="bid_cost_plan"):
+    """A bid line's staffing and cost plan, sealed with the bid and written when it is opened:
+    the declared materials and the volunteer hours, counted apart from paid staff."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    bid_line = parent(BidLine, cascade=True)
+    materials_fen = money()
+    volunteer_hours = Integer(null=False, default=0)
+
+    bid_cost_plan_one_per_line = Unique(["bid_line"])
+    bid_cost_plan_not_negative = Check("materials_fen >= 0 AND volunteer_hours >= 0")
+
+
+class BidStaffRole(Table, tablename="bid_staff_role"):
+    """One role of a line's plan: headcount × hours per person at an hourly wage, with the
+    employer's social insurance for the role over the line."""
+
+    id: Serial  # the primary key Piccolo adds
+
+    cost_plan = parent(BidCostPlan, cascade=True)
+    role = Varchar(length=100, null=False)
+    headcount = Integer(null=False)
+    hours = Integer(null=False)
+    hourly_wage_fen = money()
+    social_insurance_fen = money()
+
+    bid_staff_role_positive = Check(
+        "headcount > 0 AND hours > 0 AND hourly_wage_fen >= 0 AND social_insurance_fen >= 0"
+    )
+
+
 class TechnicalScore(Table, tablename="technical_score"):
     id: Serial  # the primary key Piccolo adds
     bid = parent(Bid, cascade=True)

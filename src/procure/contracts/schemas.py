@@ -70,6 +70,25 @@ class AmendmentOut(BaseModel):
     signed_at: datetime | None
 
 
+class PlannedRoleOut(BaseModel):
+    role: str
+    headcount: int
+    hours: int = Field(description="hours each person works on the line")
+    hourly_wage_fen: int
+    social_insurance_fen: int
+
+
+class PlannedLineOut(BaseModel):
+    """A scope line of the winning bid's staffing and cost plan (docs/cost-floor.md)."""
+
+    line_no: int
+    quantity: int = Field(description="the tender's quantity the plan was made for")
+    roles: list[PlannedRoleOut]
+    paid_hours: int
+    volunteer_hours: int
+    materials_fen: int
+
+
 class ContractDetail(ContractSummary):
     tender_reference: str | None
     ocid: str | None = Field(
@@ -87,6 +106,11 @@ class ContractDetail(ContractSummary):
     milestones: list[MilestoneOut]
     payments: list[PaymentOut]
     amendments: list[AmendmentOut]
+    staffing_plan: list[PlannedLineOut] = Field(
+        default_factory=list,
+        description="the winning bid's staffing and cost plan per scope line, which reported "
+        "staff hours are compared with (risk rule UNDERSTAFFED_DELIVERY); empty without one",
+    )
 
 
 class MilestoneIn(BaseModel):

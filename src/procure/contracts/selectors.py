@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from procure.bids.selectors import staffing_plan_of
 from procure.bids.tables import Award
 from procure.contracts.tables import (
     Amendment,
@@ -58,6 +59,7 @@ DETAIL_COLUMNS = (
     Contract.terminated_reason,
     Contract.tender.reference.as_alias("tender_reference"),
     Contract.tender.id.as_alias("tender_id"),
+    Contract.award.bid.as_alias("award_bid"),
 )
 COMMUNITY_COLUMNS = (
     ContractCommunity.community.code.as_alias("code"),
@@ -191,6 +193,9 @@ async def contract_detail(actor: Actor, contract_id: int) -> dict:
         .order_by(Amendment.version)
         .run(),
     )
+    # The winning bid's staffing and cost plan is part of the contract, by reference.
+    bid = contract.pop("award_bid")
+    contract["staffing_plan"] = await staffing_plan_of(bid) if bid is not None else []
     return contract
 
 

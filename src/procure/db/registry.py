@@ -12,7 +12,7 @@ def all_tables() -> list[type[Table]]:
     )
     from procure.approvals.tables import Approval
     from procure.audit.tables import AuditCheckpoint, AuditEvent, AuditHead
-    from procure.bids.tables import Award, Bid, BidLine, TechnicalScore
+    from procure.bids.tables import Award, Bid, BidCostPlan, BidLine, BidStaffRole, TechnicalScore
     from procure.catalog.tables import CatalogCategory, CatalogItem
     from procure.committees.tables import (
         CommitteeMember,
@@ -123,6 +123,8 @@ def all_tables() -> list[type[Table]]:
         TenderAmendment,
         Bid,
         BidLine,
+        BidCostPlan,
+        BidStaffRole,
         TechnicalScore,
         Award,
         Contract,

@@ -138,13 +138,41 @@ BID_LABELS = {
     "attachments": N_("Attachments"),
 }
 PRICE_OF_LINE = N_("Price of line %(n)s")
+#: The staffing and cost plan of a line (docs/cost-floor.md): the form offers one role a line,
+#: the API any number. Field ``plan_<line>_<key>``.
+PLAN_LABELS = {
+    "role": N_("Role"),
+    "headcount": N_("Headcount"),
+    "hours": N_("Hours per person"),
+    "wage": N_("Hourly wage (yuan)"),
+    "insurance": N_("Employer's social insurance (yuan)"),
+    "materials": N_("Materials (yuan)"),
+    "volunteer_hours": N_("Volunteer hours"),
+}
+PLAN_OF_LINE = N_("Line %(n)s plan: %(field)s")
+#: The schema's names of a plan's values, by the form's keys.
+PLAN_SCHEMA_KEYS = {
+    "role": "role",
+    "headcount": "headcount",
+    "hours": "hours",
+    "hourly_wage_fen": "wage",
+    "social_insurance_fen": "insurance",
+    "materials_fen": "materials",
+    "volunteer_hours": "volunteer_hours",
+}
 
 
 def bid_form(request: Request[Any, Any, Any], tender: dict[str, Any], posted: Any = None) -> Form:
     form = Form.of(request, posted, labels=BID_LABELS)
     gettext = form.translations.gettext
     for line in tender["lines"]:
-        form.labels[f"line_{line['line_no']}"] = gettext(PRICE_OF_LINE) % {"n": line["line_no"]}
+        n = line["line_no"]
+        form.labels[f"line_{n}"] = gettext(PRICE_OF_LINE) % {"n": n}
+        for key, label in PLAN_LABELS.items():
+            form.labels[f"plan_{n}_{key}"] = gettext(PLAN_OF_LINE) % {
+                "n": n,
+                "field": gettext(label),
+            }
     return form
 
 
@@ -152,7 +180,38 @@ def bid_field(location: str) -> str:
     parts = location.replace("[", ".").replace("]", "").split(".")
     if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
         return f"line_{int(parts[1]) + 1}"
+    if parts[0] == "cost_plan":
+        line = int(parts[1]) + 1 if len(parts) > 1 and parts[1].isdigit() else 1
+        key = PLAN_SCHEMA_KEYS.get(parts[-1], "role")
+        return f"plan_{line}_{key}"
     return {"total_fen": "total"}.get(parts[0], parts[0])
+
+
+def _cost_plan(form: Form, tender: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan typed on the form: none when every plan field is empty, else every line's."""
+    names = [f"plan_{line['line_no']}_{key}" for line in tender["lines"] for key in PLAN_LABELS]
+    if not any(form.get(name).strip() for name in names):
+        return []
+    plans = []
+    for line in tender["lines"]:
+        field = f"plan_{line['line_no']}_"
+        plans.append(
+            {
+                "line_no": line["line_no"],
+                "roles": [
+                    {
+                        "role": form.text(field + "role", required=True),
+                        "headcount": form.whole(field + "headcount", required=True, low=1),
+                        "hours": form.whole(field + "hours", required=True, low=1),
+                        "hourly_wage_fen": form.amount(field + "wage"),
+                        "social_insurance_fen": form.amount(field + "insurance"),
+                    }
+                ],
+                "materials_fen": form.amount(field + "materials", required=False) or 0,
+                "volunteer_hours": form.whole(field + "volunteer_hours", low=0) or 0,
+            }
+        )
+    return plans
 
 
 LINES_NOT_TOTAL = N_("The line prices add up to %(lines)s, not the total price %(total)s")
@@ -179,6 +238,7 @@ async def bid_from_form(form: Form, uploads: FormMultiDict, tender: dict[str, An
             )
     technical = form.text("technical_proposal", required=True)
     staffing = form.text("staffing_plan", required=True)
+    cost_plan = _cost_plan(form, tender)
     if not form.ok:
         return None
     attachments = [
@@ -197,6 +257,7 @@ async def bid_from_form(form: Form, uploads: FormMultiDict, tender: dict[str, An
             "lines": lines,
             "technical_proposal": technical,
             "staffing_plan": staffing,
+            "cost_plan": cost_plan,
             "attachments": attachments,
         },
         bid_field,

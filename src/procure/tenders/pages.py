@@ -24,6 +24,7 @@ from procure.bids.selectors import (
     explanations_for,
     opening_record,
     own_bid,
+    staffing_plan_of,
     tender_of_bid,
 )
 from procure.catalog.tables import CatalogItem
@@ -160,6 +161,7 @@ async def _evaluation_context(actor: Actor, tender_id: int) -> dict[str, Any]:
         "tender": tender,
         "view": view,
         "explanations": await explanations_for(tender_id),
+        "plans": {bid.bid_id: await staffing_plan_of(bid.bid_id) for bid in view.bids},
         # Only a seated member scores and votes, until the report is confirmed.
         "member": seat is not None
         and seat[0]["status"] == "seated"
