@@ -308,15 +308,11 @@ class TenderPages(Controller):
                 },
                 lambda location: location.removesuffix("_fen"),
             )
-        if data is not None:
-            try:
-                await services.tender_amend_request(
-                    actor=request.user, tender_id=tender_id, data=data
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal, lambda location: location.removesuffix("_fen"))
-            else:
-                return see(f"/tenders/{tender_id}", "tender_amended")
+        if data is not None and await form.attempt(
+            services.tender_amend_request(actor=request.user, tender_id=tender_id, data=data),
+            lambda location: location.removesuffix("_fen"),
+        ):
+            return see(f"/tenders/{tender_id}", "tender_amended")
         return await _detail_refused(request, tender_id, amend_form=form)
 
     @post("/tenders/{tender_id:int}/cancel", opt={"action": Action.tender_manage})
@@ -325,15 +321,10 @@ class TenderPages(Controller):
     ) -> Redirect | Template:
         form = Form.of(request, await request.form(), labels={"reason": CANCEL_REASON})
         reason = form.text("reason", required=True)
-        if form.ok:
-            try:
-                await services.tender_cancel_request(
-                    actor=request.user, tender_id=tender_id, reason=reason
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal)
-            else:
-                return see(f"/tenders/{tender_id}", "tender_cancelled")
+        if form.ok and await form.attempt(
+            services.tender_cancel_request(actor=request.user, tender_id=tender_id, reason=reason)
+        ):
+            return see(f"/tenders/{tender_id}", "tender_cancelled")
         return await _detail_refused(request, tender_id, cancel_form=form)
 
     @post(
@@ -356,15 +347,10 @@ class TenderPages(Controller):
     ) -> Redirect | Template:
         form = Form.of(request, await request.form(), labels={"question": QUESTION})
         question = form.text("question", required=True)
-        if form.ok:
-            try:
-                await services.clarification_ask(
-                    actor=request.user, tender_id=tender_id, question=question
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal)
-            else:
-                return see(f"/tenders/{tender_id}#clarifications", "question_asked")
+        if form.ok and await form.attempt(
+            services.clarification_ask(actor=request.user, tender_id=tender_id, question=question)
+        ):
+            return see(f"/tenders/{tender_id}#clarifications", "question_asked")
         return await _detail_refused(request, tender_id, question_form=form)
 
     @post(
@@ -393,15 +379,13 @@ class TenderPages(Controller):
         posted = await request.form()
         form = bid_form(request, tender, posted)
         data = await bid_from_form(form, posted, tender)
-        if data is not None:
-            try:
-                await bids.bid_submit(
-                    actor=request.user, tender_id=tender_id, data=data, received_at=received_at
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal, bid_field)
-            else:
-                return see(f"/tenders/{tender_id}/bid/receipt")
+        if data is not None and await form.attempt(
+            bids.bid_submit(
+                actor=request.user, tender_id=tender_id, data=data, received_at=received_at
+            ),
+            bid_field,
+        ):
+            return see(f"/tenders/{tender_id}/bid/receipt")
         context = await detail_context(request.user, tender_id)
         return Template(
             "tenders/detail.html",

@@ -7,7 +7,7 @@ fen). The handler then renders the same template again with status 400 and the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -266,6 +266,28 @@ class Form:
                 message, variables = pydantic_message(self.locale, problem)
                 self.error(fields(location) if fields else location, message, **variables)
             return None
+
+    async def attempt(
+        self,
+        write: Awaitable[Any],
+        fields: Callable[[str], str] | None = None,
+        *,
+        conflicts: bool = False,
+    ) -> bool:
+        """Run a service's write for this form: True when it was done; a refusal lands beside
+        its field (and, with ``conflicts``, a state conflict in the summary, else the conflict
+        answers 409 as a page) and the form is shown again."""
+        try:
+            await write
+        except InvalidInput as refusal:
+            self.refuse(refusal, fields)
+            return False
+        except Conflict as conflict:
+            if not conflicts:
+                raise
+            self.conflict(conflict)
+            return False
+        return True
 
     def refuse(self, refusal: InvalidInput, fields: Callable[[str], str] | None = None) -> None:
         """A service's refusal beside the field it names (its catalog message translated; a

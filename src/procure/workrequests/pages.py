@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
 from procure.policy import get_policy
 from procure.security.actors import Actor
@@ -114,20 +113,14 @@ class WorkRequestPages(Controller):
             "deadline": form.day("deadline"),
         }
         data = form.validated(WorkRequestIn, fields) if form.ok else None
-        if data is not None:
-            try:
-                await services.work_request_file(
-                    actor=request.user, contract_id=contract_id, data=data
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal)
-            except Conflict as conflict:
-                form.conflict(conflict)
-            else:
-                return Redirect(
-                    done_url(f"/contracts/{contract_id}/work-requests", "work_request_filed"),
-                    status_code=HTTP_303_SEE_OTHER,
-                )
+        if data is not None and await form.attempt(
+            services.work_request_file(actor=request.user, contract_id=contract_id, data=data),
+            conflicts=True,
+        ):
+            return Redirect(
+                done_url(f"/contracts/{contract_id}/work-requests", "work_request_filed"),
+                status_code=HTTP_303_SEE_OTHER,
+            )
         return await _contract_page(
             request.user, contract_id, file_form=form, status_code=HTTP_400_BAD_REQUEST
         )
@@ -149,20 +142,16 @@ class WorkRequestPages(Controller):
             ids={"activity_line_id": f"line-{request_id}"},
         )
         line_id = form.whole("activity_line_id", required=True, low=1)
-        if line_id is not None:
-            try:
-                await services.work_request_cite(
-                    actor=request.user, request_id=request_id, activity_line_id=line_id
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal)
-            except Conflict as conflict:
-                form.conflict(conflict)
-            else:
-                return Redirect(
-                    done_url(f"/contracts/{contract_id}/work-requests", "work_request_cited"),
-                    status_code=HTTP_303_SEE_OTHER,
-                )
+        if line_id is not None and await form.attempt(
+            services.work_request_cite(
+                actor=request.user, request_id=request_id, activity_line_id=line_id
+            ),
+            conflicts=True,
+        ):
+            return Redirect(
+                done_url(f"/contracts/{contract_id}/work-requests", "work_request_cited"),
+                status_code=HTTP_303_SEE_OTHER,
+            )
         return await _contract_page(
             request.user,
             contract_id,
@@ -189,18 +178,15 @@ class WorkRequestPages(Controller):
         if step is None:
             form.general(form.translations.gettext(N_("unknown answer")))
         else:
-            try:
-                await services.work_request_answer(
+            if await form.attempt(
+                services.work_request_answer(
                     actor=request.user,
                     request_id=request_id,
                     answer=step,
                     note=form.text("note"),
-                )
-            except InvalidInput as refusal:
-                form.refuse(refusal)
-            except Conflict as conflict:
-                form.conflict(conflict)
-            else:
+                ),
+                conflicts=True,
+            ):
                 return Redirect(
                     done_url(f"/contracts/{contract_id}/work-requests", "work_request_answered"),
                     status_code=HTTP_303_SEE_OTHER,
