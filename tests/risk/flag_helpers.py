@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -122,6 +122,18 @@ class Flags:
         ).returning(RiskFlag.id)
         self.ids.append(rows[0]["id"])
         return int(rows[0]["id"])
+
+    @staticmethod
+    async def after_every_flag() -> datetime:
+        """A moment later than every flag's last sighting: a page listing the latest flags
+        shows this test's first, whatever other tests left (and whatever their clocks)."""
+        latest = (
+            await RiskFlag.select(RiskFlag.last_seen_at)
+            .order_by(RiskFlag.last_seen_at, ascending=False)
+            .first()
+        )
+        at = latest["last_seen_at"] if latest else datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+        return at + timedelta(minutes=1)
 
     async def on_contract(self, reference: str, **fields: Any) -> int:
         """A flag on a platform contract, naming its department and organization."""

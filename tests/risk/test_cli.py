@@ -64,6 +64,7 @@ PLANTED = [
     ("UNDERPRICED_BID", "ZB-2026-004 滨海区同心社区发展服务中心"),
     ("UNDERPRICED_BID", "ZB-2026-030 滨海区同心社区发展服务中心"),
     ("UNDER_DELIVERY", "HT-2026-007"),
+    ("UNDERSTAFFED_DELIVERY", "HT-2026-007"),
     ("UNFILED_REQUEST", "滨海区海湾街道办事处"),
     # cardinal's bid-stage rules on the platform's tenders …
     ("R003", "ZB-2026-004"),
@@ -116,6 +117,7 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
         "CONCENTRATION",
         "DEMAND_MISMATCH",
         "UNFILED_REQUEST",
+        "UNDERSTAFFED_DELIVERY",
     }
     for flag in flags:
         assert {"rule", "subject_type", "subject_id", "severity", "evidence", "ocid"} <= set(flag)

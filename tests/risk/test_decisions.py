@@ -211,9 +211,12 @@ async def test_fifty_parallel_reopenings_reopen_once(
 async def test_the_regulator_start_page_shows_what_waits(
     client: AsyncTestClient, as_user: Headers, flags: Flags
 ) -> None:
-    waiting = await flags.on_contract(HT_007, rule="INTERNALIZATION", status=FlagStatus.explained)
-    other = await flags.on_contract(HT_007, rule="UNDERPRICED_BID")
-    dismissed = await flags.on_contract(HT_007, rule="LATE_REPORT")
+    newest = await flags.after_every_flag()  # the start page lists the latest flags
+    waiting = await flags.on_contract(
+        HT_007, rule="INTERNALIZATION", status=FlagStatus.explained, first_seen_at=newest
+    )
+    other = await flags.on_contract(HT_007, rule="UNDERPRICED_BID", first_seen_at=newest)
+    dismissed = await flags.on_contract(HT_007, rule="LATE_REPORT", first_seen_at=newest)
     answer = await post_step(
         client, await as_user("buyer2"), dismissed, "dismiss", reason="系统故障导致逾期。"
     )

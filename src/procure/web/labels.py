@@ -132,6 +132,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.approval_approved: N_("Approval granted"),
     AuditAction.approval_refused: N_("Approval refused"),
     AuditAction.approval_withdrawn: N_("Approval request withdrawn"),
+    AuditAction.spotcheck_seed_committed: N_("Spot-check seed committed"),
+    AuditAction.spotcheck_seed_revealed: N_("Spot-check seed revealed and sample drawn"),
+    AuditAction.verification_confirmed: N_("Delivery confirmed on verification"),
+    AuditAction.verification_not_delivered: N_("Found not delivered on verification"),
+    AuditAction.verification_unreachable: N_("Could not be reached for verification"),
     AuditAction.work_request_filed: N_("Out-of-contract work request filed"),
     AuditAction.work_request_accepted: N_("Out-of-contract work request accepted"),
     AuditAction.work_request_declined: N_("Out-of-contract work request declined"),
@@ -355,9 +360,11 @@ SUBJECT_TYPES: dict[str, str] = {
     "service_report": N_("Service report"),
     "survey_round": N_("Survey round"),
     "survey_template": N_("Survey template"),
+    "spot_check_seed": N_("Spot-check seed"),
     "suspension": N_("Suspension"),
     "tender": N_("Tender"),
     "user": N_("User"),
+    "verification_task": N_("Verification task"),
 }
 
 ROLES: dict[str, str] = {

@@ -3,7 +3,10 @@ staffing plan its winning bid was judged on (the cost floor, docs/cost-floor.md)
 
 The plan is the awarded bid's (Contract.award → its bid's cost plan), matched to the contract's
 scope lines by line number; a contract without an award or a line without planned staff is not
-judged.
+judged. Only a line whose catalog item has a labour norm per unit in the policy
+([procurement.cost_floor.labour_norm_hours]: a household visit, an hour of care) is judged: for
+a line bought as one project or one month, hours "per unit" in a monthly report are not
+comparable with the plan's for the whole term.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from procure.bids.selectors import planned_staff_hours
 from procure.contracts.tables import Contract, ContractScopeLine
+from procure.policy import get_policy
 from procure.risk.common import contracts_by_id, hours, number, percent, scoped, within
 from procure.risk.params import FixedSeverity, Percent
 from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
@@ -36,11 +40,13 @@ async def _plans(contract_ids: list[int] | None) -> dict[int, dict[int, tuple[in
     }
     by_bid = await planned_staff_hours(sorted(set(awarded.values())))
     plans: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    normed = sorted(get_policy().procurement.cost_floor.labour_norm_hours)
     for line in await ContractScopeLine.select(
         ContractScopeLine.id, ContractScopeLine.contract, ContractScopeLine.line_no
     ).where(
         ContractScopeLine.contract.is_in(list(awarded) or [-1])
         & ContractScopeLine.in_tender.eq(True)
+        & ContractScopeLine.catalog_item.code.is_in(normed or [""])
     ):
         plan = by_bid.get(awarded[line["contract"]], {}).get(line["line_no"])
         if plan is not None and plan[0] > 0:
