@@ -315,7 +315,9 @@ async def test_the_fill_migration_stores_the_contracts_of_stored_processes(
     )
 
     async def stored() -> list[dict[str, Any]]:
-        rows = await OcdsContract.select(*columns).order_by(OcdsContract.id)
+        rows = await OcdsContract.select(*columns).order_by(
+            OcdsContract.process, OcdsContract.position
+        )
         return [
             row
             | {"amount": _float(row["amount"]), "original_amount": _float(row["original_amount"])}
