@@ -15,7 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from pydantic import ValidationError
 
 from procure import clock, i18n
@@ -47,6 +47,7 @@ from procure.security.tables import Role
 from procure.tenders.selectors import tender_detail
 from procure.web import labels
 from procure.web.forms import invalid_input
+from procure.web.notices import see
 from procure.web.templating import request_locale
 
 REQUIRED = {
@@ -63,10 +64,6 @@ REQUIRED = {
 }
 
 Errors = dict[str, str]
-
-
-def see(path: str) -> Redirect:
-    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 
 
 def _gettext(request: Request[Any, Any, Any]) -> Callable[[str], str]:

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from procure.calendar import local_today
 from procure.contracts.selectors import contract_detail
@@ -32,15 +32,11 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.web.forms import validated
-from procure.web.notices import done_url
+from procure.web.notices import done_url, see
 from procure.web.templating import request_locale
 
 RUBRICS_PAGE = "/rubrics"
 BLANK_CRITERION_ROWS = 3
-
-
-def see(path: str) -> Redirect:
-    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 
 
 def form_path(contract_id: int, period: str) -> str:

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from procure.db.pagination import PageRequest, paging_dependency
 from procure.errors import InvalidInput
@@ -28,12 +28,8 @@ from procure.notifications.tables import Channel, NotificationKind
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.web import labels
-from procure.web.notices import done_url
+from procure.web.notices import done_url, see
 from procure.web.templating import request_locale
-
-
-def see(path: str) -> Redirect:
-    return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 
 
 class NotificationPages(Controller):

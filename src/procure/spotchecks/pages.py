@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from procure.errors import Conflict, InvalidInput
 from procure.i18n import N_
@@ -20,7 +20,7 @@ from procure.spotchecks.selectors import contract_spotchecks
 from procure.spotchecks.services import verification_record
 from procure.spotchecks.states import TaskStep
 from procure.web import labels
-from procure.web.notices import done_url
+from procure.web.notices import see
 from procure.web.templating import request_locale
 
 OUTCOME_MISSING = N_("choose what you found: delivered, not delivered, or could not reach")
@@ -82,7 +82,4 @@ class SpotCheckPages(Controller):
                 error_task=task_id,
                 posted={"outcome": outcome, "note": note},
             )
-        return Redirect(
-            done_url(f"{spotchecks_url(contract_id)}#task-{task_id}", "finding_recorded"),
-            status_code=HTTP_303_SEE_OTHER,
-        )
+        return see(f"{spotchecks_url(contract_id)}#task-{task_id}", "finding_recorded")

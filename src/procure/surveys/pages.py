@@ -34,9 +34,8 @@ from procure.surveys.selectors import (
     round_results,
     scoped_round,
 )
-from procure.tenders.pages import see
 from procure.web.forms import Form
-from procure.web.notices import done_url
+from procure.web.notices import done_url, see
 
 THANKS_PAGE = "/surveys/thanks"
 

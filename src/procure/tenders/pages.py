@@ -3,7 +3,6 @@ organization's sealed bid, and the evaluators' scoring — thin, over the same s
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from procure import clock
 from procure.approvals.pages import KIND_LABELS
@@ -66,21 +65,7 @@ from procure.tenders.selectors import (
 )
 from procure.tenders.states import OPENED_STATES, ProcurementMethod, TenderStatus
 from procure.web.forms import Form
-from procure.web.notices import done_url
-
-
-def see(path: str, done: str | None = None) -> Redirect:
-    """Post/Redirect/Get: to ``path``, saying ``done``'s success notice there."""
-    return Redirect(done_url(path, done) if done else path, status_code=HTTP_303_SEE_OTHER)
-
-
-def local_datetime(value: str, field: str) -> str:
-    """A datetime-local form value, read in the platform's time zone, as ISO 8601."""
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field, N_("%(value)r is not a date and time"), value=value) from None
-    return naive.replace(tzinfo=ZoneInfo(get_settings().timezone)).isoformat()
+from procure.web.notices import see
 
 
 async def form_choices() -> dict[str, Any]:

@@ -5,6 +5,9 @@ to a page with ``?done=<key>``, and templates/base.html says the key's message o
 
 from __future__ import annotations
 
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
 from procure.i18n import N_
 
 #: Query parameter that carries the key; a pager drops it (db.pagination.NOTICE_PARAMS).
@@ -132,3 +135,8 @@ def done_url(path: str, key: str) -> str:
     base, hash_mark, fragment = path.partition("#")
     separator = "&" if "?" in base else "?"
     return f"{base}{separator}{DONE_PARAM}={key}{hash_mark}{fragment}"
+
+
+def see(path: str, done: str | None = None) -> Redirect:
+    """Post/Redirect/Get: to ``path``, saying ``done``'s success notice there."""
+    return Redirect(done_url(path, done) if done else path, status_code=HTTP_303_SEE_OTHER)

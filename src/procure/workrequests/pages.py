@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from procure.i18n import N_
 from procure.policy import get_policy
@@ -17,7 +17,7 @@ from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
 from procure.web.forms import Form
-from procure.web.notices import done_url
+from procure.web.notices import see
 from procure.workrequests import services
 from procure.workrequests.schemas import WorkRequestIn
 from procure.workrequests.selectors import (
@@ -117,10 +117,7 @@ class WorkRequestPages(Controller):
             services.work_request_file(actor=request.user, contract_id=contract_id, data=data),
             conflicts=True,
         ):
-            return Redirect(
-                done_url(f"/contracts/{contract_id}/work-requests", "work_request_filed"),
-                status_code=HTTP_303_SEE_OTHER,
-            )
+            return see(f"/contracts/{contract_id}/work-requests", "work_request_filed")
         return await _contract_page(
             request.user, contract_id, file_form=form, status_code=HTTP_400_BAD_REQUEST
         )
@@ -148,10 +145,7 @@ class WorkRequestPages(Controller):
             ),
             conflicts=True,
         ):
-            return Redirect(
-                done_url(f"/contracts/{contract_id}/work-requests", "work_request_cited"),
-                status_code=HTTP_303_SEE_OTHER,
-            )
+            return see(f"/contracts/{contract_id}/work-requests", "work_request_cited")
         return await _contract_page(
             request.user,
             contract_id,
@@ -187,10 +181,7 @@ class WorkRequestPages(Controller):
                 ),
                 conflicts=True,
             ):
-                return Redirect(
-                    done_url(f"/contracts/{contract_id}/work-requests", "work_request_answered"),
-                    status_code=HTTP_303_SEE_OTHER,
-                )
+                return see(f"/contracts/{contract_id}/work-requests", "work_request_answered")
         return await _contract_page(
             request.user,
             contract_id,

@@ -127,7 +127,7 @@ def line_evidence(line: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _report_finding(
+def report_finding(
     rule: str,
     contract: dict[str, Any],
     report: SubmittedReport,
@@ -183,7 +183,7 @@ async def scope_drift(ctx: RuleContext) -> list[Finding]:
         if contract is None or share is None or share <= params.threshold_percent:
             continue
         findings.append(
-            _report_finding(
+            report_finding(
                 "SCOPE_DRIFT",
                 contract,
                 report,
@@ -255,7 +255,7 @@ async def internalization(ctx: RuleContext) -> list[Finding]:
         else:
             severity = Severity.low
         findings.append(
-            _report_finding(
+            report_finding(
                 "INTERNALIZATION",
                 contract,
                 report,
@@ -308,7 +308,7 @@ async def reporting_burden(ctx: RuleContext) -> list[Finding]:
         if contract is None or ad_hoc <= params.tolerance:
             continue
         findings.append(
-            _report_finding(
+            report_finding(
                 "REPORTING_BURDEN",
                 contract,
                 report,

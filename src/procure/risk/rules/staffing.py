@@ -21,7 +21,7 @@ from procure.policy import get_policy
 from procure.risk.common import contracts_by_id, hours, number, percent, scoped, within
 from procure.risk.params import FixedSeverity, Percent
 from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
-from procure.risk.rules.reports import _report_finding, submitted_reports
+from procure.risk.rules.reports import report_finding, submitted_reports
 from procure.risk.tables import Severity
 
 
@@ -92,7 +92,7 @@ async def understaffed_delivery(ctx: RuleContext) -> list[Finding]:
                 short.append(_line_evidence(scope_line, quantity, minutes, plan[scope_line]))
         if short:
             findings.append(
-                _report_finding(
+                report_finding(
                     "UNDERSTAFFED_DELIVERY",
                     contract,
                     report,
