@@ -27,7 +27,8 @@ def risk() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="print the flags found as a JSON array")
 def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
-    """Run the rules over everything and update the flags (a full scan)."""
+    """Bring the OCDS projection up to date, then run the rules over everything and update the
+    flags (a full scan)."""
     from procure.commands import fail, needs_database
     from procure.risk.engine import RuleFailures, load_rules, scan
 
@@ -41,7 +42,13 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+        from procure.ocds.platform import platform_dataset_refresh
+
         console = Console(stderr=True)
+        # As the hourly job does: what changed without an event (a bulk load) is projected
+        # before the bid-stage rules read it.
+        rewritten = await platform_dataset_refresh()
+        console.print(f"OCDS projection: {rewritten} process(es) brought up to date")
         if not console.is_terminal:
             return await scan(rules=chosen, skipped=skips.append)
         with Progress(

@@ -623,9 +623,10 @@ async def _run_each(
     ``skipped``: told of what the rules could not judge for missing data (also logged)."""
     flags: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
-    if dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
-        # The bid-stage rules judge the platform's tenders through their OCDS projection,
-        # brought up to date where it changed.
+    if touched and dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
+        # The bid-stage rules judge the platform's tenders through their OCDS projection: an
+        # event brings the processes it touched up to date first. A full scan reads the
+        # projection as the events and the catch-up job (ocds.platform_refresh) left it.
         await platform_dataset_refresh(tender_ids=touched)
     # The rules of one run read the datasets' processes (and other shared rows) once between them.
     with shared_reads():

@@ -30,8 +30,12 @@ SCAN_REQUESTED = "risk.scan_requested"
 
 @handles(SCAN_REQUESTED)
 async def requested_scan(payload: dict[str, Any]) -> None:
+    from procure.ocds.platform import platform_dataset_refresh
     from procure.risk.engine import scan
 
+    # Somebody asked for today's picture: what changed without an event is projected first
+    # (the nightly scan follows the hourly ocds.platform_refresh instead).
+    await platform_dataset_refresh()
     await scan(rules=payload.get("rules") or None)
 
 
