@@ -47,9 +47,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="procure", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Rectification",
@@ -258,9 +256,7 @@ async def forwards():
         tablename="rectification",
         constraint_name="rectification_status_valid",
         constraint_class=Check,
-        params={
-            "condition": "status IN ('submitted', 'accepted', 'returned', 'applied')"
-        },
+        params={"condition": "status IN ('submitted', 'accepted', 'returned', 'applied')"},
         schema=None,
     )
 
@@ -548,9 +544,7 @@ async def forwards():
         tablename="performance_score",
         constraint_name="performance_score_objection_valid",
         constraint_class=Check,
-        params={
-            "condition": "objection IN ('none', 'lodged', 'upheld', 'rejected')"
-        },
+        params={"condition": "objection IN ('none', 'lodged', 'upheld', 'rejected')"},
         schema=None,
     )
 

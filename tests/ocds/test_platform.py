@@ -10,6 +10,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from procure.ocds.dataset import dataset_processes
+from procure.ocds.jobs import platform_refresh
 from procure.ocds.platform import platform_dataset_refresh
 from procure.ocds.tables import OcdsBid, OcdsParty, OcdsProcess
 from procure.organizations.tables import Organization
@@ -151,8 +152,12 @@ async def test_a_refresh_rewrites_only_what_changed_and_an_event_only_its_own_te
     assert "社区服务（修订）" in after_event[ocids[0]]["compiled_release"]
     assert after_event[ocids[1]] == before[ocids[1]]
 
-    # The full scan brings the other one up to date, and only it.
+    # A full scan reads the projection as it stands: the other one is not rewritten by it.
     await scan(rules=["R003"])
+    assert await platform_rows(*ocids) == after_event
+
+    # The catch-up job brings the other one up to date, and only it.
+    assert await platform_refresh() == 1
     after_scan = await platform_rows(*ocids)
     assert after_scan[ocids[0]] == after_event[ocids[0]]
     assert "社区服务（修订）" in after_scan[ocids[1]]["compiled_release"]

@@ -12,6 +12,7 @@ import pytest
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.departments.tables import Department
+from procure.ocds.jobs import platform_refresh
 from procure.risk.engine import load_rules, scan
 from procure.risk.registry import Stage
 from procure.surveys.tables import SurveyRound
@@ -34,7 +35,9 @@ POPULATION = {"R024", "R025", "R038", "R048", "R058"}
 
 @pytest.fixture(scope="module")
 async def scanned(database: None) -> list[dict[str, Any]]:
-    """A fresh full scan (on the real clock): the flags it finds."""
+    """A fresh full scan (on the real clock), after the projection's catch-up job: the flags it
+    finds."""
+    await platform_refresh()
     return await scan()
 
 

@@ -18,6 +18,7 @@ records no audit event: the audit log keeps the changes people and the platform'
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import pkgutil
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from piccolo.utils.encoding import dump_json
+from piccolo.utils.encoding import dump_json, load_json
 
 from procure import clock
 from procure.db import transaction
@@ -168,6 +169,29 @@ def _evidence(finding: Finding) -> dict[str, Any]:
     return {**finding.evidence, "value": finding.value}
 
 
+@dataclass(frozen=True)
+class _Written:
+    """What a finding writes into its flag: the evidence as stored JSON, and the digest of
+    everything the finding sets (``RiskFlag.finding_hash``), which tells an unchanged flag
+    without reading its evidence back."""
+
+    finding: Finding
+    evidence: str
+    digest: str
+
+    @classmethod
+    def of(cls, finding: Finding) -> _Written:
+        evidence = dump_json(_evidence(finding))
+        parts = (
+            str(finding.severity),
+            evidence,
+            finding.ocid,
+            str(finding.department_id),
+            str(finding.organization_id),
+        )
+        return cls(finding, evidence, hashlib.sha256("\x1f".join(parts).encode()).hexdigest())
+
+
 def _checked(rule: Rule, findings: list[Finding], scope: Scope | None) -> dict[Key, Finding]:
     """The findings by identity; a rule that finds one subject and period twice is a bug."""
     allowed = None if scope is None else scope.get(rule.subject)
@@ -248,26 +272,18 @@ async def _closed_by_engine(flag_ids: list[int]) -> set[int]:
     }
 
 
-def _flag_values(finding: Finding, policy_version: str, now: datetime) -> dict[Any, Any]:
+def _flag_values(written: _Written, policy_version: str, now: datetime) -> dict[Any, Any]:
+    finding = written.finding
     return {
         RiskFlag.severity: finding.severity,
-        RiskFlag.evidence: _evidence(finding),
+        RiskFlag.evidence: written.evidence,
+        RiskFlag.finding_hash: written.digest,
         RiskFlag.ocid: finding.ocid,
         RiskFlag.department: finding.department_id,
         RiskFlag.organization: finding.organization_id,
         RiskFlag.policy_version: policy_version,
         RiskFlag.last_seen_at: now,
     }
-
-
-def _differs(row: dict[str, Any], finding: Finding) -> bool:
-    return (
-        row["severity"] != finding.severity
-        or row["evidence"] != _evidence(finding)
-        or row["ocid"] != finding.ocid
-        or row["department"] != finding.department_id
-        or row["organization"] != finding.organization_id
-    )
 
 
 def _scope_clause(rule: Rule, dataset: str, scope: Scope | None) -> Any:
@@ -279,8 +295,9 @@ def _scope_clause(rule: Rule, dataset: str, scope: Scope | None) -> Any:
 
 
 def _new_flag(
-    rule: Rule, dataset: str, finding: Finding, policy_version: str, now: datetime
+    rule: Rule, dataset: str, written: _Written, policy_version: str, now: datetime
 ) -> dict[str, Any]:
+    finding = written.finding
     return {
         "rule": rule.code,
         "dataset": dataset,
@@ -291,7 +308,7 @@ def _new_flag(
         "first_seen_at": now,
         **{
             column._meta.name: value
-            for column, value in _flag_values(finding, policy_version, now).items()
+            for column, value in _flag_values(written, policy_version, now).items()
         },
     }
 
@@ -308,21 +325,22 @@ FLAG_IDENTITY = (
 async def _insert_new(
     rule: Rule,
     dataset: str,
-    new: list[tuple[Key, Finding]],
+    new: list[tuple[Key, _Written]],
     policy_version: str,
     now: datetime,
-) -> set[Key]:
-    """Open a flag for each new finding, in multi-row INSERTs, with their history rows; the keys
-    another run opened a moment ago (the conflict left them alone) are not in the answer."""
+) -> dict[Key, int]:
+    """Open a flag for each new finding, in multi-row INSERTs, with their history rows; the
+    flags' ids by key. The keys another run opened a moment ago (the conflict left them alone)
+    are not in the answer."""
     rows = await insert_rows(
         RiskFlag,
-        [_new_flag(rule, dataset, finding, policy_version, now) for _, finding in new],
+        [_new_flag(rule, dataset, written, policy_version, now) for _, written in new],
         on_conflict_do_nothing=FLAG_IDENTITY,
         returning=(RiskFlag.id, RiskFlag.subject_type, RiskFlag.subject_id, RiskFlag.period),
     )
     await _events([(row["id"], "") for row in rows], FlagStatus.open, CONDITION_FOUND)
     await _raised([row["id"] for row in rows])
-    return {_key(row["subject_type"], row["subject_id"], row["period"]) for row in rows}
+    return {_key(row["subject_type"], row["subject_id"], row["period"]): row["id"] for row in rows}
 
 
 async def _raised(flag_ids: list[int]) -> None:
@@ -332,10 +350,24 @@ async def _raised(flag_ids: list[int]) -> None:
         await record_event(Trigger.risk_flag_raised, {SubjectType.risk_flag: flag_ids})
 
 
+#: What a scan reads of the flags it may touch: everything but the evidence (compared by
+#: ``finding_hash``).
+_EXISTING = (
+    RiskFlag.id,
+    RiskFlag.subject_type,
+    RiskFlag.subject_id,
+    RiskFlag.period,
+    RiskFlag.status,
+    RiskFlag.finding_hash,
+    RiskFlag.policy_version,
+    RiskFlag.first_seen_at,
+)
+
+
 async def _existing(where: Any) -> dict[Key, dict[str, Any]]:
     return {
         _key(row["subject_type"], row["subject_id"], row["period"]): row
-        for row in await RiskFlag.select().where(where).output(load_json=True)
+        for row in await RiskFlag.select(*_EXISTING).where(where)
     }
 
 
@@ -365,19 +397,20 @@ async def _close_gone(rows: list[dict[str, Any]]) -> int:
 
 
 #: The columns a finding sets, with the value each takes from it.
-_FINDING_COLUMNS: tuple[tuple[str, Callable[[Finding], Any]], ...] = (
-    ("severity", lambda f: str(f.severity)),
-    ("evidence", lambda f: dump_json(_evidence(f))),
-    ("ocid", lambda f: f.ocid),
-    ("department", lambda f: f.department_id),
-    ("organization", lambda f: f.organization_id),
+_FINDING_COLUMNS: tuple[tuple[str, Callable[[_Written], Any]], ...] = (
+    ("severity", lambda w: str(w.finding.severity)),
+    ("evidence", lambda w: w.evidence),
+    ("finding_hash", lambda w: w.digest),
+    ("ocid", lambda w: w.finding.ocid),
+    ("department", lambda w: w.finding.department_id),
+    ("organization", lambda w: w.finding.organization_id),
 )
-#: Flags per UPDATE of changed findings: 11 parameters each, well inside SQLite's limit.
+#: Flags per UPDATE of changed findings: 13 parameters each, well inside SQLite's limit.
 _CHANGED_BATCH = 200
 
 
 async def _update_changed(
-    changed: Sequence[tuple[int, Finding]], policy_version: str, now: datetime
+    changed: Sequence[tuple[int, _Written]], policy_version: str, now: datetime
 ) -> None:
     """Write each flag's new finding, a batch per statement: ``SET column = CASE id WHEN … THEN
     … ELSE column END`` for each column (a different value per flag), then the policy version
@@ -387,9 +420,9 @@ async def _update_changed(
         sets = []
         for column, value_of in _FINDING_COLUMNS:
             whens = []
-            for flag_id, finding in batch:
+            for flag_id, written in batch:
                 whens.append("WHEN {} THEN {}")
-                args.extend([flag_id, value_of(finding)])
+                args.extend([flag_id, value_of(written)])
             sets.append(f'"{column}" = CASE "id" {" ".join(whens)} ELSE "{column}" END')
         ids = [flag_id for flag_id, _ in batch]
         marks = ", ".join("{}" for _ in ids)
@@ -415,29 +448,36 @@ async def _upsert(
     reopenable = await _closed_by_engine(
         [row["id"] for key, row in existing.items() if row["status"] == FlagStatus.resolved]
     )
-    new = [(key, finding) for key, finding in findings.items() if key not in existing]
+    written = {key: _Written.of(finding) for key, finding in findings.items()}
+    new = [(key, w) for key, w in written.items() if key not in existing]
     opened = await _insert_new(rule, dataset, new, policy_version, now)
     result.opened = len(opened)
     raced = [key for key, _ in new if key not in opened]
     if raced:
         # Another run opened these a moment ago: update those.
         existing.update({key: row for key, row in (await _existing(where)).items() if key in raced})
+    # The flags as they stand after this run (without their evidence): the answer.
+    stand = {
+        key: {"id": flag_id, "status": FlagStatus.open, "first_seen_at": now}
+        for key, flag_id in opened.items()
+    }
     unchanged: list[int] = []
     reopened: list[int] = []
     refreshed: list[int] = []  # the same finding under another policy version
-    changed: list[tuple[int, Finding]] = []  # new evidence, severity or parties
-    for key, finding in findings.items():
+    changed: list[tuple[int, _Written]] = []  # new evidence, severity or parties
+    for key, w in written.items():
         if key in opened:
             continue
-        row = existing[key]
-        values = _flag_values(finding, policy_version, now)
+        row = stand[key] = dict(existing[key])
+        values = _flag_values(w, policy_version, now)
         if row["id"] in reopenable and await _engine_step(
             row, EngineStep.condition_back, CONDITION_BACK, values
         ):
             result.reopened += 1
             reopened.append(row["id"])
-        elif _differs(row, finding):
-            changed.append((row["id"], finding))
+            row["status"] = FlagStatus.open
+        elif row["finding_hash"] != w.digest:
+            changed.append((row["id"], w))
         elif row["policy_version"] != policy_version:
             refreshed.append(row["id"])
         else:
@@ -454,11 +494,26 @@ async def _upsert(
         await RiskFlag.update({RiskFlag.last_seen_at: now}).where(RiskFlag.id.is_in(list(batch)))
     result.unchanged = len(unchanged)
     result.closed = await _close_gone([row for key, row in existing.items() if key not in findings])
-    if findings:
-        keys = set(findings)
-        result.flags = [
-            flag_out(row) for key, row in (await _existing(where)).items() if key in keys
-        ]
+    result.flags = [
+        flag_out(
+            {
+                **stand[key],
+                "rule": rule.code,
+                "dataset": dataset,
+                "subject_type": w.finding.subject_type,
+                "subject_id": w.finding.subject_id,
+                "period": w.finding.period,
+                "ocid": w.finding.ocid,
+                "severity": w.finding.severity,
+                "evidence": load_json(w.evidence),
+                "policy_version": policy_version,
+                "department": w.finding.department_id,
+                "organization": w.finding.organization_id,
+                "last_seen_at": now,
+            }
+        )
+        for key, w in written.items()
+    ]
     return result
 
 

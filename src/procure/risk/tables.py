@@ -41,6 +41,9 @@ class RiskFlag(Table, tablename="risk_flag"):
     severity = enum_column(Severity)
     status = enum_column(FlagStatus)
     evidence = JSON(null=False, default="{}")
+    # sha256 of what the finding sets (severity, evidence, ocid, parties): a scan tells an
+    # unchanged flag by it, without reading the evidence back.
+    finding_hash = Varchar(length=64, null=False, default="")
     policy_version = Varchar(length=40, null=False)
     # The parties involved, who may read the flag (besides auditors): the buying department and
     # the organization concerned, where the subject has them.
