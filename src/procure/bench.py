@@ -60,7 +60,9 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 FIGURES = tuple(GOALS)
 
-#: What the risk rules read (the raw side of scan_vs_raw); sealed bytes are left out.
+#: What the risk rules read (the raw side of scan_vs_raw): the platform's tables, and the OCDS
+#: projection's rows the bid-stage rules and the population summaries read. Sealed bytes and
+#: the projection's release JSON (which no rule reads) are left out.
 RULE_TABLES = (
     "tender",
     "tender_community",
@@ -81,8 +83,31 @@ RULE_TABLES = (
     "survey_token",
     "performance_score",
     "evaluation_score",
+    "committee_evaluation",
+    "rubric_criterion",
+    "survey_item",
+    "bid_cost_plan",
+    "bid_staff_role",
+    "work_request",
+    "work_request_citation",
+    "ocds_process",
+    "ocds_party",
+    "ocds_bid",
+    "ocds_bid_tenderer",
+    "ocds_award",
+    "ocds_award_supplier",
+    "ocds_award_item",
+    "ocds_contract",
+    "ocds_process_summary",
 )
-SKIPPED_COLUMNS = {"sealed_content", "nonce", "wrapped_bid_key", "content"}
+SKIPPED_COLUMNS = {
+    "sealed_content",
+    "nonce",
+    "wrapped_bid_key",
+    "content",
+    "compiled_release",
+    "releases",
+}
 
 
 # -- the parent: a scratch database, a child process ---------------------------------------------

@@ -48,7 +48,6 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
         # As the hourly job does: what changed without an event (a bulk load) is projected
         # before the bid-stage rules read it.
         rewritten = await platform_dataset_refresh()
-        console.print(f"OCDS projection: {rewritten} process(es) brought up to date")
         if not console.is_terminal:
             return await scan(rules=chosen, skipped=skips.append)
         with Progress(
@@ -58,6 +57,7 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
             console=console,
             transient=True,
         ) as bar:
+            console.print(f"OCDS projection: {rewritten} process(es) brought up to date")
             task = bar.add_task("scanning", total=None)
 
             def advance(code: str, done: int, total: int) -> None:
