@@ -13,8 +13,9 @@ from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.departments.tables import Department
 from procure.ocds.jobs import platform_refresh
-from procure.risk.engine import load_rules, scan
+from procure.risk.engine import flag_out, load_rules, scan
 from procure.risk.registry import Stage
+from procure.risk.tables import RiskFlag
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
 from tests.risk.conftest import (
@@ -59,6 +60,20 @@ async def external(scanned: list[dict[str, Any]]) -> dict[Subject, set[str]]:
         if flag["dataset"] == "external":
             by_subject[(flag["subject_type"], flag["subject_id"])].add(flag["rule"])
     return by_subject
+
+
+async def test_a_scan_answers_its_flags_as_stored(scanned: list[dict[str, Any]]) -> None:
+    # The scan answers from what it wrote, not by reading the flags back: every rule's flags
+    # (all fire on the demo) must be what the table holds, evidence in JSON's own types.
+    stored = {
+        row["id"]: flag_out(row)
+        for row in await RiskFlag.select()
+        .where(RiskFlag.id.is_in([flag["id"] for flag in scanned]))
+        .output(load_json=True)
+    }
+    assert len(stored) == len(scanned)
+    for flag in scanned:
+        assert flag == stored[flag["id"]]
 
 
 async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from piccolo.columns import DoublePrecision
@@ -54,7 +55,7 @@ class Award:
 @dataclass
 class Party:
     party_id: str | None
-    roles: list[str]
+    roles: Sequence[str]
     full_address: str | None
     contact: tuple[str | None, ...]  # name, email, telephone, fax number, url
     name: str | None = None
@@ -314,9 +315,11 @@ async def _read_now(
     return list(processes.values())
 
 
-def _json_list(text: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def _json_list(text: str) -> tuple[str, ...]:
+    """A party's roles from their stored JSON (a few distinct lists among many parties)."""
     value = json.loads(text)
-    return value if isinstance(value, list) else []
+    return tuple(value) if isinstance(value, list) else ()
 
 
 async def dataset_names() -> list[str]:

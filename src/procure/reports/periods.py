@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from procure.contracts.tables import ReportingFrequency
 
@@ -48,6 +49,15 @@ def contract_periods(
     starts_on: date, ends_on: date, frequency: ReportingFrequency | str, due_days: int
 ) -> list[Period]:
     """Every period of a term that runs from starts_on to ends_on, both days included."""
+    return list(_periods(starts_on, ends_on, ReportingFrequency(frequency), due_days))
+
+
+@lru_cache(maxsize=4096)
+def _periods(
+    starts_on: date, ends_on: date, frequency: ReportingFrequency, due_days: int
+) -> tuple[Period, ...]:
+    """contract_periods, computed once per term (a scan asks for each contract's, rule by
+    rule; many contracts share a term)."""
     if ends_on < starts_on:
         raise ValueError(f"the term ends ({ends_on}) before it starts ({starts_on})")
     step = MONTHS_PER_PERIOD[ReportingFrequency(frequency)]
@@ -67,7 +77,7 @@ def contract_periods(
             )
         )
         block = following
-    return periods
+    return tuple(periods)
 
 
 def find_period(periods: list[Period], label: str) -> Period | None:

@@ -3,10 +3,12 @@ percentages for evidence, and the local calendar."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from procure.contracts.tables import Contract
+from procure.ocds.dataset import shared_value
 from procure.risk.registry import RuleContext, SubjectType
 
 HUNDREDTHS = Decimal("0.01")
@@ -82,8 +84,22 @@ CONTRACT_COLUMNS = (
 
 
 async def contracts_by_id(ids: list[int] | None) -> dict[int, dict[str, Any]]:
-    """The contracts a run looks at (signed ones: a draft has no service yet), by id."""
+    """The contracts a run looks at (signed ones: a draft has no service yet), by id; all of
+    them (None) are read once per run of rules."""
+    if ids is None:
+        return await shared_value("contracts", lambda: _contracts(None))
+    return await _contracts(ids)
+
+
+async def _contracts(ids: list[int] | None) -> dict[int, dict[str, Any]]:
     rows = await Contract.select(*CONTRACT_COLUMNS).where(
         within(Contract.id, ids) & (Contract.status != "draft")
     )
     return {row["id"]: row for row in rows}
+
+
+def among(column: Any, ids: list[int] | None, chosen: Iterable[int]) -> Any:
+    """A WHERE clause for the rows of what a run chose (``chosen``, found among ``ids``): in a
+    full scan (ids None) no list at all — every row, the caller keeps those it wants, rather
+    than thousands of ids in one statement."""
+    return within(column, None if ids is None else sorted(chosen))

@@ -25,6 +25,7 @@ from procure.performance.tables import PerformanceScore
 from procure.reports.periods import Period, contract_periods, find_period
 from procure.risk.common import (
     HUNDREDTHS,
+    among,
     contract_link,
     contracts_by_id,
     number,
@@ -136,7 +137,7 @@ async def amendment_creep(ctx: RuleContext) -> list[Finding]:
         .order_by(AmendmentLine.id)
     ):
         outside[row.pop("contract")].append(row)
-    contracts = await contracts_by_id(sorted(amendments))
+    contracts = await contracts_by_id(None if ids is None else sorted(amendments))
     findings = []
     for contract_id, signed in sorted(amendments.items()):
         contract = contracts.get(contract_id)
@@ -301,8 +302,8 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
     reports = await submitted_reports(ids)
     if not reports:
         return []
-    with_reports = sorted({r.contract_id for r in reports})
-    contracts = await contracts_by_id(with_reports)
+    with_reports = {r.contract_id for r in reports}
+    contracts = await contracts_by_id(None if ids is None else sorted(with_reports))
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line in await ContractScopeLine.select(
         ContractScopeLine.id,
@@ -311,7 +312,7 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
         ContractScopeLine.quantity,
         ContractScopeLine.catalog_item.name.as_alias("item_name"),
         ContractScopeLine.catalog_item.unit.as_alias("unit"),
-    ).where(ContractScopeLine.contract.is_in(with_reports)):
+    ).where(among(ContractScopeLine.contract, ids, with_reports)):
         lines[line["contract"]].append(line)
     amended: dict[int, int] = defaultdict(int)
     for row in await AmendmentLine.select(
@@ -320,7 +321,7 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
         AmendmentLine.scope_line.is_not_null()
         & AmendmentLine.amendment.signed_at.is_not_null()
         & (AmendmentLine.amendment.status == AmendmentStatus.accepted)
-        & AmendmentLine.amendment.contract.is_in(with_reports)
+        & among(AmendmentLine.amendment.contract, ids, with_reports)
     ):
         amended[row["scope_line"]] += row["quantity_delta"]
     payments: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -328,7 +329,7 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
         await Payment.select(
             Payment.contract, Payment.seq, Payment.due_on, Payment.amount_fen, Payment.status
         )
-        .where(Payment.contract.is_in(with_reports))
+        .where(among(Payment.contract, ids, with_reports))
         .order_by(Payment.seq)
     ):
         payments[row["contract"]].append(row)
@@ -449,14 +450,18 @@ async def low_price_low_quality(ctx: RuleContext) -> list[Finding]:
             scores[row["contract"]].append(row)
     if not scores:
         return []
-    won = await Contract.select(
-        Contract.id, Contract.tender, Contract.award.bid.as_alias("bid")
-    ).where(Contract.id.is_in(sorted(scores)) & Contract.award.is_not_null())
+    won = [
+        row
+        for row in await Contract.select(
+            Contract.id, Contract.tender, Contract.award.bid.as_alias("bid")
+        ).where(among(Contract.id, ids, scores) & Contract.award.is_not_null())
+        if row["id"] in scores
+    ]
     underpriced = await underpriced_bids(
         tender_ids=sorted({row["tender"] for row in won if row["tender"] is not None}),
         catalog_floor=params.catalog_floor,
     )
-    contracts = await contracts_by_id(sorted(scores))
+    contracts = await contracts_by_id(None if ids is None else sorted(scores))
     findings = []
     for row in sorted(won, key=lambda r: r["id"]):
         bid = underpriced.get(row["bid"])

@@ -8,6 +8,7 @@ first judges it; an early close (``survey_closed``) is judged at once.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,13 @@ def _closed(round_table: Any) -> Any:
     return round_table.closed_at.is_not_null() | (round_table.closes_at <= clock.now())
 
 
+def _of_rounds(round_column: Any, everything: bool, rounds: Iterable[int]) -> Any:
+    """The rows of these rounds; in a full scan (``everything``) those of every closed round
+    by a join, rather than thousands of ids in one statement (the caller keeps the rows of
+    the rounds it read: one may have closed between the statements)."""
+    return _closed(round_column) if everything else round_column.is_in(list(rounds) or [-1])
+
+
 # -- SATISFACTION_GAP ---------------------------------------------------------------------------
 
 
@@ -78,10 +86,11 @@ async def resident_satisfaction(
     responses: Counter[tuple[int, str]] = Counter()
     for row in (
         await SurveyResponse.select(SurveyResponse.round, Count())
-        .where(SurveyResponse.round.is_in(list(rounds)))
+        .where(_of_rounds(SurveyResponse.round, contract_ids is None, rounds))
         .group_by(SurveyResponse.round)
     ):
-        responses[rounds[row["round"]]] += row["count"]
+        if row["round"] in rounds:
+            responses[rounds[row["round"]]] += row["count"]
     # Each item's sum and count of scores per round, summed in SQL; an item's mean over the
     # rounds of one contract and period is then Σ sums ÷ Σ counts (integers: exact).
     sums: dict[tuple[int, str], dict[tuple[int, str], list[int]]] = defaultdict(
@@ -98,12 +107,14 @@ async def resident_satisfaction(
             Count(SurveyAnswer.score, alias="answers"),
         )
         .where(
-            round_column.is_in(list(rounds))
+            _of_rounds(round_column, contract_ids is None, rounds)
             & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
             & SurveyAnswer.score.is_not_null()
         )
         .group_by(round_column, seq, text)
     ):
+        if row["round"] not in rounds:
+            continue
         item = sums[rounds[row["round"]]][(row["seq"], row["text"])]
         item[0] += int(row["total"])
         item[1] += int(row["answers"])
@@ -181,7 +192,9 @@ async def satisfaction_gap(ctx: RuleContext) -> list[Finding]:
     self_scores = {
         (r.contract_id, r.period): r.outcome_self_score for r in await submitted_reports(ids)
     }
-    contracts = await contracts_by_id(sorted({contract_id for contract_id, _ in residents}))
+    contracts = await contracts_by_id(
+        None if ids is None else sorted({contract_id for contract_id, _ in residents})
+    )
     findings = []
     for (contract_id, period), resident in sorted(residents.items()):
         contract = contracts.get(contract_id)
@@ -281,7 +294,7 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
     issued = {
         row["round"]: row["count"]
         for row in await SurveyToken.select(SurveyToken.round, Count())
-        .where(SurveyToken.round.is_in(round_ids))
+        .where(_of_rounds(SurveyToken.round, ids is None, round_ids))
         .group_by(SurveyToken.round)
     }
     # Responses per round and hour, counted in SQL; each round's hours in the order of their
@@ -294,7 +307,7 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
             Count(alias="responses"),
             Min(SurveyResponse.id, alias="first"),
         )
-        .where(SurveyResponse.round.is_in(round_ids))
+        .where(_of_rounds(SurveyResponse.round, ids is None, round_ids))
         .group_by(SurveyResponse.round, SurveyResponse.submitted_hour)
     )
     for row in sorted(by_hour, key=lambda row: row["first"]):
@@ -311,7 +324,7 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
             Max(SurveyAnswer.score, alias="high"),
         )
         .where(
-            round_column.is_in(round_ids)
+            _of_rounds(round_column, ids is None, round_ids)
             & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
             & SurveyAnswer.score.is_not_null()
         )
