@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count, Max, Min, Sum
+from piccolo.query.functions.aggregate import Count, Min, Sum
 
 from procure import clock
 from procure.evaluations.scoring import mean_total, weighted_total
@@ -249,6 +249,39 @@ async def satisfaction_gap(ctx: RuleContext) -> list[Finding]:
 # -- SURVEY_ANOMALY -----------------------------------------------------------------------------
 
 
+async def _straight_lining(round_ids: list[int] | None) -> tuple[Counter[int], Counter[int]]:
+    """Per closed round (of these, or all): the responses with at least two Likert answers,
+    and of those the ones giving every item one score (min = max) — counted in SQL, response
+    by response and then round by round."""
+    if round_ids is None:
+        rounds = (
+            'JOIN "survey_round" sr ON sr."id" = r."round" '
+            'WHERE (sr."closed_at" IS NOT NULL OR sr."closes_at" <= {})'
+        )
+        args: list[Any] = [clock.now()]
+    else:
+        args = list(round_ids) or [-1]
+        rounds = f'WHERE r."round" IN ({", ".join("{}" for _ in args)})'
+    rows = await SurveyAnswer.raw(
+        "SELECT per.round AS round, COUNT(*) AS judged, "
+        "SUM(CASE WHEN per.low = per.high THEN 1 ELSE 0 END) AS uniform FROM ("
+        'SELECT r."round" AS round, MIN(a."score") AS low, MAX(a."score") AS high '
+        'FROM "survey_answer" a JOIN "survey_response" r ON r."id" = a."response" '
+        'JOIN "survey_item" i ON i."id" = a."item" '
+        f'{rounds} AND i."kind" = {{}} AND a."score" IS NOT NULL '
+        'GROUP BY r."round", a."response" HAVING COUNT(a."score") >= 2'
+        ") per GROUP BY per.round",
+        *args,
+        str(SurveyItemKind.likert5),
+    )
+    judged: Counter[int] = Counter()
+    uniform: Counter[int] = Counter()
+    for row in rows:
+        judged[row["round"]] = int(row["judged"])
+        uniform[row["round"]] = int(row["uniform"])
+    return judged, uniform
+
+
 class SurveyAnomalyParams(FixedSeverity):
     # Responses ÷ codes issued below this flags the round.
     min_response_rate_percent: Percent
@@ -312,27 +345,7 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
     )
     for row in sorted(by_hour, key=lambda row: row["first"]):
         hours[row["round"]][row["submitted_hour"]] += int(row["responses"])
-    # Per response: how many Likert answers, and whether they are all one score (min = max).
-    judged: Counter[int] = Counter()
-    uniform_by_round: Counter[int] = Counter()
-    round_column = SurveyAnswer.response.round
-    for row in (
-        await SurveyAnswer.select(
-            round_column.as_alias("round"),
-            Count(SurveyAnswer.score, alias="answers"),
-            Min(SurveyAnswer.score, alias="low"),
-            Max(SurveyAnswer.score, alias="high"),
-        )
-        .where(
-            _of_rounds(round_column, ids is None, round_ids)
-            & (SurveyAnswer.item.kind == SurveyItemKind.likert5)
-            & SurveyAnswer.score.is_not_null()
-        )
-        .group_by(round_column, SurveyAnswer.response)
-    ):
-        if row["answers"] >= 2:
-            judged[row["round"]] += 1
-            uniform_by_round[row["round"]] += row["low"] == row["high"]
+    judged, uniform_by_round = await _straight_lining(None if ids is None else round_ids)
     findings = []
     for round_id, survey in sorted(rounds.items()):
         responses = sum(hours[round_id].values())
