@@ -163,7 +163,7 @@ async def test_the_rows_of_an_imported_tender_agree_with_the_export(dataset: str
         assert [(a.status, a.suppliers) for a in process.awards] == [
             (award["status"], [s["id"] for s in award["suppliers"]])
         ]
-        parties = {party.party_id: party.roles for party in process.parties}
+        parties = {party.party_id: list(party.roles) for party in process.parties}
         assert parties == {party["id"]: party["roles"] for party in release["parties"]}
 
         # And the export agrees with the platform's own tables.

@@ -3,6 +3,7 @@ rows assembled per process in memory (set-based: never a query per process)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Sequence
@@ -100,7 +101,9 @@ async def _rows(
     return list(await query.order_by(process, table._meta.primary_key))
 
 
-_shared: ContextVar[dict[str, list[Process]] | None] = ContextVar("ocds_shared_reads", default=None)
+_shared: ContextVar[dict[str, asyncio.Future[list[Process]]] | None] = ContextVar(
+    "ocds_shared_reads", default=None
+)
 _memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("ocds_shared_values", default=None)
 T = TypeVar("T")
 
@@ -124,8 +127,9 @@ async def shared_value(key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
     if memo is None:
         return await read()
     if key not in memo:
-        memo[key] = await read()
-    return cast(T, memo[key])
+        # A task, so that runs asking at the same moment (rules side by side) share one read.
+        memo[key] = asyncio.ensure_future(read())
+    return cast(T, await memo[key])
 
 
 async def dataset_processes(
@@ -144,11 +148,14 @@ async def dataset_processes(
             dataset, ocids=ocids, bids=bids, awards=awards, parties=parties
         )
     if dataset not in shared:
-        shared[dataset] = await _read_processes(dataset, bids=True, awards=True, parties=True)
+        shared[dataset] = asyncio.ensure_future(
+            _read_processes(dataset, bids=True, awards=True, parties=True)
+        )
+    processes = await shared[dataset]
     if ocids is None:
-        return shared[dataset]
+        return processes
     wanted = set(ocids)
-    return [process for process in shared[dataset] if process.ocid in wanted]
+    return [process for process in processes if process.ocid in wanted]
 
 
 async def _read_processes(
