@@ -27,6 +27,7 @@ from procure.departments.tables import Department
 from procure.ocds import compile as compile_module
 from procure.ocds import export, selectors
 from procure.ocds import normalize as normalize_module
+from procure.ocds.dataset import shared_value
 from procure.ocds.export import DEPARTMENT_SCHEME, ORGANIZATION_SCHEME, ocid_of, reference_of
 from procure.ocds.imports import (
     PLATFORM_DATASET,
@@ -251,17 +252,28 @@ async def with_ocids(findings: list[Finding]) -> list[Finding]:
             wanted.setdefault(SubjectType(finding.subject_type), set()).add(int(finding.subject_id))
     ocids: dict[tuple[str, str], str] = {}
     for kind, ids in wanted.items():
-        key, reference = _TENDER_REFERENCE[kind]
-        table = key._meta.table
-        rows = await table.select(key.as_alias("id"), reference.as_alias("reference")).where(
-            key.is_in(sorted(ids))
-        )
-        ocids |= {
-            (kind, str(row["id"])): ocid_of(row["reference"]) for row in rows if row["reference"]
-        }
-    return [
-        replace(f, ocid=ocids[(f.subject_type, f.subject_id)])
-        if (f.subject_type, f.subject_id) in ocids
-        else f
-        for f in findings
-    ]
+        if len(ids) > _FEW:
+            # Many (a full scan's): every subject's ocid of this kind, read once per run of
+            # rules, rather than thousands of ids in one statement.
+            known = await shared_value(("ocids", kind), lambda kind=kind: _ocids(kind, None))
+        else:
+            known = await _ocids(kind, sorted(ids))
+        ocids |= {(kind, str(i)): known[i] for i in ids if i in known}
+    mapped = []
+    for finding in findings:
+        ocid = ocids.get((finding.subject_type, finding.subject_id))
+        mapped.append(finding if ocid is None else replace(finding, ocid=ocid))
+    return mapped
+
+
+#: Up to this many subjects of a kind, with_ocids reads their ocids by id.
+_FEW = 200
+
+
+async def _ocids(kind: SubjectType, ids: list[int] | None) -> dict[int, str]:
+    """The ocids of these subjects of a kind (all of them: None), by id."""
+    key, reference = _TENDER_REFERENCE[kind]
+    query = key._meta.table.select(key.as_alias("id"), reference.as_alias("reference"))
+    if ids is not None:
+        query = query.where(key.is_in(ids))
+    return {row["id"]: ocid_of(row["reference"]) for row in await query if row["reference"]}

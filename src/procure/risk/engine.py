@@ -275,17 +275,18 @@ async def _closed_by_engine(flag_ids: list[int]) -> set[int]:
     }
 
 
-def _flag_values(written: _Written, policy_version: str, now: datetime) -> dict[Any, Any]:
+def _flag_values(written: _Written, policy_version: str, now: datetime) -> dict[str, Any]:
+    """What a finding sets in its flag, by column name."""
     finding = written.finding
     return {
-        RiskFlag.severity: finding.severity,
-        RiskFlag.evidence: written.evidence,
-        RiskFlag.finding_hash: written.digest,
-        RiskFlag.ocid: finding.ocid,
-        RiskFlag.department: finding.department_id,
-        RiskFlag.organization: finding.organization_id,
-        RiskFlag.policy_version: policy_version,
-        RiskFlag.last_seen_at: now,
+        "severity": finding.severity,
+        "evidence": written.evidence,
+        "finding_hash": written.digest,
+        "ocid": finding.ocid,
+        "department": finding.department_id,
+        "organization": finding.organization_id,
+        "policy_version": policy_version,
+        "last_seen_at": now,
     }
 
 
@@ -309,10 +310,7 @@ def _new_flag(
         "period": finding.period,
         "status": FlagStatus.open,
         "first_seen_at": now,
-        **{
-            column._meta.name: value
-            for column, value in _flag_values(written, policy_version, now).items()
-        },
+        **_flag_values(written, policy_version, now),
     }
 
 
@@ -472,9 +470,14 @@ async def _upsert(
         if key in opened:
             continue
         row = stand[key] = dict(existing[key])
-        values = _flag_values(w, policy_version, now)
         if row["id"] in reopenable and await _engine_step(
-            row, EngineStep.condition_back, CONDITION_BACK, values
+            row,
+            EngineStep.condition_back,
+            CONDITION_BACK,
+            {
+                RiskFlag._meta.get_column_by_name(name): value
+                for name, value in _flag_values(w, policy_version, now).items()
+            },
         ):
             result.reopened += 1
             reopened.append(row["id"])

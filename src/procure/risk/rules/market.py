@@ -15,6 +15,7 @@ from procure.contracts.tables import Amendment, AmendmentStatus, Contract, Contr
 from procure.ocds.dataset import dataset_processes
 from procure.ocds.tables import OcdsContract
 from procure.risk.common import (
+    among,
     contract_link,
     department_link,
     number,
@@ -93,7 +94,7 @@ async def concentration(ctx: RuleContext) -> list[Finding]:
     for row in await Amendment.select(Amendment.contract, Amendment.value_delta_fen).where(
         Amendment.signed_at.is_not_null()
         & (Amendment.status == AmendmentStatus.accepted)
-        & Amendment.contract.is_in([c["id"] for c in contracts])
+        & among(Amendment.contract, departments, [c["id"] for c in contracts])
     ):
         deltas[row["contract"]] += row["value_delta_fen"]
     years: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
@@ -308,7 +309,7 @@ async def demand_mismatch(ctx: RuleContext) -> list[Finding]:
         TenderCommunity.community.as_alias("community_id"),
         TenderCommunity.community.code.as_alias("code"),
         TenderCommunity.community.name.as_alias("name"),
-    ).where(TenderCommunity.tender.is_in(list(tenders))):
+    ).where(among(TenderCommunity.tender, ids, tenders)):
         covered[row["tender"]].append(row)
     evidence: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in await NeedEvidence.select(
@@ -317,7 +318,7 @@ async def demand_mismatch(ctx: RuleContext) -> list[Finding]:
         NeedEvidence.community.as_alias("community_id"),
         NeedEvidence.community.code.as_alias("community_code"),
     ).where(
-        NeedEvidence.tender.is_in(list(tenders))
+        among(NeedEvidence.tender, ids, tenders)
         & NeedEvidence.kind.is_in([str(kind) for kind in params.accepted_kinds] or [""])
     ):
         evidence[row["tender"]].append(row)
