@@ -20,6 +20,7 @@ from procure.policy import load_policy
 from procure.reports.schemas import ActivityLineIn, ReportIn
 from procure.reports.services import report_submit
 from procure.reports.tables import ServiceReport
+from procure.risk import engine
 from procure.risk.engine import (
     CONDITION_BACK,
     CONDITION_FOUND,
@@ -324,3 +325,27 @@ async def test_a_failing_rule_never_loses_the_write(
     with pytest.raises(RuleFailures) as failed:
         await on_contract(contract)
     assert [code for code, _ in failed.value.failures] == ["SCOPE_DRIFT"]
+
+
+@pytest.mark.postgresql_only
+async def test_rules_side_by_side_find_what_they_find_one_at_a_time(
+    database: None, fixed_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixed_clock.set(date(2026, 4, 20))
+    for share_out in (10, 40, 70):
+        await drifting(share_out)
+
+    def found(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(({**f, "last_seen_at": None} for f in flags), key=lambda f: f["id"])
+
+    monkeypatch.setattr(engine, "RULES_AT_ONCE", 1)
+    assert engine._rules_at_once() == 1
+    one_at_a_time = await scan()
+    monkeypatch.setattr(engine, "RULES_AT_ONCE", 3)
+    assert engine._rules_at_once() > 1
+    side_by_side = await scan()
+    assert {f["rule"] for f in one_at_a_time} >= {"SCOPE_DRIFT", "INTERNALIZATION"}
+    assert found(side_by_side) == found(one_at_a_time)
+    # Inside a caller's transaction, whose one connection runs a statement at a time, one by one.
+    async with transaction():
+        assert engine._rules_at_once() == 1

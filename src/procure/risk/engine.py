@@ -25,14 +25,14 @@ import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.utils.encoding import dump_json
 
 from procure import clock
-from procure.db import get_engine, transaction
+from procure.db import get_engine, in_transaction, transaction
 from procure.db.bulk import insert_rows
 from procure.errors import Conflict
 from procure.jobs import record_event
@@ -442,7 +442,7 @@ async def _upsert(
     findings: dict[Key, Finding],
     policy_version: str,
 ) -> RunResult:
-    now = clock.now()
+    now = clock.now().astimezone(UTC)  # as the database gives it back
     result = RunResult(rule.code, dataset)
     where = _scope_clause(rule, dataset, scope)
     existing = await _existing(where)
@@ -748,9 +748,10 @@ RULES_AT_ONCE = 3
 
 def _rules_at_once() -> int:
     """One at a time on SQLite (one writer at a time: a rule's transaction holds the write
-    lock). On PostgreSQL RULES_AT_ONCE, leaving two of the pool's connections to the reads
+    lock), and inside a caller's transaction (its one connection runs one statement at a
+    time). On PostgreSQL RULES_AT_ONCE, leaving two of the pool's connections to the reads
     they share (a snapshot read takes a connection of its own)."""
-    if isinstance(get_engine(), SQLiteEngine):
+    if isinstance(get_engine(), SQLiteEngine) or in_transaction():
         return 1
     pool = get_settings().database_pool_size
     return RULES_AT_ONCE if pool == 0 else max(1, min(RULES_AT_ONCE, pool - 2))
