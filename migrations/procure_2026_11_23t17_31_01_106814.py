@@ -365,7 +365,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="TenderCommunity",
@@ -395,7 +397,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="District", tablename="district", schema=None, columns=None)
+    manager.add_table(
+        class_name="District", tablename="district", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="AuditEvent",
@@ -418,11 +422,17 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Debarment", tablename="debarment", schema=None, columns=None)
+    manager.add_table(
+        class_name="Debarment", tablename="debarment", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Award", tablename="award", schema=None, columns=None)
+    manager.add_table(
+        class_name="Award", tablename="award", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Bid", tablename="bid", schema=None, columns=None)
+    manager.add_table(
+        class_name="Bid", tablename="bid", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="RubricCriterion",
@@ -431,9 +441,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Department", tablename="department", schema=None, columns=None)
+    manager.add_table(
+        class_name="Department", tablename="department", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
+    manager.add_table(
+        class_name="Payment", tablename="payment", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="CatalogItem",
@@ -470,7 +484,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
+    manager.add_table(
+        class_name="User", tablename="app_user", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="TechnicalScore",
@@ -521,7 +537,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Tender", tablename="tender", schema=None, columns=None)
+    manager.add_table(
+        class_name="Tender", tablename="tender", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="Clarification",
@@ -530,7 +548,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Rubric", tablename="rubric", schema=None, columns=None)
+    manager.add_table(
+        class_name="Rubric", tablename="rubric", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="ContractCommunity",
@@ -539,9 +559,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Milestone", tablename="milestone", schema=None, columns=None)
+    manager.add_table(
+        class_name="Milestone", tablename="milestone", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="BidLine", tablename="bid_line", schema=None, columns=None)
+    manager.add_table(
+        class_name="BidLine", tablename="bid_line", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="SurveyAnswer",
@@ -550,9 +574,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Contract", tablename="contract", schema=None, columns=None)
+    manager.add_table(
+        class_name="Contract", tablename="contract", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Community", tablename="community", schema=None, columns=None)
+    manager.add_table(
+        class_name="Community", tablename="community", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="SurveyItem",
@@ -568,9 +596,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="RiskFlag", tablename="risk_flag", schema=None, columns=None)
+    manager.add_table(
+        class_name="RiskFlag", tablename="risk_flag", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
+    manager.add_table(
+        class_name="ApiToken", tablename="api_token", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="SurveyResponse",
@@ -579,9 +611,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="ScopeLine", tablename="scope_line", schema=None, columns=None)
+    manager.add_table(
+        class_name="ScopeLine", tablename="scope_line", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="AuditHead", tablename="audit_head", schema=None, columns=None)
+    manager.add_table(
+        class_name="AuditHead", tablename="audit_head", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="CatalogCategory",
@@ -597,7 +633,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Amendment", tablename="amendment", schema=None, columns=None)
+    manager.add_table(
+        class_name="Amendment", tablename="amendment", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="EvaluationCriterion",
@@ -898,7 +936,9 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum("EvaluationStatus", {"draft": "draft", "submitted": "submitted"}),
+            "choices": Enum(
+                "EvaluationStatus", {"draft": "draft", "submitted": "submitted"}
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -6019,7 +6059,9 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum("SurveyItemKind", {"likert5": "likert5", "free_text": "free_text"}),
+            "choices": Enum(
+                "SurveyItemKind", {"likert5": "likert5", "free_text": "free_text"}
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -6470,7 +6512,9 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum("Severity", {"low": "low", "medium": "medium", "high": "high"}),
+            "choices": Enum(
+                "Severity", {"low": "low", "medium": "medium", "high": "high"}
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -7319,7 +7363,9 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum("CriterionKind", {"price": "price", "technical": "technical"}),
+            "choices": Enum(
+                "CriterionKind", {"price": "price", "technical": "technical"}
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -7458,7 +7504,9 @@ async def forwards():
         tablename="bid",
         constraint_name="bid_total_revealed_after_opening",
         constraint_class=Check,
-        params={"condition": "total_fen IS NULL OR (opened_at IS NOT NULL AND total_fen > 0)"},
+        params={
+            "condition": "total_fen IS NULL OR (opened_at IS NOT NULL AND total_fen > 0)"
+        },
         schema=None,
     )
 
@@ -7467,7 +7515,9 @@ async def forwards():
         tablename="bid",
         constraint_name="bid_disqualified_has_reason",
         constraint_class=Check,
-        params={"condition": "status <> 'disqualified' OR length(disqualification_reason) > 0"},
+        params={
+            "condition": "status <> 'disqualified' OR length(disqualification_reason) > 0"
+        },
         schema=None,
     )
 
@@ -7550,7 +7600,9 @@ async def forwards():
         tablename="catalog_item",
         constraint_name="catalog_item_price_range",
         constraint_class=Check,
-        params={"condition": "ref_price_min_fen >= 0 AND ref_price_max_fen >= ref_price_min_fen"},
+        params={
+            "condition": "ref_price_min_fen >= 0 AND ref_price_max_fen >= ref_price_min_fen"
+        },
         schema=None,
     )
 
@@ -7600,7 +7652,9 @@ async def forwards():
         tablename="risk_flag_event",
         constraint_name="risk_flag_event_status_valid",
         constraint_class=Check,
-        params={"condition": "to_status IN ('open', 'explained', 'resolved', 'dismissed')"},
+        params={
+            "condition": "to_status IN ('open', 'explained', 'resolved', 'dismissed')"
+        },
         schema=None,
     )
 
@@ -7640,7 +7694,9 @@ async def forwards():
         tablename="app_user",
         constraint_name="app_user_role_valid",
         constraint_class=Check,
-        params={"condition": "role IN ('buyer', 'organization', 'committee', 'auditor', 'admin')"},
+        params={
+            "condition": "role IN ('buyer', 'organization', 'committee', 'auditor', 'admin')"
+        },
         schema=None,
     )
 
@@ -7782,7 +7838,9 @@ async def forwards():
         tablename="tender",
         constraint_name="tender_evaluation_method_valid",
         constraint_class=Check,
-        params={"condition": "evaluation_method IN ('composite', 'lowest_price')"},
+        params={
+            "condition": "evaluation_method IN ('composite', 'lowest_price')"
+        },
         schema=None,
     )
 
@@ -7914,7 +7972,9 @@ async def forwards():
         tablename="contract",
         constraint_name="contract_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('draft', 'active', 'completed', 'terminated')"},
+        params={
+            "condition": "status IN ('draft', 'active', 'completed', 'terminated')"
+        },
         schema=None,
     )
 
@@ -7950,7 +8010,9 @@ async def forwards():
         tablename="contract",
         constraint_name="contract_terminated_has_reason",
         constraint_class=Check,
-        params={"condition": "status <> 'terminated' OR length(terminated_reason) > 0"},
+        params={
+            "condition": "status <> 'terminated' OR length(terminated_reason) > 0"
+        },
         schema=None,
     )
 
@@ -7997,7 +8059,9 @@ async def forwards():
         tablename="organization",
         constraint_name="organization_credit_rating_valid",
         constraint_class=Check,
-        params={"condition": "credit_rating IN ('AAA', 'AA', 'A', 'B', 'C', 'unrated')"},
+        params={
+            "condition": "credit_rating IN ('AAA', 'AA', 'A', 'B', 'C', 'unrated')"
+        },
         schema=None,
     )
 
@@ -8045,7 +8109,9 @@ async def forwards():
         tablename="risk_flag",
         constraint_name="risk_flag_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('open', 'explained', 'resolved', 'dismissed')"},
+        params={
+            "condition": "status IN ('open', 'explained', 'resolved', 'dismissed')"
+        },
         schema=None,
     )
 

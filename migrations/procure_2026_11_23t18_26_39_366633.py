@@ -46,7 +46,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="PerformanceScore",
@@ -309,7 +311,9 @@ async def forwards():
         tablename="performance_score",
         constraint_name="performance_score_range",
         constraint_class=Check,
-        params={"condition": "score_hundredths >= 0 AND score_hundredths <= 10000"},
+        params={
+            "condition": "score_hundredths >= 0 AND score_hundredths <= 10000"
+        },
         schema=None,
     )
 

@@ -41,7 +41,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_column(
         table_class_name="RiskFlag",

@@ -10,7 +10,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_column(
         table_class_name="Contract",
@@ -59,7 +61,9 @@ async def forwards():
         tablename="contract",
         constraint_name="contract_closed_has_day",
         constraint_class=Check,
-        params={"condition": "closed_on IS NULL OR status IN ('completed', 'terminated')"},
+        params={
+            "condition": "closed_on IS NULL OR status IN ('completed', 'terminated')"
+        },
         schema=None,
     )
 
@@ -68,7 +72,9 @@ async def forwards():
         tablename="activity_line",
         constraint_name="activity_line_submissions_out_of_scope",
         constraint_class=Check,
-        params={"condition": "submissions >= 0 AND (out_of_scope = true OR submissions = 0)"},
+        params={
+            "condition": "submissions >= 0 AND (out_of_scope = true OR submissions = 0)"
+        },
         schema=None,
     )
 

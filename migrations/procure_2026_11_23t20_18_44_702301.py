@@ -35,9 +35,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="OcdsBid", tablename="ocds_bid", schema=None, columns=None)
+    manager.add_table(
+        class_name="OcdsBid", tablename="ocds_bid", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="OcdsProcess",
@@ -67,9 +71,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="OcdsAward", tablename="ocds_award", schema=None, columns=None)
+    manager.add_table(
+        class_name="OcdsAward", tablename="ocds_award", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="OcdsParty", tablename="ocds_party", schema=None, columns=None)
+    manager.add_table(
+        class_name="OcdsParty", tablename="ocds_party", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="OcdsBid",

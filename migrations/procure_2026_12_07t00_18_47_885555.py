@@ -85,9 +85,13 @@ DESCRIPTION = "the expert pool"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Expert", tablename="expert", schema=None, columns=None)
+    manager.add_table(
+        class_name="Expert", tablename="expert", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="ExpertRelationship",
@@ -530,7 +534,9 @@ async def forwards():
         tablename="expert",
         constraint_name="expert_active_period",
         constraint_class=Check,
-        params={"condition": "active_until IS NULL OR active_until >= active_from"},
+        params={
+            "condition": "active_until IS NULL OR active_until >= active_from"
+        },
         schema=None,
     )
 
@@ -539,7 +545,9 @@ async def forwards():
         tablename="expert_relationship",
         constraint_name="expert_relationship_kind_valid",
         constraint_class=Check,
-        params={"condition": "kind IN ('employment', 'directorship', 'family', 'other')"},
+        params={
+            "condition": "kind IN ('employment', 'directorship', 'family', 'other')"
+        },
         schema=None,
     )
 

@@ -34,7 +34,9 @@ DESCRIPTION = "two-party contract signatures, amendment status, released instalm
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_column(
         table_class_name="Contract",

@@ -46,7 +46,9 @@ DESCRIPTION = "Oversight decisions of organizations; a survey round's status"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="OversightDecision",

@@ -114,7 +114,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="CommitteeMember",
@@ -979,7 +981,9 @@ async def forwards():
         tablename="evaluation_member",
         constraint_name="evaluation_member_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('alternate', 'drawn', 'seated', 'replaced', 'confirmed')"},
+        params={
+            "condition": "status IN ('alternate', 'drawn', 'seated', 'replaced', 'confirmed')"
+        },
         schema=None,
     )
 
@@ -1008,7 +1012,9 @@ async def forwards():
         tablename="evaluation_committee",
         constraint_name="evaluation_committee_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('planned', 'drawn', 'seated', 'reported')"},
+        params={
+            "condition": "status IN ('planned', 'drawn', 'seated', 'reported')"
+        },
         schema=None,
     )
 

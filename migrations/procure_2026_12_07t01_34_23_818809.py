@@ -6,8 +6,12 @@ DESCRIPTION = "the tender's own evaluators give way to the drawn committee"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
-    manager.drop_table(class_name="TenderEvaluator", tablename="tender_evaluator", schema=None)
+    manager.drop_table(
+        class_name="TenderEvaluator", tablename="tender_evaluator", schema=None
+    )
 
     return manager

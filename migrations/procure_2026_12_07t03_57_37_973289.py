@@ -47,7 +47,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="Rectification",
@@ -256,7 +258,9 @@ async def forwards():
         tablename="rectification",
         constraint_name="rectification_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('submitted', 'accepted', 'returned', 'applied')"},
+        params={
+            "condition": "status IN ('submitted', 'accepted', 'returned', 'applied')"
+        },
         schema=None,
     )
 
@@ -544,7 +548,9 @@ async def forwards():
         tablename="performance_score",
         constraint_name="performance_score_objection_valid",
         constraint_class=Check,
-        params={"condition": "objection IN ('none', 'lodged', 'upheld', 'rejected')"},
+        params={
+            "condition": "objection IN ('none', 'lodged', 'upheld', 'rejected')"
+        },
         schema=None,
     )
 

@@ -89,7 +89,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="AcceptanceItem",
@@ -112,7 +114,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Acceptance", tablename="acceptance", schema=None, columns=None)
+    manager.add_table(
+        class_name="Acceptance", tablename="acceptance", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="AcceptanceItem",
@@ -887,7 +891,9 @@ async def forwards():
         tablename="acceptance_recipient",
         constraint_name="acceptance_recipient_kind_valid",
         constraint_class=Check,
-        params={"condition": "kind IN ('beneficiary', 'resident_representative')"},
+        params={
+            "condition": "kind IN ('beneficiary', 'resident_representative')"
+        },
         schema=None,
     )
 
@@ -896,7 +902,9 @@ async def forwards():
         tablename="acceptance_recipient",
         constraint_name="acceptance_recipient_opinion_valid",
         constraint_class=Check,
-        params={"condition": "opinion IN ('', 'satisfied', 'basically_satisfied', 'dissatisfied')"},
+        params={
+            "condition": "opinion IN ('', 'satisfied', 'basically_satisfied', 'dissatisfied')"
+        },
         schema=None,
     )
 
@@ -905,7 +913,9 @@ async def forwards():
         tablename="acceptance_member",
         constraint_name="acceptance_member_kind_valid",
         constraint_class=Check,
-        params={"condition": "kind IN ('buyer_staff', 'expert', 'committee_member')"},
+        params={
+            "condition": "kind IN ('buyer_staff', 'expert', 'committee_member')"
+        },
         schema=None,
     )
 

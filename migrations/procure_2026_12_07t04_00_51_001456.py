@@ -86,7 +86,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="Suspension",
@@ -95,9 +97,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Challenge", tablename="challenge", schema=None, columns=None)
+    manager.add_table(
+        class_name="Challenge", tablename="challenge", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Complaint", tablename="complaint", schema=None, columns=None)
+    manager.add_table(
+        class_name="Complaint", tablename="complaint", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="Suspension",
@@ -1155,7 +1161,9 @@ async def forwards():
         tablename="complaint",
         constraint_name="complaint_refusal_has_reason",
         constraint_class=Check,
-        params={"condition": "status <> 'not_accepted' OR length(admissibility_reason) > 0"},
+        params={
+            "condition": "status <> 'not_accepted' OR length(admissibility_reason) > 0"
+        },
         schema=None,
     )
 
@@ -1164,7 +1172,9 @@ async def forwards():
         tablename="complaint",
         constraint_name="complaint_decision_published",
         constraint_class=Check,
-        params={"condition": "status NOT IN ('upheld', 'rejected') OR length(public_text) > 0"},
+        params={
+            "condition": "status NOT IN ('upheld', 'rejected') OR length(public_text) > 0"
+        },
         schema=None,
     )
 

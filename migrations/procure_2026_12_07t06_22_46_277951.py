@@ -16,7 +16,9 @@ DESCRIPTION = "jobs: the outbox and the schedule marks"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="OutboxEvent",
@@ -302,7 +304,9 @@ async def forwards():
         tablename="outbox_event",
         constraint_name="outbox_event_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('pending', 'queued', 'running', 'done', 'failed')"},
+        params={
+            "condition": "status IN ('pending', 'queued', 'running', 'done', 'failed')"
+        },
         schema=None,
     )
 

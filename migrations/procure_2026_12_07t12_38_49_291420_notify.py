@@ -46,13 +46,13 @@ class User(Table, tablename="app_user", schema=None):
 
 ID = "2026-12-07T12:38:49:291420"
 VERSION = "1.38.0"
-DESCRIPTION = (
-    "notifications: inbox, preferences, e-mails; users' e-mail address and language (notify)"
-)
+DESCRIPTION = "notifications: inbox, preferences, e-mails; users' e-mail address and language (notify)"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="EmailMessage",

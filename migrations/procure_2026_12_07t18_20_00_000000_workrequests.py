@@ -90,7 +90,9 @@ DESCRIPTION = "work requests and the report lines citing them (workrequests)"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="procure", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="procure", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="WorkRequestCitation",
@@ -507,7 +509,9 @@ async def forwards():
         tablename="work_request",
         constraint_name="work_request_status_valid",
         constraint_class=Check,
-        params={"condition": "status IN ('filed', 'accepted', 'declined', 'amendment_proposed')"},
+        params={
+            "condition": "status IN ('filed', 'accepted', 'declined', 'amendment_proposed')"
+        },
         schema=None,
     )
 
