@@ -682,7 +682,8 @@ async def _run_each(
     skipped: Skipped | None = None,
 ) -> list[dict[str, Any]]:
     """Run each rule in its own transaction; one that fails is logged and the others go on.
-    ``touched``: the tenders whose processes an event changed (None: any of them may have).
+    ``touched``: the tenders whose processes an event changed, refreshed in the projection
+    first (None: a full scan, which reads the projection as it stands)
     ``skipped``: told of what the rules could not judge for missing data (also logged)."""
     flags: list[dict[str, Any]] = []
     failures: list[tuple[str, BaseException]] = []
@@ -695,25 +696,27 @@ async def _run_each(
     only = PLATFORM if dataset is None and touched is not None else dataset
     results: list[list[RunResult]] = [[] for _ in runs]
     done = 0
+    at_once = asyncio.Semaphore(_rules_at_once())
 
     async def run_one(index: int, rule: Rule, scope: Scope | None) -> None:
         nonlocal done
-        try:
-            for name in await _datasets(rule, only):
-                results[index].append(
-                    await _run(
-                        rule,
-                        params[rule.code],
-                        policy=policy,
-                        dataset=name,
-                        # The subjects an event touched are the platform's.
-                        scope=scope if name == PLATFORM else None,
-                        trigger=trigger,
+        async with at_once:
+            try:
+                for name in await _datasets(rule, only):
+                    results[index].append(
+                        await _run(
+                            rule,
+                            params[rule.code],
+                            policy=policy,
+                            dataset=name,
+                            # The subjects an event touched are the platform's.
+                            scope=scope if name == PLATFORM else None,
+                            trigger=trigger,
+                        )
                     )
-                )
-        except Exception as error:
-            log.exception("risk rule %s failed", rule.code)
-            failures.append((rule.code, error))
+            except Exception as error:
+                log.exception("risk rule %s failed", rule.code)
+                failures.append((rule.code, error))
         done += 1
         if progress is not None:
             progress(rule.code, done, len(runs))
@@ -722,13 +725,7 @@ async def _run_each(
     # them, and run side by side, each in its own transaction, where the database serves
     # several connections at once (one rule's queries overlap another's Python).
     with shared_reads():
-        at_once = asyncio.Semaphore(_rules_at_once())
-
-        async def bounded(index: int, rule: Rule, scope: Scope | None) -> None:
-            async with at_once:
-                await run_one(index, rule, scope)
-
-        await asyncio.gather(*(bounded(i, rule, scope) for i, (rule, scope) in enumerate(runs)))
+        await asyncio.gather(*(run_one(i, rule, scope) for i, (rule, scope) in enumerate(runs)))
     for run in results:
         for result in run:
             flags.extend(result.flags)
