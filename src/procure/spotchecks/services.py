@@ -15,6 +15,7 @@ from procure.contracts.tables import ContractStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import Keyring, get_keyring
 from procure.lifecycle import advance
 from procure.policy import get_policy
@@ -272,7 +273,7 @@ async def verification_record(
     if outcome != TaskStep.confirm and not note:
         raise InvalidInput("note", NOTE_MISSING)
     async with transaction():
-        return await advance(
+        row = await advance(
             TASK,
             row_id=task_id,
             action=outcome,
@@ -290,3 +291,7 @@ async def verification_record(
                 "note": note,
             },
         )
+        await record_event(
+            Trigger.verification_recorded, {SubjectType.contract: [task["contract_id"]]}
+        )
+        return row
