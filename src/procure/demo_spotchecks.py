@@ -3,9 +3,10 @@
 Each entry lists verifiable units (household visits) on one line of a contract period's
 submitted report, commits a sealed seed dated before the period, reveals it with the report —
 the draw is the platform's own (``seed_reveal``), so anyone can redo it from the revealed seed —
-and records the findings on the drawn units in draw order: so many found delivered, so many not
-delivered, so many not reached, the rest left open. Periods are named by position, as in
-``demo_oversight``. Idempotent: a period that already has a seed is left as it is.
+and records the findings on the drawn units in draw order, through the service, as the named
+verifier (the committee or a resident monitor of the contract's community): so many found
+delivered, so many not delivered, so many not reached, the rest left open. Periods are named by
+position, as in ``demo_oversight``. Idempotent: a period that already has a seed is left as is.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from procure.policy import get_policy
 from procure.reports.periods import contract_periods
 from procure.reports.selectors import submitted_report
 from procure.reports.tables import ActivityLine, ActivityUnit, UnitKind
-from procure.security.tables import User
+from procure.security.actors import Actor
+from procure.security.selectors import user_by_username
 from procure.spotchecks.sampling import commitment_of, new_seed
-from procure.spotchecks.services import seed_reveal
-from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
+from procure.spotchecks.services import seed_reveal, verification_record
+from procure.spotchecks.states import TaskStep
+from procure.spotchecks.tables import SpotCheckSeed
 
 #: The findings' notes, by outcome (codes and what was found at the door, no personal data).
 NOTES = {
-    TaskStatus.confirmed: "",
-    TaskStatus.not_delivered: "住户称本期无社工上门探访,服务档案无签名",
-    TaskStatus.unreachable: "两次上门无人应答",
+    TaskStep.confirm: "",
+    TaskStep.not_delivered: "住户称本期无社工上门探访,服务档案无签名",
+    TaskStep.unreachable: "两次上门无人应答",
 }
 
 
@@ -90,20 +93,19 @@ async def load_spotchecks(
         report = await submitted_report(contract["id"], period.label)
         assert report is not None
         tasks = await seed_reveal(seed_id=rows[0]["id"], seed=seed, report=report)
-        verifier = await User.select(User.id).where(User.username == spec["verifier"]).first()
+        verifier = await user_by_username(spec["verifier"])
+        assert verifier is not None, spec["verifier"]
         outcomes = (
-            [TaskStatus.confirmed] * spec.get("confirmed", 0)
-            + [TaskStatus.not_delivered] * spec.get("not_delivered", 0)
-            + [TaskStatus.unreachable] * spec.get("unreachable", 0)
+            [TaskStep.confirm] * spec.get("confirmed", 0)
+            + [TaskStep.not_delivered] * spec.get("not_delivered", 0)
+            + [TaskStep.unreachable] * spec.get("unreachable", 0)
         )
-        for task_id, status in zip(tasks, outcomes, strict=False):
-            await VerificationTask.update(
-                {
-                    VerificationTask.status: status,
-                    VerificationTask.note: NOTES[status],
-                    VerificationTask.decided_by: verifier["id"] if verifier else None,
-                    VerificationTask.decided_at: now - timedelta(days=1),
-                }
-            ).where(VerificationTask.id == task_id)
+        for task_id, outcome in zip(tasks, outcomes, strict=False):
+            await verification_record(
+                actor=Actor.from_row(verifier),
+                task_id=task_id,
+                outcome=outcome,
+                note=NOTES[outcome],
+            )
         planted += 1
     return planted
