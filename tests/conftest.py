@@ -191,6 +191,7 @@ USERNAMES = {
     Role.admin: "admin",
     Role.regulator: "regulator",
     Role.expert: "expert",
+    Role.monitor: "monitor",
 }
 
 

@@ -87,8 +87,12 @@ from procure.security.sessions import DatabaseSessionStore, session_config
 from procure.settings import Settings, get_settings
 from procure.setup.controllers import SetupController
 from procure.setup.pages import SetupPages
-from procure.spotchecks.controllers import SpotCheckController, VerificationTaskController
-from procure.spotchecks.pages import SpotCheckPages
+from procure.spotchecks.controllers import (
+    MonitorController,
+    SpotCheckController,
+    VerificationTaskController,
+)
+from procure.spotchecks.pages import MonitorPages, SpotCheckPages
 from procure.stores import close_store, shared_store, store_registry
 from procure.surveys.controllers import (
     ContractSurveyController,
@@ -131,6 +135,7 @@ API_CONTROLLERS = [
     ReportAttachmentController,
     SpotCheckController,
     VerificationTaskController,
+    MonitorController,
     DocumentController,
     SurveyTemplateController,
     SurveyRoundController,
@@ -162,6 +167,7 @@ PAGE_CONTROLLERS = [
     ResidentPages,
     ReportPages,
     SpotCheckPages,
+    MonitorPages,
     ContractPages,
     PerformancePages,
     EvaluationPages,

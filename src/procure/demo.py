@@ -35,6 +35,7 @@ from procure.db import transaction
 from procure.demo_committees import load_committees
 from procure.demo_oversight import OversightLoader
 from procure.demo_remedies import load_remedies
+from procure.demo_spotchecks import load_spotchecks
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
@@ -755,6 +756,13 @@ class DemoLoader:
                 self.created["evaluation_committee"] += committees
             await self.load_contracts()
             self.created.update(await load_remedies(self.now, self.zone))
+            if planted := await load_spotchecks(
+                self.data.get("spotchecks", []),
+                Keyring.from_settings(self.settings),
+                self.now,
+                self.zone,
+            ):
+                self.created["spot_check"] += planted
             if self.created:
                 await record(
                     actor=None,

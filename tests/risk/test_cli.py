@@ -60,6 +60,7 @@ PLANTED = [
     ("REPORTING_BURDEN", "HT-2026-007"),
     ("SATISFACTION_GAP", "HT-2026-007"),
     ("SCOPE_DRIFT", "HT-2026-007"),
+    ("SELECTIVE_PERFORMANCE", "HT-2026-007"),
     ("SURVEY_ANOMALY", "HT-2026-007 440319001002"),
     ("UNDERPRICED_BID", "ZB-2026-004 滨海区同心社区发展服务中心"),
     ("UNDERPRICED_BID", "ZB-2026-030 滨海区同心社区发展服务中心"),
@@ -118,6 +119,7 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
         "DEMAND_MISMATCH",
         "UNFILED_REQUEST",
         "UNDERSTAFFED_DELIVERY",
+        "SELECTIVE_PERFORMANCE",
     }
     for flag in flags:
         assert {"rule", "subject_type", "subject_id", "severity", "evidence", "ocid"} <= set(flag)

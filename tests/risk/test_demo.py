@@ -16,6 +16,7 @@ from procure.ocds.jobs import platform_refresh
 from procure.risk.engine import flag_out, load_rules, scan
 from procure.risk.registry import Stage
 from procure.risk.tables import RiskFlag
+from procure.spotchecks.tables import SpotCheckSeed
 from procure.surveys.tables import SurveyRound
 from procure.tenders.tables import Tender
 from tests.risk.conftest import (
@@ -78,7 +79,7 @@ async def test_a_scan_answers_its_flags_as_stored(scanned: list[dict[str, Any]])
 
 async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> None:
     rules = load_rules()
-    assert len(rules) == 26
+    assert len(rules) == 27
     assert {flag["rule"] for flag in scanned} >= set(rules)
     bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
     # The external data: cardinal's rules, and the oversight rules over imported data that its
@@ -131,6 +132,32 @@ async def test_the_planted_contract_fires_the_oversight_rules(fired: Any) -> Non
         "SATISFACTION_GAP",
         "UNDERSTAFFED_DELIVERY",
     }
+
+
+async def test_the_spot_check_that_found_units_not_delivered(
+    scanned: list[dict[str, Any]],
+) -> None:
+    # HT-2026-007: of period -3's five drawn home-care visits, 海滨's resident monitor found
+    # three not delivered; period -5's five were all delivered, period -2's are still open.
+    subject = await contract("HT-2026-007")
+    (flag,) = [
+        f
+        for f in scanned
+        if f["rule"] == "SELECTIVE_PERFORMANCE" and (f["subject_type"], f["subject_id"]) == subject
+    ]
+    planted = (
+        await SpotCheckSeed.select(SpotCheckSeed.period)
+        .where(
+            (SpotCheckSeed.contract == int(subject[1])) & SpotCheckSeed.revealed_seed.is_not_null()
+        )
+        .order_by(SpotCheckSeed.period)
+    )
+    assert [row["period"] for row in planted][1] == flag["period"]  # -5, -3, -2
+    evidence = flag["evidence"]
+    assert (evidence["confirmed"], evidence["not_delivered"], evidence["open"]) == (2, 3, 0)
+    assert evidence["verified_delivery_percent"] == 40.0
+    assert len(evidence["not_delivered_units"]) == 3
+    assert all(unit["code"].startswith("HV-") for unit in evidence["not_delivered_units"])
 
 
 async def test_low_price_then_low_quality(fired: Any) -> None:

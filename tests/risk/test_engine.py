@@ -274,6 +274,7 @@ def test_every_rule_has_its_defaults_in_the_policy_file() -> None:
         "DEMAND_MISMATCH",
         "UNDERSTAFFED_DELIVERY",
         "UNFILED_REQUEST",
+        "SELECTIVE_PERFORMANCE",
     }
     params = all_rule_params(load_policy())
     assert all(params[code].enabled for code in oversight)

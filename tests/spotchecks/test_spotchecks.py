@@ -5,6 +5,7 @@ neighborhood committee verifies. The clock stands at 2026-05-20 (Asia/Shanghai).
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from procure.jobs import outbox
 from procure.jobs.schedule import periodic_jobs
 from procure.keyring import Keyring, get_keyring
 from procure.reports.selectors import submitted_report
+from procure.risk.tables import RiskFlag
 from procure.spotchecks.jobs import commit_and_reveal
 from procure.spotchecks.sampling import draw_sample, sample_size, unit_key
 from procure.spotchecks.services import (
@@ -306,6 +308,42 @@ async def test_the_verified_ratio_replaces_the_reported_one_in_the_performance_s
     assert after["reported_delivery"] == "100.00"
     assert after["delivery"] == "75.00"  # 3 of the 4 units reached were delivered
     assert after["verification"]["confirmed"] == 3 and after["verification"]["open"] == 1
+
+
+async def test_the_findings_raise_selective_performance_once_enough_are_reached(
+    client: AsyncTestClient, as_user: Any, make_contract: MakeContract
+) -> None:
+    contract = await make_contract()
+    await spotcheck_seeds_commit(TODAY)
+    org, committee = await as_user("org"), await as_user("committee")
+    await submitted(client, org, contract)
+    await outbox.run_due()
+    tasks = period_of(
+        (await client.get(spotchecks_url(contract), headers=committee)).json(), "2026-04"
+    )["tasks"]
+    flagged = (
+        (RiskFlag.rule == "SELECTIVE_PERFORMANCE")
+        & (RiskFlag.subject_type == "contract")
+        & (RiskFlag.subject_id == str(contract["id"]))
+    )
+    for number, task in enumerate(tasks, start=1):
+        done = await client.post(
+            f"/api/v1/verification-tasks/{task['id']}",
+            json={"outcome": "not_delivered", "note": "住户称本月无人探访"},
+            headers=committee,
+        )
+        assert done.status_code == 200, done.text
+        await outbox.run_due()  # the worker hands each finding to the rules
+        # Four of five reached are too few to judge (policy minimum_reached = 5).
+        assert await RiskFlag.count().where(flagged) == (1 if number == 5 else 0)
+    flag = await RiskFlag.select(RiskFlag.period, RiskFlag.evidence).where(flagged).first()
+    assert flag is not None and flag["period"] == "2026-04"
+    evidence = flag["evidence"]
+    evidence = json.loads(evidence) if isinstance(evidence, str) else evidence
+    assert (evidence["confirmed"], evidence["not_delivered"]) == (0, 5)
+    assert sorted(u["code"] for u in evidence["not_delivered_units"]) == sorted(
+        t["code"] for t in tasks
+    )
 
 
 async def test_rotation_rewraps_sealed_seeds_under_the_new_secret(

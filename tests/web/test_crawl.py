@@ -49,6 +49,7 @@ ALLOWED = frozenset(
         "ID",
         "SHA",
         "Ed25519",
+        "Wilson",  # the Wilson score interval of a spot-check's verified delivery
         "UTC",
         "procure",
         "HTMX",

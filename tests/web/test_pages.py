@@ -20,6 +20,7 @@ START = {
     Role.admin: ("admin", "系统管理", "Administration"),
     Role.regulator: ("regulator", "财政监管工作台", "Regulator workspace"),
     Role.expert: ("expert", "评审专家工作台", "Expert workspace"),
+    Role.monitor: ("monitor", "居民监督员工作台", "Resident monitor workspace"),
 }
 
 

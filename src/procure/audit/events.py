@@ -88,6 +88,8 @@ class AuditAction(StrEnum):
     verification_confirmed = "verification.confirmed"
     verification_not_delivered = "verification.not_delivered"
     verification_unreachable = "verification.unreachable"
+    monitor_registered = "monitor.registered"
+    monitor_deactivated = "monitor.deactivated"
     risk_flag_explained = "risk_flag.explained"
     risk_flag_resolved = "risk_flag.resolved"
     risk_flag_dismissed = "risk_flag.dismissed"

@@ -35,6 +35,8 @@ class Trigger(StrEnum):
     amendment_signed = "amendment_signed"
     report_submitted = "report_submitted"
     report_overdue = "report_overdue"
+    # A drawn unit of a sealed spot-check found delivered, not delivered or not reached.
+    verification_recorded = "verification_recorded"
     survey_closed = "survey_closed"
     performance_settled = "performance_settled"
     ocds_imported = "ocds_imported"

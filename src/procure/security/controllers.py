@@ -42,6 +42,7 @@ START_PAGES = {
     Role.admin: "/admin",
     Role.regulator: "/regulator",
     Role.expert: "/expert",
+    Role.monitor: "/monitor",
 }
 
 

@@ -30,6 +30,8 @@ class Action(StrEnum):
     workspace_admin = "workspace:admin"
     workspace_regulator = "workspace:regulator"
     workspace_expert = "workspace:expert"
+    workspace_monitor = "workspace:monitor"
+    monitor_manage = "monitor:manage"
     user_manage = "user:manage"
     audit_read = "audit:read"
     tender_read = "tender:read"
@@ -95,6 +97,9 @@ class Action(StrEnum):
 ANONYMOUS = None
 ANYONE: frozenset[Role | None] = frozenset({ANONYMOUS, *Role})
 SIGNED_IN: frozenset[Role | None] = frozenset(Role)
+#: Everyone signed in who may read contracts and what they report: not a resident monitor, who
+#: sees only the spot-check samples of its community's contracts (procure.spotchecks).
+PARTIES: frozenset[Role | None] = SIGNED_IN - {Role.monitor}
 
 
 def roles(*allowed: Role) -> frozenset[Role | None]:
@@ -115,13 +120,16 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.workspace_admin: roles(Role.admin),
     Action.workspace_regulator: roles(Role.regulator),
     Action.workspace_expert: roles(Role.expert),
+    Action.workspace_monitor: roles(Role.monitor),
+    # A community's committee registers and deactivates its resident monitors (居民监督员).
+    Action.monitor_manage: roles(Role.committee),
     Action.user_manage: roles(Role.admin),
     # A district's divisions, departments, committees and their users (procure.setup).
     Action.district_setup: roles(Role.admin),
     Action.audit_read: roles(Role.auditor, Role.admin),
     # Tenders are public once published; drafts stay with their department (selectors).
     Action.tender_read: ANYONE,
-    Action.contract_read: SIGNED_IN,
+    Action.contract_read: PARTIES,
     Action.catalog_manage: roles(Role.buyer, Role.admin),
     # Anyone may register an organization; the new account then keeps its own profile.
     Action.organization_register: ANYONE,
@@ -155,20 +163,21 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.report_submit: roles(Role.organization),
     # Reports, survey results, evaluations and performance are read by the parties to the
     # contract, the committees of its communities, and oversight; selectors scope each row.
-    Action.report_read: SIGNED_IN,
+    Action.report_read: PARTIES,
     Action.survey_template_manage: roles(Role.committee, Role.admin),
     Action.survey_manage: roles(Role.committee),
     # Residents answer with a single-use token and no account.
     Action.survey_answer: ANYONE,
-    Action.survey_results: SIGNED_IN,
+    Action.survey_results: PARTIES,
     Action.rubric_manage: roles(Role.buyer, Role.admin),
     Action.committee_evaluate: roles(Role.committee),
-    Action.performance_read: SIGNED_IN,
+    Action.performance_read: PARTIES,
     # A contract's spot-check commitments, revealed seeds and samples are read by whoever sees
     # the contract (the selector scopes it, and shows no sample before its report's reveal);
-    # the committee of the contract's community records what it found for each drawn unit.
+    # the committee of the contract's community, or a resident monitor it registered, records
+    # what it found for each drawn unit (a monitor sees only its community's contracts' samples).
     Action.spotcheck_read: SIGNED_IN,
-    Action.spotcheck_verify: roles(Role.committee),
+    Action.spotcheck_verify: roles(Role.committee, Role.monitor),
     # The organization objects (申辩) to a settlement of its own contract and reports its
     # rectification (整改) of a held instalment; the finance department decides objections.
     Action.settlement_object: roles(Role.organization),
@@ -178,7 +187,7 @@ POLICY: dict[Action, frozenset[Role | None]] = {
     Action.ocds_read: ANYONE,
     # Risk flags are read by the parties involved (the buying department, the organization, the
     # committee of a flagged contract's community) and by oversight; selectors scope each flag.
-    Action.risk_read: SIGNED_IN,
+    Action.risk_read: PARTIES,
     # The organization or the buying department involved explains a flag; the regulator, or
     # the department unless the flag is about its own conduct, resolves or dismisses it; the
     # regulator or an auditor reopens a dismissed one (per flag: risk.guards). Auditors write

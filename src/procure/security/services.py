@@ -27,6 +27,8 @@ ACTS_FOR = {
     Role.buyer: "department",
     Role.organization: "organization",
     Role.committee: "community",
+    # A resident monitor verifies spot-checks in the community whose committee registered it.
+    Role.monitor: "community",
     # The finance department's supervisors act for their department too (app_user_acts_for).
     Role.regulator: "department",
 }

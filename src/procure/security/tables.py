@@ -22,6 +22,9 @@ class Role(StrEnum):
     regulator = "regulator"
     # An evaluation expert of the finance department's pool (评审专家).
     expert = "expert"
+    # A resident monitor (居民监督员) its community's committee registers: verifies the
+    # spot-check samples of the contracts serving that community, and nothing else.
+    monitor = "monitor"
 
 
 class User(Table, tablename="app_user"):
@@ -50,7 +53,7 @@ class User(Table, tablename="app_user"):
         "(role = 'buyer' AND department IS NOT NULL AND organization IS NULL AND community IS NULL)"
         " OR (role = 'organization' AND organization IS NOT NULL AND department IS NULL"
         " AND community IS NULL)"
-        " OR (role = 'committee' AND community IS NOT NULL AND department IS NULL"
+        " OR (role IN ('committee', 'monitor') AND community IS NOT NULL AND department IS NULL"
         " AND organization IS NULL)"
         " OR (role = 'regulator' AND department IS NOT NULL AND organization IS NULL"
         " AND community IS NULL)"

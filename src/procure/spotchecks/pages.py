@@ -16,8 +16,13 @@ from procure.policy import get_policy
 from procure.security.actors import Actor
 from procure.security.policy import Action
 from procure.security.tables import Role
-from procure.spotchecks.selectors import contract_spotchecks
-from procure.spotchecks.services import verification_record
+from procure.spotchecks.selectors import community_monitors, contract_spotchecks
+from procure.spotchecks.services import (
+    VERIFIERS,
+    monitor_deactivate,
+    monitor_register,
+    verification_record,
+)
 from procure.spotchecks.states import TaskStep
 from procure.web import labels
 from procure.web.notices import see
@@ -37,7 +42,9 @@ async def _page(
         "spotchecks/contract.html",
         context={
             **await contract_spotchecks(actor, contract_id),
-            "may_verify": actor.role == Role.committee,
+            "may_verify": actor.role in VERIFIERS,
+            # A resident monitor sees the samples, not the contract.
+            "contract_link": actor.role != Role.monitor,
             "outcomes": list(TaskStep),
             "policy": get_policy().spotchecks,
             **context,
@@ -83,3 +90,51 @@ class SpotCheckPages(Controller):
                 posted={"outcome": outcome, "note": note},
             )
         return see(f"{spotchecks_url(contract_id)}#task-{task_id}", "finding_recorded")
+
+
+MONITORS_URL = "/committee/monitors"
+
+
+async def _monitors_page(actor: Actor, *, status_code: int = 200, **context: Any) -> Template:
+    return Template(
+        "spotchecks/monitors.html",
+        context={"monitors": await community_monitors(actor), **context},
+        status_code=status_code,
+    )
+
+
+class MonitorPages(Controller):
+    """The committee's resident monitors (居民监督员): register one, deactivate one."""
+
+    include_in_schema = False
+
+    @get(MONITORS_URL, opt={"action": Action.monitor_manage})
+    async def monitors(self, request: Request[Actor, Any, Any]) -> Template:
+        return await _monitors_page(request.user)
+
+    @post(MONITORS_URL, opt={"action": Action.monitor_manage})
+    async def register(self, request: Request[Actor, Any, Any]) -> Template | Redirect:
+        form = await request.form()
+        posted = {key: str(form.get(key, "")) for key in ("username", "display_name")}
+        try:
+            await monitor_register(
+                actor=request.user,
+                username=posted["username"],
+                display_name=posted["display_name"],
+                password=str(form.get("password", "")),
+            )
+        except InvalidInput as error:
+            return await _monitors_page(
+                request.user,
+                status_code=HTTP_400_BAD_REQUEST,
+                error=labels.refusal(request_locale(request), error),
+                posted=posted,
+            )
+        return see(MONITORS_URL, "monitor_registered")
+
+    @post(f"{MONITORS_URL}/{{user_id:int}}/deactivate", opt={"action": Action.monitor_manage})
+    async def deactivate(
+        self, request: Request[Actor, Any, Any], user_id: FromPath[int]
+    ) -> Redirect:
+        await monitor_deactivate(actor=request.user, user_id=user_id)
+        return see(MONITORS_URL, "monitor_deactivated")

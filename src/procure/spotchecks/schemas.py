@@ -54,3 +54,29 @@ class ContractSpotChecksOut(BaseModel):
 class VerificationIn(BaseModel):
     outcome: TaskStep = Field(description="confirm, not_delivered or unreachable")
     note: str = ""
+
+
+class MonitorIn(BaseModel):
+    username: str = Field(min_length=1, max_length=60)
+    display_name: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=10, max_length=200)
+
+
+class MonitorOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class MonitorTaskOut(BaseModel):
+    id: int
+    contract_id: int
+    reference: str
+    title: str
+    period: str
+    draw_no: int
+    kind: UnitKind
+    code: str

@@ -6,9 +6,44 @@ from __future__ import annotations
 from typing import Any
 
 from procure.contracts.selectors import contract_detail
+from procure.contracts.tables import Contract, ContractCommunity, ContractStatus
+from procure.errors import NotFound
+from procure.i18n import N_
 from procure.security.actors import Actor
+from procure.security.tables import Role, User
 from procure.spotchecks.sampling import wilson_interval
 from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
+
+CONTRACT_NOT_FOUND = N_("contract %(id)s not found")
+
+
+async def _served(community_id: int | None) -> list[int]:
+    """The contracts covering a community (never empty, for ``is_in``)."""
+    rows = await ContractCommunity.select(ContractCommunity.contract).where(
+        ContractCommunity.community == (community_id or -1)
+    )
+    return [row["contract"] for row in rows] or [-1]
+
+
+async def spotcheck_contract(actor: Actor, contract_id: int) -> dict[str, Any]:
+    """The contract whose spot-checks the actor may see (its id and reference), or NotFound.
+    A resident monitor sees only the signed contracts serving its own community, and of them
+    nothing but their samples; everyone else sees what the contract's own scope allows."""
+    if actor.role != Role.monitor:
+        contract = await contract_detail(actor, contract_id)
+        return {"id": contract_id, "reference": contract["reference"]}
+    row = (
+        await Contract.select(Contract.id, Contract.reference)
+        .where(
+            (Contract.id == contract_id)
+            & (Contract.status != ContractStatus.draft)
+            & Contract.id.is_in(await _served(actor.community_id))
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound(CONTRACT_NOT_FOUND, id=contract_id)
+    return row
 
 
 def verified_delivery(statuses: list[str]) -> dict[str, Any]:
@@ -33,7 +68,7 @@ def verified_delivery(statuses: list[str]) -> dict[str, Any]:
 async def contract_spotchecks(actor: Actor, contract_id: int) -> dict[str, Any]:
     """Every committed period of a contract the actor may see: the commitment; once the
     period's report is submitted, the revealed seed, the drawn tasks and the verified delivery."""
-    contract = await contract_detail(actor, contract_id)
+    contract = await spotcheck_contract(actor, contract_id)
     periods = await spotcheck_periods(contract_id, notes=True)
     return {"contract_id": contract_id, "reference": contract["reference"], "periods": periods}
 
@@ -112,3 +147,49 @@ async def period_verification(contract_id: int, period: str) -> dict[str, Any] |
         VerificationTask.seed == seed["id"]
     )
     return verified_delivery([row["status"] for row in rows])
+
+
+async def monitor_tasks(actor: Actor) -> list[dict[str, Any]]:
+    """The open verification tasks of the contracts serving a resident monitor's community,
+    oldest period first: what waits on the monitor's start page."""
+    if actor.role != Role.monitor or actor.community_id is None:
+        return []
+    return await (
+        VerificationTask.select(
+            VerificationTask.id,
+            VerificationTask.seed.contract.as_alias("contract_id"),
+            VerificationTask.seed._.contract._.reference.as_alias("reference"),
+            VerificationTask.seed._.contract._.title.as_alias("title"),
+            VerificationTask.seed.period.as_alias("period"),
+            VerificationTask.draw_no,
+            VerificationTask.kind,
+            VerificationTask.code,
+        )
+        .where(
+            (VerificationTask.status == TaskStatus.open)
+            & (VerificationTask.seed._.contract._.status != ContractStatus.draft)
+            & VerificationTask.seed.contract.is_in(await _served(actor.community_id))
+        )
+        .order_by(VerificationTask.seed.period)
+        .order_by(VerificationTask.seed.contract)
+        .order_by(VerificationTask.draw_no)
+    )
+
+
+async def community_monitors(actor: Actor) -> list[dict[str, Any]]:
+    """The resident monitors a committee registered for its community, active ones first."""
+    if actor.role != Role.committee or actor.community_id is None:
+        return []
+    return await (
+        User.select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.is_active,
+            User.created_at,
+            User.last_login_at,
+        )
+        .where((User.role == Role.monitor) & (User.community == actor.community_id))
+        .order_by(User.is_active, ascending=False)
+        .order_by(User.id)
+    )

@@ -10,17 +10,19 @@ from typing import Any
 from procure import clock
 from procure.audit.events import AuditAction
 from procure.audit.services import record
-from procure.contracts.selectors import contract_detail, visible_contracts
+from procure.contracts.selectors import visible_contracts
 from procure.contracts.tables import ContractStatus
 from procure.db import transaction
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
+from procure.jobs import SubjectType, Trigger, record_event
 from procure.keyring import Keyring, get_keyring
 from procure.lifecycle import advance
 from procure.policy import get_policy
 from procure.reports.selectors import reporting_periods, submitted_periods, submitted_report
 from procure.security.actors import PLATFORM_READER, Actor
-from procure.security.tables import Role
+from procure.security.services import user_create
+from procure.security.tables import Role, User
 from procure.spotchecks.sampling import (
     commitment_of,
     draw_rank,
@@ -30,6 +32,7 @@ from procure.spotchecks.sampling import (
     sample_size,
     unit_key,
 )
+from procure.spotchecks.selectors import spotcheck_contract
 from procure.spotchecks.states import TASK, TaskStep
 from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
 
@@ -41,6 +44,9 @@ SEED_MISMATCH = N_(
 NOTE_MISSING = N_("say what you found: a unit not delivered or not reached needs a note")
 NOTE_TOO_LONG = N_("must be at most %(max)s characters")
 TASK_NOT_FOUND = N_("verification task %(id)s not found")
+MONITOR_NOT_FOUND = N_("no active resident monitor %(id)s in your community")
+#: Who records findings: the community's committee and the resident monitors it registered.
+VERIFIERS = frozenset({Role.committee, Role.monitor})
 
 
 async def spotcheck_seeds_commit(today: date) -> int:
@@ -248,7 +254,8 @@ async def spotcheck_seeds_rotate(*, keyring: Keyring | None = None) -> int:
 async def verification_record(
     *, actor: Actor, task_id: int, outcome: TaskStep, note: str = ""
 ) -> dict[str, Any]:
-    """The committee of the contract's community records what it found for a drawn unit."""
+    """The committee of a community the contract serves, or a resident monitor it registered
+    there, records what it found for a drawn unit."""
     task = (
         await VerificationTask.select(
             VerificationTask.id,
@@ -260,10 +267,10 @@ async def verification_record(
         .where(VerificationTask.id == task_id)
         .first()
     )
-    if task is None or actor.role != Role.committee:
+    if task is None or actor.role not in VERIFIERS:
         raise NotFound(TASK_NOT_FOUND, id=task_id)
     try:
-        contract = await contract_detail(actor, task["contract_id"])
+        contract = await spotcheck_contract(actor, task["contract_id"])
     except NotFound:
         raise NotFound(TASK_NOT_FOUND, id=task_id) from None
     note = note.strip()
@@ -272,7 +279,7 @@ async def verification_record(
     if outcome != TaskStep.confirm and not note:
         raise InvalidInput("note", NOTE_MISSING)
     async with transaction():
-        return await advance(
+        row = await advance(
             TASK,
             row_id=task_id,
             action=outcome,
@@ -289,4 +296,62 @@ async def verification_record(
                 "code": task["code"],
                 "note": note,
             },
+        )
+        await record_event(
+            Trigger.verification_recorded, {SubjectType.contract: [task["contract_id"]]}
+        )
+        return row
+
+
+async def monitor_register(*, actor: Actor, username: str, display_name: str, password: str) -> int:
+    """A committee registers a resident monitor (居民监督员) for its own community: an account
+    of role ``monitor`` bound to that community, which verifies the spot-check samples of the
+    contracts serving it. A monitor acts for no organization (app_user_acts_for), so no
+    contractor's account can verify a contractor's work."""
+    if actor.role != Role.committee or actor.community_id is None:
+        raise NotFound(N_("no community of yours to register a monitor for"))
+    async with transaction():
+        user_id = await user_create(
+            actor=actor,
+            username=username,
+            display_name=display_name.strip(),
+            password=password,
+            role=Role.monitor,
+            community_id=actor.community_id,
+        )
+        await record(
+            actor=actor,
+            action=AuditAction.monitor_registered,
+            subject_type="user",
+            subject_id=user_id,
+            data={"username": username.strip(), "community": actor.community_id},
+        )
+    return user_id
+
+
+async def monitor_deactivate(*, actor: Actor, user_id: int) -> None:
+    """A committee deactivates one of its community's resident monitors: the account can no
+    longer sign in, its tokens stop working and its findings stay as recorded. A monitor of
+    another community, or one already deactivated, answers 404."""
+    if actor.role != Role.committee or actor.community_id is None:
+        raise NotFound(MONITOR_NOT_FOUND, id=user_id)
+    async with transaction():
+        rows = (
+            await User.update({User.is_active: False})
+            .where(
+                (User.id == user_id)
+                & (User.role == Role.monitor)
+                & (User.community == actor.community_id)
+                & (User.is_active == True)  # noqa: E712
+            )
+            .returning(User.id, User.username)
+        )
+        if not rows:
+            raise NotFound(MONITOR_NOT_FOUND, id=user_id)
+        await record(
+            actor=actor,
+            action=AuditAction.monitor_deactivated,
+            subject_type="user",
+            subject_id=user_id,
+            data={"username": rows[0]["username"], "community": actor.community_id},
         )

@@ -137,6 +137,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     AuditAction.verification_confirmed: N_("Delivery confirmed on verification"),
     AuditAction.verification_not_delivered: N_("Found not delivered on verification"),
     AuditAction.verification_unreachable: N_("Could not be reached for verification"),
+    AuditAction.monitor_registered: N_("Resident monitor registered"),
+    AuditAction.monitor_deactivated: N_("Resident monitor deactivated"),
     AuditAction.work_request_filed: N_("Out-of-contract work request filed"),
     AuditAction.work_request_accepted: N_("Out-of-contract work request accepted"),
     AuditAction.work_request_declined: N_("Out-of-contract work request declined"),
@@ -375,6 +377,7 @@ ROLES: dict[str, str] = {
     Role.admin: N_("Administrator"),
     Role.regulator: N_("Regulator (finance department)"),
     Role.expert: N_("Evaluation expert"),
+    Role.monitor: N_("Resident monitor"),
 }
 
 PROCUREMENT_METHODS: dict[str, str] = {

@@ -72,6 +72,8 @@ NOTICES: dict[str, str] = {
     "report_draft": N_("Draft saved."),
     "report_submitted": N_("Report submitted. It is locked now: a correction is a new version."),
     "finding_recorded": N_("The finding is recorded. It is final."),
+    "monitor_registered": N_("The resident monitor is registered and can sign in now."),
+    "monitor_deactivated": N_("The resident monitor is deactivated and can no longer sign in."),
     "evaluation_draft": N_("Draft saved. Only our committee can see it until it is submitted."),
     "evaluation_submitted": N_(
         "Submitted. The buyer and the organization can now read the evaluation."

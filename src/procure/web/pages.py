@@ -43,6 +43,7 @@ from procure.security.controllers import START_PAGES, sign_in, sign_out
 from procure.security.guards import current_actor
 from procure.security.policy import Action
 from procure.security.selectors import USER_SORTING, user_page
+from procure.spotchecks.selectors import monitor_tasks
 from procure.surveys.selectors import rounds_to_run
 from procure.tenders.selectors import count_by_status, tender_page
 from procure.web.templating import request_locale
@@ -268,6 +269,23 @@ class WorkspaceController(Controller):
                 "order": contract_order,
                 **risk_labels(request_locale(request)),
             },
+        )
+
+    @get("/monitor", opt={"action": Action.workspace_monitor})
+    async def monitor(self, request: Request[Actor, Any, Any]) -> Template:
+        actor = request.user
+        community = (
+            await Community.select(
+                Community.name,
+                Community.committee_name,
+                Community.sub_district.name.as_alias("sub_district"),
+            )
+            .where(Community.id == actor.community_id)
+            .first()
+        )
+        return Template(
+            "workspace/monitor.html",
+            context={"community": community, "tasks": await monitor_tasks(actor)},
         )
 
     @get("/expert", opt={"action": Action.workspace_expert})
