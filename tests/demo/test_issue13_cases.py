@@ -1,0 +1,80 @@
+"""The demo district's cases of issue 13 (risk engine over every dataset, internalization
+firewall, cost floor, sealed spot-checks), each with a clean counterpart, as the platform itself
+would have produced them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from procure.audit.events import AuditAction
+from procure.audit.tables import AuditEvent
+from procure.bids.selectors import below_cost_floor
+from procure.bids.tables import Award, Bid, BidStatus
+from procure.committees.tables import CommitteeMember, MemberStatus, MemberVote, VoteQuestion
+from procure.policy import get_policy
+
+TONGXIN = "52440319MJY402174G"  # 同心, the winner of ZB-2026-004
+
+
+async def _bids(reference: str) -> dict[str, dict]:
+    rows = await Bid.select(
+        *Bid.all_columns(), Bid.organization.credit_code.as_alias("credit_code")
+    ).where(Bid.tender.reference == reference)
+    return {row["credit_code"]: row for row in rows}
+
+
+async def test_the_bid_below_the_cost_floor_explained_before_it_won(database: None) -> None:
+    bids = await _bids("ZB-2026-004")
+    won = bids.pop(TONGXIN)
+    # 1,200 household visits × 1 hour × 23.70 元 × 1.30 = 36,972 元; the line is priced 33,600 元.
+    (gap,) = await below_cost_floor(won["id"])
+    assert (gap.line_no, gap.price_fen, gap.floor_fen, gap.gap_fen) == (
+        2,
+        3_360_000,
+        3_697_200,
+        337_200,
+    )
+    assert gap.reasons == ("price_below_floor",)
+    # The evaluation sent it to explanation with the gap per line …
+    (requested,) = (
+        await AuditEvent.select(AuditEvent.data)
+        .where(
+            (AuditEvent.action == str(AuditAction.explanation_requested))
+            & (AuditEvent.subject_type == "bid")
+            & (AuditEvent.subject_id == str(won["id"]))
+        )
+        .output(load_json=True)
+    )
+    assert requested["data"]["reasons"] == ["below_cost_floor"]
+    assert requested["data"]["evidence"]["cost_floor"] == [gap.as_evidence()]
+    # … it explained within the period, and the committee's majority accepted the explanation.
+    assert won["status"] == BidStatus.valid and won["explanation"]
+    hours = get_policy().procurement.abnormally_low.explanation_hours
+    # Asked when the evaluation started, an hour after opening, with the policy's period.
+    assert won["explanation_due_at"] == won["opened_at"] + timedelta(hours=1 + hours)
+    votes = await MemberVote.select().where(
+        (MemberVote.bid == won["id"]) & (MemberVote.question == VoteQuestion.explanation)
+    )
+    seated = await CommitteeMember.count().where(
+        (CommitteeMember.committee.tender == won["tender"])
+        & (CommitteeMember.status == MemberStatus.confirmed)
+    )
+    assert seated >= 3 and len(votes) == seated and all(vote["in_favour"] for vote in votes)
+    assert all(vote["reason"] for vote in votes)
+    assert all(won["opened_at"] < vote["voted_at"] < won["explanation_due_at"] for vote in votes)
+    decided = (
+        await AuditEvent.select(AuditEvent.data)
+        .where(
+            (AuditEvent.action == str(AuditAction.explanation_decided))
+            & (AuditEvent.subject_id == str(won["id"]))
+        )
+        .output(load_json=True)
+    )
+    assert [row["data"] for row in decided] == [{"accepted": True, "votes": [seated, 0]}]
+    (award,) = await Award.select(Award.bid).where(Award.tender == won["tender"])
+    assert award["bid"] == won["id"]
+    # The other bids clear the floor: never asked, nothing to explain.
+    for bid in bids.values():
+        assert await below_cost_floor(bid["id"]) == []
+        assert bid["status"] == BidStatus.valid and not bid["explanation"]
+        assert not await MemberVote.exists().where(MemberVote.bid == bid["id"])
