@@ -12,8 +12,10 @@ from procure.bids.selectors import below_cost_floor
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.committees.tables import CommitteeMember, MemberStatus, MemberVote, VoteQuestion
 from procure.policy import get_policy
+from procure.risk.tables import RiskFlag
 
 TONGXIN = "52440319MJY402174G"  # 同心, the winner of ZB-2026-004
+EXT = "ocds-ext001-MXCG-"  # the external OCDS data (fixtures/ocds-external.jsonl)
 
 
 async def _bids(reference: str) -> dict[str, dict]:
@@ -78,3 +80,21 @@ async def test_the_bid_below_the_cost_floor_explained_before_it_won(database: No
         assert await below_cost_floor(bid["id"]) == []
         assert bid["status"] == BidStatus.valid and not bid["explanation"]
         assert not await MemberVote.exists().where(MemberVote.bid == bid["id"])
+
+
+async def test_the_imported_process_with_an_underpriced_bid(database: None) -> None:
+    """UNDERPRICED_BID over another city's OCDS data (the external dataset): 安康's bid in
+    MXCG-2026-034 trips every abnormally-low trigger; no other imported bid is flagged."""
+    flags = (
+        await RiskFlag.select()
+        .where((RiskFlag.rule == "UNDERPRICED_BID") & (RiskFlag.dataset == "external"))
+        .output(load_json=True)
+    )
+    (flag,) = flags
+    assert flag["subject_type"] == "bid" and flag["ocid"] == f"{EXT}2026-034"
+    assert flag["subject_id"] == f"{EXT}2026-034/bids/details/0"
+    evidence = flag["evidence"]
+    assert evidence["amount"] == 118_000 and evidence["tender_value"] == 300_000
+    assert evidence["reasons"] == ["below_mean_of_others", "lowest_below_second", "below_ceiling"]
+    assert evidence["bids_compared"] == 3 and evidence["not_judged"] == []
+    assert evidence["awarded"] is False

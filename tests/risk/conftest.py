@@ -85,6 +85,8 @@ EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
     ("tender", f"{EXT}2026-010"): {"R036"},  # the lowest bid disqualified
     ("tender", f"{EXT}2026-019"): {"R044"},  # 德馨 and 德润 at one address
     ("tender", f"{EXT}2026-023"): {"R058"},  # the winning bid 41% below the next one
+    # 安康's bid under evaluation at 41% of the others' mean (UNDERPRICED_BID over /bids/details)
+    ("bid", f"{EXT}2026-034/bids/details/0"): {"UNDERPRICED_BID"},
     ("organization", CUIHU_SW): {"R024"},
     ("organization", LELING): {"R024"},
     ("organization", QINGHE): {"R030", "R058"},

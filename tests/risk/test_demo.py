@@ -64,9 +64,11 @@ async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> No
     assert {flag["rule"] for flag in scanned} >= set(rules)
     bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
     # The external data: cardinal's rules, and the oversight rules over imported data that its
-    # data holds (awards: CONCENTRATION; it publishes no contracts for AMENDMENT_CREEP).
+    # data holds (bids: UNDERPRICED_BID; awards: CONCENTRATION; it publishes no contracts for
+    # AMENDMENT_CREEP).
     assert {flag["rule"] for flag in scanned if flag["dataset"] == "external"} == bid_stage | {
-        "CONCENTRATION"
+        "CONCENTRATION",
+        "UNDERPRICED_BID",
     }
 
 
