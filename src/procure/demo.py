@@ -36,6 +36,7 @@ from procure.demo_committees import load_committees
 from procure.demo_explanations import Explained, accept_explanations, request_explanations
 from procure.demo_oversight import OversightLoader
 from procure.demo_remedies import load_remedies
+from procure.demo_verification import VerificationLoader
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
@@ -759,6 +760,7 @@ class DemoLoader:
             if votes := await accept_explanations(self.explained):
                 self.created["evaluation_vote"] += votes
             await self.load_contracts()
+            self.created.update(await VerificationLoader(self.now, self.zone).load(self.data))
             self.created.update(await load_remedies(self.now, self.zone))
             if self.created:
                 await record(

@@ -11,8 +11,16 @@ from procure.audit.tables import AuditEvent
 from procure.bids.selectors import below_cost_floor
 from procure.bids.tables import Award, Bid, BidStatus
 from procure.committees.tables import CommitteeMember, MemberStatus, MemberVote, VoteQuestion
+from procure.contracts.tables import Contract
 from procure.policy import get_policy
+from procure.reports.periods import Period, contract_periods
+from procure.reports.selectors import submitted_report
+from procure.reports.tables import ActivityLine, ReportStatus, ServiceReport
 from procure.risk.tables import RiskFlag
+from procure.security.tables import User
+from procure.spotchecks.sampling import draw_sample, matches_commitment, sample_size, unit_key
+from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
+from procure.workrequests.tables import WorkRequest, WorkRequestCitation, WorkRequestStatus
 
 TONGXIN = "52440319MJY402174G"  # 同心, the winner of ZB-2026-004
 EXT = "ocds-ext001-MXCG-"  # the external OCDS data (fixtures/ocds-external.jsonl)
@@ -98,3 +106,82 @@ async def test_the_imported_process_with_an_underpriced_bid(database: None) -> N
     assert evidence["reasons"] == ["below_mean_of_others", "lowest_below_second", "below_ceiling"]
     assert evidence["bids_compared"] == 3 and evidence["not_judged"] == []
     assert evidence["awarded"] is False
+
+
+async def _first_period(reference: str) -> tuple[dict, Period]:
+    contract = await Contract.select().where(Contract.reference == reference).first()
+    assert contract is not None
+    periods = contract_periods(
+        contract["starts_on"],
+        contract["ends_on"],
+        contract["reporting_frequency"],
+        get_policy().reports.due_days_after_period,
+    )
+    return contract, periods[0]
+
+
+async def test_a_filed_request_cited_and_an_unfiled_one(database: None) -> None:
+    contract, first = await _first_period("HT-2026-007")
+    (request,) = await WorkRequest.select().where(WorkRequest.contract == contract["id"])
+    assert request["status"] == WorkRequestStatus.accepted
+    assert request["department"] == contract["department"]
+    # The out-of-contract line of the first period's report cites it, within its hours.
+    (line,) = await ActivityLine.select().where(
+        ActivityLine.id.is_in(
+            WorkRequestCitation.select(WorkRequestCitation.activity_line).where(
+                WorkRequestCitation.work_request == request["id"]
+            )
+        )
+    )
+    report = await ServiceReport.select().where(ServiceReport.id == line["report"]).first()
+    assert report is not None and report["period"] == first.label
+    assert report["status"] == ReportStatus.submitted
+    assert line["out_of_scope"] and line["requested_by_department"] == request["department"]
+    assert 0 < line["staff_minutes"] <= request["hours"] * 60
+    assert request["filed_at"] < request["answered_at"] < report["submitted_at"]
+    # UNFILED_REQUEST is against the street office for period -2 (asked without filing), never
+    # for the period whose request was filed and cited.
+    flagged = {
+        row["period"]
+        for row in await RiskFlag.select(RiskFlag.period).where(
+            (RiskFlag.rule == "UNFILED_REQUEST")
+            & (RiskFlag.subject_type == "buyer")
+            & (RiskFlag.subject_id == str(contract["department"]))
+        )
+    }
+    assert flagged and first.label not in flagged
+
+
+async def test_a_sealed_spot_check_of_one_period(database: None) -> None:
+    contract, first = await _first_period("HT-2026-007")
+    (seed,) = await SpotCheckSeed.select().where(
+        (SpotCheckSeed.contract == contract["id"]) & (SpotCheckSeed.period == first.label)
+    )
+    revealed = bytes.fromhex(seed["revealed_seed"])
+    assert matches_commitment(revealed, seed["commitment"])
+    report = await submitted_report(contract["id"], first.label)
+    assert report is not None and seed["report"] == report["id"]
+    # Committed before the period's report was submitted, revealed by its submission.
+    assert seed["committed_at"] < seed["revealed_at"] == report["submitted_at"]
+    units = [
+        unit_key(line["line_no"], unit["code"])
+        for line in report["lines"]
+        for unit in line["units"]
+    ]
+    assert len(units) == 52
+    policy = get_policy().spotchecks
+    size = sample_size(
+        len(units),
+        share_percent=policy.sample_percent,
+        minimum=policy.minimum_sample,
+        maximum=policy.maximum_sample,
+    )
+    tasks = await VerificationTask.select().where(VerificationTask.seed == seed["id"])
+    # Anyone redoes the draw from the revealed seed and the report's units.
+    drawn = [f"{t['line_no']}:{t['code']}" for t in sorted(tasks, key=lambda t: t["draw_no"])]
+    assert drawn == draw_sample(revealed, units, size) and size == 6
+    committee = await User.select(User.id).where(User.username == "committee").first()
+    assert committee is not None
+    assert all(t["status"] == TaskStatus.confirmed for t in tasks)
+    assert all(t["decided_by"] == committee["id"] for t in tasks)
+    assert all(t["decided_at"] > report["submitted_at"] for t in tasks)
