@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from litestar.testing import AsyncTestClient
+
 from procure.audit.events import AuditAction
 from procure.audit.tables import AuditEvent
 from procure.bids.selectors import below_cost_floor
@@ -20,7 +22,9 @@ from procure.risk.tables import RiskFlag
 from procure.security.tables import User
 from procure.spotchecks.sampling import draw_sample, matches_commitment, sample_size, unit_key
 from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
+from procure.tenders.tables import Tender
 from procure.workrequests.tables import WorkRequest, WorkRequestCitation, WorkRequestStatus
+from tests.conftest import login
 
 TONGXIN = "52440319MJY402174G"  # 同心, the winner of ZB-2026-004
 EXT = "ocds-ext001-MXCG-"  # the external OCDS data (fixtures/ocds-external.jsonl)
@@ -185,3 +189,22 @@ async def test_a_sealed_spot_check_of_one_period(database: None) -> None:
     assert all(t["status"] == TaskStatus.confirmed for t in tasks)
     assert all(t["decided_by"] == committee["id"] for t in tasks)
     assert all(t["decided_at"] > report["submitted_at"] for t in tasks)
+
+
+async def test_each_case_is_where_the_docs_say(client: AsyncTestClient, database: None) -> None:
+    """docs/risk.md, "Issue 13's cases": the page and login of each."""
+    tender = await Tender.select(Tender.id).where(Tender.reference == "ZB-2026-004").first()
+    assert tender is not None
+    won = (await _bids("ZB-2026-004"))[TONGXIN]
+    await login(client, "buyer3")  # 新塘街道, the buying department
+    page = await client.get(f"/tenders/{tender['id']}/evaluation")
+    assert page.status_code == 200
+    assert f'data-testid="explanation-{won["id"]}" data-state="given"' in page.text
+    assert "3,372.00" in page.text  # the gap of line 2
+    contract, first = await _first_period("HT-2026-007")
+    await login(client, "org")  # 心连心, the contractor
+    report = await client.get(f"/contracts/{contract['id']}/reports/{first.label}")
+    assert report.status_code == 200 and 'data-testid="cites"' in report.text
+    await login(client, "committee")  # 海滨's committee
+    checks = await client.get(f"/contracts/{contract['id']}/spotchecks")
+    assert checks.status_code == 200 and first.label in checks.text
