@@ -208,3 +208,23 @@ async def test_each_case_is_where_the_docs_say(client: AsyncTestClient, database
     await login(client, "committee")  # 海滨's committee
     checks = await client.get(f"/contracts/{contract['id']}/spotchecks")
     assert checks.status_code == 200 and first.label in checks.text
+
+
+async def test_the_imported_contract_amended_beyond_the_limit(database: None) -> None:
+    """AMENDMENT_CREEP over the external data's /contracts: 卫健局's contract with 安康 grew
+    16% by its amendment (planted); its contract with 启航 grew 7% (clean)."""
+    flags = (
+        await RiskFlag.select()
+        .where((RiskFlag.rule == "AMENDMENT_CREEP") & (RiskFlag.dataset == "external"))
+        .output(load_json=True)
+    )
+    (flag,) = flags
+    assert (flag["subject_type"], flag["subject_id"], flag["ocid"]) == (
+        "contract",
+        f"{EXT}2026-035/contracts/0",
+        f"{EXT}2026-035",
+    )
+    evidence = flag["evidence"]
+    assert (evidence["original_value"], evidence["current_value"]) == (480_000, 556_800)
+    assert evidence["cumulative_percent"] == 16 and evidence["amendments"] == 1
+    assert evidence["reasons"] == ["over_limit"]
