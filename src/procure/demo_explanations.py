@@ -21,6 +21,8 @@ from procure.bids.services import low_bid_findings
 from procure.bids.tables import Bid, BidStatus
 from procure.committees.tables import CommitteeMember, MemberStatus, MemberVote, VoteQuestion
 from procure.policy import get_policy
+from procure.security.actors import Actor
+from procure.security.tables import User
 from procure.tenders.states import TenderStatus
 
 #: Tenders whose evaluation is over: every bid that had to explain has been decided.
@@ -36,6 +38,12 @@ class Explained:
     bid_id: int
     reason: str
     voted_at: datetime
+
+
+async def _actor(where: Any) -> Actor | None:
+    """The demo account that took the step (the audit event's actor), if the demo has one."""
+    row = await User.select().where(where).order_by(User.id).first()
+    return None if row is None else Actor.from_row(row)
 
 
 async def request_explanations(
@@ -55,7 +63,10 @@ async def request_explanations(
     bids = {
         row["id"]: row
         for row in await Bid.select(
-            Bid.id, Bid.total_fen, Bid.organization.credit_code.as_alias("credit_code")
+            Bid.id,
+            Bid.total_fen,
+            Bid.organization.as_alias("organization_id"),
+            Bid.organization.credit_code.as_alias("credit_code"),
         ).where((Bid.tender == tender_id) & Bid.total_fen.is_not_null())
     }
     ceiling = spec["ceiling_fen"]
@@ -103,7 +114,7 @@ async def request_explanations(
             Bid.id == finding.bid_id
         )
         await record(
-            actor=None,
+            actor=await _actor(User.organization == bids[finding.bid_id]["organization_id"]),
             action=AuditAction.explanation_given,
             subject_type="bid",
             subject_id=finding.bid_id,
@@ -131,12 +142,13 @@ async def accept_explanations(explained: list[Explained]) -> int:
             (MemberVote.bid == bid.bid_id) & (MemberVote.question == VoteQuestion.explanation)
         ):
             continue
-        members = await CommitteeMember.select(CommitteeMember.id).where(
+        members = await CommitteeMember.select(CommitteeMember.id, CommitteeMember.user).where(
             (CommitteeMember.committee.tender == bid.tender_id)
             & CommitteeMember.status.is_in([MemberStatus.seated, MemberStatus.confirmed])
         )
         if not members:
             raise ValueError(f"bid {bid.bid_id}: no seated committee accepted its explanation")
+        voter = None
         for member in members:
             await MemberVote.insert(
                 MemberVote(
@@ -148,9 +160,21 @@ async def accept_explanations(explained: list[Explained]) -> int:
                     voted_at=bid.voted_at,
                 )
             )
+            voter = await _actor(User.id == member["user"])
+            await record(
+                actor=voter,
+                action=AuditAction.committee_voted,
+                subject_type="bid",
+                subject_id=bid.bid_id,
+                data={
+                    "question": str(VoteQuestion.explanation),
+                    "in_favour": True,
+                    "reason": bid.reason,
+                },
+            )
         votes += len(members)
         await record(
-            actor=None,
+            actor=voter,  # the vote that made the majority
             action=AuditAction.explanation_decided,
             subject_type="bid",
             subject_id=bid.bid_id,

@@ -85,6 +85,17 @@ async def test_the_bid_below_the_cost_floor_explained_before_it_won(database: No
         .output(load_json=True)
     )
     assert [row["data"] for row in decided] == [{"accepted": True, "votes": [seated, 0]}]
+    voted = await AuditEvent.count().where(
+        (AuditEvent.action == str(AuditAction.committee_voted))
+        & (AuditEvent.subject_id == str(won["id"]))
+    )
+    assert voted == seated
+    (given,) = await AuditEvent.select(AuditEvent.actor_id).where(
+        (AuditEvent.action == str(AuditAction.explanation_given))
+        & (AuditEvent.subject_id == str(won["id"]))
+    )
+    org3 = await User.select(User.id).where(User.username == "org3").first()
+    assert org3 is not None and given["actor_id"] == org3["id"]  # 同心's account
     (award,) = await Award.select(Award.bid).where(Award.tender == won["tender"])
     assert award["bid"] == won["id"]
     # The other bids clear the floor: never asked, nothing to explain.
