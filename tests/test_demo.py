@@ -127,10 +127,10 @@ async def test_loading_again_adds_nothing(database: None) -> None:
 
 async def test_the_external_ocds_data_is_imported_once(database: None) -> None:
     external = OcdsProcess.dataset == "external"
-    assert await OcdsProcess.count().where(external) == 78
+    assert await OcdsProcess.count().where(external) == 81
     assert await load_external_ocds(get_settings()) == 0  # every process replaced
-    assert await OcdsProcess.count().where(external) == 78
-    assert await OcdsProcess.count().where(external & OcdsProcess.ocid.like("ocds-ext001-%")) == 78
+    assert await OcdsProcess.count().where(external) == 81
+    assert await OcdsProcess.count().where(external & OcdsProcess.ocid.like("ocds-ext001-%")) == 81
 
 
 async def test_the_remedies_and_acceptance_are_planted_within_their_periods(

@@ -33,9 +33,11 @@ from procure.contracts.tables import (
 )
 from procure.db import transaction
 from procure.demo_committees import load_committees
+from procure.demo_explanations import Explained, accept_explanations, request_explanations
 from procure.demo_oversight import OversightLoader
 from procure.demo_remedies import load_remedies
 from procure.demo_spotchecks import load_spotchecks
+from procure.demo_verification import VerificationLoader
 from procure.departments.tables import Department
 from procure.geography.tables import Community, District, SubDistrict
 from procure.i18n import yuan_to_fen
@@ -79,6 +81,7 @@ class DemoLoader:
         self.zone = ZoneInfo(settings.timezone)
         self.created: Counter[str] = Counter()
         self.ids: dict[tuple[str, str], int] = {}
+        self.explained: list[Explained] = []
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -392,6 +395,14 @@ class DemoLoader:
             bid_ids[bid["organization"]] = await self.load_bid(
                 tender_id, spec, status, line_ids, criteria, evaluator, bid
             )
+        if deadline is not None:
+            self.explained += await request_explanations(
+                tender_id,
+                {**spec, "ceiling_fen": yuan_to_fen(spec["ceiling"])},
+                status,
+                started_at=deadline + timedelta(hours=1),  # once the committee is seated
+                pending_due=deadline + timedelta(days=20),
+            )
         if winner := spec.get("award"):
             assert deadline is not None, f"{spec['reference']}: an award needs a published tender"
             decided_at = min(self.now - timedelta(days=1), deadline + timedelta(days=3))
@@ -491,7 +502,8 @@ class DemoLoader:
         )
         opened = status not in {TenderStatus.published, TenderStatus.tendering}
         deadline = self.at(spec["submission_days"])
-        bid_status = _bid_status(status, self.is_abnormally_low(spec, bid))
+        # Which bids must explain their price is the platform's decision (demo_explanations).
+        bid_status = _bid_status(status)
         rows = await Bid.insert(
             Bid(
                 tender=tender_id,
@@ -503,9 +515,6 @@ class DemoLoader:
                 submitted_at=deadline - timedelta(days=2, hours=3),
                 opened_at=deadline if opened else None,
                 total_fen=content["total_fen"] if opened else None,
-                explanation_due_at=deadline + timedelta(days=20)
-                if bid_status == BidStatus.explanation_requested
-                else None,
             )
         )
         bid_id: int = rows[0]["id"]
@@ -530,11 +539,6 @@ class DemoLoader:
                     )
                 )
         return bid_id
-
-    @staticmethod
-    def is_abnormally_low(spec: dict[str, Any], bid: dict[str, Any]) -> bool:
-        others = [yuan_to_fen(b["total"]) for b in spec.get("bids", []) if b is not bid]
-        return bool(others) and yuan_to_fen(bid["total"]) * 2 < sum(others) / len(others)
 
     # -- contracts ------------------------------------------------------------------------------
 
@@ -754,7 +758,10 @@ class DemoLoader:
             references = [tender["reference"] for tender in self.data["tenders"]]
             if committees := await load_committees(references, self.zone):
                 self.created["evaluation_committee"] += committees
+            if votes := await accept_explanations(self.explained):
+                self.created["evaluation_vote"] += votes
             await self.load_contracts()
+            self.created.update(await VerificationLoader(self.now, self.zone).load(self.data))
             self.created.update(await load_remedies(self.now, self.zone))
             if planted := await load_spotchecks(
                 self.data.get("spotchecks", []),
@@ -774,13 +781,11 @@ class DemoLoader:
         return self.created
 
 
-def _bid_status(tender_status: TenderStatus, abnormally_low: bool) -> BidStatus:
+def _bid_status(tender_status: TenderStatus) -> BidStatus:
     if tender_status in {TenderStatus.published, TenderStatus.tendering}:
         return BidStatus.submitted
     if tender_status == TenderStatus.opened:
         return BidStatus.opened
-    if tender_status == TenderStatus.evaluation and abnormally_low:
-        return BidStatus.explanation_requested
     return BidStatus.valid
 
 

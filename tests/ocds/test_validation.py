@@ -118,7 +118,7 @@ async def test_a_package_without_a_uri_is_named_by_a_urn(database: None, tmp_pat
 async def test_the_demo_s_external_data_validates(database: None, tmp_path: Path) -> None:
     path = get_settings().fixtures_dir / "ocds-external.jsonl"
     releases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert len(releases) == 78 and all(r["ocid"].startswith("ocds-ext001-") for r in releases)
+    assert len(releases) == 83 and all(r["ocid"].startswith("ocds-ext001-") for r in releases)
     package = {
         **export.package_metadata("https://example.org/ocds/external.json"),
         "releases": releases,

@@ -85,6 +85,10 @@ EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
     ("tender", f"{EXT}2026-010"): {"R036"},  # the lowest bid disqualified
     ("tender", f"{EXT}2026-019"): {"R044"},  # 德馨 and 德润 at one address
     ("tender", f"{EXT}2026-023"): {"R058"},  # the winning bid 41% below the next one
+    # 安康's bid under evaluation at 41% of the others' mean (UNDERPRICED_BID over /bids/details)
+    ("bid", f"{EXT}2026-034/bids/details/0"): {"UNDERPRICED_BID"},
+    # 卫健局's contract with 安康 amended from 480,000 to 556,800 (+16%: AMENDMENT_CREEP)
+    ("contract", f"{EXT}2026-035/contracts/0"): {"AMENDMENT_CREEP"},
     ("organization", CUIHU_SW): {"R024"},
     ("organization", LELING): {"R024"},
     ("organization", QINGHE): {"R030", "R058"},
@@ -97,8 +101,9 @@ EXTERNAL_PLANTED: dict[tuple[str, str], set[str]] = {
     ("buyer", CANLIAN): {"CONCENTRATION"},  # 2025 and 2026
     ("buyer", FULIAN): {"CONCENTRATION"},  # 2025
 }
-#: Clean external processes: the first of the population, one of six lots, 博众's only win.
-EXTERNAL_CLEAN = [f"{EXT}2025-001", f"{EXT}2025-002", f"{EXT}2026-027"]
+#: Clean external processes: the first of the population, one of six lots, 博众's only win, a
+#: contract amended by 7%.
+EXTERNAL_CLEAN = [f"{EXT}2025-001", f"{EXT}2025-002", f"{EXT}2026-027", f"{EXT}2026-036"]
 _serial = itertools.count(1)
 
 

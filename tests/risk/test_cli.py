@@ -141,8 +141,15 @@ def test_the_json_lists_every_flag_with_its_evidence(demo_env: dict[str, str]) -
 
 def test_rule_picks_the_rules_to_run(demo_env: dict[str, str]) -> None:
     flags = scan_json(demo_env, "--rule", "AMENDMENT_CREEP", "--rule", "DEMAND_MISMATCH")
-    assert sorted(f["rule"] for f in flags) == ["AMENDMENT_CREEP", "DEMAND_MISMATCH"]
-    amended = next(f for f in flags if f["rule"] == "AMENDMENT_CREEP")
+    # AMENDMENT_CREEP on the platform's HT-2026-007 and on the external data's MXCG-2026-035.
+    assert sorted((f["rule"], f["dataset"]) for f in flags) == [
+        ("AMENDMENT_CREEP", "external"),
+        ("AMENDMENT_CREEP", "platform"),
+        ("DEMAND_MISMATCH", "platform"),
+    ]
+    amended = next(
+        f for f in flags if f["rule"] == "AMENDMENT_CREEP" and f["dataset"] == "platform"
+    )
     assert amended["evidence"]["contract"]["reference"] == "HT-2026-007"
 
 

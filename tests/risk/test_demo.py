@@ -82,10 +82,12 @@ async def test_every_rule_fires_on_the_demo(scanned: list[dict[str, Any]]) -> No
     assert len(rules) == 27
     assert {flag["rule"] for flag in scanned} >= set(rules)
     bid_stage = {code for code, rule in rules.items() if rule.stage == Stage.bid}
-    # The external data: cardinal's rules, and the oversight rules over imported data that its
-    # data holds (awards: CONCENTRATION; it publishes no contracts for AMENDMENT_CREEP).
+    # The external data: cardinal's rules, and the oversight rules over imported data (bids:
+    # UNDERPRICED_BID; awards: CONCENTRATION; contracts: AMENDMENT_CREEP).
     assert {flag["rule"] for flag in scanned if flag["dataset"] == "external"} == bid_stage | {
-        "CONCENTRATION"
+        "AMENDMENT_CREEP",
+        "CONCENTRATION",
+        "UNDERPRICED_BID",
     }
 
 

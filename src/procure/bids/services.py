@@ -508,16 +508,8 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
             (Bid.tender == tender_id) & (Bid.status == BidStatus.opened)
         )
         rules = get_policy().procurement.abnormally_low
-        thresholds = LowBidThresholds(
-            rules.below_mean_of_others, rules.lowest_below_second, rules.below_ceiling
-        )
-        findings = _with_cost_floor(
-            abnormally_low(
-                {b["id"]: b["total_fen"] for b in bids},
-                ceiling_fen=tender["ceiling_fen"],
-                thresholds=thresholds,
-            ),
-            await floor_gaps([b["id"] for b in bids], district_rates()),
+        findings = await low_bid_findings(
+            {b["id"]: b["total_fen"] for b in bids}, ceiling_fen=tender["ceiling_fen"]
         )
         due = clock.now() + timedelta(hours=rules.explanation_hours)
         await advance(
@@ -555,6 +547,22 @@ async def evaluation_start(*, actor: Actor, tender_id: int) -> list[int]:
                 {SubjectType.tender: [tender_id], SubjectType.bid: [f.bid_id for f in findings]},
             )
     return [f.bid_id for f in findings]
+
+
+async def low_bid_findings(
+    prices: dict[int, int], *, ceiling_fen: int | None
+) -> list[LowBidFinding]:
+    """The opened bids (id → total price) that must explain their price when the evaluation
+    starts: the relative triggers of [procurement.abnormally_low] and the district cost floor
+    (87号令 Art. 60), each with its reasons and evidence."""
+    rules = get_policy().procurement.abnormally_low
+    thresholds = LowBidThresholds(
+        rules.below_mean_of_others, rules.lowest_below_second, rules.below_ceiling
+    )
+    return _with_cost_floor(
+        abnormally_low(prices, ceiling_fen=ceiling_fen, thresholds=thresholds),
+        await floor_gaps(list(prices), district_rates()),
+    )
 
 
 def _with_cost_floor(

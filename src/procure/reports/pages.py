@@ -63,6 +63,7 @@ ROW_FIELDS = (
     "submissions",
     "unit_kind",
     "units",
+    "request",
 )
 # What makes a row filled: the selects that always hold a value do not count.
 ROW_CONTENT = (
@@ -110,6 +111,7 @@ class ReportForm:
                 "spend": str(Decimal(line["spend_fen"]) / 100),
                 "submissions": str(line["submissions"]) if line["submissions"] else "",
                 **_units_field(line["units"]),
+                "request": str(line.get("work_request_id") or ""),
             }
             for line in report["lines"]
         ]
@@ -212,6 +214,7 @@ def _line(n: int, row: dict[str, str]) -> ActivityLineIn:
         quantity=counts["quantity"],
         beneficiaries=counts["beneficiaries"],
         units=_units(n, row),
+        work_request_id=_whole(row["request"]) if out and row["request"] else None,
     )
 
 

@@ -72,6 +72,17 @@ LINE_UNIT_KIND = N_(
 LINE_UNIT_TWICE = N_("line %(n)s: unit code %(code)s is listed twice")
 LINE_TOO_MANY_UNITS = N_("line %(n)s: a line lists at most %(max)s units")
 LINE_NOT_IN_DRAFT = N_("the draft has no line %(n)s")
+LINE_REQUEST_WITHIN = N_(
+    "line %(n)s: only out-of-contract work cites a work request; this line is within the contract"
+)
+LINE_REQUEST_UNKNOWN = N_("line %(n)s: work request %(id)s is not one of contract %(reference)s")
+LINE_REQUEST_NOT_ACCEPTED = N_(
+    "line %(n)s: work request %(id)s is %(status)s; only an accepted request can be cited"
+)
+LINE_REQUEST_DEPARTMENT = N_(
+    "line %(n)s: work request %(id)s was filed by %(department)s, not by the department the "
+    "line names"
+)
 TOO_MANY_LINES = N_("a report has at most %(max)s activity lines")
 TOO_LONG = N_("must be at most %(max)s characters")
 SELF_SCORE_RANGE = N_("must be a whole number from 0 to 100")

@@ -59,6 +59,11 @@ class ActivityLineIn(BaseModel):
         default_factory=list,
         description="verifiable units of this delivery, from which spot-checks are drawn",
     )
+    work_request_id: int | None = Field(
+        default=None,
+        description="the accepted work request of this contract that asked for this "
+        "out-of-contract work: saving the draft cites it (null keeps what the line cites)",
+    )
 
 
 class ReportIn(BaseModel):
@@ -109,6 +114,9 @@ class ActivityLineOut(BaseModel):
     spend_fen: int
     submissions: int
     units: list[UnitOut] = Field(default_factory=list)
+    work_request_id: int | None = Field(
+        default=None, description="the work request this out-of-contract line cites"
+    )
 
 
 class ReportVersionOut(BaseModel):

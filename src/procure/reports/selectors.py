@@ -38,6 +38,7 @@ from procure.reports.tables import (
 )
 from procure.security.actors import Actor
 from procure.security.tables import Role
+from procure.workrequests.tables import WorkRequest, WorkRequestCitation, WorkRequestStatus
 
 READABLE_BY_ALL = (ReportStatus.submitted, ReportStatus.superseded)
 
@@ -212,6 +213,12 @@ async def version_content(report_id: int) -> dict[str, Any]:
     )
     for unit in units:
         lines[line_no[unit.pop("activity_line")] - 1]["units"].append(unit)
+    for line in lines:
+        line["work_request_id"] = None
+    for citation in await WorkRequestCitation.select(
+        WorkRequestCitation.activity_line, WorkRequestCitation.work_request
+    ).where(WorkRequestCitation.activity_line.report == report_id):
+        lines[line_no[citation["activity_line"]] - 1]["work_request_id"] = citation["work_request"]
     attachments = (
         await ReportAttachment.select(
             ReportAttachment.id,
@@ -364,9 +371,23 @@ async def attachment_download(actor: Actor, attachment_id: int) -> dict[str, Any
 
 
 async def form_choices(contract_id: int) -> dict[str, Any]:
-    """What an activity line may name: the contract's scope lines, and the departments that
-    may have asked for out-of-contract work."""
+    """What an activity line may name: the contract's scope lines, the departments that may
+    have asked for out-of-contract work, and the contract's accepted work requests, which an
+    out-of-contract line cites."""
     return {
+        "work_requests": await WorkRequest.select(
+            WorkRequest.id,
+            WorkRequest.department,
+            WorkRequest.department.name.as_alias("department_name"),
+            WorkRequest.requested_by_person,
+            WorkRequest.purpose,
+            WorkRequest.hours,
+        )
+        .where(
+            (WorkRequest.contract == contract_id)
+            & (WorkRequest.status == WorkRequestStatus.accepted)
+        )
+        .order_by(WorkRequest.id),
         "scope_lines": await ContractScopeLine.select(
             ContractScopeLine.id,
             ContractScopeLine.line_no,

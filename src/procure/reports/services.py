@@ -27,6 +27,10 @@ from procure.reports.rules import (
     CONTRACT_NOT_ACTIVE,
     CORRECTION_STALE,
     LINE_NOT_IN_DRAFT,
+    LINE_REQUEST_DEPARTMENT,
+    LINE_REQUEST_NOT_ACCEPTED,
+    LINE_REQUEST_UNKNOWN,
+    LINE_REQUEST_WITHIN,
     NO_DRAFT_FOR_FILE,
     NOTHING_TO_CORRECT,
     NOTHING_TO_SUBMIT,
@@ -49,6 +53,7 @@ from procure.reports.tables import (
     ServiceReport,
 )
 from procure.security.actors import Actor
+from procure.workrequests.tables import WorkRequest, WorkRequestCitation, WorkRequestStatus
 
 #: A file for the draft, and the line (numbered from 1) it documents, or None for the report.
 FileForDraft = tuple[CheckedFile, int | None]
@@ -225,8 +230,92 @@ def _corrected_version(latest: dict[str, Any] | None, asked: int | None, label: 
     return corrects
 
 
+async def _copy_citations(source_id: int, line_ids: list[int]) -> None:
+    """A correction's line n cites what line n of the version it corrects cited."""
+    position = {line_id: n for n, line_id in enumerate(await _line_ids(source_id))}
+    for row in await WorkRequestCitation.select(
+        WorkRequestCitation.activity_line, WorkRequestCitation.work_request
+    ).where(WorkRequestCitation.activity_line.report == source_id):
+        n = position[row["activity_line"]]
+        if n < len(line_ids):
+            await WorkRequestCitation.insert(
+                WorkRequestCitation(activity_line=line_ids[n], work_request=row["work_request"])
+            )
+
+
+async def _cite(
+    actor: Actor, contract: dict[str, Any], data: ReportIn, line_ids: list[int]
+) -> None:
+    """Each out-of-contract line that names a work request cites it, as
+    ``POST /work-requests/{id}/citations`` would (an accepted request of this contract, filed
+    by the department the line names); a line within the contract cites nothing."""
+    within = [
+        line_id for line, line_id in zip(data.lines, line_ids, strict=True) if not line.out_of_scope
+    ]
+    if within:
+        await WorkRequestCitation.delete().where(WorkRequestCitation.activity_line.is_in(within))
+    for n, (line, line_id) in enumerate(zip(data.lines, line_ids, strict=True), start=1):
+        if line.work_request_id is None:
+            continue
+        if not line.out_of_scope:
+            raise ReportInvalid.on_line(n, "work_request_id", LINE_REQUEST_WITHIN)
+        request = (
+            await WorkRequest.select(
+                WorkRequest.id,
+                WorkRequest.status,
+                WorkRequest.department,
+                WorkRequest.department.name.as_alias("department_name"),
+            )
+            .where(
+                (WorkRequest.id == line.work_request_id) & (WorkRequest.contract == contract["id"])
+            )
+            .first()
+        )
+        if request is None:
+            raise ReportInvalid.on_line(
+                n,
+                "work_request_id",
+                LINE_REQUEST_UNKNOWN,
+                id=line.work_request_id,
+                reference=contract["reference"],
+            )
+        if request["status"] != WorkRequestStatus.accepted:
+            raise ReportInvalid.on_line(
+                n,
+                "work_request_id",
+                LINE_REQUEST_NOT_ACCEPTED,
+                id=request["id"],
+                status=request["status"],
+            )
+        if request["department"] != line.requested_by_department_id:
+            raise ReportInvalid.on_line(
+                n,
+                "work_request_id",
+                LINE_REQUEST_DEPARTMENT,
+                id=request["id"],
+                department=request["department_name"],
+            )
+        current = await WorkRequestCitation.select(WorkRequestCitation.work_request).where(
+            WorkRequestCitation.activity_line == line_id
+        )
+        if current and current[0]["work_request"] == request["id"]:
+            continue
+        await WorkRequestCitation.delete().where(WorkRequestCitation.activity_line == line_id)
+        await WorkRequestCitation.insert(
+            WorkRequestCitation(activity_line=line_id, work_request=request["id"])
+        )
+        await record(
+            actor=actor,
+            action=AuditAction.work_request_cited,
+            subject_type="work_request",
+            subject_id=request["id"],
+            data={"activity_line": line_id},
+        )
+
+
 async def _write_draft(
     *,
+    actor: Actor,
     contract: dict[str, Any],
     period: Period,
     data: ReportIn,
@@ -263,6 +352,8 @@ async def _write_draft(
     line_ids = await _replace_lines(report_id, rows)
     if latest is not None and latest["status"] != ReportStatus.draft:
         await _copy_attachments(latest["id"], report_id, line_ids)
+        await _copy_citations(latest["id"], line_ids)
+    await _cite(actor, contract, data, line_ids)
     stored = [await _store_attachment(report_id, f, line_ids, n) for f, n in files]
     return {"id": report_id, "version": version, "corrects": corrects, "attachments": stored}
 
@@ -281,7 +372,7 @@ async def report_save_draft(
     async with transaction():
         await _lock_active_contract(contract)
         draft = await _write_draft(
-            contract=contract, period=span, data=data, rows=rows, files=files
+            actor=actor, contract=contract, period=span, data=data, rows=rows, files=files
         )
         await record(
             actor=actor,
@@ -316,7 +407,9 @@ async def report_submit(
     async with transaction():
         await _lock_active_contract(contract)
         if data is not None:
-            await _write_draft(contract=contract, period=span, data=data, rows=rows, files=files)
+            await _write_draft(
+                actor=actor, contract=contract, period=span, data=data, rows=rows, files=files
+            )
         versions = await _versions(contract_id, period)
         latest = versions[-1] if versions else None
         if latest is None:

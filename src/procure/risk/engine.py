@@ -195,6 +195,30 @@ class _Written:
         return cls(finding, evidence, hashlib.sha256("\x1f".join(parts).encode()).hexdigest())
 
 
+#: The longest subject id a flag stores, in UTF-8 bytes. Imported ids are the publisher's (an
+#: ocid, a party id, ``ocid/bids/details/<n>``, ``ocid/contracts/<n>``) and OCDS bounds none of
+#: them; risk_flag.subject_id is TEXT, but its unique index (rule, dataset, subject_type,
+#: subject_id, period) must stay within PostgreSQL's B-tree entry limit (about 2,700 bytes).
+SUBJECT_ID_MAX_BYTES = 2000
+SUBJECT_ID_TOO_LONG = "subject id longer than %d bytes (%d): not stored as a flag"
+
+
+def _storable(context: RuleContext, rule: Rule, findings: list[Finding]) -> list[Finding]:
+    """The findings whose subject id a flag can hold; the others are skipped, saying why."""
+    kept = []
+    for finding in findings:
+        size = len(finding.subject_id.encode())
+        if size > SUBJECT_ID_MAX_BYTES:
+            context.skip(
+                rule.code,
+                finding.ocid or finding.subject_id[:200],
+                SUBJECT_ID_TOO_LONG % (SUBJECT_ID_MAX_BYTES, size),
+            )
+            continue
+        kept.append(finding)
+    return kept
+
+
 def _checked(rule: Rule, findings: list[Finding], scope: Scope | None) -> dict[Key, Finding]:
     """The findings by identity; a rule that finds one subject and period twice is a bug."""
     allowed = None if scope is None else scope.get(rule.subject)
@@ -575,6 +599,7 @@ async def _run(
             found = await platform_subjects(found)
         if dataset == PLATFORM:
             found = await with_ocids(found)
+        found = _storable(context, rule, found)
         findings = _checked(rule, found, scope)
         result = await _upsert(rule, dataset, scope, findings, policy.version)
     result.skipped = list(context.skipped)

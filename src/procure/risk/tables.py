@@ -35,9 +35,11 @@ class RiskFlag(Table, tablename="risk_flag"):
     # ("external" by default).
     dataset = Varchar(length=40, null=False, default="platform")
     subject_type = Varchar(length=32, null=False)
-    subject_id = Varchar(length=64, null=False)
+    # A platform id, or an imported one as long as its publisher made it (an ocid, a party id,
+    # ``ocid/bids/details/<n>``): unbounded here, capped by the engine (SUBJECT_ID_MAX_BYTES).
+    subject_id = Text(null=False)
     period = Varchar(length=16, null=False, default="")
-    ocid = Varchar(length=200, null=False, default="")
+    ocid = Text(null=False, default="")
     severity = enum_column(Severity)
     status = enum_column(FlagStatus)
     evidence = JSON(null=False, default="{}")
