@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -255,7 +255,7 @@ async def with_ocids(findings: list[Finding]) -> list[Finding]:
         if len(ids) > _FEW:
             # Many (a full scan's): every subject's ocid of this kind, read once per run of
             # rules, rather than thousands of ids in one statement.
-            known = await shared_value(("ocids", kind), lambda kind=kind: _ocids(kind, None))
+            known = await shared_value(("ocids", kind), partial(_ocids, kind, None))
         else:
             known = await _ocids(kind, sorted(ids))
         ocids |= {(kind, str(i)): known[i] for i in ids if i in known}

@@ -482,7 +482,7 @@ async def _upsert(
         # Another run opened these a moment ago: update those.
         existing.update({key: row for key, row in (await _existing(where)).items() if key in raced})
     # The flags as they stand after this run (without their evidence): the answer.
-    stand = {
+    stand: dict[Key, dict[str, Any]] = {
         key: {"id": flag_id, "status": FlagStatus.open, "first_seen_at": now}
         for key, flag_id in opened.items()
     }
