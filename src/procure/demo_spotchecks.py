@@ -93,6 +93,10 @@ async def load_spotchecks(
         report = await submitted_report(contract["id"], period.label)
         assert report is not None
         tasks = await seed_reveal(seed_id=rows[0]["id"], seed=seed, report=report)
+        # Revealed by the report's submission, as the platform reveals it (not at load time).
+        await SpotCheckSeed.update({SpotCheckSeed.revealed_at: report["submitted_at"]}).where(
+            SpotCheckSeed.id == rows[0]["id"]
+        )
         verifier = await user_by_username(spec["verifier"])
         assert verifier is not None, spec["verifier"]
         outcomes = (

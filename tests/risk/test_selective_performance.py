@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from procure import clock
+from procure.keyring import get_keyring
 from procure.risk.registry import Finding
-from procure.spotchecks.sampling import wilson_interval
+from procure.spotchecks.sampling import commitment_of, new_seed, wilson_interval
 from procure.spotchecks.tables import SpotCheckSeed, TaskStatus, VerificationTask
 from tests.risk.conftest import contract_findings, make_contract, submit_report, within
 
@@ -137,12 +138,16 @@ async def test_each_period_is_judged_on_its_own_sample(database: None) -> None:
 
 async def test_a_seed_not_yet_revealed_is_not_judged(database: None) -> None:
     contract = await make_contract()
+    # Sealed as the platform seals it: the suite's key rotation re-wraps every unrevealed seed.
+    seed = new_seed()
+    sealed = get_keyring().wrap(seed)
     await SpotCheckSeed.insert(
         SpotCheckSeed(
             contract=contract["id"],
             period="2026-04",
-            commitment="0" * 64,
-            sealed_seed=b"sealed",
+            commitment=commitment_of(seed),
+            sealed_seed=sealed.wrapped,
+            key_version=sealed.version,
         )
     )
     assert await findings(contract) == []

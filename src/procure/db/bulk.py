@@ -9,6 +9,7 @@ statements run inside the caller's transaction, if any, through the engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,9 +73,10 @@ async def insert_rows(
         tail += f" ON CONFLICT ({target}) DO NOTHING"
     if returning:
         tail += " RETURNING " + ", ".join(f'"{c._meta.name}"' for c in returning)
-    per_statement = max(1, MAX_PARAMETERS // len(kinds))
     engine = table._meta.db
-    postgres = engine.engine_type != "sqlite"
+    if engine.engine_type != "sqlite":
+        return await _insert_unnest(table, rows, kinds, quoted, tail, returning)
+    per_statement = max(1, MAX_PARAMETERS // len(kinds))
     width = len(kinds)
     answer: list[dict[str, Any]] = []
     for start in range(0, len(rows), per_statement):
@@ -87,15 +89,51 @@ async def insert_rows(
                     args.append(value)
                 else:
                     args.append(_sql_value(value, is_json))
-        if postgres:
-            values = ", ".join(
-                "(" + ", ".join(f"${n}" for n in range(first, first + width)) + ")"
-                for first in range(1, len(args) + 1, width)
-            )
-        else:
-            values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(batch))
+        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(batch))
         sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES {values}{tail}'
         result = await engine.run_querystring(_Compiled(sql, args))
         if returning:
             answer.extend(dict(row) for row in result)
     return answer
+
+
+#: Rows per statement on PostgreSQL, where each column's values travel as one array.
+UNNEST_ROWS = 20_000
+
+
+async def _insert_unnest(
+    table: type[Table],
+    rows: Sequence[dict[str, Any]],
+    kinds: list[tuple[Column, str, bool]],
+    quoted: str,
+    tail: str,
+    returning: Sequence[Column],
+) -> list[dict[str, Any]]:
+    """PostgreSQL: ``INSERT … SELECT * FROM unnest($1::type[], $2::type[], …)``, one array per
+    column, so the statement's text is the same whatever the number of rows (the server plans
+    it once) and the driver encodes each column's values in one go. The arrays' element types
+    are the columns' without their length or precision: a value too long for its column is
+    refused by the INSERT, never cut by the cast."""
+    casts = ", ".join(
+        f"${n}::{_base_type(column)}[]" for n, (column, _, _) in enumerate(kinds, start=1)
+    )
+    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) SELECT * FROM unnest({casts}){tail}'
+    engine = table._meta.db
+    answer: list[dict[str, Any]] = []
+    for start in range(0, len(rows), UNNEST_ROWS):
+        batch = rows[start : start + UNNEST_ROWS]
+        arrays: list[list[Any]] = []
+        for column, name, is_json in kinds:
+            values = [row[name] if name in row else column.get_default_value() for row in batch]
+            if is_json or any(type(value) not in _PLAIN for value in values):
+                values = [_sql_value(value, is_json) for value in values]
+            arrays.append(values)
+        result = await engine.run_querystring(_Compiled(sql, arrays))
+        if returning:
+            answer.extend(dict(row) for row in result)
+    return answer
+
+
+def _base_type(column: Column) -> str:
+    """A column's SQL type without its length or precision (VARCHAR(32) → VARCHAR)."""
+    return re.sub(r"\(.*\)", "", column.column_type).strip()

@@ -21,6 +21,15 @@ class Grade(StrEnum):
     failing = "failing"  # 不合格
 
 
+#: The grades as the approval's stored summary names them (it is Chinese text, as the record).
+GRADE_ZH = {
+    Grade.excellent: "优秀",
+    Grade.good: "良好",
+    Grade.passing: "合格",
+    Grade.failing: "不合格",
+}
+
+
 class Recommendation(StrEnum):
     pay = "pay"  # pay the next performance-linked instalment in full
     pay_with_plan = "pay_with_plan"  # pay, with a corrective plan for the next period

@@ -20,7 +20,7 @@ from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
 from procure.jobs import SubjectType, Trigger, record_event
 from procure.lifecycle import advance
-from procure.performance.scoring import Recommendation
+from procure.performance.scoring import GRADE_ZH, Grade, Recommendation
 from procure.performance.selectors import performance, period_instalment, period_of
 from procure.performance.states import OBJECTION, ObjectionStep
 from procure.performance.tables import ObjectionStatus, PerformanceScore
@@ -47,7 +47,7 @@ async def performance_settle(*, actor: Actor, contract_id: int, period: str) -> 
             subject_id=f"{contract_id}:{period}",
             department_id=contract["department"],
             summary=f"合同 {contract['reference']} {period} 绩效结算:{result['score']}分"
-            f"({result['grade']})",
+            f"({GRADE_ZH[Grade(result['grade'])]})",
             payload={
                 "contract": contract_id,
                 "period": period,

@@ -16,7 +16,7 @@ from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.tables import Award, Bid, BidLine
 from procure.ocds.dataset import Process, dataset_processes
 from procure.policy import get_policy
-from procure.risk.common import organization_link, scoped, tender_link, within
+from procure.risk.common import among, organization_link, scoped, tender_link, within
 from procure.risk.params import FixedSeverity
 from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
 from procure.risk.rules.cardinal import NOT_SUBMITTED
@@ -67,6 +67,25 @@ def thresholds_percent(thresholds: LowBidThresholds) -> dict[str, int]:
     }
 
 
+async def _lines_below_catalog_floor(tender_ids: list[int] | None) -> list[dict[str, Any]]:
+    """The opened bids' lines priced below their quantity at the catalog item's reference
+    floor, compared in SQL (a bid's lines are many, those below the floor few)."""
+    ids = None if tender_ids is None else (tender_ids or [-1])
+    only = "" if ids is None else f' AND b."tender" IN ({", ".join("{}" for _ in ids)})'
+    return await BidLine.raw(
+        'SELECT bl."bid" AS bid, sl."line_no" AS line_no, ci."code" AS item_code,'
+        ' ci."name" AS item_name, sl."quantity" AS quantity, bl."price_fen" AS price_fen,'
+        ' ci."ref_price_min_fen" AS unit_floor_fen,'
+        ' sl."quantity" * ci."ref_price_min_fen" AS floor_fen'
+        ' FROM "bid_line" bl JOIN "bid" b ON b."id" = bl."bid"'
+        ' JOIN "scope_line" sl ON sl."id" = bl."scope_line"'
+        ' JOIN "catalog_item" ci ON ci."id" = sl."catalog_item"'
+        ' WHERE b."total_fen" IS NOT NULL'
+        ' AND bl."price_fen" < sl."quantity" * ci."ref_price_min_fen"' + only,
+        *(ids or []),
+    )
+
+
 async def underpriced_bids(
     *, tender_ids: list[int] | None, catalog_floor: bool
 ) -> dict[int, Underpriced]:
@@ -88,28 +107,8 @@ async def underpriced_bids(
         return {}
     below_floor: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if catalog_floor:
-        for line in await BidLine.select(
-            BidLine.bid,
-            BidLine.price_fen,
-            BidLine.scope_line.line_no.as_alias("line_no"),
-            BidLine.scope_line.quantity.as_alias("quantity"),
-            BidLine.scope_line._.catalog_item._.code.as_alias("item_code"),
-            BidLine.scope_line._.catalog_item._.name.as_alias("item_name"),
-            BidLine.scope_line._.catalog_item._.ref_price_min_fen.as_alias("unit_floor_fen"),
-        ).where(within(BidLine.bid.tender, tender_ids) & BidLine.bid.total_fen.is_not_null()):
-            floor = line["quantity"] * line["unit_floor_fen"]
-            if line["price_fen"] < floor:
-                below_floor[line["bid"]].append(
-                    {
-                        "line_no": line["line_no"],
-                        "item_code": line["item_code"],
-                        "item_name": line["item_name"],
-                        "quantity": line["quantity"],
-                        "price_fen": line["price_fen"],
-                        "unit_floor_fen": line["unit_floor_fen"],
-                        "floor_fen": floor,
-                    }
-                )
+        for line in await _lines_below_catalog_floor(tender_ids):
+            below_floor[line.pop("bid")].append(line)
     thresholds = policy_thresholds()
     by_tender: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for bid in bids:
@@ -189,8 +188,7 @@ async def underpriced_bid(ctx: RuleContext) -> list[Finding]:
         )
     found = await underpriced_bids(tender_ids=tender_ids, catalog_floor=params.catalog_floor)
     awarded = {
-        row["bid"]
-        for row in await Award.select(Award.bid).where(Award.bid.is_in(list(found) or [-1]))
+        row["bid"] for row in await Award.select(Award.bid).where(among(Award.bid, bid_ids, found))
     }
     findings = []
     for bid_id, bid in sorted(found.items()):
