@@ -816,13 +816,12 @@ async def load_external_ocds(settings: Settings) -> int:
 async def load_demo(settings: Settings, path: Path | None = None) -> Counter[str]:
     """Load what is missing and the external OCDS data, then run every risk rule over it (a
     full scan, after the OCDS projection's catch-up)."""
-    from procure.ocds.platform import platform_dataset_refresh
-    from procure.risk.engine import scan
+    from procure.risk.engine import catch_up, scan
 
     data = read_fixture(path or settings.fixtures_dir / "demo.toml")
     created = await DemoLoader(settings, data).load()
     if new := await load_external_ocds(settings):
         created["ocds_process"] += new
-    await platform_dataset_refresh()
+    await catch_up()
     await scan()
     return created

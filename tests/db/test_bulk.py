@@ -87,7 +87,8 @@ async def test_conflicts_are_skipped_and_not_returned(database: None) -> None:
 async def test_many_rows_go_in_several_statements(
     database: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bulk, "MAX_PARAMETERS", 40)  # a couple of rows a statement
+    monkeypatch.setattr(bulk, "MAX_PARAMETERS", 40)  # a couple of rows a statement (SQLite)
+    monkeypatch.setattr(bulk, "UNNEST_ROWS", 3)  # three rows a statement (PostgreSQL)
     ids = [f"many-{n:02d}" for n in range(7)]
     async with transaction():
         returned = await insert_rows(
@@ -101,3 +102,31 @@ async def test_an_unknown_column_is_refused(database: None) -> None:
     with pytest.raises(ValueError, match="no column colour"):
         await insert_rows(RiskFlag, [_flag("x", colour="red")])
     assert await _stored(["x"]) == []
+
+
+async def test_shared_and_differing_values_land_on_their_rows(database: None) -> None:
+    # Columns whose value is the same for every row travel once, the others row by row.
+    rows = [
+        _flag("mix-a", severity=Severity.low, department=None, evidence={"n": 1}),
+        _flag("mix-b", severity=Severity.high, department=None, evidence={"n": 2}),
+        _flag("mix-c", severity=Severity.high, department=None, evidence={"n": 3}),
+    ]
+    await insert_rows(RiskFlag, rows)
+    stored = await _stored(["mix-a", "mix-b", "mix-c"])
+    assert [(r["severity"], r["evidence"], r["department"]) for r in stored] == [
+        ("low", {"n": 1}, None),
+        ("high", {"n": 2}, None),
+        ("high", {"n": 3}, None),
+    ]
+    assert {r["policy_version"] for r in stored} == {"v1"}
+    assert {r["first_seen_at"] for r in stored} == {NOW}
+
+
+async def test_a_value_too_long_for_its_column_is_never_cut(database: None) -> None:
+    period = "P" * 20  # risk_flag.period is VARCHAR(16)
+    try:
+        await insert_rows(RiskFlag, [_flag("long", period=period), _flag("short")])
+    except Exception:  # PostgreSQL refuses it (SQLite does not enforce lengths)
+        assert await _stored(["long", "short"]) == []
+    else:
+        assert [row["period"] for row in await _stored(["long"])] == [period]

@@ -10,11 +10,11 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from procure.ocds.dataset import dataset_processes
-from procure.ocds.jobs import platform_refresh
 from procure.ocds.platform import platform_dataset_refresh
 from procure.ocds.tables import OcdsBid, OcdsParty, OcdsProcess
 from procure.organizations.tables import Organization
 from procure.risk.engine import on_event, scan
+from procure.risk.jobs import catch_up
 from procure.risk.registry import SubjectType, Trigger
 from procure.risk.tables import RiskFlag
 from procure.settings import get_settings
@@ -157,7 +157,7 @@ async def test_a_refresh_rewrites_only_what_changed_and_an_event_only_its_own_te
     assert await platform_rows(*ocids) == after_event
 
     # The catch-up job brings the other one up to date, and only it.
-    assert await platform_refresh() == 1
+    assert await catch_up() == 1
     after_scan = await platform_rows(*ocids)
     assert after_scan[ocids[0]] == after_event[ocids[0]]
     assert "社区服务（修订）" in after_scan[ocids[1]]["compiled_release"]

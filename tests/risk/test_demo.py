@@ -12,8 +12,8 @@ import pytest
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
 from procure.departments.tables import Department
-from procure.ocds.jobs import platform_refresh
 from procure.risk.engine import flag_out, load_rules, scan
+from procure.risk.jobs import catch_up
 from procure.risk.registry import Stage
 from procure.risk.tables import RiskFlag
 from procure.spotchecks.tables import SpotCheckSeed
@@ -39,7 +39,7 @@ POPULATION = {"R024", "R025", "R038", "R048", "R058"}
 async def scanned(database: None) -> list[dict[str, Any]]:
     """A fresh full scan (on the real clock), after the projection's catch-up job: the flags it
     finds."""
-    await platform_refresh()
+    await catch_up()
     return await scan()
 
 

@@ -10,12 +10,12 @@ import pytest
 
 from procure.ocds.dataset import dataset_processes
 from procure.ocds.export import ocid_of
-from procure.ocds.jobs import platform_refresh
 from procure.ocds.tables import OcdsProcessSummary
 from procure.risk.engine import on_event, scan
+from procure.risk.jobs import catch_up
 from procure.risk.population import SUMMARY_VERSION
 from procure.risk.registry import RULES, Stage, SubjectType, Trigger
-from procure.risk.rules.cardinal import _summary, run_bid_stage
+from procure.risk.rules.cardinal import run_bid_stage, summarize_process
 from procure.risk.tables import RiskFlag
 from procure.settings import get_settings
 from procure.tenders.tables import Tender
@@ -62,7 +62,7 @@ async def test_a_summary_goes_with_its_process_and_is_computed_again(
     assert set(kept) == {row["ocid"] for row in DATA}
     # Each is the rules' own summary of the process's rows, of this version.
     for read in await dataset_processes(dataset, bids=True, awards=True):
-        assert kept[read.ocid]["summary"] == _summary(read)
+        assert kept[read.ocid]["summary"] == summarize_process(read)
         assert kept[read.ocid]["version"] == SUMMARY_VERSION
     assert ("R024", "tender", "close") in {(f.rule, f.subject_type, f.subject_id) for f in first}
 
@@ -124,7 +124,7 @@ async def test_an_award_event_leaves_the_flags_a_full_scan_would(database: None)
     for tender in tenders:
         await award(tender["id"], tender["bids"][0])
     # These writes recorded no events: the catch-up job projects them, then the scan judges.
-    await platform_refresh()
+    await catch_up()
     await scan()
     reference = (await Tender.select(Tender.reference).where(Tender.id == late["id"]))[0]
     ocid = ocid_of(reference["reference"])

@@ -109,29 +109,50 @@ async def _insert_unnest(
     tail: str,
     returning: Sequence[Column],
 ) -> list[dict[str, Any]]:
-    """PostgreSQL: ``INSERT … SELECT * FROM unnest($1::type[], $2::type[], …)``, one array per
-    column, so the statement's text is the same whatever the number of rows (the server plans
-    it once) and the driver encodes each column's values in one go. The arrays' element types
-    are the columns' without their length or precision: a value too long for its column is
-    refused by the INSERT, never cut by the cast."""
-    casts = ", ".join(
-        f"${n}::{_base_type(column)}[]" for n, (column, _, _) in enumerate(kinds, start=1)
-    )
-    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) SELECT * FROM unnest({casts}){tail}'
+    """PostgreSQL: ``INSERT … SELECT … FROM unnest($1::type[], $2::type[], …)``, one array per
+    column whose values differ (a column with one value for every row is one parameter), so
+    the statement's text does not depend on the number of rows (the server plans it once) and
+    the driver encodes each column's values in one go. The element types are the columns'
+    without their length or precision: a value too long for its column is refused by the
+    INSERT, never cut by the cast."""
     engine = table._meta.db
     answer: list[dict[str, Any]] = []
     for start in range(0, len(rows), UNNEST_ROWS):
         batch = rows[start : start + UNNEST_ROWS]
-        arrays: list[list[Any]] = []
+        args: list[Any] = []
+        chosen: list[str] = []
+        arrays: list[str] = []
         for column, name, is_json in kinds:
             values = [row[name] if name in row else column.get_default_value() for row in batch]
             if is_json or any(type(value) not in _PLAIN for value in values):
                 values = [_sql_value(value, is_json) for value in values]
-            arrays.append(values)
-        result = await engine.run_querystring(_Compiled(sql, arrays))
+            args.append(values[0] if _one_value(values) else values)
+            if args[-1] is values:
+                arrays.append(f"${len(args)}::{_base_type(column)}[]")
+                chosen.append(f"u.c{len(arrays)}")
+            else:
+                chosen.append(f"${len(args)}::{_base_type(column)}")
+        if arrays:
+            aliases = ", ".join(f"c{n}" for n in range(1, len(arrays) + 1))
+            source = f"unnest({', '.join(arrays)}) AS u({aliases})"
+        else:
+            args.append(len(batch))
+            source = f"generate_series(1, ${len(args)}::integer)"
+        sql = (
+            f'INSERT INTO "{table._meta.tablename}" ({quoted}) '
+            f"SELECT {', '.join(chosen)} FROM {source}{tail}"
+        )
+        result = await engine.run_querystring(_Compiled(sql, args))
         if returning:
             answer.extend(dict(row) for row in result)
     return answer
+
+
+def _one_value(values: list[Any]) -> bool:
+    """Whether every value is the first (of the same type: 1 and True are two values)."""
+    first = values[0]
+    kind = type(first)
+    return all(value == first and type(value) is kind for value in values)
 
 
 def _base_type(column: Column) -> str:

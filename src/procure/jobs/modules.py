@@ -12,7 +12,6 @@ from functools import cache
 JOB_MODULES = (
     "procure.audit.jobs",
     "procure.bids.jobs",
-    "procure.ocds.jobs",
     "procure.reports.jobs",
     "procure.spotchecks.jobs",
     "procure.surveys.jobs",

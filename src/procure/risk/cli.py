@@ -42,12 +42,12 @@ def scan_command(codes: tuple[str, ...], as_json: bool) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        from procure.ocds.platform import platform_dataset_refresh
+        from procure.risk.engine import catch_up
 
         console = Console(stderr=True)
-        # As the hourly job does: what changed without an event (a bulk load) is projected
+        # As the hourly job does: what changed without an event (a bulk load) is caught up
         # before the bid-stage rules read it.
-        rewritten = await platform_dataset_refresh()
+        rewritten = await catch_up()
         if not console.is_terminal:
             return await scan(rules=chosen, skipped=skips.append)
         with Progress(

@@ -44,6 +44,7 @@ from procure.policy import Policy, get_policy
 from procure.risk import rules as rules_package
 from procure.risk.cardinal_settings import policy_tables
 from procure.risk.params import RuleParams, all_rule_params
+from procure.risk.population import process_summaries
 from procure.risk.registry import (
     RULES,
     Finding,
@@ -524,28 +525,32 @@ async def _upsert(
         await RiskFlag.update({RiskFlag.last_seen_at: now}).where(RiskFlag.id.is_in(list(batch)))
     result.unchanged = len(unchanged)
     result.closed = await _close_gone([row for key, row in existing.items() if key not in findings])
-    result.flags = [
-        flag_out(
+    # The answer, as flag_out gives the stored flags (tests/risk/test_demo.py reads every rule's
+    # back to hold it to that): the rules' evidence is JSON's own types.
+    seen = now.isoformat()
+    result.flags = []
+    for key, w in written.items():
+        finding, row = w.finding, stand[key]
+        first_seen = row["first_seen_at"]
+        result.flags.append(
             {
-                **stand[key],
+                "id": row["id"],
                 "rule": rule.code,
                 "dataset": dataset,
-                "subject_type": w.finding.subject_type,
-                "subject_id": w.finding.subject_id,
-                "period": w.finding.period,
-                "ocid": w.finding.ocid,
-                "severity": w.finding.severity,
-                # As stored: the rules' evidence is JSON's own types (tests/risk/test_demo.py
-                # reads every rule's flags back to hold them to it).
-                "evidence": _evidence(w.finding),
+                "subject_type": finding.subject_type,
+                "subject_id": finding.subject_id,
+                "period": finding.period,
+                "ocid": finding.ocid or None,
+                "severity": finding.severity,
+                "status": row["status"],
+                "evidence": _evidence(finding),
                 "policy_version": policy_version,
-                "department": w.finding.department_id,
-                "organization": w.finding.organization_id,
-                "last_seen_at": now,
+                "department_id": finding.department_id,
+                "organization_id": finding.organization_id,
+                "first_seen_at": seen if first_seen is now else first_seen.isoformat(),
+                "last_seen_at": seen,
             }
         )
-        for key, w in written.items()
-    ]
     return result
 
 
@@ -715,7 +720,7 @@ async def _run_each(
     if touched and dataset in (None, PLATFORM) and any(rule.stage == Stage.bid for rule, _ in runs):
         # The bid-stage rules judge the platform's tenders through their OCDS projection: an
         # event brings the processes it touched up to date first. A full scan reads the
-        # projection as the events and the catch-up job (ocds.platform_refresh) left it.
+        # projection as the events and the catch-up (risk.catch_up) left it.
         await platform_dataset_refresh(tender_ids=touched)
     # An event on the platform's own processes changes nothing in imported datasets.
     only = PLATFORM if dataset is None and touched is not None else dataset
@@ -781,6 +786,20 @@ def _rules_at_once() -> int:
 
 def _skip_args(skip: Skip) -> tuple[str, str, str, str]:
     return (skip.rule, skip.dataset, skip.ocid, skip.reason)
+
+
+async def catch_up() -> int:
+    """What the bid-stage rules read, brought up to date where it changed without an event (a
+    bulk load, a correction notice, a deployment that changes how releases are built): the
+    platform's OCDS projection, rewritten only where a process's facts changed, and the
+    per-process summaries of the processes it rewrote (risk.population). Returns how many
+    processes were rewritten. The hourly job risk.catch_up runs it; so do ``procure risk
+    scan`` and a scan asked for through the API, before they scan."""
+    from procure.risk.rules.cardinal import summarize_process
+
+    rewritten = await platform_dataset_refresh()
+    await process_summaries(PLATFORM, summarize_process)
+    return rewritten
 
 
 async def scan(

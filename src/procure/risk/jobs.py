@@ -30,13 +30,26 @@ SCAN_REQUESTED = "risk.scan_requested"
 
 @handles(SCAN_REQUESTED)
 async def requested_scan(payload: dict[str, Any]) -> None:
-    from procure.ocds.platform import platform_dataset_refresh
-    from procure.risk.engine import scan
+    from procure.risk.engine import catch_up, scan
 
-    # Somebody asked for today's picture: what changed without an event is projected first
-    # (the nightly scan follows the hourly ocds.platform_refresh instead).
-    await platform_dataset_refresh()
+    # Somebody asked for today's picture: what changed without an event is caught up first
+    # (the nightly scan follows the hourly risk.catch_up instead).
+    await catch_up()
     await scan(rules=payload.get("rules") or None)
+
+
+@periodic(
+    "risk.catch_up",
+    cron="15 * * * *",
+    description="brings what the bid-stage rules read up to date every hour at :15 (before the "
+    "nightly scan at 02:30): the platform's OCDS projection where it changed without an event, "
+    "and the summaries of the processes it rewrote",
+)
+async def catch_up() -> int:
+    """Returns how many processes were rewritten."""
+    from procure.risk.engine import catch_up
+
+    return await catch_up()
 
 
 @periodic(

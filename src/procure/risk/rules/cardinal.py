@@ -517,7 +517,7 @@ async def business_similarities(ctx: RuleContext) -> list[Finding]:
 # --- population indicators: fences from the data ---------------------------------------------
 
 
-def _summary(process: Process) -> dict[str, Any]:
+def summarize_process(process: Process) -> dict[str, Any]:
     """What the indicators over the whole dataset need of one process (kept per process by
     procure.risk.population, so that they need not read every process's rows):
 
@@ -583,7 +583,7 @@ async def _summaries(ctx: RuleContext, shared: Globals) -> list[population.Proce
     async def considered() -> list[population.ProcessSummary]:
         return [
             summary
-            for summary in await population.process_summaries(ctx.dataset, _summary)
+            for summary in await population.process_summaries(ctx.dataset, summarize_process)
             if summary.tender_status != "cancelled"
             and summary.procurement_method_details not in excluded
         ]

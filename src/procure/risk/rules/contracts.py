@@ -346,6 +346,13 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
         period = find_period(periods[contract["id"]], report.period)
         if period is None:
             continue
+        going = [
+            p
+            for p in payments[contract["id"]]
+            if p["due_on"] > period.ends_on and p["status"] != PaymentStatus.held
+        ]
+        if not going:
+            continue  # no instalment goes on regardless: nothing to judge
         delivered: dict[int, int] = defaultdict(int)
         for activity in report.lines:
             if activity["scope_line"] is not None:
@@ -372,6 +379,8 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
                     "ratio_percent": number(percent(done, plan)),
                 }
             )
+        if not short:
+            continue
         continuing = [
             {
                 "seq": p["seq"],
@@ -379,11 +388,8 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
                 "amount_fen": p["amount_fen"],
                 "status": p["status"],
             }
-            for p in payments[contract["id"]]
-            if p["due_on"] > period.ends_on and p["status"] != PaymentStatus.held
+            for p in going
         ]
-        if not short or not continuing:
-            continue
         findings.append(
             _finding(
                 "UNDER_DELIVERY",
