@@ -8,8 +8,11 @@ the period's report was first submitted, if ever.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from piccolo.query.functions.aggregate import Min
 
 from procure.calendar import local_day, local_today
 from procure.ocds.dataset import shared_value
@@ -356,12 +359,20 @@ async def late_report(ctx: RuleContext) -> list[Finding]:
     params = LateReportParams.model_validate(ctx.params)
     ids = scoped(ctx, SubjectType.contract)
     contracts = await contracts_by_id(ids)
-    first: dict[tuple[int, str], Any] = {}
-    for row in await ServiceReport.select(
-        ServiceReport.contract, ServiceReport.period, ServiceReport.submitted_at
-    ).where(ServiceReport.submitted_at.is_not_null() & within(ServiceReport.contract, ids)):
-        key = (row["contract"], row["period"])
-        first[key] = min(first.get(key, row["submitted_at"]), row["submitted_at"])
+    # Each period's first submission, of all its versions (in SQL).
+    first: dict[tuple[int, str], Any] = {
+        # SQLite answers an aggregate of a timestamp with its stored text.
+        (row["contract"], row["period"]): (
+            datetime.fromisoformat(row["first"]) if isinstance(row["first"], str) else row["first"]
+        )
+        for row in await ServiceReport.select(
+            ServiceReport.contract,
+            ServiceReport.period,
+            Min(ServiceReport.submitted_at, alias="first"),
+        )
+        .where(ServiceReport.submitted_at.is_not_null() & within(ServiceReport.contract, ids))
+        .group_by(ServiceReport.contract, ServiceReport.period)
+    }
     today = local_today()
     due_days = get_policy().reports.due_days_after_period
     findings = []

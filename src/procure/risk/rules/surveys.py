@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count, Min, Sum
+from piccolo.query.functions.aggregate import Count, Sum
 
 from procure import clock
 from procure.evaluations.scoring import mean_total, weighted_total
@@ -249,19 +249,40 @@ async def satisfaction_gap(ctx: RuleContext) -> list[Finding]:
 # -- SURVEY_ANOMALY -----------------------------------------------------------------------------
 
 
+def _responses_of(round_ids: list[int] | None) -> tuple[str, list[Any]]:
+    """SQL restricting the responses ``r`` to these rounds, or to every closed round (None),
+    with its arguments."""
+    if round_ids is None:
+        return (
+            'JOIN "survey_round" sr ON sr."id" = r."round" '
+            'WHERE (sr."closed_at" IS NOT NULL OR sr."closes_at" <= {})'
+        ), [clock.now()]
+    args = list(round_ids) or [-1]
+    return f'WHERE r."round" IN ({", ".join("{}" for _ in args)})', args
+
+
+async def _busiest_hours(round_ids: list[int] | None) -> dict[int, tuple[int, str, int]]:
+    """Per closed round (of these, or all): its responses, its busiest hour and the responses
+    in it — counted in SQL; of hours as busy, the one whose first response came first."""
+    rounds, args = _responses_of(round_ids)
+    rows = await SurveyResponse.raw(
+        "SELECT round, hour, responses, total FROM ("
+        'SELECT r."round" AS round, r."submitted_hour" AS hour, COUNT(*) AS responses,'
+        ' SUM(COUNT(*)) OVER (PARTITION BY r."round") AS total,'
+        ' ROW_NUMBER() OVER (PARTITION BY r."round" ORDER BY COUNT(*) DESC, MIN(r."id"))'
+        " AS place"
+        f' FROM "survey_response" r {rounds} GROUP BY r."round", r."submitted_hour"'
+        ") per WHERE place = 1",
+        *args,
+    )
+    return {row["round"]: (int(row["total"]), row["hour"], int(row["responses"])) for row in rows}
+
+
 async def _straight_lining(round_ids: list[int] | None) -> tuple[Counter[int], Counter[int]]:
     """Per closed round (of these, or all): the responses with at least two Likert answers,
     and of those the ones giving every item one score (min = max) — counted in SQL, response
     by response and then round by round."""
-    if round_ids is None:
-        rounds = (
-            'JOIN "survey_round" sr ON sr."id" = r."round" '
-            'WHERE (sr."closed_at" IS NOT NULL OR sr."closes_at" <= {})'
-        )
-        args: list[Any] = [clock.now()]
-    else:
-        args = list(round_ids) or [-1]
-        rounds = f'WHERE r."round" IN ({", ".join("{}" for _ in args)})'
+    rounds, args = _responses_of(round_ids)
     rows = await SurveyAnswer.raw(
         "SELECT per.round AS round, COUNT(*) AS judged, "
         "SUM(CASE WHEN per.low = per.high THEN 1 ELSE 0 END) AS uniform FROM ("
@@ -330,25 +351,11 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
         .where(_of_rounds(SurveyToken.round, ids is None, round_ids))
         .group_by(SurveyToken.round)
     }
-    # Responses per round and hour, counted in SQL; each round's hours in the order of their
-    # first response (so that a tie for the busiest hour goes to the earlier-recorded one).
-    hours: dict[int, Counter[str]] = defaultdict(Counter)
-    by_hour = await (
-        SurveyResponse.select(
-            SurveyResponse.round,
-            SurveyResponse.submitted_hour,
-            Count(alias="responses"),
-            Min(SurveyResponse.id, alias="first"),
-        )
-        .where(_of_rounds(SurveyResponse.round, ids is None, round_ids))
-        .group_by(SurveyResponse.round, SurveyResponse.submitted_hour)
-    )
-    for row in sorted(by_hour, key=lambda row: row["first"]):
-        hours[row["round"]][row["submitted_hour"]] += int(row["responses"])
+    busiest_hours = await _busiest_hours(None if ids is None else round_ids)
     judged, uniform_by_round = await _straight_lining(None if ids is None else round_ids)
     findings = []
     for round_id, survey in sorted(rounds.items()):
-        responses = sum(hours[round_id].values())
+        responses, busiest, in_busiest = busiest_hours.get(round_id, (0, "", 0))
         codes = issued.get(round_id, 0)
         reasons = []
         rate = percent(responses, codes) if codes else None
@@ -357,7 +364,6 @@ async def survey_anomaly(ctx: RuleContext) -> list[Finding]:
         of, uniform = judged[round_id], uniform_by_round[round_id]
         if of >= params.min_responses and (uniform * 100 > params.straight_lining_percent * of):
             reasons.append("straight_lining")
-        busiest, in_busiest = hours[round_id].most_common(1)[0] if hours[round_id] else ("", 0)
         if responses >= params.min_responses and (
             in_busiest * 100 > params.burst_percent * responses
         ):
