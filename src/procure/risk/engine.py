@@ -180,12 +180,14 @@ class _Written:
     without reading its evidence back."""
 
     finding: Finding
+    evidence_data: dict[str, Any]
     evidence: str
     digest: str
 
     @classmethod
     def of(cls, finding: Finding) -> _Written:
-        evidence = dump_json(_evidence(finding))
+        data = _evidence(finding)
+        evidence = dump_json(data)
         parts = (
             str(finding.severity),
             evidence,
@@ -193,7 +195,8 @@ class _Written:
             str(finding.department_id),
             str(finding.organization_id),
         )
-        return cls(finding, evidence, hashlib.sha256("\x1f".join(parts).encode()).hexdigest())
+        digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return cls(finding, data, evidence, digest)
 
 
 #: The longest subject id a flag stores, in UTF-8 bytes. Imported ids are the publisher's (an
@@ -543,7 +546,7 @@ async def _upsert(
                 "ocid": finding.ocid or None,
                 "severity": finding.severity,
                 "status": row["status"],
-                "evidence": _evidence(finding),
+                "evidence": w.evidence_data,
                 "policy_version": policy_version,
                 "department_id": finding.department_id,
                 "organization_id": finding.organization_id,

@@ -126,7 +126,8 @@ async def underpriced_bids(
         }
         for bid in tender_bids:
             reasons = list(low[bid["id"]].reasons) if bid["id"] in low else []
-            lines = sorted(below_floor.get(bid["id"], []), key=lambda line: line["line_no"])
+            lines = below_floor.get(bid["id"], [])
+            lines.sort(key=lambda line: line["line_no"])
             if lines:
                 reasons.append(BELOW_CATALOG_FLOOR)
             if not reasons:

@@ -314,6 +314,8 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
         ContractScopeLine.catalog_item.unit.as_alias("unit"),
     ).where(among(ContractScopeLine.contract, ids, with_reports)):
         lines[line["contract"]].append(line)
+    for contract_lines in lines.values():
+        contract_lines.sort(key=lambda li: li["line_no"])
     amended: dict[int, int] = defaultdict(int)
     for row in await AmendmentLine.select(
         AmendmentLine.scope_line, AmendmentLine.quantity_delta
@@ -358,7 +360,7 @@ async def under_delivery(ctx: RuleContext) -> list[Finding]:
             if activity["scope_line"] is not None:
                 delivered[activity["scope_line"]] += activity["quantity"]
         short = []
-        for line in sorted(lines[contract["id"]], key=lambda li: li["line_no"]):
+        for line in lines[contract["id"]]:  # in line order
             plan = planned_quantity(
                 line["quantity"] + amended[line["id"]],
                 period.starts_on,
