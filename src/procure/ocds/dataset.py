@@ -6,7 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Collection,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +27,7 @@ from piccolo.columns import DoublePrecision
 from piccolo.query.functions import Cast
 from piccolo.table import Table
 
-from procure.db import one_moment
+from procure.db import driver_rows, one_moment
 from procure.ocds.tables import (
     OcdsAward,
     OcdsAwardItem,
@@ -90,7 +99,7 @@ def _in_dataset(table: type[Table], dataset: str, ids: Collection[int] | None) -
 
 async def _rows(
     table: type[Table], columns: Iterable[Any], dataset: str, ids: Collection[int] | None
-) -> list[dict[str, Any]]:
+) -> Sequence[Mapping[str, Any]]:
     """The rows of a child table for the dataset, in process order, then array order."""
     if ids is not None and not ids:
         return []
@@ -98,7 +107,7 @@ async def _rows(
     query = table.select(process.as_alias("process_id"), *columns).where(
         _in_dataset(table, dataset, ids)
     )
-    return list(await query.order_by(process, table._meta.primary_key))
+    return await driver_rows(query.order_by(process, table._meta.primary_key))
 
 
 _shared: ContextVar[dict[str, asyncio.Future[list[Process]]] | None] = ContextVar(

@@ -7,6 +7,7 @@ the period's report was first submitted, if ever.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Min
 
 from procure.calendar import local_day, local_today
+from procure.db import driver_rows
 from procure.ocds.dataset import shared_value
 from procure.policy import get_policy
 from procure.reports.periods import Standing, contract_periods, period_standing
@@ -44,13 +46,13 @@ class SubmittedReport:
     period: str
     version: int
     outcome_self_score: int | None
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def minutes(self) -> int:
         return sum(line["staff_minutes"] for line in self.lines)
 
-    def share(self, chosen: list[dict[str, Any]]) -> tuple[str, Decimal | None]:
+    def share(self, chosen: list[Mapping[str, Any]]) -> tuple[str, Decimal | None]:
         """The chosen lines' share of the period's work: of the staff hours when any were
         reported, else of the activity lines; None when the report has neither."""
         if self.minutes:
@@ -88,8 +90,8 @@ async def _submitted_reports(contract_ids: list[int] | None) -> list[SubmittedRe
             & within(ServiceReport.contract, contract_ids)
         )
     }
-    for line in (
-        await ActivityLine.select(
+    for line in await driver_rows(
+        ActivityLine.select(
             ActivityLine.id,
             ActivityLine.report,
             ActivityLine.scope_line,
@@ -114,7 +116,7 @@ async def _submitted_reports(contract_ids: list[int] | None) -> list[SubmittedRe
     return sorted(reports.values(), key=lambda r: (r.contract_id, r.period))
 
 
-def line_evidence(line: dict[str, Any]) -> dict[str, Any]:
+def line_evidence(line: Mapping[str, Any]) -> dict[str, Any]:
     department = (
         department_link(line["department_id"], line["department_name"])
         if line["department_id"] is not None
