@@ -23,7 +23,7 @@ from typing import Any
 
 from procure.bids.tables import Bid
 from procure.contracts.tables import Contract
-from procure.db import transaction
+from procure.db import driver_rows, transaction
 from procure.departments.tables import Department
 from procure.ocds import compile as compile_module
 from procure.ocds import export, selectors
@@ -285,4 +285,6 @@ async def _ocids(kind: SubjectType, ids: list[int] | None) -> dict[int, str]:
     query = key._meta.table.select(key.as_alias("id"), reference.as_alias("reference"))
     if ids is not None:
         query = query.where(key.is_in(ids))
-    return {row["id"]: ocid_of(row["reference"]) for row in await query if row["reference"]}
+    return {
+        row["id"]: ocid_of(row["reference"]) for row in await driver_rows(query) if row["reference"]
+    }

@@ -8,12 +8,14 @@ the same arithmetic (procure.bids.scoring.abnormally_low)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from procure.bids.scoring import LowBidThresholds, abnormally_low
 from procure.bids.tables import Award, Bid, BidLine
+from procure.db import driver_rows
 from procure.ocds.dataset import Process, dataset_processes
 from procure.policy import get_policy
 from procure.risk.common import among, organization_link, scoped, tender_link, within
@@ -93,16 +95,18 @@ async def underpriced_bids(
     procurement policy's thresholds, or (with ``catalog_floor``) price a scope line below the
     catalog's reference floor; by bid id. Every opened bid counts as the evaluation counted it
     at its start, whatever happened to it since."""
-    bids = await Bid.select(
-        Bid.id,
-        Bid.tender,
-        Bid.total_fen,
-        Bid.organization.as_alias("organization_id"),
-        Bid.organization.name.as_alias("organization_name"),
-        Bid.tender.reference.as_alias("reference"),
-        Bid.tender.ceiling_fen.as_alias("ceiling_fen"),
-        Bid.tender.department.as_alias("department_id"),
-    ).where(Bid.total_fen.is_not_null() & within(Bid.tender, tender_ids))
+    bids = await driver_rows(
+        Bid.select(
+            Bid.id,
+            Bid.tender,
+            Bid.total_fen,
+            Bid.organization.as_alias("organization_id"),
+            Bid.organization.name.as_alias("organization_name"),
+            Bid.tender.reference.as_alias("reference"),
+            Bid.tender.ceiling_fen.as_alias("ceiling_fen"),
+            Bid.tender.department.as_alias("department_id"),
+        ).where(Bid.total_fen.is_not_null() & within(Bid.tender, tender_ids))
+    )
     if not bids:
         return {}
     below_floor: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -110,7 +114,7 @@ async def underpriced_bids(
         for line in await _lines_below_catalog_floor(tender_ids):
             below_floor[line.pop("bid")].append(line)
     thresholds = policy_thresholds()
-    by_tender: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_tender: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for bid in bids:
         by_tender[bid["tender"]].append(bid)
     found: dict[int, Underpriced] = {}

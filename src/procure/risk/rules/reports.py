@@ -79,15 +79,17 @@ async def _submitted_reports(contract_ids: list[int] | None) -> list[SubmittedRe
             version=row["version"],
             outcome_self_score=row["outcome_self_score"],
         )
-        for row in await ServiceReport.select(
-            ServiceReport.id,
-            ServiceReport.contract,
-            ServiceReport.period,
-            ServiceReport.version,
-            ServiceReport.outcome_self_score,
-        ).where(
-            (ServiceReport.status == ReportStatus.submitted)
-            & within(ServiceReport.contract, contract_ids)
+        for row in await driver_rows(
+            ServiceReport.select(
+                ServiceReport.id,
+                ServiceReport.contract,
+                ServiceReport.period,
+                ServiceReport.version,
+                ServiceReport.outcome_self_score,
+            ).where(
+                (ServiceReport.status == ReportStatus.submitted)
+                & within(ServiceReport.contract, contract_ids)
+            )
         )
     }
     for line in await driver_rows(
