@@ -4,6 +4,7 @@ engine closes and opens again; scopes; the audit trail; the policy; a failing ru
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 from datetime import date
 from pathlib import Path
@@ -350,3 +351,16 @@ async def test_rules_side_by_side_find_what_they_find_one_at_a_time(
     # Inside a caller's transaction, whose one connection runs a statement at a time, one by one.
     async with transaction():
         assert engine._rules_at_once() == 1
+
+
+def test_the_collector_is_paused_while_rules_run_and_runs_after() -> None:
+    assert gc.isenabled()
+    with engine._collector_paused():
+        assert not gc.isenabled()
+        with engine._collector_paused():  # a run beside it in the same process
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # still paused for the first run
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), engine._collector_paused():
+        raise RuntimeError("a rule failed")
+    assert gc.isenabled()

@@ -19,11 +19,13 @@ records no audit event: the audit log keeps the changes people and the platform'
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import importlib
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -757,7 +759,7 @@ async def _run_each(
     # The rules of one run read the datasets' processes (and other shared rows) once between
     # them, and run side by side, each in its own transaction, where the database serves
     # several connections at once (one rule's queries overlap another's Python).
-    with shared_reads():
+    with shared_reads(), _collector_paused():
         await asyncio.gather(*(run_one(i, rule, scope) for i, (rule, scope) in enumerate(runs)))
     for run in results:
         for result in run:
@@ -770,6 +772,29 @@ async def _run_each(
         order = {rule.code: index for index, (rule, _) in enumerate(runs)}
         raise RuleFailures(sorted(failures, key=lambda failure: order[failure[0]]), flags)
     return flags
+
+
+_paused = 0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while rules run, and run once after. A run
+    holds hundreds of thousands of rows and findings until its end, and the collector would
+    walk them again and again as more are made: about 40 % of a province-scale scan's CPU.
+    Reference counting still frees everything that is not in a cycle meanwhile. Runs side by
+    side in one process (an event during a scan) share the pause."""
+    global _paused
+    _paused += 1
+    if _paused == 1:
+        gc.disable()
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.enable()
+            gc.collect()
 
 
 #: Rules run side by side on PostgreSQL (each holds a pooled connection while it runs).
