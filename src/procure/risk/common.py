@@ -98,6 +98,12 @@ async def _contracts(ids: list[int] | None) -> dict[int, dict[str, Any]]:
     return {row["id"]: row for row in rows}
 
 
+def sql_in(expression: str, ids: Iterable[int]) -> tuple[str, list[int]]:
+    """``expression IN ({}, …)`` for a raw statement, with its arguments (no ids: nothing)."""
+    args = list(ids) or [-1]
+    return f"{expression} IN ({', '.join('{}' for _ in args)})", args
+
+
 def among(column: Any, ids: list[int] | None, chosen: Iterable[int]) -> Any:
     """A WHERE clause for the rows of what a run chose (``chosen``, found among ``ids``): in a
     full scan (ids None) no list at all — every row, the caller keeps those it wants, rather

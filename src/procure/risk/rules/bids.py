@@ -18,7 +18,7 @@ from procure.bids.tables import Award, Bid, BidLine
 from procure.db import driver_rows
 from procure.ocds.dataset import Process, dataset_processes
 from procure.policy import get_policy
-from procure.risk.common import among, organization_link, scoped, tender_link, within
+from procure.risk.common import among, organization_link, scoped, sql_in, tender_link, within
 from procure.risk.params import FixedSeverity
 from procure.risk.registry import Finding, RuleContext, Stage, SubjectType, Trigger, register
 from procure.risk.rules.cardinal import NOT_SUBMITTED
@@ -72,8 +72,7 @@ def thresholds_percent(thresholds: LowBidThresholds) -> dict[str, int]:
 async def _lines_below_catalog_floor(tender_ids: list[int] | None) -> list[dict[str, Any]]:
     """The opened bids' lines priced below their quantity at the catalog item's reference
     floor, compared in SQL (a bid's lines are many, those below the floor few)."""
-    ids = None if tender_ids is None else (tender_ids or [-1])
-    only = "" if ids is None else f' AND b."tender" IN ({", ".join("{}" for _ in ids)})'
+    only, args = ("", []) if tender_ids is None else sql_in(' AND b."tender"', tender_ids)
     return await BidLine.raw(
         'SELECT bl."bid" AS bid, sl."line_no" AS line_no, ci."code" AS item_code,'
         ' ci."name" AS item_name, sl."quantity" AS quantity, bl."price_fen" AS price_fen,'
@@ -84,7 +83,7 @@ async def _lines_below_catalog_floor(tender_ids: list[int] | None) -> list[dict[
         ' JOIN "catalog_item" ci ON ci."id" = sl."catalog_item"'
         ' WHERE b."total_fen" IS NOT NULL'
         ' AND bl."price_fen" < sl."quantity" * ci."ref_price_min_fen"' + only,
-        *(ids or []),
+        *args,
     )
 
 

@@ -25,6 +25,7 @@ from procure.risk.common import (
     percent,
     report_link,
     scoped,
+    sql_in,
     survey_round_link,
     within,
 )
@@ -257,8 +258,8 @@ def _responses_of(round_ids: list[int] | None) -> tuple[str, list[Any]]:
             'JOIN "survey_round" sr ON sr."id" = r."round" '
             'WHERE (sr."closed_at" IS NOT NULL OR sr."closes_at" <= {})'
         ), [clock.now()]
-    args = list(round_ids) or [-1]
-    return f'WHERE r."round" IN ({", ".join("{}" for _ in args)})', args
+    where, args = sql_in('r."round"', round_ids)
+    return f"WHERE {where}", list(args)
 
 
 async def _busiest_hours(round_ids: list[int] | None) -> dict[int, tuple[int, str, int]]:
