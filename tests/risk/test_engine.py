@@ -353,7 +353,7 @@ async def test_rules_side_by_side_find_what_they_find_one_at_a_time(
         assert engine._rules_at_once() == 1
 
 
-def test_the_collector_is_paused_while_rules_run_and_runs_after() -> None:
+def test_the_collector_is_paused_while_rules_run_and_resumes_after() -> None:
     assert gc.isenabled()
     with engine._collector_paused():
         assert not gc.isenabled()

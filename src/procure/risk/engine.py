@@ -779,11 +779,12 @@ _paused = 0
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while rules run, and run once after. A run
-    holds hundreds of thousands of rows and findings until its end, and the collector would
-    walk them again and again as more are made: about 40 % of a province-scale scan's CPU.
-    Reference counting still frees everything that is not in a cycle meanwhile. Runs side by
-    side in one process (an event during a scan) share the pause."""
+    """Python's cyclic garbage collector paused while rules run. A run holds hundreds of
+    thousands of rows and findings until its end, and the collector would walk them again and
+    again as more are made: about 40 % of a province-scale scan's CPU. Reference counting still
+    frees everything that is not in a cycle meanwhile; the collector takes up the rest when it
+    resumes (no forced full collection: an event's run would pay for the whole heap). Runs side
+    by side in one process (an event during a scan) share the pause."""
     global _paused
     _paused += 1
     if _paused == 1:
@@ -794,7 +795,6 @@ def _collector_paused() -> Iterator[None]:
         _paused -= 1
         if _paused == 0:
             gc.enable()
-            gc.collect()
 
 
 #: Rules run side by side on PostgreSQL (each holds a pooled connection while it runs).
