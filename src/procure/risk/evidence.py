@@ -265,7 +265,7 @@ LABELS: dict[str, str] = {
     "unreachable": N_("Could not reach"),
     "upper_fence": N_("Upper fence"),
     "url": N_("Link"),
-    "value": N_("Value"),
+    "value": N_("Indicator value"),
     "value_delta": N_("Value change"),
     "verified_delivery": N_("Verified delivery"),
     "version": N_("Version"),
