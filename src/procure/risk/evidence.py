@@ -30,7 +30,7 @@ from procure.i18n import N_
 
 MONEY_SUFFIX = "_fen"
 PERCENT_SUFFIXES = ("_percent", "_pct")
-LINK_TEXT_KEYS = ("label", "text", "title", "name")
+LINK_TEXT_KEYS = ("label", "text", "title", "name", "reference", "period")
 #: Keys holding a fraction of one (wins / processes).
 RATIO_KEYS = frozenset({"ratio"})
 DAYS_KEY, DAYS_SUFFIX, DAYS_PREFIX = "days", "_days", "days_"
