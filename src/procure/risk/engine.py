@@ -530,32 +530,28 @@ async def _upsert(
         await RiskFlag.update({RiskFlag.last_seen_at: now}).where(RiskFlag.id.is_in(list(batch)))
     result.unchanged = len(unchanged)
     result.closed = await _close_gone([row for key, row in existing.items() if key not in findings])
-    # The answer, as flag_out gives the stored flags (tests/risk/test_demo.py reads every rule's
-    # back to hold it to that): the rules' evidence is JSON's own types.
-    seen = now.isoformat()
-    result.flags = []
-    for key, w in written.items():
-        finding, row = w.finding, stand[key]
-        first_seen = row["first_seen_at"]
-        result.flags.append(
+    # The answer, from what was written rather than read back: as flag_out gives the stored
+    # flags (tests/risk/test_demo.py holds every rule's to that; the evidence is JSON's types).
+    result.flags = [
+        flag_out(
             {
-                "id": row["id"],
+                **stand[key],
                 "rule": rule.code,
                 "dataset": dataset,
-                "subject_type": finding.subject_type,
-                "subject_id": finding.subject_id,
-                "period": finding.period,
-                "ocid": finding.ocid or None,
-                "severity": finding.severity,
-                "status": row["status"],
+                "subject_type": w.finding.subject_type,
+                "subject_id": w.finding.subject_id,
+                "period": w.finding.period,
+                "ocid": w.finding.ocid,
+                "severity": w.finding.severity,
                 "evidence": w.evidence_data,
                 "policy_version": policy_version,
-                "department_id": finding.department_id,
-                "organization_id": finding.organization_id,
-                "first_seen_at": seen if first_seen is now else first_seen.isoformat(),
-                "last_seen_at": seen,
+                "department": w.finding.department_id,
+                "organization": w.finding.organization_id,
+                "last_seen_at": now,
             }
         )
+        for key, w in written.items()
+    ]
     return result
 
 
