@@ -259,7 +259,7 @@ def _responses_of(round_ids: list[int] | None) -> tuple[str, list[Any]]:
             'WHERE (sr."closed_at" IS NOT NULL OR sr."closes_at" <= {})'
         ), [clock.now()]
     where, args = sql_in('r."round"', round_ids)
-    return f"WHERE {where}", list(args)
+    return f"WHERE {where}", args
 
 
 async def _busiest_hours(round_ids: list[int] | None) -> dict[int, tuple[int, str, int]]:
