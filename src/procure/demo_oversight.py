@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +43,27 @@ from procure.surveys.tables import (
 )
 
 
+def reporting_periods(contract: dict[str, Any], today: date) -> tuple[list[Period], list[Period]]:
+    """A contract's reporting periods (those a closed contract still owed) and, of them, the
+    ones already due on ``today``."""
+    periods = contract_periods(
+        contract["starts_on"],
+        contract["ends_on"],
+        contract["reporting_frequency"],
+        get_policy().reports.due_days_after_period,
+    )
+    if contract["closed_on"] is not None:
+        periods = [p for p in periods if p.starts_on <= contract["closed_on"]]
+    return periods, [p for p in periods if p.due_on < today]
+
+
+def period_at(contract: dict[str, Any], position: int, today: date) -> Period:
+    """A period as the demo fixture names it: 1, 2, … from the first; -1, -2, … back from the
+    last one due."""
+    periods, due = reporting_periods(contract, today)
+    return periods[position - 1] if position > 0 else due[position]
+
+
 class OversightLoader:
     def __init__(self, now: datetime, zone: ZoneInfo) -> None:
         self.now = now
@@ -55,18 +76,10 @@ class OversightLoader:
     async def load(self, spec: dict[str, Any], contract_id: int) -> None:
         contract = await Contract.select().where(Contract.id == contract_id).first()
         assert contract is not None
-        periods = contract_periods(
-            contract["starts_on"],
-            contract["ends_on"],
-            contract["reporting_frequency"],
-            get_policy().reports.due_days_after_period,
-        )
-        if contract["closed_on"] is not None:
-            periods = [p for p in periods if p.starts_on <= contract["closed_on"]]
-        due = [p for p in periods if p.due_on < self.today]
+        _, due = reporting_periods(contract, self.today)
 
         def at(position: int) -> Period:
-            return periods[position - 1] if position > 0 else due[position]
+            return period_at(contract, position, self.today)
 
         changed = {at(p["position"]).label: p for p in spec.get("periods", [])}
         missing = {at(position).label for position in spec.get("missing", [])}

@@ -16,9 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure.contracts.tables import Contract
+from procure.demo_oversight import period_at
 from procure.keyring import Keyring
-from procure.policy import get_policy
-from procure.reports.periods import contract_periods
 from procure.reports.selectors import submitted_report
 from procure.reports.tables import ActivityLine, ActivityUnit, UnitKind
 from procure.security.actors import Actor
@@ -44,14 +43,7 @@ async def load_spotchecks(
     for spec in specs:
         contract = await Contract.select().where(Contract.reference == spec["contract"]).first()
         assert contract is not None, spec["contract"]
-        periods = contract_periods(
-            contract["starts_on"],
-            contract["ends_on"],
-            contract["reporting_frequency"],
-            get_policy().reports.due_days_after_period,
-        )
-        due = [p for p in periods if p.due_on < now.astimezone(zone).date()]
-        period = due[spec["position"]]
+        period = period_at(contract, spec["position"], now.astimezone(zone).date())
         if await SpotCheckSeed.exists().where(
             (SpotCheckSeed.contract == contract["id"]) & (SpotCheckSeed.period == period.label)
         ):

@@ -17,14 +17,12 @@ from zoneinfo import ZoneInfo
 from procure.audit.events import AuditAction
 from procure.audit.services import record
 from procure.contracts.tables import Contract
-from procure.policy import get_policy
-from procure.reports.periods import Period, contract_periods
+from procure.demo_oversight import period_at
 from procure.reports.rules import hours_to_minutes
+from procure.reports.selectors import submitted_report
 from procure.reports.tables import (
     ActivityLine,
     OutOfScopeKind,
-    ReportStatus,
-    ServiceReport,
 )
 from procure.security.actors import Actor
 from procure.security.tables import Role, User
@@ -45,30 +43,6 @@ class VerificationLoader:
             created["work_request"] += await self.work_request(spec)
         return {table: count for table, count in created.items() if count}
 
-    async def _contract(self, reference: str) -> tuple[dict[str, Any], list[Period]]:
-        contract = await Contract.select().where(Contract.reference == reference).first()
-        assert contract is not None, reference
-        periods = contract_periods(
-            contract["starts_on"],
-            contract["ends_on"],
-            contract["reporting_frequency"],
-            get_policy().reports.due_days_after_period,
-        )
-        return contract, periods
-
-    async def _report(self, contract_id: int, period: Period) -> dict[str, Any]:
-        report = (
-            await ServiceReport.select()
-            .where(
-                (ServiceReport.contract == contract_id)
-                & (ServiceReport.period == period.label)
-                & (ServiceReport.status == ReportStatus.submitted)
-            )
-            .first()
-        )
-        assert report is not None, f"contract {contract_id}: no report for {period.label}"
-        return report
-
     async def _user(self, **where: Any) -> int:
         query = User.select(User.id)
         for column, value in where.items():
@@ -84,13 +58,15 @@ class VerificationLoader:
         return Actor.from_row(row)
 
     async def work_request(self, spec: dict[str, Any]) -> int:
-        contract, periods = await self._contract(spec["contract"])
+        contract = await Contract.select().where(Contract.reference == spec["contract"]).first()
+        assert contract is not None, spec["contract"]
         if await WorkRequest.exists().where(
             (WorkRequest.contract == contract["id"]) & (WorkRequest.purpose == spec["purpose"])
         ):
             return 0
-        period = periods[spec["position"] - 1]
-        report = await self._report(contract["id"], period)
+        period = period_at(contract, spec["position"], self.now.astimezone(self.zone).date())
+        report = await submitted_report(contract["id"], period.label)
+        assert report is not None, (spec["contract"], period.label)
         filed_at = self.moment(period.starts_on + timedelta(days=2), 10)
         answered_at = filed_at + timedelta(days=1)
         official = await self._actor(role=Role.buyer, department=contract["department"])
